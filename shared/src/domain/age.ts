@@ -1,0 +1,28 @@
+import { isOpen, type CaseState } from './lifecycle.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Whole days since `requestedAt`, never negative. */
+export function ageInDays(requestedAt: string, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(requestedAt)) / DAY_MS));
+}
+
+/** A short, readable age: "today", "3 d", "5 wk", "4 mo". */
+export function formatAge(requestedAt: string, now: Date): string {
+  const days = ageInDays(requestedAt, now);
+  if (days === 0) return 'today';
+  if (days < 14) return `${days} d`;
+  if (days < 90) return `${Math.floor(days / 7)} wk`;
+  return `${Math.floor(days / 30)} mo`;
+}
+
+export type SlaState = 'overdue' | 'due_today' | 'on_track' | 'none';
+
+/** Where an open case stands against its due date; closed cases have no SLA state. */
+export function slaState(state: CaseState, expectedAt: string | null, now: Date): SlaState {
+  if (!isOpen(state) || !expectedAt) return 'none';
+  const due = new Date(expectedAt);
+  if (due.getTime() < now.getTime()) return 'overdue';
+  if (due.toDateString() === now.toDateString()) return 'due_today';
+  return 'on_track';
+}

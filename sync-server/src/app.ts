@@ -1,0 +1,39 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { bodyLimit } from 'hono/body-limit';
+import { authRoutes } from './auth/auth.routes.ts';
+import { caseRoutes } from './cases/case.routes.ts';
+import { healthRoutes } from './health/health.routes.ts';
+import { ApiError, apiNotFound, onError } from './http/errors.ts';
+import type { AppDeps } from './http/deps.ts';
+import { mountFieldApp } from './http/static.ts';
+import { crossSiteGuard } from './http/csrf.ts';
+
+/** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
+export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
+  const api = new Hono()
+    .use(crossSiteGuard)
+    .use(
+      bodyLimit({
+        maxSize: 1024 * 1024,
+        onError: () => {
+          throw new ApiError(413, 'payload-too-large', 'The request body is larger than 1 MiB.');
+        },
+      }),
+    )
+    .route('/auth', authRoutes(deps))
+    .route('/', caseRoutes(deps))
+    .notFound(apiNotFound);
+
+  const app = new Hono()
+    .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
+    .route('/healthz', healthRoutes(deps))
+    .route('/api', api)
+    .onError(onError(deps.log.error));
+  // Unknown /api paths must not fall through to the app's HTML.
+  app.all('/api/*', apiNotFound);
+  if (opts.staticDir) mountFieldApp(app, opts.staticDir);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

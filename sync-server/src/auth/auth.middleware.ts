@@ -1,0 +1,38 @@
+import { createMiddleware } from 'hono/factory';
+import { getCookie } from 'hono/cookie';
+import type { Role } from '@fieldfix/shared';
+import { ApiError } from '../http/errors.ts';
+import type { AppEnv, Sql } from '../http/deps.ts';
+import { findSession } from './session.repo.ts';
+
+export const SESSION_COOKIE = 'ff_session';
+
+/** The session token from the cookie (the app) or an `Authorization: Bearer` header (API clients). */
+function tokenOf(cookie: string | undefined, authorization: string | undefined): string | undefined {
+  if (authorization?.startsWith('Bearer ')) return authorization.slice(7).trim() || undefined;
+  return cookie || undefined;
+}
+
+/**
+ * Lets through only signed-in staff with one of `roles`; sets `c.var.staff`.
+ * 401 when nobody (or an ended session) is asking, 403 when the role does not fit.
+ */
+export function requireStaff(sql: Sql, ...roles: Role[]) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const token = tokenOf(getCookie(c, SESSION_COOKIE), c.req.header('authorization'));
+    if (!token) throw new ApiError(401, 'not-authenticated', 'Sign in to continue.');
+    const found = await findSession(sql, token);
+    if (found.status === 'expired') {
+      throw new ApiError(401, 'session-expired', 'Your shift session has ended. Sign in again to sync.');
+    }
+    if (found.status !== 'ok') {
+      throw new ApiError(401, 'session-expired', 'You were signed out. Sign in again to sync.');
+    }
+    if (roles.length > 0 && !roles.includes(found.staff.role)) {
+      throw new ApiError(403, 'forbidden', `This needs the role ${roles.join(' or ')}; you are signed in as ${found.staff.role}.`);
+    }
+    c.set('staff', found.staff);
+    c.set('sessionTokenHash', found.tokenHash);
+    await next();
+  });
+}

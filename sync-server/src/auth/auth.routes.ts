@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { LoginRequest, type SessionResponse } from '@fieldfix/shared';
+import { ApiError } from '../http/errors.ts';
+import { validate } from '../http/validate.ts';
+import type { AppDeps, AppEnv } from '../http/deps.ts';
+import { DUMMY_HASH, verifyPassword } from './password.ts';
+import { findCrew, findUserByEmail, publicStaff } from './user.repo.ts';
+import { createSession, revokeSession, revokeUserSessions } from './session.repo.ts';
+import { requireStaff, SESSION_COOKIE } from './auth.middleware.ts';
+
+export function authRoutes({ sql, config }: AppDeps) {
+  return new Hono<AppEnv>()
+    .post('/login', validate('json', LoginRequest), async (c) => {
+      const { email, password } = c.req.valid('json');
+      const user = await findUserByEmail(sql, email);
+      // Verify against a dummy hash when there is no such user, so timing does not tell.
+      const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !ok || !user.active) {
+        throw new ApiError(401, 'bad-credentials', 'That email and password do not match. Check them and try again.');
+      }
+      const { token, expiresAt } = await createSession(sql, user.id, config.sessionHours, c.req.header('user-agent'));
+      setCookie(c, SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: config.secureCookies,
+        path: '/',
+        expires: expiresAt,
+      });
+      const body: SessionResponse = {
+        user: publicStaff(user),
+        crew: user.crewId ? ((await findCrew(sql, user.crewId)) ?? null) : null,
+        expiresAt: expiresAt.toISOString(),
+      };
+      // API clients (scripts, benchmarks) may ask for a bearer token; the app never does, so
+      // the token it holds stays in an HttpOnly cookie out of reach of page scripts.
+      return c.json(c.req.query('bearer') === '1' ? { ...body, token } : body);
+    })
+    .get('/session', requireStaff(sql), async (c) => {
+      const staff = c.var.staff;
+      const [row] = await sql<{ expires_at: Date }[]>`select expires_at from sessions where token_hash = ${c.var.sessionTokenHash}`;
+      const body: SessionResponse = {
+        user: staff,
+        crew: staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null,
+        expiresAt: row!.expires_at.toISOString(),
+      };
+      return c.json(body);
+    })
+    .post('/logout', requireStaff(sql), async (c) => {
+      await revokeSession(sql, c.var.sessionTokenHash);
+      deleteCookie(c, SESSION_COOKIE, { path: '/' });
+      return c.json({ ok: true });
+    })
+    .post(
+      '/users/:id/revoke-sessions',
+      requireStaff(sql, 'admin'),
+      validate('param', z.object({ id: z.string().min(1).max(64) })),
+      async (c) => {
+        const revoked = await revokeUserSessions(sql, c.req.valid('param').id);
+        return c.json({ revoked });
+      },
+    );
+}

@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Sql } from '../db/database.ts';
+import type { Staff } from '../http/deps.ts';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Starts a session; the token goes to the client once and only its hash is kept. */
+export async function createSession(
+  sql: Sql,
+  userId: string,
+  hours: number,
+  userAgent: string | undefined,
+): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const [row] = await sql<{ expires_at: Date }[]>`
+    insert into sessions (token_hash, user_id, expires_at, user_agent)
+    values (${hashToken(token)}, ${userId}, now() + make_interval(secs => ${hours * 3600}), ${userAgent?.slice(0, 300) ?? null})
+    returning expires_at`;
+  return { token, expiresAt: row!.expires_at };
+}
+
+export type SessionLookup =
+  | { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string }
+  | { status: 'expired' | 'revoked' | 'unknown' };
+
+export async function findSession(sql: Sql, token: string): Promise<SessionLookup> {
+  const tokenHash = hashToken(token);
+  const [row] = await sql<
+    {
+      expires_at: Date;
+      revoked_at: Date | null;
+      expired: boolean;
+      active: boolean;
+      id: string;
+      name: string;
+      email: string;
+      role: Staff['role'];
+      crew_id: string | null;
+      department_id: string | null;
+    }[]
+  >`
+    select s.expires_at, s.revoked_at, s.expires_at <= now() as expired,
+           u.active, u.id, u.name, u.email, u.role, u.crew_id, u.department_id
+    from sessions s join users u on u.id = s.user_id
+    where s.token_hash = ${tokenHash}`;
+  if (!row) return { status: 'unknown' };
+  if (row.revoked_at || !row.active) return { status: 'revoked' };
+  if (row.expired) return { status: 'expired' };
+  return {
+    status: 'ok',
+    tokenHash,
+    expiresAt: row.expires_at,
+    staff: {
+      id: row.id,
+      name: row.name,
+      email: row.email,
+      role: row.role,
+      crewId: row.crew_id,
+      departmentId: row.department_id,
+    },
+  };
+}
+
+export async function revokeSession(sql: Sql, tokenHash: string): Promise<void> {
+  await sql`update sessions set revoked_at = now() where token_hash = ${tokenHash} and revoked_at is null`;
+}
+
+/** Signs a person out everywhere (a lost tablet, a member of staff who left). */
+export async function revokeUserSessions(sql: Sql, userId: string): Promise<number> {
+  const rows = await sql`update sessions set revoked_at = now() where user_id = ${userId} and revoked_at is null returning 1`;
+  return rows.length;
+}

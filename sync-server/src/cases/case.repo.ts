@@ -1,0 +1,133 @@
+import type { CaseEvent, CaseRecord, Crew, ServiceType } from '@fieldfix/shared';
+import type { Sql } from '../db/database.ts';
+
+type CaseRow = {
+  id: string;
+  service_code: string;
+  description: string;
+  lat: number;
+  long: number;
+  address: string;
+  district_id: string | null;
+  state: CaseRecord['state'];
+  priority: CaseRecord['priority'];
+  status_notes: string | null;
+  hold_reason: string | null;
+  resolution_code: string | null;
+  close_reason: string | null;
+  attributes: CaseRecord['attributes'];
+  requested_at: Date;
+  updated_at: Date;
+  expected_at: Date | null;
+  assigned_crew_id: string | null;
+  assigned_day: string | null;
+  route_position: number | null;
+  media_url: string | null;
+  version: number;
+};
+
+/** The columns staff devices get. Never the reporter's contact: that is another table. */
+const caseColumns = (sql: Sql) => sql`
+  id::text, service_code, description, lat, long, address, district_id, state, priority,
+  status_notes, hold_reason, resolution_code, close_reason, attributes, requested_at, updated_at,
+  expected_at, assigned_crew_id, assigned_day::text, route_position, media_url, version`;
+
+export function toCaseRecord(r: CaseRow): CaseRecord {
+  return {
+    id: r.id,
+    serviceCode: r.service_code,
+    description: r.description,
+    lat: r.lat,
+    long: r.long,
+    address: r.address,
+    districtId: r.district_id,
+    state: r.state,
+    priority: r.priority,
+    statusNotes: r.status_notes,
+    holdReason: r.hold_reason,
+    resolutionCode: r.resolution_code,
+    closeReason: r.close_reason,
+    attributes: r.attributes,
+    requestedAt: r.requested_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    expectedAt: r.expected_at?.toISOString() ?? null,
+    crewId: r.assigned_crew_id,
+    assignedDay: r.assigned_day,
+    routePosition: r.route_position,
+    mediaUrl: r.media_url,
+    version: r.version,
+  };
+}
+
+/**
+ * A crew's day: open cases assigned for `day` or earlier (carried-over work first, then route
+ * order), and the cases it closed on `day`, so the list shows what is done too.
+ */
+export async function findCrewDay(sql: Sql, crewId: string, day: string, timeZone: string): Promise<CaseRecord[]> {
+  const rows = await sql<CaseRow[]>`
+    select ${caseColumns(sql)} from cases
+    where assigned_crew_id = ${crewId}
+      and (
+        (state in ('assigned', 'in_progress', 'on_hold') and assigned_day <= ${day}::date)
+        or (state in ('fixed', 'closed_not_fixed') and (closed_at at time zone ${timeZone})::date = ${day}::date)
+      )
+    order by assigned_day, route_position nulls last, id`;
+  return rows.map(toCaseRecord);
+}
+
+export async function findCase(sql: Sql, id: string): Promise<CaseRecord | undefined> {
+  const [row] = await sql<CaseRow[]>`select ${caseColumns(sql)} from cases where id = ${id}`;
+  return row && toCaseRecord(row);
+}
+
+export async function findCaseEvents(sql: Sql, caseId: string): Promise<CaseEvent[]> {
+  const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; actor_name: string | null; data: Record<string, unknown> }[]>`
+    select e.id::text, e.case_id::text, e.at, e.kind, u.name as actor_name, e.data
+    from case_events e left join users u on u.id = e.actor_user_id
+    where e.case_id = ${caseId}
+    order by e.at, e.id`;
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, at: r.at.toISOString(), kind: r.kind, actorName: r.actor_name, data: r.data }));
+}
+
+export async function findCrewById(sql: Sql, id: string): Promise<Crew | undefined> {
+  const [r] = await sql<{ id: string; name: string; department_id: string; capacity: number }[]>`
+    select id, name, department_id, capacity from crews where id = ${id}`;
+  return r && { id: r.id, name: r.name, departmentId: r.department_id, capacity: r.capacity };
+}
+
+type ServiceTypeRow = {
+  code: string;
+  name: string;
+  group_name: string;
+  description: string;
+  department_id: string;
+  keywords: string[];
+  icon: string;
+  attributes: ServiceType['attributes'];
+  photo_required_on_fix: boolean;
+  estimated_minutes: number;
+  sla_days: number;
+  resolution_codes: ServiceType['resolutionCodes'];
+  hold_reasons: ServiceType['holdReasons'];
+  close_reasons: ServiceType['closeReasons'];
+};
+
+export async function listServiceTypes(sql: Sql): Promise<ServiceType[]> {
+  const rows = await sql<ServiceTypeRow[]>`select * from service_types where active order by group_name, name`;
+  return rows.map((r) => ({
+    code: r.code,
+    name: r.name,
+    group: r.group_name,
+    description: r.description,
+    departmentId: r.department_id,
+    keywords: r.keywords,
+    icon: r.icon,
+    attributes: r.attributes,
+    photoRequiredOnFix: r.photo_required_on_fix,
+    estimatedMinutes: r.estimated_minutes,
+    slaDays: r.sla_days,
+    resolutionCodes: r.resolution_codes,
+    holdReasons: r.hold_reasons,
+    closeReasons: r.close_reasons,
+  }));
+}

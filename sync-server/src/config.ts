@@ -1,0 +1,63 @@
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  /** A real PostgreSQL server. Without it the server runs on embedded PGlite under DATA_DIR. */
+  DATABASE_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default(`${repoRoot}.data`),
+  /** The built field-app, served on the same origin. */
+  STATIC_DIR: z.string().default(`${repoRoot}field-app/build`),
+  /** `auto` seeds the demo city into an empty database; `off` never does. */
+  DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** How long a staff session (and so offline work on a device) lasts: one shift. */
+  SESSION_HOURS: z.coerce.number().positive().max(24 * 14).default(12),
+  /** The city's time zone decides what "today" is for a crew. */
+  CITY_TIMEZONE: z.string().default('America/Detroit'),
+  /** Public address of the app; an https one makes session cookies Secure. */
+  PUBLIC_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  staticDir: string;
+  demoData: 'auto' | 'off';
+  sessionHours: number;
+  cityTimeZone: string;
+  secureCookies: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+/** Reads the configuration from the environment; a bad value stops the server with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: e.CITY_TIMEZONE });
+  } catch {
+    throw new Error(`Invalid configuration:\n  CITY_TIMEZONE: unknown time zone "${e.CITY_TIMEZONE}"`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    staticDir: e.STATIC_DIR,
+    demoData: e.DEMO_DATA,
+    sessionHours: e.SESSION_HOURS,
+    cityTimeZone: e.CITY_TIMEZONE,
+    secureCookies: e.PUBLIC_URL?.startsWith('https:') ?? false,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+export type DatabaseKind = 'embedded' | 'postgres';
+
+export type Database = {
+  sql: Sql;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+};
+
+const clientOptions = {
+  onnotice: () => {},
+  // Keep bigint ids and cursors exact: they cross the wire as strings.
+  types: {},
+  connection: { application_name: 'fieldfix' },
+} satisfies postgres.Options<Record<string, postgres.PostgresType>>;
+
+/** Connects to a real PostgreSQL server. */
+export function connectPostgres(url: string, max = 10): Database {
+  const sql = postgres(url, { ...clientOptions, max });
+  return { sql, kind: 'postgres', close: () => sql.end({ timeout: 5 }) };
+}
+
+/**
+ * Opens embedded PostgreSQL (PGlite, WebAssembly) and talks to it through the same
+ * `postgres` client as a real server, over a private Unix socket.
+ *
+ * PGlite has ONE session shared by every connection (see TOOLCHAIN.md), so the client keeps
+ * one connection: a transaction then never waits on another connection of ours.
+ * `dataDir` undefined means in memory (tests).
+ */
+export async function openEmbedded(dataDir?: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+
+  let releaseLock = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    releaseLock = lockDataDir(dataDir);
+  }
+  const db = await PGlite.create(dataDir ? join(dataDir, 'pglite') : undefined);
+  const socketDir = mkdtempSync(join(tmpdir(), 'fieldfix-pg-'));
+  const socketPath = join(socketDir, '.s.PGSQL.5432');
+  const server = new PGLiteSocketServer({ db, path: socketPath });
+  await server.start();
+  const sql = postgres({ ...clientOptions, path: socketPath, user: 'postgres', database: 'postgres', max: 1 });
+  return {
+    sql,
+    kind: 'embedded',
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+      await db.close();
+      rmSync(socketDir, { recursive: true, force: true });
+      releaseLock();
+    },
+  };
+}
+
+/**
+ * PGlite does not lock its data folder and two processes writing it corrupt it, so we do:
+ * a pid file, taken over only when its process is gone.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = join(dataDir, 'server.pid');
+  let holder: number | undefined;
+  try {
+    holder = Number(readFileSync(lockFile, 'utf8'));
+  } catch {
+    holder = undefined;
+  }
+  if (holder && holder !== process.pid && processIsAlive(holder)) {
+    throw new Error(
+      `Another Fieldfix server (pid ${holder}) is using the embedded database in ${dataDir}. ` +
+        'Stop it first, or set DATA_DIR to another folder.',
+    );
+  }
+  writeFileSync(lockFile, String(process.pid));
+  return () => rmSync(lockFile, { force: true });
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,340 @@
+import { Faker, en } from '@faker-js/faker';
+import type { CaseState, Priority } from '@fieldfix/shared';
+import type { Sql } from '../db/database.ts';
+import { hashPassword } from '../auth/password.ts';
+import { cityDate } from '../time.ts';
+import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
+import { bboxOf, districtCentre, placeOnStreet, riverton, type Place } from './city.ts';
+
+/** Every demo account signs in with this password. */
+export const DEMO_PASSWORD = 'fieldfix';
+
+/** The accounts the README and the start banner list. */
+export const DEMO_LOGINS = [
+  { email: 'worker@riverton.example', role: 'worker', what: 'Streets Crew A, works the day on a tablet' },
+  { email: 'lead@riverton.example', role: 'lead', what: 'Streets lead, rebalances the crews' },
+  { email: 'lead.sanitation@riverton.example', role: 'lead', what: 'Sanitation lead' },
+  { email: 'admin@riverton.example', role: 'admin', what: 'administrator' },
+] as const;
+
+const CREWS = [
+  { id: 'streets-a', name: 'Streets Crew A', departmentId: 'streets', home: 'old-town', capacity: 12 },
+  { id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets', home: 'eastfield', capacity: 12 },
+  { id: 'sanitation-n', name: 'Sanitation North', departmentId: 'sanitation', home: 'northside', capacity: 16 },
+  { id: 'sanitation-s', name: 'Sanitation South', departmentId: 'sanitation', home: 'southgate', capacity: 16 },
+  { id: 'forestry', name: 'Forestry Crew', departmentId: 'forestry', home: 'riverside', capacity: 8 },
+  { id: 'signals', name: 'Signals & Lighting', departmentId: 'traffic', home: 'old-town', capacity: 10 },
+] as const;
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export type SeedSummary = { departments: number; serviceTypes: number; districts: number; crews: number; users: number; cases: number };
+
+/**
+ * Seeds the demo city into an empty database, in one transaction. Deterministic for a given
+ * `now`: the same people, places and cases every time, with dates relative to `now` so there
+ * is always a day's work. Does nothing when the database already has departments.
+ */
+export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: string }): Promise<SeedSummary | null> {
+  const now = opts.now ?? new Date();
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  return sql.begin(async (tx) => {
+    const [existing] = await tx<{ n: number }[]>`select count(*)::int as n from departments`;
+    if (existing!.n > 0) return null;
+    const data = buildDemoCity(now, opts.timeZone, passwordHash);
+    await tx`insert into departments ${tx(data.departments)}`;
+    await tx`insert into service_types ${tx(data.serviceTypes)}`;
+    await tx`insert into districts ${tx(data.districts)}`;
+    await tx`insert into crews ${tx(data.crews)}`;
+    await tx`insert into users ${tx(data.users)}`;
+    for (const chunk of chunks(data.cases, 500)) await tx`insert into cases ${tx(chunk)}`;
+    await tx`select setval(pg_get_serial_sequence('cases', 'id'), (select max(id) from cases))`;
+    for (const chunk of chunks(data.reporters, 500)) await tx`insert into case_reporters ${tx(chunk)}`;
+    for (const chunk of chunks(data.events, 1000)) await tx`insert into case_events ${tx(chunk)}`;
+    await tx`
+      insert into notification_outbox (case_id, template, created_at, send_after, sent_at, attempts)
+      select e.case_id, t.template, e.at, e.at, e.at + interval '1 minute', 1
+      from case_events e
+      join case_reporters r on r.case_id = e.case_id and r.email is not null
+      join (values ('reported', 'received'), ('assigned', 'scheduled'), ('fixed', 'fixed')) as t(kind, template) on t.kind = e.kind`;
+    return {
+      departments: data.departments.length,
+      serviceTypes: data.serviceTypes.length,
+      districts: data.districts.length,
+      crews: data.crews.length,
+      users: data.users.length,
+      cases: data.cases.length,
+    };
+  });
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+type CaseRow = {
+  id: number;
+  service_code: string;
+  description: string;
+  lat: number;
+  long: number;
+  address: string;
+  zipcode: string;
+  district_id: string;
+  state: CaseState;
+  status_notes: string | null;
+  hold_reason: string | null;
+  resolution_code: string | null;
+  close_reason: string | null;
+  priority: Priority;
+  attributes: Record<string, string>;
+  requested_at: Date;
+  updated_at: Date;
+  expected_at: Date;
+  closed_at: Date | null;
+  assigned_crew_id: string | null;
+  assigned_day: string | null;
+  route_position: number | null;
+  version: number;
+};
+type EventRow = { case_id: number; at: Date; kind: string; actor_user_id: string | null; data: Record<string, string | null> };
+
+/** The demo data as rows, built in memory (pure apart from the clock it is given). */
+export function buildDemoCity(now: Date, timeZone: string, passwordHash: string) {
+  const faker = new Faker({ locale: [en] });
+  faker.seed(311);
+  const random = () => faker.number.float({ min: 0, max: 1 });
+  const city = riverton();
+  const today = cityDate(now, timeZone);
+  const types = serviceTypes();
+
+  const users = [
+    user('u-admin', 'admin@riverton.example', 'Jordan Lee', 'admin', null, null),
+    user('u-lead-streets', 'lead@riverton.example', 'Priya Natarajan', 'lead', null, 'streets'),
+    user('u-lead-sanitation', 'lead.sanitation@riverton.example', 'Marcus Bell', 'lead', null, 'sanitation'),
+    user('u-w01', 'worker@riverton.example', 'Sam Ortega', 'worker', 'streets-a', 'streets'),
+  ];
+  const workersByCrew = new Map<string, string[]>([['streets-a', ['u-w01']]]);
+  let w = 2;
+  for (const crew of CREWS) {
+    const members = workersByCrew.get(crew.id) ?? [];
+    while (members.length < 2) {
+      const id = `u-w${String(w++).padStart(2, '0')}`;
+      const first = faker.person.firstName();
+      const last = faker.person.lastName();
+      users.push(user(id, `${first}.${last}@riverton.example`.toLowerCase().replace(/[^a-z0-9.@]/g, ''), `${first} ${last}`, 'worker', crew.id, crew.departmentId));
+      members.push(id);
+    }
+    workersByCrew.set(crew.id, members);
+  }
+  function user(id: string, email: string, name: string, role: string, crewId: string | null, departmentId: string | null) {
+    return { id, email, name, role, crew_id: crewId, department_id: departmentId, password_hash: passwordHash };
+  }
+  const leadOf = (departmentId: string) => users.find((u) => u.role === 'lead' && u.department_id === departmentId)?.id ?? 'u-admin';
+
+  const cases: CaseRow[] = [];
+  const reporters: Record<string, unknown>[] = [];
+  const events: EventRow[] = [];
+
+  const typesOf = (departmentId: string) => SERVICE_TYPES.filter((t) => t.departmentId === departmentId);
+
+  /** One case: where, what, when it was reported, and its story up to `state`. */
+  function makeCase(o: {
+    departmentId?: string;
+    ageDays: number;
+    state: CaseState;
+    crewId?: string;
+    day?: string;
+    closedAt?: Date;
+  }): CaseRow {
+    const def = faker.helpers.arrayElement(o.departmentId ? typesOf(o.departmentId) : SERVICE_TYPES);
+    const place: Place = placeOnStreet(random);
+    const requestedAt = new Date(now.getTime() - o.ageDays * DAY_MS - faker.number.int({ min: 0, max: 8 }) * HOUR_MS);
+    const priority: Priority =
+      def.code === 'SIGNAL' ? 'high' : faker.helpers.weightedArrayElement([
+        { weight: 10, value: 'low' as const },
+        { weight: 74, value: 'normal' as const },
+        { weight: 12, value: 'high' as const },
+        { weight: 4, value: 'urgent' as const },
+      ]);
+    const attributes: Record<string, string> = {};
+    for (const a of def.attributes) {
+      if (a.values.length > 0) attributes[a.code] = faker.helpers.arrayElement(a.values).key;
+      else if (a.code === 'pole') attributes[a.code] = `RL-${faker.number.int({ min: 1000, max: 9999 })}`;
+    }
+    const id = cases.length + 1;
+    const row: CaseRow = {
+      id,
+      service_code: def.code,
+      description: faker.helpers.arrayElement(def.complaints),
+      lat: place.lat,
+      long: place.long,
+      address: place.address,
+      zipcode: place.zipcode,
+      district_id: place.districtId,
+      state: o.state,
+      status_notes: null,
+      hold_reason: null,
+      resolution_code: null,
+      close_reason: null,
+      priority,
+      attributes,
+      requested_at: requestedAt,
+      updated_at: requestedAt,
+      expected_at: new Date(requestedAt.getTime() + def.slaDays * DAY_MS),
+      closed_at: null,
+      assigned_crew_id: o.crewId ?? null,
+      assigned_day: o.day ?? null,
+      route_position: null,
+      version: 1,
+    };
+    cases.push(row);
+    const hasEmail = random() < 0.7;
+    reporters.push({
+      case_id: id,
+      first_name: hasEmail ? faker.person.firstName() : null,
+      last_name: hasEmail ? faker.person.lastName() : null,
+      email: hasEmail ? faker.internet.email({ provider: 'mail.example' }).toLowerCase() : null,
+      phone: random() < 0.3 ? faker.phone.number({ style: 'national' }) : null,
+      device_id: null,
+      account_id: null,
+    });
+    const story: EventRow[] = [{ case_id: id, at: requestedAt, kind: 'reported', actor_user_id: null, data: { channel: faker.helpers.arrayElement(['web', 'phone', 'app']) } }];
+    const type = types.find((t) => t.code === def.code)!;
+    const end = o.closedAt ?? now;
+    const span = Math.max(end.getTime() - requestedAt.getTime(), HOUR_MS);
+    const step = (f: number) => new Date(requestedAt.getTime() + span * f);
+    if (o.crewId) {
+      story.push({ case_id: id, at: step(0.2), kind: 'assigned', actor_user_id: leadOf(type.departmentId), data: { crewId: o.crewId, day: o.day ?? null } });
+    }
+    const worker = o.crewId ? faker.helpers.arrayElement(workersByCrew.get(o.crewId)!) : null;
+    if (o.state === 'in_progress' || o.state === 'on_hold' || o.state === 'fixed') {
+      story.push({ case_id: id, at: step(0.7), kind: 'started', actor_user_id: worker, data: {} });
+    }
+    if (o.state === 'on_hold') {
+      row.hold_reason = faker.helpers.arrayElement(type.holdReasons).code;
+      story.push({ case_id: id, at: step(0.8), kind: 'held', actor_user_id: worker, data: { reason: row.hold_reason } });
+    }
+    if (o.state === 'fixed') {
+      row.resolution_code = faker.helpers.arrayElement(type.resolutionCodes).code;
+      row.status_notes = 'Fixed by the crew.';
+      story.push({ case_id: id, at: end, kind: 'fixed', actor_user_id: worker, data: { resolutionCode: row.resolution_code } });
+    }
+    if (o.state === 'closed_not_fixed') {
+      row.close_reason = faker.helpers.arrayElement(type.closeReasons).code;
+      row.status_notes = type.closeReasons.find((r) => r.code === row.close_reason)!.label;
+      story.push({ case_id: id, at: end, kind: 'closed_not_fixed', actor_user_id: worker ?? leadOf(type.departmentId), data: { reason: row.close_reason } });
+    }
+    if (o.closedAt) row.closed_at = o.closedAt;
+    row.updated_at = story[story.length - 1]!.at;
+    row.version = story.length;
+    events.push(...story);
+    return row;
+  }
+
+  // Each crew's day: carried-over work from yesterday, today's route, tomorrow's, and two jobs
+  // already done this morning.
+  for (const crew of CREWS) {
+    const todays: CaseRow[] = [];
+    for (let i = 0; i < 10; i++) {
+      const state: CaseState = i === 3 ? 'in_progress' : i === 6 ? 'on_hold' : 'assigned';
+      const ageDays = i === 9 ? faker.number.int({ min: 95, max: 160 }) : faker.number.int({ min: 0, max: 12 });
+      todays.push(makeCase({ departmentId: crew.departmentId, ageDays, state, crewId: crew.id, day: i < 2 ? addDays(today, -1) : today }));
+    }
+    orderRoute(todays, districtCentre(crew.home));
+    for (let i = 0; i < 3; i++) {
+      const c = makeCase({ departmentId: crew.departmentId, ageDays: faker.number.int({ min: 0, max: 5 }), state: 'assigned', crewId: crew.id, day: addDays(today, 1) });
+      c.route_position = i + 1;
+    }
+    for (let i = 0; i < 2; i++) {
+      makeCase({ departmentId: crew.departmentId, ageDays: faker.number.int({ min: 1, max: 6 }), state: 'fixed', crewId: crew.id, day: today, closedAt: new Date(now.getTime() - (i + 1) * 0.5 * HOUR_MS) });
+    }
+  }
+  // Reports nobody has scheduled yet, a few of them forgotten for months.
+  for (let i = 0; i < 45; i++) {
+    makeCase({ ageDays: i < 5 ? faker.number.int({ min: 100, max: 240 }) : faker.number.int({ min: 0, max: 3 }), state: 'new' });
+  }
+  // History: work done over the last year, some of it late.
+  for (let i = 0; i < 165; i++) {
+    const fixed = i < 130;
+    const departmentId = faker.helpers.arrayElement(DEPARTMENTS).id;
+    const crew = faker.helpers.arrayElement(CREWS.filter((c) => c.departmentId === departmentId));
+    const ageDays = faker.number.int({ min: 2, max: 400 });
+    const def = typesOf(departmentId)[0]!;
+    const tookDays = faker.number.float({ min: 0.2, max: def.slaDays * 1.6 });
+    const closedAt = new Date(now.getTime() - ageDays * DAY_MS + Math.min(tookDays, ageDays - 1) * DAY_MS);
+    makeCase({
+      departmentId,
+      ageDays,
+      state: fixed ? 'fixed' : 'closed_not_fixed',
+      crewId: crew.id,
+      day: cityDate(closedAt, timeZone),
+      closedAt,
+    });
+  }
+
+  return {
+    departments: DEPARTMENTS.map((d) => ({ id: d.id, name: d.name })),
+    serviceTypes: types.map((t) => ({
+      code: t.code,
+      name: t.name,
+      group_name: t.group,
+      description: t.description,
+      department_id: t.departmentId,
+      keywords: t.keywords,
+      icon: t.icon,
+      attributes: t.attributes,
+      photo_required_on_fix: t.photoRequiredOnFix,
+      estimated_minutes: t.estimatedMinutes,
+      sla_days: t.slaDays,
+      resolution_codes: t.resolutionCodes,
+      hold_reasons: t.holdReasons,
+      close_reasons: t.closeReasons,
+    })),
+    districts: city.districts.map((d) => {
+      const b = bboxOf(d.polygon);
+      return { id: d.id, name: d.name, boundary: { type: 'Polygon', coordinates: d.polygon }, min_lat: b.minLat, min_long: b.minLong, max_lat: b.maxLat, max_long: b.maxLong };
+    }),
+    crews: CREWS.map((c) => ({ id: c.id, name: c.name, department_id: c.departmentId, home_district_id: c.home, capacity: c.capacity })),
+    users,
+    cases,
+    reporters,
+    events,
+  };
+}
+
+/**
+ * Orders a crew's open cases the way a lead would: yesterday's leftovers first, then a
+ * nearest-neighbour walk from the depot.
+ */
+function orderRoute(cases: CaseRow[], depot: [number, number]): void {
+  const byDay = new Map<string, CaseRow[]>();
+  for (const c of cases) byDay.set(c.assigned_day!, [...(byDay.get(c.assigned_day!) ?? []), c]);
+  for (const group of byDay.values()) {
+    let here = depot;
+    const left = [...group];
+    let pos = 1;
+    while (left.length > 0) {
+      let best = 0;
+      for (let i = 1; i < left.length; i++) {
+        if (dist(left[i]!, here) < dist(left[best]!, here)) best = i;
+      }
+      const next = left.splice(best, 1)[0]!;
+      next.route_position = pos++;
+      here = [next.long, next.lat];
+    }
+  }
+}
+
+function dist(c: CaseRow, p: [number, number]): number {
+  const dx = (c.long - p[0]) * Math.cos((c.lat * Math.PI) / 180);
+  const dy = c.lat - p[1];
+  return dx * dx + dy * dy;
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { onError } from './errors.ts';
+import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
+
+describe('HTTP boundary', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('reports health with the database kind and version', async () => {
+    const res = await t.app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, db: t.db.kind, version: 'test' });
+  });
+
+  it('answers unknown API paths with a JSON 404, not the app page', async () => {
+    const res = await t.app.request('/api/no/such/thing');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not-found');
+  });
+
+  it('answers malformed JSON with a 400 naming the problem', async () => {
+    const res = await t.app.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('bad-request');
+    expect(body.error.message).toMatch(/JSON/);
+  });
+
+  it('refuses a body over 1 MiB with 413', async () => {
+    const res = await t.app.request('/api/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'a@b.example', password: 'x'.repeat(1_100_000) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
+  it('sets protective headers', async () => {
+    const res = await t.app.request('/healthz');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('turns an unexpected failure into a plain 500 with no stack trace, and logs it', async () => {
+    const app = new Hono()
+      .get('/boom', () => {
+        throw new Error('secret internals at /srv/app.ts:42');
+      })
+      .onError(onError(quietLogger.error));
+    const before = quietLogger.errors.length;
+    const res = await app.request('/boom');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toMatch(/secret internals|app\.ts|at /);
+    expect(JSON.parse(text).error.code).toBe('internal');
+    expect(quietLogger.errors.length).toBe(before + 1);
+  });
+});

@@ -1,0 +1,50 @@
+import { loadConfig } from './config.ts';
+import { DEMO_LOGINS, DEMO_PASSWORD } from './demo/seed.ts';
+import { consoleLogger, startServer } from './server.ts';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(2);
+}
+const log = consoleLogger(config.logLevel);
+
+try {
+  const started = performance.now();
+  const server = await startServer(config, log);
+  const db = server.db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  log.info(
+    [
+      '',
+      `Fieldfix is running at ${server.url}  (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `Database: ${db}`,
+      ...(config.demoData === 'auto'
+        ? ['Demo logins (password "' + DEMO_PASSWORD + '"):', ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`)]
+        : []),
+      'Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping…`);
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') {
+    log.error(`Port ${config.port} is already in use. Stop the other program or start with PORT=<another port>.`);
+  } else if (e.code === 'ECONNREFUSED') {
+    log.error('Cannot reach the PostgreSQL server in DATABASE_URL. Check that it is running, or unset DATABASE_URL to use the embedded database.');
+  } else {
+    log.error(`Fieldfix could not start: ${e.message}`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from './app.ts';
+import type { Config } from './config.ts';
+import { connectPostgres, openEmbedded, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { seedDemoCity, type SeedSummary } from './demo/seed.ts';
+import type { Logger } from './http/deps.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export type RunningServer = {
+  url: string;
+  port: number;
+  db: Database;
+  seeded: SeedSummary | null;
+  stop(): Promise<void>;
+};
+
+export function consoleLogger(level: Config['logLevel']): Logger {
+  const order = ['debug', 'info', 'warn', 'error', 'silent'];
+  const on = (l: string) => order.indexOf(l) >= order.indexOf(level);
+  return {
+    info: (m) => on('info') && console.log(m),
+    warn: (m) => on('warn') && console.warn(m),
+    error: (m, err) => on('error') && console.error(m, err ?? ''),
+  };
+}
+
+/** Opens the database, migrates it, seeds the demo city when empty, and serves HTTP. */
+export async function startServer(config: Config, log: Logger = consoleLogger(config.logLevel)): Promise<RunningServer> {
+  const db = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
+  try {
+    const applied = await migrate(db.sql);
+    if (applied.length > 0) log.info(`Applied migrations: ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
+    const seeded = config.demoData === 'auto' ? await seedDemoCity(db.sql, { timeZone: config.cityTimeZone }) : null;
+    if (seeded) log.info(`Seeded the demo city: ${seeded.cases} cases, ${seeded.crews} crews, ${seeded.users} people.`);
+    const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: VERSION, log }, { staticDir: config.staticDir });
+    const server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    return {
+      url: `http://localhost:${port}`,
+      port,
+      db,
+      seeded,
+      async stop() {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { seedDemoCity } from '../src/demo/seed.ts';
+import type { Logger } from '../src/http/deps.ts';
+import { createTestDatabase, type TestDatabase } from './test-db.ts';
+
+/** A fixed clock for seeded data: 10:00 in the demo city on a weekday. */
+export const TEST_NOW = new Date('2026-06-10T14:00:00Z');
+
+export const quietLogger: Logger & { errors: unknown[] } = {
+  errors: [],
+  info() {},
+  warn() {},
+  error(_msg, err) {
+    quietLogger.errors.push(err);
+  },
+};
+
+export type TestApp = {
+  db: TestDatabase;
+  app: ReturnType<typeof createApp>;
+  config: Config;
+  /** Signs in and returns headers that carry the session. */
+  login(email: string, password?: string): Promise<Record<string, string>>;
+  close(): Promise<void>;
+};
+
+/** A migrated, demo-seeded database and the app on it, called in-process with `app.request`. */
+export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = { ...loadConfig({}), ...overrides };
+  await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
+  const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: 'test', log: quietLogger });
+  return {
+    db,
+    app,
+    config,
+    async login(email, password = 'fieldfix') {
+      const res = await app.request('/api/auth/login?bearer=1', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${await res.text()}`);
+      const { token } = (await res.json()) as { token: string };
+      return { authorization: `Bearer ${token}` };
+    },
+    close: () => db.close(),
+  };
+}
