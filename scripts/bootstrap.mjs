@@ -6,7 +6,7 @@
 // over to a pnpm script:
 //   1. Node >= 22.17 (the stack needs it). If the `node` running this is older, Node 24
 //      is installed from the npm registry (package `node-<os>-<arch>`) into .toolchain/.
-//   2. pnpm at the version pinned in package.json#packageManager, also from the npm
+//   2. pnpm at PNPM_VERSION, also from the npm
 //      registry into .toolchain/ (no corepack, no global install).
 //   3. `pnpm install` (frozen lockfile), then `pnpm run <task>` under that Node.
 import { spawn, spawnSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const NODE_VERSION = '24.21.0';
+const PNPM_VERSION = '12.21.0';
 const MIN_NODE = [22, 17];
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -69,9 +70,7 @@ function ensureNode() {
 }
 
 function ensurePnpm(nodeBin) {
-  const pkgJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const version = String(pkgJson.packageManager ?? '').replace(/^pnpm@/, '');
-  if (!/^\d+\.\d+\.\d+$/.test(version)) fail('package.json#packageManager must pin pnpm@x.y.z');
+  const version = PNPM_VERSION;
   const prefix = join(toolDir, 'pnpm');
   const entry = join(prefix, 'node_modules', 'pnpm', 'bin', 'pnpm.mjs');
   const entryCjs = join(prefix, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');

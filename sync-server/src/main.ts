@@ -1,5 +1,5 @@
 import { loadConfig } from './config.ts';
-import { DEMO_LOGINS, DEMO_PASSWORD } from './demo/seed.ts';
+import { DEMO_LOGINS, DEMO_PASSWORD } from './demo/demo-accounts.ts';
 import { consoleLogger, startServer } from './server.ts';
 
 let config;

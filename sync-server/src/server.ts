@@ -4,7 +4,8 @@ import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, openEmbedded, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
-import { seedDemoCity, type SeedSummary } from './demo/seed.ts';
+import type { SeedSummary } from './demo/seed.ts';
+import { isEmpty } from './demo/demo-accounts.ts';
 import type { Logger } from './http/deps.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -27,13 +28,20 @@ export function consoleLogger(level: Config['logLevel']): Logger {
   };
 }
 
+/** Loads the seed code (and its data generator) only for an empty database. */
+async function seedIfEmpty(sql: Database['sql'], timeZone: string): Promise<SeedSummary | null> {
+  if (!(await isEmpty(sql))) return null;
+  const { seedDemoCity } = await import('./demo/seed.ts');
+  return seedDemoCity(sql, { timeZone });
+}
+
 /** Opens the database, migrates it, seeds the demo city when empty, and serves HTTP. */
 export async function startServer(config: Config, log: Logger = consoleLogger(config.logLevel)): Promise<RunningServer> {
   const db = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log.info(`Applied migrations: ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
-    const seeded = config.demoData === 'auto' ? await seedDemoCity(db.sql, { timeZone: config.cityTimeZone }) : null;
+    const seeded = config.demoData === 'auto' ? await seedIfEmpty(db.sql, config.cityTimeZone) : null;
     if (seeded) log.info(`Seeded the demo city: ${seeded.cases} cases, ${seeded.crews} crews, ${seeded.users} people.`);
     const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: VERSION, log }, { staticDir: config.staticDir });
     const server = await new Promise<ServerType>((resolve, reject) => {

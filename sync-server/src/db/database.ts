@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
+/** A connection pool or an open transaction: repositories accept either. */
+export type Queryable = postgres.Sql | postgres.TransactionSql;
 export type DatabaseKind = 'embedded' | 'postgres';
 
 export type Database = {

@@ -56,6 +56,11 @@ describe('demo city seed', () => {
     for (const r of rows) expect(r.positions).toEqual(r.positions.map((_, i) => i + 1));
   });
 
+  it('never assigns a case to a day before it was reported', async () => {
+    const early = await db.sql`select id from cases where assigned_day < (requested_at at time zone ${TZ})::date`;
+    expect(early).toHaveLength(0);
+  });
+
   it('keeps reporters apart and writes an append-only story for each case', async () => {
     const [noStory] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from cases c where not exists (select 1 from case_events e where e.case_id = c.id and e.kind = 'reported')`;

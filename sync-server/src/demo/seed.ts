@@ -5,17 +5,8 @@ import { hashPassword } from '../auth/password.ts';
 import { cityDate } from '../time.ts';
 import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
 import { bboxOf, districtCentre, placeOnStreet, riverton, type Place } from './city.ts';
+import { DEMO_PASSWORD, isEmpty } from './demo-accounts.ts';
 
-/** Every demo account signs in with this password. */
-export const DEMO_PASSWORD = 'fieldfix';
-
-/** The accounts the README and the start banner list. */
-export const DEMO_LOGINS = [
-  { email: 'worker@riverton.example', role: 'worker', what: 'Streets Crew A, works the day on a tablet' },
-  { email: 'lead@riverton.example', role: 'lead', what: 'Streets lead, rebalances the crews' },
-  { email: 'lead.sanitation@riverton.example', role: 'lead', what: 'Sanitation lead' },
-  { email: 'admin@riverton.example', role: 'admin', what: 'administrator' },
-] as const;
 
 const CREWS = [
   { id: 'streets-a', name: 'Streets Crew A', departmentId: 'streets', home: 'old-town', capacity: 12 },
@@ -38,10 +29,11 @@ export type SeedSummary = { departments: number; serviceTypes: number; districts
  */
 export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: string }): Promise<SeedSummary | null> {
   const now = opts.now ?? new Date();
+  if (!(await isEmpty(sql))) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return sql.begin(async (tx) => {
-    const [existing] = await tx<{ n: number }[]>`select count(*)::int as n from departments`;
-    if (existing!.n > 0) return null;
+    // Checked again inside the transaction: another instance may have seeded meanwhile.
+    if (!(await isEmpty(tx))) return null;
     const data = buildDemoCity(now, opts.timeZone, passwordHash);
     await tx`insert into departments ${tx(data.departments)}`;
     await tx`insert into service_types ${tx(data.serviceTypes)}`;
@@ -245,7 +237,8 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     const todays: CaseRow[] = [];
     for (let i = 0; i < 10; i++) {
       const state: CaseState = i === 3 ? 'in_progress' : i === 6 ? 'on_hold' : 'assigned';
-      const ageDays = i === 9 ? faker.number.int({ min: 95, max: 160 }) : faker.number.int({ min: 0, max: 12 });
+      // Yesterday's leftovers were reported before yesterday.
+      const ageDays = i === 9 ? faker.number.int({ min: 95, max: 160 }) : faker.number.int({ min: i < 2 ? 2 : 0, max: 12 });
       todays.push(makeCase({ departmentId: crew.departmentId, ageDays, state, crewId: crew.id, day: i < 2 ? addDays(today, -1) : today }));
     }
     orderRoute(todays, districtCentre(crew.home));
