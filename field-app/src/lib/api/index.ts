@@ -1,0 +1,95 @@
+/**
+ * Every call to the sync server goes through here. Same origin, session in an HttpOnly cookie.
+ * Functions never throw: they answer a result a page can show.
+ */
+import { DayResponse, ErrorBody, SessionResponse, type ErrorCode } from '@fieldfix/shared';
+
+/** What this module needs of a schema (the zod schemas in @fieldfix/shared fit). */
+interface Schema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: readonly unknown[] } };
+}
+
+export type ApiFailure =
+  /** No answer at all: offline, server down, DNS… The device keeps working on what it has. */
+  | { kind: 'network'; message: string }
+  /** The server answered with an error (`ErrorBody`), or at least a status. */
+  | { kind: 'http'; status: number; code: ErrorCode | null; message: string; details?: unknown }
+  /** The server answered 2xx with something this version of the app does not understand. */
+  | { kind: 'invalid-response'; status: number; message: string };
+
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure };
+
+/** True when the server says the session is missing, expired or revoked. */
+export function isSignedOut(error: ApiFailure): boolean {
+  return error.kind === 'http' && error.status === 401;
+}
+
+const NETWORK_MESSAGE = 'Cannot reach the server. Check the connection and try again.';
+
+async function request<T>(method: 'GET' | 'POST', path: string, schema: Schema<T>, body?: unknown): Promise<ApiResult<T>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+  } catch {
+    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
+  }
+
+  let json: unknown = undefined;
+  try {
+    json = await res.json();
+  } catch {
+    // Not JSON (a proxy's error page, an empty body…): handled below.
+  }
+
+  if (!res.ok) {
+    const parsed = ErrorBody.safeParse(json);
+    if (parsed.success) {
+      const { code, message, details } = parsed.data.error;
+      return { ok: false, error: { kind: 'http', status: res.status, code, message, details } };
+    }
+    return { ok: false, error: { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) } };
+  }
+
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    console.error(`Unexpected response from ${method} ${path}`, parsed.error.issues);
+    return {
+      ok: false,
+      error: { kind: 'invalid-response', status: res.status, message: 'The server sent something this version of the app does not understand. Reload the app.' },
+    };
+  }
+  return { ok: true, data: parsed.data };
+}
+
+function fallbackMessage(status: number): string {
+  if (status === 401) return 'Your session ended. Sign in again.';
+  if (status === 403) return 'You are not allowed to do that.';
+  if (status === 404) return 'Not found on the server.';
+  if (status === 429) return 'Too many attempts. Wait a minute and try again.';
+  if (status >= 500) return 'The server had a problem. Try again in a moment.';
+  return `The server answered ${status}.`;
+}
+
+/** `POST /api/auth/login`: on success the server sets the session cookie. */
+export function login(email: string, password: string): Promise<ApiResult<SessionResponse>> {
+  return request('POST', '/api/auth/login', SessionResponse, { email, password });
+}
+
+/** Any 2xx body will do. */
+const Anything: Schema<unknown> = { safeParse: (data) => ({ success: true, data }) };
+
+/** `POST /api/auth/logout`: ends the session on the server and clears the cookie. */
+export function logout(): Promise<ApiResult<unknown>> {
+  return request('POST', '/api/auth/logout', Anything);
+}
+
+/** `GET /api/day`: the signed-in crew's day (cases in route order, service types). */
+export function fetchDay(): Promise<ApiResult<DayResponse>> {
+  return request('GET', '/api/day', DayResponse);
+}

@@ -1,0 +1,53 @@
+/**
+ * The service worker, seen from the page: registers it (workbox-window) and tells a person
+ * when a new version of the app is waiting. One instance for the app.
+ */
+import { Workbox } from 'workbox-window';
+import { dev } from '$app/env';
+
+class AppUpdate {
+  /** A new version is installed and waits for the person to reload. */
+  waiting = $state(false);
+
+  #wb: Workbox | null = null;
+  #reloading = false;
+
+  /** Call once, in the browser. */
+  start(): void {
+    // In `vite dev` there is no build to precache.
+    if (dev || this.#wb || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+    const wb = new Workbox('/service-worker.js', { type: 'module' });
+    this.#wb = wb;
+
+    wb.addEventListener('waiting', () => (this.waiting = true));
+    // Reload only when this page asked the new version to take over; the first install
+    // also takes control (clients.claim) and must not reload the page.
+    wb.addEventListener('controlling', () => {
+      if (this.#reloading) window.location.reload();
+    });
+
+    wb.register().catch((err: unknown) => console.error('Service worker registration failed', err));
+  }
+
+  /**
+   * Resolves once a service worker is active, i.e. the app shell is cached and the app will
+   * open without a network; `false` if that takes longer than `timeoutMs` or cannot happen.
+   */
+  whenOfflineReady(timeoutMs: number): Promise<boolean> {
+    if (!this.#wb) return Promise.resolve(false);
+    return Promise.race([
+      navigator.serviceWorker.ready.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs)),
+    ]);
+  }
+
+  /** Lets the waiting version take over; the page reloads once it controls it. */
+  applyUpdate(): void {
+    if (!this.#wb) return;
+    this.#reloading = true;
+    this.waiting = false;
+    this.#wb.messageSkipWaiting();
+  }
+}
+
+export const appUpdate = new AppUpdate();

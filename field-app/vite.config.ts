@@ -1,0 +1,24 @@
+import adapter from '@sveltejs/adapter-static';
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+/** Where `vite dev` forwards `/api` (the sync server; `pnpm --filter @fieldfix/sync-server dev`). */
+const apiTarget = process.env.FIELDFIX_API_URL ?? 'http://localhost:8080';
+
+export default defineConfig({
+  plugins: [
+    sveltekit({
+      // SPA: every route is rendered in the browser from one fallback page. The sync server
+      // serves `200.html` for any path it does not know (sync-server/src/http/static.ts).
+      adapter: adapter({ pages: 'build', assets: 'build', fallback: '200.html' }),
+      // Registered by hand with workbox-window (src/lib/state/app-update.svelte.ts), so the
+      // app can tell a person when a new version is waiting.
+      serviceWorker: { register: false },
+      // The service worker decides when a new version takes over; no need to poll.
+      version: { pollInterval: 0 },
+    }),
+  ],
+  server: {
+    proxy: { '/api': { target: apiTarget, changeOrigin: false } },
+  },
+});
