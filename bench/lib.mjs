@@ -1,0 +1,67 @@
+// Small helpers shared by the benchmarks: timing child processes, medians, result files.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+
+export const root = dirname(dirname(fileURLToPath(import.meta.url)));
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Spawns a process and resolves with the seconds until `url` answers 200, and the child. */
+export async function timeUntilHealthy(cmd, args, { env = {}, url, timeoutMs = 120_000 } = {}) {
+  const t0 = performance.now();
+  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${cmd} ${args.join(' ')} exited early: ${stderr}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return { seconds: (performance.now() - t0) / 1000, child };
+    } catch {
+      /* not up yet */
+    }
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${url}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function stop(child) {
+  if (child.exitCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await done;
+}
+
+/** Writes bench/results/<name>.json with the machine it ran on, and prints a table. */
+export function report(name, rows, extra = {}) {
+  const dir = join(root, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const result = {
+    benchmark: name,
+    at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    ...extra,
+    rows,
+  };
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  console.log(`\n${name} (medians; this machine is shared and noisy, read ratios)`);
+  console.table(rows);
+}

@@ -1,0 +1,53 @@
+// The server Playwright tests run against: the real sync-server serving the real built
+// field-app, on a fresh database for this run — a throwaway database on TEST_DATABASE_URL's
+// server when set, else embedded PGlite in a temporary folder. Both are removed on exit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { loadConfig } from '@fieldfix/sync-server/config';
+import { startServer } from '@fieldfix/sync-server/server';
+
+const port = Number(process.env.E2E_PORT ?? 8181);
+const adminUrl = process.env.TEST_DATABASE_URL;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+let databaseUrl: string | undefined;
+let dataDir: string | undefined;
+if (adminUrl) {
+  const name = `fieldfix_e2e_${process.pid}_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin`create database ${admin(name)}`;
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  databaseUrl = u.toString();
+  cleanups.push(async () => {
+    await admin`drop database if exists ${admin(name)} with (force)`;
+    await admin.end();
+  });
+} else {
+  dataDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-'));
+  cleanups.push(() => rmSync(dataDir!, { recursive: true, force: true }));
+}
+
+const config = {
+  ...loadConfig({ ...process.env, DATABASE_URL: '', DATA_DIR: '' }),
+  port,
+  host: '127.0.0.1',
+  databaseUrl,
+  dataDir: dataDir ?? '',
+  logLevel: 'warn' as const,
+};
+const server = await startServer(config);
+console.log(`e2e server on ${server.url} (${server.db.kind})`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  await server.stop();
+  for (const c of cleanups.reverse()) await c();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
