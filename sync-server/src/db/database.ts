@@ -67,8 +67,13 @@ export async function openEmbedded(dataDir?: string): Promise<Database> {
  * PGlite does not lock its data folder and two processes writing it corrupt it, so we do:
  * a pid file, taken over only when its process is gone.
  */
+const openedHere = new Set<string>();
+
 function lockDataDir(dataDir: string): () => void {
   const lockFile = join(dataDir, 'server.pid');
+  if (openedHere.has(lockFile)) {
+    throw new Error(`The embedded database in ${dataDir} is already open in this process.`);
+  }
   let holder: number | undefined;
   try {
     holder = Number(readFileSync(lockFile, 'utf8'));
@@ -82,7 +87,11 @@ function lockDataDir(dataDir: string): () => void {
     );
   }
   writeFileSync(lockFile, String(process.pid));
-  return () => rmSync(lockFile, { force: true });
+  openedHere.add(lockFile);
+  return () => {
+    openedHere.delete(lockFile);
+    rmSync(lockFile, { force: true });
+  };
 }
 
 function processIsAlive(pid: number): boolean {
