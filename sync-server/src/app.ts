@@ -3,6 +3,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from './auth/auth.routes.ts';
 import { caseRoutes } from './cases/case.routes.ts';
+import { noticeRoutes } from './notices/notice.routes.ts';
+import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -15,13 +17,15 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .use(crossSiteGuard)
     .use(
       bodyLimit({
-        maxSize: 1024 * 1024,
+        maxSize: 2 * 1024 * 1024,
         onError: () => {
-          throw new ApiError(413, 'payload-too-large', 'The request body is larger than 1 MiB.');
+          throw new ApiError(413, 'payload-too-large', 'The request body is larger than 2 MiB. Send fewer changes at a time.');
         },
       }),
     )
     .route('/auth', authRoutes(deps))
+    .route('/sync', syncRoutes(deps))
+    .route('/notices', noticeRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 

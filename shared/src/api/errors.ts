@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   'method-not-allowed',
   'payload-too-large',
   'rate-limited',
+  'protocol-missing',
+  'protocol-too-old',
+  'protocol-too-new',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

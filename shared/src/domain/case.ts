@@ -32,6 +32,10 @@ export const CaseRecord = z.object({
   assignedDay: IsoDate.nullable(),
   routePosition: z.number().int().nullable(),
   mediaUrl: z.string().nullable(),
+  /** Set when a lead merged this case into another (the surviving case). */
+  mergedIntoId: z.string().nullable(),
+  /** True when a lead cancelled the case (closed, not fixed, no work wanted). */
+  cancelled: z.boolean(),
   version: z.number().int().positive(),
 });
 export type CaseRecord = z.infer<typeof CaseRecord>;

@@ -1,7 +1,7 @@
 import type { CaseEvent, CaseRecord, Crew, ServiceType } from '@fieldfix/shared';
-import type { Sql } from '../db/database.ts';
+import type { Queryable, Sql } from '../db/database.ts';
 
-type CaseRow = {
+export type CaseRow = {
   id: string;
   service_code: string;
   description: string;
@@ -23,14 +23,17 @@ type CaseRow = {
   assigned_day: string | null;
   route_position: number | null;
   media_url: string | null;
+  merged_into_id: string | null;
+  cancelled: boolean;
   version: number;
 };
 
 /** The columns staff devices get. Never the reporter's contact: that is another table. */
-const caseColumns = (sql: Sql) => sql`
+export const caseColumns = (sql: Queryable) => sql`
   id::text, service_code, description, lat, long, address, district_id, state, priority,
   status_notes, hold_reason, resolution_code, close_reason, attributes, requested_at, updated_at,
-  expected_at, assigned_crew_id, assigned_day::text, route_position, media_url, version`;
+  expected_at, assigned_crew_id, assigned_day::text, route_position, media_url,
+  merged_into_id::text, cancelled, version`;
 
 export function toCaseRecord(r: CaseRow): CaseRecord {
   return {
@@ -55,6 +58,8 @@ export function toCaseRecord(r: CaseRow): CaseRecord {
     assignedDay: r.assigned_day,
     routePosition: r.route_position,
     mediaUrl: r.media_url,
+    mergedIntoId: r.merged_into_id,
+    cancelled: r.cancelled,
     version: r.version,
   };
 }

@@ -96,7 +96,15 @@ type CaseRow = {
   route_position: number | null;
   version: number;
 };
-type EventRow = { case_id: number; at: Date; kind: string; actor_user_id: string | null; data: Record<string, string | null> };
+type EventRow = {
+  case_id: number;
+  at: Date;
+  kind: string;
+  actor_user_id: string | null;
+  data: Record<string, string | null>;
+  version: number;
+  crew_id: string | null;
+};
 
 /** The demo data as rows, built in memory (pure apart from the clock it is given). */
 export function buildDemoCity(now: Date, timeZone: string, passwordHash: string) {
@@ -198,7 +206,8 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
       device_id: null,
       account_id: null,
     });
-    const story: EventRow[] = [{ case_id: id, at: requestedAt, kind: 'reported', actor_user_id: null, data: { channel: faker.helpers.arrayElement(['web', 'phone', 'app']) } }];
+    type Story = Omit<EventRow, 'version' | 'crew_id'>;
+    const story: Story[] = [{ case_id: id, at: requestedAt, kind: 'reported', actor_user_id: null, data: { channel: faker.helpers.arrayElement(['web', 'phone', 'app']) } }];
     const type = types.find((t) => t.code === def.code)!;
     const end = o.closedAt ?? now;
     const span = Math.max(end.getTime() - requestedAt.getTime(), HOUR_MS);
@@ -227,7 +236,8 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     if (o.closedAt) row.closed_at = o.closedAt;
     row.updated_at = story[story.length - 1]!.at;
     row.version = story.length;
-    events.push(...story);
+    // Each event is one version of the case; the crew holds it from its assignment on.
+    events.push(...story.map((e, i) => ({ ...e, version: i + 1, crew_id: i === 0 ? null : (o.crewId ?? null) })));
     return row;
   }
 

@@ -30,11 +30,11 @@ describe('HTTP boundary', () => {
     expect(body.error.message).toMatch(/JSON/);
   });
 
-  it('refuses a body over 1 MiB with 413', async () => {
+  it('refuses a body over 2 MiB with 413', async () => {
     const res = await t.app.request('/api/auth/login', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'a@b.example', password: 'x'.repeat(1_100_000) }),
+      body: JSON.stringify({ email: 'a@b.example', password: 'x'.repeat(2_200_000) }),
     });
     expect(res.status).toBe(413);
   });

@@ -1,0 +1,347 @@
+/**
+ * The reconciliation rules (SPEC.md beside this file, R1–R10 of PRODUCT.md) as one pure
+ * function. The server applies it to decide every mutation; the field app applies the same
+ * function to show its optimistic view before the server has answered.
+ *
+ * R1 (idempotency) and R10 (notices sent once, after commit) are the caller's: it looks a
+ * mutation id up before deciding, and writes the notices this returns to an outbox in the
+ * same transaction as the change.
+ */
+import type { CaseRecord } from '../domain/case.ts';
+import { isOpen, type CaseState } from '../domain/lifecycle.ts';
+import type { Role } from '../domain/people.ts';
+import type { ServiceType } from '../domain/service-type.ts';
+import { isFieldKind, type Mutation } from '../sync/mutation.ts';
+import type { OutcomeKind, Reason } from '../sync/outcome.ts';
+
+/** The facts about a case the rules read; a `CaseRecord` has them all. */
+export type CaseFacts = Pick<
+  CaseRecord,
+  | 'id'
+  | 'state'
+  | 'crewId'
+  | 'assignedDay'
+  | 'routePosition'
+  | 'priority'
+  | 'expectedAt'
+  | 'holdReason'
+  | 'resolutionCode'
+  | 'closeReason'
+  | 'statusNotes'
+  | 'mergedIntoId'
+  | 'cancelled'
+  | 'version'
+>;
+
+/** The service type's configuration the rules check payloads against. */
+export type TypeRules = Pick<ServiceType, 'departmentId' | 'photoRequiredOnFix' | 'resolutionCodes' | 'holdReasons' | 'closeReasons'>;
+
+export type Actor = { userId: string; role: Role; crewId: string | null; departmentId: string | null };
+
+export type DecideContext = {
+  actor: Actor;
+  /** The crew the case was assigned to at the version the device last saw (R8). */
+  crewAtBaseVersion: string | null;
+  /** Department of each crew the mutation may name. */
+  crewDepartment: (crewId: string) => string | undefined;
+  /** When the server decides (ISO). */
+  now: string;
+  /** Set when this decision is for work redirected from a merged case (R6). */
+  redirectedFrom?: string;
+};
+
+export type Patch = Partial<Omit<CaseFacts, 'id' | 'version'>> & { closedAt?: string | null };
+
+export type NoticeTemplate = 'scheduled' | 'fixed' | 'closed' | 'reopened';
+
+export type Decision = {
+  outcome: OutcomeKind;
+  reason: Reason | null;
+  /** Changes to the case row; empty unless the case itself changes. */
+  patch: Patch;
+  /** The case history entry this mutation leaves (R9: always one). */
+  event: { kind: string; data: Record<string, unknown> };
+  /** Resident notices to queue (R10). */
+  notices: NoticeTemplate[];
+  /** Something the case's lead must hear about (R2, R6, "crossed paths"). */
+  leadNotice: string | null;
+  /** R6: the case was merged; decide again on this case and report `merged`. */
+  redirectTo: string | null;
+  /** Route bookkeeping the caller does with other cases: append or move within a crew's day. */
+  route: { op: 'append' | 'move'; crewId: string; day: string; position: number | null } | null;
+};
+
+const CLOSED: readonly CaseState[] = ['fixed', 'closed_not_fixed'];
+
+function decision(outcome: OutcomeKind, reason: Reason | null, event: Decision['event'], more: Partial<Decision> = {}): Decision {
+  return { outcome, reason, patch: {}, event, notices: [], leadNotice: null, redirectTo: null, route: null, ...more };
+}
+
+/** A mutation that could not take effect: kept in the history with its payload (R4, R9). */
+function notApplied(outcome: 'superseded' | 'rejected', reason: Reason, m: Mutation, leadNotice: string | null = null): Decision {
+  return decision(outcome, reason, { kind: m.kind, data: { ...m.payload, outcome, reason } }, { leadNotice });
+}
+
+function has(list: { code: string }[], code: string): boolean {
+  return list.some((c) => c.code === code);
+}
+
+/**
+ * R8: who may send this mutation for this case.
+ * Workers: field changes to cases assigned to their crew now, or when the device last saw
+ * the case (work done while it was still theirs stands after a later move).
+ * Leads: anything on their department's cases. Admins: anything.
+ */
+function authorize(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideContext): Reason | null {
+  const { actor } = ctx;
+  // Redirected work (R6) was authorized against the case the device worked on.
+  if (actor.role === 'admin' || ctx.redirectedFrom) return null;
+  if (actor.role === 'worker') {
+    if (!isFieldKind(m.kind)) return 'role-not-allowed';
+    const ours = actor.crewId !== null && (c.crewId === actor.crewId || ctx.crewAtBaseVersion === actor.crewId);
+    return ours ? null : 'not-your-crew';
+  }
+  return t.departmentId === actor.departmentId ? null : 'not-your-department';
+}
+
+/** Decides one mutation against the current state of its case. Pure. */
+export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideContext): Decision {
+  const denied = authorize(c, m, t, ctx);
+  if (denied) return notApplied('rejected', denied, m);
+
+  // R6: work on a merged case lands on the surviving case; lead changes to it are moot.
+  if (c.mergedIntoId && m.kind !== 'reopen') {
+    if (isFieldKind(m.kind)) {
+      return decision('merged', 'landed-on-surviving-case', { kind: m.kind, data: { ...m.payload, redirectedTo: c.mergedIntoId } }, { redirectTo: c.mergedIntoId });
+    }
+    return notApplied('superseded', 'case-closed', m);
+  }
+
+  // R8: field work on a case moved away from the crew while it was offline (still accepted).
+  const movedAway = isFieldKind(m.kind) && !ctx.redirectedFrom && ctx.actor.crewId !== null && c.crewId !== ctx.actor.crewId;
+  const statusChange = m.kind !== 'add_note' && m.kind !== 'attach_photo';
+  const crossedPaths =
+    movedAway && statusChange ? `${describeKind(m.kind)} on case #${c.id} by a crew it had been moved away from while they worked offline.` : null;
+  const applied = (event: Decision['event'], more: Partial<Decision> = {}): Decision =>
+    decision(ctx.redirectedFrom ? 'merged' : 'applied', ctx.redirectedFrom ? 'landed-on-surviving-case' : null, event, {
+      leadNotice: crossedPaths,
+      ...more,
+    });
+  const closed = CLOSED.includes(c.state);
+
+  switch (m.kind) {
+    // ---- field work ------------------------------------------------------------------
+    case 'start':
+      if (closed) return notApplied('superseded', 'case-closed', m); // R5
+      if (c.state === 'in_progress') return notApplied('superseded', 'already-in-state', m);
+      return applied({ kind: 'started', data: {} }, { patch: { state: 'in_progress', holdReason: null } });
+
+    case 'hold':
+      if (!has(t.holdReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
+      if (closed) return notApplied('superseded', 'case-closed', m);
+      if (c.state === 'on_hold') return notApplied('superseded', 'already-in-state', m);
+      return applied({ kind: 'held', data: { ...m.payload } }, { patch: { state: 'on_hold', holdReason: m.payload.reason } });
+
+    case 'resume':
+      if (closed) return notApplied('superseded', 'case-closed', m);
+      if (c.state === 'in_progress') return notApplied('superseded', 'already-in-state', m);
+      if (c.state !== 'on_hold') return notApplied('superseded', 'invalid-transition', m);
+      return applied({ kind: 'resumed', data: {} }, { patch: { state: 'in_progress', holdReason: null } });
+
+    case 'add_note': // R4: always kept
+      return applied({ kind: 'note', data: { text: m.payload.text } });
+
+    case 'attach_photo': // R4: always kept
+      return applied({ kind: 'photo', data: { ...m.payload } });
+
+    case 'fix': {
+      if (!has(t.resolutionCodes, m.payload.resolutionCode)) return notApplied('rejected', 'invalid-payload', m);
+      if (t.photoRequiredOnFix && m.payload.photoIds.length === 0) return notApplied('rejected', 'photo-required', m);
+      const event = { kind: 'fixed', data: { ...m.payload, crewId: ctx.actor.crewId } };
+      // R3: a second fix is kept as duplicate work; the resident heard once already.
+      if (c.state === 'fixed') return decision('merged', 'duplicate-work', { kind: 'fixed', data: { ...event.data, duplicate: true } });
+      // R6: a cancelled case: the work is recorded and the lead told, the cancellation stands.
+      if (c.cancelled) {
+        return notApplied('superseded', 'case-cancelled', m, `Case #${c.id} was cancelled, but a crew fixed it in the field. Their work is recorded.`);
+      }
+      // R2: the fix stands whatever moved meanwhile; the case follows the crew that did it.
+      const patch: Patch = {
+        state: 'fixed',
+        resolutionCode: m.payload.resolutionCode,
+        statusNotes: m.payload.note || null,
+        holdReason: null,
+        closeReason: null,
+        closedAt: ctx.now,
+      };
+      if (movedAway) patch.crewId = ctx.actor.crewId;
+      return applied(event, {
+        patch,
+        notices: ['fixed'],
+        leadNotice: movedAway ? `Case #${c.id} was fixed in the field by a crew it had been moved away from; the move is superseded.` : null,
+      });
+    }
+
+    case 'close_not_fixed':
+      if (!has(t.closeReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
+      if (closed) return notApplied('superseded', c.cancelled ? 'case-cancelled' : 'case-closed', m);
+      return applied(
+        { kind: 'closed_not_fixed', data: { ...m.payload } },
+        { patch: { state: 'closed_not_fixed', closeReason: m.payload.reason, statusNotes: m.payload.note || null, holdReason: null, closedAt: ctx.now }, notices: ['closed'] },
+      );
+
+    case 'transfer_request':
+      if (closed) return notApplied('superseded', 'case-closed', m);
+      return applied(
+        { kind: 'transfer_requested', data: { ...m.payload } },
+        { leadNotice: `The crew asks to transfer case #${c.id}${m.payload.departmentId ? ` to ${m.payload.departmentId}` : ''}: ${m.payload.reason}` },
+      );
+
+    // ---- the lead's desk ---------------------------------------------------------------
+    case 'assign': {
+      const dept = ctx.crewDepartment(m.payload.crewId);
+      if (!dept) return notApplied('rejected', 'invalid-payload', m);
+      if (ctx.actor.role !== 'admin' && dept !== ctx.actor.departmentId) return notApplied('rejected', 'not-your-department', m);
+      // R2: field work is the truth; a move that comes after a close is superseded.
+      if (closed) return notApplied('superseded', 'case-closed', m, `Your move of case #${c.id} came after the crew closed it in the field; the close stands.`);
+      const sameCrew = c.crewId === m.payload.crewId;
+      const state: CaseState = sameCrew && c.state !== 'new' ? c.state : 'assigned';
+      return applied(
+        { kind: 'assigned', data: { crewId: m.payload.crewId, day: m.payload.day, fromCrewId: c.crewId } },
+        {
+          patch: { state, crewId: m.payload.crewId, assignedDay: m.payload.day, holdReason: state === 'on_hold' ? c.holdReason : null },
+          notices: c.state === 'new' ? ['scheduled'] : [],
+          route: { op: 'append', crewId: m.payload.crewId, day: m.payload.day, position: m.payload.position },
+          leadNotice: null,
+        },
+      );
+    }
+
+    case 'unassign':
+      if (closed) return notApplied('superseded', 'case-closed', m, `Your unassignment of case #${c.id} came after the crew closed it; the close stands.`);
+      if (c.crewId === null) return notApplied('superseded', 'already-in-state', m);
+      return applied(
+        { kind: 'unassigned', data: { crewId: null, fromCrewId: c.crewId } },
+        { patch: { state: 'new', crewId: null, assignedDay: null, routePosition: null, holdReason: null }, leadNotice: null },
+      );
+
+    case 'reorder':
+      if (closed) return notApplied('superseded', 'case-closed', m, `Your reordering of case #${c.id} came after the crew closed it; the close stands.`);
+      if (!c.crewId || !c.assignedDay) return notApplied('superseded', 'invalid-transition', m);
+      return applied(
+        { kind: 'reordered', data: { from: c.routePosition, to: m.payload.position } },
+        { route: { op: 'move', crewId: c.crewId, day: c.assignedDay, position: m.payload.position }, leadNotice: null },
+      );
+
+    case 'set_priority': // R7: server order wins; the overwritten value stays in the history
+      return applied({ kind: 'priority_changed', data: { from: c.priority, to: m.payload.priority } }, { patch: { priority: m.payload.priority }, leadNotice: null });
+
+    case 'set_due': // R7
+      return applied({ kind: 'due_changed', data: { from: c.expectedAt, to: m.payload.expectedAt } }, { patch: { expectedAt: m.payload.expectedAt }, leadNotice: null });
+
+    case 'merge_duplicate':
+      if (m.payload.intoCaseId === c.id) return notApplied('rejected', 'invalid-payload', m);
+      if (closed) return notApplied('superseded', 'case-closed', m);
+      return applied(
+        { kind: 'merged', data: { intoCaseId: m.payload.intoCaseId } },
+        {
+          patch: { state: 'closed_not_fixed', closeReason: 'duplicate', mergedIntoId: m.payload.intoCaseId, holdReason: null, closedAt: ctx.now },
+          notices: ['closed'],
+          leadNotice: null,
+        },
+      );
+
+    case 'cancel':
+      if (closed) return notApplied('superseded', 'case-closed', m);
+      return applied(
+        { kind: 'cancelled', data: { ...m.payload } },
+        {
+          patch: { state: 'closed_not_fixed', closeReason: m.payload.reason, statusNotes: m.payload.note || null, cancelled: true, holdReason: null, closedAt: ctx.now },
+          notices: ['closed'],
+          leadNotice: null,
+        },
+      );
+
+    case 'reopen':
+      if (!closed) return notApplied('superseded', 'already-in-state', m);
+      return applied(
+        { kind: 'reopened', data: { ...m.payload, previousState: c.state } },
+        {
+          patch: {
+            state: 'new',
+            crewId: null,
+            assignedDay: null,
+            routePosition: null,
+            resolutionCode: null,
+            closeReason: null,
+            mergedIntoId: null,
+            cancelled: false,
+            closedAt: null,
+          },
+          notices: ['reopened'],
+          leadNotice: null,
+        },
+      );
+  }
+}
+
+const KIND_WORDS: Record<Mutation['kind'], string> = {
+  start: 'Start',
+  hold: 'Hold',
+  resume: 'Resume',
+  add_note: 'Note',
+  attach_photo: 'Photo',
+  fix: 'Fix',
+  close_not_fixed: 'Close (not fixed)',
+  transfer_request: 'Transfer request',
+  assign: 'Assignment',
+  unassign: 'Unassignment',
+  reorder: 'Reordering',
+  set_priority: 'Priority change',
+  set_due: 'Due date change',
+  merge_duplicate: 'Merge',
+  cancel: 'Cancellation',
+  reopen: 'Reopening',
+};
+
+export function describeKind(kind: Mutation['kind']): string {
+  return KIND_WORDS[kind];
+}
+
+const REASON_WORDS: Record<Reason, string> = {
+  'landed-on-surviving-case': 'the case was merged into another; your work was added there',
+  'duplicate-work': 'another crew had already fixed it; your work is kept as duplicate work',
+  'case-closed': 'the case was already closed',
+  'case-cancelled': 'the case was cancelled by a lead; your work is recorded and the lead was told',
+  'invalid-transition': 'that step does not fit the case any more',
+  'already-in-state': 'the case was already in that state',
+  'not-your-crew': 'the case is not assigned to your crew',
+  'not-your-department': 'the case belongs to another department',
+  'role-not-allowed': 'your role cannot make that change',
+  'case-not-found': 'there is no such case',
+  'invalid-payload': 'a value in it is not one the case type accepts',
+  'photo-required': 'this kind of case needs an after-photo to be fixed',
+};
+
+/** What a person reads about an outcome: "Fix of case #12 not applied: the case was already closed." */
+export function describeOutcome(kind: Mutation['kind'], caseId: string, outcome: OutcomeKind, reason: Reason | null): string {
+  const what = `${KIND_WORDS[kind]} on case #${caseId}`;
+  switch (outcome) {
+    case 'applied':
+      return `${what} saved.`;
+    case 'merged':
+      return `${what} saved: ${reason ? REASON_WORDS[reason] : 'merged'}.`;
+    case 'superseded':
+      return `${what} not applied: ${reason ? REASON_WORDS[reason] : 'overtaken by a later change'}.`;
+    case 'rejected':
+      return `${what} refused: ${reason ? REASON_WORDS[reason] : 'not allowed'}.`;
+  }
+}
+
+/** Applies a decision's patch to a case (the client's optimistic view; the server does it in SQL). */
+export function applyPatch<C extends CaseFacts>(c: C, d: Decision): C {
+  const { closedAt: _closedAt, ...patch } = d.patch;
+  const changed = Object.keys(d.patch).length > 0 || d.route !== null;
+  return { ...c, ...patch, ...(d.route?.op === 'move' ? { routePosition: d.route.position } : {}), version: changed ? c.version + 1 : c.version };
+}
+
+export { isOpen };

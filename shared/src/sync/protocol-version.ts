@@ -1,0 +1,15 @@
+/**
+ * The sync protocol's version. Bump it whenever the wire format of a sync message changes
+ * (a test pins a hash of the schemas and fails when they change without a bump).
+ *
+ * History:
+ * - 1: push of mutation batches with per-mutation outcomes; pull by cursor with departures
+ *      and the device's own outcomes.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The oldest client protocol the server still accepts. */
+export const MIN_PROTOCOL_VERSION = 1;
+
+/** The header every sync request carries. */
+export const PROTOCOL_HEADER = 'fieldfix-protocol';

@@ -1,0 +1,95 @@
+/**
+ * Pull by cursor: everything in the asker's scope that changed after the cursor, oldest
+ * first, in pages. Three streams share one cursor space (cases, departures, the device's
+ * own outcomes); a page takes the lowest cursors of all three.
+ */
+import type { CaseRecord, Outcome, PullQuery, PullResponse } from '@fieldfix/shared';
+import type { Sql } from '../db/database.ts';
+import type { Staff } from '../http/deps.ts';
+import { caseColumns, toCaseRecord, type CaseRow } from '../cases/case.repo.ts';
+
+/** Closed cases stay on devices for a day after closing, so the crew sees what it did. */
+const CLOSED_KEPT = '1 day';
+
+type Item =
+  | { cursor: bigint; type: 'case'; value: CaseRecord }
+  | { cursor: bigint; type: 'departure'; value: string }
+  | { cursor: bigint; type: 'outcome'; value: Outcome };
+
+export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise<PullResponse> {
+  const after = q.cursor;
+  const take = q.limit + 1;
+  // A worker's scope is their crew; a lead's, their department; an admin's, the city.
+  const inScope =
+    staff.role === 'worker'
+      ? sql`c.assigned_crew_id = ${staff.crewId}`
+      : staff.role === 'lead'
+        ? sql`c.service_code in (select code from service_types where department_id = ${staff.departmentId})`
+        : sql`true`;
+  const [caseRows, departures, outcomes] = await Promise.all([
+    sql<(CaseRow & { change_cursor: string })[]>`
+      select ${caseColumns(sql)}, change_cursor::text from cases c
+      where ${inScope} and c.change_cursor > ${after}::bigint
+        and (c.state in ('new', 'assigned', 'in_progress', 'on_hold') or c.closed_at > now() - ${CLOSED_KEPT}::interval)
+      order by c.change_cursor limit ${take}`,
+    staff.role === 'worker'
+      ? sql<{ case_id: string; cursor: string }[]>`
+          select case_id::text, cursor::text from case_departures
+          where crew_id = ${staff.crewId} and cursor > ${after}::bigint
+          order by cursor limit ${take}`
+      : Promise.resolve([]),
+    sql<
+      {
+        id: string;
+        case_id: string;
+        landed_on_case_id: string | null;
+        outcome: Outcome['outcome'];
+        reason: Outcome['reason'];
+        message: string;
+        case_version: number | null;
+        cursor: string;
+      }[]
+    >`
+      select id::text, case_id::text, landed_on_case_id::text, outcome, reason, message, case_version, cursor::text
+      from mutations
+      where client_id = ${q.clientId} and user_id = ${staff.id} and cursor > ${after}::bigint
+      order by cursor limit ${take}`,
+  ]);
+
+  const items: Item[] = [
+    ...caseRows.map((r): Item => ({ cursor: BigInt(r.change_cursor), type: 'case', value: toCaseRecord(r) })),
+    ...departures.map((r): Item => ({ cursor: BigInt(r.cursor), type: 'departure', value: r.case_id })),
+    ...outcomes.map(
+      (r): Item => ({
+        cursor: BigInt(r.cursor),
+        type: 'outcome',
+        value: {
+          mutationId: r.id,
+          caseId: r.case_id,
+          landedOnCaseId: r.landed_on_case_id,
+          outcome: r.outcome,
+          reason: r.reason,
+          message: r.message,
+          caseVersion: r.case_version,
+        },
+      }),
+    ),
+  ].sort((a, b) => (a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0));
+
+  const page = items.slice(0, q.limit);
+  const hasMore = items.length > q.limit;
+  // Within a page the later of a case's change and its departure wins.
+  const last = new Map<string, Item>();
+  for (const item of page) {
+    if (item.type === 'case') last.set(item.value.id, item);
+    if (item.type === 'departure') last.set(item.value, item);
+  }
+  return {
+    cursor: page.length > 0 ? page[page.length - 1]!.cursor.toString() : after,
+    hasMore,
+    cases: [...last.values()].filter((i) => i.type === 'case').map((i) => i.value as CaseRecord),
+    departures: [...last.values()].filter((i) => i.type === 'departure').map((i) => i.value as string),
+    outcomes: page.filter((i) => i.type === 'outcome').map((i) => i.value as Outcome),
+    serverTime: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * SQL of the sync engine. A push is a handful of set-based statements however many
+ * mutations it carries (jsonb_to_recordset), not a round trip per row.
+ */
+import type { CaseFacts, Mutation, Outcome, OutcomeKind, Reason, TypeRules } from '@fieldfix/shared';
+import type { Queryable } from '../db/database.ts';
+
+/** Transaction-level lock every change-log writer takes (see migration 0003). */
+const CHANGE_LOG_LOCK = 7311001;
+
+/** A JSON parameter (postgres.js types it; passing JSON text would encode it twice). */
+function json(tx: Queryable, value: unknown) {
+  return tx.json(value as Parameters<Queryable['json']>[0]);
+}
+
+export async function lockChangeLog(tx: Queryable): Promise<void> {
+  await tx`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
+}
+
+type OutcomeRow = {
+  id: string;
+  case_id: string;
+  landed_on_case_id: string | null;
+  outcome: OutcomeKind;
+  reason: Reason | null;
+  message: string;
+  case_version: number | null;
+  kind: Mutation['kind'];
+};
+
+function toOutcome(r: OutcomeRow): Outcome {
+  return {
+    mutationId: r.id,
+    caseId: r.case_id,
+    landedOnCaseId: r.landed_on_case_id,
+    outcome: r.outcome,
+    reason: r.reason,
+    message: r.message,
+    caseVersion: r.case_version,
+  };
+}
+
+/** R1: outcomes already recorded for these mutation ids. */
+export async function findOutcomes(tx: Queryable, ids: string[]): Promise<Map<string, Outcome>> {
+  const rows = await tx<OutcomeRow[]>`
+    select id::text, case_id::text, landed_on_case_id::text, outcome, reason, message, case_version, kind
+    from mutations where id = any(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, toOutcome(r)]));
+}
+
+/** A case as the rules see it, plus what the engine needs to write it back. */
+export type WorkingCase = CaseFacts & { serviceCode: string; closedAt: string | null };
+
+type WorkingRow = {
+  id: string;
+  state: CaseFacts['state'];
+  assigned_crew_id: string | null;
+  assigned_day: string | null;
+  route_position: number | null;
+  priority: CaseFacts['priority'];
+  expected_at: Date | null;
+  hold_reason: string | null;
+  resolution_code: string | null;
+  close_reason: string | null;
+  status_notes: string | null;
+  merged_into_id: string | null;
+  cancelled: boolean;
+  version: number;
+  service_code: string;
+  closed_at: Date | null;
+};
+
+/** Loads cases and locks their rows for the rest of the transaction. */
+export async function loadCasesForUpdate(tx: Queryable, ids: string[]): Promise<Map<string, WorkingCase>> {
+  const rows = await tx<WorkingRow[]>`
+    select id::text, state, assigned_crew_id, assigned_day::text, route_position, priority, expected_at,
+           hold_reason, resolution_code, close_reason, status_notes, merged_into_id::text, cancelled, version,
+           service_code, closed_at
+    from cases where id = any(${ids}::bigint[])
+    order by id
+    for update`;
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        state: r.state,
+        crewId: r.assigned_crew_id,
+        assignedDay: r.assigned_day,
+        routePosition: r.route_position,
+        priority: r.priority,
+        expectedAt: r.expected_at?.toISOString() ?? null,
+        holdReason: r.hold_reason,
+        resolutionCode: r.resolution_code,
+        closeReason: r.close_reason,
+        statusNotes: r.status_notes,
+        mergedIntoId: r.merged_into_id,
+        cancelled: r.cancelled,
+        version: r.version,
+        serviceCode: r.service_code,
+        closedAt: r.closed_at?.toISOString() ?? null,
+      },
+    ]),
+  );
+}
+
+export async function loadTypeRules(tx: Queryable): Promise<Map<string, TypeRules>> {
+  const rows = await tx<
+    {
+      code: string;
+      department_id: string;
+      photo_required_on_fix: boolean;
+      resolution_codes: TypeRules['resolutionCodes'];
+      hold_reasons: TypeRules['holdReasons'];
+      close_reasons: TypeRules['closeReasons'];
+    }[]
+  >`select code, department_id, photo_required_on_fix, resolution_codes, hold_reasons, close_reasons from service_types`;
+  return new Map(
+    rows.map((r) => [
+      r.code,
+      {
+        departmentId: r.department_id,
+        photoRequiredOnFix: r.photo_required_on_fix,
+        resolutionCodes: r.resolution_codes,
+        holdReasons: r.hold_reasons,
+        closeReasons: r.close_reasons,
+      },
+    ]),
+  );
+}
+
+export async function loadCrewDepartments(tx: Queryable): Promise<Map<string, string>> {
+  const rows = await tx<{ id: string; department_id: string }[]>`select id, department_id from crews`;
+  return new Map(rows.map((r) => [r.id, r.department_id]));
+}
+
+/** R8: the crew each case had at the version its device last saw. Key: `${caseId}@${version}`. */
+export async function crewsAtVersions(tx: Queryable, pairs: { caseId: string; version: number }[]): Promise<Map<string, string | null>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await tx<{ case_id: string; base_version: number; crew_id: string | null }[]>`
+    select x.case_id::text, x.base_version,
+      (select e.crew_id from case_events e
+        where e.case_id = x.case_id and e.version <= x.base_version
+        order by e.version desc, e.id desc limit 1) as crew_id
+    from jsonb_to_recordset(${json(tx, pairs.map((p) => ({ case_id: p.caseId, base_version: p.version })))})
+      as x(case_id bigint, base_version integer)`;
+  return new Map(rows.map((r) => [`${r.case_id}@${r.base_version}`, r.crew_id]));
+}
+
+/** Writes the changed cases back in one statement; the trigger moves their cursors. */
+export async function updateCases(tx: Queryable, cases: WorkingCase[]): Promise<void> {
+  if (cases.length === 0) return;
+  const rows = cases.map((c) => ({
+    id: c.id,
+    state: c.state,
+    crew_id: c.crewId,
+    assigned_day: c.assignedDay,
+    route_position: c.routePosition,
+    priority: c.priority,
+    expected_at: c.expectedAt,
+    hold_reason: c.holdReason,
+    resolution_code: c.resolutionCode,
+    close_reason: c.closeReason,
+    status_notes: c.statusNotes,
+    merged_into_id: c.mergedIntoId,
+    cancelled: c.cancelled,
+    version: c.version,
+    closed_at: c.closedAt,
+  }));
+  await tx`
+    update cases c set
+      state = x.state, assigned_crew_id = x.crew_id, assigned_day = x.assigned_day, route_position = x.route_position,
+      priority = x.priority, expected_at = x.expected_at, hold_reason = x.hold_reason,
+      resolution_code = x.resolution_code, close_reason = x.close_reason, status_notes = x.status_notes,
+      merged_into_id = x.merged_into_id, cancelled = x.cancelled, version = x.version, closed_at = x.closed_at,
+      updated_at = now()
+    from jsonb_to_recordset(${json(tx, rows)}) as x(
+      id bigint, state text, crew_id text, assigned_day date, route_position integer, priority text,
+      expected_at timestamptz, hold_reason text, resolution_code text, close_reason text, status_notes text,
+      merged_into_id bigint, cancelled boolean, version integer, closed_at timestamptz)
+    where c.id = x.id`;
+}
+
+export type EventInsert = {
+  case_id: string;
+  kind: string;
+  actor_user_id: string;
+  mutation_id: string;
+  data: Record<string, unknown>;
+  version: number;
+  crew_id: string | null;
+  outcome: OutcomeKind;
+};
+
+export async function insertEvents(tx: Queryable, events: EventInsert[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx`
+    insert into case_events (case_id, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
+    select x.case_id, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
+    from jsonb_to_recordset(${json(tx, events)}) as x(
+      case_id bigint, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text)`;
+}
+
+export type MutationInsert = {
+  id: string;
+  client_id: string;
+  seq: number;
+  user_id: string;
+  case_id: string;
+  landed_on_case_id: string | null;
+  kind: string;
+  payload: unknown;
+  base_version: number;
+  device_time: string;
+  outcome: OutcomeKind;
+  reason: Reason | null;
+  message: string;
+  case_version: number | null;
+};
+
+export async function insertMutations(tx: Queryable, rows: MutationInsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
+                           device_time, outcome, reason, message, case_version)
+    select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.landed_on_case_id, x.kind, x.payload, x.base_version,
+           x.device_time, x.outcome, x.reason, x.message, x.case_version
+    from jsonb_to_recordset(${json(tx, rows)}) as x(
+      id uuid, client_id text, seq integer, user_id text, case_id bigint, landed_on_case_id bigint, kind text,
+      payload jsonb, base_version integer, device_time timestamptz, outcome text, reason text, message text,
+      case_version integer)`;
+}
+
+/** R10: queued with the change, keyed by mutation, so a notice is never queued twice. */
+export async function queueNotices(tx: Queryable, rows: { case_id: string; template: string; mutation_id: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    insert into notification_outbox (case_id, template, mutation_id)
+    select x.case_id, x.template, x.mutation_id
+    from jsonb_to_recordset(${json(tx, rows)}) as x(case_id bigint, template text, mutation_id uuid)
+    on conflict (mutation_id, template) where mutation_id is not null do nothing`;
+}
+
+export async function insertLeadNotices(
+  tx: Queryable,
+  rows: { department_id: string; case_id: string; mutation_id: string; message: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    insert into lead_notices (department_id, case_id, mutation_id, message)
+    select x.department_id, x.case_id, x.mutation_id, x.message
+    from jsonb_to_recordset(${json(tx, rows)}) as x(department_id text, case_id bigint, mutation_id uuid, message text)`;
+}
+
+/** Photo metadata from `attach_photo`; the bytes arrive separately. */
+export async function insertPhotos(
+  tx: Queryable,
+  rows: { id: string; case_id: string; uploaded_by: string; kind: string; content_type: string; byte_size: number; width: number; height: number; taken_at: string | null; lat: number | null; long: number | null }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx`
+    insert into photos (id, case_id, uploaded_by, kind, content_type, byte_size, width, height, storage_key, taken_at, lat, long)
+    select x.id, x.case_id, x.uploaded_by, x.kind, x.content_type, x.byte_size, x.width, x.height, 'pending/' || x.id, x.taken_at, x.lat, x.long
+    from jsonb_to_recordset(${json(tx, rows)}) as x(
+      id uuid, case_id bigint, uploaded_by text, kind text, content_type text, byte_size integer, width integer,
+      height integer, taken_at timestamptz, lat double precision, long double precision)
+    on conflict (id) do nothing`;
+}
+
+/**
+ * Places a case in a crew's day: at the end (`position` null) or at `position`, moving the
+ * open cases from there on down by one. Returns the position it got.
+ */
+export async function placeOnRoute(tx: Queryable, caseId: string, crewId: string, day: string, position: number | null): Promise<number> {
+  const others = await tx<{ id: string }[]>`
+    select id::text from cases
+    where assigned_crew_id = ${crewId} and assigned_day = ${day}::date and id <> ${caseId}
+      and state in ('assigned', 'in_progress', 'on_hold')
+    order by route_position nulls last, id`;
+  const at = position === null ? others.length + 1 : Math.min(position, others.length + 1);
+  const order = others.map((o) => o.id);
+  order.splice(at - 1, 0, caseId);
+  const rows = order.map((id, i) => ({ id, pos: i + 1 }));
+  await tx`
+    update cases c set route_position = x.pos
+    from jsonb_to_recordset(${json(tx, rows)}) as x(id bigint, pos integer)
+    where c.id = x.id and c.route_position is distinct from x.pos`;
+  return at;
+}

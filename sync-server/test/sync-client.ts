@@ -1,0 +1,83 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { v7 as uuidv7 } from 'uuid';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type Mutation, type Outcome, type PullResponse } from '@fieldfix/shared';
+import type { TestApp } from './test-app.ts';
+
+/** Serves a test app on a loopback port: sync is tested over real HTTP. */
+export async function listen(t: TestApp): Promise<{ url: string; close(): Promise<void> }> {
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+type Payloads = { [K in Mutation['kind']]: Extract<Mutation, { kind: K }>['payload'] };
+
+/** A device: its id, its session, its sequence, and the versions it last saw. */
+export class TestDevice {
+  readonly clientId: string;
+  seq = 0;
+  readonly seen = new Map<string, number>();
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string>,
+    name: string,
+  ) {
+    this.clientId = `${name}-${uuidv7().slice(-8)}`;
+  }
+
+  /** Builds a mutation against the version this device last saw of the case. */
+  make<K extends Mutation['kind']>(kind: K, caseId: string, payload: Payloads[K]): Mutation {
+    return {
+      id: uuidv7(),
+      clientId: this.clientId,
+      seq: this.seq++,
+      caseId,
+      baseVersion: this.seen.get(caseId) ?? 0,
+      deviceTime: new Date().toISOString(),
+      kind,
+      payload,
+    } as Mutation;
+  }
+
+  async push(mutations: Mutation[], protocol: number = PROTOCOL_VERSION): Promise<{ status: number; outcomes: Outcome[]; body: unknown }> {
+    const res = await fetch(`${this.baseUrl}/api/sync/push`, {
+      method: 'POST',
+      headers: { ...this.headers, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(protocol) },
+      body: JSON.stringify({ clientId: this.clientId, mutations }),
+    });
+    const body = (await res.json()) as { outcomes?: Outcome[] };
+    return { status: res.status, outcomes: body.outcomes ?? [], body };
+  }
+
+  /** Pushes and expects a 200. */
+  async send(...mutations: Mutation[]): Promise<Outcome[]> {
+    const r = await this.push(mutations);
+    if (r.status !== 200) throw new Error(`push failed ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.outcomes;
+  }
+
+  async pull(cursor = '0', limit = 500): Promise<PullResponse> {
+    const res = await fetch(`${this.baseUrl}/api/sync/pull?cursor=${cursor}&limit=${limit}&clientId=${this.clientId}`, {
+      headers: { ...this.headers, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+    });
+    if (res.status !== 200) throw new Error(`pull failed ${res.status}: ${await res.text()}`);
+    const page = (await res.json()) as PullResponse;
+    for (const c of page.cases) this.seen.set(c.id, c.version);
+    for (const id of page.departures) this.seen.delete(id); // the case left this crew
+    return page;
+  }
+
+  /** Pulls every page from `cursor` to the head. */
+  async pullAll(cursor = '0'): Promise<{ cursor: string; pages: PullResponse[] }> {
+    const pages: PullResponse[] = [];
+    for (;;) {
+      const page = await this.pull(cursor);
+      pages.push(page);
+      cursor = page.cursor;
+      if (!page.hasMore) return { cursor, pages };
+    }
+  }
+}
