@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './protocol-version.ts';
+import { Mutation } from './mutation.ts';
+import { Outcome } from './outcome.ts';
+import { PushRequest, PushResponse } from './push.ts';
+import { PullQuery, PullResponse } from './pull.ts';
+
+/**
+ * The hash of every sync message's JSON Schema, per protocol version. When this test fails,
+ * the wire format changed: bump PROTOCOL_VERSION (with a line in its history) and pin the
+ * new hash here. Old devices are then told to update instead of failing in odd ways.
+ */
+const PINNED: Record<number, string> = {
+  1: '636c1ae2c501b03307a9deb2b7f62f2eb945279e01c8e03726413fc08c4076b7',
+};
+
+async function wireHash(): Promise<string> {
+  const schemas = { Mutation, Outcome, PushRequest, PushResponse, PullQuery, PullResponse };
+  const json = Object.entries(schemas).map(([name, s]) => [name, z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })]);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(json)));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+describe('sync protocol version', () => {
+  it('changes whenever the wire format changes', async () => {
+    expect(await wireHash(), `wire format changed: bump PROTOCOL_VERSION (now ${PROTOCOL_VERSION}) and pin the new hash`).toBe(PINNED[PROTOCOL_VERSION]);
+  });
+});
