@@ -20,11 +20,12 @@ export class TestDevice {
   readonly clientId: string;
   seq = 0;
   readonly seen = new Map<string, number>();
-  constructor(
-    readonly baseUrl: string,
-    readonly headers: Record<string, string>,
-    name: string,
-  ) {
+  readonly baseUrl: string;
+  readonly headers: Record<string, string>;
+
+  constructor(baseUrl: string, headers: Record<string, string>, name: string) {
+    this.baseUrl = baseUrl;
+    this.headers = headers;
     this.clientId = `${name}-${uuidv7().slice(-8)}`;
   }
 

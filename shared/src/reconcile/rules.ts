@@ -173,7 +173,12 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
         closeReason: null,
         closedAt: ctx.now,
       };
-      if (movedAway) patch.crewId = ctx.actor.crewId;
+      if (movedAway) {
+        // The case follows the crew that did the work, on the day it did it (a case the lead
+        // unassigned meanwhile has no day).
+        patch.crewId = ctx.actor.crewId;
+        patch.assignedDay = c.assignedDay ?? ctx.now.slice(0, 10);
+      }
       return applied(event, {
         patch,
         notices: ['fixed'],

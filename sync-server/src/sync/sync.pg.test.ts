@@ -38,7 +38,7 @@ async function freshCase(crewId = 'streets-a', serviceCode?: string): Promise<st
     returning id::text`;
   await t.db.sql`
     insert into case_events (case_id, kind, data, version, crew_id)
-    values (${row!.id}, 'reported', '{}', 1, null), (${row!.id}, 'assigned', ${{ crewId }}, 2, ${crewId})`;
+    values (${row!.id}, 'reported', '{}', 1, null), (${row!.id}, 'assigned', ${t.db.sql.json({ crewId })}, 2, ${crewId})`;
   return row!.id;
 }
 
