@@ -19,9 +19,8 @@ import type { Staff } from '../http/deps.ts';
 import {
   crewsAtVersions,
   findOutcomes,
-  insertEvents,
   insertLeadNotices,
-  insertMutations,
+  insertOutcomesAndEvents,
   insertPhotos,
   loadCasesForUpdate,
   loadCrewDepartments,
@@ -42,13 +41,17 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
   const actor: Actor = { userId: staff.id, role: staff.role, crewId: staff.crewId, departmentId: staff.departmentId };
   return sql.begin(async (tx) => {
     await lockChangeLog(tx);
-    const known = await findOutcomes(tx, [...new Set(mutations.map((m) => m.id))]);
+    // One round trip: postgres.js pipelines these on the transaction's connection.
+    const [known, types, crews, cases] = await Promise.all([
+      findOutcomes(tx, [...new Set(mutations.map((m) => m.id))]),
+      loadTypeRules(tx),
+      loadCrewDepartments(tx),
+      loadCasesForUpdate(tx, [...new Set(mutations.map((m) => m.caseId))]),
+    ]);
     const fresh = mutations.filter((m) => !known.has(m.id));
     if (fresh.length === 0) return mutations.map((m) => known.get(m.id)!);
 
     const now = new Date().toISOString();
-    const [types, crews] = await Promise.all([loadTypeRules(tx), loadCrewDepartments(tx)]);
-    const cases = await loadCasesForUpdate(tx, [...new Set(fresh.map((m) => m.caseId))]);
     // R6: surviving cases of merged ones, however deep.
     for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
       const missing = [...cases.values()].map((c) => c.mergedIntoId).filter((id): id is string => !!id && !cases.has(id));
@@ -200,8 +203,7 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
     await updateCases(tx, [...changed.values()]);
     for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
     await Promise.all([
-      insertEvents(tx, events),
-      insertMutations(tx, mutationRows),
+      insertOutcomesAndEvents(tx, mutationRows, events),
       queueNotices(tx, notices),
       insertLeadNotices(tx, leadNotices),
       insertPhotos(tx, photos),

@@ -192,15 +192,6 @@ export type EventInsert = {
   outcome: OutcomeKind;
 };
 
-export async function insertEvents(tx: Queryable, events: EventInsert[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx`
-    insert into case_events (case_id, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
-    select x.case_id, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
-    from jsonb_to_recordset(${json(tx, events)}) as x(
-      case_id bigint, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text)`;
-}
-
 export type MutationInsert = {
   id: string;
   client_id: string;
@@ -218,17 +209,27 @@ export type MutationInsert = {
   case_version: number | null;
 };
 
-export async function insertMutations(tx: Queryable, rows: MutationInsert[]): Promise<void> {
-  if (rows.length === 0) return;
+/**
+ * Records outcomes (R1, R9) and history entries in one statement. Cursors come straight from
+ * the sequence: the caller holds the change-log lock (lockChangeLog).
+ */
+export async function insertOutcomesAndEvents(tx: Queryable, outcomes: MutationInsert[], events: EventInsert[]): Promise<void> {
+  if (outcomes.length === 0 && events.length === 0) return;
   await tx`
-    insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
-                           device_time, outcome, reason, message, case_version)
-    select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.landed_on_case_id, x.kind, x.payload, x.base_version,
-           x.device_time, x.outcome, x.reason, x.message, x.case_version
-    from jsonb_to_recordset(${json(tx, rows)}) as x(
-      id uuid, client_id text, seq integer, user_id text, case_id bigint, landed_on_case_id bigint, kind text,
-      payload jsonb, base_version integer, device_time timestamptz, outcome text, reason text, message text,
-      case_version integer)`;
+    with recorded as (
+      insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
+                             device_time, outcome, reason, message, case_version, cursor)
+      select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.landed_on_case_id, x.kind, x.payload, x.base_version,
+             x.device_time, x.outcome, x.reason, x.message, x.case_version, nextval('case_change_cursor')
+      from jsonb_to_recordset(${json(tx, outcomes)}) as x(
+        id uuid, client_id text, seq integer, user_id text, case_id bigint, landed_on_case_id bigint, kind text,
+        payload jsonb, base_version integer, device_time timestamptz, outcome text, reason text, message text,
+        case_version integer)
+    )
+    insert into case_events (case_id, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
+    select x.case_id, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
+    from jsonb_to_recordset(${json(tx, events)}) as x(
+      case_id bigint, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text)`;
 }
 
 /** R10: queued with the change, keyed by mutation, so a notice is never queued twice. */

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { timing } from 'hono/timing';
 import { PullQuery, PushRequest, type PushResponse } from '@fieldfix/shared';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
@@ -11,6 +12,9 @@ import { pullChanges } from './pull.service.ts';
 export function syncRoutes({ sql }: AppDeps) {
   const staffOnly = requireStaff(sql);
   return new Hono<AppEnv>()
+    // Server-Timing on every sync response: how long the server took, as devices and
+    // benchmarks see it apart from the network.
+    .use(timing({ crossOrigin: false }))
     .post('/push', staffOnly, requireProtocol, validate('json', PushRequest), async (c) => {
       const body = c.req.valid('json');
       const stranger = body.mutations.findIndex((m) => m.clientId !== body.clientId);

@@ -1,0 +1,280 @@
+// `pnpm bench:sync`: the sync engine against the real PostgreSQL server, over HTTP on loopback,
+// side by side with two baselines measured in the same run:
+//   - the raw SQL ceiling: the same mutations inserted by one set-based transaction per batch,
+//     no HTTP, no rules;
+//   - a peer: PouchDB replicating the same number of equivalent docs to express-pouchdb.
+// Then pull: priming a crew with 300 cases and a head pull with nothing new, over a change
+// log of 1,000,000 rows across 200 crews. Writes bench/results/sync.json.
+//
+// BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an admin
+// connection: the benchmark creates and drops its own database.
+import { randomBytes, createHash } from 'node:crypto';
+import postgres from 'postgres';
+import { v7 as uuidv7 } from 'uuid';
+import { freePort, median, report, stop, timeUntilHealthy } from './lib.mjs';
+import { pouchdbPush } from './peers/pouchdb.mjs';
+import { migrate } from '../sync-server/src/db/migrate.ts';
+import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 20_000);
+const BATCH = 500;
+const DEVICES = 8;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
+const LOG_CREWS = 200;
+const PRIME_CASES = 300;
+const PULL_SAMPLES = Number(process.env.BENCH_PULL_SAMPLES ?? 200);
+const PROTOCOL = { 'fieldfix-protocol': '1' };
+
+const log = (msg) => process.stdout.write(`${msg}\n`);
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
+
+const dbName = `fieldfix_bench_${Date.now()}`;
+const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+await admin`create database ${admin(dbName)}`;
+const url = new URL(ADMIN_URL);
+url.pathname = `/${dbName}`;
+const DATABASE_URL = url.toString();
+const sql = postgres(DATABASE_URL, { max: DEVICES, onnotice: () => {} });
+let server;
+
+try {
+  await migrate(sql);
+  await seedDemoCity(sql, { timeZone: 'America/Detroit' });
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  ({ child: server } = await timeUntilHealthy(process.execPath, ['sync-server/src/main.ts'], {
+    env: { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL, DEMO_DATA: 'off', LOG_LEVEL: 'warn' },
+    url: `${base}/healthz`,
+  }));
+
+  // Eight devices: eight workers of the demo city, each working its crew's open cases.
+  const workers = await sql`
+    select u.id, u.email, u.crew_id,
+      (select array_agg(c.id::text order by c.id) from cases c
+        where c.assigned_crew_id = u.crew_id and c.state in ('assigned', 'in_progress', 'on_hold')) as cases
+    from users u where u.role = 'worker' order by u.id limit ${DEVICES}`;
+  const devices = [];
+  for (const w of workers) {
+    const res = await fetch(`${base}/api/auth/login?bearer=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: w.email, password: 'fieldfix' }),
+    });
+    const { token } = await res.json();
+    const versions = new Map((await sql`select id::text, version from cases where id = any(${w.cases}::bigint[])`).map((r) => [r.id, r.version]));
+    devices.push({ ...w, token, versions, clientId: `bench-${w.id}`, seq: 0 });
+  }
+
+  /** 20,000 add_note mutations (the high-volume change), split over the devices, as request bodies. */
+  function makeBatches() {
+    const perDevice = MUTATIONS / DEVICES;
+    return devices.map((d) => {
+      const bodies = [];
+      for (let i = 0; i < perDevice; i += BATCH) {
+        const mutations = [];
+        for (let j = i; j < Math.min(perDevice, i + BATCH); j++) {
+          const caseId = d.cases[j % d.cases.length];
+          mutations.push({
+            id: uuidv7(),
+            clientId: d.clientId,
+            seq: d.seq++,
+            caseId,
+            baseVersion: d.versions.get(caseId),
+            deviceTime: new Date().toISOString(),
+            kind: 'add_note',
+            payload: { text: `#${j} Crew on site; pothole patched, cones left for curing.` },
+          });
+        }
+        bodies.push({ clientId: d.clientId, mutations });
+      }
+      return bodies;
+    });
+  }
+
+  const pushServerMs = [];
+  async function pushAll(batches, serverTimes = []) {
+    const t0 = performance.now();
+    await Promise.all(
+      devices.map(async (d, i) => {
+        for (const body of batches[i]) {
+          const res = await fetch(`${base}/api/sync/push`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${d.token}`, ...PROTOCOL },
+            body: JSON.stringify(body),
+          });
+          if (res.status !== 200) throw new Error(`push answered ${res.status}: ${await res.text()}`);
+          serverTimes.push(Number(/total;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN));
+          const { outcomes } = await res.json();
+          if (outcomes.length !== body.mutations.length || outcomes.some((o) => o.outcome !== 'applied')) {
+            throw new Error('push: not every mutation was applied');
+          }
+        }
+      }),
+    );
+    return MUTATIONS / ((performance.now() - t0) / 1000);
+  }
+
+  /** The ceiling: the same mutation rows, one set-based insert per batch, 8 connections, no HTTP, no rules. */
+  async function rawInsert(batches) {
+    const t0 = performance.now();
+    await Promise.all(
+      devices.map(async (d, i) => {
+        for (const body of batches[i]) {
+          const rows = body.mutations.map((m) => ({
+            id: m.id,
+            client_id: m.clientId,
+            seq: m.seq,
+            user_id: d.id,
+            case_id: m.caseId,
+            kind: m.kind,
+            payload: m.payload,
+            base_version: m.baseVersion,
+            device_time: m.deviceTime,
+          }));
+          // Ordered cursors need the change-log lock here too: the ceiling keeps that invariant.
+          await sql.begin(async (tx) => {
+            await tx`select pg_advisory_xact_lock(7311001)`;
+            await tx`
+            insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time, outcome, message, cursor)
+            select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.kind, x.payload, x.base_version, x.device_time, 'applied', '',
+              nextval('case_change_cursor')
+            from jsonb_to_recordset(${tx.json(rows)}) as x(id uuid, client_id text, seq integer, user_id text, case_id bigint,
+              kind text, payload jsonb, base_version integer, device_time timestamptz)`;
+          });
+        }
+      }),
+    );
+    return MUTATIONS / ((performance.now() - t0) / 1000);
+  }
+
+  const push = [];
+  const replay = [];
+  const raw = [];
+  for (let r = 0; r < RUNS; r++) {
+    const batches = makeBatches();
+    push.push(await pushAll(batches, pushServerMs));
+    replay.push(await pushAll(batches)); // every mutation again: answered from recorded outcomes (R1)
+    raw.push(await rawInsert(makeBatches()));
+    log(`run ${r + 1}/${RUNS}: push ${push.at(-1).toFixed(0)}/s, replay ${replay.at(-1).toFixed(0)}/s, raw ceiling ${raw.at(-1).toFixed(0)}/s`);
+  }
+
+  log(`PouchDB: replicating ${MUTATIONS} docs in batches of ${BATCH}, ${RUNS} runs…`);
+  const pouch = await pouchdbPush({ docs: MUTATIONS, batchSize: BATCH, runs: RUNS });
+
+  // ---- pull over a large change log -------------------------------------------------------
+  log(`Building a change log of ${LOG_ROWS.toLocaleString('en')} case rows across ${LOG_CREWS} crews…`);
+  const t0 = performance.now();
+  await sql`insert into crews (id, name, department_id, capacity)
+    select 'bench-' || g, 'Bench crew ' || g, 'streets', 12 from generate_series(1, ${LOG_CREWS}) g`;
+  // A bulk load, so the per-row cursor trigger is off; cursors still come from the sequence.
+  await sql`alter table cases disable trigger cases_touch_insert`;
+  const perCrew = Math.floor(LOG_ROWS / LOG_CREWS);
+  for (let from = 1; from <= LOG_ROWS; from += 100_000) {
+    const to = Math.min(LOG_ROWS, from + 99_999);
+    await sql`
+      insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day,
+                         route_position, requested_at, closed_at)
+      select 'SIDEWALK', 'Bench case', 42.35, -86.97, g || ' Bench St',
+        case when (g - 1) % ${perCrew} < ${PRIME_CASES} then 'assigned' else 'fixed' end,
+        'bench-' || (1 + (g - 1) / ${perCrew}), current_date,
+        case when (g - 1) % ${perCrew} < ${PRIME_CASES} then 1 + (g - 1) % ${perCrew} end,
+        now() - interval '200 days',
+        case when (g - 1) % ${perCrew} < ${PRIME_CASES} then null else now() - interval '100 days' end
+      from generate_series(${from}::int, ${to}::int) g`;
+  }
+  await sql`alter table cases enable trigger cases_touch_insert`;
+  await sql`analyze`;
+  log(`  built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
+  // A signed-in worker for each of 20 bench crews (sessions written directly).
+  const sampleCrews = Array.from({ length: 20 }, (_, i) => `bench-${1 + i * 10}`);
+  const tokens = [];
+  for (const crew of sampleCrews) {
+    const token = randomBytes(32).toString('base64url');
+    await sql`insert into users (id, email, name, role, crew_id, department_id, password_hash)
+      values (${`u-${crew}`}, ${`${crew}@bench.example`}, ${crew}, 'worker', ${crew}, 'streets', 'x')`;
+    await sql`insert into sessions (token_hash, user_id, expires_at)
+      values (${createHash('sha256').update(token).digest('hex')}, ${`u-${crew}`}, now() + interval '1 hour')`;
+    tokens.push(token);
+  }
+
+  async function pull(token, cursor, clientId) {
+    const t = performance.now();
+    const res = await fetch(`${base}/api/sync/pull?cursor=${cursor}&limit=500&clientId=${clientId}`, {
+      headers: { authorization: `Bearer ${token}`, ...PROTOCOL },
+    });
+    const body = await res.json();
+    const wall = performance.now() - t;
+    if (res.status !== 200) throw new Error(`pull answered ${res.status}: ${JSON.stringify(body)}`);
+    const serverMs = Number(/total;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1] ?? NaN);
+    return { body, wall, serverMs };
+  }
+
+  const prime = [];
+  const primeServer = [];
+  const head = [];
+  const headServer = [];
+  const heads = [];
+  for (let i = 0; i < PULL_SAMPLES; i++) {
+    const k = i % tokens.length;
+    const p = await pull(tokens[k], '0', `prime-${i}`);
+    if (p.body.cases.length !== PRIME_CASES || p.body.hasMore) throw new Error(`prime returned ${p.body.cases.length} cases`);
+    prime.push(p.wall);
+    primeServer.push(p.serverMs);
+    heads[k] = p.body.cursor;
+  }
+  for (let i = 0; i < PULL_SAMPLES; i++) {
+    const k = i % tokens.length;
+    const h = await pull(tokens[k], heads[k], `prime-${k}`);
+    if (h.body.cases.length !== 0) throw new Error('head pull returned changes');
+    head.push(h.wall);
+    headServer.push(h.serverMs);
+  }
+
+  const m = (xs) => +median(xs).toFixed(0);
+  const results = {
+    push_mutations_per_s: m(push),
+    replay_mutations_per_s: m(replay),
+    raw_ceiling_mutations_per_s: m(raw),
+    pouchdb_docs_per_s: pouch.median_docs_per_s,
+    push_batch_server_ms: +median(pushServerMs).toFixed(1),
+    push_vs_raw_ceiling: +(median(push) / median(raw)).toFixed(2),
+    push_vs_pouchdb: +(median(push) / pouch.median_docs_per_s).toFixed(2),
+    prime_300_cases_ms: +median(primeServer).toFixed(1),
+    prime_300_cases_p95_ms: +percentile(primeServer, 95).toFixed(1),
+    prime_300_cases_http_ms: +median(prime).toFixed(1),
+    head_pull_p50_ms: +percentile(headServer, 50).toFixed(2),
+    head_pull_p95_ms: +percentile(headServer, 95).toFixed(2),
+    head_pull_http_p50_ms: +percentile(head, 50).toFixed(2),
+    head_pull_http_p95_ms: +percentile(head, 95).toFixed(2),
+    change_log_rows: LOG_ROWS + 300,
+    mutations: MUTATIONS,
+    batch: BATCH,
+    devices: DEVICES,
+    runs: RUNS,
+  };
+  report(
+    'sync',
+    [
+      { what: 'raw SQL ceiling (baseline)', figure: `${results.raw_ceiling_mutations_per_s} mutations/s`, ratio: '1.00' },
+      { what: 'push over HTTP, rules applied', figure: `${results.push_mutations_per_s} mutations/s`, ratio: `${results.push_vs_raw_ceiling} of ceiling` },
+      { what: 'push: server time per 500-batch', figure: `${results.push_batch_server_ms} ms (incl. waiting for the lock)`, ratio: '' },
+      { what: 'replay (all duplicates, R1)', figure: `${results.replay_mutations_per_s} mutations/s`, ratio: `${(median(replay) / median(raw)).toFixed(2)} of ceiling` },
+      { what: 'PouchDB → express-pouchdb (peer)', figure: `${results.pouchdb_docs_per_s} docs/s`, ratio: `ours ${results.push_vs_pouchdb}×` },
+      { what: 'prime 300 cases (server time)', figure: `${results.prime_300_cases_ms} ms p50, ${results.prime_300_cases_p95_ms} ms p95`, ratio: `HTTP ${results.prime_300_cases_http_ms} ms` },
+      { what: 'head pull, nothing new (server)', figure: `${results.head_pull_p50_ms} ms p50, ${results.head_pull_p95_ms} ms p95`, ratio: `HTTP p95 ${results.head_pull_http_p95_ms} ms` },
+    ],
+    results,
+  );
+} finally {
+  if (server) await stop(server);
+  await sql.end({ timeout: 5 });
+  await admin`drop database if exists ${admin(dbName)} with (force)`;
+  await admin.end();
+}
