@@ -167,7 +167,11 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
           });
         }
       }
-      if (d.leadNotice) leadNotices.push({ department_id: rules.departmentId, case_id: c.id, mutation_id: m.id, message: d.leadNotice });
+      // The lead hears of every crossed path, and of every change that did not take (R9).
+      const notice =
+        d.leadNotice ??
+        (d.outcome === 'superseded' || d.outcome === 'rejected' ? `${staff.name}: ${describeOutcome(m.kind, m.caseId, d.outcome, d.reason)}` : null);
+      if (notice) leadNotices.push({ department_id: rules.departmentId, case_id: c.id, mutation_id: m.id, message: notice });
       events.push({
         case_id: c.id,
         kind: d.event.kind,

@@ -260,6 +260,13 @@ describe('sync reconciliation rules', () => {
     expect(new Map(recorded.map((r) => [r.id, r.outcome]))).toEqual(new Map(batch.map((m, i) => [m.id, outcomes[i]!.outcome])));
     const events = (await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id));
     expect(events).toHaveLength(4);
+    // The lead's inbox shows the two that did not take, in plain words.
+    const inbox = await fetch(`${server.url}/api/notices`, { headers: lead.headers });
+    const { notices } = (await inbox.json()) as { notices: { caseId: string; message: string }[] };
+    expect(notices.filter((n) => n.caseId === id).map((n) => n.message).sort()).toEqual([
+      `Sam Ortega: Hold on case #${id} refused: a value in it is not one the case type accepts.`,
+      `Sam Ortega: Start on case #${id} not applied: the case was already in that state.`,
+    ]);
   });
 
   it('[R10] a notice is queued once per event: not again on replay, again after a reopen and a new fix', async () => {
@@ -351,5 +358,24 @@ describe('pull', () => {
     // The new crew's device gets the case.
     const b = await crewB.pullAll();
     expect(b.pages.flatMap((p) => p.cases).find((c) => c.id === id)?.crewId).toBe('streets-b');
+  });
+});
+
+describe("the lead's inbox of crossed paths", () => {
+  it('shows a department only its own notices, lets a lead acknowledge one, and keeps workers out', async () => {
+    const id = await freshCase();
+    await crewA.pullAll();
+    await lead.send(lead.make('cancel', id, { reason: 'no_action_needed', note: '' }));
+    await crewA.send(crewA.make('fix', id, fix()));
+    const list = async (d: TestDevice, all = false) =>
+      ((await (await fetch(`${server.url}/api/notices${all ? '?all=1' : ''}`, { headers: d.headers })).json()) as { notices: { id: string; caseId: string }[] }).notices;
+    const mine = (await list(lead)).filter((n) => n.caseId === id);
+    expect(mine).toHaveLength(1);
+    expect((await list(otherLead)).some((n) => n.caseId === id)).toBe(false);
+    expect((await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: otherLead.headers })).status).toBe(404);
+    expect((await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: lead.headers })).status).toBe(200);
+    expect((await list(lead)).some((n) => n.caseId === id)).toBe(false);
+    expect((await list(lead, true)).some((n) => n.caseId === id)).toBe(true);
+    expect((await fetch(`${server.url}/api/notices`, { headers: crewA.headers })).status).toBe(403);
   });
 });
