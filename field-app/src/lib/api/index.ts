@@ -2,7 +2,17 @@
  * Every call to the sync server goes through here. Same origin, session in an HttpOnly cookie.
  * Functions never throw: they answer a result a page can show.
  */
-import { DayResponse, ErrorBody, SessionResponse, type ErrorCode } from '@fieldfix/shared';
+import {
+  ErrorBody,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  PullResponse,
+  PushResponse,
+  ServiceType,
+  SessionResponse,
+  type ErrorCode,
+  type PushRequest,
+} from '@fieldfix/shared';
 
 /** What this module needs of a schema (the zod schemas in @fieldfix/shared fit). */
 interface Schema<T> {
@@ -25,16 +35,32 @@ export function isSignedOut(error: ApiFailure): boolean {
 }
 
 const NETWORK_MESSAGE = 'Cannot reach the server. Check the connection and try again.';
+/** A request with no answer by then is treated as no network (a dead zone can hang a socket). */
+const TIMEOUT_MS = 30_000;
 
-async function request<T>(method: 'GET' | 'POST', path: string, schema: Schema<T>, body?: unknown): Promise<ApiResult<T>> {
+/** Every sync request names the protocol it speaks. */
+const SYNC_HEADERS = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+
+async function request<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  schema: Schema<T>,
+  body?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<ApiResult<T>> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...extraHeaders,
+      },
       body: body === undefined ? null : JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch {
     return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
@@ -89,7 +115,36 @@ export function logout(): Promise<ApiResult<unknown>> {
   return request('POST', '/api/auth/logout', Anything);
 }
 
-/** `GET /api/day`: the signed-in crew's day (cases in route order, service types). */
-export function fetchDay(): Promise<ApiResult<DayResponse>> {
-  return request('GET', '/api/day', DayResponse);
+/** `POST /api/sync/push`: a batch of this device's changes, oldest first; one outcome each. */
+export function push(body: PushRequest): Promise<ApiResult<PushResponse>> {
+  return request('POST', '/api/sync/push', PushResponse, body, SYNC_HEADERS);
+}
+
+/** `GET /api/sync/pull`: the next page of changes in this person's scope after `cursor`. */
+export function pull(cursor: string, limit: number, clientId: string): Promise<ApiResult<PullResponse>> {
+  const q = new URLSearchParams({ cursor, limit: String(limit), clientId });
+  return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS);
+}
+
+/** A list whose every item fits `item`. */
+function arrayOf<T>(item: Schema<T>): Schema<T[]> {
+  return {
+    safeParse(value) {
+      if (!Array.isArray(value)) return { success: false, error: { issues: ['not a list'] } };
+      const out: T[] = [];
+      for (const v of value) {
+        const r = item.safeParse(v);
+        if (!r.success) return r;
+        out.push(r.data);
+      }
+      return { success: true, data: out };
+    },
+  };
+}
+
+const ServiceTypes = arrayOf(ServiceType);
+
+/** `GET /api/service-types`: the catalogue. */
+export function fetchServiceTypes(): Promise<ApiResult<ServiceType[]>> {
+  return request('GET', '/api/service-types', ServiceTypes);
 }

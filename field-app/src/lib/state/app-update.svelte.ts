@@ -41,6 +41,17 @@ class AppUpdate {
     ]);
   }
 
+  /** Asks the server for a newer version now (e.g. when the sync server says this one is too old). */
+  checkForUpdate(): void {
+    this.#wb?.update().catch((err: unknown) => console.error('Checking for a new version failed', err));
+  }
+
+  /** Loads the newest version: the waiting one if there is one, else whatever the server has. */
+  reloadToUpdate(): void {
+    if (this.waiting) this.applyUpdate();
+    else window.location.reload();
+  }
+
   /** Lets the waiting version take over; the page reloads once it controls it. */
   applyUpdate(): void {
     if (!this.#wb) return;

@@ -1,10 +1,18 @@
-/** The "My day" page: the crew's cases as stored on the device, in route order. */
-import type { SessionResponse } from '@fieldfix/shared';
-import { watchDay, type DayView } from '#lib/db/index.ts';
+/**
+ * The "My day" page: the crew's cases as the device sees them (server truth with the
+ * device's changes replayed on top), in route order.
+ */
+import type { CaseRecord, SessionResponse } from '@fieldfix/shared';
+import { watchDeviceCases, type DeviceCases } from '#lib/db/index.ts';
+import { actorOf, bridging, project } from '#lib/sync/optimistic.ts';
 import { Clock } from './clock.svelte.ts';
 import { Live } from './live.svelte.ts';
 import { ageText, caseBadges, serviceName, stateLabel, type Badge } from './case-view.ts';
+import { dayList, localIsoDate } from './day-list.ts';
 import { formatDay } from './format.ts';
+
+/** Shown when the signed-in person has no crew (leads, admins): there is no "my day". */
+export const NO_CREW_MESSAGE = 'Your account is not on a crew, so there is no day to show here.';
 
 export interface DayRow {
   id: string;
@@ -15,6 +23,24 @@ export interface DayRow {
   age: string;
   state: string;
   badges: Badge[];
+  /** Changes to this case wait on the device. */
+  waiting: boolean;
+}
+
+/** Every case on the device with the device's changes replayed (pure). */
+export function optimisticCases(data: DeviceCases, session: SessionResponse, now: Date): { cases: CaseRecord[]; waiting: Set<string> } {
+  const actor = actorOf(session);
+  const byCase = new Map<string, DeviceCases['pending']>();
+  for (const p of data.pending) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
+  const iso = now.toISOString();
+  const cases = data.cases.map((c) => {
+    const queued = [
+      ...bridging(c, data.outcomes),
+      ...(byCase.get(c.id) ?? []).map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
+    ];
+    return queued.length ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso).record : c;
+  });
+  return { cases, waiting: new Set(byCase.keys()) };
 }
 
 export class DayPage {
@@ -22,27 +48,29 @@ export class DayPage {
   // Deriveds read fields through closures: they are evaluated lazily, after the constructor.
   #session: () => SessionResponse;
   #clock = new Clock();
-  #day = new Live<DayView>(() => watchDay(this.#session().crew));
+  #data = new Live<DeviceCases>(() => watchDeviceCases());
 
   constructor(session: () => SessionResponse) {
     this.#session = session;
   }
 
   /** False until the device has been read once. */
-  loaded = $derived.by(() => this.#day.current !== undefined);
-  readError = $derived.by(() => this.#day.error !== undefined);
+  loaded = $derived.by(() => this.#data.current !== undefined);
+  readError = $derived.by(() => this.#data.error !== undefined);
 
-  crewName = $derived.by(() => this.#day.current?.crew?.name ?? this.#session().crew?.name ?? null);
+  crewName = $derived.by(() => this.#session().crew?.name ?? null);
 
-  /** The day the server last sent, else today on this device. */
-  dateLabel = $derived.by(() => formatDay(this.#day.current?.date ?? localIsoDate(this.#clock.now)));
+  #today = $derived.by(() => localIsoDate(this.#clock.now));
+  dateLabel = $derived.by(() => formatDay(this.#today));
 
   rows: DayRow[] = $derived.by(() => {
-    const day = this.#day.current;
-    if (!day) return [];
+    const data = this.#data.current;
+    const crew = this.#session().crew;
+    if (!data || !crew) return [];
     const now = this.#clock.now;
-    return day.cases.map((c, i) => {
-      const type = day.serviceTypes[c.serviceCode];
+    const { cases, waiting } = optimisticCases(data, this.#session(), now);
+    return dayList(cases, crew.id, this.#today).map((c, i) => {
+      const type = data.serviceTypes[c.serviceCode];
       return {
         id: c.id,
         stop: i + 1,
@@ -52,14 +80,10 @@ export class DayPage {
         age: ageText(c, now),
         state: stateLabel(c),
         badges: caseBadges(c, now),
+        waiting: waiting.has(c.id),
       };
     });
   });
 
-  neverSynced = $derived.by(() => this.#day.current !== undefined && this.#day.current.lastSyncedAt === null);
-}
-
-function localIsoDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  neverSynced = $derived.by(() => this.#data.current !== undefined && this.#data.current.lastSyncedAt === null);
 }

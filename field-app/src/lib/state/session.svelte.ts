@@ -3,7 +3,7 @@ import type { SessionResponse } from '@fieldfix/shared';
 import { login, logout } from '#lib/api/index.ts';
 import { clearSession, saveSession, sessionIsActive, watchSession } from '#lib/db/index.ts';
 import { Live } from './live.svelte.ts';
-import { daySync } from './sync.svelte.ts';
+import { syncState } from './sync.svelte.ts';
 
 /** The stored session, live. Create it while a component initialises. */
 export class SessionWatch {
@@ -38,7 +38,8 @@ export class LoginForm {
         return false;
       }
       await saveSession(res.data);
-      daySync.reset();
+      // Prime (or catch up) at once; the day shows progress in the status bar.
+      void syncState.syncNow();
       this.password = '';
       return true;
     } catch (err) {
@@ -53,12 +54,11 @@ export class LoginForm {
 
 /**
  * Signs out: ends the session on the server when it can be reached, then forgets it on the
- * device either way. Cases stay on the device.
+ * device either way. Cases, and changes waiting to sync, stay on the device.
  */
 export async function signOut(): Promise<void> {
   if (typeof navigator === 'undefined' || navigator.onLine) await logout();
   await clearSession();
-  daySync.reset();
 }
 
 export type { SessionResponse };

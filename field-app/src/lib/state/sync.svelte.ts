@@ -1,82 +1,82 @@
 /**
- * Refreshing the device's copy of the crew's day from the server. One instance for the app:
- * the status bar shows it, the day page starts it.
+ * The sync loop and the outbox as the pages see them: reactive status, counts, and the
+ * outcomes a person should read.
  */
-import { fetchDay, isSignedOut } from '#lib/api/index.ts';
-import { getSession, replaceDay } from '#lib/db/index.ts';
+import { dismissOutcome, discardBlocked, unblockPending, watchAttention, watchOutbox, type OutboxSummary, type OutcomeRow } from '#lib/db/index.ts';
+import { syncEngine, type SyncStatus } from '#lib/sync/engine.ts';
+import { Live } from './live.svelte.ts';
+import { nextStep } from './change-words.ts';
 
-/** Shown when the signed-in person has no crew (leads, admins): there is no "my day". */
-export const NO_CREW_MESSAGE = 'Your account is not on a crew, so there is no day to show here.';
+/** The sync loop's status, for the whole app (one instance). */
+class SyncState {
+  status = $state.raw<SyncStatus>(syncEngine.status);
 
-export type SyncOutcome =
-  /** Nothing tried yet in this tab. */
-  | 'idle'
-  | 'ok'
-  /** No network (or no answer): the device shows what it has. Not an error. */
-  | 'offline'
-  /** The server no longer knows the session (401). Data on the device stays. */
-  | 'signed-out'
-  /** The signed-in person has no crew, so no day to fetch (the day page says so). */
-  | 'no-crew'
-  | 'error';
+  constructor() {
+    syncEngine.subscribe((s) => (this.status = s));
+  }
 
-class DaySync {
-  running = $state(false);
-  outcome = $state<SyncOutcome>('idle');
-  /** A sentence for a person when `outcome` is `error`. */
-  message = $state('');
+  running = $derived(this.status.running);
+  problem = $derived(this.status.problem);
 
-  #inFlight: Promise<void> | null = null;
+  /** Starts the loop's triggers (once, in the browser). */
+  start(): void {
+    syncEngine.start();
+  }
 
-  /** Fetches the day and stores it. Concurrent calls share one request. */
   syncNow(): Promise<void> {
-    this.#inFlight ??= this.#run().finally(() => (this.#inFlight = null));
-    return this.#inFlight;
-  }
-
-  async #run(): Promise<void> {
-    if (typeof navigator !== 'undefined' && !navigator.onLine) {
-      this.outcome = 'offline';
-      return;
-    }
-    this.running = true;
-    try {
-      const session = await getSession();
-      if (!session) {
-        this.outcome = 'signed-out';
-        return;
-      }
-      if (!session.crew) {
-        this.outcome = 'no-crew';
-        return;
-      }
-      const res = await fetchDay();
-      if (res.ok) {
-        await replaceDay(res.data);
-        this.outcome = 'ok';
-        this.message = '';
-      } else if (res.error.kind === 'network') {
-        this.outcome = 'offline';
-      } else if (isSignedOut(res.error)) {
-        this.outcome = 'signed-out';
-      } else {
-        this.outcome = 'error';
-        this.message = res.error.message;
-      }
-    } catch (err) {
-      console.error('Sync failed', err);
-      this.outcome = 'error';
-      this.message = 'Could not save the day on this device.';
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** After signing in again: the old outcome no longer applies. */
-  reset(): void {
-    this.outcome = 'idle';
-    this.message = '';
+    return syncEngine.syncNow();
   }
 }
 
-export const daySync = new DaySync();
+export const syncState = new SyncState();
+
+/** The outbox, live. Create it while a component initialises. */
+export class OutboxWatch {
+  #live: Live<OutboxSummary>;
+
+  constructor(userId: () => string | null) {
+    this.#live = new Live(() => watchOutbox(userId()));
+  }
+
+  loaded = $derived.by(() => this.#live.current !== undefined);
+  pending = $derived.by(() => this.#live.current?.pending ?? 0);
+  others = $derived.by(() => this.#live.current?.others ?? []);
+  blocked = $derived.by(() => this.#live.current?.blocked ?? []);
+  lastSyncedAt = $derived.by(() => this.#live.current?.lastSyncedAt ?? null);
+}
+
+export interface AttentionItem {
+  mutationId: string;
+  caseId: string;
+  outcome: OutcomeRow['outcome'];
+  message: string;
+  next: string;
+}
+
+/** Outcomes that were not simply applied and that the person has not dismissed. */
+export class AttentionList {
+  #live = new Live(() => watchAttention());
+
+  items: AttentionItem[] = $derived.by(() =>
+    (this.#live.current ?? []).map((o) => ({
+      mutationId: o.mutationId,
+      caseId: o.caseId,
+      outcome: o.outcome,
+      message: o.message,
+      next: nextStep(o.outcome, o.reason, o.landedOnCaseId),
+    })),
+  );
+
+  dismiss(mutationId: string): Promise<void> {
+    return dismissOutcome(mutationId);
+  }
+
+  async retryBlocked(seq: number): Promise<void> {
+    await unblockPending(seq);
+    void syncEngine.syncNow();
+  }
+
+  discardBlocked(seq: number): Promise<void> {
+    return discardBlocked(seq);
+  }
+}

@@ -1,4 +1,5 @@
+import { getSession } from '#lib/db/index.ts';
 import type { PageLoad } from './$types';
 
-/** The case itself is read from the device by the page (it stays live). */
-export const load: PageLoad = ({ params }) => ({ id: params.id });
+/** The case itself is read from the device by the page (it stays live); the person decides what it may do. */
+export const load: PageLoad = async ({ params }) => ({ id: params.id, session: (await getSession()) ?? null });

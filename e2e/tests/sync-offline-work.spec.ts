@@ -1,0 +1,303 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+// Field work done with no signal: queued on the device, kept through reloads, synced once, and
+// accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).
+
+// The city's time zone (the server's CITY_TIMEZONE default): a crew's tablet is in it, and the
+// device computes "today" on its own calendar.
+test.use({ timezoneId: 'America/Detroit' });
+
+const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
+const LEAD = { email: 'lead@riverton.example', password: 'fieldfix' };
+/** Streets types a crew may fix without an after-photo (POTHOLE needs one). */
+const FIXABLE = ['SIDEWALK', 'DEBRIS'];
+
+interface ServerCase {
+  id: string;
+  serviceCode: string;
+  state: string;
+  version: number;
+  holdReason: string | null;
+  resolutionCode: string | null;
+  cancelled: boolean;
+}
+interface ServerEvent {
+  kind: string;
+  data: Record<string, unknown>;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(WORKER.email);
+  await page.getByLabel('Password').fill(WORKER.password);
+  await page.getByRole('button', { name: /sign in/i }).click();
+  await expect(page).toHaveURL(/\/day$/);
+}
+
+/** Waits until the device has synced: nothing pending, the loop idle, a sync time shown. */
+async function synced(page: Page, timeout = 20_000): Promise<void> {
+  await expect(page.getByTestId('pending-count')).toHaveAttribute('data-count', '0', { timeout });
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-running', 'false', { timeout });
+  await expect(page.getByTestId('last-synced')).toContainText('Last synced', { timeout });
+}
+
+/** The service worker must control the page before the signal goes. */
+async function offlineReady(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
+/** The crew's day as the server has it (the page's cookie). */
+async function serverDay(api: APIRequestContext): Promise<ServerCase[]> {
+  const res = await api.get('/api/day');
+  expect(res.status()).toBe(200);
+  return ((await res.json()) as { cases: ServerCase[] }).cases;
+}
+
+async function serverCase(api: APIRequestContext, id: string): Promise<{ case: ServerCase; events: ServerEvent[] }> {
+  const res = await api.get(`/api/cases/${id}`);
+  expect(res.status()).toBe(200);
+  return (await res.json()) as { case: ServerCase; events: ServerEvent[] };
+}
+
+const count = (events: ServerEvent[], pred: (e: ServerEvent) => boolean) => events.filter(pred).length;
+
+/** Opens a case from the day list, as a person would. */
+async function openCase(page: Page, id: string): Promise<void> {
+  if (!/\/day$/.test(page.url())) await page.getByRole('link', { name: /back to my day/i }).click();
+  await page.locator(`[data-testid="case-row"][data-case-id="${id}"] a`).click();
+  await expect(page).toHaveURL(new RegExp(`/cases/${id}$`));
+  await expect(page.getByTestId('case-detail')).toBeVisible();
+}
+
+function stateBadge(page: Page) {
+  return page.getByTestId('case-detail').locator('header .badge.state');
+}
+
+function row(page: Page, id: string) {
+  return page.locator(`[data-testid="case-row"][data-case-id="${id}"]`);
+}
+
+/** A UUIDv7 (the lead's desk below is a plain HTTP client). */
+function uuidv7(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+test('work done offline survives a reload and reaches the server exactly once', async ({ page, context }) => {
+  await signIn(page);
+  await synced(page);
+  await offlineReady(page);
+  await synced(page);
+
+  const day = await serverDay(page.request);
+  const assigned = day.filter((c) => c.state === 'assigned');
+  const toStart = assigned[0]!;
+  const toFix = assigned.find((c) => c.id !== toStart.id && FIXABLE.includes(c.serviceCode));
+  const toHold = day.find((c) => c.state === 'in_progress');
+  expect(toFix, 'the demo crew has a sidewalk or debris case to fix').toBeTruthy();
+  expect(toHold, 'the demo crew has a case in progress').toBeTruthy();
+  const heldBefore = count((await serverCase(page.request, toHold!.id)).events, (e) => e.kind === 'held');
+  const note = `Cones out, lip is 3 cm (${Date.now()})`;
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline-indicator')).toBeVisible();
+
+  // Start one case and add a note to it.
+  await openCase(page, toStart.id);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByTestId('action-saved')).toContainText('Start saved on this device');
+  await expect(stateBadge(page)).toContainText('In progress');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await page.getByLabel('Note', { exact: true }).fill(note);
+  await page.getByRole('button', { name: 'Save note' }).click();
+  await expect(page.getByTestId('case-pending').getByRole('listitem')).toHaveCount(2);
+  await expect(page.getByTestId('case-pending')).toContainText(note);
+
+  // Fix another.
+  await openCase(page, toFix!.id);
+  await page.getByRole('button', { name: 'Fix', exact: true }).click();
+  const whatWasDone = page.getByRole('group', { name: 'What was done?' });
+  await whatWasDone.getByRole('radio').first().check();
+  await page.getByLabel('Note for the record (optional)').fill('Ground the lip down.');
+  // The open form, the status bar and the pending list pass an accessibility scan.
+  const scan = await new AxeBuilder({ page }).analyze();
+  expect(scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+  await page.getByRole('button', { name: 'Save fix' }).click();
+  await expect(stateBadge(page)).toContainText('Fixed');
+
+  // Hold a third.
+  await openCase(page, toHold!.id);
+  await page.getByRole('button', { name: 'Hold', exact: true }).click();
+  await page.getByRole('group', { name: 'Why is the work on hold?' }).getByRole('button', { name: 'Needs material' }).click();
+  await expect(stateBadge(page)).toContainText('On hold');
+
+  const pending = page.getByTestId('pending-count');
+  await expect(pending).toHaveAttribute('data-count', '4');
+  await expect(pending).toHaveText('4 changes waiting to sync');
+
+  // A reload with no signal: the changes and the count are still there.
+  await page.reload();
+  await expect(page.getByTestId('offline-indicator')).toBeVisible();
+  await expect(pending).toHaveText('4 changes waiting to sync');
+  await expect(stateBadge(page)).toContainText('On hold');
+  await page.getByRole('link', { name: /back to my day/i }).click();
+  await expect(row(page, toStart.id)).toContainText('In progress');
+  await expect(row(page, toFix!.id)).toContainText('Fixed');
+  await expect(row(page, toHold!.id)).toContainText('On hold');
+  await expect(row(page, toStart.id)).toContainText('Waiting to sync');
+
+  // Signal again: everything syncs, and nothing needs attention.
+  await context.setOffline(false);
+  await synced(page);
+  await expect(page.getByTestId('sync-problems')).toHaveCount(0);
+  await expect(row(page, toStart.id)).not.toContainText('Waiting to sync');
+  await expect(row(page, toFix!.id)).toContainText('Fixed');
+
+  const started = await serverCase(page.request, toStart.id);
+  expect(started.case.state).toBe('in_progress');
+  expect(count(started.events, (e) => e.kind === 'started')).toBe(1);
+  expect(count(started.events, (e) => e.kind === 'note' && e.data.text === note)).toBe(1);
+
+  const fixed = await serverCase(page.request, toFix!.id);
+  expect(fixed.case.state).toBe('fixed');
+  expect(fixed.case.resolutionCode).not.toBeNull();
+  expect(count(fixed.events, (e) => e.kind === 'fixed')).toBe(1);
+
+  const held = await serverCase(page.request, toHold!.id);
+  expect(held.case).toMatchObject({ state: 'on_hold', holdReason: 'needs_material' });
+  expect(count(held.events, (e) => e.kind === 'held')).toBe(heldBefore + 1);
+});
+
+test('a fix that crossed paths with a lead cancelling the case is explained in plain words', async ({ page, context, playwright, baseURL }) => {
+  await signIn(page);
+  await synced(page);
+  await offlineReady(page);
+
+  const target = (await serverDay(page.request)).find((c) => c.state === 'assigned' && FIXABLE.includes(c.serviceCode));
+  expect(target, 'the demo crew has a sidewalk or debris case to fix').toBeTruthy();
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline-indicator')).toBeVisible();
+
+  // Meanwhile, at the desk, the lead cancels the case.
+  const lead = await playwright.request.newContext({ baseURL });
+  try {
+    expect((await lead.post('/api/auth/login', { data: LEAD })).status()).toBe(200);
+    const { case: current } = await serverCase(lead, target!.id);
+    const clientId = `e2e-lead-${uuidv7().slice(-8)}`;
+    const res = await lead.post('/api/sync/push', {
+      headers: { 'fieldfix-protocol': '1' },
+      data: {
+        clientId,
+        mutations: [
+          {
+            id: uuidv7(),
+            clientId,
+            seq: 1,
+            caseId: target!.id,
+            baseVersion: current.version,
+            deviceTime: new Date().toISOString(),
+            kind: 'cancel',
+            payload: { reason: 'no_action_needed', note: 'The resident withdrew the report.' },
+          },
+        ],
+      },
+    });
+    expect(res.status()).toBe(200);
+    expect(((await res.json()) as { outcomes: { outcome: string }[] }).outcomes[0]?.outcome).toBe('applied');
+  } finally {
+    await lead.dispose();
+  }
+
+  // The crew, still offline, fixes it.
+  await openCase(page, target!.id);
+  await page.getByRole('button', { name: 'Fix', exact: true }).click();
+  await page.getByRole('group', { name: 'What was done?' }).getByRole('radio').first().check();
+  await page.getByRole('button', { name: 'Save fix' }).click();
+  await expect(stateBadge(page)).toContainText('Fixed');
+  await expect(page.getByTestId('pending-count')).toHaveAttribute('data-count', '1');
+
+  // Back online: the server's word stands, and the device says what happened and what to do.
+  await context.setOffline(false);
+  await synced(page);
+  const problem = page.getByTestId('outcome-item').filter({ hasText: `case #${target!.id}` });
+  await expect(problem).toHaveAttribute('data-outcome', 'superseded');
+  await expect(problem).toContainText(`Fix on case #${target!.id} not applied: the case was cancelled by a lead`);
+  await expect(problem).toContainText('the lead was told');
+  await expect(problem).toContainText('Nothing more to do');
+  await expect(stateBadge(page)).toHaveText(/Closed, not fixed/);
+  await expect(page.getByTestId('case-detail')).toContainText('A lead cancelled this case');
+  await expect(page.getByTestId('case-outcomes')).toContainText('cancelled by a lead');
+
+  const scan = await new AxeBuilder({ page }).analyze();
+  expect(scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+
+  // The fix is in the history once, recorded but not applied.
+  const { case: after, events } = await serverCase(page.request, target!.id);
+  expect(after).toMatchObject({ state: 'closed_not_fixed', cancelled: true });
+  expect(events.filter((e) => e.kind === 'fix').map((e) => e.data.outcome)).toEqual(['superseded']);
+
+  // Dismissed, it is gone from the list (the case page keeps it).
+  await problem.getByRole('button', { name: /dismiss/i }).click();
+  await expect(problem).toHaveCount(0);
+  await expect(page.getByTestId('case-outcomes')).toContainText('cancelled by a lead');
+});
+
+test('two tabs share one outbox: both show a change, and it is pushed once', async ({ context }) => {
+  const pushed: { id: string; caseId: string; kind: string }[] = [];
+  context.on('request', (req) => {
+    if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/sync/push') {
+      pushed.push(...(req.postDataJSON() as { mutations: { id: string; caseId: string; kind: string }[] }).mutations);
+    }
+  });
+
+  const one = await context.newPage();
+  await signIn(one);
+  await synced(one);
+  await offlineReady(one);
+  const target = (await serverDay(one.request)).find((c) => c.state === 'assigned');
+  expect(target).toBeTruthy();
+
+  const two = await context.newPage();
+  await two.goto(`/cases/${target!.id}`);
+  await synced(two);
+  await expect(stateBadge(two)).toContainText('Assigned');
+  await one.goto(`/cases/${target!.id}`);
+
+  // Changes made in one tab with no signal show in the other straight from the shared database.
+  await context.setOffline(true);
+  const note = `Second tab check (${Date.now()})`;
+  await one.getByRole('button', { name: 'Start', exact: true }).click();
+  await one.getByRole('button', { name: 'Add note' }).click();
+  await one.getByLabel('Note', { exact: true }).fill(note);
+  await one.getByRole('button', { name: 'Save note' }).click();
+  await expect(stateBadge(two)).toContainText('In progress');
+  await expect(two.getByTestId('pending-count')).toHaveAttribute('data-count', '2');
+
+  // The signal returns in both tabs at once: both try to sync, one does, each change goes once.
+  await context.setOffline(false);
+  await synced(one);
+  await synced(two);
+  await expect(stateBadge(one)).toContainText('In progress');
+  await expect(stateBadge(two)).toContainText('In progress');
+  await expect(two.getByTestId('case-outcomes')).toContainText(note);
+
+  const mine = pushed.filter((m) => m.caseId === target!.id);
+  expect(mine.map((m) => m.kind)).toEqual(['start', 'add_note']);
+  expect(new Set(mine.map((m) => m.id)).size).toBe(2);
+
+  const { case: after, events } = await serverCase(one.request, target!.id);
+  expect(after.state).toBe('in_progress');
+  expect(count(events, (e) => e.kind === 'started')).toBe(1);
+  expect(count(events, (e) => e.kind === 'note' && e.data.text === note)).toBe(1);
+});

@@ -1,0 +1,140 @@
+/**
+ * The Dexie database: tables, schema versions and small key/value facts. Internal to
+ * `#lib/db/`: the rest of the app goes through `#lib/db/index.ts`.
+ *
+ * Tables
+ * - `session`: the signed-in person (one row, key `'current'`). The session token itself is an
+ *   HttpOnly cookie the app never sees.
+ * - `cases`: server truth, exactly as last pulled (never edited on the device).
+ * - `pending`: the outbox. Mutations made on the device and not yet acknowledged by the
+ *   server, keyed and ordered by `seq`.
+ * - `outcomes`: what the server decided about this device's mutations.
+ * - `serviceTypes`: the catalogue (names, icons, reasons and codes the actions offer).
+ * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, …).
+ */
+import { Dexie, type EntityTable } from 'dexie';
+import type { CaseRecord, Mutation, MutationKind, OutcomeKind, Reason, ServiceType, SessionResponse } from '@fieldfix/shared';
+
+export interface SessionRow {
+  key: 'current';
+  session: SessionResponse;
+  savedAt: string;
+}
+
+/** One change waiting in the outbox. */
+export interface PendingRow {
+  /** Per-device order of changes (the mutation's `seq`); the table's key. */
+  seq: number;
+  /** The mutation's id (UUIDv7), unique. */
+  id: string;
+  caseId: string;
+  /** Who made it: only they push it (the server attributes work to the session's person). */
+  userId: string;
+  userName: string;
+  /** Exactly what is pushed. */
+  mutation: Mutation;
+  /** When the server refused the batch it was in as malformed: kept, not pushed, shown. */
+  blocked?: { message: string; at: string };
+}
+
+/** What the server decided about one of this device's mutations. */
+export interface OutcomeRow {
+  mutationId: string;
+  caseId: string;
+  landedOnCaseId: string | null;
+  /** Null only when the device learnt the outcome without having the mutation any more. */
+  kind: MutationKind | null;
+  outcome: OutcomeKind;
+  reason: Reason | null;
+  /** The server's plain words for the person. */
+  message: string;
+  caseVersion: number | null;
+  /** When the device recorded it (device clock, ISO). */
+  at: string;
+  /** The person has read it and put it away. */
+  dismissed: boolean;
+  /**
+   * The change itself: lets the view show an applied change until the pull brings the case's
+   * new version, and keeps a refused note's words on the device.
+   */
+  mutation: Mutation | null;
+  seq: number | null;
+}
+
+export interface MetaValues {
+  /** This install of the app, for the server's outcome stream (a UUID, stable). */
+  clientId: string;
+  /** The next mutation `seq`. */
+  nextSeq: number;
+  /** Where the last pull ended; `'0'` primes the device. */
+  cursor: string;
+  /** Whose scope the cursor belongs to (a user id): another person signing in primes again. */
+  cursorUserId: string;
+  /** Server time of the last complete sync (ISO). */
+  lastSyncedAt: string;
+  /** Cases that left the crew while the device held work on them: dropped once it is sent. */
+  departed: string[];
+}
+export type MetaKey = keyof MetaValues;
+export interface MetaRow {
+  key: MetaKey;
+  value: unknown;
+}
+
+export class FieldfixDb extends Dexie {
+  session!: EntityTable<SessionRow, 'key'>;
+  cases!: EntityTable<CaseRecord, 'id'>;
+  pending!: EntityTable<PendingRow, 'seq'>;
+  outcomes!: EntityTable<OutcomeRow, 'mutationId'>;
+  serviceTypes!: EntityTable<ServiceType, 'code'>;
+  meta!: EntityTable<MetaRow, 'key'>;
+
+  constructor() {
+    // Strict: a transaction completes only once the data is on disk, so "saved" survives a
+    // crash or a flat battery right after the person taps.
+    super('fieldfix', { chromeTransactionDurability: 'strict' });
+    this.version(1).stores({
+      session: 'key',
+      cases: 'id, crewId',
+      serviceTypes: 'code',
+      meta: 'key',
+    });
+    // v2: pull-based sync. The cases from `/api/day` stay until the first pull replaces them
+    // (so an upgraded device still shows its day offline); the day's own meta goes.
+    this.version(2)
+      .stores({
+        session: 'key',
+        cases: 'id, crewId',
+        pending: 'seq, &id, caseId, userId',
+        outcomes: 'mutationId, caseId',
+        serviceTypes: 'code',
+        meta: 'key',
+      })
+      .upgrade(async (tx) => {
+        await tx.table<MetaRow, string>('meta').delete('day');
+        await tx
+          .table<CaseRecord, string>('cases')
+          .toCollection()
+          .modify((c) => {
+            c.mergedIntoId ??= null;
+            c.cancelled ??= false;
+          });
+      });
+  }
+}
+
+let instance: FieldfixDb | undefined;
+/** Opened on first use, so importing this module (e.g. during the build) opens nothing. */
+export function db(): FieldfixDb {
+  instance ??= new FieldfixDb();
+  return instance;
+}
+
+export async function getMeta<K extends MetaKey>(key: K): Promise<MetaValues[K] | undefined> {
+  const row = await db().meta.get(key);
+  return row?.value as MetaValues[K] | undefined;
+}
+
+export async function setMeta<K extends MetaKey>(key: K, value: MetaValues[K]): Promise<void> {
+  await db().meta.put({ key, value });
+}

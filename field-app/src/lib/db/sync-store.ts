@@ -1,0 +1,121 @@
+/**
+ * What the sync loop writes: pulled pages, the catalogue, the cursor, and pruning. Each pulled
+ * page is applied in one transaction together with its cursor, so a reload or a crash between
+ * pages resumes exactly where the device stopped.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { isOpen, type PullResponse, type ServiceType } from '@fieldfix/shared';
+import { db, type MetaRow } from './database.ts';
+import { outcomeRow } from './outbox.ts';
+
+/** A closed case stays on the device this long after its last change (the server's scope). */
+const CLOSED_KEPT_MS = 24 * 60 * 60 * 1000;
+/** Outcomes nobody needs to see again go after a week. */
+const OUTCOMES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface DeviceFacts {
+  clientId: string;
+  /** Where the next pull starts for this person; `'0'` primes the device. */
+  cursor: string;
+}
+
+/** This device's id (created on first use) and the cursor for `userId`'s scope. */
+export async function deviceFacts(userId: string): Promise<DeviceFacts> {
+  const d = db();
+  return d.transaction('rw', [d.meta], async () => {
+    const [idRow, cursorRow, ownerRow] = await Promise.all([d.meta.get('clientId'), d.meta.get('cursor'), d.meta.get('cursorUserId')]);
+    let clientId = idRow?.value as string | undefined;
+    if (!clientId) {
+      clientId = uuidv7();
+      await d.meta.put({ key: 'clientId', value: clientId });
+    }
+    const cursor = ownerRow?.value === userId ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
+    return { clientId, cursor };
+  });
+}
+
+/**
+ * Applies one pulled page in one transaction: upserts cases; drops departed cases unless the
+ * device still has work on them (those go once the work is sent); records outcomes and
+ * deletes their pending mutations; saves the cursor. The first page of a priming pull
+ * (cursor `'0'`) replaces the device's cases: the server is sending all of them.
+ */
+export async function applyPullPage(page: PullResponse, o: { userId: string; replaceCases: boolean }): Promise<void> {
+  const d = db();
+  const now = new Date().toISOString();
+  await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.meta], async () => {
+    const departedRow = await d.meta.get('departed');
+    const departed = new Set((departedRow?.value as string[] | undefined) ?? []);
+    let withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
+
+    if (o.replaceCases) {
+      const keep = new Set([...withWork]);
+      await d.cases.filter((c) => !keep.has(c.id)).delete();
+      for (const id of departed) if (!withWork.has(id)) departed.delete(id);
+    }
+
+    await d.cases.bulkPut(page.cases);
+    for (const c of page.cases) departed.delete(c.id);
+
+    for (const id of page.departures) {
+      if (withWork.has(id)) departed.add(id);
+      else await d.cases.delete(id);
+    }
+
+    for (const outcome of page.outcomes) {
+      const [sent, known] = await Promise.all([d.pending.where('id').equals(outcome.mutationId).first(), d.outcomes.get(outcome.mutationId)]);
+      await d.outcomes.put(outcomeRow(outcome, sent, known, now));
+      if (sent) await d.pending.delete(sent.seq);
+    }
+
+    // Departed cases whose work has now been acknowledged leave the device.
+    withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
+    for (const id of [...departed]) {
+      if (!withWork.has(id)) {
+        await d.cases.delete(id);
+        departed.delete(id);
+      }
+    }
+
+    const meta: MetaRow[] = [
+      { key: 'cursor', value: page.cursor },
+      { key: 'cursorUserId', value: o.userId },
+      { key: 'departed', value: [...departed] },
+    ];
+    if (!page.hasMore) meta.push({ key: 'lastSyncedAt', value: page.serverTime });
+    await d.meta.bulkPut(meta);
+  });
+}
+
+/** True when the catalogue is missing, or lacks a type one of the device's cases has. */
+export async function serviceTypesMissing(): Promise<boolean> {
+  const d = db();
+  const [codes, caseCodes] = await Promise.all([d.serviceTypes.toCollection().primaryKeys(), d.cases.toArray((cs) => cs.map((c) => c.serviceCode))]);
+  if (codes.length === 0) return true;
+  const known = new Set(codes);
+  return caseCodes.some((code) => !known.has(code));
+}
+
+/** Replaces the catalogue. */
+export async function saveServiceTypes(types: ServiceType[]): Promise<void> {
+  const d = db();
+  await d.transaction('rw', [d.serviceTypes], async () => {
+    await d.serviceTypes.clear();
+    await d.serviceTypes.bulkPut(types);
+  });
+}
+
+/**
+ * Drops what the device no longer needs: closed cases last changed more than a day ago with
+ * no work waiting on them, and outcomes older than a week that are applied or dismissed.
+ */
+export async function prune(now = new Date()): Promise<void> {
+  const d = db();
+  const closedBefore = now.getTime() - CLOSED_KEPT_MS;
+  const outcomesBefore = new Date(now.getTime() - OUTCOMES_KEPT_MS).toISOString();
+  await d.transaction('rw', [d.cases, d.pending, d.outcomes], async () => {
+    const withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
+    await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
+    await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * The field actions on a case page: which form is open, what is typed in it, and saving.
+ * A change counts as saved once it is on disk in the outbox; syncing happens after.
+ */
+import type { MutationKind, PayloadOf } from '@fieldfix/shared';
+import { SaveError } from '#lib/db/index.ts';
+import { enqueue } from '#lib/sync/engine.ts';
+
+export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer';
+
+/** The longest note or reason the server takes. */
+export const MAX_TEXT = 4000;
+
+export class CaseActions {
+  #caseId: () => string;
+
+  /** The form on show, if any. */
+  open = $state<ActionForm | null>(null);
+  saving = $state(false);
+  /** Said after a save, for the person (and screen readers). */
+  saved = $state('');
+  /** What went wrong, for the person. */
+  error = $state('');
+
+  note = $state('');
+  resolutionCode = $state('');
+  fixNote = $state('');
+  closeReason = $state('');
+  closeNote = $state('');
+  transferReason = $state('');
+
+  constructor(caseId: () => string) {
+    this.#caseId = caseId;
+  }
+
+  show(form: ActionForm): void {
+    this.open = this.open === form ? null : form;
+    this.error = '';
+    this.saved = '';
+  }
+
+  cancel(): void {
+    this.open = null;
+    this.error = '';
+  }
+
+  start(): Promise<boolean> {
+    return this.#save('start', {}, 'Start saved');
+  }
+
+  resume(): Promise<boolean> {
+    return this.#save('resume', {}, 'Resume saved');
+  }
+
+  hold(reason: string, label: string): Promise<boolean> {
+    return this.#save('hold', { reason }, `On hold (${label}) saved`);
+  }
+
+  async saveNote(): Promise<boolean> {
+    const text = this.note.trim();
+    if (!text) return this.#invalid('Write the note first.');
+    if (await this.#save('add_note', { text }, 'Note saved')) {
+      this.note = '';
+      return true;
+    }
+    return false;
+  }
+
+  async saveFix(): Promise<boolean> {
+    if (!this.resolutionCode) return this.#invalid('Choose what was done.');
+    if (await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds: [] }, 'Fix saved')) {
+      this.resolutionCode = '';
+      this.fixNote = '';
+      return true;
+    }
+    return false;
+  }
+
+  async saveClose(): Promise<boolean> {
+    if (!this.closeReason) return this.#invalid('Choose why it was not fixed.');
+    if (await this.#save('close_not_fixed', { reason: this.closeReason, note: this.closeNote.trim() }, 'Close (not fixed) saved')) {
+      this.closeReason = '';
+      this.closeNote = '';
+      return true;
+    }
+    return false;
+  }
+
+  async saveTransfer(): Promise<boolean> {
+    const reason = this.transferReason.trim();
+    if (!reason) return this.#invalid('Say why the case should go to someone else.');
+    if (await this.#save('transfer_request', { departmentId: null, reason }, 'Transfer request saved')) {
+      this.transferReason = '';
+      return true;
+    }
+    return false;
+  }
+
+  #invalid(message: string): boolean {
+    this.error = message;
+    return false;
+  }
+
+  async #save<K extends MutationKind>(kind: K, payload: PayloadOf<K>, what: string): Promise<boolean> {
+    if (this.saving) return false;
+    this.saving = true;
+    this.error = '';
+    this.saved = '';
+    try {
+      await enqueue(kind, this.#caseId(), payload);
+      this.open = null;
+      const online = typeof navigator === 'undefined' || navigator.onLine;
+      this.saved = online ? `${what} on this device.` : `${what} on this device. It will sync when there is signal.`;
+      return true;
+    } catch (err) {
+      if (err instanceof SaveError) this.error = err.message;
+      else {
+        console.error('Saving a change failed', err);
+        this.error = 'This device could not save the change. Try again; if it keeps failing, free some storage and reload the app.';
+      }
+      return false;
+    } finally {
+      this.saving = false;
+    }
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * The sync loop: the one place that moves changes between the device and the server.
+ *
+ * One sync = push every pending change of the signed-in person, oldest first, in batches of
+ * at most 500 (each response stored in one transaction: outcomes recorded, exactly those
+ * pending mutations deleted); then pull pages from the stored cursor until `hasMore` is false
+ * (each page applied in one transaction with its cursor); repeat while changes made meanwhile
+ * wait; then prune. Everything lives in IndexedDB, so a reload or a crash at any point just
+ * means the next sync carries on; a push whose response was lost is pushed again and the
+ * server answers the original outcomes (R1).
+ *
+ * Triggers: start, `online`, the page becoming visible, every 30 s while visible, a queued
+ * change, and "Sync now". One tab syncs at a time (Web Locks, `fieldfix-sync`); a tab that
+ * finds the lock taken tries again shortly. Network and server failures back off
+ * exponentially with full jitter (1 s → 60 s). A 401 or 426 stops automatic tries until the
+ * person signs in again or reloads; nothing on the device is dropped.
+ */
+import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
+import { fetchServiceTypes, pull, push, type ApiFailure } from '#lib/api/index.ts';
+import {
+  acknowledge,
+  addPending,
+  applyPullPage,
+  blockPending,
+  deviceFacts,
+  getSession,
+  pendingBatch,
+  prune,
+  pushableCount,
+  saveServiceTypes,
+  serviceTypesMissing,
+  type PendingRow,
+} from '#lib/db/index.ts';
+
+const LOCK_NAME = 'fieldfix-sync';
+const PERIOD_MS = 30_000;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** When another tab holds the lock: look again this soon (it may have missed our change). */
+const BUSY_RETRY_MS = 2_000;
+const PULL_LIMIT = 500;
+/** Push/pull rounds in one sync while new changes keep arriving (bounded: no busy loop). */
+const MAX_ROUNDS = 4;
+
+export type SyncProblem =
+  /** The browser says there is no network: wait for `online`. */
+  | { kind: 'offline' }
+  /** 401: the session ended. Keep everything; ask to sign in. */
+  | { kind: 'signed-out'; message: string }
+  /** 426: this app is too old for the server; a reload updates it. */
+  | { kind: 'update-needed'; message: string }
+  /** No answer, a server error, or anything unexpected: tried again at `retryAt`. */
+  | { kind: 'retrying'; message: string; retryAt: number };
+
+export interface SyncProgress {
+  /** Cases received so far in this pull. */
+  cases: number;
+  pages: number;
+  /** A guess at the total: what came so far, plus a page when the server has more. */
+  estimate: number;
+}
+
+export interface SyncStatus {
+  running: boolean;
+  phase: 'idle' | 'pushing' | 'pulling';
+  /** The first pull of this device (or of a new person on it). */
+  priming: boolean;
+  progress: SyncProgress | null;
+  /** Another tab holds the sync lock; its work shows here through the database. */
+  otherTab: boolean;
+  problem: SyncProblem | null;
+}
+
+/** A failed request, carried out of the sync to be classified once. */
+class SyncFailure extends Error {
+  constructor(readonly failure: ApiFailure) {
+    super(failure.message);
+  }
+}
+
+const IDLE: SyncStatus = { running: false, phase: 'idle', priming: false, progress: null, otherTab: false, problem: null };
+
+class SyncEngine {
+  #status: SyncStatus = IDLE;
+  #listeners = new Set<(s: SyncStatus) => void>();
+  #running: Promise<void> | null = null;
+  #again = false;
+  #failures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #busyTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set by a 401 or 426: automatic triggers wait for `syncNow()` (sign-in, reload, the button). */
+  #halted = false;
+  #started = false;
+
+  get status(): SyncStatus {
+    return this.#status;
+  }
+
+  /** Calls `fn` now and on every status change; returns the unsubscribe. */
+  subscribe(fn: (s: SyncStatus) => void): () => void {
+    this.#listeners.add(fn);
+    fn(this.#status);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Installs the triggers and syncs once. Call once, in the browser. */
+  start(): void {
+    if (this.#started || typeof window === 'undefined') return;
+    this.#started = true;
+    window.addEventListener('online', () => void this.syncNow());
+    window.addEventListener('offline', () => this.#set({ problem: { kind: 'offline' } }));
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.#trigger();
+    });
+    setInterval(() => {
+      if (document.visibilityState === 'visible') this.#trigger();
+    }, PERIOD_MS);
+    if (!navigator.onLine) this.#set({ problem: { kind: 'offline' } });
+    void this.syncNow();
+  }
+
+  /** "Sync now", back online, signed in again: try at once, even while backing off. */
+  syncNow(): Promise<void> {
+    this.#halted = false;
+    this.#clearRetry();
+    return this.#run();
+  }
+
+  /** A change was queued: sync soon, unless waiting out a backoff or a session problem. */
+  nudge(): void {
+    this.#trigger();
+  }
+
+  #trigger(): void {
+    if (this.#halted || this.#retryTimer) return;
+    void this.#run();
+  }
+
+  #run(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#attempt();
+      } while (this.#again && !this.#retryTimer && !this.#halted);
+    })().finally(() => (this.#running = null));
+    return this.#running;
+  }
+
+  async #attempt(): Promise<void> {
+    if (!navigator.onLine) {
+      this.#set({ problem: { kind: 'offline' } });
+      return;
+    }
+    const session = await getSession();
+    if (!session) return; // nobody signed in on this device: nothing to sync as
+    this.#set({ running: true, otherTab: false });
+    try {
+      const done = await withSyncLock(() => this.#syncOnce(session));
+      if (done === 'busy') {
+        this.#set({ otherTab: true });
+        this.#busyTimer ??= setTimeout(() => {
+          this.#busyTimer = null;
+          this.#trigger();
+        }, BUSY_RETRY_MS);
+        return;
+      }
+      this.#failures = 0;
+      this.#set({ problem: null });
+    } catch (err) {
+      this.#fail(err);
+    } finally {
+      this.#set({ running: false, phase: 'idle', priming: false, progress: null });
+    }
+  }
+
+  async #syncOnce(session: SessionResponse): Promise<void> {
+    const userId = session.user.id;
+    const { clientId } = await deviceFacts(userId);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      await this.#pushAll(userId, clientId);
+      await this.#pullAll(userId, clientId);
+      if ((await pushableCount(userId)) === 0) break;
+    }
+    await prune();
+  }
+
+  async #pushAll(userId: string, clientId: string): Promise<void> {
+    let size = MAX_PUSH_BATCH;
+    for (;;) {
+      const rows = await pendingBatch(userId, size);
+      if (rows.length === 0) return;
+      this.#set({ phase: 'pushing' });
+      const res = await push({ clientId, mutations: rows.map((r) => r.mutation) });
+      if (res.ok) {
+        if ((await acknowledge(res.data.outcomes)) === 0) {
+          throw new SyncFailure({ kind: 'invalid-response', status: 200, message: 'The server did not answer for the changes sent. Try again later.' });
+        }
+        this.#recovered();
+        continue;
+      }
+      const e = res.error;
+      if (e.kind === 'http' && (e.status === 413 || e.code === 'invalid-body')) {
+        // Too big, or something in the batch is refused as malformed: narrow it down, and
+        // set aside (not delete) the one change the server will not take, so the rest flow.
+        if (rows.length > 1) {
+          size = e.status === 413 ? Math.ceil(rows.length / 2) : 1;
+          continue;
+        }
+        await blockPending(rows[0]!.seq, e.message);
+        continue;
+      }
+      throw new SyncFailure(e);
+    }
+  }
+
+  async #pullAll(userId: string, clientId: string): Promise<void> {
+    let { cursor } = await deviceFacts(userId);
+    const priming = cursor === '0';
+    if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes();
+    let cases = 0;
+    let pages = 0;
+    this.#set({ phase: 'pulling', priming, progress: { cases, pages, estimate: 0 } });
+    for (;;) {
+      const res = await pull(cursor, PULL_LIMIT, clientId);
+      if (!res.ok) throw new SyncFailure(res.error);
+      const page = res.data;
+      await applyPullPage(page, { userId, replaceCases: priming && pages === 0 });
+      this.#recovered();
+      pages++;
+      cases += page.cases.length;
+      this.#set({ progress: { cases, pages, estimate: page.hasMore ? cases + PULL_LIMIT : cases } });
+      if (!page.hasMore) break;
+      if (page.cursor === cursor) {
+        throw new SyncFailure({ kind: 'invalid-response', status: 200, message: 'The server sent the same page twice. Try again later.' });
+      }
+      cursor = page.cursor;
+    }
+    if (await serviceTypesMissing()) await this.#loadServiceTypes();
+  }
+
+  async #loadServiceTypes(): Promise<void> {
+    const res = await fetchServiceTypes();
+    if (!res.ok) throw new SyncFailure(res.error);
+    await saveServiceTypes(res.data);
+  }
+
+  #fail(err: unknown): void {
+    const f: ApiFailure =
+      err instanceof SyncFailure
+        ? err.failure
+        : { kind: 'invalid-response', status: 0, message: 'This device could not store what the server sent. Free some space or reload the app.' };
+    if (!(err instanceof SyncFailure)) console.error('Sync failed', err);
+
+    if (f.kind === 'network' && !navigator.onLine) {
+      this.#set({ problem: { kind: 'offline' } });
+      return;
+    }
+    if (f.kind === 'http' && f.status === 401) {
+      this.#halted = true;
+      this.#set({ problem: { kind: 'signed-out', message: f.message } });
+      return;
+    }
+    if (f.kind === 'http' && f.status === 426) {
+      this.#halted = true;
+      this.#set({ problem: { kind: 'update-needed', message: f.message } });
+      return;
+    }
+    // Everything else is worth another try later: no answer, 5xx, 429, 409 (server older
+    // than the app), or a response this version does not understand.
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.#failures);
+    const delay = Math.round(Math.random() * ceiling); // full jitter
+    this.#failures++;
+    this.#clearRetry();
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.#trigger();
+    }, delay);
+    this.#set({ problem: { kind: 'retrying', message: f.message, retryAt: Date.now() + delay } });
+  }
+
+  /** The server answered and the answer is stored: an earlier problem no longer holds. */
+  #recovered(): void {
+    if (this.#status.problem) this.#set({ problem: null });
+  }
+
+  #clearRetry(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  #set(patch: Partial<SyncStatus>): void {
+    this.#status = { ...this.#status, ...patch };
+    for (const fn of this.#listeners) fn(this.#status);
+  }
+}
+
+/** Runs `fn` holding the cross-tab sync lock, or answers `'busy'` when another tab holds it. */
+async function withSyncLock(fn: () => Promise<void>): Promise<void | 'busy'> {
+  if (typeof navigator === 'undefined' || !navigator.locks) return fn(); // no Web Locks: this tab alone
+  return navigator.locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => (lock ? fn() : 'busy' as const));
+}
+
+export const syncEngine = new SyncEngine();
+
+/**
+ * Records a change on the device (durable when this resolves), then nudges the sync loop.
+ * Throws `SaveError` with words for the person when it cannot be saved.
+ */
+export async function enqueue<K extends MutationKind>(kind: K, caseId: string, payload: PayloadOf<K>): Promise<PendingRow> {
+  const row = await addPending(kind, caseId, payload);
+  syncEngine.nudge();
+  return row;
+}
