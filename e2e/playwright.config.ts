@@ -42,6 +42,9 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     serviceWorkers: 'allow',
+    // Far from the demo city's zone (America/Detroit, UTC-5): the app must count "today" in the
+    // city's zone, not the tablet's, or the day lists of device and server disagree.
+    timezoneId: 'Pacific/Kiritimati',
     launchOptions: {
       executablePath,
       // Flags for a sandboxed, offline machine (no background calls to Google's hosts).

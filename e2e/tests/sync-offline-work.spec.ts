@@ -4,10 +4,6 @@ import AxeBuilder from '@axe-core/playwright';
 // Field work done with no signal: queued on the device, kept through reloads, synced once, and
 // accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).
 
-// The city's time zone (the server's CITY_TIMEZONE default): a crew's tablet is in it, and the
-// device computes "today" on its own calendar.
-test.use({ timezoneId: 'America/Detroit' });
-
 const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
 const LEAD = { email: 'lead@riverton.example', password: 'fieldfix' };
 /** Streets types a crew may fix without an after-photo (POTHOLE needs one). */

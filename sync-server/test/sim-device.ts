@@ -71,6 +71,7 @@ export class SimDevice {
         crewAtBaseVersion: this.actor.crewId,
         crewDepartment: () => this.actor.departmentId ?? undefined,
         now: new Date().toISOString(),
+        today: new Date().toISOString().slice(0, 10),
       });
       if (d.outcome === 'applied') c = applyPatch(c, d);
     }

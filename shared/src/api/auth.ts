@@ -16,5 +16,7 @@ export const SessionResponse = z.object({
   user: StaffUser,
   crew: Crew.nullable(),
   expiresAt: IsoDateTime,
+  /** The city's time zone (IANA): devices count "today" in it, as the server does. */
+  cityTimeZone: z.string(),
 });
 export type SessionResponse = z.infer<typeof SessionResponse>;

@@ -28,6 +28,8 @@ export const CaseRecord = z.object({
   requestedAt: IsoDateTime,
   updatedAt: IsoDateTime,
   expectedAt: IsoDateTime.nullable(),
+  /** When the case was fixed or closed; null while open. */
+  closedAt: IsoDateTime.nullable(),
   crewId: z.string().nullable(),
   assignedDay: IsoDate.nullable(),
   routePosition: z.number().int().nullable(),

@@ -16,7 +16,7 @@ const worker: Actor = { userId: 'w', role: 'worker', crewId: 'a', departmentId: 
 const lead: Actor = { userId: 'l', role: 'lead', crewId: null, departmentId: 'streets' };
 
 function ctx(actor: Actor, crewAtBaseVersion: string | null = actor.crewId): DecideContext {
-  return { actor, crewAtBaseVersion, crewDepartment: (id) => crews[id], now: '2026-06-10T12:00:00.000Z' };
+  return { actor, crewAtBaseVersion, crewDepartment: (id) => crews[id], now: '2026-06-10T12:00:00.000Z', today: '2026-06-10' };
 }
 
 function kase(over: Partial<CaseFacts> = {}): CaseFacts {
@@ -34,6 +34,7 @@ function kase(over: Partial<CaseFacts> = {}): CaseFacts {
     statusNotes: null,
     mergedIntoId: null,
     cancelled: false,
+    closedAt: null,
     version: 3,
     ...over,
   };
@@ -105,6 +106,11 @@ describe('decide', () => {
     expect(d.outcome).toBe('applied');
     expect(d.patch).toMatchObject({ state: 'fixed', crewId: 'a' });
     expect(d.leadNotice).toMatch(/move is superseded/);
+  });
+
+  it("[R2] a fix on a case the lead unassigned meanwhile puts it on the crew's day in the city", () => {
+    const d = decide(kase({ crewId: null, assignedDay: null, state: 'new' }), mutation('fix'), rules, { ...ctx(worker, 'a'), now: '2026-06-11T02:00:00.000Z', today: '2026-06-10' });
+    expect(d.patch).toMatchObject({ state: 'fixed', crewId: 'a', assignedDay: '2026-06-10' });
   });
 
   it('[R3] a second fix is duplicate work with no second notice', () => {

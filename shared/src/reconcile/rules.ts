@@ -30,6 +30,7 @@ export type CaseFacts = Pick<
   | 'statusNotes'
   | 'mergedIntoId'
   | 'cancelled'
+  | 'closedAt'
   | 'version'
 >;
 
@@ -46,11 +47,13 @@ export type DecideContext = {
   crewDepartment: (crewId: string) => string | undefined;
   /** When the server decides (ISO). */
   now: string;
+  /** The city's calendar day at `now` (`YYYY-MM-DD`). */
+  today: string;
   /** Set when this decision is for work redirected from a merged case (R6). */
   redirectedFrom?: string;
 };
 
-export type Patch = Partial<Omit<CaseFacts, 'id' | 'version'>> & { closedAt?: string | null };
+export type Patch = Partial<Omit<CaseFacts, 'id' | 'version'>>;
 
 export type NoticeTemplate = 'scheduled' | 'fixed' | 'closed' | 'reopened';
 
@@ -177,7 +180,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
         // The case follows the crew that did the work, on the day it did it (a case the lead
         // unassigned meanwhile has no day).
         patch.crewId = ctx.actor.crewId;
-        patch.assignedDay = c.assignedDay ?? ctx.now.slice(0, 10);
+        patch.assignedDay = c.assignedDay ?? ctx.today;
       }
       return applied(event, {
         patch,
@@ -344,9 +347,8 @@ export function describeOutcome(kind: Mutation['kind'], caseId: string, outcome:
 
 /** Applies a decision's patch to a case (the client's optimistic view; the server does it in SQL). */
 export function applyPatch<C extends CaseFacts>(c: C, d: Decision): C {
-  const { closedAt: _closedAt, ...patch } = d.patch;
   const changed = Object.keys(d.patch).length > 0 || d.route !== null;
-  return { ...c, ...patch, ...(d.route?.op === 'move' ? { routePosition: d.route.position } : {}), version: changed ? c.version + 1 : c.version };
+  return { ...c, ...d.patch, ...(d.route?.op === 'move' ? { routePosition: d.route.position } : {}), version: changed ? c.version + 1 : c.version };
 }
 
 export { isOpen };

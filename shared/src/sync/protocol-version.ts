@@ -5,8 +5,9 @@
  * History:
  * - 1: push of mutation batches with per-mutation outcomes; pull by cursor with departures
  *      and the device's own outcomes.
+ * - 2: cases carry `closedAt`. (v1 clients still parse v2 answers: unknown keys are dropped.)
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;

@@ -23,6 +23,7 @@ describe('staff sign-in and sessions', () => {
     const body = (await res.json()) as { user: { role: string; crewId: string }; crew: { name: string }; expiresAt: string; token?: string };
     expect(body.user).toMatchObject({ role: 'worker', crewId: 'streets-a' });
     expect(body.crew.name).toBe('Streets Crew A');
+    expect((body as { cityTimeZone?: string }).cityTimeZone).toBe(t.config.cityTimeZone);
     expect(body.token).toBeUndefined();
     const hours = (Date.parse(body.expiresAt) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(11.9);

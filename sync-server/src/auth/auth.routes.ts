@@ -32,6 +32,7 @@ export function authRoutes({ sql, config }: AppDeps) {
         user: publicStaff(user),
         crew: user.crewId ? ((await findCrew(sql, user.crewId)) ?? null) : null,
         expiresAt: expiresAt.toISOString(),
+        cityTimeZone: config.cityTimeZone,
       };
       // API clients (scripts, benchmarks) may ask for a bearer token; the app never does, so
       // the token it holds stays in an HttpOnly cookie out of reach of page scripts.
@@ -44,6 +45,7 @@ export function authRoutes({ sql, config }: AppDeps) {
         user: staff,
         crew: staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null,
         expiresAt: row!.expires_at.toISOString(),
+        cityTimeZone: config.cityTimeZone,
       };
       return c.json(body);
     })

@@ -19,6 +19,7 @@ export type CaseRow = {
   requested_at: Date;
   updated_at: Date;
   expected_at: Date | null;
+  closed_at: Date | null;
   assigned_crew_id: string | null;
   assigned_day: string | null;
   route_position: number | null;
@@ -32,7 +33,7 @@ export type CaseRow = {
 export const caseColumns = (sql: Queryable) => sql`
   id::text, service_code, description, lat, long, address, district_id, state, priority,
   status_notes, hold_reason, resolution_code, close_reason, attributes, requested_at, updated_at,
-  expected_at, assigned_crew_id, assigned_day::text, route_position, media_url,
+  expected_at, closed_at, assigned_crew_id, assigned_day::text, route_position, media_url,
   merged_into_id::text, cancelled, version`;
 
 export function toCaseRecord(r: CaseRow): CaseRecord {
@@ -54,6 +55,7 @@ export function toCaseRecord(r: CaseRow): CaseRecord {
     requestedAt: r.requested_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     expectedAt: r.expected_at?.toISOString() ?? null,
+    closedAt: r.closed_at?.toISOString() ?? null,
     crewId: r.assigned_crew_id,
     assignedDay: r.assigned_day,
     routePosition: r.route_position,

@@ -6,6 +6,7 @@
  */
 import {
   applyPatch,
+  dateIn,
   decide,
   describeOutcome,
   type Actor,
@@ -37,7 +38,7 @@ import {
 /** How many merges deep work may be redirected (a merged into b merged into c …). */
 const MAX_REDIRECTS = 5;
 
-export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[]): Promise<Outcome[]> {
+export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[], timeZone: string): Promise<Outcome[]> {
   const actor: Actor = { userId: staff.id, role: staff.role, crewId: staff.crewId, departmentId: staff.departmentId };
   return sql.begin(async (tx) => {
     await lockChangeLog(tx);
@@ -51,7 +52,9 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
     const fresh = mutations.filter((m) => !known.has(m.id));
     if (fresh.length === 0) return mutations.map((m) => known.get(m.id)!);
 
-    const now = new Date().toISOString();
+    const instant = new Date();
+    const now = instant.toISOString();
+    const today = dateIn(instant, timeZone);
     // R6: surviving cases of merged ones, however deep.
     for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
       const missing = [...cases.values()].map((c) => c.mergedIntoId).filter((id): id is string => !!id && !cases.has(id));
@@ -87,6 +90,7 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
           crewAtBaseVersion: history.get(`${m.caseId}@${m.baseVersion}`) ?? null,
           crewDepartment: (id: string) => crews.get(id),
           now,
+          today,
           ...(redirectedFrom ? { redirectedFrom } : {}),
         };
         if (m.kind === 'merge_duplicate' && !cases.has(m.payload.intoCaseId)) {
@@ -141,7 +145,7 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
     function record(c: WorkingCase, m: Mutation, d: Decision, rules: TypeRules, redirectNote: boolean): WorkingCase {
       let next = c;
       if (!redirectNote && (d.outcome === 'applied' || d.outcome === 'merged')) {
-        next = { ...applyPatch(c, d), serviceCode: c.serviceCode, closedAt: d.patch.closedAt !== undefined ? d.patch.closedAt : c.closedAt };
+        next = { ...applyPatch(c, d), serviceCode: c.serviceCode };
         if (next.version !== c.version) {
           cases.set(c.id, next);
           changed.set(c.id, next);

@@ -49,7 +49,7 @@ export async function findOutcomes(tx: Queryable, ids: string[]): Promise<Map<st
 }
 
 /** A case as the rules see it, plus what the engine needs to write it back. */
-export type WorkingCase = CaseFacts & { serviceCode: string; closedAt: string | null };
+export type WorkingCase = CaseFacts & { serviceCode: string };
 
 type WorkingRow = {
   id: string;

@@ -9,7 +9,7 @@ import { requireProtocol } from './protocol.ts';
 import { pushMutations } from './push.service.ts';
 import { pullChanges } from './pull.service.ts';
 
-export function syncRoutes({ sql }: AppDeps) {
+export function syncRoutes({ sql, config }: AppDeps) {
   const staffOnly = requireStaff(sql);
   return new Hono<AppEnv>()
     // Server-Timing on every sync response: how long the server took, as devices and
@@ -21,7 +21,7 @@ export function syncRoutes({ sql }: AppDeps) {
       if (stranger >= 0) {
         throw new ApiError(400, 'invalid-body', `mutations.${stranger}.clientId differs from the batch's clientId: a device pushes only its own changes.`);
       }
-      const outcomes = await pushMutations(sql, c.var.staff, body.mutations);
+      const outcomes = await pushMutations(sql, c.var.staff, body.mutations, config.cityTimeZone);
       return c.json({ outcomes } satisfies PushResponse);
     })
     .get('/pull', staffOnly, requireProtocol, validate('query', PullQuery), async (c) => {

@@ -4,7 +4,7 @@
  * pages resumes exactly where the device stopped.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { isOpen, type PullResponse, type ServiceType } from '@fieldfix/shared';
+import { isOpen, type PullResponse, type ServiceType, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { db, type MetaRow } from './database.ts';
 import { outcomeRow } from './outbox.ts';
 
@@ -19,6 +19,10 @@ export interface DeviceFacts {
   cursor: string;
 }
 
+function cursorOwner(userId: string): string {
+  return `${userId}@v${PROTOCOL_VERSION}`;
+}
+
 /** This device's id (created on first use) and the cursor for `userId`'s scope. */
 export async function deviceFacts(userId: string): Promise<DeviceFacts> {
   const d = db();
@@ -29,7 +33,9 @@ export async function deviceFacts(userId: string): Promise<DeviceFacts> {
       clientId = uuidv7();
       await d.meta.put({ key: 'clientId', value: clientId });
     }
-    const cursor = ownerRow?.value === userId ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
+    // A cursor is good for one person's scope under one protocol version; otherwise prime again
+    // (a new protocol may carry fields the stored cases lack).
+    const cursor = ownerRow?.value === cursorOwner(userId) ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
     return { clientId, cursor };
   });
 }
@@ -79,7 +85,7 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
 
     const meta: MetaRow[] = [
       { key: 'cursor', value: page.cursor },
-      { key: 'cursorUserId', value: o.userId },
+      { key: 'cursorUserId', value: cursorOwner(o.userId) },
       { key: 'departed', value: [...departed] },
     ];
     if (!page.hasMore) meta.push({ key: 'lastSyncedAt', value: page.serverTime });
@@ -115,7 +121,7 @@ export async function prune(now = new Date()): Promise<void> {
   const outcomesBefore = new Date(now.getTime() - OUTCOMES_KEPT_MS).toISOString();
   await d.transaction('rw', [d.cases, d.pending, d.outcomes], async () => {
     const withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
-    await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
+    await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
     await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
   });
 }

@@ -2,6 +2,7 @@
  * The case page: one case as the device sees it (server truth with the device's changes
  * replayed), the changes still waiting to sync, and what the server said about earlier ones.
  */
+import { cityTimeZone } from './day-list.ts';
 import { describeOutcome, isOpen, type SessionResponse } from '@fieldfix/shared';
 import { watchCase, type CaseData } from '#lib/db/index.ts';
 import { actorOf, bridging, project, type Projection } from '#lib/sync/optimistic.ts';
@@ -67,7 +68,7 @@ export class CaseDetail {
       ...bridging(data.record, data.outcomes),
       ...data.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
-    return project(data.record, queued, data.serviceType, session ? actorOf(session) : null, this.#clock.now.toISOString());
+    return project(data.record, queued, data.serviceType, session ? actorOf(session) : null, this.#clock.now.toISOString(), cityTimeZone(session));
   });
 
   record = $derived.by(() => this.projection?.record ?? null);

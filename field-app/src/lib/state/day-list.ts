@@ -1,14 +1,14 @@
 /**
  * The crew's day, computed on the device from its (optimistic) cases (pure): open cases
  * assigned for today or earlier, in route order, plus the cases closed today. "Today" is the
- * device's calendar day; a crew's tablet is in the city's time zone.
+ * city's calendar day (the server's time zone, from the session), whatever the tablet's clock
+ * zone says.
  */
-import { isOpen, type CaseRecord } from '@fieldfix/shared';
+import { dateIn, isOpen, type CaseRecord, type SessionResponse } from '@fieldfix/shared';
 
-/** `YYYY-MM-DD` of `d` on the device's calendar. */
-export function localIsoDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+/** The city's time zone; a session stored by an older version falls back to the device's. */
+export function cityTimeZone(session: Pick<SessionResponse, 'cityTimeZone'> | null | undefined): string {
+  return session?.cityTimeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
 }
 
 /** Route order: assigned day (carried-over work first), then route position, then case id. */
@@ -27,14 +27,14 @@ function compareNullable<T extends string | number>(a: T | null, b: T | null): n
   return a < b ? -1 : 1;
 }
 
-/** True when the case belongs on `crewId`'s list for `today` (`YYYY-MM-DD`, device calendar). */
-export function onDay(c: CaseRecord, crewId: string, today: string): boolean {
+/** True when the case belongs on `crewId`'s list for `today` (`YYYY-MM-DD` in `timeZone`). */
+export function onDay(c: CaseRecord, crewId: string, today: string, timeZone: string): boolean {
   if (c.crewId !== crewId) return false;
   if (isOpen(c.state)) return c.state !== 'new' && c.assignedDay !== null && c.assignedDay <= today;
-  // Closed: shown on the day it was closed (its last update; a device change counts).
-  return localIsoDate(new Date(c.updatedAt)) === today;
+  // Closed: shown on the city's day it was closed (a close made on the device counts).
+  return dateIn(new Date(c.closedAt ?? c.updatedAt), timeZone) === today;
 }
 
-export function dayList(cases: Iterable<CaseRecord>, crewId: string, today: string): CaseRecord[] {
-  return [...cases].filter((c) => onDay(c, crewId, today)).sort(compareRouteOrder);
+export function dayList(cases: Iterable<CaseRecord>, crewId: string, today: string, timeZone: string): CaseRecord[] {
+  return [...cases].filter((c) => onDay(c, crewId, today, timeZone)).sort(compareRouteOrder);
 }

@@ -8,7 +8,8 @@ import { actorOf, bridging, project } from '#lib/sync/optimistic.ts';
 import { Clock } from './clock.svelte.ts';
 import { Live } from './live.svelte.ts';
 import { ageText, caseBadges, serviceName, stateLabel, type Badge } from './case-view.ts';
-import { dayList, localIsoDate } from './day-list.ts';
+import { cityTimeZone, dayList } from './day-list.ts';
+import { dateIn } from '@fieldfix/shared';
 import { formatDay } from './format.ts';
 
 /** Shown when the signed-in person has no crew (leads, admins): there is no "my day". */
@@ -38,7 +39,7 @@ export function optimisticCases(data: DeviceCases, session: SessionResponse, now
       ...bridging(c, data.outcomes),
       ...(byCase.get(c.id) ?? []).map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
-    return queued.length ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso).record : c;
+    return queued.length ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso, cityTimeZone(session)).record : c;
   });
   return { cases, waiting: new Set(byCase.keys()) };
 }
@@ -60,7 +61,8 @@ export class DayPage {
 
   crewName = $derived.by(() => this.#session().crew?.name ?? null);
 
-  #today = $derived.by(() => localIsoDate(this.#clock.now));
+  #timeZone = $derived.by(() => cityTimeZone(this.#session()));
+  #today = $derived.by(() => dateIn(this.#clock.now, this.#timeZone));
   dateLabel = $derived.by(() => formatDay(this.#today));
 
   rows: DayRow[] = $derived.by(() => {
@@ -69,7 +71,7 @@ export class DayPage {
     if (!data || !crew) return [];
     const now = this.#clock.now;
     const { cases, waiting } = optimisticCases(data, this.#session(), now);
-    return dayList(cases, crew.id, this.#today).map((c, i) => {
+    return dayList(cases, crew.id, this.#today, this.#timeZone).map((c, i) => {
       const type = data.serviceTypes[c.serviceCode];
       return {
         id: c.id,

@@ -14,8 +14,7 @@ import {
   type OutcomeKind,
   type Reason,
   type ServiceType,
-  type SessionResponse,
-} from '@fieldfix/shared';
+  type SessionResponse, dateIn } from '@fieldfix/shared';
 
 /** A change to replay: waiting in the outbox, or applied on the server but not yet pulled. */
 export interface QueuedChange {
@@ -61,7 +60,14 @@ export function bridging(
  * Replays `changes` (any order; sorted by `seq` here) on `server`. Without the case's
  * service type or a signed-in person the device cannot decide: it shows server truth.
  */
-export function project(server: CaseRecord, changes: QueuedChange[], type: ServiceType | null | undefined, actor: Actor | null, now: string): Projection {
+export function project(
+  server: CaseRecord,
+  changes: QueuedChange[],
+  type: ServiceType | null | undefined,
+  actor: Actor | null,
+  now: string,
+  timeZone: string,
+): Projection {
   const ordered = [...changes].sort((a, b) => a.seq - b.seq);
   if (!type || !actor) return { record: server, changes: ordered.map((c) => ({ ...c, predicted: null, reason: null })) };
   const ctx: DecideContext = {
@@ -69,6 +75,7 @@ export function project(server: CaseRecord, changes: QueuedChange[], type: Servi
     crewAtBaseVersion: actor.crewId,
     crewDepartment: () => actor.departmentId ?? undefined,
     now,
+    today: dateIn(new Date(now), timeZone),
   };
   let record = server;
   const replayed: ReplayedChange[] = [];
