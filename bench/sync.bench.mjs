@@ -33,6 +33,9 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
 
+/** BENCH_PUSH_ONLY stops after the push figures (still cleaning up). */
+class PushOnly extends Error {}
+
 const dbName = `fieldfix_bench_${Date.now()}`;
 const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
 await admin`create database ${admin(dbName)}`;
@@ -48,7 +51,8 @@ try {
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  ({ child: server } = await timeUntilHealthy(process.execPath, ['sync-server/src/main.ts'], {
+  const serverArgs = process.env.BENCH_CPU_PROF ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  ({ child: server } = await timeUntilHealthy(process.execPath, [...serverArgs, 'sync-server/src/main.ts'], {
     env: { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL, DEMO_DATA: 'off', LOG_LEVEL: 'warn' },
     url: `${base}/healthz`,
   }));
@@ -153,17 +157,59 @@ try {
     return MUTATIONS / ((performance.now() - t0) / 1000);
   }
 
+  /**
+   * Diagnostic: the ceiling writing what a push must write for each mutation, an outcome row
+   * AND a history row (R9), still with no HTTP and no rules.
+   */
+  async function rawInsertWithHistory(batches) {
+    const t0 = performance.now();
+    await Promise.all(
+      devices.map(async (d, i) => {
+        for (const body of batches[i]) {
+          const rows = body.mutations.map((m) => ({
+            id: m.id, client_id: m.clientId, seq: m.seq, user_id: d.id, case_id: m.caseId, kind: m.kind,
+            payload: m.payload, base_version: m.baseVersion, device_time: m.deviceTime,
+          }));
+          await sql.begin(async (tx) => {
+            await tx`select pg_advisory_xact_lock(7311001)`;
+            await tx`
+              with recorded as (
+                insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time, outcome, message, cursor)
+                select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.kind, x.payload, x.base_version, x.device_time, 'applied', '',
+                  nextval('case_change_cursor')
+                from jsonb_to_recordset(${tx.json(rows)}) as x(id uuid, client_id text, seq integer, user_id text, case_id bigint,
+                  kind text, payload jsonb, base_version integer, device_time timestamptz)
+                returning id, case_id, user_id, payload
+              )
+              insert into case_events (case_id, kind, actor_user_id, mutation_id, data, outcome)
+              select case_id, 'note', user_id, id, payload, 'applied' from recorded`;
+          });
+        }
+      }),
+    );
+    return MUTATIONS / ((performance.now() - t0) / 1000);
+  }
+
   const push = [];
   const replay = [];
   const raw = [];
+  const rawWithHistory = [];
   for (let r = 0; r < RUNS; r++) {
     const batches = makeBatches();
     push.push(await pushAll(batches, pushServerMs));
     replay.push(await pushAll(batches)); // every mutation again: answered from recorded outcomes (R1)
     raw.push(await rawInsert(makeBatches()));
-    log(`run ${r + 1}/${RUNS}: push ${push.at(-1).toFixed(0)}/s, replay ${replay.at(-1).toFixed(0)}/s, raw ceiling ${raw.at(-1).toFixed(0)}/s`);
+    rawWithHistory.push(await rawInsertWithHistory(makeBatches()));
+    log(
+      `run ${r + 1}/${RUNS}: push ${push.at(-1).toFixed(0)}/s, replay ${replay.at(-1).toFixed(0)}/s, ` +
+        `raw ceiling ${raw.at(-1).toFixed(0)}/s (with history rows ${rawWithHistory.at(-1).toFixed(0)}/s)`,
+    );
   }
 
+  if (process.env.BENCH_PUSH_ONLY) {
+    log(`push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s`);
+    throw new PushOnly();
+  }
   log(`PouchDB: replicating ${MUTATIONS} docs in batches of ${BATCH}, ${RUNS} runs…`);
   const pouch = await pouchdbPush({ docs: MUTATIONS, batchSize: BATCH, runs: RUNS });
 
@@ -189,7 +235,9 @@ try {
       from generate_series(${from}::int, ${to}::int) g`;
   }
   await sql`alter table cases enable trigger cases_touch_insert`;
-  await sql`analyze`;
+  // A freshly loaded table is vacuumed before it is measured (as after any bulk load), or
+  // autovacuum works through it while the pulls are timed.
+  await sql`vacuum (analyze) cases`;
   log(`  built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
   // A signed-in worker for each of 20 bench crews (sessions written directly).
@@ -243,6 +291,8 @@ try {
     replay_mutations_per_s: m(replay),
     raw_ceiling_mutations_per_s: m(raw),
     pouchdb_docs_per_s: pouch.median_docs_per_s,
+    raw_with_history_mutations_per_s: m(rawWithHistory),
+    push_vs_raw_with_history: +(median(push) / median(rawWithHistory)).toFixed(2),
     push_batch_server_ms: +median(pushServerMs).toFixed(1),
     push_vs_raw_ceiling: +(median(push) / median(raw)).toFixed(2),
     push_vs_pouchdb: +(median(push) / pouch.median_docs_per_s).toFixed(2),
@@ -263,6 +313,7 @@ try {
     'sync',
     [
       { what: 'raw SQL ceiling (baseline)', figure: `${results.raw_ceiling_mutations_per_s} mutations/s`, ratio: '1.00' },
+      { what: 'raw, outcome + history rows (diagnostic)', figure: `${results.raw_with_history_mutations_per_s} mutations/s`, ratio: `${(median(rawWithHistory) / median(raw)).toFixed(2)} of ceiling` },
       { what: 'push over HTTP, rules applied', figure: `${results.push_mutations_per_s} mutations/s`, ratio: `${results.push_vs_raw_ceiling} of ceiling` },
       { what: 'push: server time per 500-batch', figure: `${results.push_batch_server_ms} ms (incl. waiting for the lock)`, ratio: '' },
       { what: 'replay (all duplicates, R1)', figure: `${results.replay_mutations_per_s} mutations/s`, ratio: `${(median(replay) / median(raw)).toFixed(2)} of ceiling` },
@@ -272,6 +323,8 @@ try {
     ],
     results,
   );
+} catch (err) {
+  if (!(err instanceof PushOnly)) throw err;
 } finally {
   if (server) await stop(server);
   await sql.end({ timeout: 5 });

@@ -1,7 +1,8 @@
 /**
  * Applies a device's batch of mutations in one transaction (SPEC.md R1–R10):
  * look up replays, lock the cases, decide each mutation with the shared rules in order,
- * then write cases, history, outcomes, notices and photos in a few set-based statements.
+ * then, under the change-log lock, write cases, history, outcomes, notices and photos in a
+ * few set-based statements.
  * Nothing is written unless everything is: a failed push changes nothing and is retried.
  */
 import {
@@ -38,11 +39,35 @@ import {
 /** How many merges deep work may be redirected (a merged into b merged into c …). */
 const MAX_REDIRECTS = 5;
 
+/** How often a push is tried again after losing a race with another push (see below). */
+const ATTEMPTS = 3;
+
 export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[], timeZone: string): Promise<Outcome[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyBatch(sql, staff, mutations, timeZone);
+    } catch (err) {
+      if (attempt < ATTEMPTS && lostARace(err)) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Races a retried transaction resolves: a deadlock with another push (a lead's route change
+ * touching a case this push holds), or the same mutation id pushed twice at once (a device
+ * retrying while its first request is still running): tried again, it is a replay (R1).
+ */
+function lostARace(err: unknown): boolean {
+  const e = err as { code?: string; constraint_name?: string };
+  return e.code === '40P01' || e.code === '40001' || (e.code === '23505' && e.constraint_name === 'mutations_pkey');
+}
+
+async function applyBatch(sql: Sql, staff: Staff, mutations: Mutation[], timeZone: string): Promise<Outcome[]> {
   const actor: Actor = { userId: staff.id, role: staff.role, crewId: staff.crewId, departmentId: staff.departmentId };
   return sql.begin(async (tx) => {
-    await lockChangeLog(tx);
-    // One round trip: postgres.js pipelines these on the transaction's connection.
+    // Cases are locked row by row as they are read; the change-log lock is taken only for
+    // the writes, so other pushes read and decide meanwhile. One round trip: postgres.js pipelines these on the transaction's connection.
     const [known, types, crews, cases] = await Promise.all([
       findOutcomes(tx, [...new Set(mutations.map((m) => m.id))]),
       loadTypeRules(tx),
@@ -208,6 +233,8 @@ export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[
       };
     }
 
+    // From here to commit, cursors are taken in commit order (SPEC.md, "Versions and cursors").
+    await lockChangeLog(tx);
     await updateCases(tx, [...changed.values()]);
     for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
     await Promise.all([

@@ -81,6 +81,16 @@ describe('sync reconciliation rules', () => {
     expect(row!.n).toBe(3);
   });
 
+  it('[R1] the same batch pushed twice at once (a retry racing the first request) takes effect once', async () => {
+    const id = await freshCase();
+    await crewA.pullAll();
+    const batch = [crewA.make('start', id, {}), crewA.make('add_note', id, { text: 'Racing.' })];
+    const [a, b] = await Promise.all([crewA.send(...batch), crewA.send(...batch)]);
+    expect(a).toEqual(b);
+    expect(a.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+    expect((await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id))).toHaveLength(2);
+  });
+
   it('[R1] the same mutation twice in one batch is decided once', async () => {
     const id = await freshCase();
     await crewA.pullAll();
