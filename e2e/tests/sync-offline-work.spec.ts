@@ -174,7 +174,7 @@ test('work done offline survives a reload and reaches the server exactly once', 
   expect(count(held.events, (e) => e.kind === 'held')).toBe(heldBefore + 1);
 });
 
-test('a fix that crossed paths with a lead cancelling the case is explained in plain words', async ({ page, context, playwright, baseURL }) => {
+test('a fix that crossed paths with a lead cancelling the case is explained in plain words, and the lead finds it in the inbox', async ({ page, context, playwright, baseURL, browser }) => {
   await signIn(page);
   await synced(page);
   await offlineReady(page);
@@ -247,6 +247,28 @@ test('a fix that crossed paths with a lead cancelling the case is explained in p
   await problem.getByRole('button', { name: /dismiss/i }).click();
   await expect(problem).toHaveCount(0);
   await expect(page.getByTestId('case-outcomes')).toContainText('cancelled by a lead');
+
+  // The lead signs in at the desk and finds the crossed path in the inbox.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const leadPage = await desk.newPage();
+    await leadPage.goto('/login');
+    await leadPage.getByLabel('Email').fill(LEAD.email);
+    await leadPage.getByLabel('Password').fill(LEAD.password);
+    await leadPage.getByRole('button', { name: /sign in/i }).click();
+    await expect(leadPage).toHaveURL(/\/inbox$/);
+    const notice = leadPage.locator(`[data-testid="inbox-notice"][data-case-id="${target!.id}"]`);
+    await expect(notice).toContainText(`Case #${target!.id} was cancelled, but a crew fixed it in the field`);
+    const inboxScan = await new AxeBuilder({ page: leadPage }).analyze();
+    expect(inboxScan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    await notice.getByRole('button', { name: /mark as read/i }).click();
+    await expect(notice).toHaveCount(0);
+    await leadPage.reload();
+    await expect(leadPage.getByTestId('inbox-list')).toBeAttached();
+    await expect(leadPage.locator(`[data-testid="inbox-notice"][data-case-id="${target!.id}"]`)).toHaveCount(0);
+  } finally {
+    await desk.close();
+  }
 });
 
 test('two tabs share one outbox: both show a change, and it is pushed once', async ({ context }) => {

@@ -7,6 +7,7 @@ export * from './domain/calendar.ts';
 export * from './api/errors.ts';
 export * from './api/auth.ts';
 export * from './api/day.ts';
+export * from './api/notices.ts';
 export * from './sync/protocol-version.ts';
 export * from './sync/mutation.ts';
 export * from './sync/outcome.ts';

@@ -2,7 +2,9 @@ import { redirect } from '@sveltejs/kit';
 import { getSession, sessionIsActive } from '#lib/db/index.ts';
 import type { PageLoad } from './$types';
 
-/** `/`: straight to the day when someone is signed in on this device, else to sign-in. */
+/** `/`: a crew member's day, a lead's inbox, or sign-in when nobody is signed in here. */
 export const load: PageLoad = async () => {
-  redirect(307, sessionIsActive(await getSession()) ? '/day' : '/login');
+  const session = await getSession();
+  if (!sessionIsActive(session)) redirect(307, '/login');
+  redirect(307, session.user.crewId ? '/day' : '/inbox');
 };

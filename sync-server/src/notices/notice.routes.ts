@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { NoticesResponse } from '@fieldfix/shared';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
@@ -23,7 +24,7 @@ export function noticeRoutes({ sql }: AppDeps) {
         order by created_at desc, id desc
         limit 200`;
       return c.json({
-        notices: rows.map((r) => ({
+        notices: rows.map((r): NoticesResponse['notices'][number] => ({
           id: r.id,
           caseId: r.case_id,
           mutationId: r.mutation_id,
@@ -31,7 +32,7 @@ export function noticeRoutes({ sql }: AppDeps) {
           createdAt: r.created_at.toISOString(),
           acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
         })),
-      });
+      } satisfies NoticesResponse);
     })
     .post('/:id/ack', leads, validate('param', z.object({ id: z.string().regex(/^\d{1,18}$/, 'a notice id is a number') })), async (c) => {
       const staff = c.var.staff;

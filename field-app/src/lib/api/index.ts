@@ -10,6 +10,7 @@ import {
   PushResponse,
   ServiceType,
   SessionResponse,
+  NoticesResponse,
   type ErrorCode,
   type PushRequest,
 } from '@fieldfix/shared';
@@ -124,6 +125,16 @@ export function push(body: PushRequest): Promise<ApiResult<PushResponse>> {
 export function pull(cursor: string, limit: number, clientId: string): Promise<ApiResult<PullResponse>> {
   const q = new URLSearchParams({ cursor, limit: String(limit), clientId });
   return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS);
+}
+
+/** `GET /api/notices`: the lead's inbox, newest first (`all` includes acknowledged ones). */
+export function fetchNotices(all = false): Promise<ApiResult<NoticesResponse>> {
+  return request('GET', `/api/notices${all ? '?all=1' : ''}`, NoticesResponse);
+}
+
+/** `POST /api/notices/:id/ack`: the lead has read it. */
+export function acknowledgeNotice(id: string): Promise<ApiResult<unknown>> {
+  return request('POST', `/api/notices/${encodeURIComponent(id)}/ack`, Anything);
 }
 
 /** A list whose every item fits `item`. */
