@@ -124,23 +124,28 @@ try {
     return MUTATIONS / ((performance.now() - t0) / 1000);
   }
 
+  /** A batch as rows of the mutations table, for the ceilings. */
+  function mutationRows(body, device) {
+    return body.mutations.map((m) => ({
+      id: m.id,
+      client_id: m.clientId,
+      seq: m.seq,
+      user_id: device.id,
+      case_id: m.caseId,
+      kind: m.kind,
+      payload: m.payload,
+      base_version: m.baseVersion,
+      device_time: m.deviceTime,
+    }));
+  }
+
   /** The ceiling: the same mutation rows, one set-based insert per batch, 8 connections, no HTTP, no rules. */
   async function rawInsert(batches) {
     const t0 = performance.now();
     await Promise.all(
       devices.map(async (d, i) => {
         for (const body of batches[i]) {
-          const rows = body.mutations.map((m) => ({
-            id: m.id,
-            client_id: m.clientId,
-            seq: m.seq,
-            user_id: d.id,
-            case_id: m.caseId,
-            kind: m.kind,
-            payload: m.payload,
-            base_version: m.baseVersion,
-            device_time: m.deviceTime,
-          }));
+          const rows = mutationRows(body, d);
           // Ordered cursors need the change-log lock here too: the ceiling keeps that invariant.
           await sql.begin(async (tx) => {
             await tx`select pg_advisory_xact_lock(7311001)`;
@@ -166,10 +171,7 @@ try {
     await Promise.all(
       devices.map(async (d, i) => {
         for (const body of batches[i]) {
-          const rows = body.mutations.map((m) => ({
-            id: m.id, client_id: m.clientId, seq: m.seq, user_id: d.id, case_id: m.caseId, kind: m.kind,
-            payload: m.payload, base_version: m.baseVersion, device_time: m.deviceTime,
-          }));
+          const rows = mutationRows(body, d);
           await sql.begin(async (tx) => {
             await tx`select pg_advisory_xact_lock(7311001)`;
             await tx`

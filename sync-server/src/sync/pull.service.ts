@@ -7,6 +7,7 @@ import type { CaseRecord, Outcome, PullQuery, PullResponse } from '@fieldfix/sha
 import type { Sql } from '../db/database.ts';
 import type { Staff } from '../http/deps.ts';
 import { caseColumns, toCaseRecord, type CaseRow } from '../cases/case.repo.ts';
+import { toOutcome, type OutcomeRow } from './sync.repo.ts';
 
 /** Closed cases stay on devices for a day after closing, so the crew sees what it did. */
 const CLOSED_KEPT = '1 day';
@@ -38,18 +39,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
           where crew_id = ${staff.crewId} and cursor > ${after}::bigint
           order by cursor limit ${take}`
       : Promise.resolve([]),
-    sql<
-      {
-        id: string;
-        case_id: string;
-        landed_on_case_id: string | null;
-        outcome: Outcome['outcome'];
-        reason: Outcome['reason'];
-        message: string;
-        case_version: number | null;
-        cursor: string;
-      }[]
-    >`
+    sql<(Omit<OutcomeRow, 'kind'> & { cursor: string })[]>`
       select id::text, case_id::text, landed_on_case_id::text, outcome, reason, message, case_version, cursor::text
       from mutations
       where client_id = ${q.clientId} and user_id = ${staff.id} and cursor > ${after}::bigint
@@ -59,21 +49,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
   const items: Item[] = [
     ...caseRows.map((r): Item => ({ cursor: BigInt(r.change_cursor), type: 'case', value: toCaseRecord(r) })),
     ...departures.map((r): Item => ({ cursor: BigInt(r.cursor), type: 'departure', value: r.case_id })),
-    ...outcomes.map(
-      (r): Item => ({
-        cursor: BigInt(r.cursor),
-        type: 'outcome',
-        value: {
-          mutationId: r.id,
-          caseId: r.case_id,
-          landedOnCaseId: r.landed_on_case_id,
-          outcome: r.outcome,
-          reason: r.reason,
-          message: r.message,
-          caseVersion: r.case_version,
-        },
-      }),
-    ),
+    ...outcomes.map((r): Item => ({ cursor: BigInt(r.cursor), type: 'outcome', value: toOutcome(r) })),
   ].sort((a, b) => (a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0));
 
   const page = items.slice(0, q.limit);

@@ -17,7 +17,7 @@ export async function lockChangeLog(tx: Queryable): Promise<void> {
   await tx`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
 }
 
-type OutcomeRow = {
+export type OutcomeRow = {
   id: string;
   case_id: string;
   landed_on_case_id: string | null;
@@ -28,7 +28,7 @@ type OutcomeRow = {
   kind: Mutation['kind'];
 };
 
-function toOutcome(r: OutcomeRow): Outcome {
+export function toOutcome(r: Omit<OutcomeRow, 'kind'>): Outcome {
   return {
     mutationId: r.id,
     caseId: r.case_id,
