@@ -30,12 +30,17 @@ if (adminUrl) {
   cleanups.push(() => rmSync(dataDir!, { recursive: true, force: true }));
 }
 
+// Uploaded photos go to a throwaway folder too, whichever database is used.
+const photosDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-photos-'));
+cleanups.push(() => rmSync(photosDir, { recursive: true, force: true }));
+
 const config = {
   ...loadConfig({ ...process.env, DATABASE_URL: '', DATA_DIR: '' }),
   port,
   host: '127.0.0.1',
   databaseUrl,
   dataDir: dataDir ?? '',
+  photosDir,
   logLevel: 'warn' as const,
 };
 const server = await startServer(config);

@@ -6,6 +6,7 @@ import { caseRoutes } from './cases/case.routes.ts';
 import { noticeRoutes } from './notices/notice.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
+import { photoRoutes } from './photos/photo.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -15,6 +16,9 @@ import { crossSiteGuard } from './http/csrf.ts';
 export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
   const api = new Hono()
     .use(crossSiteGuard)
+    // Before the 2 MiB limit: handlers run in registration order and a photo route answers
+    // before that limit's middleware is reached; photo chunks have their own 4 MiB limit.
+    .route('/photos', photoRoutes(deps))
     .use(
       bodyLimit({
         maxSize: 2 * 1024 * 1024,

@@ -20,6 +20,10 @@ const Env = z.object({
   /** Public address of the app; an https one makes session cookies Secure. */
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Where uploaded photo bytes and thumbnails are kept; `${DATA_DIR}/photos` unless set. */
+  PHOTOS_DIR: z.string().optional(),
+  /** The largest photo accepted for upload, in bytes. */
+  PHOTO_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
 });
 
 export type Config = {
@@ -33,6 +37,8 @@ export type Config = {
   cityTimeZone: string;
   secureCookies: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  photosDir: string;
+  photoMaxBytes: number;
 };
 
 /** Reads the configuration from the environment; a bad value stops the server with its name. */
@@ -59,5 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cityTimeZone: e.CITY_TIMEZONE,
     secureCookies: e.PUBLIC_URL?.startsWith('https:') ?? false,
     logLevel: e.LOG_LEVEL,
+    photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
+    photoMaxBytes: e.PHOTO_MAX_BYTES,
   };
 }

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'case-not-in-scope',
   'method-not-allowed',
   'payload-too-large',
+  'upload-offset-mismatch',
   'rate-limited',
   'protocol-missing',
   'protocol-too-old',

@@ -1,0 +1,121 @@
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/**
+ * Where photo bytes live, by key. Keys are made by the server only (`photoKeys`), never taken
+ * from a request, so a store may map them straight to paths or object names. An
+ * S3-compatible store can replace the file store behind this interface (append becomes a
+ * multipart part, finalize a complete-upload).
+ */
+export interface PhotoStore {
+  /** Bytes stored under `key`; 0 when there is nothing. */
+  size(key: string): Promise<number>;
+  /**
+   * Writes `bytes` at `offset`, which must be the current size (else `OffsetMismatchError`,
+   * nothing written). Returns the new size. Callers serialise appends to one key (the photo
+   * row lock); the size check is the store's own guard.
+   */
+  append(key: string, offset: number, bytes: Uint8Array): Promise<number>;
+  /** Replaces whatever is under `key` with `bytes` (thumbnails). */
+  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** All bytes under `key`, or null when there are none. */
+  read(key: string): Promise<Uint8Array | null>;
+  /** Deletes `key`; no error when it is already gone. */
+  remove(key: string): Promise<void>;
+  /** Moves the bytes of `from` to `to` (a finished upload to its final key). */
+  finalize(from: string, to: string): Promise<void>;
+}
+
+export class OffsetMismatchError extends Error {
+  readonly actual: number;
+  constructor(actual: number) {
+    super(`stored size is ${actual}`);
+    this.actual = actual;
+  }
+}
+
+/** The keys of one photo: its upload in progress, its final bytes, its thumbnail. */
+export function photoKeys(photoId: string) {
+  if (!UUID.test(photoId)) throw new Error(`not a photo id: ${photoId}`);
+  const id = photoId.toLowerCase();
+  return { pending: `pending/${id}`, final: `photos/${id}`, thumb: `thumbs/${id}.jpg` };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The only keys a store accepts: no `..`, no absolute paths, whatever a caller passes. */
+const KEY = /^(pending|photos|thumbs)\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.jpg)?$/;
+
+/** Photos as files under one directory: `<dir>/pending/<id>`, `<dir>/photos/<id>`, `<dir>/thumbs/<id>.jpg`. */
+export class FilePhotoStore implements PhotoStore {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  #path(key: string): string {
+    if (!KEY.test(key)) throw new Error(`not a photo store key: ${key}`);
+    return join(this.dir, key);
+  }
+
+  async size(key: string): Promise<number> {
+    try {
+      return (await stat(this.#path(key))).size;
+    } catch (err) {
+      if (isMissing(err)) return 0;
+      throw err;
+    }
+  }
+
+  async append(key: string, offset: number, bytes: Uint8Array): Promise<number> {
+    const path = this.#path(key);
+    await mkdir(dirname(path), { recursive: true });
+    // 'a': every write lands at the end, whatever the position; fstat on the open handle
+    // checks that the end is where the client thinks it is.
+    const file = await open(path, 'a');
+    try {
+      const { size } = await file.stat();
+      if (size !== offset) throw new OffsetMismatchError(size);
+      let written = 0;
+      while (written < bytes.length) {
+        const r = await file.write(bytes, written, bytes.length - written);
+        written += r.bytesWritten;
+      }
+      await file.sync();
+      return size + written;
+    } finally {
+      await file.close();
+    }
+  }
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    const path = this.#path(key);
+    await mkdir(dirname(path), { recursive: true });
+    // Write aside and rename, so a reader never sees half a file.
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  }
+
+  async read(key: string): Promise<Uint8Array | null> {
+    try {
+      return await readFile(this.#path(key));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.#path(key), { force: true });
+  }
+
+  async finalize(from: string, to: string): Promise<void> {
+    const target = this.#path(to);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(this.#path(from), target);
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as { code?: string }).code === 'ENOENT';
+}

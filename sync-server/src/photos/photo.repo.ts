@@ -1,0 +1,84 @@
+import type { Queryable } from '../db/database.ts';
+import type { PhotoContentType } from './photo-type.ts';
+
+/** A photo row with what the scope rules need to know about its case. */
+export type Photo = {
+  id: string;
+  caseId: string;
+  uploadedBy: string | null;
+  contentType: PhotoContentType;
+  byteSize: number;
+  storageKey: string;
+  complete: boolean;
+  sha256: string | null;
+  thumbKey: string | null;
+  /** The crew the case is assigned to now, and that crew's department. */
+  crewId: string | null;
+  crewDepartmentId: string | null;
+  /** The department that owns the case's service type. */
+  caseDepartmentId: string;
+};
+
+type PhotoRow = {
+  id: string;
+  case_id: string;
+  uploaded_by: string | null;
+  content_type: PhotoContentType;
+  byte_size: number;
+  storage_key: string;
+  complete: boolean;
+  sha256: string | null;
+  thumb_key: string | null;
+  crew_id: string | null;
+  crew_department_id: string | null;
+  case_department_id: string;
+};
+
+function toPhoto(r: PhotoRow): Photo {
+  return {
+    id: r.id,
+    caseId: r.case_id,
+    uploadedBy: r.uploaded_by,
+    contentType: r.content_type,
+    byteSize: r.byte_size,
+    storageKey: r.storage_key,
+    complete: r.complete,
+    sha256: r.sha256,
+    thumbKey: r.thumb_key,
+    crewId: r.crew_id,
+    crewDepartmentId: r.crew_department_id,
+    caseDepartmentId: r.case_department_id,
+  };
+}
+
+/**
+ * One photo and its case's scope. With `forUpdate` (inside a transaction) the photo row is
+ * locked to commit: appends to one photo's bytes are serialised by this lock.
+ */
+export async function findPhoto(sql: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Photo | undefined> {
+  const lock = opts.forUpdate ? sql`for update of p` : sql``;
+  const [r] = await sql<PhotoRow[]>`
+    select p.id::text, p.case_id::text, p.uploaded_by, p.content_type, p.byte_size, p.storage_key, p.complete,
+      p.sha256, p.thumb_key, c.assigned_crew_id as crew_id, cr.department_id as crew_department_id,
+      st.department_id as case_department_id
+    from photos p
+    join cases c on c.id = p.case_id
+    join service_types st on st.code = c.service_code
+    left join crews cr on cr.id = c.assigned_crew_id
+    where p.id = ${id}
+    ${lock}`;
+  return r && toPhoto(r);
+}
+
+/** Marks an upload finished: its bytes are under `storageKey`, hashed, with a thumbnail (or none). */
+export async function markPhotoComplete(
+  tx: Queryable,
+  id: string,
+  done: { storageKey: string; sha256: string; thumbKey: string | null },
+): Promise<void> {
+  await tx`
+    update photos
+    set complete = true, storage_key = ${done.storageKey}, sha256 = ${done.sha256}, thumb_key = ${done.thumbKey},
+      completed_at = now()
+    where id = ${id}`;
+}

@@ -1,0 +1,121 @@
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import { requireStaff } from '../auth/auth.middleware.ts';
+import { ApiError } from '../http/errors.ts';
+import { validate } from '../http/validate.ts';
+import type { AppDeps, AppEnv } from '../http/deps.ts';
+import { FilePhotoStore, photoKeys, type PhotoStore } from './photo-store.ts';
+import type { Photo } from './photo.repo.ts';
+import {
+  appendChunk,
+  canSeePhoto,
+  checkCanUpload,
+  photoNotInScope,
+  photoOr404,
+  storedOffset,
+  UploadOffsetConflict,
+  type UploadDeps,
+} from './upload.service.ts';
+
+/** The largest chunk one PATCH may carry. Mounted before /api's 2 MiB limit (see app.ts). */
+export const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+const UPLOAD_CONTENT_TYPE = 'application/offset+octet-stream';
+const IMMUTABLE = 'private, max-age=31536000, immutable';
+
+const PhotoParam = z.object({ id: z.uuid('a photo id is a UUID').transform((s) => s.toLowerCase()) });
+
+type UploadEnv = AppEnv & { Variables: { uploadOffset: number } };
+
+/** The upload headers of a PATCH, checked before its body is read. */
+const uploadHeaders = createMiddleware<UploadEnv>(async (c, next) => {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== UPLOAD_CONTENT_TYPE) {
+    throw new ApiError(415, 'bad-request', `Send the bytes as Content-Type: ${UPLOAD_CONTENT_TYPE}.`);
+  }
+  const offset = c.req.header('upload-offset') ?? '';
+  if (!/^\d{1,15}$/.test(offset)) {
+    throw new ApiError(400, 'bad-request', 'Say where these bytes go with an Upload-Offset header: a whole number of bytes.');
+  }
+  c.set('uploadOffset', Number(offset));
+  await next();
+});
+
+const chunkLimit = bodyLimit({
+  maxSize: MAX_CHUNK_BYTES,
+  onError: () => {
+    throw new ApiError(413, 'payload-too-large', `One upload request carries at most ${MAX_CHUNK_BYTES} bytes. Send the photo in smaller pieces.`);
+  },
+});
+
+/**
+ * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
+ * its thumbnail. The photo row comes from the attach_photo mutation (sync); this only moves
+ * bytes. `store` defaults to files under PHOTOS_DIR.
+ */
+export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = new FilePhotoStore(config.photosDir)) {
+  const staffOnly = requireStaff(sql);
+  const deps: UploadDeps = { sql, store, maxBytes: config.photoMaxBytes, log };
+
+  async function visible(c: Context<AppEnv>, id: string): Promise<Photo> {
+    const photo = await photoOr404(sql, id);
+    if (!canSeePhoto(c.var.staff, photo)) throw photoNotInScope(photo);
+    return photo;
+  }
+
+  async function download(c: Context<AppEnv>, id: string, which: 'final' | 'thumb') {
+    const photo = await visible(c, id);
+    const key = which === 'final' ? photo.storageKey : photo.thumbKey;
+    if (!photo.complete || !photo.sha256 || !key) {
+      throw new ApiError(404, 'not-found', photo.complete ? `Photo ${id} has no thumbnail.` : `Photo ${id} has not finished uploading.`);
+    }
+    const etag = `"${photo.sha256}"`;
+    const headers = { 'Cache-Control': IMMUTABLE, ETag: etag };
+    if (c.req.header('if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+      return c.body(null, 304, headers);
+    }
+    const bytes = await store.read(key);
+    if (!bytes) throw new Error(`photo ${id}: ${key} is missing from the store`);
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      ...headers,
+      'Content-Type': which === 'final' ? photo.contentType : 'image/jpeg',
+      'Content-Length': String(bytes.length),
+    });
+  }
+
+  return (
+    new Hono<AppEnv>()
+      // HEAD is answered by this GET handler (Hono routes HEAD to GET and drops the body).
+      .get('/:id/upload', staffOnly, validate('param', PhotoParam), async (c) => {
+        const { id } = c.req.valid('param');
+        const photo = await photoOr404(sql, id);
+        if (photo.uploadedBy !== c.var.staff.id && !canSeePhoto(c.var.staff, photo)) throw photoNotInScope(photo);
+        return c.body(null, 200, {
+          'Upload-Offset': String(await storedOffset(store, photo)),
+          'Upload-Length': String(photo.byteSize),
+          'Cache-Control': 'no-store',
+        });
+      })
+      .patch('/:id/upload', staffOnly, validate('param', PhotoParam), uploadHeaders, async (c, next) => {
+        // Cheap refusals before reading the body: unknown photo, not the uploader, too large.
+        const { id } = c.req.valid('param');
+        const photo = await photoOr404(sql, id);
+        const length = c.req.header('content-length');
+        checkCanUpload(deps, c.var.staff, photo, c.var.uploadOffset, length && /^\d+$/.test(length) ? Number(length) : null);
+        await next();
+      }, chunkLimit, async (c) => {
+        const { id } = c.req.valid('param');
+        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        try {
+          const offset = await appendChunk(deps, c.var.staff, id, c.var.uploadOffset, bytes);
+          return c.body(null, 204, { 'Upload-Offset': String(offset), 'Cache-Control': 'no-store' });
+        } catch (err) {
+          if (err instanceof UploadOffsetConflict) c.header('Upload-Offset', String(err.actual));
+          throw err;
+        }
+      })
+      .get('/:id/thumb', staffOnly, validate('param', PhotoParam), (c) => download(c, c.req.valid('param').id, 'thumb'))
+      .get('/:id', staffOnly, validate('param', PhotoParam), (c) => download(c, c.req.valid('param').id, 'final'))
+  );
+}

@@ -1,0 +1,325 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
+import { listen, TestDevice } from '../../test/sync-client.ts';
+
+// Resumable photo uploads over real HTTP against PostgreSQL (or PGlite): the device syncs an
+// attach_photo mutation, then sends the bytes with HEAD/PATCH …/upload.
+
+const MiB = 1024 * 1024;
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+let photosDir: string;
+let worker: Record<string, string>; // Streets Crew A, the uploader
+let crewA: TestDevice;
+let otherCrew: Record<string, string>; // Streets Crew B
+let lead: Record<string, string>; // Streets lead
+let otherLead: Record<string, string>; // Sanitation lead
+let gradient: Uint8Array; // a 1600×1200 JPEG
+
+beforeAll(async () => {
+  photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-photos-'));
+  t = await createTestApp({ photosDir, photoMaxBytes: 6 * MiB });
+  server = await listen(t);
+  const [b] = await t.db.sql<{ email: string }[]>`select email from users where crew_id = 'streets-b' order by id limit 1`;
+  worker = await t.login('worker@riverton.example');
+  otherCrew = await t.login(b!.email);
+  lead = await t.login('lead@riverton.example');
+  otherLead = await t.login('lead.sanitation@riverton.example');
+  crewA = new TestDevice(server.url, worker, 'tablet-a');
+  gradient = await gradientJpeg(1600, 1200);
+});
+afterAll(async () => {
+  if (quietLogger.errors.length) console.error('server errors:', quietLogger.errors);
+  await server?.close();
+  await t?.close();
+  if (photosDir) await rm(photosDir, { recursive: true, force: true });
+});
+
+async function gradientJpeg(width: number, height: number): Promise<Uint8Array> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      raw[i] = Math.round((x / width) * 255);
+      raw[i + 1] = Math.round((y / height) * 255);
+      raw[i + 2] = 128;
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** A case of Crew A and an attach_photo for it, synced: the row the upload fills. */
+async function attachPhoto(byteSize: number, contentType: 'image/jpeg' | 'image/webp' = 'image/jpeg'): Promise<string> {
+  const [row] = await t.db.sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
+    values ('SIDEWALK', 'Photo test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 99, 2)
+    returning id::text`;
+  await crewA.pullAll();
+  const photoId = uuidv7();
+  const [outcome] = await crewA.send(
+    crewA.make('attach_photo', row!.id, { photoId, tag: 'after', contentType, byteSize, width: 1600, height: 1200, takenAt: null, lat: null, long: null }),
+  );
+  expect(outcome!.outcome).toBe('applied');
+  return photoId;
+}
+
+const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;
+
+function head(id: string, headers: Record<string, string> = worker) {
+  return fetch(url(id, '/upload'), { method: 'HEAD', headers });
+}
+
+function patch(id: string, offset: number, bytes: Uint8Array, headers: Record<string, string> = worker) {
+  return fetch(url(id, '/upload'), {
+    method: 'PATCH',
+    headers: { ...headers, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) },
+    body: bytes as Uint8Array<ArrayBuffer>,
+  });
+}
+
+/**
+ * A PATCH on a connection of its own. A request refused before its body is read may leave the
+ * server closing the connection: pooled, the next request on it would fail.
+ */
+function patchAlone(id: string, offset: number, bytes: Uint8Array): Promise<{ status: number; code: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url(id, '/upload'), {
+      method: 'PATCH',
+      agent: false,
+      headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), 'content-length': bytes.length },
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString()).error.code }));
+    });
+    req.on('error', reject);
+    req.end(bytes);
+  });
+}
+
+async function errorCode(res: Response): Promise<string> {
+  return ((await res.json()) as { error: { code: string } }).error.code;
+}
+
+/** Sends `bytes` in `n` pieces, each at the offset the previous answer gave. */
+async function upload(id: string, bytes: Uint8Array, n: number): Promise<Response> {
+  const size = Math.ceil(bytes.length / n);
+  let offset = 0;
+  let res: Response | undefined;
+  while (offset < bytes.length) {
+    res = await patch(id, offset, bytes.subarray(offset, offset + size));
+    expect(res.status).toBe(204);
+    offset = Number(res.headers.get('upload-offset'));
+  }
+  return res!;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('resumable photo upload', () => {
+  it('an upload in three chunks completes: the same bytes come back, with a JPEG thumbnail, ETag the SHA-256', async () => {
+    const id = await attachPhoto(gradient.length);
+    const third = Math.ceil(gradient.length / 3);
+    for (const [i, from] of [0, third, 2 * third].entries()) {
+      const res = await patch(id, from, gradient.subarray(from, from + third));
+      expect(res.status).toBe(204);
+      expect(Number(res.headers.get('upload-offset'))).toBe(Math.min(from + third, gradient.length));
+      if (i < 2) expect((await fetch(url(id), { headers: worker })).status).toBe(404); // not before the last byte
+    }
+
+    const photo = await fetch(url(id), { headers: worker });
+    expect(photo.status).toBe(200);
+    expect(photo.headers.get('content-type')).toBe('image/jpeg');
+    expect(photo.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect(photo.headers.get('etag')).toBe(`"${sha256(gradient)}"`);
+    expect(Buffer.from(await photo.arrayBuffer()).equals(gradient)).toBe(true);
+
+    const thumb = await fetch(url(id, '/thumb'), { headers: worker });
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect([meta.width, meta.height]).toEqual([320, 240]);
+
+    const [row] = await t.db.sql<{ complete: boolean; sha256: string; storage_key: string; completed_at: Date | null }[]>`
+      select complete, sha256, storage_key, completed_at from photos where id = ${id}`;
+    expect(row).toMatchObject({ complete: true, sha256: sha256(gradient), storage_key: `photos/${id}` });
+    expect(row!.completed_at).toBeInstanceOf(Date);
+
+    // Idempotent once complete: HEAD says all is there; the last PATCH retried is a 204.
+    const done = await head(id);
+    expect(done.headers.get('upload-offset')).toBe(String(gradient.length));
+    expect(done.headers.get('upload-length')).toBe(String(gradient.length));
+    const again = await patch(id, gradient.length, new Uint8Array());
+    expect(again.status).toBe(204);
+    expect(again.headers.get('upload-offset')).toBe(String(gradient.length));
+    // A cached copy is revalidated by its ETag.
+    const cached = await fetch(url(id), { headers: { ...worker, 'if-none-match': `"${sha256(gradient)}"` } });
+    expect(cached.status).toBe(304);
+  });
+
+  it('an interrupted upload resumes from the offset HEAD reports, into one intact photo', async () => {
+    const id = await attachPhoto(gradient.length);
+    const fresh = await head(id);
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers.get('upload-offset')).toBe('0');
+    expect(fresh.headers.get('upload-length')).toBe(String(gradient.length));
+    expect(fresh.headers.get('cache-control')).toBe('no-store');
+
+    const cut = 12_345;
+    expect((await patch(id, 0, gradient.subarray(0, cut))).status).toBe(204);
+    // The connection drops here; later the device asks where to go on.
+    const resumed = Number((await head(id)).headers.get('upload-offset'));
+    expect(resumed).toBe(cut);
+    const last = await patch(id, resumed, gradient.subarray(resumed));
+    expect(last.status).toBe(204);
+    expect(last.headers.get('upload-offset')).toBe(String(gradient.length));
+    const photo = await fetch(url(id), { headers: worker });
+    expect(Buffer.from(await photo.arrayBuffer()).equals(gradient)).toBe(true);
+  });
+
+  it('a retried chunk with a stale offset gets 409 and the stored offset, and writes nothing', async () => {
+    const id = await attachPhoto(gradient.length);
+    expect((await patch(id, 0, gradient.subarray(0, 1000))).status).toBe(204);
+    expect((await patch(id, 1000, gradient.subarray(1000, 2000))).status).toBe(204);
+    const stale = await patch(id, 1000, gradient.subarray(1000, 2000)); // the answer to the second was lost
+    expect(stale.status).toBe(409);
+    expect(stale.headers.get('upload-offset')).toBe('2000');
+    expect(await errorCode(stale)).toBe('upload-offset-mismatch');
+    const ahead = await patch(id, 5000, gradient.subarray(5000, 6000));
+    expect(ahead.status).toBe(409);
+    expect(ahead.headers.get('upload-offset')).toBe('2000');
+    const stored = await readFile(join(photosDir, 'pending', id));
+    expect(stored.equals(gradient.subarray(0, 2000))).toBe(true);
+  });
+
+  it('two PATCHes racing at the same offset: one is written, the other gets 409', async () => {
+    const id = await attachPhoto(gradient.length);
+    const a = gradient.subarray(0, 50_000);
+    const b = Buffer.alloc(50_000, 0xab);
+    const [ra, rb] = await Promise.all([patch(id, 0, a), patch(id, 0, b)]);
+    expect([ra.status, rb.status].sort()).toEqual([204, 409]);
+    const stored = await readFile(join(photosDir, 'pending', id));
+    expect(stored.length).toBe(50_000);
+    expect(stored.equals(ra.status === 204 ? a : b)).toBe(true);
+  });
+
+  it('a PNG declared as JPEG is refused with 415 when complete, and the upload starts again at 0', async () => {
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } }).png().toBuffer();
+    const id = await attachPhoto(png.length);
+    const half = Math.floor(png.length / 2);
+    expect((await patch(id, 0, png.subarray(0, half))).status).toBe(204);
+    const res = await patch(id, half, png.subarray(half));
+    expect(res.status).toBe(415);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('bad-request');
+    expect(body.error.message).toMatch(/PNG.*image\/jpeg/);
+    expect((await head(id)).headers.get('upload-offset')).toBe('0');
+    expect((await fetch(url(id), { headers: worker })).status).toBe(404);
+    const [row] = await t.db.sql<{ complete: boolean }[]>`select complete from photos where id = ${id}`;
+    expect(row!.complete).toBe(false);
+  });
+
+  it('garbage that only starts like a JPEG is refused with 415, offset back to 0; a real JPEG then completes', async () => {
+    const fake = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(gradient.length - 4)]);
+    const id = await attachPhoto(gradient.length);
+    const res = await patch(id, 0, fake);
+    expect(res.status).toBe(415);
+    expect(await errorCode(res)).toBe('bad-request');
+    expect((await head(id)).headers.get('upload-offset')).toBe('0');
+    await upload(id, gradient, 2);
+    const photo = await fetch(url(id), { headers: worker });
+    expect(photo.status).toBe(200);
+    expect(Buffer.from(await photo.arrayBuffer()).equals(gradient)).toBe(true);
+  });
+
+  it('a 3 MiB chunk passes (past /api’s 2 MiB limit); more than 4 MiB in one request is 413', async () => {
+    // Noise does not compress: a JPEG of a few MiB.
+    const noise = await sharp(randomBytes(1800 * 1300 * 3), { raw: { width: 1800, height: 1300, channels: 3 } }).jpeg({ quality: 100 }).toBuffer();
+    expect(noise.length).toBeGreaterThan(2.5 * MiB);
+    expect(noise.length).toBeLessThan(4 * MiB);
+    const id = await attachPhoto(noise.length);
+    const res = await patch(id, 0, noise);
+    expect(res.status).toBe(204);
+    expect(Buffer.from(await (await fetch(url(id), { headers: worker })).arrayBuffer()).equals(noise)).toBe(true);
+
+    const big = await attachPhoto(5 * MiB);
+    const tooMuch = await patchAlone(big, 0, Buffer.alloc(4 * MiB + 1));
+    expect(tooMuch).toEqual({ status: 413, code: 'payload-too-large' });
+    expect((await head(big)).headers.get('upload-offset')).toBe('0');
+  });
+
+  it('a photo over PHOTO_MAX_BYTES is refused with 413, and no chunk may pass its declared length', async () => {
+    // Small bodies: these are refused by the headers alone, before the body is read.
+    const huge = await attachPhoto(7 * MiB); // the cap here is 6 MiB
+    const res = await patch(huge, 0, gradient.subarray(0, 100));
+    expect(res.status).toBe(413);
+    expect(await errorCode(res)).toBe('payload-too-large');
+    expect((await head(huge)).headers.get('upload-offset')).toBe('0');
+
+    const id = await attachPhoto(100);
+    expect((await patch(id, 0, gradient.subarray(0, 60))).status).toBe(204);
+    const past = await patch(id, 60, gradient.subarray(60, 101));
+    expect(past.status).toBe(413);
+    expect(await errorCode(past)).toBe('payload-too-large');
+    expect((await head(id)).headers.get('upload-offset')).toBe('60');
+  });
+});
+
+describe('who may upload and see photos', () => {
+  let id: string; // 100 bytes uploaded
+  let done: string; // complete
+  beforeAll(async () => {
+    id = await attachPhoto(gradient.length);
+    expect((await patch(id, 0, gradient.subarray(0, 100))).status).toBe(204);
+    done = await attachPhoto(gradient.length);
+    await upload(done, gradient, 1);
+  });
+
+  it('another crew’s worker cannot HEAD, PATCH or GET', async () => {
+    expect((await head(id, otherCrew)).status).toBe(403);
+    const write = await patch(id, 100, gradient.subarray(100, 200), otherCrew);
+    expect(write.status).toBe(403);
+    expect((await fetch(url(done), { headers: otherCrew })).status).toBe(403);
+    expect((await fetch(url(done, '/thumb'), { headers: otherCrew })).status).toBe(403);
+    expect((await fetch(url(done), { headers: worker })).status).toBe(200);
+    expect((await head(id)).headers.get('upload-offset')).toBe('100');
+  });
+
+  it('the department’s lead may look but not write; another department’s lead may not look', async () => {
+    expect((await head(id, lead)).status).toBe(200);
+    expect((await patch(id, 100, gradient.subarray(100, 200), lead)).status).toBe(403);
+    expect((await head(id, otherLead)).status).toBe(403);
+    expect((await fetch(url(done), { headers: lead })).status).toBe(200);
+    expect((await fetch(url(done, '/thumb'), { headers: lead })).status).toBe(200);
+    expect((await fetch(url(done), { headers: otherLead })).status).toBe(403);
+  });
+
+  it('without a session: 401', async () => {
+    expect((await head(id, {})).status).toBe(401);
+    const res = await patch(id, 100, gradient.subarray(100, 200), {});
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe('not-authenticated');
+    expect((await fetch(url(done))).status).toBe(401);
+  });
+
+  it('an unknown photo id: 404 for HEAD, PATCH and GET; a malformed one: 400', async () => {
+    const unknown = uuidv7();
+    expect((await head(unknown)).status).toBe(404);
+    const res = await patch(unknown, 0, gradient.subarray(0, 10));
+    expect(res.status).toBe(404);
+    expect(await errorCode(res)).toBe('not-found');
+    expect((await fetch(url(unknown), { headers: worker })).status).toBe(404);
+    expect((await fetch(url(unknown, '/thumb'), { headers: worker })).status).toBe(404);
+    expect((await fetch(url('../../etc/passwd', '/upload'), { headers: worker })).status).toBeGreaterThanOrEqual(400);
+    expect((await fetch(url('not-a-uuid'), { headers: worker })).status).toBe(400);
+  });
+});
