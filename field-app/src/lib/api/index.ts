@@ -159,3 +159,69 @@ const ServiceTypes = arrayOf(ServiceType);
 export function fetchServiceTypes(): Promise<ApiResult<ServiceType[]>> {
   return request('GET', '/api/service-types', ServiceTypes);
 }
+
+// ---- photo uploads (resumable, tus-like: HEAD for the offset, PATCH chunks at it) ---------
+
+/**
+ * An upload request's answer: the server's `Upload-Offset` when it sent one (also on a 409,
+ * where it says where to continue from).
+ */
+export type UploadResult = { ok: true; offset: number } | { ok: false; error: ApiFailure; offset: number | null };
+
+/** Uploads move more bytes than a sync request: a slow link gets longer before "no answer". */
+const UPLOAD_TIMEOUT_MS = 60_000;
+
+function offsetOf(res: Response): number | null {
+  const raw = res.headers.get('upload-offset');
+  if (raw === null || !/^\d+$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
+async function uploadRequest(method: 'HEAD' | 'PATCH', id: string, offset?: number, chunk?: ArrayBuffer): Promise<UploadResult> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/photos/${encodeURIComponent(id)}/upload`, {
+      method,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      headers: {
+        ...SYNC_HEADERS,
+        ...(method === 'PATCH' ? { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset ?? 0) } : {}),
+      },
+      body: method === 'PATCH' ? (chunk ?? null) : null,
+      signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+    });
+  } catch {
+    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE }, offset: null };
+  }
+  const offset2 = offsetOf(res);
+  if (res.ok) {
+    if (offset2 === null) {
+      return { ok: false, error: { kind: 'invalid-response', status: res.status, message: 'The server did not say how much of the photo it has. Try again later.' }, offset: null };
+    }
+    return { ok: true, offset: offset2 };
+  }
+  let json: unknown = undefined;
+  if (method !== 'HEAD') {
+    try {
+      json = await res.json();
+    } catch {
+      // Not JSON.
+    }
+  }
+  const parsed = ErrorBody.safeParse(json);
+  const error: ApiFailure = parsed.success
+    ? { kind: 'http', status: res.status, code: parsed.data.error.code, message: parsed.data.error.message, details: parsed.data.error.details }
+    : { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) };
+  return { ok: false, error, offset: offset2 };
+}
+
+/** `HEAD /api/photos/:id/upload`: how many bytes of the photo the server holds. */
+export function uploadOffset(id: string): Promise<UploadResult> {
+  return uploadRequest('HEAD', id);
+}
+
+/** `PATCH /api/photos/:id/upload`: the next chunk, at `offset`; answers the new offset. */
+export function uploadChunk(id: string, offset: number, chunk: ArrayBuffer): Promise<UploadResult> {
+  return uploadRequest('PATCH', id, offset, chunk);
+}

@@ -10,6 +10,8 @@
  *   server, keyed and ordered by `seq`.
  * - `outcomes`: what the server decided about this device's mutations.
  * - `serviceTypes`: the catalogue (names, icons, reasons and codes the actions offer).
+ * - `photos`: photos taken on the device (downscaled bytes and a thumbnail, kept until their
+ *   case leaves the device) and how far each one's upload has got.
  * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, …).
  */
 import { Dexie, type EntityTable } from 'dexie';
@@ -61,6 +63,43 @@ export interface OutcomeRow {
   seq: number | null;
 }
 
+export type PhotoState = 'queued' | 'uploading' | 'done' | 'failed';
+export type PhotoTag = 'before' | 'after' | 'other';
+
+/**
+ * A photo taken on the device. Bytes are ArrayBuffers, not Blobs (Safari has lost Blobs
+ * stored in IndexedDB). Its `attach_photo` mutation goes through the outbox like any change;
+ * the bytes upload once the server has acknowledged that mutation.
+ */
+export interface PhotoRow {
+  /** UUIDv7; the id the server knows the photo by. */
+  id: string;
+  caseId: string;
+  /** Who took it: their sync uploads it. */
+  userId: string;
+  /** The `attach_photo` mutation: the bytes go up once it has left the outbox. */
+  attachMutationId: string;
+  tag: PhotoTag;
+  contentType: 'image/jpeg' | 'image/webp';
+  byteSize: number;
+  width: number;
+  height: number;
+  /** When the picture was taken (the file's time; ISO), if known. */
+  takenAt: string | null;
+  lat: number | null;
+  long: number | null;
+  bytes: ArrayBuffer;
+  thumb: ArrayBuffer;
+  thumbType: 'image/jpeg' | 'image/webp';
+  /** How many bytes the server is known to hold (persisted after every chunk). */
+  uploadedBytes: number;
+  state: PhotoState;
+  /** Why the server refused it (state `failed`), in its words. */
+  error: string | null;
+  /** Device time it was stored (ISO), for ordering. */
+  savedAt: string;
+}
+
 export interface MetaValues {
   /** This install of the app, for the server's outcome stream (a UUID, stable). */
   clientId: string;
@@ -88,6 +127,7 @@ export class FieldfixDb extends Dexie {
   outcomes!: EntityTable<OutcomeRow, 'mutationId'>;
   serviceTypes!: EntityTable<ServiceType, 'code'>;
   meta!: EntityTable<MetaRow, 'key'>;
+  photos!: EntityTable<PhotoRow, 'id'>;
 
   constructor() {
     // Strict: a transaction completes only once the data is on disk, so "saved" survives a
@@ -120,6 +160,16 @@ export class FieldfixDb extends Dexie {
             c.cancelled ??= false;
           });
       });
+    // v3: photos (new table; nothing to migrate).
+    this.version(3).stores({
+      session: 'key',
+      cases: 'id, crewId',
+      pending: 'seq, &id, caseId, userId',
+      outcomes: 'mutationId, caseId',
+      serviceTypes: 'code',
+      meta: 'key',
+      photos: 'id, caseId, state',
+    });
   }
 }
 

@@ -6,11 +6,13 @@
  * - `outbox.ts`: queueing changes, acknowledging them, outcomes.
  * - `sync-store.ts`: applying pulled pages, the catalogue, the cursor, pruning.
  * - `views.ts`: live reads for pages.
+ * - `photos.ts`: photos, their attach change and their upload progress.
  */
 import type { SessionResponse } from '@fieldfix/shared';
 import { db } from './database.ts';
 
-export type { OutcomeRow, PendingRow } from './database.ts';
+export type { OutcomeRow, PendingRow, PhotoRow, PhotoState, PhotoTag } from './database.ts';
+export { addPhoto, failUpload, photosToUpload, recordUpload, retryUpload, watchCasePhotos, watchPhotoSummary, type NewPhoto, type PhotoSummary } from './photos.ts';
 export { SaveError, acknowledge, addPending, blockPending, discardBlocked, dismissOutcome, pendingBatch, pushableCount, unblockPending } from './outbox.ts';
 export { applyPullPage, deviceFacts, prune, saveServiceTypes, serviceTypesMissing, type DeviceFacts } from './sync-store.ts';
 export {

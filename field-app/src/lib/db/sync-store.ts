@@ -113,15 +113,20 @@ export async function saveServiceTypes(types: ServiceType[]): Promise<void> {
 
 /**
  * Drops what the device no longer needs: closed cases last changed more than a day ago with
- * no work waiting on them, and outcomes older than a week that are applied or dismissed.
+ * no work waiting on them, outcomes older than a week that are applied or dismissed, and
+ * uploaded photos of cases no longer on the device.
  */
 export async function prune(now = new Date()): Promise<void> {
   const d = db();
   const closedBefore = now.getTime() - CLOSED_KEPT_MS;
   const outcomesBefore = new Date(now.getTime() - OUTCOMES_KEPT_MS).toISOString();
-  await d.transaction('rw', [d.cases, d.pending, d.outcomes], async () => {
+  await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.photos], async () => {
     const withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
     await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
     await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
+    // Photos stay while their case is on the device (the crew looks at them offline), and
+    // until their bytes are on the server; a refused one goes with its case.
+    const onDevice = new Set((await d.cases.toCollection().primaryKeys()).map(String));
+    await d.photos.filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && (p.state === 'done' || p.state === 'failed')).delete();
   });
 }

@@ -25,6 +25,8 @@ export class CaseActions {
   note = $state('');
   resolutionCode = $state('');
   fixNote = $state('');
+  /** The case's photos that show the work done (the fix's `photoIds`). */
+  fixPhotoIds = $state<string[]>([]);
   closeReason = $state('');
   closeNote = $state('');
   transferReason = $state('');
@@ -66,11 +68,17 @@ export class CaseActions {
     return false;
   }
 
-  async saveFix(): Promise<boolean> {
+  /** `photoRequired`: the service type needs at least one after-photo to be fixed. */
+  async saveFix(photoRequired: boolean): Promise<boolean> {
     if (!this.resolutionCode) return this.#invalid('Choose what was done.');
-    if (await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds: [] }, 'Fix saved')) {
+    if (photoRequired && this.fixPhotoIds.length === 0) {
+      return this.#invalid('This kind of case needs an after-photo. Add a photo in “Photos” below, then tick it here.');
+    }
+    const photoIds = [...this.fixPhotoIds];
+    if (await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds }, 'Fix saved')) {
       this.resolutionCode = '';
       this.fixNote = '';
+      this.fixPhotoIds = [];
       return true;
     }
     return false;

@@ -38,7 +38,7 @@ export interface AvailableActions {
   hold: boolean;
   resume: boolean;
   fix: boolean;
-  /** The type needs an after-photo to fix: the app explains instead of offering a fix. */
+  /** The type needs an after-photo to fix: the fix form asks for at least one. */
   fixNeedsPhoto: boolean;
   close: boolean;
   transfer: boolean;
@@ -113,7 +113,7 @@ export class CaseDetail {
       start: c.state === 'assigned' || c.state === 'new',
       hold: c.state === 'in_progress' && !!type?.holdReasons.length,
       resume: c.state === 'on_hold',
-      fix: open && !!type && !type.photoRequiredOnFix && type.resolutionCodes.length > 0,
+      fix: open && !!type && type.resolutionCodes.length > 0,
       fixNeedsPhoto: open && !!type?.photoRequiredOnFix,
       close: open && !!type?.closeReasons.length,
       transfer: open,

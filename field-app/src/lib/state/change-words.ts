@@ -17,7 +17,13 @@ export function describeChange(m: Mutation, type: ServiceType | null | undefined
       return `Hold: ${label(type?.holdReasons, m.payload.reason)}`;
     case 'add_note':
       return `Note: ${quote(m.payload.text)}`;
+    case 'attach_photo':
+      return `Photo (${m.payload.tag})`;
     case 'fix':
+      if (m.payload.photoIds.length > 0) {
+        const n = m.payload.photoIds.length;
+        return `Fix: ${label(type?.resolutionCodes, m.payload.resolutionCode)} with ${n === 1 ? '1 photo' : `${n} photos`}${m.payload.note ? `, ${quote(m.payload.note, 60)}` : ''}`;
+      }
       return `Fix: ${label(type?.resolutionCodes, m.payload.resolutionCode)}${m.payload.note ? `, ${quote(m.payload.note, 60)}` : ''}`;
     case 'close_not_fixed':
       return `Close, not fixed: ${label(type?.closeReasons, m.payload.reason)}${m.payload.note ? `, ${quote(m.payload.note, 60)}` : ''}`;
@@ -52,7 +58,7 @@ export function nextStep(outcome: OutcomeKind, reason: Reason | null, landedOnCa
     case 'invalid-payload':
       return 'Open the case and make the change again with another choice. If the choices look wrong, reload the app.';
     case 'photo-required':
-      return 'This case needs an after-photo, which this version of the app cannot take yet. Ask your lead to close it.';
+      return 'This case needs an after-photo. Add a photo on the case page, then save the fix again with that photo ticked.';
     case null:
       return outcome === 'rejected' ? 'Ask your lead about this change.' : 'Nothing to do.';
   }
@@ -71,7 +77,10 @@ export function changesText(n: number): string {
   return n === 1 ? '1 change' : `${n} changes`;
 }
 
-/** "3 changes waiting to sync". */
-export function pendingText(n: number): string {
-  return `${changesText(n)} waiting to sync`;
+/** "3 changes waiting to sync", "2 changes and 1 photo waiting", "1 photo waiting to upload". */
+export function pendingText(n: number, photos = 0): string {
+  if (photos === 0) return `${changesText(n)} waiting to sync`;
+  const p = photos === 1 ? '1 photo' : `${photos} photos`;
+  if (n === 0) return `${p} waiting to upload`;
+  return `${changesText(n)} and ${p} waiting`;
 }

@@ -1,4 +1,5 @@
 /** Who is signed in on this device, and signing in and out. */
+import { requestPersistence } from './storage.svelte.ts';
 import type { SessionResponse } from '@fieldfix/shared';
 import { login, logout } from '#lib/api/index.ts';
 import { clearSession, saveSession, sessionIsActive, watchSession } from '#lib/db/index.ts';
@@ -40,6 +41,8 @@ export class LoginForm {
       await saveSession(res.data);
       // Prime (or catch up) at once; the day shows progress in the status bar.
       void syncState.syncNow();
+      // Photos live only on the device until they upload: ask the browser to keep them.
+      void requestPersistence();
       this.password = '';
       return true;
     } catch (err) {

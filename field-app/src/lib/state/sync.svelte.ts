@@ -2,7 +2,17 @@
  * The sync loop and the outbox as the pages see them: reactive status, counts, and the
  * outcomes a person should read.
  */
-import { dismissOutcome, discardBlocked, unblockPending, watchAttention, watchOutbox, type OutboxSummary, type OutcomeRow } from '#lib/db/index.ts';
+import {
+  dismissOutcome,
+  discardBlocked,
+  unblockPending,
+  watchAttention,
+  watchOutbox,
+  watchPhotoSummary,
+  type OutboxSummary,
+  type OutcomeRow,
+  type PhotoSummary,
+} from '#lib/db/index.ts';
 import { syncEngine, type SyncStatus } from '#lib/sync/engine.ts';
 import { Live } from './live.svelte.ts';
 import { nextStep } from './change-words.ts';
@@ -43,6 +53,15 @@ export class OutboxWatch {
   others = $derived.by(() => this.#live.current?.others ?? []);
   blocked = $derived.by(() => this.#live.current?.blocked ?? []);
   lastSyncedAt = $derived.by(() => this.#live.current?.lastSyncedAt ?? null);
+}
+
+/** Photos on the device and their uploads, live. Create it while a component initialises. */
+export class PhotoWatch {
+  #live = new Live(() => watchPhotoSummary());
+
+  loaded = $derived.by(() => this.#live.current !== undefined);
+  summary: PhotoSummary | null = $derived.by(() => this.#live.current ?? null);
+  waiting = $derived.by(() => this.#live.current?.waiting ?? 0);
 }
 
 export interface AttentionItem {

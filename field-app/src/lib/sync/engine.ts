@@ -5,7 +5,8 @@
  * at most 500 (each response stored in one transaction: outcomes recorded, exactly those
  * pending mutations deleted); then pull pages from the stored cursor until `hasMore` is false
  * (each page applied in one transaction with its cursor); repeat while changes made meanwhile
- * wait; then prune. Everything lives in IndexedDB, so a reload or a crash at any point just
+ * wait; then upload the bytes of photos whose `attach_photo` is acknowledged (`uploads.ts`);
+ * then prune. Everything lives in IndexedDB, so a reload or a crash at any point just
  * means the next sync carries on; a push whose response was lost is pushed again and the
  * server answers the original outcomes (R1).
  *
@@ -17,9 +18,11 @@
  */
 import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
 import { fetchServiceTypes, pull, push, type ApiFailure } from '#lib/api/index.ts';
+import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import {
   acknowledge,
   addPending,
+  addPhoto,
   applyPullPage,
   blockPending,
   deviceFacts,
@@ -29,7 +32,9 @@ import {
   pushableCount,
   saveServiceTypes,
   serviceTypesMissing,
+  type NewPhoto,
   type PendingRow,
+  type PhotoRow,
 } from '#lib/db/index.ts';
 
 const LOCK_NAME = 'fieldfix-sync';
@@ -62,10 +67,12 @@ export interface SyncProgress {
 
 export interface SyncStatus {
   running: boolean;
-  phase: 'idle' | 'pushing' | 'pulling';
+  phase: 'idle' | 'pushing' | 'pulling' | 'uploading';
   /** The first pull of this device (or of a new person on it). */
   priming: boolean;
   progress: SyncProgress | null;
+  /** Photo bytes while uploading. */
+  upload: UploadProgress | null;
   /** Another tab holds the sync lock; its work shows here through the database. */
   otherTab: boolean;
   problem: SyncProblem | null;
@@ -78,7 +85,7 @@ class SyncFailure extends Error {
   }
 }
 
-const IDLE: SyncStatus = { running: false, phase: 'idle', priming: false, progress: null, otherTab: false, problem: null };
+const IDLE: SyncStatus = { running: false, phase: 'idle', priming: false, progress: null, upload: null, otherTab: false, problem: null };
 
 class SyncEngine {
   #status: SyncStatus = IDLE;
@@ -173,7 +180,7 @@ class SyncEngine {
     } catch (err) {
       this.#fail(err);
     } finally {
-      this.#set({ running: false, phase: 'idle', priming: false, progress: null });
+      this.#set({ running: false, phase: 'idle', priming: false, progress: null, upload: null });
     }
   }
 
@@ -185,6 +192,8 @@ class SyncEngine {
       await this.#pullAll(userId, clientId);
       if ((await pushableCount(userId)) === 0) break;
     }
+    const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }));
+    if (failure) throw new SyncFailure(failure);
     await prune();
   }
 
@@ -315,3 +324,16 @@ export async function enqueue<K extends MutationKind>(kind: K, caseId: string, p
   syncEngine.nudge();
   return row;
 }
+
+/**
+ * Stores a photo together with its `attach_photo` change (one transaction, durable when this
+ * resolves), then nudges the sync loop, which uploads the bytes once the change is
+ * acknowledged. Throws `SaveError` with words for the person when it cannot be saved.
+ */
+export async function enqueuePhoto(photo: NewPhoto): Promise<PhotoRow> {
+  const { photo: row } = await addPhoto(photo);
+  syncEngine.nudge();
+  return row;
+}
+
+export type { UploadProgress };
