@@ -1,93 +1,9 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { FIXABLE, LEAD, count, offlineReady, openCase, row, serverCase, serverDay, signIn, stateBadge, synced, uuidv7, type ServerCase } from '../support/app.ts';
 
 // Field work done with no signal: queued on the device, kept through reloads, synced once, and
 // accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).
-
-const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
-const LEAD = { email: 'lead@riverton.example', password: 'fieldfix' };
-/** Streets types a crew may fix without an after-photo (POTHOLE needs one). */
-const FIXABLE = ['SIDEWALK', 'DEBRIS'];
-
-interface ServerCase {
-  id: string;
-  serviceCode: string;
-  state: string;
-  version: number;
-  holdReason: string | null;
-  resolutionCode: string | null;
-  cancelled: boolean;
-}
-interface ServerEvent {
-  kind: string;
-  data: Record<string, unknown>;
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(WORKER.email);
-  await page.getByLabel('Password').fill(WORKER.password);
-  await page.getByRole('button', { name: /sign in/i }).click();
-  await expect(page).toHaveURL(/\/day$/);
-}
-
-/** Waits until the device has synced: nothing pending, the loop idle, a sync time shown. */
-async function synced(page: Page, timeout = 20_000): Promise<void> {
-  await expect(page.getByTestId('pending-count')).toHaveAttribute('data-count', '0', { timeout });
-  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-running', 'false', { timeout });
-  await expect(page.getByTestId('last-synced')).toContainText('Last synced', { timeout });
-}
-
-/** The service worker must control the page before the signal goes. */
-async function offlineReady(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
-}
-
-/** The crew's day as the server has it (the page's cookie). */
-async function serverDay(api: APIRequestContext): Promise<ServerCase[]> {
-  const res = await api.get('/api/day');
-  expect(res.status()).toBe(200);
-  return ((await res.json()) as { cases: ServerCase[] }).cases;
-}
-
-async function serverCase(api: APIRequestContext, id: string): Promise<{ case: ServerCase; events: ServerEvent[] }> {
-  const res = await api.get(`/api/cases/${id}`);
-  expect(res.status()).toBe(200);
-  return (await res.json()) as { case: ServerCase; events: ServerEvent[] };
-}
-
-const count = (events: ServerEvent[], pred: (e: ServerEvent) => boolean) => events.filter(pred).length;
-
-/** Opens a case from the day list, as a person would. */
-async function openCase(page: Page, id: string): Promise<void> {
-  if (!/\/day$/.test(page.url())) await page.getByRole('link', { name: /back to my day/i }).click();
-  await page.locator(`[data-testid="case-row"][data-case-id="${id}"] a`).click();
-  await expect(page).toHaveURL(new RegExp(`/cases/${id}$`));
-  await expect(page.getByTestId('case-detail')).toBeVisible();
-}
-
-function stateBadge(page: Page) {
-  return page.getByTestId('case-detail').locator('header .badge.state');
-}
-
-function row(page: Page, id: string) {
-  return page.locator(`[data-testid="case-row"][data-case-id="${id}"]`);
-}
-
-/** A UUIDv7 (the lead's desk below is a plain HTTP client). */
-function uuidv7(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  const ms = BigInt(Date.now());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 test('work done offline survives a reload and reaches the server exactly once', async ({ page, context }) => {
   await signIn(page);

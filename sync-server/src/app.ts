@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from './auth/auth.routes.ts';
 import { caseRoutes } from './cases/case.routes.ts';
 import { noticeRoutes } from './notices/notice.routes.ts';
+import { outboxRoutes } from './admin/outbox.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/auth', authRoutes(deps))
     .route('/sync', syncRoutes(deps))
     .route('/notices', noticeRoutes(deps))
+    .route('/admin/outbox', outboxRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 

@@ -389,3 +389,19 @@ describe("the lead's inbox of crossed paths", () => {
     expect((await fetch(`${server.url}/api/notices`, { headers: crewA.headers })).status).toBe(403);
   });
 });
+
+describe('the notice outbox, for administrators', () => {
+  it('[R10] lists the notices queued for a case, without the recipient, to admins only', async () => {
+    const id = await freshCase();
+    await crewA.pullAll();
+    await crewA.send(crewA.make('fix', id, fix()));
+    const admin = await t.login('admin@riverton.example');
+    const res = await fetch(`${server.url}/api/admin/outbox?caseId=${id}`, { headers: admin });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { notices: { template: string; caseId: string }[] };
+    expect(body.notices.map((n) => [n.caseId, n.template])).toEqual([[id, 'fixed']]);
+    expect(JSON.stringify(body)).not.toMatch(/@|email|phone/);
+    expect((await fetch(`${server.url}/api/admin/outbox`, { headers: lead.headers })).status).toBe(403);
+    expect((await fetch(`${server.url}/api/admin/outbox?caseId=x`, { headers: admin })).status).toBe(400);
+  });
+});

@@ -1,0 +1,181 @@
+// What the browser tests share: signing in, waiting for sync, reading the server's view of a
+// case, finding things on the page, and camera-sized test photos.
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+
+export const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
+export const LEAD = { email: 'lead@riverton.example', password: 'fieldfix' };
+/** Streets types a crew may fix without an after-photo (POTHOLE needs one). */
+export const FIXABLE = ['SIDEWALK', 'DEBRIS'];
+
+export interface ServerCase {
+  id: string;
+  serviceCode: string;
+  state: string;
+  version: number;
+  holdReason: string | null;
+  resolutionCode: string | null;
+  cancelled: boolean;
+}
+export interface ServerEvent {
+  kind: string;
+  data: Record<string, unknown>;
+}
+
+export async function signIn(page: Page, who = WORKER): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: /sign in/i }).click();
+  // A crew member lands on the day, a lead on the inbox.
+  await expect(page).toHaveURL(who === WORKER ? /\/day$/ : /\/inbox$/);
+}
+
+/** Waits until the device has synced: nothing pending, the loop idle, a sync time shown. */
+export async function synced(page: Page, timeout = 30_000): Promise<void> {
+  await expect(page.getByTestId('pending-count')).toHaveAttribute('data-count', '0', { timeout });
+  await expect(page.getByTestId('sync-status')).toHaveAttribute('data-running', 'false', { timeout });
+  await expect(page.getByTestId('last-synced')).toContainText('Last synced', { timeout });
+}
+
+/** The service worker must control the page before the signal goes. */
+export async function offlineReady(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
+/** The crew's day as the server has it (the page's cookie). */
+export async function serverDay(api: APIRequestContext): Promise<ServerCase[]> {
+  const res = await api.get('/api/day');
+  expect(res.status()).toBe(200);
+  return ((await res.json()) as { cases: ServerCase[] }).cases;
+}
+
+export async function serverCase(api: APIRequestContext, id: string): Promise<{ case: ServerCase; events: ServerEvent[] }> {
+  const res = await api.get(`/api/cases/${id}`);
+  expect(res.status()).toBe(200);
+  return (await res.json()) as { case: ServerCase; events: ServerEvent[] };
+}
+
+export const count = (events: ServerEvent[], pred: (e: ServerEvent) => boolean) => events.filter(pred).length;
+
+/** Opens a case from the day list, as a person would. */
+export async function openCase(page: Page, id: string): Promise<void> {
+  if (!/\/day$/.test(page.url())) await page.getByRole('link', { name: /back to my day/i }).click();
+  await page.locator(`[data-testid="case-row"][data-case-id="${id}"] a`).click();
+  await expect(page).toHaveURL(new RegExp(`/cases/${id}$`));
+  await expect(page.getByTestId('case-detail')).toBeVisible();
+}
+
+export function stateBadge(page: Page) {
+  return page.getByTestId('case-detail').locator('header .badge.state');
+}
+
+export function row(page: Page, id: string) {
+  return page.locator(`[data-testid="case-row"][data-case-id="${id}"]`);
+}
+
+/** A UUIDv7 (the lead's desk below is a plain HTTP client). */
+export function uuidv7(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface DevicePhoto {
+  id: string;
+  caseId: string;
+  tag: string;
+  width: number;
+  height: number;
+  byteSize: number;
+  uploadedBytes: number;
+  state: string;
+  sha256: string;
+}
+
+/**
+ * A real 4000×3000 camera-sized JPEG, drawn in the page: noise (so it does not compress to
+ * nothing) under shapes. Returned as bytes for `setInputFiles`.
+ */
+export async function bigJpeg(page: Page, seed: number): Promise<Buffer> {
+  const b64 = await page.evaluate(async (seed) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 4000;
+    canvas.height = 3000;
+    const ctx = canvas.getContext('2d')!;
+    const img = ctx.createImageData(4000, 3000);
+    let x = seed * 2654435761;
+    for (let i = 0; i < img.data.length; i += 4) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      img.data[i] = x & 0xff;
+      img.data[i + 1] = (x >>> 8) & 0xff;
+      img.data[i + 2] = (x >>> 16) & 0xff;
+      img.data[i + 3] = 255;
+    }
+    ctx.putImageData(img, 0, 0);
+    ctx.fillStyle = 'rgba(40, 40, 40, 0.6)';
+    ctx.beginPath();
+    ctx.ellipse(2000, 1500, 1200, 700, 0, 0, Math.PI * 2);
+    ctx.fill();
+    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.85));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, seed);
+  return Buffer.from(b64, 'base64');
+}
+
+/** The photos as stored on the device (read straight from IndexedDB), with their SHA-256. */
+export async function devicePhotos(page: Page): Promise<DevicePhoto[]> {
+  return page.evaluate(async () => {
+    const rows = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      const open = indexedDB.open('fieldfix');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const q = db.transaction('photos').objectStore('photos').getAll();
+        q.onsuccess = () => {
+          resolve(q.result as Record<string, unknown>[]);
+          db.close();
+        };
+        q.onerror = () => reject(q.error);
+      };
+    });
+    const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return Promise.all(
+      rows.map(async (r) => ({
+        id: r.id as string,
+        caseId: r.caseId as string,
+        tag: r.tag as string,
+        width: r.width as number,
+        height: r.height as number,
+        byteSize: r.byteSize as number,
+        uploadedBytes: r.uploadedBytes as number,
+        state: r.state as string,
+        sha256: hex(await crypto.subtle.digest('SHA-256', r.bytes as ArrayBuffer)),
+      })),
+    );
+  });
+}
+
+/** The photo as the server serves it: decoded in the page, hashed, with its ETag. */
+export async function serverPhoto(page: Page, id: string) {
+  return page.evaluate(async (id) => {
+    const res = await fetch(`/api/photos/${id}`, { cache: 'no-store' });
+    if (!res.ok) return { status: res.status, etag: null, type: null, sha256: null, width: 0, height: 0 };
+    const buf = await res.arrayBuffer();
+    const bitmap = await createImageBitmap(new Blob([buf], { type: res.headers.get('content-type') ?? 'image/jpeg' }));
+    const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    return { status: res.status, etag: res.headers.get('etag'), type: res.headers.get('content-type'), sha256: sha, width: bitmap.width, height: bitmap.height };
+  }, id);
+}
