@@ -3,6 +3,8 @@
 import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
+/** A worker of another crew (Streets Crew B), for tests that must not share a crew's cases. */
+export const WORKER_B = { email: 'worker.b@riverton.example', password: 'fieldfix' };
 export const LEAD = { email: 'lead@riverton.example', password: 'fieldfix' };
 /** Streets types a crew may fix without an after-photo (POTHOLE needs one). */
 export const FIXABLE = ['SIDEWALK', 'DEBRIS'];
@@ -27,7 +29,7 @@ export async function signIn(page: Page, who = WORKER): Promise<void> {
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: /sign in/i }).click();
   // A crew member lands on the day, a lead on the inbox.
-  await expect(page).toHaveURL(who === WORKER ? /\/day$/ : /\/inbox$/);
+  await expect(page).toHaveURL(who === LEAD ? /\/inbox$/ : /\/day$/);
 }
 
 /** Waits until the device has synced: nothing pending, the loop idle, a sync time shown. */

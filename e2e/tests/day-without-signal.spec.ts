@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import {
   FIXABLE,
+  WORKER_B,
   bigJpeg,
   count,
   devicePhotos,
@@ -50,8 +51,9 @@ async function bootTablet(offline: boolean): Promise<{ context: BrowserContext; 
 test('a day with no signal: work, photos and a restart offline, then everything synced once', async () => {
   let { context, page } = await bootTablet(false);
 
-  // Morning, online: sign in and prime the device.
-  await signIn(page);
+  // Morning, online: sign in and prime the device. (Crew B: the other browser tests work
+  // crew A's cases on the same server.)
+  await signIn(page, WORKER_B);
   await synced(page);
   await offlineReady(page);
   await synced(page);

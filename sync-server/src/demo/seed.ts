@@ -120,9 +120,13 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     user('u-lead-streets', 'lead@riverton.example', 'Priya Natarajan', 'lead', null, 'streets'),
     user('u-lead-sanitation', 'lead.sanitation@riverton.example', 'Marcus Bell', 'lead', null, 'sanitation'),
     user('u-w01', 'worker@riverton.example', 'Sam Ortega', 'worker', 'streets-a', 'streets'),
+    user('u-w02', 'worker.b@riverton.example', 'Alex Kim', 'worker', 'streets-b', 'streets'),
   ];
-  const workersByCrew = new Map<string, string[]>([['streets-a', ['u-w01']]]);
-  let w = 2;
+  const workersByCrew = new Map<string, string[]>([
+    ['streets-a', ['u-w01']],
+    ['streets-b', ['u-w02']],
+  ]);
+  let w = 3;
   for (const crew of CREWS) {
     const members = workersByCrew.get(crew.id) ?? [];
     while (members.length < 2) {
