@@ -3,6 +3,8 @@
  * Functions never throw: they answer a result a page can show.
  */
 import {
+  CaseEvent,
+  CaseRecord,
   ErrorBody,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -224,4 +226,27 @@ export function uploadOffset(id: string): Promise<UploadResult> {
 /** `PATCH /api/photos/:id/upload`: the next chunk, at `offset`; answers the new offset. */
 export function uploadChunk(id: string, offset: number, chunk: ArrayBuffer): Promise<UploadResult> {
   return uploadRequest('PATCH', id, offset, chunk);
+}
+
+export interface CaseWithHistory {
+  case: CaseRecord;
+  events: CaseEvent[];
+}
+
+const CaseEvents = arrayOf(CaseEvent);
+const CaseWithHistorySchema: Schema<CaseWithHistory> = {
+  safeParse(value) {
+    if (typeof value !== 'object' || value === null) return { success: false, error: { issues: ['not an object'] } };
+    const v = value as Record<string, unknown>;
+    const c = CaseRecord.safeParse(v.case);
+    if (!c.success) return { success: false, error: { issues: c.error.issues } };
+    const events = CaseEvents.safeParse(v.events);
+    if (!events.success) return events;
+    return { success: true, data: { case: c.data, events: events.data } };
+  },
+};
+
+/** `GET /api/cases/:id`: one case with its whole history, oldest first (staff in scope). */
+export function fetchCaseWithHistory(id: string): Promise<ApiResult<CaseWithHistory>> {
+  return request('GET', `/api/cases/${encodeURIComponent(id)}`, CaseWithHistorySchema);
 }

@@ -12,10 +12,12 @@
  * - `serviceTypes`: the catalogue (names, icons, reasons and codes the actions offer).
  * - `photos`: photos taken on the device (downscaled bytes and a thumbnail, kept until their
  *   case leaves the device) and how far each one's upload has got.
+ * - `caseHistory` (v4): each opened case's history as the server last sent it, so the case
+ *   page shows it offline too.
  * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, …).
  */
 import { Dexie, type EntityTable } from 'dexie';
-import type { CaseRecord, Mutation, MutationKind, OutcomeKind, Reason, ServiceType, SessionResponse } from '@fieldfix/shared';
+import type { CaseEvent, CaseRecord, Mutation, MutationKind, OutcomeKind, Reason, ServiceType, SessionResponse } from '@fieldfix/shared';
 
 export interface SessionRow {
   key: 'current';
@@ -100,6 +102,14 @@ export interface PhotoRow {
   savedAt: string;
 }
 
+/** A case's history from `GET /api/cases/:id`, kept for offline reading. */
+export interface CaseHistoryRow {
+  caseId: string;
+  events: CaseEvent[];
+  /** When the device received it (device clock, ISO): shown as "as of". */
+  fetchedAt: string;
+}
+
 export interface MetaValues {
   /** This install of the app, for the server's outcome stream (a UUID, stable). */
   clientId: string;
@@ -128,6 +138,7 @@ export class FieldfixDb extends Dexie {
   serviceTypes!: EntityTable<ServiceType, 'code'>;
   meta!: EntityTable<MetaRow, 'key'>;
   photos!: EntityTable<PhotoRow, 'id'>;
+  caseHistory!: EntityTable<CaseHistoryRow, 'caseId'>;
 
   constructor() {
     // Strict: a transaction completes only once the data is on disk, so "saved" survives a
@@ -170,6 +181,28 @@ export class FieldfixDb extends Dexie {
       meta: 'key',
       photos: 'id, caseId, state',
     });
+    // v4: cached case histories. A new table; the upgrade only tidies: outcomes recorded
+    // without a device time (none are expected) get one, so the timeline can sort them.
+    this.version(4)
+      .stores({
+        session: 'key',
+        cases: 'id, crewId',
+        pending: 'seq, &id, caseId, userId',
+        outcomes: 'mutationId, caseId',
+        serviceTypes: 'code',
+        meta: 'key',
+        photos: 'id, caseId, state',
+        caseHistory: 'caseId',
+      })
+      .upgrade(async (tx) => {
+        const now = new Date().toISOString();
+        await tx
+          .table<OutcomeRow, string>('outcomes')
+          .filter((o) => !o.at)
+          .modify((o) => {
+            o.at = now;
+          });
+      });
   }
 }
 

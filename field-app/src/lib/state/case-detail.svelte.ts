@@ -72,6 +72,10 @@ export class CaseDetail {
   });
 
   record = $derived.by(() => this.projection?.record ?? null);
+  /** The server's version of the case on the device (moves when a pull brings a change). */
+  serverVersion = $derived.by(() => this.#case.current?.record?.version ?? null);
+  /** This case's changes waiting in the outbox, oldest first. */
+  pending = $derived.by(() => this.#case.current?.pending ?? []);
 
   waiting: WaitingChange[] = $derived.by(() => {
     const data = this.#case.current;

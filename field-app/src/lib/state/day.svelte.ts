@@ -11,6 +11,8 @@ import { ageText, caseBadges, serviceName, stateLabel, type Badge } from './case
 import { cityTimeZone, dayList } from './day-list.ts';
 import { dateIn } from '@fieldfix/shared';
 import { formatDay } from './format.ts';
+import { hasFilters, matchesFilters, statusBucket, type DayFilters, type StatusFilter } from './day-filters.ts';
+import { distanceText, haversineMetres, type LatLong } from './geo.ts';
 
 /** Shown when the signed-in person has no crew (leads, admins): there is no "my day". */
 export const NO_CREW_MESSAGE = 'Your account is not on a crew, so there is no day to show here.';
@@ -26,6 +28,17 @@ export interface DayRow {
   badges: Badge[];
   /** Changes to this case wait on the device. */
   waiting: boolean;
+  serviceCode: string;
+  bucket: StatusFilter;
+  lat: number;
+  long: number;
+}
+
+export interface TypeOption {
+  code: string;
+  name: string;
+  icon: string;
+  count: number;
 }
 
 /** Every case on the device with the device's changes replayed (pure). */
@@ -50,9 +63,13 @@ export class DayPage {
   #session: () => SessionResponse;
   #clock = new Clock();
   #data = new Live<DeviceCases>(() => watchDeviceCases());
+  #filters: () => DayFilters;
+  #position: () => LatLong | null;
 
-  constructor(session: () => SessionResponse) {
+  constructor(session: () => SessionResponse, filters: () => DayFilters, position: () => LatLong | null) {
     this.#session = session;
+    this.#filters = filters;
+    this.#position = position;
   }
 
   /** False until the device has been read once. */
@@ -83,8 +100,46 @@ export class DayPage {
         state: stateLabel(c),
         badges: caseBadges(c, now),
         waiting: waiting.has(c.id),
+        serviceCode: c.serviceCode,
+        bucket: statusBucket(c),
+        lat: c.lat,
+        long: c.long,
       };
     });
+  });
+
+  filters = $derived.by(() => this.#filters());
+  filtering = $derived.by(() => hasFilters(this.filters));
+
+  /** The day's rows the filters let through, with the distance when the position is known. */
+  shown: (DayRow & { distance: string | null })[] = $derived.by(() => {
+    const f = this.filters;
+    const here = this.#position();
+    return this.rows
+      .filter((r) => matchesFilters(r, f))
+      .map((r) => ({ ...r, distance: here ? distanceText(haversineMetres(here, r)) : null }));
+  });
+
+  /** The service types on today's list (and any still selected in the URL), by name. */
+  typeOptions: TypeOption[] = $derived.by(() => {
+    const types = this.#data.current?.serviceTypes ?? {};
+    const byCode = new Map<string, TypeOption>();
+    for (const r of this.rows) {
+      const o = byCode.get(r.serviceCode) ?? { code: r.serviceCode, name: r.serviceName, icon: r.icon, count: 0 };
+      o.count++;
+      byCode.set(r.serviceCode, o);
+    }
+    for (const code of this.filters.types) {
+      if (!byCode.has(code)) byCode.set(code, { code, name: types[code]?.name ?? code, icon: types[code]?.icon ?? 'wrench', count: 0 });
+    }
+    return [...byCode.values()].sort((a, b) => a.name.localeCompare(b.name));
+  });
+
+  /** How many of the day's cases fall under each status toggle. */
+  statusCounts: Record<StatusFilter, number> = $derived.by(() => {
+    const counts: Record<StatusFilter, number> = { open: 0, in_progress: 0, on_hold: 0, done: 0 };
+    for (const r of this.rows) counts[r.bucket]++;
+    return counts;
   });
 
   neverSynced = $derived.by(() => this.#data.current !== undefined && this.#data.current.lastSyncedAt === null);
