@@ -8,6 +8,7 @@ import { outboxRoutes } from './admin/outbox.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
+import { tileRoutes } from './tiles/tile.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -38,6 +39,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
   const app = new Hono()
     .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
     .route('/healthz', healthRoutes(deps))
+    // Basemap tiles: public, same origin, before the field-app's SPA fallback.
+    .route('/tiles', tileRoutes(deps))
     .route('/api', api)
     .onError(onError(deps.log.error));
   // Unknown /api paths must not fall through to the app's HTML.

@@ -24,6 +24,15 @@ const Env = z.object({
   PHOTOS_DIR: z.string().optional(),
   /** The largest photo accepted for upload, in bytes. */
   PHOTO_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** A PMTiles vector basemap archive (path or http(s) URL); without it the demo city's map is generated. */
+  TILES_PMTILES: z.string().optional(),
+  /** Highest zoom of the generated demo basemap. */
+  TILES_MAXZOOM: z.coerce.number().int().min(12).max(22).default(17),
+  /** An external tile URL template (`{z}/{x}/{y}`, optional `{version}`) the style uses instead of /tiles. */
+  TILES_URL: z
+    .string()
+    .refine((u) => /^https?:\/\//.test(u) && ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'an http(s) URL with {z}, {x} and {y}')
+    .optional(),
 });
 
 export type Config = {
@@ -39,6 +48,9 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   photosDir: string;
   photoMaxBytes: number;
+  tilesPmtiles: string | undefined;
+  tilesMaxZoom: number;
+  tilesUrl: string | undefined;
 };
 
 /** Reads the configuration from the environment; a bad value stops the server with its name. */
@@ -67,5 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
     photoMaxBytes: e.PHOTO_MAX_BYTES,
+    tilesPmtiles: e.TILES_PMTILES,
+    tilesMaxZoom: e.TILES_MAXZOOM,
+    tilesUrl: e.TILES_URL,
   };
 }
