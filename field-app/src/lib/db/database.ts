@@ -14,10 +14,15 @@
  *   case leaves the device) and how far each one's upload has got.
  * - `caseHistory` (v4): each opened case's history as the server last sent it, so the case
  *   page shows it offline too.
- * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, …).
+ * - `tiles` (v5): basemap vector tiles kept for the offline map, keyed `version/z/x/y`
+ *   (bytes as ArrayBuffers; an empty one is a tile the server said is empty).
+ * - `tileAreas` (v5): areas downloaded for offline use (`'day'`: around the crew's cases).
+ * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, the basemap's
+ *   style and the offline map settings, …).
  */
 import { Dexie, type EntityTable } from 'dexie';
 import type { CaseEvent, CaseRecord, Mutation, MutationKind, OutcomeKind, Reason, ServiceType, SessionResponse } from '@fieldfix/shared';
+import type { BasemapMeta, BasemapStyle, MapSettings } from '#lib/tiles/basemap.ts';
 
 export interface SessionRow {
   key: 'current';
@@ -110,6 +115,40 @@ export interface CaseHistoryRow {
   fetchedAt: string;
 }
 
+/** One basemap tile kept for the offline map. */
+export interface TileRow {
+  /** `${version}/${z}/${x}/${y}`. */
+  key: string;
+  version: string;
+  z: number;
+  x: number;
+  y: number;
+  /** The MVT bytes; empty when the server answered 204 (nothing there). */
+  bytes: ArrayBuffer;
+  size: number;
+  /** When the map last read it (epoch ms): eviction goes least recently used first. */
+  lastUsed: number;
+  /** The area that needs it (`'day'`), or `'browse'` for a tile fetched while looking around. */
+  area: string;
+}
+
+/** An area of tiles downloaded for offline use. */
+export interface TileAreaRow {
+  /** `'day'`: around the crew's cases (never evicted). */
+  id: string;
+  /** [west, south, east, north]. */
+  bbox: [number, number, number, number];
+  zooms: number[];
+  version: string;
+  /** Tiles the area needs, and how many of them are on the device. */
+  tiles: number;
+  stored: number;
+  bytes: number;
+  /** Every tile of the area is on the device. */
+  complete: boolean;
+  updatedAt: string;
+}
+
 export interface MetaValues {
   /** This install of the app, for the server's outcome stream (a UUID, stable). */
   clientId: string;
@@ -123,6 +162,10 @@ export interface MetaValues {
   lastSyncedAt: string;
   /** Cases that left the crew while the device held work on them: dropped once it is sent. */
   departed: string[];
+  /** The basemap's meta and style as last fetched, so the map opens offline. */
+  basemap: { meta: BasemapMeta; style: BasemapStyle; fetchedAt: string };
+  /** The person's offline map settings. */
+  mapSettings: MapSettings;
 }
 export type MetaKey = keyof MetaValues;
 export interface MetaRow {
@@ -139,6 +182,8 @@ export class FieldfixDb extends Dexie {
   meta!: EntityTable<MetaRow, 'key'>;
   photos!: EntityTable<PhotoRow, 'id'>;
   caseHistory!: EntityTable<CaseHistoryRow, 'caseId'>;
+  tiles!: EntityTable<TileRow, 'key'>;
+  tileAreas!: EntityTable<TileAreaRow, 'id'>;
 
   constructor() {
     // Strict: a transaction completes only once the data is on disk, so "saved" survives a
@@ -203,6 +248,19 @@ export class FieldfixDb extends Dexie {
             o.at = now;
           });
       });
+    // v5: the offline map's tiles and areas (new tables; nothing to migrate).
+    this.version(5).stores({
+      session: 'key',
+      cases: 'id, crewId',
+      pending: 'seq, &id, caseId, userId',
+      outcomes: 'mutationId, caseId',
+      serviceTypes: 'code',
+      meta: 'key',
+      photos: 'id, caseId, state',
+      caseHistory: 'caseId',
+      tiles: 'key, version, area, lastUsed',
+      tileAreas: 'id',
+    });
   }
 }
 

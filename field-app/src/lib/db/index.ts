@@ -7,6 +7,9 @@
  * - `sync-store.ts`: applying pulled pages, the catalogue, the cursor, pruning.
  * - `views.ts`: live reads for pages.
  * - `photos.ts`: photos, their attach change and their upload progress.
+ * - `tiles.ts`: the offline map's tiles, areas, settings and stored style. Imported directly
+ *   (`#lib/db/tiles.ts`), not re-exported here, so it loads with the map code and not with
+ *   every page.
  */
 import type { SessionResponse } from '@fieldfix/shared';
 import { db } from './database.ts';

@@ -114,9 +114,12 @@ export class CaseActions {
     this.saving = true;
     this.error = '';
     this.saved = '';
+    // Only the form this change came from closes: one opened while saving (a tap on
+    // "Add note" right after "Start") stays open with what is typed in it.
+    const from = this.open;
     try {
       await enqueue(kind, this.#caseId(), payload);
-      this.open = null;
+      if (this.open === from) this.open = null;
       const online = typeof navigator === 'undefined' || navigator.onLine;
       this.saved = online ? `${what} on this device.` : `${what} on this device. It will sync when there is signal.`;
       return true;

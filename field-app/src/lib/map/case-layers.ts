@@ -1,0 +1,93 @@
+/**
+ * The crew's cases as map data (pure): pins styled by status, priority and SLA (an overdue
+ * case gets a red ring), and the route order as a line.
+ */
+import type { StatusFilter } from '#lib/state/day-filters.ts';
+import type { Badge } from '#lib/state/case-view.ts';
+
+/** Just enough GeoJSON (the `geojson` types are not a dependency of the app). */
+interface Feature<G, P> {
+  type: 'Feature';
+  id?: number;
+  geometry: G;
+  properties: P;
+}
+interface Point {
+  type: 'Point';
+  coordinates: [number, number];
+}
+interface LineString {
+  type: 'LineString';
+  coordinates: [number, number][];
+}
+export interface FeatureCollection<G, P = Record<string, never>> {
+  type: 'FeatureCollection';
+  features: Feature<G, P>[];
+}
+
+export interface MapCase {
+  id: string;
+  stop: number;
+  lat: number;
+  long: number;
+  bucket: StatusFilter;
+  badges: Badge[];
+}
+
+/** What the day map's card shows about a case. */
+export interface DayMapCase extends MapCase {
+  address: string;
+  serviceName: string;
+  state: string;
+}
+
+export interface PinProps {
+  id: string;
+  stop: number;
+  bucket: StatusFilter;
+  /** 'urgent' | 'high' | 'normal'. */
+  priority: string;
+  /** 'overdue' | 'due-today' | 'none'. */
+  sla: string;
+}
+
+export function casePins(cases: readonly MapCase[]): FeatureCollection<Point, PinProps> {
+  return {
+    type: 'FeatureCollection',
+    features: cases.map((c) => {
+      const tones = new Set(c.badges.map((b) => b.tone));
+      return {
+        type: 'Feature',
+        id: c.stop,
+        geometry: { type: 'Point', coordinates: [c.long, c.lat] },
+        properties: {
+          id: c.id,
+          stop: c.stop,
+          bucket: c.bucket,
+          priority: tones.has('urgent') ? 'urgent' : tones.has('high') ? 'high' : 'normal',
+          sla: tones.has('overdue') ? 'overdue' : tones.has('due-today') ? 'due-today' : 'none',
+        },
+      };
+    }),
+  };
+}
+
+/** The stops still to visit, in route order, joined up. */
+export function routeLine(cases: readonly MapCase[]): FeatureCollection<LineString> {
+  const stops = [...cases].filter((c) => c.bucket !== 'done').sort((a, b) => a.stop - b.stop);
+  return {
+    type: 'FeatureCollection',
+    features: stops.length < 2 ? [] : [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: stops.map((c) => [c.long, c.lat]) } }],
+  };
+}
+
+/** Colours by status bucket (the list's badge colours). */
+export const STATUS_COLOURS: Record<StatusFilter, string> = {
+  open: '#1f4e9c',
+  in_progress: '#a34f00',
+  on_hold: '#5b6470',
+  done: '#2b7a3d',
+};
+
+export const OVERDUE_RING = '#d1001f';
+export const DUE_TODAY_RING = '#e8a100';

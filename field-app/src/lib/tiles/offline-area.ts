@@ -1,0 +1,85 @@
+/**
+ * Planning and downloading an offline area: the tiles covering the crew's cases (their bbox
+ * plus a margin, at the configured zooms, inside the basemap's bounds), which of them the
+ * device lacks, what they will take, and fetching those a few at a time.
+ */
+import { fetchTile } from '#lib/api/tiles.ts';
+import { averageTileBytes, missingTiles, storeTile } from '#lib/db/tiles.ts';
+import { FALLBACK_TILE_BYTES, tileUrl, type BasemapMeta, type MapSettings } from './basemap.ts';
+import { bboxAround, intersectBbox, tileKey, tilesForBbox, zoomRange, type Bbox, type TileId } from './tile-math.ts';
+
+/** Around the outermost cases: enough street to find the way in. */
+export const AREA_MARGIN_M = 500;
+/** Tiles fetched at once. */
+const PARALLEL = 4;
+
+export interface AreaPlan {
+  areaId: string;
+  version: string;
+  /** The server's tile URL template (from the style). */
+  template: string;
+  bbox: Bbox;
+  zooms: number[];
+  /** Every tile the area needs. */
+  keys: string[];
+  missing: TileId[];
+  /** Bytes the missing tiles will probably take. */
+  estimateBytes: number;
+  avgTileBytes: number;
+}
+
+/** The plan for an area around `points`, or null when there is nothing to cover. */
+export async function planArea(
+  areaId: string,
+  points: { lat: number; long: number }[],
+  meta: BasemapMeta,
+  template: string,
+  settings: MapSettings,
+): Promise<AreaPlan | null> {
+  const around = bboxAround(points, AREA_MARGIN_M);
+  const bbox = around && intersectBbox(around, meta.bounds);
+  if (!bbox) return null;
+  // Past the basemap's maxzoom the map overzooms what it has: nothing more to fetch.
+  const zooms = zoomRange(Math.max(settings.minZoom, meta.minzoom), Math.min(settings.maxZoom, meta.maxzoom));
+  if (zooms.length === 0) return null;
+  const tiles = tilesForBbox(bbox, zooms);
+  const keys = tiles.map((t) => tileKey(meta.version, t));
+  const missingKeys = await missingTiles(keys);
+  const missing = tiles.filter((_, i) => missingKeys.has(keys[i]!));
+  const avgTileBytes = (await averageTileBytes(meta.version)) ?? meta.avgTileBytes ?? FALLBACK_TILE_BYTES;
+  return { areaId, version: meta.version, template, bbox, zooms, keys, missing, estimateBytes: Math.round(missing.length * avgTileBytes), avgTileBytes };
+}
+
+export interface DownloadProgress {
+  done: number;
+  total: number;
+  bytes: number;
+  failed: number;
+}
+
+/**
+ * Fetches and stores the plan's missing tiles, `PARALLEL` at a time, low zooms first.
+ * Stops early on `signal`; answers what got done. Never throws for a failed tile.
+ */
+export async function downloadArea(plan: AreaPlan, signal: AbortSignal, onProgress: (p: DownloadProgress) => void): Promise<DownloadProgress> {
+  const progress: DownloadProgress = { done: 0, total: plan.missing.length, bytes: 0, failed: 0 };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (!signal.aborted && next < plan.missing.length) {
+      const t = plan.missing[next++]!;
+      const res = await fetchTile(tileUrl(plan.template, t), signal);
+      if (res.ok) {
+        await storeTile({ key: tileKey(plan.version, t), version: plan.version, z: t.z, x: t.x, y: t.y, bytes: res.bytes, area: plan.areaId });
+        progress.done++;
+        progress.bytes += res.bytes.byteLength;
+      } else if (res.kind !== 'aborted') {
+        progress.failed++;
+        // Offline now: the rest would fail the same way.
+        if (res.kind === 'network' && typeof navigator !== 'undefined' && !navigator.onLine) return;
+      }
+      onProgress({ ...progress });
+    }
+  };
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  return progress;
+}
