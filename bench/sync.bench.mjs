@@ -139,22 +139,20 @@ try {
     }));
   }
 
-  /** The ceiling: the same mutation rows, one set-based insert per batch, 8 connections, no HTTP, no rules. */
-  async function rawInsert(batches) {
+  /**
+   * The ceilings: every device's batches written with `write(tx, rows)`, one transaction per
+   * batch under the change-log lock (ordered cursors need it here too), 8 connections, no HTTP,
+   * no rules. Returns mutations/s.
+   */
+  async function ceiling(batches, write) {
     const t0 = performance.now();
     await Promise.all(
       devices.map(async (d, i) => {
         for (const body of batches[i]) {
           const rows = mutationRows(body, d);
-          // Ordered cursors need the change-log lock here too: the ceiling keeps that invariant.
           await sql.begin(async (tx) => {
             await tx`select pg_advisory_xact_lock(7311001)`;
-            await tx`
-            insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time, outcome, message, cursor)
-            select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.kind, x.payload, x.base_version, x.device_time, 'applied', '',
-              nextval('case_change_cursor')
-            from jsonb_to_recordset(${tx.json(rows)}) as x(id uuid, client_id text, seq integer, user_id text, case_id bigint,
-              kind text, payload jsonb, base_version integer, device_time timestamptz)`;
+            await write(tx, rows);
           });
         }
       }),
@@ -162,35 +160,29 @@ try {
     return MUTATIONS / ((performance.now() - t0) / 1000);
   }
 
+  /** The mutation rows as one set-based insert (a fragment, so the history variant can build on it). */
+  const insertOutcomes = (tx, rows) => tx`
+    insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time, outcome, message, cursor)
+    select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.kind, x.payload, x.base_version, x.device_time, 'applied', '',
+      nextval('case_change_cursor')
+    from jsonb_to_recordset(${tx.json(rows)}) as x(id uuid, client_id text, seq integer, user_id text, case_id bigint,
+      kind text, payload jsonb, base_version integer, device_time timestamptz)`;
+
+  /** The raw ceiling: only the mutation rows. */
+  const rawInsert = (batches) => ceiling(batches, (tx, rows) => insertOutcomes(tx, rows));
+
   /**
    * Diagnostic: the ceiling writing what a push must write for each mutation, an outcome row
-   * AND a history row (R9), still with no HTTP and no rules.
+   * AND a history row (R9).
    */
-  async function rawInsertWithHistory(batches) {
-    const t0 = performance.now();
-    await Promise.all(
-      devices.map(async (d, i) => {
-        for (const body of batches[i]) {
-          const rows = mutationRows(body, d);
-          await sql.begin(async (tx) => {
-            await tx`select pg_advisory_xact_lock(7311001)`;
-            await tx`
-              with recorded as (
-                insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time, outcome, message, cursor)
-                select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.kind, x.payload, x.base_version, x.device_time, 'applied', '',
-                  nextval('case_change_cursor')
-                from jsonb_to_recordset(${tx.json(rows)}) as x(id uuid, client_id text, seq integer, user_id text, case_id bigint,
-                  kind text, payload jsonb, base_version integer, device_time timestamptz)
-                returning id, case_id, user_id, payload
-              )
-              insert into case_events (case_id, kind, actor_user_id, mutation_id, data, outcome)
-              select case_id, 'note', user_id, id, payload, 'applied' from recorded`;
-          });
-        }
-      }),
+  const rawInsertWithHistory = (batches) =>
+    ceiling(
+      batches,
+      (tx, rows) => tx`
+        with recorded as (${insertOutcomes(tx, rows)} returning id, case_id, user_id, payload)
+        insert into case_events (case_id, kind, actor_user_id, mutation_id, data, outcome)
+        select case_id, 'note', user_id, id, payload, 'applied' from recorded`,
     );
-    return MUTATIONS / ((performance.now() - t0) / 1000);
-  }
 
   const push = [];
   const replay = [];

@@ -217,28 +217,12 @@ export class FieldfixDb extends Dexie {
           });
       });
     // v3: photos (new table; nothing to migrate).
-    this.version(3).stores({
-      session: 'key',
-      cases: 'id, crewId',
-      pending: 'seq, &id, caseId, userId',
-      outcomes: 'mutationId, caseId',
-      serviceTypes: 'code',
-      meta: 'key',
-      photos: 'id, caseId, state',
-    });
+    // Later versions name only the tables they add or change; Dexie keeps the others.
+    this.version(3).stores({ photos: 'id, caseId, state' });
     // v4: cached case histories. A new table; the upgrade only tidies: outcomes recorded
     // without a device time (none are expected) get one, so the timeline can sort them.
     this.version(4)
-      .stores({
-        session: 'key',
-        cases: 'id, crewId',
-        pending: 'seq, &id, caseId, userId',
-        outcomes: 'mutationId, caseId',
-        serviceTypes: 'code',
-        meta: 'key',
-        photos: 'id, caseId, state',
-        caseHistory: 'caseId',
-      })
+      .stores({ caseHistory: 'caseId' })
       .upgrade(async (tx) => {
         const now = new Date().toISOString();
         await tx
@@ -249,18 +233,7 @@ export class FieldfixDb extends Dexie {
           });
       });
     // v5: the offline map's tiles and areas (new tables; nothing to migrate).
-    this.version(5).stores({
-      session: 'key',
-      cases: 'id, crewId',
-      pending: 'seq, &id, caseId, userId',
-      outcomes: 'mutationId, caseId',
-      serviceTypes: 'code',
-      meta: 'key',
-      photos: 'id, caseId, state',
-      caseHistory: 'caseId',
-      tiles: 'key, version, area, lastUsed',
-      tileAreas: 'id',
-    });
+    this.version(5).stores({ tiles: 'key, version, area, lastUsed', tileAreas: 'id' });
   }
 }
 

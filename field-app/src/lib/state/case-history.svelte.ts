@@ -6,15 +6,11 @@ import type { ServiceType, SessionResponse } from '@fieldfix/shared';
 import { fetchCaseWithHistory } from '#lib/api/index.ts';
 import { saveCaseHistory, watchCaseHistory, type CaseHistoryRow } from '#lib/db/index.ts';
 import { Live } from './live.svelte.ts';
-import { describeEvent, describePending, timeline, type TimelineEntry } from './history-words.ts';
-import type { WaitingChange } from './case-detail.svelte.ts';
-import type { PendingRow } from '#lib/db/index.ts';
+import { describeEvent, timeline, type TimelineEntry } from './history-words.ts';
 
 export interface HistoryInput {
   serviceType: ServiceType | null;
   session: SessionResponse | null;
-  pending: PendingRow[];
-  waiting: WaitingChange[];
 }
 
 export type HistoryFetch = 'idle' | 'loading' | 'failed' | 'offline';
@@ -77,14 +73,10 @@ export class CaseHistory {
   asOf = $derived.by(() => this.#stored.current?.fetchedAt ?? null);
 
   entries: TimelineEntry[] = $derived.by(() => {
-    const { serviceType, session, pending, waiting } = this.#input();
+    // The device's own changes not yet sent are listed just above ("Waiting to sync").
+    const { serviceType, session } = this.#input();
     const own = session?.crew;
     const crewName = (id: string) => (own && own.id === id ? own.name : `crew ${id}`);
-    const events = (this.#stored.current?.events ?? []).map((e) => describeEvent(e, serviceType, crewName));
-    const expectations = new Map(waiting.map((w) => [w.seq, w.blocked ? `the server refused it: ${w.blocked}` : w.expectation]));
-    return timeline(
-      events,
-      pending.map((p) => describePending(p, serviceType, expectations.get(p.seq) ?? null)),
-    );
+    return timeline((this.#stored.current?.events ?? []).map((e) => describeEvent(e, serviceType, crewName)));
   });
 }

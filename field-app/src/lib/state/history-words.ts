@@ -16,9 +16,9 @@ export interface TimelineEntry {
   what: string;
   /** A note or comment that came with it. */
   detail: string | null;
-  /** Set when the entry is not plain history: "Waiting to sync", "Not applied", "Refused"… */
+  /** Set when the entry is not plain history: "Not applied", "Refused"… */
   tag: string | null;
-  tone: 'ok' | 'warn' | 'bad' | 'waiting';
+  tone: 'ok' | 'warn' | 'bad';
   /** Why it was not applied, in words. */
   reason: string | null;
 }
@@ -138,22 +138,7 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
   }
 }
 
-/** A change made on this device and not yet sent. */
-export function describePending(p: { seq: number; userName: string; mutation: Mutation }, type: ServiceType | null, expectation: string | null): TimelineEntry {
-  return {
-    key: `p${p.seq}`,
-    at: p.mutation.deviceTime,
-    who: p.userName,
-    what: describeChange(p.mutation, type),
-    detail: null,
-    tag: 'Waiting to sync',
-    tone: 'waiting',
-    reason: expectation ? `Probably not applied: ${expectation}` : null,
-  };
-}
-
-/** Newest first; the device's waiting changes (newest) on top. */
-export function timeline(events: TimelineEntry[], pending: TimelineEntry[]): TimelineEntry[] {
-  const byTime = (a: TimelineEntry, b: TimelineEntry) => b.at.localeCompare(a.at) || b.key.localeCompare(a.key, 'en', { numeric: true });
-  return [...[...pending].sort(byTime), ...[...events].sort(byTime)];
+/** Newest first. */
+export function timeline(events: TimelineEntry[]): TimelineEntry[] {
+  return [...events].sort((a, b) => b.at.localeCompare(a.at) || b.key.localeCompare(a.key, 'en', { numeric: true }));
 }
