@@ -29,10 +29,16 @@ export function consoleLogger(level: Config['logLevel']): Logger {
 }
 
 /** Loads the seed code (and its data generator) only for an empty database. */
-async function seedIfEmpty(sql: Database['sql'], timeZone: string): Promise<SeedSummary | null> {
+async function seedIfEmpty(sql: Database['sql'], config: Config, log: Logger): Promise<SeedSummary | null> {
   if (!(await isEmpty(sql))) return null;
-  const { seedDemoCity } = await import('./demo/seed.ts');
-  return seedDemoCity(sql, { timeZone });
+  const [{ seedDemoCity }, { seedReportPhotos }, { FilePhotoStore }] = await Promise.all([
+    import('./demo/seed.ts'),
+    import('./demo/report-photos.ts'),
+    import('./photos/photo-store.ts'),
+  ]);
+  const seeded = await seedDemoCity(sql, { timeZone: config.cityTimeZone });
+  if (seeded) seeded.reportPhotos = await seedReportPhotos(sql, new FilePhotoStore(config.photosDir), log);
+  return seeded;
 }
 
 /** Opens the database, migrates it, seeds the demo city when empty, and serves HTTP. */
@@ -41,8 +47,8 @@ export async function startServer(config: Config, log: Logger = consoleLogger(co
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log.info(`Applied migrations: ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
-    const seeded = config.demoData === 'auto' ? await seedIfEmpty(db.sql, config.cityTimeZone) : null;
-    if (seeded) log.info(`Seeded the demo city: ${seeded.cases} cases, ${seeded.crews} crews, ${seeded.users} people.`);
+    const seeded = config.demoData === 'auto' ? await seedIfEmpty(db.sql, config, log) : null;
+    if (seeded) log.info(`Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`);
     const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: VERSION, log }, { staticDir: config.staticDir });
     const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

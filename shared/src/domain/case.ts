@@ -34,6 +34,11 @@ export const CaseRecord = z.object({
   assignedDay: IsoDate.nullable(),
   routePosition: z.number().int().nullable(),
   mediaUrl: z.string().nullable(),
+  /**
+   * The photos the resident sent with the report, oldest first (bytes at
+   * `/api/photos/:id`, staff only). Empty when the report came without one.
+   */
+  reportPhotoIds: z.array(z.string()),
   /** Set when a lead merged this case into another (the surviving case). */
   mergedIntoId: z.string().nullable(),
   /** True when a lead cancelled the case (closed, not fixed, no work wanted). */

@@ -6,8 +6,9 @@
  * - 1: push of mutation batches with per-mutation outcomes; pull by cursor with departures
  *      and the device's own outcomes.
  * - 2: cases carry `closedAt`. (v1 clients still parse v2 answers: unknown keys are dropped.)
+ * - 3: cases carry `reportPhotoIds`, the resident's photos. (Older clients drop the key.)
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;

@@ -27,14 +27,23 @@ export type CaseRow = {
   merged_into_id: string | null;
   cancelled: boolean;
   version: number;
+  report_photo_ids: string[];
 };
 
-/** The columns staff devices get. Never the reporter's contact: that is another table. */
-export const caseColumns = (sql: Queryable) => sql`
-  id::text, service_code, description, lat, long, address, district_id, state, priority,
+/**
+ * The columns staff devices get, from `cases` (or the alias given). Never the reporter's
+ * contact: that is another table. The resident's photos count once their bytes are complete.
+ */
+export const caseColumns = (sql: Queryable, alias = 'cases') => sql`
+  ${sql(alias)}.id::text, service_code, description, lat, long, address, district_id, state, priority,
   status_notes, hold_reason, resolution_code, close_reason, attributes, requested_at, updated_at,
   expected_at, closed_at, assigned_crew_id, assigned_day::text, route_position, media_url,
-  merged_into_id::text, cancelled, version`;
+  merged_into_id::text, cancelled, version,
+  array(
+    select p.id::text from photos p
+    where p.case_id = ${sql(alias)}.id and p.kind = 'report' and p.completed_at is not null
+    order by p.created_at, p.id
+  ) as report_photo_ids`;
 
 export function toCaseRecord(r: CaseRow): CaseRecord {
   return {
@@ -63,6 +72,7 @@ export function toCaseRecord(r: CaseRow): CaseRecord {
     mergedIntoId: r.merged_into_id,
     cancelled: r.cancelled,
     version: r.version,
+    reportPhotoIds: r.report_photo_ids,
   };
 }
 

@@ -16,7 +16,7 @@ describe('demo city seed', () => {
 
   it('seeds a whole city once and never twice', async () => {
     const first = await seedDemoCity(db.sql, { now: NOW, timeZone: TZ });
-    expect(first).toEqual({ departments: 4, serviceTypes: 11, districts: 5, crews: 6, users: 15, cases: 300 });
+    expect(first).toEqual({ departments: 4, serviceTypes: 11, districts: 5, crews: 6, users: 15, cases: 300, reportPhotos: 0 });
     expect(await seedDemoCity(db.sql, { now: NOW, timeZone: TZ })).toBeNull();
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
     expect(row!.n).toBe(300);

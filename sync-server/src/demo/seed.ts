@@ -20,7 +20,16 @@ const CREWS = [
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
-export type SeedSummary = { departments: number; serviceTypes: number; districts: number; crews: number; users: number; cases: number };
+export type SeedSummary = {
+  departments: number;
+  serviceTypes: number;
+  districts: number;
+  crews: number;
+  users: number;
+  cases: number;
+  /** Filled in by the photo seed (`report-photos.ts`), which needs the photo store. */
+  reportPhotos: number;
+};
 
 /**
  * Seeds the demo city into an empty database, in one transaction. Deterministic for a given
@@ -57,6 +66,7 @@ export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: strin
       crews: data.crews.length,
       users: data.users.length,
       cases: data.cases.length,
+      reportPhotos: 0,
     };
   });
 }

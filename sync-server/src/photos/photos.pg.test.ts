@@ -8,6 +8,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
+import type { CaseRecord } from '@fieldfix/shared';
+import { seedReportPhotos } from '../demo/report-photos.ts';
+import { FilePhotoStore } from './photo-store.ts';
 
 // Resumable photo uploads over real HTTP against PostgreSQL (or PGlite): the device syncs an
 // attach_photo mutation, then sends the bytes with HEAD/PATCH …/upload.
@@ -321,5 +324,71 @@ describe('who may upload and see photos', () => {
     expect((await fetch(url(unknown, '/thumb'), { headers: worker })).status).toBe(404);
     expect((await fetch(url('../../etc/passwd', '/upload'), { headers: worker })).status).toBeGreaterThanOrEqual(400);
     expect((await fetch(url('not-a-uuid'), { headers: worker })).status).toBe(400);
+  });
+});
+
+describe('the resident’s report photos', () => {
+  let seeded: number;
+  let cases: CaseRecord[];
+  beforeAll(async () => {
+    seeded = await seedReportPhotos(t.db.sql, new FilePhotoStore(photosDir), quietLogger);
+    const pulled = await crewA.pullAll();
+    cases = pulled.pages.flatMap((p) => p.cases);
+  });
+
+  it('reports sent from the app or the web come with a photo; phoned-in ones without', async () => {
+    expect(seeded).toBeGreaterThan(20);
+    const channels = new Map(
+      (await t.db.sql<{ case_id: string; channel: string }[]>`select case_id::text, data->>'channel' as channel from case_events where kind = 'reported'`).map((r) => [
+        r.case_id,
+        r.channel,
+      ]),
+    );
+    const withPhoto = cases.filter((c) => c.reportPhotoIds.length > 0);
+    expect(withPhoto.length).toBeGreaterThan(0);
+    for (const c of withPhoto) expect(['app', 'web']).toContain(channels.get(c.id));
+    const phoned = cases.filter((c) => channels.get(c.id) === 'phone');
+    expect(phoned.length).toBeGreaterThan(0);
+    for (const c of phoned) expect(c.reportPhotoIds).toEqual([]);
+  });
+
+  it('the crew gets each photo and its thumbnail, byte for byte what is stored; another crew may not', async () => {
+    const c = cases.find((x) => x.reportPhotoIds.length > 0)!;
+    const id = c.reportPhotoIds[0]!;
+    const full = await fetch(url(id), { headers: worker });
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toBe('image/jpeg');
+    const bytes = new Uint8Array(await full.arrayBuffer());
+    expect(full.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
+    expect(bytes).toEqual(new Uint8Array(await readFile(join(photosDir, 'photos', id))));
+    const meta = await sharp(bytes).metadata();
+    expect([meta.width, meta.height]).toEqual([1024, 768]);
+    const thumb = await fetch(url(id, '/thumb'), { headers: worker });
+    expect(thumb.status).toBe(200);
+    expect((await sharp(new Uint8Array(await thumb.arrayBuffer())).metadata()).width).toBe(320);
+    expect((await fetch(url(id), { headers: otherCrew })).status).toBe(403);
+    expect((await fetch(url(id))).status).toBe(401);
+  });
+
+  it('seeding again adds nothing and keeps the same ids', async () => {
+    const before = await t.db.sql<{ id: string }[]>`select id::text from photos where kind = 'report' order by id`;
+    await seedReportPhotos(t.db.sql, new FilePhotoStore(photosDir), quietLogger);
+    const after = await t.db.sql<{ id: string }[]>`select id::text from photos where kind = 'report' order by id`;
+    expect(after).toEqual(before);
+    expect(before.length).toBe(seeded);
+  });
+});
+
+describe('the "fixed" notice and its photo', () => {
+  it('[R10] the outbox lists the fix’s after-photo with the notice it queued', async () => {
+    const photoId = await attachPhoto(gradient.length);
+    await upload(photoId, gradient, 1);
+    const [row] = await t.db.sql<{ case_id: string }[]>`select case_id::text from photos where id = ${photoId}`;
+    const [outcome] = await crewA.send(crewA.make('fix', row!.case_id, { resolutionCode: 'ground_down', note: 'Ground down.', photoIds: [photoId] }));
+    expect(outcome!.outcome).toBe('applied');
+    const admin = await t.login('admin@riverton.example');
+    const res = await fetch(`${server.url}/api/admin/outbox?caseId=${row!.case_id}`, { headers: admin });
+    const body = (await res.json()) as { notices: { template: string; photoIds: string[] }[] };
+    expect(body.notices).toEqual([expect.objectContaining({ template: 'fixed', photoIds: [photoId] })]);
   });
 });

@@ -29,7 +29,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
         : sql`true`;
   const [caseRows, departures, outcomes] = await Promise.all([
     sql<(CaseRow & { change_cursor: string })[]>`
-      select ${caseColumns(sql)}, change_cursor::text from cases c
+      select ${caseColumns(sql, 'c')}, change_cursor::text from cases c
       where ${inScope} and c.change_cursor > ${after}::bigint
         and (c.state in ('new', 'assigned', 'in_progress', 'on_hold') or c.closed_at > now() - ${CLOSED_KEPT}::interval)
       order by c.change_cursor limit ${take}`,
