@@ -149,6 +149,7 @@ export function fakeCases(n, { crewId = CREW, day = cityToday(), firstId = 900_0
       assignedDay: day,
       routePosition: firstPosition + i,
       mediaUrl: null,
+      reportPhotoIds: [],
       mergedIntoId: null,
       cancelled: false,
       version: 1,

@@ -171,15 +171,18 @@ test('a day with no signal: work, photos and a restart offline, then everything 
     expect(Math.max(s.width, s.height)).toBeLessThanOrEqual(1600);
   }
 
-  // One "fixed" notice queued per fixed case, none twice (seen through the admin's outbox).
+  // One "fixed" notice queued per fixed case, none twice (seen through the admin's outbox);
+  // the pothole's shows its after-photo.
   await context.close();
   const browser = await chromium.launch(test.info().project.use.launchOptions);
   const admin = await browser.newContext({ baseURL: test.info().project.use.baseURL });
   expect((await admin.request.post('/api/auth/login', { data: { email: 'admin@riverton.example', password: 'fieldfix' } })).status()).toBe(200);
   for (const c of [...fixable.slice(0, 2), pothole!]) {
     const res = await admin.request.get(`/api/admin/outbox?caseId=${c.id}`);
-    const { notices } = (await res.json()) as { notices: { template: string }[] };
-    expect(notices.filter((n) => n.template === 'fixed')).toHaveLength(1);
+    const { notices } = (await res.json()) as { notices: { template: string; photoIds: string[] }[] };
+    const fixed = notices.filter((n) => n.template === 'fixed');
+    expect(fixed).toHaveLength(1);
+    expect(fixed[0]!.photoIds).toEqual(c === pothole ? [afterPhoto.id] : []);
   }
   await browser.close();
 });

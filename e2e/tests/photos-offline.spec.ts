@@ -95,6 +95,13 @@ test('photos taken offline survive a reload, upload once downscaled, and carry a
   expect(c.state).toBe('fixed');
   expect(events.filter((e) => e.kind === 'photo')).toHaveLength(2);
 
+  // The synced photos are in the case's history: each added photo, and the fix with its after-photo.
+  const history = page.getByTestId('case-history');
+  await expect(history.getByTestId('history-entry').filter({ hasText: 'Fixed: ' }).getByTestId('photo-by-id')).toHaveAttribute('data-photo-id', after.id);
+  await expect(history.getByTestId('photo-by-id')).toHaveCount(3);
+  await expect(history.locator('[data-testid="photo-by-id"][data-status="ready"] img')).toHaveCount(3);
+  expect(await history.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+
   const axe = await new AxeBuilder({ page }).include('[data-testid="case-detail"]').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);

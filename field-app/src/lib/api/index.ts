@@ -250,3 +250,41 @@ const CaseWithHistorySchema: Schema<CaseWithHistory> = {
 export function fetchCaseWithHistory(id: string): Promise<ApiResult<CaseWithHistory>> {
   return request('GET', `/api/cases/${encodeURIComponent(id)}`, CaseWithHistorySchema);
 }
+
+// ---- photo downloads -----------------------------------------------------------------------
+
+export type PhotoDownload = { ok: true; bytes: ArrayBuffer; contentType: string } | { ok: false; error: ApiFailure };
+
+/** `GET /api/photos/:id` (full size) or `…/thumb`: a complete photo's bytes. */
+export async function fetchPhotoBytes(id: string, variant: 'full' | 'thumb'): Promise<PhotoDownload> {
+  const path = `/api/photos/${encodeURIComponent(id)}${variant === 'thumb' ? '/thumb' : ''}`;
+  let res: Response;
+  try {
+    // The bytes of a photo never change (its id is its identity): the HTTP cache may answer.
+    res = await fetch(path, { credentials: 'same-origin', signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS) });
+  } catch {
+    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
+  }
+  const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+  if (res.ok && contentType.startsWith('image/')) {
+    try {
+      return { ok: true, bytes: await res.arrayBuffer(), contentType };
+    } catch {
+      return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
+    }
+  }
+  if (res.ok) return { ok: false, error: { kind: 'invalid-response', status: res.status, message: 'The server did not send a picture.' } };
+  let json: unknown = undefined;
+  try {
+    json = await res.json();
+  } catch {
+    // Not JSON.
+  }
+  const parsed = ErrorBody.safeParse(json);
+  return {
+    ok: false,
+    error: parsed.success
+      ? { kind: 'http', status: res.status, code: parsed.data.error.code, message: parsed.data.error.message }
+      : { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) },
+  };
+}

@@ -17,6 +17,9 @@
  * - `tiles` (v5): basemap vector tiles kept for the offline map, keyed `version/z/x/y`
  *   (bytes as ArrayBuffers; an empty one is a tile the server said is empty).
  * - `tileAreas` (v5): areas downloaded for offline use (`'day'`: around the crew's cases).
+ * - `serverPhotos` (v6): photos from the server kept for offline viewing: the resident's
+ *   report photos of the crew's cases (full size, fetched after each sync) and thumbnails of
+ *   photos in opened cases' histories. Keyed `photoId/variant`.
  * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, the basemap's
  *   style and the offline map settings, …).
  */
@@ -132,6 +135,20 @@ export interface TileRow {
   area: string;
 }
 
+/** A photo's bytes as the server sent them (`GET /api/photos/:id` or `…/thumb`). */
+export interface ServerPhotoRow {
+  /** `${photoId}/${variant}`. */
+  key: string;
+  photoId: string;
+  variant: 'full' | 'thumb';
+  /** The case it belongs to: it goes when its case leaves the device. */
+  caseId: string;
+  /** ArrayBuffer, not Blob (Safari has lost Blobs stored in IndexedDB). */
+  bytes: ArrayBuffer;
+  contentType: string;
+  fetchedAt: string;
+}
+
 /** An area of tiles downloaded for offline use. */
 export interface TileAreaRow {
   /** `'day'`: around the crew's cases (never evicted). */
@@ -149,6 +166,13 @@ export interface TileAreaRow {
   updatedAt: string;
 }
 
+/** A basemap's meta and style as stored on the device. */
+export interface StoredBasemap {
+  meta: BasemapMeta;
+  style: BasemapStyle;
+  fetchedAt: string;
+}
+
 export interface MetaValues {
   /** This install of the app, for the server's outcome stream (a UUID, stable). */
   clientId: string;
@@ -162,8 +186,10 @@ export interface MetaValues {
   lastSyncedAt: string;
   /** Cases that left the crew while the device held work on them: dropped once it is sent. */
   departed: string[];
-  /** The basemap's meta and style as last fetched, so the map opens offline. */
-  basemap: { meta: BasemapMeta; style: BasemapStyle; fetchedAt: string };
+  /** The active basemap's meta and style: the map opens with it, offline too. */
+  basemap: StoredBasemap;
+  /** A newer basemap than the active one, waiting until its day area is on the device. */
+  basemapNext: StoredBasemap;
   /** The person's offline map settings. */
   mapSettings: MapSettings;
 }
@@ -184,6 +210,7 @@ export class FieldfixDb extends Dexie {
   caseHistory!: EntityTable<CaseHistoryRow, 'caseId'>;
   tiles!: EntityTable<TileRow, 'key'>;
   tileAreas!: EntityTable<TileAreaRow, 'id'>;
+  serverPhotos!: EntityTable<ServerPhotoRow, 'key'>;
 
   constructor() {
     // Strict: a transaction completes only once the data is on disk, so "saved" survives a
@@ -234,6 +261,19 @@ export class FieldfixDb extends Dexie {
       });
     // v5: the offline map's tiles and areas (new tables; nothing to migrate).
     this.version(5).stores({ tiles: 'key, version, area, lastUsed', tileAreas: 'id' });
+    // v6 (sync protocol 3): cases carry the resident's photos, kept in `serverPhotos`. Cases
+    // pulled before lack the list until the device primes again (the cursor belongs to a
+    // protocol version, see `deviceFacts`): until then they get an empty one.
+    this.version(6)
+      .stores({ serverPhotos: 'key, photoId, caseId' })
+      .upgrade((tx) =>
+        tx
+          .table('cases')
+          .toCollection()
+          .modify((c: Partial<CaseRecord>) => {
+            if (!Array.isArray(c.reportPhotoIds)) c.reportPhotoIds = [];
+          }),
+      );
   }
 }
 

@@ -120,7 +120,7 @@ export async function prune(now = new Date()): Promise<void> {
   const d = db();
   const closedBefore = now.getTime() - CLOSED_KEPT_MS;
   const outcomesBefore = new Date(now.getTime() - OUTCOMES_KEPT_MS).toISOString();
-  await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.photos, d.caseHistory], async () => {
+  await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.photos, d.caseHistory, d.serverPhotos], async () => {
     const withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
     await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
     await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
@@ -130,5 +130,7 @@ export async function prune(now = new Date()): Promise<void> {
     await d.photos.filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && (p.state === 'done' || p.state === 'failed')).delete();
     // A history goes with its case.
     await d.caseHistory.filter((h) => !onDevice.has(h.caseId)).delete();
+    // So do the server's photos of it (the resident's, and history thumbnails).
+    await d.serverPhotos.filter((p) => !onDevice.has(p.caseId)).delete();
   });
 }

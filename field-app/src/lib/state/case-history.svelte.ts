@@ -68,12 +68,16 @@ export class CaseHistory {
     }
   }
 
+  get caseId(): string {
+    return this.#id();
+  }
+
   loaded = $derived.by(() => this.#stored.current !== undefined);
   /** When the stored history was received (ISO), or null when never. */
   asOf = $derived.by(() => this.#stored.current?.fetchedAt ?? null);
 
   entries: TimelineEntry[] = $derived.by(() => {
-    // The device's own changes not yet sent are listed just above ("Waiting to sync").
+    // The device's own changes not yet sent are listed apart (CaseChanges, "Waiting to sync").
     const { serviceType, session } = this.#input();
     const own = session?.crew;
     const crewName = (id: string) => (own && own.id === id ? own.name : `crew ${id}`);

@@ -21,6 +21,8 @@ export interface TimelineEntry {
   tone: 'ok' | 'warn' | 'bad';
   /** Why it was not applied, in words. */
   reason: string | null;
+  /** Photos the entry shows (an added photo, a fix's after-photos). */
+  photoIds: string[];
 }
 
 type Data = Record<string, unknown>;
@@ -63,7 +65,7 @@ function refusedChange(kind: Mutation['kind'], d: Data, type: ServiceType | null
 /** One server event as a timeline entry. `crewName` names a crew id (the device knows its own). */
 export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: (id: string) => string): TimelineEntry {
   const d: Data = e.data;
-  const base = { key: `e${e.id}`, at: e.at, who: e.actorName ?? 'The city', detail: null, tag: null, tone: 'ok' as const, reason: null };
+  const base = { key: `e${e.id}`, at: e.at, who: e.actorName ?? 'The city', detail: null, tag: null, tone: 'ok' as const, reason: null, photoIds: [] as string[] };
   const note = str(d.note) ?? str(d.comment);
 
   // A change that did not take: the server records it under the change's own kind.
@@ -107,11 +109,16 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
     case 'note':
       return { ...base, what: 'Added a note', detail: str(d.text) && quote(str(d.text)!) };
     case 'photo':
-      return { ...base, what: `Added ${str(d.tag) === 'after' ? 'an after' : str(d.tag) === 'before' ? 'a before' : 'a'} photo` };
+      return {
+        ...base,
+        what: `Added ${str(d.tag) === 'after' ? 'an after' : str(d.tag) === 'before' ? 'a before' : 'a'} photo`,
+        photoIds: str(d.photoId) ? [str(d.photoId)!] : [],
+      };
     case 'fixed': {
       const what = `Fixed: ${label(type?.resolutionCodes, d.resolutionCode)}`;
-      if (d.duplicate === true) return { ...base, what, tag: 'Duplicate work', tone: 'warn', detail: note, reason: reasonWords('merged', 'duplicate-work') };
-      return { ...base, what, detail: note };
+      const photoIds = Array.isArray(d.photoIds) ? d.photoIds.filter((p): p is string => typeof p === 'string') : [];
+      if (d.duplicate === true) return { ...base, what, tag: 'Duplicate work', tone: 'warn', detail: note, reason: reasonWords('merged', 'duplicate-work'), photoIds };
+      return { ...base, what, detail: note, photoIds };
     }
     case 'closed_not_fixed':
       return { ...base, what: `Closed, not fixed: ${label(type?.closeReasons, d.reason)}`, detail: note };

@@ -6,7 +6,8 @@
  * pending mutations deleted); then pull pages from the stored cursor until `hasMore` is false
  * (each page applied in one transaction with its cursor); repeat while changes made meanwhile
  * wait; then upload the bytes of photos whose `attach_photo` is acknowledged (`uploads.ts`);
- * then prune. Everything lives in IndexedDB, so a reload or a crash at any point just
+ * then download the residents' photos the device lacks (`report-photos.ts`); then prune.
+ * Everything lives in IndexedDB, so a reload or a crash at any point just
  * means the next sync carries on; a push whose response was lost is pushed again and the
  * server answers the original outcomes (R1).
  *
@@ -19,6 +20,7 @@
 import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
 import { fetchServiceTypes, pull, push, type ApiFailure } from '#lib/api/index.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
+import { downloadReportPhotos } from './report-photos.ts';
 import {
   acknowledge,
   addPending,
@@ -194,6 +196,7 @@ class SyncEngine {
     }
     const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }));
     if (failure) throw new SyncFailure(failure);
+    await downloadReportPhotos().catch((err: unknown) => console.warn('Keeping the residents’ photos on this device failed', err));
     await prune();
   }
 
