@@ -17,6 +17,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The field app's plain modules (tile math, the tile cache, downloads) in Node, with an
+        // in-memory IndexedDB. Modules that use runes or `$app/...` are left to the e2e tests.
+        test: {
+          name: 'field-app',
+          root: './field-app',
+          include: ['src/**/*.test.ts'],
+          setupFiles: ['./test/setup.ts'],
+          // The download tests talk HTTP over loopback: room for a busy machine.
+          testTimeout: 20_000,
+        },
+      },
     ],
   },
 });

@@ -1,5 +1,4 @@
 import { expect, test, type Page } from '@playwright/test';
-import { bboxAround, countTiles, lngLatToTile, tileToLngLat, tilesForBbox, zoomRange, type Bbox } from '../../field-app/src/lib/tiles/tile-math.ts';
 
 const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
 
@@ -93,33 +92,4 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   // The case page's small map also draws from the device.
   await expect(page.getByTestId('case-map')).toHaveAttribute('data-map-idle', 'true', { timeout: 20_000 });
   expect(tileRequests).toBe(0);
-});
-
-test('tile math matches the slippy-map formulas', () => {
-  // lng 0, lat 0 sits on the corner shared by the four z1 tiles: it falls in x 1, y 1.
-  expect(lngLatToTile(0, 0, 1)).toEqual({ z: 1, x: 1, y: 1 });
-  expect(lngLatToTile(0, 0, 0)).toEqual({ z: 0, x: 0, y: 0 });
-  expect(lngLatToTile(-180, 85, 2)).toEqual({ z: 2, x: 0, y: 0 });
-  expect(lngLatToTile(179.999, -85, 2)).toEqual({ z: 2, x: 3, y: 3 });
-  // Known tiles: Berlin's Brandenburger Tor (13.3777, 52.5163) at z16 and London at z10.
-  expect(lngLatToTile(13.3777, 52.5163, 16)).toEqual({ z: 16, x: 35203, y: 21493 });
-  expect(lngLatToTile(-0.1276, 51.5072, 10)).toEqual({ z: 10, x: 511, y: 340 });
-  // A tile's north-west corner maps back into that tile.
-  const [lng, lat] = tileToLngLat(35203, 21493, 16);
-  expect(lngLatToTile(lng + 1e-9, lat - 1e-9, 16)).toEqual({ z: 16, x: 35203, y: 21493 });
-
-  // Counts for a bbox: the whole world is 4^z tiles per zoom.
-  const world: Bbox = [-180, -85.05, 179.9999, 85.05];
-  expect(countTiles(world, [0, 1, 2])).toBe(1 + 4 + 16);
-  expect(tilesForBbox(world, [2]).length).toBe(16);
-  // A point is one tile per zoom; listing agrees with counting, low zooms first.
-  const point: Bbox = [13.3777, 52.5163, 13.3777, 52.5163];
-  expect(countTiles(point, zoomRange(12, 17))).toBe(6);
-  const bbox = bboxAround([{ lat: 42.34, long: -86.99 }, { lat: 42.37, long: -86.95 }], 500)!;
-  const tiles = tilesForBbox(bbox, zoomRange(12, 17));
-  expect(tiles.length).toBe(countTiles(bbox, zoomRange(12, 17)));
-  expect(tiles[0]!.z).toBe(12);
-  expect(tiles.at(-1)!.z).toBe(17);
-  // The margin grows the box by about 500 m each way.
-  expect(bbox[3] - 42.37).toBeCloseTo(500 / 111_320, 6);
 });

@@ -1,12 +1,18 @@
 /**
  * The offline map's tiles and areas, and the basemap's stored style. Tiles are keyed by
- * basemap version, so a new version never mixes with the old; the old version's tiles go once
- * the new day area is complete.
+ * basemap version, so a new version never mixes with the old.
+ *
+ * Two basemaps can be stored: the active one (meta `basemap`), which the map opens with, and a
+ * newer version the server reported (meta `basemapNext`). The style's tile URLs carry the
+ * version, so switching the map to a version whose tiles are not on the device would blank it
+ * offline. The next version therefore waits: the day area is downloaded for it while the map
+ * keeps the active one, and only when that area is complete does it become active and the old
+ * version's tiles and areas go.
  */
-import { db, getMeta, setMeta, type TileAreaRow, type TileRow } from './database.ts';
+import { db, getMeta, setMeta, type StoredBasemap, type TileAreaRow, type TileRow } from './database.ts';
 import { DEFAULT_MAP_SETTINGS, type BasemapMeta, type BasemapStyle, type MapSettings } from '#lib/tiles/basemap.ts';
 
-export type { TileAreaRow, TileRow };
+export type { StoredBasemap, TileAreaRow, TileRow };
 
 /** A read refreshes `lastUsed` at most this often (a write per tile read would be wasteful). */
 const TOUCH_AFTER_MS = 60 * 60 * 1000;
@@ -54,18 +60,24 @@ export async function averageTileBytes(version: string): Promise<number | null> 
 }
 
 /**
- * Labels tiles with the area that needs them: the area's tiles get its id; tiles that carried
- * it and are no longer inside become stale (evicted first). Answers the stored count and bytes.
+ * Labels a version's tiles with the area that needs them: the area's tiles get its id; tiles of
+ * that version that carried it and are no longer inside become stale (evicted first). Other
+ * versions keep their labels, so the active version's day area stays protected while a newer
+ * version's is downloaded. Answers the stored count and bytes.
  */
-export async function claimTiles(areaId: string, keys: string[]): Promise<{ stored: number; bytes: number }> {
+export async function claimTiles(areaId: string, version: string, keys: string[]): Promise<{ stored: number; bytes: number }> {
   const d = db();
   const wanted = new Set(keys);
   let stored = 0;
   let bytes = 0;
   await d.transaction('rw', [d.tiles], async () => {
-    await d.tiles.where('area').equals(areaId).modify((t) => {
-      if (!wanted.has(t.key)) t.area = STALE_AREA;
-    });
+    await d.tiles
+      .where('area')
+      .equals(areaId)
+      .and((t) => t.version === version)
+      .modify((t) => {
+        if (!wanted.has(t.key)) t.area = STALE_AREA;
+      });
     const rows = await d.tiles.bulkGet(keys);
     const relabel: string[] = [];
     for (const r of rows) {
@@ -77,10 +89,6 @@ export async function claimTiles(areaId: string, keys: string[]): Promise<{ stor
     if (relabel.length) await d.tiles.where('key').anyOf(relabel).modify({ area: areaId });
   });
   return { stored, bytes };
-}
-
-export async function saveArea(area: TileAreaRow): Promise<void> {
-  await db().tileAreas.put(area);
 }
 
 export async function getArea(id: string): Promise<TileAreaRow | undefined> {
@@ -98,21 +106,25 @@ export async function tileUsage(): Promise<{ tiles: number; bytes: number }> {
   return { tiles, bytes };
 }
 
+/** Eviction order: tiles nothing needs (stale, browsing) before other areas' tiles. */
+const evictionRank = (area: string): number => (area === STALE_AREA || area === BROWSE_AREA ? 0 : 1);
+
 /**
- * Brings the tiles under `budgetBytes`: least recently used first, stale and browsing tiles
- * before anything else, the day area's tiles never. Answers how many went.
+ * Brings the tiles under `budgetBytes`: stale and browsing tiles before anything else, then
+ * other areas' tiles, least recently used first within each; the day area's tiles never (so the
+ * total may stay above a budget smaller than the day area). Answers how many went.
  */
 export async function evictTiles(budgetBytes: number): Promise<number> {
   const d = db();
   return d.transaction('rw', [d.tiles], async () => {
     let total = 0;
-    const candidates: { key: string; size: number; lastUsed: number }[] = [];
+    const candidates: { key: string; size: number; lastUsed: number; rank: number }[] = [];
     await d.tiles.each((t) => {
       total += t.size;
-      if (t.area !== DAY_AREA) candidates.push({ key: t.key, size: t.size, lastUsed: t.lastUsed });
+      if (t.area !== DAY_AREA) candidates.push({ key: t.key, size: t.size, lastUsed: t.lastUsed, rank: evictionRank(t.area) });
     });
     if (total <= budgetBytes) return 0;
-    candidates.sort((a, b) => a.lastUsed - b.lastUsed);
+    candidates.sort((a, b) => a.rank - b.rank || a.lastUsed - b.lastUsed);
     const drop: string[] = [];
     for (const c of candidates) {
       if (total <= budgetBytes) break;
@@ -124,12 +136,13 @@ export async function evictTiles(budgetBytes: number): Promise<number> {
   });
 }
 
-/** Drops the tiles (and areas) of every other basemap version. */
-export async function dropOtherVersions(version: string): Promise<void> {
+/** Drops the tiles and areas of every basemap version but these. */
+async function keepOnlyVersions(keep: (string | undefined)[]): Promise<void> {
   const d = db();
+  const versions = keep.filter((v): v is string => !!v);
   await d.transaction('rw', [d.tiles, d.tileAreas], async () => {
-    await d.tiles.where('version').notEqual(version).delete();
-    await d.tileAreas.filter((a) => a.version !== version).delete();
+    await d.tiles.where('version').noneOf(versions).delete();
+    await d.tileAreas.filter((a) => !versions.includes(a.version)).delete();
   });
 }
 
@@ -148,18 +161,83 @@ export async function crewCaseLocations(crewId: string): Promise<{ lat: number; 
   return cases.filter((c) => Number.isFinite(c.lat) && Number.isFinite(c.long)).map((c) => ({ lat: c.lat, long: c.long }));
 }
 
-export async function getBasemap(): Promise<{ meta: BasemapMeta; style: BasemapStyle; fetchedAt: string } | undefined> {
+/** The active basemap: the one the map opens with. */
+export async function getBasemap(): Promise<StoredBasemap | undefined> {
   return getMeta('basemap');
 }
 
-export async function saveBasemap(meta: BasemapMeta, style: BasemapStyle): Promise<void> {
-  await setMeta('basemap', { meta, style, fetchedAt: new Date().toISOString() });
+/** A newer basemap waiting for its day area, if any. */
+export async function getNextBasemap(): Promise<StoredBasemap | undefined> {
+  return getMeta('basemapNext');
+}
+
+/** The basemap the day area is downloaded for: the waiting one, else the active one. */
+export async function basemapToDownload(): Promise<StoredBasemap | undefined> {
+  return (await getNextBasemap()) ?? (await getBasemap());
+}
+
+/**
+ * Takes in the basemap the server reports and answers the one to download the day area for.
+ * - No active basemap yet: it becomes active at once (there is nothing to keep showing).
+ * - The active version: its style is refreshed; a waiting version (the server went back) goes.
+ * - Another version: it waits as the next one while the map keeps the active one; a version that
+ *   was waiting before it goes, tiles and all.
+ */
+export async function receiveBasemap(meta: BasemapMeta, style: BasemapStyle): Promise<StoredBasemap> {
+  const d = db();
+  const incoming: StoredBasemap = { meta, style, fetchedAt: new Date().toISOString() };
+  return d.transaction('rw', [d.meta, d.tiles, d.tileAreas], async () => {
+    const active = await getBasemap();
+    const next = await getNextBasemap();
+    if (!active || active.meta.version === meta.version) {
+      await setMeta('basemap', incoming);
+      if (next) {
+        await d.meta.delete('basemapNext');
+        await keepOnlyVersions([meta.version]);
+      }
+      return incoming;
+    }
+    await setMeta('basemapNext', incoming);
+    if (next && next.meta.version !== meta.version) await keepOnlyVersions([active.meta.version, meta.version]);
+    return incoming;
+  });
+}
+
+/**
+ * Records an area after its tiles were claimed. An area of the active version is saved, and
+ * once complete the tiles and areas of other versions go (a waiting one's stay). A complete
+ * area of the waiting version makes it active first, so the old version goes then; an
+ * incomplete one is not saved, so the active version's area stays as it is. Answers whether the
+ * area is now the active version's and whether the basemap switched.
+ */
+export async function recordArea(area: TileAreaRow): Promise<{ active: boolean; switched: boolean }> {
+  const d = db();
+  return d.transaction('rw', [d.meta, d.tiles, d.tileAreas], async () => {
+    let active = await getBasemap();
+    let next = await getNextBasemap();
+    let switched = false;
+    if (area.complete && next && next.meta.version === area.version) {
+      await setMeta('basemap', next);
+      await d.meta.delete('basemapNext');
+      active = next;
+      next = undefined;
+      switched = true;
+    }
+    // With no stored basemap at all there is nothing to protect: the area counts as active.
+    const isActive = !active || active.meta.version === area.version;
+    if (!isActive) return { active: false, switched };
+    await d.tileAreas.put(area);
+    if (area.complete) await keepOnlyVersions([area.version, next?.meta.version]);
+    return { active: true, switched };
+  });
 }
 
 export async function getMapSettings(): Promise<MapSettings> {
   return { ...DEFAULT_MAP_SETTINGS, ...(await getMeta('mapSettings')) };
 }
 
-export async function saveMapSettings(settings: MapSettings): Promise<void> {
+/** Saves the settings and brings the tiles under the new budget at once. Answers how many tiles went. */
+export async function saveMapSettings(settings: MapSettings): Promise<number> {
   await setMeta('mapSettings', settings);
+  return evictTiles(settings.budgetBytes);
 }

@@ -13,7 +13,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2?url';
 import notoBold from '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2?url';
 import { fetchBasemapMeta, fetchBasemapStyle } from '#lib/api/tiles.ts';
-import { getBasemap, saveBasemap } from '#lib/db/tiles.ts';
+import { getBasemap, receiveBasemap } from '#lib/db/tiles.ts';
 import { TILE_PROTOCOL, deviceStyle, fontNames, type BasemapMeta } from '#lib/tiles/basemap.ts';
 import { tileProtocol } from '#lib/tiles/protocol.ts';
 
@@ -59,16 +59,19 @@ export interface DeviceBasemap {
 }
 
 /**
- * The style the map opens with: the stored one (so the map opens offline), refreshed from the
- * server when there is none yet.
+ * The style the map opens with: the active stored one (so the map opens offline), fetched from
+ * the server when there is none yet. A newer version the server reports waits until its tiles
+ * are on the device (`receiveBasemap`), so the map never switches to tiles it does not have.
  */
 export async function loadBasemap(): Promise<DeviceBasemap> {
   let stored = await getBasemap().catch(() => undefined);
   if (!stored && navigator.onLine) {
     const [meta, style] = await Promise.all([fetchBasemapMeta(), fetchBasemapStyle()]);
     if (meta.ok && style.ok) {
-      await saveBasemap(meta.data, style.data).catch(() => {});
-      stored = { meta: meta.data, style: style.data, fetchedAt: new Date().toISOString() };
+      // With nothing active, the server's basemap becomes active at once (read back in case
+      // another tab stored one meanwhile; as fetched when storage fails).
+      await receiveBasemap(meta.data, style.data).catch(() => {});
+      stored = (await getBasemap().catch(() => undefined)) ?? { meta: meta.data, style: style.data, fetchedAt: new Date().toISOString() };
     }
   }
   provideFonts(OWN_FONTS);

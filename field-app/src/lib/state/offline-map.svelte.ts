@@ -7,24 +7,23 @@
 import { fetchBasemapMeta, fetchBasemapStyle } from '#lib/api/tiles.ts';
 import {
   DAY_AREA,
-  claimTiles,
+  basemapToDownload,
   clearTiles,
   crewCaseLocations,
-  dropOtherVersions,
   evictTiles,
   getArea,
   getBasemap,
   getMapSettings,
-  saveArea,
-  saveBasemap,
+  receiveBasemap,
   saveMapSettings,
   tileUsage,
+  type StoredBasemap,
   type TileAreaRow,
 } from '#lib/db/tiles.ts';
 import { getSession } from '#lib/db/index.ts';
 import { syncEngine } from '#lib/sync/engine.ts';
-import { DEFAULT_MAP_SETTINGS, tileTemplate, type BasemapMeta, type BasemapStyle, type MapSettings } from '#lib/tiles/basemap.ts';
-import { downloadArea, planArea, type AreaPlan, type DownloadProgress } from '#lib/tiles/offline-area.ts';
+import { DEFAULT_MAP_SETTINGS, tileTemplate, type MapSettings } from '#lib/tiles/basemap.ts';
+import { downloadArea, finishArea, planArea, type AreaPlan, type DownloadProgress } from '#lib/tiles/offline-area.ts';
 
 /** Downloads up to this size start on their own; bigger ones wait for the person. */
 const AUTO_DOWNLOAD_BYTES = 25 * 1024 * 1024;
@@ -124,20 +123,31 @@ class OfflineMap {
       return;
     }
     if (plan.estimateBytes <= AUTO_DOWNLOAD_BYTES && navigator.onLine) await this.download();
-    else this.phase = 'waiting';
+    else {
+      this.phase = 'waiting';
+      if ((await getBasemap())?.meta.version !== plan.version) this.#noteNewerMap();
+    }
   }
 
-  /** The meta and style from the server when due, else as stored. */
-  async #basemap(): Promise<{ meta: BasemapMeta; style: BasemapStyle } | null> {
-    const stored = await getBasemap();
+  /** Says why the map still shows the old version while a newer one waits for its tiles. */
+  #noteNewerMap(): void {
+    this.message ??= 'A newer map is available. This device keeps showing the current one until the new one is downloaded.';
+  }
+
+  /**
+   * The basemap to download the day area for (a newer version waiting to replace the active
+   * one, else the active one): asked of the server when due, else as stored.
+   */
+  async #basemap(): Promise<StoredBasemap | null> {
+    const stored = await basemapToDownload();
     if (stored && Date.now() - this.#metaCheckedAt < META_CHECK_MS) return stored;
     if (!navigator.onLine) return stored ?? null;
     const [meta, style] = await Promise.all([fetchBasemapMeta(), fetchBasemapStyle()]);
     if (meta.ok && style.ok) {
-      await saveBasemap(meta.data, style.data);
+      const target = await receiveBasemap(meta.data, style.data);
       this.#metaCheckedAt = Date.now();
       this.message = null;
-      return { meta: meta.data, style: style.data };
+      return target;
     }
     if (!stored) {
       this.phase = 'unavailable';
@@ -176,34 +186,24 @@ class OfflineMap {
     this.#abort?.abort();
   }
 
-  /** Records the area; once it is complete, older basemap versions go and the budget holds. */
+  /**
+   * Records the area; once it is complete, a waiting basemap version takes over, older versions
+   * go and the budget holds.
+   */
   async #finish(plan: AreaPlan): Promise<void> {
-    const { stored, bytes } = await claimTiles(plan.areaId, plan.keys);
-    const complete = stored === plan.keys.length;
-    const area: TileAreaRow = {
-      id: plan.areaId,
-      bbox: plan.bbox,
-      zooms: plan.zooms,
-      version: plan.version,
-      tiles: plan.keys.length,
-      stored,
-      bytes,
-      complete,
-      updatedAt: new Date().toISOString(),
-    };
-    await saveArea(area);
-    if (complete) await dropOtherVersions(plan.version);
-    await evictTiles(this.settings.budgetBytes);
-    this.area = area;
-    this.plan = { tiles: plan.keys.length, missing: plan.keys.length - stored, estimateBytes: Math.round((plan.keys.length - stored) * plan.avgTileBytes) };
+    const result = await finishArea(plan, this.settings.budgetBytes);
+    // The area the map opens with: a newer version's area shows only once it has taken over.
+    this.area = result.active ? result.area : ((await getArea(DAY_AREA)) ?? null);
+    this.plan = { tiles: plan.keys.length, missing: result.missing, estimateBytes: result.estimateBytes };
     this.usage = await tileUsage();
-    this.phase = complete ? 'ready' : 'waiting';
+    this.phase = result.area.complete ? 'ready' : 'waiting';
+    if (result.switched) this.message = null;
+    else if (!result.active) this.#noteNewerMap();
   }
 
   async saveSettings(next: MapSettings): Promise<void> {
     await saveMapSettings(next);
     this.settings = next;
-    await evictTiles(next.budgetBytes);
     this.usage = await tileUsage();
     await this.check();
   }

@@ -1,10 +1,11 @@
 /**
  * Planning and downloading an offline area: the tiles covering the crew's cases (their bbox
  * plus a margin, at the configured zooms, inside the basemap's bounds), which of them the
- * device lacks, what they will take, and fetching those a few at a time.
+ * device lacks, what they will take, fetching those a few at a time, and recording the result
+ * (which may switch the basemap to a newer version, see `receiveBasemap` in `#lib/db/tiles.ts`).
  */
 import { fetchTile } from '#lib/api/tiles.ts';
-import { averageTileBytes, missingTiles, storeTile } from '#lib/db/tiles.ts';
+import { averageTileBytes, claimTiles, evictTiles, missingTiles, recordArea, storeTile, type TileAreaRow } from '#lib/db/tiles.ts';
 import { FALLBACK_TILE_BYTES, tileUrl, type BasemapMeta, type MapSettings } from './basemap.ts';
 import { bboxAround, intersectBbox, tileKey, tilesForBbox, zoomRange, type Bbox, type TileId } from './tile-math.ts';
 
@@ -75,11 +76,47 @@ export async function downloadArea(plan: AreaPlan, signal: AbortSignal, onProgre
       } else if (res.kind !== 'aborted') {
         progress.failed++;
         // Offline now: the rest would fail the same way.
-        if (res.kind === 'network' && typeof navigator !== 'undefined' && !navigator.onLine) return;
+        if (res.kind === 'network' && typeof navigator !== 'undefined' && navigator.onLine === false) return;
       }
       onProgress({ ...progress });
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   return progress;
+}
+
+export interface AreaResult {
+  /** The area as it now stands on the device. */
+  area: TileAreaRow;
+  /** Tiles of the area still missing, and what they would probably take. */
+  missing: number;
+  estimateBytes: number;
+  /** The area belongs to the basemap the map opens with (false while a newer one waits). */
+  active: boolean;
+  /** This area completed a newer basemap, which is now the one the map opens with. */
+  switched: boolean;
+}
+
+/**
+ * After a download (or a plan with nothing missing): labels the area's tiles, records the area
+ * (switching to a waiting basemap version once its area is complete, and only then dropping the
+ * old version), and brings the tiles back under the budget.
+ */
+export async function finishArea(plan: AreaPlan, budgetBytes: number, now = new Date()): Promise<AreaResult> {
+  const { stored, bytes } = await claimTiles(plan.areaId, plan.version, plan.keys);
+  const area: TileAreaRow = {
+    id: plan.areaId,
+    bbox: plan.bbox,
+    zooms: plan.zooms,
+    version: plan.version,
+    tiles: plan.keys.length,
+    stored,
+    bytes,
+    complete: stored === plan.keys.length,
+    updatedAt: now.toISOString(),
+  };
+  const { active, switched } = await recordArea(area);
+  await evictTiles(budgetBytes);
+  const missing = plan.keys.length - stored;
+  return { area, missing, estimateBytes: Math.round(missing * plan.avgTileBytes), active, switched };
 }
