@@ -54,8 +54,14 @@ export class DeviceLocation {
         this.status = 'watching';
       },
       (err) => {
-        this.#stop();
-        this.status = err.code === err.PERMISSION_DENIED ? 'denied' : 'unavailable';
+        if (err.code === err.PERMISSION_DENIED) {
+          this.#stop();
+          this.status = 'denied';
+          return;
+        }
+        // No fix for now (a tunnel, an urban canyon, a timeout): the watch goes on and the next
+        // fix updates the distances. The last position stays meanwhile.
+        if (!this.position) this.status = 'unavailable';
       },
       { enableHighAccuracy: false, maximumAge: 30_000, timeout: 60_000 },
     );
