@@ -1,12 +1,13 @@
 // The server Playwright tests run against: the real sync-server serving the real built
 // field-app, on a fresh database for this run — a throwaway database on TEST_DATABASE_URL's
 // server when set, else embedded PGlite in a temporary folder. Both are removed on exit.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { loadConfig } from '@fieldfix/sync-server/config';
 import { startServer } from '@fieldfix/sync-server/server';
+import { e2eStaticDir } from './paths.ts';
 
 const port = Number(process.env.E2E_PORT ?? 8181);
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -34,8 +35,16 @@ if (adminUrl) {
 const photosDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-photos-'));
 cleanups.push(() => rmSync(photosDir, { recursive: true, force: true }));
 
+const base = loadConfig({ ...process.env, DATABASE_URL: '', DATA_DIR: '' });
+// The app is served from a copy of the build, so a test can publish a "new version" of it.
+const staticDir = e2eStaticDir(port);
+rmSync(staticDir, { recursive: true, force: true });
+cpSync(base.staticDir, staticDir, { recursive: true });
+cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }));
+
 const config = {
-  ...loadConfig({ ...process.env, DATABASE_URL: '', DATA_DIR: '' }),
+  ...base,
+  staticDir,
   port,
   host: '127.0.0.1',
   databaseUrl,

@@ -1,0 +1,10 @@
+// Where the e2e server keeps its copy of the built app (support/server.ts), so tests can
+// change it: one folder per server port, under the repository's test output.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export function e2eStaticDir(port = Number(process.env.E2E_PORT ?? 8181)): string {
+  return join(root, '.test-output', `e2e-static-${port}`);
+}

@@ -1,0 +1,44 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { offlineReady, signIn, synced } from '../support/app.ts';
+import { e2eStaticDir } from '../support/paths.ts';
+
+// A new version of the app reaches a tablet in use: the service worker finds it, the app says
+// so instead of swapping code under the crew's hands, and "Reload" brings it in with the
+// day still there.
+
+test('a new version waits for the crew, and "Reload" brings it in with the day intact', async ({ page }) => {
+  await signIn(page);
+  await synced(page);
+  await offlineReady(page);
+  const rows = await page.getByTestId('case-row').count();
+  expect(rows).toBeGreaterThan(0);
+  await expect(page.getByText('A new version is ready.')).toHaveCount(0);
+  const firstScript = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL);
+
+  // Publish a new version: a service worker whose bytes differ.
+  const file = join(e2eStaticDir(), 'service-worker.js');
+  const original = readFileSync(file);
+  try {
+    appendFileSync(file, `\n// next version ${Date.now()}\n`);
+    // The browser looks for a new version when the app is opened again.
+    await page.reload();
+    await expect(page.getByText('A new version is ready.')).toBeVisible({ timeout: 30_000 });
+    expect(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.waiting)).toBe(true);
+
+    // The new version takes over and the page reloads itself once.
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload', exact: true }).click()]);
+    await expect(page.getByText('A new version is ready.')).toHaveCount(0);
+    await expect
+      .poll(() => page.evaluate(async () => {
+        const r = await navigator.serviceWorker.getRegistration();
+        return { waiting: !!r?.waiting, active: r?.active?.state, controlled: !!navigator.serviceWorker.controller };
+      }))
+      .toEqual({ waiting: false, active: 'activated', controlled: true });
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL)).toBe(firstScript);
+    await expect(page.getByTestId('case-row')).toHaveCount(rows);
+  } finally {
+    writeFileSync(file, original);
+  }
+});
