@@ -2,7 +2,8 @@
 // from the built app (field-app/build) served by the real sync-server on a throwaway embedded
 // database with the demo city. Tablet (1280×800) and phone (390×844), device scale 1, the
 // city's time zone, reduced motion; every shot waits for the sync to settle first.
-//   day-*, case-*, fix-*        a crew member's day, a sidewalk case, its Fix form
+//   day-*, map-*, case-*, fix-* a crew member's day as a list and as a map, a sidewalk case
+//                               (with the resident's photo), its Fix form
 //   day-offline-tablet          no signal, two changes waiting (the status bar says so)
 //   inbox-tablet                the lead's inbox with a crossed-path notice (fix vs cancel)
 // Build the app first (`pnpm build`).
@@ -74,6 +75,15 @@ async function crewShots(browser, base, size, caseId) {
     await page.getByTestId('case-row').first().waitFor();
     await synced(page);
     await shoot(page, `day-${size}`);
+
+    // The day's map, from the tiles the device downloaded after its first sync.
+    await page.getByTestId('view-map').click();
+    await page.locator('[data-testid="offline-map"][data-phase="ready"]').waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="day-map"][data-map-idle="true"]').waitFor({ timeout: 30_000 });
+    await page.mouse.move(0, 0);
+    await shoot(page, `map-${size}`);
+    await page.goto(`${base}/day`);
+    await page.getByTestId('case-row').first().waitFor();
 
     await openCase(page, caseId);
     await synced(page);
@@ -168,7 +178,9 @@ try {
   await probe.close();
   const fixable = day.filter((c) => (c.state === 'assigned' || c.state === 'in_progress') && FIXABLE.includes(c.serviceCode));
   if (fixable.length < 2) throw new Error(`the demo crew needs two open sidewalk cases, has ${fixable.length}`);
-  const [shown, crossed] = [fixable[0], fixable.at(-1)];
+  // Shown: one the resident sent a photo with, when there is one.
+  const shown = fixable.find((c) => c.reportPhotoIds.length > 0) ?? fixable[0];
+  const crossed = fixable.findLast((c) => c !== shown);
 
   const phone = await crewShots(browser, base, 'phone', shown.id);
   await phone.context.close();
