@@ -7,7 +7,7 @@
  * - Labels are drawn on the device (the style has no `glyphs`) from the fonts its layers name,
  *   provided here as self-hosted web fonts (precached with the app, so they work offline).
  */
-import { Map as MapLibreMap, addProtocol, setWorkerUrl, type MapOptions, type StyleSpecification } from 'maplibre-gl';
+import { Map as MapLibreMap, addProtocol, setWorkerUrl, type LayerSpecification, type MapOptions, type SourceSpecification, type StyleSpecification } from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2?url';
@@ -80,13 +80,26 @@ export async function loadBasemap(): Promise<DeviceBasemap> {
   return { style: deviceStyle(stored.style, stored.meta.version) as unknown as StyleSpecification, meta: stored.meta };
 }
 
-/** Creates a map in `container` with the device's basemap. */
-export async function createMap(container: HTMLElement, options: Omit<MapOptions, 'container' | 'style'> = {}): Promise<{ map: MapLibreMap; meta: BasemapMeta | null }> {
+/** The page's own sources and layers, drawn above the basemap. */
+export interface Overlay {
+  sources: Record<string, SourceSpecification>;
+  layers: LayerSpecification[];
+}
+
+/**
+ * Creates a map in `container` with the device's basemap and the page's `overlay` in one
+ * style, so the first draw already shows everything.
+ */
+export async function createMap(
+  container: HTMLElement,
+  options: Omit<MapOptions, 'container' | 'style'> = {},
+  overlay?: Overlay,
+): Promise<{ map: MapLibreMap; meta: BasemapMeta | null }> {
   setUp();
   const { style, meta } = await loadBasemap();
   const map = new MapLibreMap({
     container,
-    style,
+    style: overlay ? { ...style, sources: { ...style.sources, ...overlay.sources }, layers: [...style.layers, ...overlay.layers] } : style,
     attributionControl: { compact: true },
     ...options,
   });
