@@ -6,17 +6,20 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { NewPhoto, PhotoTag } from '#lib/db/index.ts';
 import type { WorkerAnswer } from './downscale.worker.ts';
+import type { CaptureFacts } from './exif.ts';
 import { CONTENT_TYPE, processPhoto, type ProcessedPhoto } from './process.ts';
+
+type Downscaled = { photo: ProcessedPhoto; capture: CaptureFacts };
 
 /** How long the location may take when permission is already granted. */
 const LOCATION_WAIT_MS = 5_000;
 
-function inWorker(file: Blob): Promise<ProcessedPhoto> {
+function inWorker(file: Blob): Promise<Downscaled> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./downscale.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (event: MessageEvent<WorkerAnswer>) => {
       worker.terminate();
-      if (event.data.ok) resolve(event.data.photo);
+      if (event.data.ok) resolve({ photo: event.data.photo, capture: event.data.capture });
       else reject(new Error(event.data.message));
     };
     worker.onerror = (event) => {
@@ -27,8 +30,8 @@ function inWorker(file: Blob): Promise<ProcessedPhoto> {
   });
 }
 
-/** Downscales `file`: in a worker when the browser can, else here. */
-export async function downscale(file: Blob): Promise<ProcessedPhoto> {
+/** Downscales `file` and reads its capture facts: in a worker when the browser can, else here. */
+export async function downscale(file: Blob): Promise<Downscaled> {
   if (typeof Worker !== 'undefined' && typeof OffscreenCanvas !== 'undefined') {
     try {
       return await inWorker(file);
@@ -36,7 +39,9 @@ export async function downscale(file: Blob): Promise<ProcessedPhoto> {
       console.warn('Downscaling in a worker failed; trying on the page', err);
     }
   }
-  return processPhoto(file);
+  // The EXIF reader loads only for this fallback (the worker bundles its own).
+  const [photo, capture] = await Promise.all([processPhoto(file), import('./exif.ts').then((m) => m.readCaptureFacts(file))]);
+  return { photo, capture };
 }
 
 /** The device's position, only if the person has already allowed it; else null at once. */
@@ -73,9 +78,10 @@ export interface PreparedPhoto {
 export async function preparePhoto(file: File, caseId: string, tag: PhotoTag): Promise<PreparedPhoto> {
   const where = currentPosition();
   const started = performance.now();
-  const p = await downscale(file);
+  const { photo: p, capture } = await downscale(file);
   const ms = Math.round(performance.now() - started);
-  const pos = await where;
+  // The picture's own time and place first (a gallery photo may be older and from elsewhere).
+  const pos = capture.lat !== null && capture.long !== null ? { lat: capture.lat, long: capture.long } : await where;
   return {
     ms,
     photo: {
@@ -86,7 +92,7 @@ export async function preparePhoto(file: File, caseId: string, tag: PhotoTag): P
       byteSize: p.bytes.byteLength,
       width: p.width,
       height: p.height,
-      takenAt: takenAt(file),
+      takenAt: capture.takenAt ?? takenAt(file),
       lat: pos?.lat ?? null,
       long: pos?.long ?? null,
       bytes: p.bytes,

@@ -1,10 +1,12 @@
 /**
  * Downscales and re-encodes a picture off the main thread (OffscreenCanvas), so the page
- * stays responsive while a 12-megapixel photo is decoded. One message in (the file), one out.
+ * stays responsive while a 12-megapixel photo is decoded, and reads when and where it was
+ * taken before the re-encode drops its metadata. One message in (the file), one out.
  */
+import { readCaptureFacts, type CaptureFacts } from './exif.ts';
 import { processPhoto, type ProcessedPhoto } from './process.ts';
 
-export type WorkerAnswer = { ok: true; photo: ProcessedPhoto } | { ok: false; message: string };
+export type WorkerAnswer = { ok: true; photo: ProcessedPhoto; capture: CaptureFacts } | { ok: false; message: string };
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent<Blob>) => void) | null;
@@ -13,8 +15,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 scope.onmessage = (event) => {
-  processPhoto(event.data).then(
-    (photo) => scope.postMessage({ ok: true, photo }, [photo.bytes, photo.thumb]),
+  Promise.all([processPhoto(event.data), readCaptureFacts(event.data)]).then(
+    ([photo, capture]) => scope.postMessage({ ok: true, photo, capture }, [photo.bytes, photo.thumb]),
     (err: unknown) => scope.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) }),
   );
 };

@@ -2,7 +2,8 @@
  * Turns a picture from the camera or the gallery into what the device keeps and uploads:
  * EXIF orientation applied, longest side at most 1600 px, JPEG at quality 0.8, and a
  * thumbnail (longest side 320) for lists. Re-encoding through a canvas drops every bit of
- * metadata (EXIF, GPS, maker notes): the location the app keeps is its own, as a field.
+ * metadata (EXIF, GPS, maker notes); the capture time and place are read first and kept as
+ * fields (`exif.ts`).
  *
  * Runs in a worker when the browser has OffscreenCanvas (see `downscale.worker.ts`), else on
  * the main thread with a plain canvas.
