@@ -224,7 +224,10 @@ async function appRun(browser, base) {
     if (!(await offline.page.getByTestId('offline-indicator').isVisible())) throw new Error('the offline map load was not offline');
     // The status under the map says the same as the database.
     const status = offline.page.getByTestId('offline-map');
-    if ((await status.getAttribute('data-phase')) !== 'ready') throw new Error(`offline map status: ${await status.getAttribute('data-phase')}`);
+    // The status reads the device's map after the page loads; it says "ready" within moments.
+    await status.and(offline.page.locator('[data-phase="ready"]')).waitFor({ timeout: 5_000 }).catch(async () => {
+      throw new Error(`offline map status: ${await status.getAttribute('data-phase')}`);
+    });
     const shown = /\((\d+) tiles/.exec(await status.innerText())?.[1];
     if (Number(shown) !== area.tiles) throw new Error(`the map status shows ${shown} tiles, the database ${area.tiles}`);
     await offline.page.close();

@@ -26,6 +26,12 @@ async function distinctColours(page: Page, png: Buffer): Promise<number> {
 }
 
 test('the day map opens offline from the tiles primed online, and a pin opens its case', async ({ page, context }) => {
+  // Style, tiles and fonts all come from our own server, online and offline.
+  const elsewhere: string[] = [];
+  context.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.protocol.startsWith('http') && !['localhost', '127.0.0.1'].includes(url.hostname)) elsewhere.push(r.url());
+  });
   await signIn(page);
   await expect(page.getByTestId('case-row').first()).toBeVisible();
 
@@ -92,4 +98,5 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   // The case page's small map also draws from the device.
   await expect(page.getByTestId('case-map')).toHaveAttribute('data-map-idle', 'true', { timeout: 20_000 });
   expect(tileRequests).toBe(0);
+  expect(elsewhere).toEqual([]);
 });

@@ -77,10 +77,12 @@ class OfflineMap {
     try {
       this.settings = await getMapSettings();
       this.area = (await getArea(DAY_AREA)) ?? null;
+      if (this.area?.complete && this.phase === 'idle') this.phase = 'ready';
+      // Counting every stored tile takes longer: the status says "ready" first.
       this.usage = await tileUsage();
-      if (this.area?.complete) this.phase = 'ready';
-    } catch {
-      // Nothing stored yet, or storage unavailable: the next check says more.
+    } catch (err) {
+      // Storage unavailable: the next check says more.
+      console.warn('Reading the stored map failed', err);
     }
   }
 
