@@ -100,3 +100,46 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   expect(tileRequests).toBe(0);
   expect(elsewhere).toEqual([]);
 });
+
+test('tiles the device lacked offline are drawn once the signal returns', async ({ page, context }) => {
+  await signIn(page);
+  await page.getByTestId('view-map').click();
+  await expect(page.getByTestId('offline-map')).toHaveAttribute('data-phase', 'ready', { timeout: 45_000 });
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  // Lose the stored tiles (a storage clean-up, say), then open the map offline.
+  const dropped = await page.evaluate(async () => {
+    const req = indexedDB.open('fieldfix');
+    const db = await new Promise<IDBDatabase>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+    const store = db.transaction('tiles', 'readwrite').objectStore('tiles');
+    const rows = await new Promise<{ key: string; z: number }[]>((res) => {
+      const r = store.getAll();
+      r.onsuccess = () => res(r.result as { key: string; z: number }[]);
+    });
+    const gone = rows;
+    for (const t of gone) store.delete(t.key);
+    await new Promise((res) => (store.transaction.oncomplete = res));
+    db.close();
+    return gone.length;
+  });
+  expect(dropped).toBeGreaterThan(0);
+  await context.setOffline(true);
+  await page.reload();
+  const map = page.getByTestId('day-map');
+  await expect(map).toHaveAttribute('data-map-idle', 'true', { timeout: 20_000 });
+  const drawn = () =>
+    page.evaluate(() => {
+      const m = (window as unknown as { fieldfixMap: { queryRenderedFeatures(o: object): unknown[]; getStyle(): { layers: { id: string; source?: string }[] } } }).fieldfixMap;
+      const layers = m.getStyle().layers.filter((l) => l.source === 'basemap').map((l) => l.id);
+      return m.queryRenderedFeatures({ layers }).length;
+    });
+  expect(await drawn(), 'offline, the missing tiles are drawn empty').toBe(0);
+
+  // Signal: the map asks for them again and draws the streets.
+  await context.setOffline(false);
+  await expect.poll(drawn, { timeout: 20_000 }).toBeGreaterThan(50);
+});

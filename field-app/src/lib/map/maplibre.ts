@@ -14,8 +14,8 @@ import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.
 import notoBold from '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2?url';
 import { fetchBasemapMeta, fetchBasemapStyle } from '#lib/api/tiles.ts';
 import { getBasemap, receiveBasemap } from '#lib/db/tiles.ts';
-import { TILE_PROTOCOL, deviceStyle, fontNames, type BasemapMeta } from '#lib/tiles/basemap.ts';
-import { tileProtocol } from '#lib/tiles/protocol.ts';
+import { BASEMAP_SOURCE, TILE_PROTOCOL, deviceStyle, fontNames, type BasemapMeta } from '#lib/tiles/basemap.ts';
+import { missedOffline, tileProtocol } from '#lib/tiles/protocol.ts';
 
 export { MapLibreMap };
 export type { GeoJSONSource, MapGeoJSONFeature, LngLatBoundsLike } from 'maplibre-gl';
@@ -112,5 +112,11 @@ export async function createMap(
     fadeDuration: 0,
     ...options,
   });
+  // Tiles shown empty while there was no signal are asked for again when it returns.
+  const onOnline = () => {
+    if (missedOffline() > 0 && map.getSource(BASEMAP_SOURCE)) map.refreshTiles(BASEMAP_SOURCE);
+  };
+  window.addEventListener('online', onOnline);
+  map.once('remove', () => window.removeEventListener('online', onOnline));
   return { map, meta };
 }

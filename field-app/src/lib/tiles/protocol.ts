@@ -1,7 +1,8 @@
 /**
  * How the map reads basemap tiles: `fftiles://<version>/{z}/{x}/{y}` answered from IndexedDB
  * first, then the network (and kept). With no network, a tile the device lacks is answered
- * empty, quietly: the map shows what it has instead of an error.
+ * empty, quietly: the map shows what it has instead of an error, and `missedOffline` tells the
+ * map to ask again when the signal returns.
  */
 import type { AddProtocolAction } from 'maplibre-gl';
 import { fetchTile } from '#lib/api/tiles.ts';
@@ -22,6 +23,14 @@ function templateFor(version: string): Promise<string> {
   return t;
 }
 
+let missed = 0;
+/** How many tiles were answered empty for want of a network since the last call; resets. */
+export function missedOffline(): number {
+  const n = missed;
+  missed = 0;
+  return n;
+}
+
 export const tileProtocol: AddProtocolAction = async (params, abort) => {
   const t = parseTileUrl(params.url);
   if (!t) return { data: new ArrayBuffer(0) };
@@ -32,10 +41,14 @@ export const tileProtocol: AddProtocolAction = async (params, abort) => {
   } catch {
     // IndexedDB unavailable: the network may still answer.
   }
-  if (typeof navigator !== 'undefined' && !navigator.onLine) return { data: new ArrayBuffer(0) };
+  if (typeof navigator !== 'undefined' && !navigator.onLine) {
+    missed++;
+    return { data: new ArrayBuffer(0) };
+  }
   const res = await fetchTile(tileUrl(await templateFor(t.version), t), abort.signal);
   if (!res.ok) {
     if (res.kind === 'aborted') throw new DOMException('Aborted', 'AbortError');
+    if (res.kind === 'network') missed++;
     return { data: new ArrayBuffer(0) };
   }
   void storeTile({ key, version: t.version, z: t.z, x: t.x, y: t.y, bytes: res.bytes, area: BROWSE_AREA }).catch(() => {});
