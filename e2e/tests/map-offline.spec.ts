@@ -10,6 +10,22 @@ async function signIn(page: Page) {
   await expect(page).toHaveURL(/\/day$/);
 }
 
+/** The share of pixels that differ between two PNGs of the same size (decoded in the page). */
+async function differingShare(page: Page, a: Buffer, b: Buffer): Promise<number> {
+  return page.evaluate(async ([a64, b64]) => {
+    const pixels = async (s: string) => {
+      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(s), (c) => c.charCodeAt(0))], { type: 'image/png' }));
+      const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+    };
+    const [x, y] = [await pixels(a64), await pixels(b64)];
+    let differ = 0;
+    for (let i = 0; i < x.length; i += 4) if (Math.abs(x[i]! - y[i]!) + Math.abs(x[i + 1]! - y[i + 1]!) + Math.abs(x[i + 2]! - y[i + 2]!) > 24) differ++;
+    return differ / (x.length / 4);
+  }, [a.toString('base64'), b.toString('base64')] as const);
+}
+
 /** Distinct colours in a PNG (decoded in the page), counted on a coarse grid. */
 async function distinctColours(page: Page, png: Buffer): Promise<number> {
   return page.evaluate(async (b64) => {
@@ -75,8 +91,24 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   expect(tileRequests).toBe(0);
 
   // Streets, water and pins are drawn: far more colours than a blank or single-colour canvas.
-  const colours = await distinctColours(page, await map.locator('canvas').screenshot());
+  const drawn = await map.locator('canvas').screenshot();
+  const colours = await distinctColours(page, drawn);
   expect(colours).toBeGreaterThan(40);
+  // And the tiles are much of the picture: hiding their layers (background and pins left)
+  // changes a large share of it; a map whose tiles drew nothing would not change at all.
+  const setBasemap = (visibility: 'visible' | 'none') =>
+    page.evaluate(async (v) => {
+      type M = { getStyle(): { layers: { id: string; source?: string }[] }; setLayoutProperty(id: string, p: string, v: string): void; once(e: string, f: () => void): void; triggerRepaint(): void };
+      const m = (window as unknown as { fieldfixMap: M }).fieldfixMap;
+      const idle = new Promise<void>((r) => m.once('idle', r));
+      for (const l of m.getStyle().layers) if (l.source === 'basemap') m.setLayoutProperty(l.id, 'visibility', v);
+      m.triggerRepaint();
+      await idle;
+    }, visibility);
+  await setBasemap('none');
+  const pinsOnly = await map.locator('canvas').screenshot();
+  await setBasemap('visible');
+  expect(await differingShare(page, drawn, pinsOnly)).toBeGreaterThan(0.3);
 
   // Tap the first pin: its card links to the case.
   const pin = await page.evaluate(() => {
