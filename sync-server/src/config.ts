@@ -45,6 +45,8 @@ export type Config = {
   sessionHours: number;
   cityTimeZone: string;
   secureCookies: boolean;
+  /** Where people reach the server (`PUBLIC_URL`), when it sits behind a proxy; else unset. */
+  publicUrl: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   photosDir: string;
   photoMaxBytes: number;
@@ -76,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionHours: e.SESSION_HOURS,
     cityTimeZone: e.CITY_TIMEZONE,
     secureCookies: e.PUBLIC_URL?.startsWith('https:') ?? false,
+    publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
     photoMaxBytes: e.PHOTO_MAX_BYTES,

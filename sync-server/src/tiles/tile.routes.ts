@@ -74,7 +74,9 @@ export function tileRoutes(deps: AppDeps, opts: { provider?: TileProvider; cache
 
   function tilesUrl(c: Context, m: TileMeta): string {
     if (externalUrl) return externalUrl.replaceAll('{version}', m.version);
-    return `${new URL(c.req.url).origin}/tiles/${m.version}/{z}/{x}/{y}.pbf`;
+    // Behind a TLS proxy the request arrives as plain http: the public origin is configured.
+    const origin = new URL(deps.config.publicUrl ?? c.req.url).origin;
+    return `${origin}/tiles/${m.version}/{z}/{x}/{y}.pbf`;
   }
 
   return new Hono()

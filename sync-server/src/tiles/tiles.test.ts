@@ -99,6 +99,12 @@ describe('demo basemap tiles', () => {
     expect(meta.layers).toEqual(expect.arrayContaining(['water', 'park', 'street', 'district', 'block']));
   });
 
+  it('behind a TLS proxy, points the style at PUBLIC_URL, not at the plain-http request', async () => {
+    const proxied = makeApp({ ...loadConfig({ PUBLIC_URL: 'https://311.riverton.example' }), tilesMaxZoom: 17 });
+    const style = (await (await proxied.request('http://10.0.0.5:8080/tiles/style.json')).json()) as Style;
+    expect(style.sources.basemap!.tiles).toEqual([`https://311.riverton.example/tiles/${meta.version}/{z}/{x}/{y}.pbf`]);
+  });
+
   it('keeps the version stable for the same geometry and changes it with the basemap', async () => {
     expect((await demoTileProvider({ maxzoom: 17 }).meta()).version).toBe(meta.version);
     expect((await demoTileProvider({ maxzoom: 16 }).meta()).version).not.toBe(meta.version);
