@@ -1,14 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-
-const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
-
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(WORKER.email);
-  await page.getByLabel('Password').fill(WORKER.password);
-  await page.getByRole('button', { name: /sign in/i }).click();
-  await expect(page).toHaveURL(/\/day$/);
-}
+import { offlineReady, signIn } from '../support/app.ts';
 
 /** The share of pixels that differ between two PNGs of the same size (decoded in the page). */
 async function differingShare(page: Page, a: Buffer, b: Buffer): Promise<number> {
@@ -69,11 +60,7 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
 
   // The service worker must control the page before the signal goes (the app shell and the
   // lazily loaded map code come from its cache).
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await offlineReady(page);
 
   // Offline, and any tile request that still tries the network is counted (and refused).
   let tileRequests = 0;
@@ -137,11 +124,7 @@ test('tiles the device lacked offline are drawn once the signal returns', async 
   await signIn(page);
   await page.getByTestId('view-map').click();
   await expect(page.getByTestId('offline-map')).toHaveAttribute('data-phase', 'ready', { timeout: 45_000 });
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  if (!(await page.evaluate(() => !!navigator.serviceWorker.controller))) await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await offlineReady(page);
 
   // Lose the stored tiles (a storage clean-up, say), then open the map offline.
   const dropped = await page.evaluate(async () => {
