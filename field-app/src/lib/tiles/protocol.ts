@@ -2,7 +2,9 @@
  * How the map reads basemap tiles: `fftiles://<version>/{z}/{x}/{y}` answered from IndexedDB
  * first, then the network (and kept). With no network, a tile the device lacks is answered
  * empty, quietly: the map shows what it has instead of an error, and `missedOffline` tells the
- * map to ask again when the signal returns.
+ * map to ask again when the signal returns. A map opened before a new basemap became active
+ * still asks for the old version, whose tiles are gone from the device and the server: it gets
+ * the active version's tile at the same place instead.
  */
 import type { AddProtocolAction } from 'maplibre-gl';
 import { fetchTile } from '#lib/api/tiles.ts';
@@ -23,6 +25,16 @@ function templateFor(version: string): Promise<string> {
   return t;
 }
 
+/** The active basemap's version, read again at most every few seconds. */
+let active: { version: string | null; at: number } = { version: null, at: 0 };
+async function activeVersion(): Promise<string | null> {
+  if (Date.now() - active.at > 5_000) {
+    const version = (await getBasemap().catch(() => undefined))?.meta.version ?? null;
+    active = { version, at: Date.now() };
+  }
+  return active.version;
+}
+
 let missed = 0;
 /** How many tiles were answered empty for want of a network since the last call; resets. */
 export function missedOffline(): number {
@@ -32,12 +44,21 @@ export function missedOffline(): number {
 }
 
 export const tileProtocol: AddProtocolAction = async (params, abort) => {
-  const t = parseTileUrl(params.url);
-  if (!t) return { data: new ArrayBuffer(0) };
-  const key = tileKey(t.version, t);
+  const asked = parseTileUrl(params.url);
+  if (!asked) return { data: new ArrayBuffer(0) };
+  let t = asked;
+  let key = tileKey(t.version, t);
   try {
     const cached = await readTile(key);
     if (cached) return { data: cached };
+    // Asked for a version that is no longer active: the same place in the active one.
+    const current = await activeVersion();
+    if (current && current !== t.version) {
+      t = { ...t, version: current };
+      key = tileKey(current, t);
+      const replaced = await readTile(key);
+      if (replaced) return { data: replaced };
+    }
   } catch {
     // IndexedDB unavailable: the network may still answer.
   }
