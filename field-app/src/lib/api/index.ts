@@ -69,21 +69,8 @@ async function request<T>(
     return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
   }
 
-  let json: unknown = undefined;
-  try {
-    json = await res.json();
-  } catch {
-    // Not JSON (a proxy's error page, an empty body…): handled below.
-  }
-
-  if (!res.ok) {
-    const parsed = ErrorBody.safeParse(json);
-    if (parsed.success) {
-      const { code, message, details } = parsed.data.error;
-      return { ok: false, error: { kind: 'http', status: res.status, code, message, details } };
-    }
-    return { ok: false, error: { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) } };
-  }
+  const json = await jsonOrUndefined(res);
+  if (!res.ok) return { ok: false, error: httpFailure(res.status, json) };
 
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -94,6 +81,23 @@ async function request<T>(
     };
   }
   return { ok: true, data: parsed.data };
+}
+
+/** An error answer in the app's terms: the server's own words when it sent `ErrorBody`. */
+function httpFailure(status: number, json: unknown): ApiFailure {
+  const parsed = ErrorBody.safeParse(json);
+  if (!parsed.success) return { kind: 'http', status, code: null, message: fallbackMessage(status) };
+  const { code, message, details } = parsed.data.error;
+  return { kind: 'http', status, code, message, details };
+}
+
+/** The body as JSON, or undefined when it is not (a proxy's error page, an empty body…). */
+async function jsonOrUndefined(res: Response): Promise<unknown> {
+  try {
+    return await res.json();
+  } catch {
+    return undefined;
+  }
 }
 
 function fallbackMessage(status: number): string {
@@ -203,19 +207,8 @@ async function uploadRequest(method: 'HEAD' | 'PATCH', id: string, offset?: numb
     }
     return { ok: true, offset: offset2 };
   }
-  let json: unknown = undefined;
-  if (method !== 'HEAD') {
-    try {
-      json = await res.json();
-    } catch {
-      // Not JSON.
-    }
-  }
-  const parsed = ErrorBody.safeParse(json);
-  const error: ApiFailure = parsed.success
-    ? { kind: 'http', status: res.status, code: parsed.data.error.code, message: parsed.data.error.message, details: parsed.data.error.details }
-    : { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) };
-  return { ok: false, error, offset: offset2 };
+  const json = method === 'HEAD' ? undefined : await jsonOrUndefined(res);
+  return { ok: false, error: httpFailure(res.status, json), offset: offset2 };
 }
 
 /** `HEAD /api/photos/:id/upload`: how many bytes of the photo the server holds. */
@@ -274,17 +267,5 @@ export async function fetchPhotoBytes(id: string, variant: 'full' | 'thumb'): Pr
     }
   }
   if (res.ok) return { ok: false, error: { kind: 'invalid-response', status: res.status, message: 'The server did not send a picture.' } };
-  let json: unknown = undefined;
-  try {
-    json = await res.json();
-  } catch {
-    // Not JSON.
-  }
-  const parsed = ErrorBody.safeParse(json);
-  return {
-    ok: false,
-    error: parsed.success
-      ? { kind: 'http', status: res.status, code: parsed.data.error.code, message: parsed.data.error.message }
-      : { kind: 'http', status: res.status, code: null, message: fallbackMessage(res.status) },
-  };
+  return { ok: false, error: httpFailure(res.status, await jsonOrUndefined(res)) };
 }
