@@ -12,7 +12,7 @@
  */
 import { layers as protomapsLayers, namedFlavor } from '@protomaps/basemaps';
 import type { TileMeta } from './provider.ts';
-import { BOLD_FONT, REGULAR_FONT, basemapSource, deviceFont, openingZoom } from './style-common.ts';
+import { BOLD_FONT, REGULAR_FONT, basemapSource, deviceFont, styleDocument } from './style-common.ts';
 
 /** The layer ids that identify the schema: every Protomaps basemap archive has them. */
 export const PROTOMAPS_MARKERS = ['earth', 'roads'] as const;
@@ -82,16 +82,11 @@ let cached: JsonLayer[] | undefined;
 export function protomapsStyle(meta: TileMeta, tilesUrl: string) {
   cached ??= offlineLayers();
   const present = new Set(meta.layers);
-  return {
-    version: 8,
+  return styleDocument(meta, {
     name: 'Fieldfix basemap (Protomaps)',
-    metadata: { 'fieldfix:version': meta.version, 'fieldfix:schema': 'protomaps' },
-    center: meta.center,
-    zoom: openingZoom(meta),
-    sources: {
-      // OpenStreetMap data must be credited; Protomaps builds say so, an archive without it still does.
-      basemap: basemapSource({ ...meta, attribution: meta.attribution || '© OpenStreetMap contributors' }, tilesUrl),
-    },
+    schema: 'protomaps',
+    // OpenStreetMap data must be credited; Protomaps builds say so, an archive without it still does.
+    source: basemapSource({ ...meta, attribution: meta.attribution || '© OpenStreetMap contributors' }, tilesUrl),
     layers: cached.filter((l) => l['source-layer'] === undefined || present.has(l['source-layer'])),
-  };
+  });
 }

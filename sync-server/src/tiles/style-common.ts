@@ -33,3 +33,16 @@ export function basemapSource(meta: TileMeta, tilesUrl: string) {
 export function openingZoom(meta: TileMeta): number {
   return Math.min(Math.max(meta.minzoom, 14), meta.maxzoom);
 }
+
+/** A style document over our tiles: its name, the `basemap` source, where the map opens, and `layers`. */
+export function styleDocument<L>(meta: TileMeta, o: { name: string; schema?: string; source: ReturnType<typeof basemapSource>; layers: L[] }) {
+  return {
+    version: 8,
+    name: o.name,
+    metadata: { 'fieldfix:version': meta.version, ...(o.schema ? { 'fieldfix:schema': o.schema } : {}) },
+    center: meta.center,
+    zoom: openingZoom(meta),
+    sources: { basemap: o.source },
+    layers: o.layers,
+  };
+}

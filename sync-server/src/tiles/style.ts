@@ -12,7 +12,7 @@
 import { DEMO_LAYERS } from './demo-tiles.ts';
 import type { TileMeta } from './provider.ts';
 import { PROTOMAPS_MARKERS, protomapsStyle } from './protomaps-style.ts';
-import { LABEL_FONT, basemapSource, openingZoom } from './style-common.ts';
+import { LABEL_FONT, basemapSource, styleDocument } from './style-common.ts';
 
 export { LABEL_FONT };
 
@@ -59,13 +59,9 @@ function streetWidth(extra: number) {
  * with a white halo. No `glyphs` and no `sprite`, so it works offline.
  */
 export function demoStyle(meta: TileMeta, tilesUrl: string) {
-  return {
-    version: 8,
+  return styleDocument(meta, {
     name: 'Fieldfix basemap',
-    metadata: { 'fieldfix:version': meta.version },
-    center: meta.center,
-    zoom: openingZoom(meta),
-    sources: { basemap: basemapSource(meta, tilesUrl) },
+    source: basemapSource(meta, tilesUrl),
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
       { id: 'block', type: 'fill', source: 'basemap', 'source-layer': 'block', paint: { 'fill-color': '#e2ddd2' } },
@@ -143,7 +139,7 @@ export function demoStyle(meta: TileMeta, tilesUrl: string) {
         paint: { 'text-color': '#5a1f6a', 'text-halo-color': '#ffffff', 'text-halo-width': 2.5 },
       },
     ],
-  };
+  });
 }
 
 /** Matches features of these geometry types (vector tiles say Point, LineString or Polygon). */
@@ -160,13 +156,10 @@ export function genericStyle(meta: TileMeta, tilesUrl: string) {
   const points = geometryIs('Point', 'MultiPoint');
   const label = { 'text-field': ['get', 'name'], 'text-font': LABEL_FONT, 'text-size': 12 };
   const labelPaint = { 'text-color': '#111111', 'text-halo-color': '#ffffff', 'text-halo-width': 2 };
-  return {
-    version: 8,
+  return styleDocument(meta, {
     name: 'Fieldfix basemap (generic)',
-    metadata: { 'fieldfix:version': meta.version, 'fieldfix:schema': 'generic' },
-    center: meta.center,
-    zoom: openingZoom(meta),
-    sources: { basemap: basemapSource(meta, tilesUrl) },
+    schema: 'generic',
+    source: basemapSource(meta, tilesUrl),
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#f4f1ea' } },
       ...meta.layers.map((id) => ({
@@ -208,5 +201,5 @@ export function genericStyle(meta: TileMeta, tilesUrl: string) {
         paint: labelPaint,
       })),
     ],
-  };
+  });
 }
