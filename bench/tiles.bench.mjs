@@ -270,29 +270,32 @@ async function appRun(browser, base) {
   }
 }
 
-/** Fetches the URLs in the page, `PARALLEL` at a time, bodies read, bypassing Chromium's HTTP cache. */
+/**
+ * Fetches `urls`, `parallel` at a time, bodies read in full. Self-contained, so the same code
+ * runs in Node (the baseline) and, serialized by Playwright, in a page.
+ */
+async function poolFetch({ urls, parallel, init }) {
+  let next = 0;
+  let bytes = 0;
+  const sizes = [];
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < urls.length) {
+      const url = urls[next++];
+      const res = await fetch(url, init);
+      if (!res.ok) throw new Error(`${url}: ${res.status}`);
+      const n = (await res.arrayBuffer()).byteLength;
+      bytes += n;
+      sizes.push([new URL(url).pathname, n, res.status]);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  return { s: (performance.now() - t0) / 1000, bytes, sizes, controlled: !!globalThis.navigator?.serviceWorker?.controller };
+}
+
+/** The fetch in the page, bypassing Chromium's HTTP cache. */
 function fetchInPage(page, urls) {
-  return page.evaluate(
-    async ({ urls, parallel }) => {
-      let next = 0;
-      let bytes = 0;
-      const sizes = [];
-      const t0 = performance.now();
-      const worker = async () => {
-        while (next < urls.length) {
-          const url = urls[next++];
-          const res = await fetch(url, { cache: 'no-store' });
-          if (!res.ok) throw new Error(`${res.url}: ${res.status}`);
-          const n = (await res.arrayBuffer()).byteLength;
-          bytes += n;
-          sizes.push([new URL(url).pathname, n, res.status]);
-        }
-      };
-      await Promise.all(Array.from({ length: parallel }, worker));
-      return { s: (performance.now() - t0) / 1000, bytes, sizes, controlled: !!navigator.serviceWorker?.controller };
-    },
-    { urls, parallel: PARALLEL },
-  );
+  return page.evaluate(poolFetch, { urls, parallel: PARALLEL, init: { cache: 'no-store' } });
 }
 
 /**
@@ -320,24 +323,9 @@ function sizeMismatch(who, sizes, appSizes) {
   throw new Error(`${who} fetched ${got} bytes, the app stored ${stored}; ${differ.length} tiles differ: ${show.join('; ')}`);
 }
 
-/** The baseline: Node's fetch over the same URLs, `PARALLEL` at a time, bodies read in full. */
-async function nodeFetch(urls) {
-  let next = 0;
-  let bytes = 0;
-  const sizes = [];
-  const t0 = performance.now();
-  const worker = async () => {
-    while (next < urls.length) {
-      const url = urls[next++];
-      const res = await fetch(url);
-      if (!res.ok) throw new Error(`${url}: ${res.status}`);
-      const n = (await res.arrayBuffer()).byteLength;
-      bytes += n;
-      sizes.push([new URL(url).pathname, n, res.status]);
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
-  return { s: (performance.now() - t0) / 1000, bytes, sizes };
+/** The baseline: Node's fetch over the same URLs. */
+function nodeFetch(urls) {
+  return poolFetch({ urls, parallel: PARALLEL, init: {} });
 }
 
 /** What draws the map's WebGL in this Chromium (headless: usually SwiftShader, on the CPU). */

@@ -31,6 +31,15 @@ function style(version: string, colour = '#fff'): BasemapStyle {
   };
 }
 
+/** Makes `version` the active basemap with its day area fully on the device. */
+async function activeAndComplete(version: string): Promise<AreaPlan> {
+  await receiveBasemap(meta(version), style(version));
+  const plan = await planDay();
+  await download(plan);
+  await finishArea(plan, SETTINGS.budgetBytes);
+  return plan;
+}
+
 /** Plans the day area for the basemap the device should download (as the app does). */
 async function planDay(): Promise<AreaPlan> {
   const target = (await basemapToDownload())!;
@@ -114,10 +123,7 @@ describe('basemap versions', () => {
   });
 
   it('replaces a waiting version by a newer one, and forgets it when the server goes back', async () => {
-    await receiveBasemap(meta('A'), style('A'));
-    const planA = await planDay();
-    await download(planA);
-    await finishArea(planA, SETTINGS.budgetBytes);
+    const planA = await activeAndComplete('A');
 
     await receiveBasemap(meta('B'), style('B'));
     const planB = await planDay();
@@ -146,10 +152,7 @@ describe('basemap versions', () => {
   });
 
   it('switches at once when the new version\'s tiles are already all on the device', async () => {
-    await receiveBasemap(meta('A'), style('A'));
-    const planA = await planDay();
-    await download(planA);
-    await finishArea(planA, SETTINGS.budgetBytes);
+    const planA = await activeAndComplete('A');
     await receiveBasemap(meta('B'), style('B'));
     const planB = await planDay();
     await download(planB);
