@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every suite and ends with one line: `N passed, N failed[, N skipped]`.
-//   1. typecheck, one check per package (svelte-check for the app)
+//   1. typecheck, one check per package (svelte-check for the app); ESLint and Prettier's check
 //   2. Vitest: unit tests and server integration tests against PostgreSQL
 //      (TEST_DATABASE_URL when set, else embedded PGlite)
 //   3. the field-app build, then Playwright e2e in Chromium against the real server
@@ -55,6 +55,16 @@ heading('typecheck');
     }
   }
   record('typecheck', passed, failed);
+}
+
+// 1b. Lint and formatting (ESLint, then Prettier's check): one suite each.
+heading('lint and format');
+{
+  const lint = run('pnpm', ['exec', 'eslint', '.']) === 0;
+  const format = run('pnpm', ['exec', 'prettier', '--check', '--log-level=warn', '.']) === 0;
+  if (!lint) console.log('eslint found problems (see above).');
+  if (!format) console.log('Some files are not formatted: run `pnpm format`.');
+  record('lint', (lint ? 1 : 0) + (format ? 1 : 0), (lint ? 0 : 1) + (format ? 0 : 1));
 }
 
 // 2. Vitest.

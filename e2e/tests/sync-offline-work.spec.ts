@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { FIXABLE, LEAD, count, offlineReady, openCase, row, serverCase, serverDay, signIn, stateBadge, synced, uuidv7, type ServerCase } from '../support/app.ts';
+import { FIXABLE, LEAD, count, offlineReady, openCase, row, serverCase, serverDay, signIn, stateBadge, synced, uuidv7 } from '../support/app.ts';
 
 // Field work done with no signal: queued on the device, kept through reloads, synced once, and
 // accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hono } from 'hono';
+import type { Env, Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 
 /** The SPA's fallback page (adapter-static `fallback`), served for every app route. */
@@ -11,7 +11,7 @@ export const FALLBACK_PAGE = '200.html';
  * `_app/immutable` are cached for a year; everything else (pages, the service worker,
  * the manifest) is revalidated, so a new version is seen at once.
  */
-export function mountFieldApp(app: Hono<any>, staticDir: string): void {
+export function mountFieldApp<E extends Env>(app: Hono<E>, staticDir: string): void {
   const fallback = join(staticDir, FALLBACK_PAGE);
   app.use(
     '*',

@@ -6,7 +6,7 @@ import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
-import { FilePhotoStore, photoKeys, type PhotoStore } from './photo-store.ts';
+import { FilePhotoStore, type PhotoStore } from './photo-store.ts';
 import type { Photo } from './photo.repo.ts';
 import {
   appendChunk,

@@ -47,7 +47,10 @@ function fontsOf(layer: Layer): string[] {
   };
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === 'text-font' ? fromValue(x, true) : walk(x);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      if (k === 'text-font') fromValue(x, true);
+      else walk(x);
+    }
   };
   walk(layer.layout);
   return fonts;

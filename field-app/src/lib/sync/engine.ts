@@ -171,7 +171,7 @@ class SyncEngine {
       const done = await withSyncLock(() => this.#syncOnce(session));
       if (done === 'busy') {
         this.#set({ otherTab: true });
-        this.#busyTimer ??= setTimeout(() => {
+        if (!this.#busyTimer) this.#busyTimer = setTimeout(() => {
           this.#busyTimer = null;
           this.#trigger();
         }, BUSY_RETRY_MS);

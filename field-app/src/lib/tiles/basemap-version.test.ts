@@ -152,7 +152,7 @@ describe('basemap versions', () => {
   });
 
   it('switches at once when the new version\'s tiles are already all on the device', async () => {
-    const planA = await activeAndComplete('A');
+    await activeAndComplete('A');
     await receiveBasemap(meta('B'), style('B'));
     const planB = await planDay();
     await download(planB);
