@@ -49,7 +49,16 @@ export default ts.config(
   },
   {
     // Scripts, benchmarks and test harnesses print on purpose.
-    files: ['scripts/**', 'bench/**', 'e2e/**', '**/*.mjs', '**/test/**', '**/*.test.ts', 'sync-server/src/server.ts', 'sync-server/src/tiles/export-demo.ts'],
+    files: [
+      'scripts/**',
+      'bench/**',
+      'e2e/**',
+      '**/*.mjs',
+      '**/test/**',
+      '**/*.test.ts',
+      'sync-server/src/server.ts',
+      'sync-server/src/tiles/export-demo.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -59,7 +59,9 @@ function rowClock() {
  * imports that no other module of the app does.
  */
 function mapLibreChunks() {
-  const manifest = JSON.parse(readFileSync(join(root, 'field-app/.svelte-kit/output/client/.vite/manifest.json'), 'utf8'));
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'field-app/.svelte-kit/output/client/.vite/manifest.json'), 'utf8'),
+  );
   const entry = 'src/lib/map/maplibre.ts';
   if (!manifest[entry]) return new Set();
   const usedElsewhere = new Set();
@@ -75,11 +77,18 @@ async function coldStart(context, base, rows, after = async () => {}) {
   const page = await context.newPage();
   try {
     await page.goto(`${base}/day`, { waitUntil: 'commit' });
-    await page.waitForFunction((rows) => Object.keys(window.__rowsReached ?? {}).some((k) => Number(k) >= rows), rows, { timeout: 60_000, polling: 50 });
+    await page.waitForFunction((rows) => Object.keys(window.__rowsReached ?? {}).some((k) => Number(k) >= rows), rows, {
+      timeout: 60_000,
+      polling: 50,
+    });
     const { at, count, first } = await page.evaluate((rows) => {
       const entries = Object.entries(window.__rowsReached).map(([k, v]) => [Number(k), v]);
       const hit = entries.filter(([k]) => k >= rows).sort((a, b) => a[1] - b[1])[0];
-      return { at: hit[1], count: document.querySelectorAll('[data-testid="case-row"]').length, first: Math.min(...entries.map(([, v]) => v)) };
+      return {
+        at: hit[1],
+        count: document.querySelectorAll('[data-testid="case-row"]').length,
+        first: Math.min(...entries.map(([, v]) => v)),
+      };
     }, rows);
     if (count !== rows) throw new Error(`expected ${rows} rows on the day list, found ${count}`);
     if (!(await page.getByTestId('offline-indicator').isVisible())) throw new Error('the cold start was not offline');
@@ -91,7 +100,11 @@ async function coldStart(context, base, rows, after = async () => {}) {
 }
 
 async function coldStarts(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE, serviceWorkers: 'allow' });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    timezoneId: TIME_ZONE,
+    serviceWorkers: 'allow',
+  });
   try {
     await context.addInitScript(rowClock);
     // Online once: the service worker installs, the session and the crew's day are stored.
@@ -150,8 +163,14 @@ async function coldStarts(browser, base) {
 
 /** A blank page on the app's origin (no service worker): IndexedDB and the photo worker. */
 async function blankPage(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE, serviceWorkers: 'block' });
-  await context.route(`${base}/__bench`, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title><body></body>' }));
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    timezoneId: TIME_ZONE,
+    serviceWorkers: 'block',
+  });
+  await context.route(`${base}/__bench`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title><body></body>' }),
+  );
   const page = await context.newPage();
   await page.goto(`${base}/__bench`);
   return { context, page };
@@ -162,9 +181,12 @@ async function dexieLoad(browser, base) {
   try {
     // The app's Dexie (same package and version), as a classic script.
     await page.addScriptTag({ path: join(root, 'field-app', 'node_modules', 'dexie', 'dist', 'dexie.js') });
-    await page.evaluate((rows) => {
-      window.__rows = rows;
-    }, fakeCases(LOAD, { firstId: 1_000_000 }));
+    await page.evaluate(
+      (rows) => {
+        window.__rows = rows;
+      },
+      fakeCases(LOAD, { firstId: 1_000_000 }),
+    );
     const dexie = [];
     const raw = [];
     for (let i = 0; i < DEXIE_RUNS; i++) {
@@ -188,7 +210,8 @@ async function dexieLoad(browser, base) {
           }
           const db = await new Promise((resolve, reject) => {
             const open = indexedDB.open('bench-raw', 1);
-            open.onupgradeneeded = () => open.result.createObjectStore('cases', { keyPath: 'id' }).createIndex('crewId', 'crewId');
+            open.onupgradeneeded = () =>
+              open.result.createObjectStore('cases', { keyPath: 'id' }).createIndex('crewId', 'crewId');
             open.onsuccess = () => resolve(open.result);
             open.onerror = () => reject(open.error);
           });
@@ -213,7 +236,9 @@ async function dexieLoad(browser, base) {
         (which === 'dexie' ? dexie : raw).push(ms);
       }
     }
-    log(`Dexie bulkPut ${LOAD}: ${dexie.map((x) => x.toFixed(0)).join(', ')} ms; raw put loop: ${raw.map((x) => x.toFixed(0)).join(', ')} ms`);
+    log(
+      `Dexie bulkPut ${LOAD}: ${dexie.map((x) => x.toFixed(0)).join(', ')} ms; raw put loop: ${raw.map((x) => x.toFixed(0)).join(', ')} ms`,
+    );
     return { dexie: median(dexie), raw: median(raw) };
   } finally {
     await context.close();
@@ -221,7 +246,9 @@ async function dexieLoad(browser, base) {
 }
 
 async function photoDownscale(browser, base) {
-  const workers = readdirSync(join(build, '_app', 'immutable', 'workers')).filter((f) => /^downscale\.worker-.*\.js$/.test(f));
+  const workers = readdirSync(join(build, '_app', 'immutable', 'workers')).filter((f) =>
+    /^downscale\.worker-.*\.js$/.test(f),
+  );
   if (workers.length !== 1) throw new Error(`expected one built downscale worker, found ${workers.length}`);
   const workerUrl = `/_app/immutable/workers/${workers[0]}`;
   const { context, page } = await blankPage(browser, base);
@@ -290,13 +317,22 @@ async function photoDownscale(browser, base) {
         const t = performance.now() - t0;
         if (!answer.ok) throw new Error(answer.message);
         const p = answer.photo;
-        return { t, width: p.width, height: p.height, bytes: p.bytes.byteLength, thumb: `${p.thumbWidth}×${p.thumbHeight}` };
+        return {
+          t,
+          width: p.width,
+          height: p.height,
+          bytes: p.bytes.byteLength,
+          thumb: `${p.thumbWidth}×${p.thumbHeight}`,
+        };
       }, workerUrl);
       app.push(r.t);
       output = r;
     }
-    if (Math.max(output.width, output.height) !== 1600) throw new Error(`the worker produced ${output.width}×${output.height}`);
-    log(`decode only: ${decode.map((x) => x.toFixed(0)).join(', ')} ms; app worker: ${app.map((x) => x.toFixed(0)).join(', ')} ms → ${output.width}×${output.height}, ${(output.bytes / 1e3).toFixed(0)} KB, thumb ${output.thumb}`);
+    if (Math.max(output.width, output.height) !== 1600)
+      throw new Error(`the worker produced ${output.width}×${output.height}`);
+    log(
+      `decode only: ${decode.map((x) => x.toFixed(0)).join(', ')} ms; app worker: ${app.map((x) => x.toFixed(0)).join(', ')} ms → ${output.width}×${output.height}, ${(output.bytes / 1e3).toFixed(0)} KB, thumb ${output.thumb}`,
+    );
     return { decode: median(decode), app: median(app), jpeg, output };
   } finally {
     await context.close();
@@ -306,7 +342,11 @@ async function photoDownscale(browser, base) {
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 async function crewJs(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE, serviceWorkers: 'block' });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    timezoneId: TIME_ZONE,
+    serviceWorkers: 'block',
+  });
   try {
     const login = await context.newPage();
     await signIn(login, base);
@@ -350,7 +390,9 @@ try {
   const dexie = await dexieLoad(browser, server.base);
   const photo = await photoDownscale(browser, server.base);
   const js = await crewJs(browser, server.base);
-  log(`crew pages load ${js.files.length} scripts: ${js.files.join(' ')}${js.excluded.length ? ` (not counted: ${js.excluded.join(' ')})` : ''}`);
+  log(
+    `crew pages load ${js.files.length} scripts: ${js.files.join(' ')}${js.excluded.length ? ` (not counted: ${js.excluded.join(' ')})` : ''}`,
+  );
 
   const results = {
     offline_cold_start_500_ms: r1(cold.many.ms),
@@ -380,16 +422,36 @@ try {
   report(
     'client',
     [
-      { what: `offline cold start, ${cold.demoRows} demo cases (baseline)`, figure: `${results.offline_cold_start_demo_ms} ms`, vs: '1.00×', target: '' },
+      {
+        what: `offline cold start, ${cold.demoRows} demo cases (baseline)`,
+        figure: `${results.offline_cold_start_demo_ms} ms`,
+        vs: '1.00×',
+        target: '',
+      },
       {
         what: `offline cold start, +${MANY} cases (${results.offline_cold_start_500_rows} rows)`,
         figure: `${results.offline_cold_start_500_ms} ms`,
         vs: `${results.offline_cold_start_500_vs_demo}× baseline`,
         target: `≤ 1000 ms ${results.offline_cold_start_500_ms <= 1000 ? 'met' : 'MISSED'}`,
       },
-      { what: `raw IndexedDB put loop, ${LOAD} cases (baseline)`, figure: `${results.raw_idb_load_5000_ms} ms`, vs: '1.00×', target: '' },
-      { what: `Dexie bulkPut, ${LOAD} cases, one transaction`, figure: `${results.dexie_load_5000_ms} ms`, vs: `${results.dexie_vs_raw}× baseline`, target: '' },
-      { what: `decode a ${photo.jpeg.width}×${photo.jpeg.height} JPEG, ${(photo.jpeg.bytes / 1e6).toFixed(1)} MB (baseline)`, figure: `${results.photo_decode_only_ms} ms`, vs: '1.00×', target: '' },
+      {
+        what: `raw IndexedDB put loop, ${LOAD} cases (baseline)`,
+        figure: `${results.raw_idb_load_5000_ms} ms`,
+        vs: '1.00×',
+        target: '',
+      },
+      {
+        what: `Dexie bulkPut, ${LOAD} cases, one transaction`,
+        figure: `${results.dexie_load_5000_ms} ms`,
+        vs: `${results.dexie_vs_raw}× baseline`,
+        target: '',
+      },
+      {
+        what: `decode a ${photo.jpeg.width}×${photo.jpeg.height} JPEG, ${(photo.jpeg.bytes / 1e6).toFixed(1)} MB (baseline)`,
+        figure: `${results.photo_decode_only_ms} ms`,
+        vs: '1.00×',
+        target: '',
+      },
       {
         what: 'app photo worker: 1600 px JPEG 0.8 + thumbnail',
         figure: `${results.photo_downscale_ms} ms`,
@@ -402,7 +464,12 @@ try {
         vs: `${(results.crew_js_gzip_kb / 150).toFixed(2)} of budget`,
         target: `≤ 150 KB ${results.crew_js_gzip_kb <= 150 ? 'met' : 'MISSED'}`,
       },
-      { what: 'service worker, gzip -9', figure: `${results.service_worker_gzip_kb} KB (${results.service_worker_raw_kb} KB raw)`, vs: '', target: '' },
+      {
+        what: 'service worker, gzip -9',
+        figure: `${results.service_worker_gzip_kb} KB (${results.service_worker_raw_kb} KB raw)`,
+        vs: '',
+        target: '',
+      },
     ],
     results,
   );

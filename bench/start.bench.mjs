@@ -16,7 +16,11 @@ for (let i = 0; i < RUNS; i++) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/healthz`;
   {
-    const { seconds, child } = await timeUntilHealthy(node, ['-e', `require('http').createServer((q,s)=>s.end('ok')).listen(${port})`], { url });
+    const { seconds, child } = await timeUntilHealthy(
+      node,
+      ['-e', `require('http').createServer((q,s)=>s.end('ok')).listen(${port})`],
+      { url },
+    );
     floor.push(seconds);
     await stop(child);
   }
@@ -28,14 +32,24 @@ for (let i = 0; i < RUNS; i++) {
     await stop(child);
   }
   rmSync(dataDir, { recursive: true, force: true });
-  process.stdout.write(`run ${i + 1}/${RUNS}: floor ${floor.at(-1).toFixed(2)} s, cold ${cold.at(-1).toFixed(2)} s, warm ${warm.at(-1).toFixed(2)} s\n`);
+  process.stdout.write(
+    `run ${i + 1}/${RUNS}: floor ${floor.at(-1).toFixed(2)} s, cold ${cold.at(-1).toFixed(2)} s, warm ${warm.at(-1).toFixed(2)} s\n`,
+  );
 }
 
 const f = median(floor);
 const rows = [
   { what: 'bare Node HTTP server (baseline)', median_s: +f.toFixed(2), vs_baseline: '1.0×' },
-  { what: 'cold start: empty embedded DB, migrate, seed', median_s: +median(cold).toFixed(2), vs_baseline: `${(median(cold) / f).toFixed(1)}×` },
-  { what: 'warm restart on the same data', median_s: +median(warm).toFixed(2), vs_baseline: `${(median(warm) / f).toFixed(1)}×` },
+  {
+    what: 'cold start: empty embedded DB, migrate, seed',
+    median_s: +median(cold).toFixed(2),
+    vs_baseline: `${(median(cold) / f).toFixed(1)}×`,
+  },
+  {
+    what: 'warm restart on the same data',
+    median_s: +median(warm).toFixed(2),
+    vs_baseline: `${(median(warm) / f).toFixed(1)}×`,
+  },
 ];
 report('start', rows, {
   runs: RUNS,

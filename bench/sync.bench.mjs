@@ -16,7 +16,8 @@ import { pouchdbPush } from './peers/pouchdb.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
 
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 20_000);
 const BATCH = 500;
 const DEVICES = 8;
@@ -71,7 +72,12 @@ try {
       body: JSON.stringify({ email: w.email, password: 'fieldfix' }),
     });
     const { token } = await res.json();
-    const versions = new Map((await sql`select id::text, version from cases where id = any(${w.cases}::bigint[])`).map((r) => [r.id, r.version]));
+    const versions = new Map(
+      (await sql`select id::text, version from cases where id = any(${w.cases}::bigint[])`).map((r) => [
+        r.id,
+        r.version,
+      ]),
+    );
     devices.push({ ...w, token, versions, clientId: `bench-${w.id}`, seq: 0 });
   }
 
@@ -201,7 +207,9 @@ try {
   }
 
   if (process.env.BENCH_PUSH_ONLY) {
-    log(`push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s`);
+    log(
+      `push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s`,
+    );
     throw new PushOnly();
   }
   log(`PouchDB: replicating ${MUTATIONS} docs in batches of ${BATCH}, ${RUNS} runs…`);
@@ -266,7 +274,8 @@ try {
   for (let i = 0; i < PULL_SAMPLES; i++) {
     const k = i % tokens.length;
     const p = await pull(tokens[k], '0', `prime-${i}`);
-    if (p.body.cases.length !== PRIME_CASES || p.body.hasMore) throw new Error(`prime returned ${p.body.cases.length} cases`);
+    if (p.body.cases.length !== PRIME_CASES || p.body.hasMore)
+      throw new Error(`prime returned ${p.body.cases.length} cases`);
     prime.push(p.wall);
     primeServer.push(p.serverMs);
     heads[k] = p.body.cursor;
@@ -306,14 +315,46 @@ try {
   report(
     'sync',
     [
-      { what: 'raw SQL ceiling (baseline)', figure: `${results.raw_ceiling_mutations_per_s} mutations/s`, ratio: '1.00' },
-      { what: 'raw, outcome + history rows (diagnostic)', figure: `${results.raw_with_history_mutations_per_s} mutations/s`, ratio: `${(median(rawWithHistory) / median(raw)).toFixed(2)} of ceiling` },
-      { what: 'push over HTTP, rules applied', figure: `${results.push_mutations_per_s} mutations/s`, ratio: `${results.push_vs_raw_ceiling} of ceiling` },
-      { what: 'push: server time per 500-batch', figure: `${results.push_batch_server_ms} ms (incl. waiting for the lock)`, ratio: '' },
-      { what: 'replay (all duplicates, R1)', figure: `${results.replay_mutations_per_s} mutations/s`, ratio: `${(median(replay) / median(raw)).toFixed(2)} of ceiling` },
-      { what: 'PouchDB → express-pouchdb (peer)', figure: `${results.pouchdb_docs_per_s} docs/s`, ratio: `ours ${results.push_vs_pouchdb}×` },
-      { what: 'prime 300 cases (server time)', figure: `${results.prime_300_cases_ms} ms p50, ${results.prime_300_cases_p95_ms} ms p95`, ratio: `HTTP ${results.prime_300_cases_http_ms} ms` },
-      { what: 'head pull, nothing new (server)', figure: `${results.head_pull_p50_ms} ms p50, ${results.head_pull_p95_ms} ms p95`, ratio: `HTTP p95 ${results.head_pull_http_p95_ms} ms` },
+      {
+        what: 'raw SQL ceiling (baseline)',
+        figure: `${results.raw_ceiling_mutations_per_s} mutations/s`,
+        ratio: '1.00',
+      },
+      {
+        what: 'raw, outcome + history rows (diagnostic)',
+        figure: `${results.raw_with_history_mutations_per_s} mutations/s`,
+        ratio: `${(median(rawWithHistory) / median(raw)).toFixed(2)} of ceiling`,
+      },
+      {
+        what: 'push over HTTP, rules applied',
+        figure: `${results.push_mutations_per_s} mutations/s`,
+        ratio: `${results.push_vs_raw_ceiling} of ceiling`,
+      },
+      {
+        what: 'push: server time per 500-batch',
+        figure: `${results.push_batch_server_ms} ms (incl. waiting for the lock)`,
+        ratio: '',
+      },
+      {
+        what: 'replay (all duplicates, R1)',
+        figure: `${results.replay_mutations_per_s} mutations/s`,
+        ratio: `${(median(replay) / median(raw)).toFixed(2)} of ceiling`,
+      },
+      {
+        what: 'PouchDB → express-pouchdb (peer)',
+        figure: `${results.pouchdb_docs_per_s} docs/s`,
+        ratio: `ours ${results.push_vs_pouchdb}×`,
+      },
+      {
+        what: 'prime 300 cases (server time)',
+        figure: `${results.prime_300_cases_ms} ms p50, ${results.prime_300_cases_p95_ms} ms p95`,
+        ratio: `HTTP ${results.prime_300_cases_http_ms} ms`,
+      },
+      {
+        what: 'head pull, nothing new (server)',
+        figure: `${results.head_pull_p50_ms} ms p50, ${results.head_pull_p95_ms} ms p95`,
+        ratio: `HTTP p95 ${results.head_pull_http_p95_ms} ms`,
+      },
     ],
     results,
   );

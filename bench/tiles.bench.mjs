@@ -64,7 +64,12 @@ function clocks() {
     if (seen.ready === undefined && map.getAttribute('data-map-status') === 'ready') seen.ready = performance.now();
     if (seen.idle === undefined && map.getAttribute('data-map-idle') === 'true') seen.idle = performance.now();
   };
-  new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-map-status', 'data-map-idle'] });
+  new MutationObserver(check).observe(document, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-map-status', 'data-map-idle'],
+  });
 }
 
 /**
@@ -80,7 +85,8 @@ function readDevice(page) {
       open.onsuccess = () => resolve(open.result);
     });
     if (!db) return null;
-    const req = (r) => new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
+    const req = (r) =>
+      new Promise((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))));
     try {
       if (!db.objectStoreNames.contains('tileAreas')) return null;
       const area = (await req(db.transaction('tileAreas').objectStore('tileAreas').get('day'))) ?? null;
@@ -97,7 +103,9 @@ function readDevice(page) {
       });
       const session = await req(db.transaction('session').objectStore('session').get('current'));
       const crewId = session?.session?.crew?.id ?? session?.session?.user?.crewId ?? null;
-      const cases = crewId ? await req(db.transaction('cases').objectStore('cases').index('crewId').getAll(crewId)) : [];
+      const cases = crewId
+        ? await req(db.transaction('cases').objectStore('cases').index('crewId').getAll(crewId))
+        : [];
       return { area, tiles, crewId, points: cases.map((c) => ({ lat: c.lat, long: c.long })) };
     } finally {
       db.close();
@@ -161,14 +169,20 @@ async function openMap(context, base) {
   await page.waitForFunction(() => window.__benchMap?.idle !== undefined, null, { timeout: 30_000, polling: 50 });
   const { mounted, ready, idle } = await page.evaluate(() => window.__benchMap);
   // The basemap is drawn (not just pins on a background): its features are on screen.
-  const basemapFeatures = await page.evaluate(() => window.fieldfixMap.queryRenderedFeatures().filter((f) => f.source === 'basemap').length);
+  const basemapFeatures = await page.evaluate(
+    () => window.fieldfixMap.queryRenderedFeatures().filter((f) => f.source === 'basemap').length,
+  );
   if (basemapFeatures === 0) throw new Error('the day map shows no basemap features');
   return { page, mountedMs: mounted, readyMs: ready, idleMs: idle, basemapFeatures };
 }
 
 /** One counted (or warm-up) run: a fresh context, sign-in, the automatic download, then the map. */
 async function appRun(browser, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId: TIME_ZONE, serviceWorkers: 'allow' });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    timezoneId: TIME_ZONE,
+    serviceWorkers: 'allow',
+  });
   try {
     await context.addInitScript(clocks);
     const page = await context.newPage();
@@ -194,12 +208,16 @@ async function appRun(browser, base) {
     const distinct = new Set(requests.urls);
     const problems = [];
     if (area.stored !== area.tiles) problems.push(`area row: ${area.stored} of ${area.tiles} stored`);
-    if (dayTiles.length !== area.tiles) problems.push(`${dayTiles.length} tile rows in the day area, the area row says ${area.tiles}`);
-    if (storedBytes !== area.bytes) problems.push(`tile rows hold ${storedBytes} bytes, the area row says ${area.bytes}`);
-    if (distinct.size !== area.tiles || requests.urls.length !== area.tiles) problems.push(`${requests.urls.length} tile requests (${distinct.size} distinct) for ${area.tiles} tiles`);
+    if (dayTiles.length !== area.tiles)
+      problems.push(`${dayTiles.length} tile rows in the day area, the area row says ${area.tiles}`);
+    if (storedBytes !== area.bytes)
+      problems.push(`tile rows hold ${storedBytes} bytes, the area row says ${area.bytes}`);
+    if (distinct.size !== area.tiles || requests.urls.length !== area.tiles)
+      problems.push(`${requests.urls.length} tile requests (${distinct.size} distinct) for ${area.tiles} tiles`);
     if (area.zooms.join() !== zoomRange(...ZOOMS).join()) problems.push(`zooms ${area.zooms.join(',')}`);
     if (device.crewId !== CREW) problems.push(`crew ${device.crewId}`);
-    if (!(requests.firstStart >= signInAt && requests.lastEnd <= recordedAt + 1 && recordedAt <= completeAt + 1)) problems.push('tile requests outside sign-in…complete');
+    if (!(requests.firstStart >= signInAt && requests.lastEnd <= recordedAt + 1 && recordedAt <= completeAt + 1))
+      problems.push('tile requests outside sign-in…complete');
     if (problems.length) throw new Error(`the day area does not add up: ${problems.join('; ')}`);
 
     // The browser's share: the same URLs fetched in the app's page (service worker in the path),
@@ -207,7 +225,8 @@ async function appRun(browser, base) {
     // holds every tile (they are immutable), is neither read nor written.
     const pageFetch = await fetchInPage(page, requests.urls);
     if (!pageFetch.controlled) throw new Error('the service worker did not control the page after the download');
-    if (pageFetch.bytes !== area.bytes) sizeMismatch('Chromium', pageFetch.sizes, new Map(dayTiles.map((t) => [t.key, t.size])));
+    if (pageFetch.bytes !== area.bytes)
+      sizeMismatch('Chromium', pageFetch.sizes, new Map(dayTiles.map((t) => [t.key, t.size])));
 
     // Offline: a fresh page load of the day map; any tile request is counted and refused.
     await offlineReady(page);
@@ -221,15 +240,20 @@ async function appRun(browser, base) {
     context.on('request', onRequest);
     await context.setOffline(true);
     const offline = await openMap(context, base);
-    if (!(await offline.page.getByTestId('offline-indicator').isVisible())) throw new Error('the offline map load was not offline');
+    if (!(await offline.page.getByTestId('offline-indicator').isVisible()))
+      throw new Error('the offline map load was not offline');
     // The status under the map says the same as the database.
     const status = offline.page.getByTestId('offline-map');
     // The status reads the device's map after the page loads; it says "ready" within moments.
-    await status.and(offline.page.locator('[data-phase="ready"]')).waitFor({ timeout: 5_000 }).catch(async () => {
-      throw new Error(`offline map status: ${await status.getAttribute('data-phase')}`);
-    });
+    await status
+      .and(offline.page.locator('[data-phase="ready"]'))
+      .waitFor({ timeout: 5_000 })
+      .catch(async () => {
+        throw new Error(`offline map status: ${await status.getAttribute('data-phase')}`);
+      });
     const shown = /\((\d+) tiles/.exec(await status.innerText())?.[1];
-    if (Number(shown) !== area.tiles) throw new Error(`the map status shows ${shown} tiles, the database ${area.tiles}`);
+    if (Number(shown) !== area.tiles)
+      throw new Error(`the map status shows ${shown} tiles, the database ${area.tiles}`);
     await offline.page.close();
     context.off('request', onRequest);
 
@@ -290,7 +314,12 @@ async function poolFetch({ urls, parallel, init }) {
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
-  return { s: (performance.now() - t0) / 1000, bytes, sizes, controlled: !!globalThis.navigator?.serviceWorker?.controller };
+  return {
+    s: (performance.now() - t0) / 1000,
+    bytes,
+    sizes,
+    controlled: !!globalThis.navigator?.serviceWorker?.controller,
+  };
 }
 
 /** The fetch in the page, bypassing Chromium's HTTP cache. */
@@ -319,8 +348,12 @@ function sizeMismatch(who, sizes, appSizes) {
   const differ = sizes.filter(([path, n]) => appSizes.get(key(path)) !== n);
   const got = sizes.reduce((t, [, n]) => t + n, 0);
   const stored = [...appSizes.values()].reduce((t, n) => t + n, 0);
-  const show = differ.slice(0, 8).map(([path, n, status]) => `${key(path)}: ${who} ${status} ${n} B, app ${appSizes.get(key(path))} B`);
-  throw new Error(`${who} fetched ${got} bytes, the app stored ${stored}; ${differ.length} tiles differ: ${show.join('; ')}`);
+  const show = differ
+    .slice(0, 8)
+    .map(([path, n, status]) => `${key(path)}: ${who} ${status} ${n} B, app ${appSizes.get(key(path))} B`);
+  throw new Error(
+    `${who} fetched ${got} bytes, the app stored ${stored}; ${differ.length} tiles differ: ${show.join('; ')}`,
+  );
 }
 
 /** The baseline: Node's fetch over the same URLs. */
@@ -333,7 +366,8 @@ async function webglRenderer(browser) {
   const page = await browser.newPage();
   try {
     return await page.evaluate(() => {
-      const gl = document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
+      const gl =
+        document.createElement('canvas').getContext('webgl2') ?? document.createElement('canvas').getContext('webgl');
       if (!gl) return 'none';
       const info = gl.getExtension('WEBGL_debug_renderer_info');
       return String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
@@ -351,14 +385,18 @@ try {
 
   // Warm-up, not counted: Chromium's first context, and the server encoding every tile.
   const warm = await appRun(browser, server.base);
-  log(`warm-up (server tile cache cold, Chromium's first context): ${warm.tiles} tiles, prefetch ${warm.prefetchS.toFixed(2)} s, sign-in → ready ${warm.signInToReadyS.toFixed(2)} s`);
+  log(
+    `warm-up (server tile cache cold, Chromium's first context): ${warm.tiles} tiles, prefetch ${warm.prefetchS.toFixed(2)} s, sign-in → ready ${warm.signInToReadyS.toFixed(2)} s`,
+  );
 
   // The same plan, worked out here from the crew's cases on the device with the app's tile math.
   const bbox = intersectBbox(bboxAround(warm.crewPoints, AREA_MARGIN_M), meta.bounds);
   const zooms = zoomRange(Math.max(ZOOMS[0], meta.minzoom), Math.min(ZOOMS[1], meta.maxzoom));
   const planned = countTiles(bbox, zooms);
   if (planned !== warm.tiles) throw new Error(`the app stored ${warm.tiles} tiles, the tile math plans ${planned}`);
-  log(`plan: ${warm.crewPoints.length} cases, bbox ${bbox.map((v) => v.toFixed(4)).join(', ')}, zooms ${zooms[0]}–${zooms.at(-1)}: ${planned} tiles (agrees with the app)`);
+  log(
+    `plan: ${warm.crewPoints.length} cases, bbox ${bbox.map((v) => v.toFixed(4)).join(', ')}, zooms ${zooms[0]}–${zooms.at(-1)}: ${planned} tiles (agrees with the app)`,
+  );
 
   const runs = [];
   const base = [];
@@ -376,9 +414,11 @@ try {
     }
     const { app: a, node: b2 } = got;
     if (got.bare.bytes !== a.bytes) sizeMismatch('Chromium (no service worker)', got.bare.sizes, a.tileSizes);
-    if (a.tiles !== warm.tiles || a.bytes !== warm.bytes || a.urls.join() !== warm.urls.join()) throw new Error('the day area changed between runs');
+    if (a.tiles !== warm.tiles || a.bytes !== warm.bytes || a.urls.join() !== warm.urls.join())
+      throw new Error('the day area changed between runs');
     if (b2.bytes !== a.bytes) sizeMismatch('Node', b2.sizes, a.tileSizes);
-    if (a.offlineTileRequests !== 0) throw new Error(`${a.offlineTileRequests} tile requests tried the network offline`);
+    if (a.offlineTileRequests !== 0)
+      throw new Error(`${a.offlineTileRequests} tile requests tried the network offline`);
     runs.push(a);
     base.push(b2);
     bare.push(got.bare);
@@ -427,7 +467,16 @@ try {
     cold_server_prefetch_s: r2(warm.prefetchS),
     cold_server_signin_to_ready_s: r2(warm.signInToReadyS),
     targets: { prefetch_s: PRIME_TARGET_S, offline_idle_ms: IDLE_TARGET_MS },
-    area: { crew: CREW, cases: warm.crewPoints.length, bbox, zooms, margin_m: AREA_MARGIN_M, basemap: meta.version, basemap_bounds: meta.bounds, parallel: PARALLEL },
+    area: {
+      crew: CREW,
+      cases: warm.crewPoints.length,
+      bbox,
+      zooms,
+      margin_m: AREA_MARGIN_M,
+      basemap: meta.version,
+      basemap_bounds: meta.bounds,
+      parallel: PARALLEL,
+    },
     baseline: {
       what: `Node fetch of the same ${tiles} tile URLs over loopback, ${PARALLEL} at a time, bodies read (gzip decoded)`,
       fetch_s: baseS.map(r2),
@@ -472,10 +521,34 @@ try {
   report(
     'tiles',
     [
-      { what: `day area, crew ${CREW}, z${zooms[0]}–${zooms.at(-1)}`, median: `${tiles} tiles, ${kb(warm.bytes)}`, 'min–max': `(${kb(warm.wireBytes)} gzipped)`, vs: '', target: '' },
-      { what: `Node fetch, same URLs, ${PARALLEL} at a time (baseline)`, median: `${s(median(baseS))}, ${results.baseline_tiles_per_s} tiles/s`, 'min–max': range(baseS, s), vs: '1.00×', target: '' },
-      { what: 'Chromium fetch, same URLs, no service worker', median: `${s(median(bareS))}, ${Math.round(tiles / median(bareS))} tiles/s`, 'min–max': range(bareS, s), vs: `${results.chromium_fetch_vs_baseline}× baseline`, target: '' },
-      { what: "Chromium fetch, same URLs, app's service worker", median: `${s(median(pageS))}, ${Math.round(tiles / median(pageS))} tiles/s`, 'min–max': range(pageS, s), vs: `${results.chromium_sw_fetch_vs_baseline}× baseline`, target: '' },
+      {
+        what: `day area, crew ${CREW}, z${zooms[0]}–${zooms.at(-1)}`,
+        median: `${tiles} tiles, ${kb(warm.bytes)}`,
+        'min–max': `(${kb(warm.wireBytes)} gzipped)`,
+        vs: '',
+        target: '',
+      },
+      {
+        what: `Node fetch, same URLs, ${PARALLEL} at a time (baseline)`,
+        median: `${s(median(baseS))}, ${results.baseline_tiles_per_s} tiles/s`,
+        'min–max': range(baseS, s),
+        vs: '1.00×',
+        target: '',
+      },
+      {
+        what: 'Chromium fetch, same URLs, no service worker',
+        median: `${s(median(bareS))}, ${Math.round(tiles / median(bareS))} tiles/s`,
+        'min–max': range(bareS, s),
+        vs: `${results.chromium_fetch_vs_baseline}× baseline`,
+        target: '',
+      },
+      {
+        what: "Chromium fetch, same URLs, app's service worker",
+        median: `${s(median(pageS))}, ${Math.round(tiles / median(pageS))} tiles/s`,
+        'min–max': range(pageS, s),
+        vs: `${results.chromium_sw_fetch_vs_baseline}× baseline`,
+        target: '',
+      },
       {
         what: 'app prefetch: 1st tile request → area complete',
         median: `${s(median(prefetch))}, ${results.tiles_per_s} tiles/s`,
@@ -483,8 +556,20 @@ try {
         vs: `${results.prefetch_vs_baseline}× baseline`,
         target: `≤ ${PRIME_TARGET_S} s ${ok(median(prefetch), PRIME_TARGET_S)}`,
       },
-      { what: 'app: press Sign in → area complete', median: s(median(signIn)), 'min–max': range(signIn, s), vs: '', target: `≤ ${PRIME_TARGET_S} s ${ok(median(signIn), PRIME_TARGET_S)}` },
-      { what: 'day map online, warm cache: load → idle', median: ms(median(onIdle)), 'min–max': range(onIdle, ms), vs: '1.00×', target: '' },
+      {
+        what: 'app: press Sign in → area complete',
+        median: s(median(signIn)),
+        'min–max': range(signIn, s),
+        vs: '',
+        target: `≤ ${PRIME_TARGET_S} s ${ok(median(signIn), PRIME_TARGET_S)}`,
+      },
+      {
+        what: 'day map online, warm cache: load → idle',
+        median: ms(median(onIdle)),
+        'min–max': range(onIdle, ms),
+        vs: '1.00×',
+        target: '',
+      },
       {
         what: `day map offline: load → idle (${results.offline_tile_requests} tile requests)`,
         median: ms(median(offIdle)),

@@ -6,7 +6,9 @@ import { defineConfig } from '@playwright/test';
  * Playwright manages (`npx playwright install chromium`, where downloads are allowed).
  */
 function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    Boolean,
+  ) as string[];
   const found = candidates.find((p) => existsSync(p));
   if (found) return found;
   if (process.env.CHROMIUM_PATH) {
@@ -48,7 +50,13 @@ export default defineConfig({
     launchOptions: {
       executablePath,
       // Flags for a sandboxed, offline machine (no background calls to Google's hosts).
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     },
   },
   projects: [

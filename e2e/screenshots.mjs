@@ -10,7 +10,18 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEAD, PROTOCOL, TIME_ZONE, WORKER, launch, offlineReady, signIn, startServer, synced, uuidv7 } from '../bench/client/harness.mjs';
+import {
+  LEAD,
+  PROTOCOL,
+  TIME_ZONE,
+  WORKER,
+  launch,
+  offlineReady,
+  signIn,
+  startServer,
+  synced,
+  uuidv7,
+} from '../bench/client/harness.mjs';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -95,7 +106,9 @@ async function crewShots(browser, base, size, caseId) {
     await form.waitFor();
     await form.getByRole('radio').first().check();
     await page.locator('#action-form').scrollIntoViewIfNeeded();
-    await page.evaluate(() => (document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined));
+    await page.evaluate(() =>
+      document.activeElement instanceof HTMLElement ? document.activeElement.blur() : undefined,
+    );
     await shoot(page, `fix-${size}`);
     await page.getByRole('button', { name: 'Cancel' }).click();
     return { context, page };
@@ -122,7 +135,10 @@ async function offlineShot(context, page, base, day, skip) {
   await page.locator('[data-testid="pending-count"][data-count="2"]').waitFor({ state: 'attached' });
   await page.getByRole('link', { name: /back to my day/i }).click();
   await page.waitForURL(/\/day$/);
-  await page.locator(`[data-testid="case-row"][data-case-id="${target.id}"]`).filter({ hasText: 'Waiting to sync' }).waitFor();
+  await page
+    .locator(`[data-testid="case-row"][data-case-id="${target.id}"]`)
+    .filter({ hasText: 'Waiting to sync' })
+    .waitFor();
   await page.mouse.move(0, 0);
   await shoot(page, 'day-offline-tablet');
   await context.setOffline(false);
@@ -133,7 +149,11 @@ async function offlineShot(context, page, base, day, skip) {
 async function crossPaths(base, caseId) {
   const json = { 'content-type': 'application/json' };
   const login = async (who) => {
-    const res = await fetch(`${base}/api/auth/login?bearer=1`, { method: 'POST', headers: json, body: JSON.stringify(who) });
+    const res = await fetch(`${base}/api/auth/login?bearer=1`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(who),
+    });
     if (!res.ok) throw new Error(`login ${who.email}: ${res.status}`);
     return { ...json, ...PROTOCOL, authorization: `Bearer ${(await res.json()).token}` };
   };
@@ -142,14 +162,35 @@ async function crossPaths(base, caseId) {
   const current = await (await fetch(`${base}/api/cases/${caseId}`, { headers: lead })).json();
   const push = async (headers, kind, payload) => {
     const clientId = `screenshots-${kind}-${uuidv7().slice(-8)}`;
-    const mutation = { id: uuidv7(), clientId, seq: 1, caseId, baseVersion: current.case.version, deviceTime: new Date().toISOString(), kind, payload };
-    const res = await fetch(`${base}/api/sync/push`, { method: 'POST', headers, body: JSON.stringify({ clientId, mutations: [mutation] }) });
+    const mutation = {
+      id: uuidv7(),
+      clientId,
+      seq: 1,
+      caseId,
+      baseVersion: current.case.version,
+      deviceTime: new Date().toISOString(),
+      kind,
+      payload,
+    };
+    const res = await fetch(`${base}/api/sync/push`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ clientId, mutations: [mutation] }),
+    });
     if (!res.ok) throw new Error(`push ${kind}: ${res.status} ${await res.text()}`);
     return (await res.json()).outcomes[0]?.outcome;
   };
-  const cancelled = await push(lead, 'cancel', { reason: 'no_action_needed', note: 'The resident withdrew the report.' });
-  const fixed = await push(worker, 'fix', { resolutionCode: 'ground_down', note: 'Ground the lip down.', photoIds: [] });
-  if (cancelled !== 'applied' || fixed === 'applied') throw new Error(`expected a crossed path, got cancel ${cancelled}, fix ${fixed}`);
+  const cancelled = await push(lead, 'cancel', {
+    reason: 'no_action_needed',
+    note: 'The resident withdrew the report.',
+  });
+  const fixed = await push(worker, 'fix', {
+    resolutionCode: 'ground_down',
+    note: 'Ground the lip down.',
+    photoIds: [],
+  });
+  if (cancelled !== 'applied' || fixed === 'applied')
+    throw new Error(`expected a crossed path, got cancel ${cancelled}, fix ${fixed}`);
 }
 
 async function inboxShot(browser, base, caseId) {
@@ -176,7 +217,9 @@ try {
   await signIn(probePage, base);
   const day = await apiDay(probePage);
   await probe.close();
-  const fixable = day.filter((c) => (c.state === 'assigned' || c.state === 'in_progress') && FIXABLE.includes(c.serviceCode));
+  const fixable = day.filter(
+    (c) => (c.state === 'assigned' || c.state === 'in_progress') && FIXABLE.includes(c.serviceCode),
+  );
   if (fixable.length < 2) throw new Error(`the demo crew needs two open sidewalk cases, has ${fixable.length}`);
   // Shown: one the resident sent a photo with, when there is one.
   const shown = fixable.find((c) => c.reportPhotoIds.length > 0) ?? fixable[0];

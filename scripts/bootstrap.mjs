@@ -53,12 +53,16 @@ function npmInstall(prefix, spec, what) {
 function ensureNode() {
   if (nodeIsRecentEnough(process.versions.node)) return process.execPath;
   const os = { linux: 'linux', darwin: 'darwin', win32: 'win' }[process.platform];
-  if (!os) fail(`Node ${process.versions.node} is too old and no Node build is known for ${process.platform}; install Node 24 yourself.`);
+  if (!os)
+    fail(
+      `Node ${process.versions.node} is too old and no Node build is known for ${process.platform}; install Node 24 yourself.`,
+    );
   const pkg = `node-${os}-${process.arch}`;
   const prefix = join(toolDir, 'node');
-  const bin = process.platform === 'win32'
-    ? join(prefix, 'node_modules', pkg, 'bin', 'node.exe')
-    : join(prefix, 'node_modules', pkg, 'bin', 'node');
+  const bin =
+    process.platform === 'win32'
+      ? join(prefix, 'node_modules', pkg, 'bin', 'node.exe')
+      : join(prefix, 'node_modules', pkg, 'bin', 'node');
   const stamp = join(prefix, 'version');
   const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
   if (!existsSync(bin) || have !== NODE_VERSION) {
@@ -105,7 +109,8 @@ function pnpm(args, opts = {}) {
 }
 
 const install = pnpm(['install', '--frozen-lockfile', '--prefer-offline', '--reporter=append-only']);
-if (install.status !== 0) fail('pnpm install failed (see above). Check that the npm registry is reachable and run again.');
+if (install.status !== 0)
+  fail('pnpm install failed (see above). Check that the npm registry is reachable and run again.');
 
 const child = spawn(nodeBin, [pnpmScript, 'run', '--silent', task, ...process.argv.slice(3)], {
   cwd: root,

@@ -68,14 +68,28 @@ heading('lint and format');
 }
 
 // 2. Vitest.
-heading(`unit and integration tests (database: ${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded PGlite'})`);
+heading(
+  `unit and integration tests (database: ${process.env.TEST_DATABASE_URL ? 'TEST_DATABASE_URL' : 'embedded PGlite'})`,
+);
 {
   const file = join(out, 'vitest.json');
   rmSync(file, { force: true });
-  const status = run('pnpm', ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${file}`]);
+  const status = run('pnpm', [
+    'exec',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${file}`,
+  ]);
   const r = readJson(file);
   if (r) {
-    record('vitest', r.numPassedTests, r.numFailedTests + (status !== 0 && r.numFailedTests === 0 ? 1 : 0), r.numPendingTests + r.numTodoTests);
+    record(
+      'vitest',
+      r.numPassedTests,
+      r.numFailedTests + (status !== 0 && r.numFailedTests === 0 ? 1 : 0),
+      r.numPendingTests + r.numTodoTests,
+    );
   } else {
     record('vitest', 0, 1);
     console.log('Vitest produced no report: counted as one failure.');

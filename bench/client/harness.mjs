@@ -22,10 +22,18 @@ const requireFromE2e = createRequire(join(root, 'e2e', 'package.json'));
 const playwright = requireFromE2e('@playwright/test');
 export const { chromium } = playwright;
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export function chromiumPath() {
-  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean).find((p) => existsSync(p));
+  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']
+    .filter(Boolean)
+    .find((p) => existsSync(p));
   return found; // undefined: Playwright's own Chromium, if installed
 }
 
@@ -37,7 +45,10 @@ export { freePort };
 
 /** The built field app must exist: the server serves it. */
 export function requireBuild() {
-  if (!existsSync(join(root, 'field-app', 'build', 'index.html')) && !existsSync(join(root, 'field-app', 'build', '200.html'))) {
+  if (
+    !existsSync(join(root, 'field-app', 'build', 'index.html')) &&
+    !existsSync(join(root, 'field-app', 'build', '200.html'))
+  ) {
     throw new Error('field-app/build is missing: run `pnpm --filter @fieldfix/field-app build` first.');
   }
 }
@@ -50,7 +61,15 @@ export async function startServer() {
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['sync-server/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', PHOTOS_DIR: join(dataDir, 'photos'), LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      PHOTOS_DIR: join(dataDir, 'photos'),
+      LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -111,7 +130,12 @@ export async function offlineReady(page) {
 
 /** Today's date in the city (YYYY-MM-DD). */
 export function cityToday(now = new Date()) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
 const STREETS = ['SIDEWALK', 'DEBRIS', 'POTHOLE'];

@@ -47,7 +47,10 @@ function startServer({ timeoutMs = 30_000 } = {}) {
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pouchdb-server did not start in ${timeoutMs} ms: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`pouchdb-server did not start in ${timeoutMs} ms: ${err}`)),
+      timeoutMs,
+    );
     child.stdout.on('data', (d) => {
       out += d;
       const nl = out.indexOf('\n');
@@ -112,7 +115,9 @@ export async function pouchdbPush({ docs = 20000, batchSize = 500, runs = 3 } = 
         const seconds = (performance.now() - t0) / 1000;
 
         if (result.ok === false || result.status !== 'complete') {
-          throw new Error(`replication did not complete: ${JSON.stringify({ status: result.status, errors: result.errors })}`);
+          throw new Error(
+            `replication did not complete: ${JSON.stringify({ status: result.status, errors: result.errors })}`,
+          );
         }
         const { doc_count } = await target.info();
         if (doc_count !== docs) throw new Error(`target has ${doc_count} docs after replication, expected ${docs}`);

@@ -55,7 +55,10 @@ export async function serverDay(api: APIRequestContext): Promise<ServerCase[]> {
   return ((await res.json()) as { cases: ServerCase[] }).cases;
 }
 
-export async function serverCase(api: APIRequestContext, id: string): Promise<{ case: ServerCase; events: ServerEvent[] }> {
+export async function serverCase(
+  api: APIRequestContext,
+  id: string,
+): Promise<{ case: ServerCase; events: ServerEvent[] }> {
   const res = await api.get(`/api/cases/${id}`);
   expect(res.status()).toBe(200);
   return (await res.json()) as { case: ServerCase; events: ServerEvent[] };
@@ -177,7 +180,16 @@ export async function serverPhoto(page: Page, id: string) {
     if (!res.ok) return { status: res.status, etag: null, type: null, sha256: null, width: 0, height: 0 };
     const buf = await res.arrayBuffer();
     const bitmap = await createImageBitmap(new Blob([buf], { type: res.headers.get('content-type') ?? 'image/jpeg' }));
-    const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))].map((b) => b.toString(16).padStart(2, '0')).join('');
-    return { status: res.status, etag: res.headers.get('etag'), type: res.headers.get('content-type'), sha256: sha, width: bitmap.width, height: bitmap.height };
+    const sha = [...new Uint8Array(await crypto.subtle.digest('SHA-256', buf))]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('');
+    return {
+      status: res.status,
+      etag: res.headers.get('etag'),
+      type: res.headers.get('content-type'),
+      sha256: sha,
+      width: bitmap.width,
+      height: bitmap.height,
+    };
   }, id);
 }

@@ -15,7 +15,9 @@ test('a new version waits for the crew, and "Reload" brings it in with the day i
   const rows = await page.getByTestId('case-row').count();
   expect(rows).toBeGreaterThan(0);
   await expect(page.getByText('A new version is ready.')).toHaveCount(0);
-  const firstScript = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL);
+  const firstScript = await page.evaluate(
+    async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL,
+  );
 
   // Publish a new version: a service worker whose bytes differ.
   const file = join(e2eStaticDir(), 'service-worker.js');
@@ -31,12 +33,16 @@ test('a new version waits for the crew, and "Reload" brings it in with the day i
     await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Reload', exact: true }).click()]);
     await expect(page.getByText('A new version is ready.')).toHaveCount(0);
     await expect
-      .poll(() => page.evaluate(async () => {
-        const r = await navigator.serviceWorker.getRegistration();
-        return { waiting: !!r?.waiting, active: r?.active?.state, controlled: !!navigator.serviceWorker.controller };
-      }))
+      .poll(() =>
+        page.evaluate(async () => {
+          const r = await navigator.serviceWorker.getRegistration();
+          return { waiting: !!r?.waiting, active: r?.active?.state, controlled: !!navigator.serviceWorker.controller };
+        }),
+      )
       .toEqual({ waiting: false, active: 'activated', controlled: true });
-    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL)).toBe(firstScript);
+    expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL)).toBe(
+      firstScript,
+    );
     await expect(page.getByTestId('case-row')).toHaveCount(rows);
   } finally {
     writeFileSync(file, original);

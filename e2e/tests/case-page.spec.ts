@@ -20,7 +20,10 @@ async function day(page: Page): Promise<DayCase[]> {
 }
 
 const naturalWidths = (page: Page, testId: string) =>
-  page.getByTestId(testId).locator('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
+  page
+    .getByTestId(testId)
+    .locator('img')
+    .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth));
 
 test('the resident’s photos are on the device: the case page shows them with no signal', async ({ page, context }) => {
   await signIn(page);
@@ -37,7 +40,9 @@ test('the resident’s photos are on the device: the case page shows them with n
   await page.reload();
   await openCase(page, withPhoto!.id);
   const photos = page.getByTestId('resident-photos');
-  await expect(photos.getByRole('img', { name: /the resident sent with the report/ })).toHaveCount(withPhoto!.reportPhotoIds.length);
+  await expect(photos.getByRole('img', { name: /the resident sent with the report/ })).toHaveCount(
+    withPhoto!.reportPhotoIds.length,
+  );
   await expect.poll(() => naturalWidths(page, 'resident-photos')).toEqual(withPhoto!.reportPhotoIds.map(() => 1024));
 
   await openCase(page, without!.id);
@@ -45,7 +50,11 @@ test('the resident’s photos are on the device: the case page shows them with n
   await expect(page.getByTestId('case-detail')).toContainText('The resident sent no photo.');
 });
 
-test('every crew page has no serious accessibility violations and fits a tablet and a phone', async ({ page, browser, baseURL }) => {
+test('every crew page has no serious accessibility violations and fits a tablet and a phone', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(240_000); // 15 page loads, each checked by axe
   await signIn(page);
   await synced(page);
@@ -78,7 +87,8 @@ test('every crew page has no serious accessibility violations and fits a tablet 
       await expect(loaded(p)).toBeVisible();
       const axe = await new AxeBuilder({ page: p }).analyze();
       for (const v of axe.violations) {
-        if (v.impact === 'serious' || v.impact === 'critical') problems.push(`${size.name} ${path}: ${v.id} at ${String(v.nodes[0]?.target)}`);
+        if (v.impact === 'serious' || v.impact === 'critical')
+          problems.push(`${size.name} ${path}: ${v.id} at ${String(v.nodes[0]?.target)}`);
       }
       // Nothing wider than the screen: no sideways scrolling with a glove.
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -122,12 +132,17 @@ test('a note added with the keyboard alone reaches the server', async ({ page })
   expect(events.filter((e) => e.kind === 'note' && e.data.text === text)).toHaveLength(1);
 });
 
-test('the app offers its own install button while the browser allows installing, and uses the offer once', async ({ page }) => {
+test('the app offers its own install button while the browser allows installing, and uses the offer once', async ({
+  page,
+}) => {
   await signIn(page, WORKER);
   await expect(page.getByTestId('install-app')).toHaveCount(0);
   // What Chromium fires when the app meets its install criteria (headless never does).
   await page.evaluate(() => {
-    const e = new Event('beforeinstallprompt', { cancelable: true }) as Event & { prompt(): Promise<void>; userChoice: Promise<{ outcome: string }> };
+    const e = new Event('beforeinstallprompt', { cancelable: true }) as Event & {
+      prompt(): Promise<void>;
+      userChoice: Promise<{ outcome: string }>;
+    };
     (window as unknown as { prompted: number }).prompted = 0;
     e.prompt = async () => {
       (window as unknown as { prompted: number }).prompted++;
@@ -136,7 +151,10 @@ test('the app offers its own install button while the browser allows installing,
     window.dispatchEvent(e);
     (window as unknown as { defaultPrevented: boolean }).defaultPrevented = e.defaultPrevented;
   });
-  expect(await page.evaluate(() => (window as unknown as { defaultPrevented: boolean }).defaultPrevented), 'the browser’s own mini-infobar is held back').toBe(true);
+  expect(
+    await page.evaluate(() => (window as unknown as { defaultPrevented: boolean }).defaultPrevented),
+    'the browser’s own mini-infobar is held back',
+  ).toBe(true);
   const button = page.getByTestId('install-app');
   await expect(button).toBeVisible();
   await button.click();

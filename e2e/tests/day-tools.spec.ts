@@ -13,7 +13,14 @@ interface DayCase {
   long: number;
 }
 
-const BUCKET: Record<string, string> = { new: 'open', assigned: 'open', in_progress: 'in_progress', on_hold: 'on_hold', fixed: 'done', closed_not_fixed: 'done' };
+const BUCKET: Record<string, string> = {
+  new: 'open',
+  assigned: 'open',
+  in_progress: 'in_progress',
+  on_hold: 'on_hold',
+  fixed: 'done',
+  closed_not_fixed: 'done',
+};
 
 async function signInAndSync(page: Page): Promise<DayCase[]> {
   await page.goto('/login');
@@ -36,7 +43,9 @@ async function shownIds(page: Page): Promise<string[]> {
 }
 
 const serious = (r: { violations: { impact?: string | null; id: string; nodes: { target: unknown }[] }[] }) =>
-  r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${String(v.nodes[0]?.target)}`);
+  r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${String(v.nodes[0]?.target)}`);
 
 test('haversine distances read as a crew expects', () => {
   // Detroit City Hall to the Renaissance Center: about 1.1 km on the ground.
@@ -51,7 +60,10 @@ test('haversine distances read as a crew expects', () => {
   expect(distanceText(23_456)).toBe('23 km');
 });
 
-test('day filters and search narrow the list offline, and the URL keeps them across a reload', async ({ page, context }) => {
+test('day filters and search narrow the list offline, and the URL keeps them across a reload', async ({
+  page,
+  context,
+}) => {
   const cases = await signInAndSync(page);
   expect(cases.length).toBeGreaterThanOrEqual(5);
   await context.setOffline(true);
@@ -73,7 +85,9 @@ test('day filters and search narrow the list offline, and the URL keeps them acr
 
   // Type buttons: only the types on today's list.
   const types = [...new Set(cases.map((c) => c.serviceCode))].sort();
-  const offered = await page.getByTestId('type-filter').evaluateAll((b) => b.map((x) => x.getAttribute('data-type') ?? ''));
+  const offered = await page
+    .getByTestId('type-filter')
+    .evaluateAll((b) => b.map((x) => x.getAttribute('data-type') ?? ''));
   expect([...offered].sort()).toEqual(types);
   const type = byStatus[0]!.serviceCode;
   await page.locator(`[data-testid="type-filter"][data-type="${type}"]`).click();
@@ -85,7 +99,10 @@ test('day filters and search narrow the list offline, and the URL keeps them acr
   // The filters survive an offline reload (from the URL).
   await page.reload();
   await expect(page.getByTestId('case-row')).toHaveCount(both.length);
-  await expect(page.locator(`[data-testid="status-filter"][data-status="${bucket}"]`)).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator(`[data-testid="status-filter"][data-status="${bucket}"]`)).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await expect(page.getByTestId('filters-toggle')).toHaveAttribute('aria-expanded', 'true');
 
   const axe = await new AxeBuilder({ page }).analyze();
@@ -113,12 +130,18 @@ test('day filters and search narrow the list offline, and the URL keeps them acr
   await page.getByTestId('day-search').fill('no such street anywhere');
   await expect(page.getByTestId('case-row')).toHaveCount(0);
   await expect(page.getByTestId('day-no-match')).toContainText('No cases');
-  await page.getByTestId('day-no-match').getByRole('button', { name: /clear filters/i }).click();
+  await page
+    .getByTestId('day-no-match')
+    .getByRole('button', { name: /clear filters/i })
+    .click();
   await expect(page.getByTestId('case-row')).toHaveCount(cases.length);
   await expect(page.getByTestId('day-search')).toHaveValue('');
 });
 
-test('distances show when location is already allowed, without asking, and follow the crew as it moves', async ({ page, context }) => {
+test('distances show when location is already allowed, without asking, and follow the crew as it moves', async ({
+  page,
+  context,
+}) => {
   const cases = await signInAndSync(page);
   await expect(page.getByTestId('case-distance')).toHaveCount(0);
   const first = cases[0]!;
@@ -130,7 +153,9 @@ test('distances show when location is already allowed, without asking, and follo
   await expect(row.getByTestId('case-distance')).toHaveText(`${distanceText(haversineMetres(here, first))} away`);
   // The crew drives on: the distances follow without a reload.
   await context.setGeolocation({ latitude: first.lat, longitude: first.long + 0.02 });
-  await expect(row.getByTestId('case-distance')).toHaveText(`${distanceText(haversineMetres({ lat: first.lat, long: first.long + 0.02 }, first))} away`);
+  await expect(row.getByTestId('case-distance')).toHaveText(
+    `${distanceText(haversineMetres({ lat: first.lat, long: first.long + 0.02 }, first))} away`,
+  );
 });
 
 test('the case history shows the server’s events, and still does offline after a reload', async ({ page, context }) => {
@@ -138,7 +163,11 @@ test('the case history shows the server’s events, and still does offline after
   // The case with the longest story makes the best check.
   let best = { id: cases[0]!.id, events: [] as { kind: string; actorName: string | null }[] };
   for (const c of cases.slice(0, 8)) {
-    const r = await page.evaluate(async (id) => (await (await fetch(`/api/cases/${id}`)).json()) as { events: { kind: string; actorName: string | null }[] }, c.id);
+    const r = await page.evaluate(
+      async (id) =>
+        (await (await fetch(`/api/cases/${id}`)).json()) as { events: { kind: string; actorName: string | null }[] },
+      c.id,
+    );
     if (r.events.length > best.events.length) best = { id: c.id, events: r.events };
   }
   expect(best.events.length).toBeGreaterThan(0);
@@ -149,7 +178,8 @@ test('the case history shows the server’s events, and still does offline after
   await expect(page.getByTestId('history-as-of')).toContainText('As of');
   const actor = best.events.find((e) => e.actorName)?.actorName;
   if (actor) await expect(page.getByTestId('case-history')).toContainText(actor);
-  if (best.events.some((e) => e.kind === 'started')) await expect(page.getByTestId('case-history')).toContainText('Started the job');
+  if (best.events.some((e) => e.kind === 'started'))
+    await expect(page.getByTestId('case-history')).toContainText('Started the job');
 
   const axe = await new AxeBuilder({ page }).analyze();
   expect(serious(axe)).toEqual([]);

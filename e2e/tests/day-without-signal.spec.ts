@@ -84,7 +84,9 @@ test('a day with no signal: work, photos and a restart offline, then everything 
     await expect(page.getByTestId('case-pending')).toContainText(`Job ${i + 1}: cones out.`);
   }
   await page.getByRole('radio', { name: 'Before' }).check();
-  await page.getByTestId('photo-camera').setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: jpegs[0]! });
+  await page
+    .getByTestId('photo-camera')
+    .setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: jpegs[0]! });
   await expect(page.getByTestId('photo')).toHaveCount(1, { timeout: 20_000 });
 
   // Fix two without photos, and the pothole with its after-photo.
@@ -97,7 +99,9 @@ test('a day with no signal: work, photos and a restart offline, then everything 
   }
   await openCase(page, pothole!.id);
   await page.getByRole('radio', { name: 'After' }).check();
-  await page.getByTestId('photo-camera').setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: jpegs[1]! });
+  await page
+    .getByTestId('photo-camera')
+    .setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: jpegs[1]! });
   await expect(page.getByTestId('photo')).toHaveCount(1, { timeout: 20_000 });
   await page.getByRole('button', { name: 'Fix', exact: true }).click();
   await expect(page.getByTestId('fix-photos').getByRole('checkbox', { name: /After photo/ })).toBeChecked();
@@ -108,7 +112,10 @@ test('a day with no signal: work, photos and a restart offline, then everything 
   // Hold the one in progress.
   await openCase(page, toHold!.id);
   await page.getByRole('button', { name: 'Hold', exact: true }).click();
-  await page.getByRole('group', { name: 'Why is the work on hold?' }).getByRole('button', { name: 'Needs material' }).click();
+  await page
+    .getByRole('group', { name: 'Why is the work on hold?' })
+    .getByRole('button', { name: 'Needs material' })
+    .click();
   await expect(stateBadge(page)).toContainText('On hold');
 
   // 2 starts + 2 notes + 2 photo attachments + 3 fixes + 1 hold, and 2 photos to upload.
@@ -161,7 +168,10 @@ test('a day with no signal: work, photos and a restart offline, then everything 
   const potholeFix = (await serverCase(page.request, pothole!.id)).events.find((e) => e.kind === 'fixed')!;
   const afterPhoto = onDevice.find((p) => p.caseId === pothole!.id)!;
   expect(potholeFix.data.photoIds).toEqual([afterPhoto.id]);
-  expect((await serverCase(page.request, toHold!.id)).case).toMatchObject({ state: 'on_hold', holdReason: 'needs_material' });
+  expect((await serverCase(page.request, toHold!.id)).case).toMatchObject({
+    state: 'on_hold',
+    holdReason: 'needs_material',
+  });
 
   // Each photo stored once, downscaled, byte for byte what the device kept.
   for (const p of onDevice) {
@@ -176,7 +186,11 @@ test('a day with no signal: work, photos and a restart offline, then everything 
   await context.close();
   const browser = await chromium.launch(test.info().project.use.launchOptions);
   const admin = await browser.newContext({ baseURL: test.info().project.use.baseURL });
-  expect((await admin.request.post('/api/auth/login', { data: { email: 'admin@riverton.example', password: 'fieldfix' } })).status()).toBe(200);
+  expect(
+    (
+      await admin.request.post('/api/auth/login', { data: { email: 'admin@riverton.example', password: 'fieldfix' } })
+    ).status(),
+  ).toBe(200);
   for (const c of [...fixable.slice(0, 2), pothole!]) {
     const res = await admin.request.get(`/api/admin/outbox?caseId=${c.id}`);
     const { notices } = (await res.json()) as { notices: { template: string; photoIds: string[] }[] };

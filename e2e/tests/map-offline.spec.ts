@@ -3,18 +3,24 @@ import { offlineReady, signIn } from '../support/app.ts';
 
 /** The share of pixels that differ between two PNGs of the same size (decoded in the page). */
 async function differingShare(page: Page, a: Buffer, b: Buffer): Promise<number> {
-  return page.evaluate(async ([a64, b64]) => {
-    const pixels = async (s: string) => {
-      const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(s), (c) => c.charCodeAt(0))], { type: 'image/png' }));
-      const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
-      ctx.drawImage(bitmap, 0, 0);
-      return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
-    };
-    const [x, y] = [await pixels(a64), await pixels(b64)];
-    let differ = 0;
-    for (let i = 0; i < x.length; i += 4) if (Math.abs(x[i]! - y[i]!) + Math.abs(x[i + 1]! - y[i + 1]!) + Math.abs(x[i + 2]! - y[i + 2]!) > 24) differ++;
-    return differ / (x.length / 4);
-  }, [a.toString('base64'), b.toString('base64')] as const);
+  return page.evaluate(
+    async ([a64, b64]) => {
+      const pixels = async (s: string) => {
+        const bitmap = await createImageBitmap(
+          new Blob([Uint8Array.from(atob(s), (c) => c.charCodeAt(0))], { type: 'image/png' }),
+        );
+        const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+        ctx.drawImage(bitmap, 0, 0);
+        return ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
+      };
+      const [x, y] = [await pixels(a64), await pixels(b64)];
+      let differ = 0;
+      for (let i = 0; i < x.length; i += 4)
+        if (Math.abs(x[i]! - y[i]!) + Math.abs(x[i + 1]! - y[i + 1]!) + Math.abs(x[i + 2]! - y[i + 2]!) > 24) differ++;
+      return differ / (x.length / 4);
+    },
+    [a.toString('base64'), b.toString('base64')] as const,
+  );
 }
 
 /** Distinct colours in a PNG (decoded in the page), counted on a coarse grid. */
@@ -48,7 +54,9 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   await expect(page.getByTestId('offline-map')).toHaveAttribute('data-phase', 'ready', { timeout: 45_000 });
   const stored = await page.evaluate(async () => {
     const req = indexedDB.open('fieldfix');
-    const db = await new Promise<IDBDatabase>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+    const db = await new Promise<IDBDatabase>(
+      (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+    );
     const count = await new Promise<number>((res) => {
       const r = db.transaction('tiles').objectStore('tiles').count();
       r.onsuccess = () => res(r.result);
@@ -85,7 +93,12 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   // changes a large share of it; a map whose tiles drew nothing would not change at all.
   const setBasemap = (visibility: 'visible' | 'none') =>
     page.evaluate(async (v) => {
-      type M = { getStyle(): { layers: { id: string; source?: string }[] }; setLayoutProperty(id: string, p: string, v: string): void; once(e: string, f: () => void): void; triggerRepaint(): void };
+      type M = {
+        getStyle(): { layers: { id: string; source?: string }[] };
+        setLayoutProperty(id: string, p: string, v: string): void;
+        once(e: string, f: () => void): void;
+        triggerRepaint(): void;
+      };
       const m = (window as unknown as { fieldfixMap: M }).fieldfixMap;
       const idle = new Promise<void>((r) => m.once('idle', r));
       for (const l of m.getStyle().layers) if (l.source === 'basemap') m.setLayoutProperty(l.id, 'visibility', v);
@@ -101,7 +114,14 @@ test('the day map opens offline from the tiles primed online, and a pin opens it
   const pin = await page.evaluate(() => {
     // The map component exposes its MapLibre map for tests.
     type Feature = { geometry: { coordinates: [number, number] }; properties: Record<string, unknown> };
-    const m = (window as unknown as { fieldfixMap: { queryRenderedFeatures(o: object): Feature[]; project(l: [number, number]): { x: number; y: number } } }).fieldfixMap;
+    const m = (
+      window as unknown as {
+        fieldfixMap: {
+          queryRenderedFeatures(o: object): Feature[];
+          project(l: [number, number]): { x: number; y: number };
+        };
+      }
+    ).fieldfixMap;
     const f = m.queryRenderedFeatures({ layers: ['case-pins'] })[0]!;
     const [lng, lat] = f.geometry.coordinates;
     const p = m.project([lng, lat]);
@@ -129,7 +149,9 @@ test('tiles the device lacked offline are drawn once the signal returns', async 
   // Lose the stored tiles (a storage clean-up, say), then open the map offline.
   const dropped = await page.evaluate(async () => {
     const req = indexedDB.open('fieldfix');
-    const db = await new Promise<IDBDatabase>((res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))));
+    const db = await new Promise<IDBDatabase>(
+      (res, rej) => ((req.onsuccess = () => res(req.result)), (req.onerror = () => rej(req.error))),
+    );
     const store = db.transaction('tiles', 'readwrite').objectStore('tiles');
     const rows = await new Promise<{ key: string; z: number }[]>((res) => {
       const r = store.getAll();
@@ -148,8 +170,18 @@ test('tiles the device lacked offline are drawn once the signal returns', async 
   await expect(map).toHaveAttribute('data-map-idle', 'true', { timeout: 20_000 });
   const drawn = () =>
     page.evaluate(() => {
-      const m = (window as unknown as { fieldfixMap: { queryRenderedFeatures(o: object): unknown[]; getStyle(): { layers: { id: string; source?: string }[] } } }).fieldfixMap;
-      const layers = m.getStyle().layers.filter((l) => l.source === 'basemap').map((l) => l.id);
+      const m = (
+        window as unknown as {
+          fieldfixMap: {
+            queryRenderedFeatures(o: object): unknown[];
+            getStyle(): { layers: { id: string; source?: string }[] };
+          };
+        }
+      ).fieldfixMap;
+      const layers = m
+        .getStyle()
+        .layers.filter((l) => l.source === 'basemap')
+        .map((l) => l.id);
       return m.queryRenderedFeatures({ layers }).length;
     });
   expect(await drawn(), 'offline, the missing tiles are drawn empty').toBe(0);

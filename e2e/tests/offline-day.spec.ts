@@ -12,7 +12,9 @@ test('a worker signs in, goes offline, reloads and still has the day and its cas
 
   await expect(page).toHaveURL(/\/day$/);
   // What the server says the day holds is what the list shows.
-  const day = await page.evaluate(async () => (await (await fetch('/api/day')).json()) as { cases: { id: string; address: string }[] });
+  const day = await page.evaluate(
+    async () => (await (await fetch('/api/day')).json()) as { cases: { id: string; address: string }[] },
+  );
   expect(day.cases.length).toBeGreaterThanOrEqual(10);
   const rows = page.getByTestId('case-row');
   await expect(rows).toHaveCount(day.cases.length);
@@ -44,14 +46,20 @@ test('the sign-in and day pages have no serious accessibility violations', async
   await page.goto('/login');
   await expect(page.getByTestId('login-form')).toBeVisible();
   const login = await new AxeBuilder({ page }).analyze();
-  expect(login.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+  expect(login.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+    [],
+  );
 
   await page.getByLabel('Email').fill(WORKER.email);
   await page.getByLabel('Password').fill(WORKER.password);
   await page.getByRole('button', { name: /sign in/i }).click();
   await expect(page.getByTestId('case-row').first()).toBeVisible();
   const day = await new AxeBuilder({ page }).analyze();
-  expect(day.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+  expect(
+    day.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes[0]?.target}`),
+  ).toEqual([]);
 });
 
 test('a wrong password is refused with words a person can act on', async ({ page }) => {

@@ -1,6 +1,17 @@
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { bigJpeg, devicePhotos, offlineReady, openCase, serverCase, serverDay, serverPhoto, signIn, synced, type ServerCase } from '../support/app.ts';
+import {
+  bigJpeg,
+  devicePhotos,
+  offlineReady,
+  openCase,
+  serverCase,
+  serverDay,
+  serverPhoto,
+  signIn,
+  synced,
+  type ServerCase,
+} from '../support/app.ts';
 
 // Photos taken with no signal: downscaled and stored on the device, attached through the
 // outbox like any change, kept through a reload, uploaded once (resumably) when the signal
@@ -16,7 +27,10 @@ async function ready(page: Page): Promise<ServerCase[]> {
   return serverDay(page.request);
 }
 
-test('photos taken offline survive a reload, upload once downscaled, and carry a pothole fix', async ({ page, context }) => {
+test('photos taken offline survive a reload, upload once downscaled, and carry a pothole fix', async ({
+  page,
+  context,
+}) => {
   const day = await ready(page);
   const pothole = day.find((c) => c.serviceCode === 'POTHOLE' && (c.state === 'assigned' || c.state === 'in_progress'));
   expect(pothole, 'the demo crew has an open pothole case').toBeTruthy();
@@ -34,13 +48,20 @@ test('photos taken offline survive a reload, upload once downscaled, and carry a
 
   const workers: string[] = [];
   page.on('worker', (w) => workers.push(w.url()));
-  await page.getByTestId('photo-camera').setInputFiles({ name: 'pothole-1.jpg', mimeType: 'image/jpeg', buffer: jpegs[0]! });
+  await page
+    .getByTestId('photo-camera')
+    .setInputFiles({ name: 'pothole-1.jpg', mimeType: 'image/jpeg', buffer: jpegs[0]! });
   await expect(page.getByTestId('photo')).toHaveCount(1, { timeout: 20_000 });
   const ms = Number(await page.getByTestId('case-photos').getAttribute('data-last-process-ms'));
-  expect(workers.some((u) => u.includes('downscale')), 'downscaled in a worker, off the main thread').toBe(true);
+  expect(
+    workers.some((u) => u.includes('downscale')),
+    'downscaled in a worker, off the main thread',
+  ).toBe(true);
   console.log(`Downscaling a 4000×3000 JPEG (${jpegs[0]!.length} bytes) took ${ms} ms`);
   await page.getByRole('radio', { name: 'Before' }).check();
-  await page.getByTestId('photo-gallery').setInputFiles({ name: 'pothole-2.jpg', mimeType: 'image/jpeg', buffer: jpegs[1]! });
+  await page
+    .getByTestId('photo-gallery')
+    .setInputFiles({ name: 'pothole-2.jpg', mimeType: 'image/jpeg', buffer: jpegs[1]! });
   await expect(page.getByTestId('photo')).toHaveCount(2, { timeout: 20_000 });
   await expect(page.getByTestId('photo').first()).toContainText('Waiting to upload');
   await expect(page.getByTestId('pending-count')).toHaveAttribute('data-photos', '2');
@@ -70,11 +91,20 @@ test('photos taken offline survive a reload, upload once downscaled, and carry a
   await page.reload();
   await expect(page.getByTestId('case-detail')).toBeVisible();
   await expect(page.getByTestId('photo')).toHaveCount(2);
-  await expect.poll(() => page.getByTestId('photo').locator('img').evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth))).toEqual([
-    expect.any(Number),
-    expect.any(Number),
-  ]);
-  expect(await page.getByTestId('photo').locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+  await expect
+    .poll(() =>
+      page
+        .getByTestId('photo')
+        .locator('img')
+        .evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth)),
+    )
+    .toEqual([expect.any(Number), expect.any(Number)]);
+  expect(
+    await page
+      .getByTestId('photo')
+      .locator('img')
+      .evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)),
+  ).toBe(true);
 
   // Signal: changes and photos go up.
   await context.setOffline(false);
@@ -97,17 +127,24 @@ test('photos taken offline survive a reload, upload once downscaled, and carry a
 
   // The synced photos are in the case's history: each added photo, and the fix with its after-photo.
   const history = page.getByTestId('case-history');
-  await expect(history.getByTestId('history-entry').filter({ hasText: 'Fixed: ' }).getByTestId('photo-by-id')).toHaveAttribute('data-photo-id', after.id);
+  await expect(
+    history.getByTestId('history-entry').filter({ hasText: 'Fixed: ' }).getByTestId('photo-by-id'),
+  ).toHaveAttribute('data-photo-id', after.id);
   await expect(history.getByTestId('photo-by-id')).toHaveCount(3);
   await expect(history.locator('[data-testid="photo-by-id"][data-status="ready"] img')).toHaveCount(3);
-  expect(await history.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0))).toBe(true);
+  expect(
+    await history.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).naturalWidth > 0)),
+  ).toBe(true);
 
   const axe = await new AxeBuilder({ page }).include('[data-testid="case-detail"]').analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 });
 
-test('an upload cut off halfway resumes from the server offset and ends with one intact photo', async ({ page, context }) => {
+test('an upload cut off halfway resumes from the server offset and ends with one intact photo', async ({
+  page,
+  context,
+}) => {
   const day = await ready(page);
   const open = day.filter((c) => c.state === 'assigned' || c.state === 'in_progress' || c.state === 'on_hold');
   const target = open.at(-1)!;

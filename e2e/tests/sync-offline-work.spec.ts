@@ -1,6 +1,19 @@
 import { expect, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { FIXABLE, LEAD, count, offlineReady, openCase, row, serverCase, serverDay, signIn, stateBadge, synced, uuidv7 } from '../support/app.ts';
+import {
+  FIXABLE,
+  LEAD,
+  count,
+  offlineReady,
+  openCase,
+  row,
+  serverCase,
+  serverDay,
+  signIn,
+  stateBadge,
+  synced,
+  uuidv7,
+} from '../support/app.ts';
 
 // Field work done with no signal: queued on the device, kept through reloads, synced once, and
 // accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).
@@ -43,14 +56,21 @@ test('work done offline survives a reload and reaches the server exactly once', 
   await page.getByLabel('Note for the record (optional)').fill('Ground the lip down.');
   // The open form, the status bar and the pending list pass an accessibility scan.
   const scan = await new AxeBuilder({ page }).analyze();
-  expect(scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+  expect(
+    scan.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes[0]?.target}`),
+  ).toEqual([]);
   await page.getByRole('button', { name: 'Save fix' }).click();
   await expect(stateBadge(page)).toContainText('Fixed');
 
   // Hold a third.
   await openCase(page, toHold!.id);
   await page.getByRole('button', { name: 'Hold', exact: true }).click();
-  await page.getByRole('group', { name: 'Why is the work on hold?' }).getByRole('button', { name: 'Needs material' }).click();
+  await page
+    .getByRole('group', { name: 'Why is the work on hold?' })
+    .getByRole('button', { name: 'Needs material' })
+    .click();
   await expect(stateBadge(page)).toContainText('On hold');
 
   const pending = page.getByTestId('pending-count');
@@ -90,7 +110,13 @@ test('work done offline survives a reload and reaches the server exactly once', 
   expect(count(held.events, (e) => e.kind === 'held')).toBe(heldBefore + 1);
 });
 
-test('a fix that crossed paths with a lead cancelling the case is explained in plain words, and the lead finds it in the inbox', async ({ page, context, playwright, baseURL, browser }) => {
+test('a fix that crossed paths with a lead cancelling the case is explained in plain words, and the lead finds it in the inbox', async ({
+  page,
+  context,
+  playwright,
+  baseURL,
+  browser,
+}) => {
   await signIn(page);
   await synced(page);
   await offlineReady(page);
@@ -152,7 +178,11 @@ test('a fix that crossed paths with a lead cancelling the case is explained in p
   await expect(page.getByTestId('case-outcomes')).toContainText('cancelled by a lead');
 
   const scan = await new AxeBuilder({ page }).analyze();
-  expect(scan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes[0]?.target}`)).toEqual([]);
+  expect(
+    scan.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes[0]?.target}`),
+  ).toEqual([]);
 
   // The fix is in the history once, recorded but not applied.
   const { case: after, events } = await serverCase(page.request, target!.id);
@@ -176,7 +206,9 @@ test('a fix that crossed paths with a lead cancelling the case is explained in p
     const notice = leadPage.locator(`[data-testid="inbox-notice"][data-case-id="${target!.id}"]`);
     await expect(notice).toContainText(`Case #${target!.id} was cancelled, but a crew fixed it in the field`);
     const inboxScan = await new AxeBuilder({ page: leadPage }).analyze();
-    expect(inboxScan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
+    expect(
+      inboxScan.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     await notice.getByRole('button', { name: /mark as read/i }).click();
     await expect(notice).toHaveCount(0);
     await leadPage.reload();

@@ -43,7 +43,11 @@ if (!why) {
 const started = performance.now();
 const vite = join(appDir, 'node_modules', 'vite', 'bin', 'vite.js');
 // Quiet unless it fails: then the whole log is shown.
-const res = spawnSync(process.execPath, [vite, 'build'], { cwd: appDir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const res = spawnSync(process.execPath, [vite, 'build'], {
+  cwd: appDir,
+  encoding: 'utf8',
+  maxBuffer: 64 * 1024 * 1024,
+});
 if (res.status !== 0) {
   process.stdout.write(res.stdout ?? '');
   process.stderr.write(res.stderr ?? '');

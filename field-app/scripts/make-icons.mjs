@@ -56,12 +56,18 @@ function render(size, opts) {
   const rgba = Buffer.alloc(size * size * 4);
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < N; sy++) {
         for (let sx = 0; sx < N; sx++) {
           const c = paint((px + (sx + 0.5) / N) / size, (py + (sy + 0.5) / N) / size);
           if (!c) continue;
-          r += c[0]; g += c[1]; b += c[2]; a += 1;
+          r += c[0];
+          g += c[1];
+          b += c[2];
+          a += 1;
         }
       }
       const i = (py * size + px) * 4;
@@ -109,7 +115,10 @@ function encodePng(width, height, rgba) {
 
 function svg() {
   // Same geometry as `shapes({ corner: 0.2 })`, in a 100×100 box.
-  const cy = 40, r = 24, tipY = 86, d = tipY - cy;
+  const cy = 40,
+    r = 24,
+    tipY = 86,
+    d = tipY - cy;
   const ty = cy + (r * r) / d;
   const tx = r * Math.sqrt(1 - (r / d) ** 2);
   const f = (n) => Number(n.toFixed(2));

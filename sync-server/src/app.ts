@@ -25,7 +25,11 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
       bodyLimit({
         maxSize: 2 * 1024 * 1024,
         onError: () => {
-          throw new ApiError(413, 'payload-too-large', 'The request body is larger than 2 MiB. Send fewer changes at a time.');
+          throw new ApiError(
+            413,
+            'payload-too-large',
+            'The request body is larger than 2 MiB. Send fewer changes at a time.',
+          );
         },
       }),
     )

@@ -14,7 +14,11 @@ const Env = z.object({
   /** `auto` seeds the demo city into an empty database; `off` never does. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
   /** How long a staff session (and so offline work on a device) lasts: one shift. */
-  SESSION_HOURS: z.coerce.number().positive().max(24 * 14).default(12),
+  SESSION_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 14)
+    .default(12),
   /** The city's time zone decides what "today" is for a crew. */
   CITY_TIMEZONE: z.string().default('America/Detroit'),
   /** Public address of the app; an https one makes session cookies Secure. */
@@ -23,7 +27,11 @@ const Env = z.object({
   /** Where uploaded photo bytes and thumbnails are kept; `${DATA_DIR}/photos` unless set. */
   PHOTOS_DIR: z.string().optional(),
   /** The largest photo accepted for upload, in bytes. */
-  PHOTO_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  PHOTO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** A PMTiles vector basemap archive (path or http(s) URL); without it the demo city's map is generated. */
   TILES_PMTILES: z.string().optional(),
   /** Highest zoom of the generated demo basemap. */
@@ -31,7 +39,10 @@ const Env = z.object({
   /** An external tile URL template (`{z}/{x}/{y}`, optional `{version}`) the style uses instead of /tiles. */
   TILES_URL: z
     .string()
-    .refine((u) => /^https?:\/\//.test(u) && ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'an http(s) URL with {z}, {x} and {y}')
+    .refine(
+      (u) => /^https?:\/\//.test(u) && ['{z}', '{x}', '{y}'].every((p) => u.includes(p)),
+      'an http(s) URL with {z}, {x} and {y}',
+    )
     .optional(),
 });
 

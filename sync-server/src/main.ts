@@ -14,14 +14,18 @@ const log = consoleLogger(config.logLevel);
 try {
   const started = performance.now();
   const server = await startServer(config, log);
-  const db = server.db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  const db =
+    server.db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
   log.info(
     [
       '',
       `Fieldfix is running at ${server.url}  (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       `Database: ${db}`,
       ...(config.demoData === 'auto'
-        ? ['Demo logins (password "' + DEMO_PASSWORD + '"):', ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`)]
+        ? [
+            'Demo logins (password "' + DEMO_PASSWORD + '"):',
+            ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`),
+          ]
         : []),
       'Press Ctrl+C to stop.',
       '',
@@ -42,7 +46,9 @@ try {
   if (e.code === 'EADDRINUSE') {
     log.error(`Port ${config.port} is already in use. Stop the other program or start with PORT=<another port>.`);
   } else if (e.code === 'ECONNREFUSED') {
-    log.error('Cannot reach the PostgreSQL server in DATABASE_URL. Check that it is running, or unset DATABASE_URL to use the embedded database.');
+    log.error(
+      'Cannot reach the PostgreSQL server in DATABASE_URL. Check that it is running, or unset DATABASE_URL to use the embedded database.',
+    );
   } else {
     log.error(`Fieldfix could not start: ${e.message}`);
   }

@@ -11,7 +11,14 @@ import { quietLogger } from '../test/test-app.ts';
 // same data folder reuses it, and a second process cannot open the same folder.
 describe('the server on embedded PostgreSQL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'fieldfix-server-test-'));
-  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir, databaseUrl: undefined, staticDir: join(dataDir, 'no-app') };
+  const config = {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    databaseUrl: undefined,
+    staticDir: join(dataDir, 'no-app'),
+  };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('seeds on first start, keeps the data on restart, and refuses a second opener', async () => {
@@ -35,11 +42,20 @@ describe('the server on embedded PostgreSQL', () => {
       // PGlite has no lock of its own; ours keeps a second server off the same data.
       await expect(startServer(config, quietLogger)).rejects.toThrow(/already open in this process/);
       // …and a server in another process is named by its pid.
-      const other = spawnSync(process.execPath, ['-e', `
+      const other = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `
         import('./src/db/database.ts').then(({ openEmbedded }) => openEmbedded(${JSON.stringify(dataDir)}))
-          .then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' });
+          .then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); })`,
+        ],
+        { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' },
+      );
       expect(other.status).toBe(3);
-      expect(other.stderr).toMatch(new RegExp(`Another Fieldfix server \\(pid ${process.pid}\\) is using the embedded database`));
+      expect(other.stderr).toMatch(
+        new RegExp(`Another Fieldfix server \\(pid ${process.pid}\\) is using the embedded database`),
+      );
     } finally {
       await first.stop();
     }

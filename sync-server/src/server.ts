@@ -42,14 +42,23 @@ async function seedIfEmpty(sql: Database['sql'], config: Config, log: Logger): P
 }
 
 /** Opens the database, migrates it, seeds the demo city when empty, and serves HTTP. */
-export async function startServer(config: Config, log: Logger = consoleLogger(config.logLevel)): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: Logger = consoleLogger(config.logLevel),
+): Promise<RunningServer> {
   const db = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log.info(`Applied migrations: ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
     const seeded = config.demoData === 'auto' ? await seedIfEmpty(db.sql, config, log) : null;
-    if (seeded) log.info(`Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`);
-    const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: VERSION, log }, { staticDir: config.staticDir });
+    if (seeded)
+      log.info(
+        `Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`,
+      );
+    const app = createApp(
+      { sql: db.sql, config, dbKind: db.kind, version: VERSION, log },
+      { staticDir: config.staticDir },
+    );
     const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       s.once('error', reject);

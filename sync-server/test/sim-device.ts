@@ -150,7 +150,10 @@ export class SimDevice {
 
   async pullToHead(): Promise<void> {
     for (;;) {
-      const res = await fetch(`${this.baseUrl}/api/sync/pull?cursor=${this.cursor}&limit=200&clientId=${this.clientId}`, { headers: this.headers() });
+      const res = await fetch(
+        `${this.baseUrl}/api/sync/pull?cursor=${this.cursor}&limit=200&clientId=${this.clientId}`,
+        { headers: this.headers() },
+      );
       if (res.status !== 200) throw new Error(`${this.name}: pull answered ${res.status}: ${await res.text()}`);
       const page = (await res.json()) as PullResponse;
       for (const c of page.cases) {

@@ -43,7 +43,10 @@ export class TestDevice {
     } as Mutation;
   }
 
-  async push(mutations: Mutation[], protocol: number = PROTOCOL_VERSION): Promise<{ status: number; outcomes: Outcome[]; body: unknown }> {
+  async push(
+    mutations: Mutation[],
+    protocol: number = PROTOCOL_VERSION,
+  ): Promise<{ status: number; outcomes: Outcome[]; body: unknown }> {
     const res = await fetch(`${this.baseUrl}/api/sync/push`, {
       method: 'POST',
       headers: { ...this.headers, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(protocol) },

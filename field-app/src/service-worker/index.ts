@@ -10,7 +10,12 @@
 import { assets, immutable, prerendered } from '$app/manifest';
 import { version } from '$app/env';
 import { self } from '$app/service-worker';
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute, type PrecacheEntry } from 'workbox-precaching';
+import {
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precacheAndRoute,
+  type PrecacheEntry,
+} from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 
 /** adapter-static `fallback` (vite.config.ts). */

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CASE_STATES, PRIORITIES } from '../domain/lifecycle.ts';
 import { FIELD_KINDS, LEAD_KINDS, type Mutation } from '../sync/mutation.ts';
-import { applyPatch, decide, describeOutcome, type Actor, type CaseFacts, type DecideContext, type TypeRules } from './rules.ts';
+import {
+  applyPatch,
+  decide,
+  describeOutcome,
+  type Actor,
+  type CaseFacts,
+  type DecideContext,
+  type TypeRules,
+} from './rules.ts';
 
 const rules: TypeRules = {
   departmentId: 'streets',
@@ -16,7 +24,13 @@ const worker: Actor = { userId: 'w', role: 'worker', crewId: 'a', departmentId: 
 const lead: Actor = { userId: 'l', role: 'lead', crewId: null, departmentId: 'streets' };
 
 function ctx(actor: Actor, crewAtBaseVersion: string | null = actor.crewId): DecideContext {
-  return { actor, crewAtBaseVersion, crewDepartment: (id) => crews[id], now: '2026-06-10T12:00:00.000Z', today: '2026-06-10' };
+  return {
+    actor,
+    crewAtBaseVersion,
+    crewDepartment: (id) => crews[id],
+    now: '2026-06-10T12:00:00.000Z',
+    today: '2026-06-10',
+  };
 }
 
 function kase(over: Partial<CaseFacts> = {}): CaseFacts {
@@ -45,7 +59,17 @@ const PAYLOADS: { [K in Mutation['kind']]: Extract<Mutation, { kind: K }>['paylo
   hold: { reason: 'weather' },
   resume: {},
   add_note: { text: 'note' },
-  attach_photo: { photoId: '01890a5d-ac96-774b-bcce-b302099a8057', tag: 'after', contentType: 'image/jpeg', byteSize: 1, width: 1, height: 1, takenAt: null, lat: null, long: null },
+  attach_photo: {
+    photoId: '01890a5d-ac96-774b-bcce-b302099a8057',
+    tag: 'after',
+    contentType: 'image/jpeg',
+    byteSize: 1,
+    width: 1,
+    height: 1,
+    takenAt: null,
+    lat: null,
+    long: null,
+  },
   fix: { resolutionCode: 'patched', note: '', photoIds: [] },
   close_not_fixed: { reason: 'duplicate', note: '' },
   transfer_request: { departmentId: null, reason: 'wrong department' },
@@ -59,8 +83,20 @@ const PAYLOADS: { [K in Mutation['kind']]: Extract<Mutation, { kind: K }>['paylo
   reopen: { reason: 'still broken' },
 };
 
-function mutation<K extends Mutation['kind']>(kind: K, payload: Extract<Mutation, { kind: K }>['payload'] = PAYLOADS[kind] as never): Mutation {
-  return { id: '01890a5d-ac96-774b-bcce-b302099a8058', clientId: 'd', seq: 0, caseId: '7', baseVersion: 3, deviceTime: '2026-06-10T11:00:00.000Z', kind, payload } as Mutation;
+function mutation<K extends Mutation['kind']>(
+  kind: K,
+  payload: Extract<Mutation, { kind: K }>['payload'] = PAYLOADS[kind] as never,
+): Mutation {
+  return {
+    id: '01890a5d-ac96-774b-bcce-b302099a8058',
+    clientId: 'd',
+    seq: 0,
+    caseId: '7',
+    baseVersion: 3,
+    deviceTime: '2026-06-10T11:00:00.000Z',
+    kind,
+    payload,
+  } as Mutation;
 }
 
 describe('decide', () => {
@@ -73,7 +109,12 @@ describe('decide', () => {
       cancelled: fc.boolean(),
     });
     const kind = fc.constantFrom(...FIELD_KINDS, ...LEAD_KINDS);
-    const who = fc.constantFrom(worker, lead, { ...worker, crewId: 'b' }, { userId: 'x', role: 'admin', crewId: null, departmentId: null } as Actor);
+    const who = fc.constantFrom(worker, lead, { ...worker, crewId: 'b' }, {
+      userId: 'x',
+      role: 'admin',
+      crewId: null,
+      departmentId: null,
+    } as Actor);
     fc.assert(
       fc.property(facts, kind, who, fc.constantFrom('a', 'b', null), (f, k, actor, atBase) => {
         const c = kase(f);
@@ -109,7 +150,11 @@ describe('decide', () => {
   });
 
   it("[R2] a fix on a case the lead unassigned meanwhile puts it on the crew's day in the city", () => {
-    const d = decide(kase({ crewId: null, assignedDay: null, state: 'new' }), mutation('fix'), rules, { ...ctx(worker, 'a'), now: '2026-06-11T02:00:00.000Z', today: '2026-06-10' });
+    const d = decide(kase({ crewId: null, assignedDay: null, state: 'new' }), mutation('fix'), rules, {
+      ...ctx(worker, 'a'),
+      now: '2026-06-11T02:00:00.000Z',
+      today: '2026-06-10',
+    });
     expect(d.patch).toMatchObject({ state: 'fixed', crewId: 'a', assignedDay: '2026-06-10' });
   });
 
@@ -122,7 +167,12 @@ describe('decide', () => {
   it('refuses a fix without an after-photo where the service type needs one', () => {
     const d = decide(kase(), mutation('fix'), { ...rules, photoRequiredOnFix: true }, ctx(worker));
     expect([d.outcome, d.reason]).toEqual(['rejected', 'photo-required']);
-    const withPhoto = decide(kase(), mutation('fix', { resolutionCode: 'patched', note: '', photoIds: ['01890a5d-ac96-774b-bcce-b302099a8057'] }), { ...rules, photoRequiredOnFix: true }, ctx(worker));
+    const withPhoto = decide(
+      kase(),
+      mutation('fix', { resolutionCode: 'patched', note: '', photoIds: ['01890a5d-ac96-774b-bcce-b302099a8057'] }),
+      { ...rules, photoRequiredOnFix: true },
+      ctx(worker),
+    );
     expect(withPhoto.outcome).toBe('applied');
   });
 

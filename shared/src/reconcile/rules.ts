@@ -35,7 +35,10 @@ export type CaseFacts = Pick<
 >;
 
 /** The service type's configuration the rules check payloads against. */
-export type TypeRules = Pick<ServiceType, 'departmentId' | 'photoRequiredOnFix' | 'resolutionCodes' | 'holdReasons' | 'closeReasons'>;
+export type TypeRules = Pick<
+  ServiceType,
+  'departmentId' | 'photoRequiredOnFix' | 'resolutionCodes' | 'holdReasons' | 'closeReasons'
+>;
 
 export type Actor = { userId: string; role: Role; crewId: string | null; departmentId: string | null };
 
@@ -76,12 +79,22 @@ export type Decision = {
 
 const CLOSED: readonly CaseState[] = ['fixed', 'closed_not_fixed'];
 
-function decision(outcome: OutcomeKind, reason: Reason | null, event: Decision['event'], more: Partial<Decision> = {}): Decision {
+function decision(
+  outcome: OutcomeKind,
+  reason: Reason | null,
+  event: Decision['event'],
+  more: Partial<Decision> = {},
+): Decision {
   return { outcome, reason, patch: {}, event, notices: [], leadNotice: null, redirectTo: null, route: null, ...more };
 }
 
 /** A mutation that could not take effect: kept in the history with its payload (R4, R9). */
-function notApplied(outcome: 'superseded' | 'rejected', reason: Reason, m: Mutation, leadNotice: string | null = null): Decision {
+function notApplied(
+  outcome: 'superseded' | 'rejected',
+  reason: Reason,
+  m: Mutation,
+  leadNotice: string | null = null,
+): Decision {
   return decision(outcome, reason, { kind: m.kind, data: { ...m.payload, outcome, reason } }, { leadNotice });
 }
 
@@ -115,16 +128,24 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
   // R6: work on a merged case lands on the surviving case; lead changes to it are moot.
   if (c.mergedIntoId && m.kind !== 'reopen') {
     if (isFieldKind(m.kind)) {
-      return decision('merged', 'landed-on-surviving-case', { kind: m.kind, data: { ...m.payload, redirectedTo: c.mergedIntoId } }, { redirectTo: c.mergedIntoId });
+      return decision(
+        'merged',
+        'landed-on-surviving-case',
+        { kind: m.kind, data: { ...m.payload, redirectedTo: c.mergedIntoId } },
+        { redirectTo: c.mergedIntoId },
+      );
     }
     return notApplied('superseded', 'case-closed', m);
   }
 
   // R8: field work on a case moved away from the crew while it was offline (still accepted).
-  const movedAway = isFieldKind(m.kind) && !ctx.redirectedFrom && ctx.actor.crewId !== null && c.crewId !== ctx.actor.crewId;
+  const movedAway =
+    isFieldKind(m.kind) && !ctx.redirectedFrom && ctx.actor.crewId !== null && c.crewId !== ctx.actor.crewId;
   const statusChange = m.kind !== 'add_note' && m.kind !== 'attach_photo';
   const crossedPaths =
-    movedAway && statusChange ? `${describeKind(m.kind)} on case #${c.id} by a crew it had been moved away from while they worked offline.` : null;
+    movedAway && statusChange
+      ? `${describeKind(m.kind)} on case #${c.id} by a crew it had been moved away from while they worked offline.`
+      : null;
   const applied = (event: Decision['event'], more: Partial<Decision> = {}): Decision =>
     decision(ctx.redirectedFrom ? 'merged' : 'applied', ctx.redirectedFrom ? 'landed-on-surviving-case' : null, event, {
       leadNotice: crossedPaths,
@@ -143,7 +164,10 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       if (!has(t.holdReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
       if (closed) return notApplied('superseded', 'case-closed', m);
       if (c.state === 'on_hold') return notApplied('superseded', 'already-in-state', m);
-      return applied({ kind: 'held', data: { ...m.payload } }, { patch: { state: 'on_hold', holdReason: m.payload.reason } });
+      return applied(
+        { kind: 'held', data: { ...m.payload } },
+        { patch: { state: 'on_hold', holdReason: m.payload.reason } },
+      );
 
     case 'resume':
       if (closed) return notApplied('superseded', 'case-closed', m);
@@ -162,10 +186,16 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       if (t.photoRequiredOnFix && m.payload.photoIds.length === 0) return notApplied('rejected', 'photo-required', m);
       const event = { kind: 'fixed', data: { ...m.payload, crewId: ctx.actor.crewId } };
       // R3: a second fix is kept as duplicate work; the resident heard once already.
-      if (c.state === 'fixed') return decision('merged', 'duplicate-work', { kind: 'fixed', data: { ...event.data, duplicate: true } });
+      if (c.state === 'fixed')
+        return decision('merged', 'duplicate-work', { kind: 'fixed', data: { ...event.data, duplicate: true } });
       // R6: a cancelled case: the work is recorded and the lead told, the cancellation stands.
       if (c.cancelled) {
-        return notApplied('superseded', 'case-cancelled', m, `Case #${c.id} was cancelled, but a crew fixed it in the field. Their work is recorded.`);
+        return notApplied(
+          'superseded',
+          'case-cancelled',
+          m,
+          `Case #${c.id} was cancelled, but a crew fixed it in the field. Their work is recorded.`,
+        );
       }
       // R2: the fix stands whatever moved meanwhile; the case follows the crew that did it.
       const patch: Patch = {
@@ -185,7 +215,9 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       return applied(event, {
         patch,
         notices: ['fixed'],
-        leadNotice: movedAway ? `Case #${c.id} was fixed in the field by a crew it had been moved away from; the move is superseded.` : null,
+        leadNotice: movedAway
+          ? `Case #${c.id} was fixed in the field by a crew it had been moved away from; the move is superseded.`
+          : null,
       });
     }
 
@@ -194,29 +226,52 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       if (closed) return notApplied('superseded', c.cancelled ? 'case-cancelled' : 'case-closed', m);
       return applied(
         { kind: 'closed_not_fixed', data: { ...m.payload } },
-        { patch: { state: 'closed_not_fixed', closeReason: m.payload.reason, statusNotes: m.payload.note || null, holdReason: null, closedAt: ctx.now }, notices: ['closed'] },
+        {
+          patch: {
+            state: 'closed_not_fixed',
+            closeReason: m.payload.reason,
+            statusNotes: m.payload.note || null,
+            holdReason: null,
+            closedAt: ctx.now,
+          },
+          notices: ['closed'],
+        },
       );
 
     case 'transfer_request':
       if (closed) return notApplied('superseded', 'case-closed', m);
       return applied(
         { kind: 'transfer_requested', data: { ...m.payload } },
-        { leadNotice: `The crew asks to transfer case #${c.id}${m.payload.departmentId ? ` to ${m.payload.departmentId}` : ''}: ${m.payload.reason}` },
+        {
+          leadNotice: `The crew asks to transfer case #${c.id}${m.payload.departmentId ? ` to ${m.payload.departmentId}` : ''}: ${m.payload.reason}`,
+        },
       );
 
     // ---- the lead's desk ---------------------------------------------------------------
     case 'assign': {
       const dept = ctx.crewDepartment(m.payload.crewId);
       if (!dept) return notApplied('rejected', 'invalid-payload', m);
-      if (ctx.actor.role !== 'admin' && dept !== ctx.actor.departmentId) return notApplied('rejected', 'not-your-department', m);
+      if (ctx.actor.role !== 'admin' && dept !== ctx.actor.departmentId)
+        return notApplied('rejected', 'not-your-department', m);
       // R2: field work is the truth; a move that comes after a close is superseded.
-      if (closed) return notApplied('superseded', 'case-closed', m, `Your move of case #${c.id} came after the crew closed it in the field; the close stands.`);
+      if (closed)
+        return notApplied(
+          'superseded',
+          'case-closed',
+          m,
+          `Your move of case #${c.id} came after the crew closed it in the field; the close stands.`,
+        );
       const sameCrew = c.crewId === m.payload.crewId;
       const state: CaseState = sameCrew && c.state !== 'new' ? c.state : 'assigned';
       return applied(
         { kind: 'assigned', data: { crewId: m.payload.crewId, day: m.payload.day, fromCrewId: c.crewId } },
         {
-          patch: { state, crewId: m.payload.crewId, assignedDay: m.payload.day, holdReason: state === 'on_hold' ? c.holdReason : null },
+          patch: {
+            state,
+            crewId: m.payload.crewId,
+            assignedDay: m.payload.day,
+            holdReason: state === 'on_hold' ? c.holdReason : null,
+          },
           notices: c.state === 'new' ? ['scheduled'] : [],
           route: { op: 'append', crewId: m.payload.crewId, day: m.payload.day, position: m.payload.position },
           leadNotice: null,
@@ -225,15 +280,30 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
     }
 
     case 'unassign':
-      if (closed) return notApplied('superseded', 'case-closed', m, `Your unassignment of case #${c.id} came after the crew closed it; the close stands.`);
+      if (closed)
+        return notApplied(
+          'superseded',
+          'case-closed',
+          m,
+          `Your unassignment of case #${c.id} came after the crew closed it; the close stands.`,
+        );
       if (c.crewId === null) return notApplied('superseded', 'already-in-state', m);
       return applied(
         { kind: 'unassigned', data: { crewId: null, fromCrewId: c.crewId } },
-        { patch: { state: 'new', crewId: null, assignedDay: null, routePosition: null, holdReason: null }, leadNotice: null },
+        {
+          patch: { state: 'new', crewId: null, assignedDay: null, routePosition: null, holdReason: null },
+          leadNotice: null,
+        },
       );
 
     case 'reorder':
-      if (closed) return notApplied('superseded', 'case-closed', m, `Your reordering of case #${c.id} came after the crew closed it; the close stands.`);
+      if (closed)
+        return notApplied(
+          'superseded',
+          'case-closed',
+          m,
+          `Your reordering of case #${c.id} came after the crew closed it; the close stands.`,
+        );
       if (!c.crewId || !c.assignedDay) return notApplied('superseded', 'invalid-transition', m);
       return applied(
         { kind: 'reordered', data: { from: c.routePosition, to: m.payload.position } },
@@ -241,10 +311,16 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       );
 
     case 'set_priority': // R7: server order wins; the overwritten value stays in the history
-      return applied({ kind: 'priority_changed', data: { from: c.priority, to: m.payload.priority } }, { patch: { priority: m.payload.priority }, leadNotice: null });
+      return applied(
+        { kind: 'priority_changed', data: { from: c.priority, to: m.payload.priority } },
+        { patch: { priority: m.payload.priority }, leadNotice: null },
+      );
 
     case 'set_due': // R7
-      return applied({ kind: 'due_changed', data: { from: c.expectedAt, to: m.payload.expectedAt } }, { patch: { expectedAt: m.payload.expectedAt }, leadNotice: null });
+      return applied(
+        { kind: 'due_changed', data: { from: c.expectedAt, to: m.payload.expectedAt } },
+        { patch: { expectedAt: m.payload.expectedAt }, leadNotice: null },
+      );
 
     case 'merge_duplicate':
       if (m.payload.intoCaseId === c.id) return notApplied('rejected', 'invalid-payload', m);
@@ -252,7 +328,13 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       return applied(
         { kind: 'merged', data: { intoCaseId: m.payload.intoCaseId } },
         {
-          patch: { state: 'closed_not_fixed', closeReason: 'duplicate', mergedIntoId: m.payload.intoCaseId, holdReason: null, closedAt: ctx.now },
+          patch: {
+            state: 'closed_not_fixed',
+            closeReason: 'duplicate',
+            mergedIntoId: m.payload.intoCaseId,
+            holdReason: null,
+            closedAt: ctx.now,
+          },
           notices: ['closed'],
           leadNotice: null,
         },
@@ -263,7 +345,14 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       return applied(
         { kind: 'cancelled', data: { ...m.payload } },
         {
-          patch: { state: 'closed_not_fixed', closeReason: m.payload.reason, statusNotes: m.payload.note || null, cancelled: true, holdReason: null, closedAt: ctx.now },
+          patch: {
+            state: 'closed_not_fixed',
+            closeReason: m.payload.reason,
+            statusNotes: m.payload.note || null,
+            cancelled: true,
+            holdReason: null,
+            closedAt: ctx.now,
+          },
           notices: ['closed'],
           leadNotice: null,
         },
@@ -331,7 +420,12 @@ const REASON_WORDS: Record<Reason, string> = {
 };
 
 /** What a person reads about an outcome: "Fix of case #12 not applied: the case was already closed." */
-export function describeOutcome(kind: Mutation['kind'], caseId: string, outcome: OutcomeKind, reason: Reason | null): string {
+export function describeOutcome(
+  kind: Mutation['kind'],
+  caseId: string,
+  outcome: OutcomeKind,
+  reason: Reason | null,
+): string {
   const what = `${KIND_WORDS[kind]} on case #${caseId}`;
   switch (outcome) {
     case 'applied':
@@ -348,7 +442,12 @@ export function describeOutcome(kind: Mutation['kind'], caseId: string, outcome:
 /** Applies a decision's patch to a case (the client's optimistic view; the server does it in SQL). */
 export function applyPatch<C extends CaseFacts>(c: C, d: Decision): C {
   const changed = Object.keys(d.patch).length > 0 || d.route !== null;
-  return { ...c, ...d.patch, ...(d.route?.op === 'move' ? { routePosition: d.route.position } : {}), version: changed ? c.version + 1 : c.version };
+  return {
+    ...c,
+    ...d.patch,
+    ...(d.route?.op === 'move' ? { routePosition: d.route.position } : {}),
+    version: changed ? c.version + 1 : c.version,
+  };
 }
 
 export { isOpen };

@@ -27,9 +27,27 @@ const m = <K extends string, P extends z.ZodType>(kind: K, payload: P) =>
 export const PhotoTag = z.enum(['before', 'after', 'other']);
 
 /** Changes a crew makes in the field. */
-export const FIELD_KINDS = ['start', 'hold', 'resume', 'add_note', 'attach_photo', 'fix', 'close_not_fixed', 'transfer_request'] as const;
+export const FIELD_KINDS = [
+  'start',
+  'hold',
+  'resume',
+  'add_note',
+  'attach_photo',
+  'fix',
+  'close_not_fixed',
+  'transfer_request',
+] as const;
 /** Changes a lead (or admin) makes at the desk. */
-export const LEAD_KINDS = ['assign', 'unassign', 'reorder', 'set_priority', 'set_due', 'merge_duplicate', 'cancel', 'reopen'] as const;
+export const LEAD_KINDS = [
+  'assign',
+  'unassign',
+  'reorder',
+  'set_priority',
+  'set_due',
+  'merge_duplicate',
+  'cancel',
+  'reopen',
+] as const;
 
 export const Mutation = z.discriminatedUnion('kind', [
   m('start', z.object({}).strict()),
@@ -43,7 +61,11 @@ export const Mutation = z.discriminatedUnion('kind', [
         photoId: z.uuid(),
         tag: PhotoTag,
         contentType: z.enum(['image/jpeg', 'image/webp']),
-        byteSize: z.number().int().positive().max(20 * 1024 * 1024),
+        byteSize: z
+          .number()
+          .int()
+          .positive()
+          .max(20 * 1024 * 1024),
         width: z.number().int().positive().max(10_000),
         height: z.number().int().positive().max(10_000),
         takenAt: IsoDateTime.nullable(),
@@ -52,7 +74,10 @@ export const Mutation = z.discriminatedUnion('kind', [
       })
       .strict(),
   ),
-  m('fix', z.object({ resolutionCode: Code, note: z.string().trim().max(4000), photoIds: z.array(z.uuid()).max(20) }).strict()),
+  m(
+    'fix',
+    z.object({ resolutionCode: Code, note: z.string().trim().max(4000), photoIds: z.array(z.uuid()).max(20) }).strict(),
+  ),
   m('close_not_fixed', z.object({ reason: Code, note: z.string().trim().max(4000) }).strict()),
   m('transfer_request', z.object({ departmentId: Code.nullable(), reason: Text }).strict()),
   m('assign', z.object({ crewId: Code, day: IsoDate, position: z.number().int().positive().nullable() }).strict()),

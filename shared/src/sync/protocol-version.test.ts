@@ -19,13 +19,19 @@ const PINNED: Record<number, string> = {
 
 async function wireHash(): Promise<string> {
   const schemas = { Mutation, Outcome, PushRequest, PushResponse, PullQuery, PullResponse };
-  const json = Object.entries(schemas).map(([name, s]) => [name, z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })]);
+  const json = Object.entries(schemas).map(([name, s]) => [
+    name,
+    z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }),
+  ]);
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(json)));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 describe('sync protocol version', () => {
   it('changes whenever the wire format changes', async () => {
-    expect(await wireHash(), `wire format changed: bump PROTOCOL_VERSION (now ${PROTOCOL_VERSION}) and pin the new hash`).toBe(PINNED[PROTOCOL_VERSION]);
+    expect(
+      await wireHash(),
+      `wire format changed: bump PROTOCOL_VERSION (now ${PROTOCOL_VERSION}) and pin the new hash`,
+    ).toBe(PINNED[PROTOCOL_VERSION]);
   });
 });

@@ -13,12 +13,29 @@ export function outboxRoutes({ sql }: AppDeps) {
   return new Hono<AppEnv>().get(
     '/',
     requireStaff(sql, 'admin'),
-    validate('query', z.object({ caseId: z.string().regex(/^\d{1,18}$/, 'a case id is a number').optional() })),
+    validate(
+      'query',
+      z.object({
+        caseId: z
+          .string()
+          .regex(/^\d{1,18}$/, 'a case id is a number')
+          .optional(),
+      }),
+    ),
     async (c) => {
       const { caseId } = c.req.valid('query');
       // A "fixed" notice shows the fix's after-photos: those of the change that queued it.
       const rows = await sql<
-        { id: string; case_id: string; template: string; mutation_id: string | null; created_at: Date; sent_at: Date | null; attempts: number; photo_ids: string[] | null }[]
+        {
+          id: string;
+          case_id: string;
+          template: string;
+          mutation_id: string | null;
+          created_at: Date;
+          sent_at: Date | null;
+          attempts: number;
+          photo_ids: string[] | null;
+        }[]
       >`
         select o.id::text, o.case_id::text, o.template, o.mutation_id::text, o.created_at, o.sent_at, o.attempts,
           (select array(select jsonb_array_elements_text(e.data->'photoIds'))

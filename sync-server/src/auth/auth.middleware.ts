@@ -29,7 +29,11 @@ export function requireStaff(sql: Sql, ...roles: Role[]) {
       throw new ApiError(401, 'session-expired', 'You were signed out. Sign in again to sync.');
     }
     if (roles.length > 0 && !roles.includes(found.staff.role)) {
-      throw new ApiError(403, 'forbidden', `This needs the role ${roles.join(' or ')}; you are signed in as ${found.staff.role}.`);
+      throw new ApiError(
+        403,
+        'forbidden',
+        `This needs the role ${roles.join(' or ')}; you are signed in as ${found.staff.role}.`,
+      );
     }
     c.set('staff', found.staff);
     c.set('sessionTokenHash', found.tokenHash);

@@ -11,7 +11,11 @@ describe('staff sign-in and sessions', () => {
   afterAll(() => t.close());
 
   const login = (email: string, password: string, query = '') =>
-    t.app.request(`/api/auth/login${query}`, { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
+    t.app.request(`/api/auth/login${query}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password }),
+    });
 
   it('signs a worker in with an HttpOnly session cookie lasting a shift', async () => {
     const res = await login('Worker@Riverton.example', 'fieldfix');
@@ -20,7 +24,12 @@ describe('staff sign-in and sessions', () => {
     expect(cookie).toMatch(/^ff_session=[\w-]{40,};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
-    const body = (await res.json()) as { user: { role: string; crewId: string }; crew: { name: string }; expiresAt: string; token?: string };
+    const body = (await res.json()) as {
+      user: { role: string; crewId: string };
+      crew: { name: string };
+      expiresAt: string;
+      token?: string;
+    };
     expect(body.user).toMatchObject({ role: 'worker', crewId: 'streets-a' });
     expect(body.crew.name).toBe('Streets Crew A');
     expect((body as { cityTimeZone?: string }).cityTimeZone).toBe(t.config.cityTimeZone);
@@ -44,7 +53,11 @@ describe('staff sign-in and sessions', () => {
 
   it('names each bad field of a malformed login and stores no session', async () => {
     const [before] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from sessions`;
-    const res = await t.app.request('/api/auth/login', { method: 'POST', headers: json, body: JSON.stringify({ email: 'not-an-email' }) });
+    const res = await t.app.request('/api/auth/login', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: 'not-an-email' }),
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; details: { issues: { path: string }[] } } };
     expect(body.error.code).toBe('invalid-body');
@@ -53,7 +66,7 @@ describe('staff sign-in and sessions', () => {
     expect(after!.n).toBe(before!.n);
   });
 
-  it('ends a session on logout, and an admin can revoke all of a person\'s sessions', async () => {
+  it("ends a session on logout, and an admin can revoke all of a person's sessions", async () => {
     const a = await t.login('worker@riverton.example');
     const b = await t.login('worker@riverton.example');
     expect((await t.app.request('/api/auth/logout', { method: 'POST', headers: a })).status).toBe(200);
@@ -97,7 +110,10 @@ describe('staff sign-in and sessions', () => {
     });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('forbidden');
-    const sameSite = await t.app.request('http://localhost/api/auth/logout', { method: 'POST', headers: { origin: 'http://localhost', cookie: 'ff_session=x' } });
+    const sameSite = await t.app.request('http://localhost/api/auth/logout', {
+      method: 'POST',
+      headers: { origin: 'http://localhost', cookie: 'ff_session=x' },
+    });
     expect(sameSite.status).toBe(401); // passed the guard, then found no valid session
   });
 });

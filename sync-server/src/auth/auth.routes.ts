@@ -40,7 +40,9 @@ export function authRoutes({ sql, config }: AppDeps) {
     })
     .get('/session', requireStaff(sql), async (c) => {
       const staff = c.var.staff;
-      const [row] = await sql<{ expires_at: Date }[]>`select expires_at from sessions where token_hash = ${c.var.sessionTokenHash}`;
+      const [row] = await sql<
+        { expires_at: Date }[]
+      >`select expires_at from sessions where token_hash = ${c.var.sessionTokenHash}`;
       const body: SessionResponse = {
         user: staff,
         crew: staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null,

@@ -22,8 +22,7 @@ export async function createSession(
 }
 
 export type SessionLookup =
-  | { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string }
-  | { status: 'expired' | 'revoked' | 'unknown' };
+  { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string } | { status: 'expired' | 'revoked' | 'unknown' };
 
 export async function findSession(sql: Sql, token: string): Promise<SessionLookup> {
   const tokenHash = hashToken(token);
@@ -69,6 +68,7 @@ export async function revokeSession(sql: Sql, tokenHash: string): Promise<void> 
 
 /** Signs a person out everywhere (a lost tablet, a member of staff who left). */
 export async function revokeUserSessions(sql: Sql, userId: string): Promise<number> {
-  const rows = await sql`update sessions set revoked_at = now() where user_id = ${userId} and revoked_at is null returning 1`;
+  const rows =
+    await sql`update sessions set revoked_at = now() where user_id = ${userId} and revoked_at is null returning 1`;
   return rows.length;
 }

@@ -49,11 +49,13 @@ describe("a crew's day and its cases", () => {
     expect((await day(lead, '?crew=streets-a&date=2026-13-45')).status).toBe(400);
   });
 
-  it('never sends a reporter\'s contact details to staff devices', async () => {
+  it("never sends a reporter's contact details to staff devices", async () => {
     const reporters = await t.db.sql<{ email: string | null; phone: string | null; last_name: string | null }[]>`
       select r.email, r.phone, r.last_name from case_reporters r join cases c on c.id = r.case_id
       where c.assigned_crew_id = 'streets-a'`;
-    const secrets = reporters.flatMap((r) => [r.email, r.phone, r.last_name]).filter((s): s is string => !!s && s.length > 3);
+    const secrets = reporters
+      .flatMap((r) => [r.email, r.phone, r.last_name])
+      .filter((s): s is string => !!s && s.length > 3);
     expect(secrets.length).toBeGreaterThan(5);
     const res = await t.app.request('/api/day?date=2026-06-10', { headers: worker });
     const text = await res.text();
@@ -78,7 +80,9 @@ describe("a crew's day and its cases", () => {
     expect((await t.app.request('/api/cases/999999', { headers: worker })).status).toBe(404);
     const bad = await t.app.request('/api/cases/1;drop', { headers: worker });
     expect(bad.status).toBe(400);
-    const [other] = await t.db.sql<{ id: string }[]>`select id::text from cases where assigned_crew_id = 'forestry' limit 1`;
+    const [other] = await t.db.sql<
+      { id: string }[]
+    >`select id::text from cases where assigned_crew_id = 'forestry' limit 1`;
     const res = await t.app.request(`/api/cases/${other!.id}`, { headers: worker });
     expect(res.status).toBe(403);
     const admin = await t.login('admin@riverton.example');

@@ -98,12 +98,21 @@ export async function findCase(sql: Sql, id: string): Promise<CaseRecord | undef
 }
 
 export async function findCaseEvents(sql: Sql, caseId: string): Promise<CaseEvent[]> {
-  const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; actor_name: string | null; data: Record<string, unknown> }[]>`
+  const rows = await sql<
+    { id: string; case_id: string; at: Date; kind: string; actor_name: string | null; data: Record<string, unknown> }[]
+  >`
     select e.id::text, e.case_id::text, e.at, e.kind, u.name as actor_name, e.data
     from case_events e left join users u on u.id = e.actor_user_id
     where e.case_id = ${caseId}
     order by e.at, e.id`;
-  return rows.map((r) => ({ id: r.id, caseId: r.case_id, at: r.at.toISOString(), kind: r.kind, actorName: r.actor_name, data: r.data }));
+  return rows.map((r) => ({
+    id: r.id,
+    caseId: r.case_id,
+    at: r.at.toISOString(),
+    kind: r.kind,
+    actorName: r.actor_name,
+    data: r.data,
+  }));
 }
 
 export async function findCrewById(sql: Sql, id: string): Promise<Crew | undefined> {

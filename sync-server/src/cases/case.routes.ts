@@ -28,15 +28,20 @@ export function caseRoutes({ sql, config }: AppDeps) {
       return c.json(body);
     })
     .get('/service-types', staffOnly, async (c) => c.json(await listServiceTypes(sql)))
-    .get('/cases/:id', staffOnly, validate('param', z.object({ id: z.string().regex(/^\d{1,18}$/, 'a case id is a number') })), async (c) => {
-      const staff = c.var.staff;
-      const { id } = c.req.valid('param');
-      const found = await findCase(sql, id);
-      if (!found) throw new ApiError(404, 'not-found', `No case #${id}.`);
-      if (staff.role !== 'admin') {
-        const crew = found.crewId ? await findCrewById(sql, found.crewId) : undefined;
-        if (!crew || !canSeeCrew(staff, crew)) throw notInScope(`Case #${id}`);
-      }
-      return c.json({ case: found, events: await findCaseEvents(sql, id) });
-    });
+    .get(
+      '/cases/:id',
+      staffOnly,
+      validate('param', z.object({ id: z.string().regex(/^\d{1,18}$/, 'a case id is a number') })),
+      async (c) => {
+        const staff = c.var.staff;
+        const { id } = c.req.valid('param');
+        const found = await findCase(sql, id);
+        if (!found) throw new ApiError(404, 'not-found', `No case #${id}.`);
+        if (staff.role !== 'admin') {
+          const crew = found.crewId ? await findCrewById(sql, found.crewId) : undefined;
+          if (!crew || !canSeeCrew(staff, crew)) throw notInScope(`Case #${id}`);
+        }
+        return c.json({ case: found, events: await findCaseEvents(sql, id) });
+      },
+    );
 }

@@ -34,7 +34,9 @@ export async function migrate(sql: Sql, migrations = loadMigrations()): Promise<
         name text not null,
         applied_at timestamptz not null default now()
       )`;
-    const done = new Set((await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version));
+    const done = new Set(
+      (await tx<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version),
+    );
     const pending = migrations.filter((m) => !done.has(m.version));
     for (const m of pending) {
       // The file is the project's own code, not input: it runs as one simple-protocol script.

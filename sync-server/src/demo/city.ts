@@ -34,14 +34,37 @@ const AVENUES = 24;
 const STREETS = 30;
 
 const AVENUE_NAMES = [
-  'Alder', 'Ash', 'Aspen', 'Beech', 'Birch', 'Cedar', 'Chestnut', 'Cypress', 'Dogwood', 'Elm', 'Fir', 'Hawthorn',
-  'Hazel', 'Hickory', 'Holly', 'Juniper', 'Larch', 'Laurel', 'Linden', 'Magnolia', 'Maple', 'Oak', 'Pine', 'Walnut',
+  'Alder',
+  'Ash',
+  'Aspen',
+  'Beech',
+  'Birch',
+  'Cedar',
+  'Chestnut',
+  'Cypress',
+  'Dogwood',
+  'Elm',
+  'Fir',
+  'Hawthorn',
+  'Hazel',
+  'Hickory',
+  'Holly',
+  'Juniper',
+  'Larch',
+  'Laurel',
+  'Linden',
+  'Magnolia',
+  'Maple',
+  'Oak',
+  'Pine',
+  'Walnut',
 ].map((n) => `${n} Ave`);
 
 const SPECIAL_STREETS: Record<number, string> = { 5: 'Station St', 12: 'Main St', 22: 'Lake St' };
 
 function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  const s =
+    n % 100 >= 11 && n % 100 <= 13 ? 'th' : (({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th');
   return `${n}${s}`;
 }
 
@@ -60,7 +83,15 @@ function riverY(x: number): number {
 const RIVER_HALF_WIDTH = 0.35; // in street spacings (≈ 43 m)
 
 function rect([x0, y0, x1, y1]: readonly [number, number, number, number]): Polygon {
-  return [[[lon(x0), lat(y0)], [lon(x1), lat(y0)], [lon(x1), lat(y1)], [lon(x0), lat(y1)], [lon(x0), lat(y0)]]];
+  return [
+    [
+      [lon(x0), lat(y0)],
+      [lon(x1), lat(y0)],
+      [lon(x1), lat(y1)],
+      [lon(x0), lat(y1)],
+      [lon(x0), lat(y0)],
+    ],
+  ];
 }
 
 const PARKS_GRID = [
@@ -82,10 +113,24 @@ const DISTRICTS_GRID = [
 export function riverton(): CityModel {
   const streets: Street[] = [];
   for (let x = 0; x < AVENUES; x++) {
-    streets.push({ name: AVENUE_NAMES[x]!, kind: 'avenue', coords: [[lon(x), lat(0)], [lon(x), lat(STREETS - 1)]] });
+    streets.push({
+      name: AVENUE_NAMES[x]!,
+      kind: 'avenue',
+      coords: [
+        [lon(x), lat(0)],
+        [lon(x), lat(STREETS - 1)],
+      ],
+    });
   }
   for (let y = 0; y < STREETS; y++) {
-    streets.push({ name: streetName(y), kind: SPECIAL_STREETS[y] ? 'main' : 'street', coords: [[lon(0), lat(y)], [lon(AVENUES - 1), lat(y)]] });
+    streets.push({
+      name: streetName(y),
+      kind: SPECIAL_STREETS[y] ? 'main' : 'street',
+      coords: [
+        [lon(0), lat(y)],
+        [lon(AVENUES - 1), lat(y)],
+      ],
+    });
   }
   // The river as a band around its centre line.
   const steps = 60;
@@ -109,7 +154,9 @@ export function riverton(): CityModel {
 }
 
 function districtAt(x: number, y: number) {
-  return DISTRICTS_GRID.find((d) => x >= d.box[0] && x < d.box[2] && y >= d.box[1] && y < d.box[3]) ?? DISTRICTS_GRID[0];
+  return (
+    DISTRICTS_GRID.find((d) => x >= d.box[0] && x < d.box[2] && y >= d.box[1] && y < d.box[3]) ?? DISTRICTS_GRID[0]
+  );
 }
 
 function inWaterOrPark(x: number, y: number): boolean {

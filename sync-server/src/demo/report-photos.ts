@@ -124,7 +124,10 @@ export async function seedReportPhotos(sql: Sql, store: PhotoStore, log: Logger)
   });
   // The bytes first: a row never points at a file that is not there.
   await Promise.all(
-    rows.flatMap(({ image, keys }) => [store.put(keys.final, image.bytes), ...(image.thumb ? [store.put(keys.thumb, image.thumb)] : [])]),
+    rows.flatMap(({ image, keys }) => [
+      store.put(keys.final, image.bytes),
+      ...(image.thumb ? [store.put(keys.thumb, image.thumb)] : []),
+    ]),
   );
   await sql`insert into photos ${sql(rows.map((r) => r.row))} on conflict (id) do nothing`;
   return rows.length;

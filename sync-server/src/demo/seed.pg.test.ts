@@ -16,23 +16,37 @@ describe('demo city seed', () => {
 
   it('seeds a whole city once and never twice', async () => {
     const first = await seedDemoCity(db.sql, { now: NOW, timeZone: TZ });
-    expect(first).toEqual({ departments: 4, serviceTypes: 11, districts: 5, crews: 6, users: 15, cases: 300, reportPhotos: 0 });
+    expect(first).toEqual({
+      departments: 4,
+      serviceTypes: 11,
+      districts: 5,
+      crews: 6,
+      users: 15,
+      cases: 300,
+      reportPhotos: 0,
+    });
     expect(await seedDemoCity(db.sql, { now: NOW, timeZone: TZ })).toBeNull();
     const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
     expect(row!.n).toBe(300);
   });
 
   it('has 12 workers in 6 crews, 2 leads and an admin', async () => {
-    const roles = await db.sql<{ role: string; n: number }[]>`select role, count(*)::int as n from users group by role order by role`;
+    const roles = await db.sql<
+      { role: string; n: number }[]
+    >`select role, count(*)::int as n from users group by role order by role`;
     expect(Object.fromEntries(roles.map((r) => [r.role, r.n]))).toEqual({ admin: 1, lead: 2, worker: 12 });
-    const crews = await db.sql<{ n: number }[]>`select count(*)::int as n from users where role = 'worker' group by crew_id`;
+    const crews = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from users where role = 'worker' group by crew_id`;
     expect(crews.map((c) => c.n)).toEqual([2, 2, 2, 2, 2, 2]);
   });
 
   it('covers every lifecycle state and ages beyond 90 days', async () => {
     const states = await db.sql<{ state: string }[]>`select distinct state from cases`;
     expect(states.map((s) => s.state).sort()).toEqual([...CASE_STATES].sort());
-    const [old] = await db.sql<{ n: number }[]>`select count(*)::int as n from cases where requested_at < ${NOW} - interval '90 days' and state in ('new','assigned')`;
+    const [old] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from cases where requested_at < ${NOW} - interval '90 days' and state in ('new','assigned')`;
     expect(old!.n).toBeGreaterThanOrEqual(5);
     const [closed] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from cases where state in ('fixed', 'closed_not_fixed') and closed_at is null`;
@@ -68,7 +82,9 @@ describe('demo city seed', () => {
     const [versions] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from cases c where version <> (select count(*) from case_events e where e.case_id = c.id)`;
     expect(versions!.n).toBe(0);
-    const [withEmail] = await db.sql<{ n: number }[]>`select count(*)::int as n from case_reporters where email is not null`;
+    const [withEmail] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from case_reporters where email is not null`;
     expect(withEmail!.n).toBeGreaterThan(150);
   });
 });

@@ -7,7 +7,6 @@ import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
 import { bboxOf, districtCentre, placeOnStreet, riverton, type Place } from './city.ts';
 import { DEMO_PASSWORD, isEmpty } from './demo-accounts.ts';
 
-
 const CREWS = [
   { id: 'streets-a', name: 'Streets Crew A', departmentId: 'streets', home: 'old-town', capacity: 12 },
   { id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets', home: 'eastfield', capacity: 12 },
@@ -143,15 +142,32 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
       const id = `u-w${String(w++).padStart(2, '0')}`;
       const first = faker.person.firstName();
       const last = faker.person.lastName();
-      users.push(user(id, `${first}.${last}@riverton.example`.toLowerCase().replace(/[^a-z0-9.@]/g, ''), `${first} ${last}`, 'worker', crew.id, crew.departmentId));
+      users.push(
+        user(
+          id,
+          `${first}.${last}@riverton.example`.toLowerCase().replace(/[^a-z0-9.@]/g, ''),
+          `${first} ${last}`,
+          'worker',
+          crew.id,
+          crew.departmentId,
+        ),
+      );
       members.push(id);
     }
     workersByCrew.set(crew.id, members);
   }
-  function user(id: string, email: string, name: string, role: string, crewId: string | null, departmentId: string | null) {
+  function user(
+    id: string,
+    email: string,
+    name: string,
+    role: string,
+    crewId: string | null,
+    departmentId: string | null,
+  ) {
     return { id, email, name, role, crew_id: crewId, department_id: departmentId, password_hash: passwordHash };
   }
-  const leadOf = (departmentId: string) => users.find((u) => u.role === 'lead' && u.department_id === departmentId)?.id ?? 'u-admin';
+  const leadOf = (departmentId: string) =>
+    users.find((u) => u.role === 'lead' && u.department_id === departmentId)?.id ?? 'u-admin';
 
   const cases: CaseRow[] = [];
   const reporters: Record<string, unknown>[] = [];
@@ -172,12 +188,14 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     const place: Place = placeOnStreet(random);
     const requestedAt = new Date(now.getTime() - o.ageDays * DAY_MS - faker.number.int({ min: 0, max: 8 }) * HOUR_MS);
     const priority: Priority =
-      def.code === 'SIGNAL' ? 'high' : faker.helpers.weightedArrayElement([
-        { weight: 10, value: 'low' as const },
-        { weight: 74, value: 'normal' as const },
-        { weight: 12, value: 'high' as const },
-        { weight: 4, value: 'urgent' as const },
-      ]);
+      def.code === 'SIGNAL'
+        ? 'high'
+        : faker.helpers.weightedArrayElement([
+            { weight: 10, value: 'low' as const },
+            { weight: 74, value: 'normal' as const },
+            { weight: 12, value: 'high' as const },
+            { weight: 4, value: 'urgent' as const },
+          ]);
     const attributes: Record<string, string> = {};
     for (const a of def.attributes) {
       if (a.values.length > 0) attributes[a.code] = faker.helpers.arrayElement(a.values).key;
@@ -221,13 +239,27 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
       account_id: null,
     });
     type Story = Omit<EventRow, 'version' | 'crew_id'>;
-    const story: Story[] = [{ case_id: id, at: requestedAt, kind: 'reported', actor_user_id: null, data: { channel: faker.helpers.arrayElement(['web', 'phone', 'app']) } }];
+    const story: Story[] = [
+      {
+        case_id: id,
+        at: requestedAt,
+        kind: 'reported',
+        actor_user_id: null,
+        data: { channel: faker.helpers.arrayElement(['web', 'phone', 'app']) },
+      },
+    ];
     const type = types.find((t) => t.code === def.code)!;
     const end = o.closedAt ?? now;
     const span = Math.max(end.getTime() - requestedAt.getTime(), HOUR_MS);
     const step = (f: number) => new Date(requestedAt.getTime() + span * f);
     if (o.crewId) {
-      story.push({ case_id: id, at: step(0.2), kind: 'assigned', actor_user_id: leadOf(type.departmentId), data: { crewId: o.crewId, day: o.day ?? null } });
+      story.push({
+        case_id: id,
+        at: step(0.2),
+        kind: 'assigned',
+        actor_user_id: leadOf(type.departmentId),
+        data: { crewId: o.crewId, day: o.day ?? null },
+      });
     }
     const worker = o.crewId ? faker.helpers.arrayElement(workersByCrew.get(o.crewId)!) : null;
     if (o.state === 'in_progress' || o.state === 'on_hold' || o.state === 'fixed') {
@@ -235,17 +267,35 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     }
     if (o.state === 'on_hold') {
       row.hold_reason = faker.helpers.arrayElement(type.holdReasons).code;
-      story.push({ case_id: id, at: step(0.8), kind: 'held', actor_user_id: worker, data: { reason: row.hold_reason } });
+      story.push({
+        case_id: id,
+        at: step(0.8),
+        kind: 'held',
+        actor_user_id: worker,
+        data: { reason: row.hold_reason },
+      });
     }
     if (o.state === 'fixed') {
       row.resolution_code = faker.helpers.arrayElement(type.resolutionCodes).code;
       row.status_notes = 'Fixed by the crew.';
-      story.push({ case_id: id, at: end, kind: 'fixed', actor_user_id: worker, data: { resolutionCode: row.resolution_code } });
+      story.push({
+        case_id: id,
+        at: end,
+        kind: 'fixed',
+        actor_user_id: worker,
+        data: { resolutionCode: row.resolution_code },
+      });
     }
     if (o.state === 'closed_not_fixed') {
       row.close_reason = faker.helpers.arrayElement(type.closeReasons).code;
       row.status_notes = type.closeReasons.find((r) => r.code === row.close_reason)!.label;
-      story.push({ case_id: id, at: end, kind: 'closed_not_fixed', actor_user_id: worker ?? leadOf(type.departmentId), data: { reason: row.close_reason } });
+      story.push({
+        case_id: id,
+        at: end,
+        kind: 'closed_not_fixed',
+        actor_user_id: worker ?? leadOf(type.departmentId),
+        data: { reason: row.close_reason },
+      });
     }
     if (o.closedAt) row.closed_at = o.closedAt;
     row.updated_at = story[story.length - 1]!.at;
@@ -262,21 +312,46 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     for (let i = 0; i < 10; i++) {
       const state: CaseState = i === 3 ? 'in_progress' : i === 6 ? 'on_hold' : 'assigned';
       // Yesterday's leftovers were reported before yesterday.
-      const ageDays = i === 9 ? faker.number.int({ min: 95, max: 160 }) : faker.number.int({ min: i < 2 ? 2 : 0, max: 12 });
-      todays.push(makeCase({ departmentId: crew.departmentId, ageDays, state, crewId: crew.id, day: i < 2 ? addDays(today, -1) : today }));
+      const ageDays =
+        i === 9 ? faker.number.int({ min: 95, max: 160 }) : faker.number.int({ min: i < 2 ? 2 : 0, max: 12 });
+      todays.push(
+        makeCase({
+          departmentId: crew.departmentId,
+          ageDays,
+          state,
+          crewId: crew.id,
+          day: i < 2 ? addDays(today, -1) : today,
+        }),
+      );
     }
     orderRoute(todays, districtCentre(crew.home));
     for (let i = 0; i < 3; i++) {
-      const c = makeCase({ departmentId: crew.departmentId, ageDays: faker.number.int({ min: 0, max: 5 }), state: 'assigned', crewId: crew.id, day: addDays(today, 1) });
+      const c = makeCase({
+        departmentId: crew.departmentId,
+        ageDays: faker.number.int({ min: 0, max: 5 }),
+        state: 'assigned',
+        crewId: crew.id,
+        day: addDays(today, 1),
+      });
       c.route_position = i + 1;
     }
     for (let i = 0; i < 2; i++) {
-      makeCase({ departmentId: crew.departmentId, ageDays: faker.number.int({ min: 1, max: 6 }), state: 'fixed', crewId: crew.id, day: today, closedAt: new Date(now.getTime() - (i + 1) * 0.5 * HOUR_MS) });
+      makeCase({
+        departmentId: crew.departmentId,
+        ageDays: faker.number.int({ min: 1, max: 6 }),
+        state: 'fixed',
+        crewId: crew.id,
+        day: today,
+        closedAt: new Date(now.getTime() - (i + 1) * 0.5 * HOUR_MS),
+      });
     }
   }
   // Reports nobody has scheduled yet, a few of them forgotten for months.
   for (let i = 0; i < 45; i++) {
-    makeCase({ ageDays: i < 5 ? faker.number.int({ min: 100, max: 240 }) : faker.number.int({ min: 0, max: 3 }), state: 'new' });
+    makeCase({
+      ageDays: i < 5 ? faker.number.int({ min: 100, max: 240 }) : faker.number.int({ min: 0, max: 3 }),
+      state: 'new',
+    });
   }
   // History: work done over the last year, some of it late.
   for (let i = 0; i < 165; i++) {
@@ -317,9 +392,23 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
     })),
     districts: city.districts.map((d) => {
       const b = bboxOf(d.polygon);
-      return { id: d.id, name: d.name, boundary: { type: 'Polygon', coordinates: d.polygon }, min_lat: b.minLat, min_long: b.minLong, max_lat: b.maxLat, max_long: b.maxLong };
+      return {
+        id: d.id,
+        name: d.name,
+        boundary: { type: 'Polygon', coordinates: d.polygon },
+        min_lat: b.minLat,
+        min_long: b.minLong,
+        max_lat: b.maxLat,
+        max_long: b.maxLong,
+      };
     }),
-    crews: CREWS.map((c) => ({ id: c.id, name: c.name, department_id: c.departmentId, home_district_id: c.home, capacity: c.capacity })),
+    crews: CREWS.map((c) => ({
+      id: c.id,
+      name: c.name,
+      department_id: c.departmentId,
+      home_district_id: c.home,
+      capacity: c.capacity,
+    })),
     users,
     cases,
     reporters,

@@ -43,10 +43,19 @@ export function onError(log: (msg: string, err: unknown) => void): ErrorHandler 
       const status = err.status;
       const code = STATUS_CODES[status] ?? (status < 500 ? 'bad-request' : 'internal');
       if (status >= 500) log('http exception', err);
-      return c.json(errorBody(code, status < 500 ? err.message || 'Bad request' : 'Something went wrong on the server.'), status);
+      return c.json(
+        errorBody(code, status < 500 ? err.message || 'Bad request' : 'Something went wrong on the server.'),
+        status,
+      );
     }
     log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
-    return c.json(errorBody('internal', 'Something went wrong on the server. Try again; if it keeps happening, tell your administrator.'), 500);
+    return c.json(
+      errorBody(
+        'internal',
+        'Something went wrong on the server. Try again; if it keeps happening, tell your administrator.',
+      ),
+      500,
+    );
   };
 }
 

@@ -18,7 +18,10 @@ export function mountFieldApp<E extends Env>(app: Hono<E>, staticDir: string): v
     serveStatic({
       root: staticDir,
       onFound: (path, c) => {
-        c.header('Cache-Control', path.includes('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        c.header(
+          'Cache-Control',
+          path.includes('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
         if (path.endsWith('.webmanifest')) c.header('Content-Type', 'application/manifest+json');
       },
     }),

@@ -16,7 +16,16 @@ export function noticeRoutes({ sql }: AppDeps) {
     .get('/', leads, validate('query', z.object({ all: z.enum(['0', '1']).default('0') })), async (c) => {
       const staff = c.var.staff;
       const includeAcknowledged = c.req.valid('query').all === '1';
-      const rows = await sql<{ id: string; case_id: string; mutation_id: string | null; message: string; created_at: Date; acknowledged_at: Date | null }[]>`
+      const rows = await sql<
+        {
+          id: string;
+          case_id: string;
+          mutation_id: string | null;
+          message: string;
+          created_at: Date;
+          acknowledged_at: Date | null;
+        }[]
+      >`
         select id::text, case_id::text, mutation_id::text, message, created_at, acknowledged_at
         from lead_notices
         where (${staff.role === 'admin'} or department_id = ${staff.departmentId})
@@ -34,13 +43,18 @@ export function noticeRoutes({ sql }: AppDeps) {
         })),
       } satisfies NoticesResponse);
     })
-    .post('/:id/ack', leads, validate('param', z.object({ id: z.string().regex(/^\d{1,18}$/, 'a notice id is a number') })), async (c) => {
-      const staff = c.var.staff;
-      const [row] = await sql<{ id: string }[]>`
+    .post(
+      '/:id/ack',
+      leads,
+      validate('param', z.object({ id: z.string().regex(/^\d{1,18}$/, 'a notice id is a number') })),
+      async (c) => {
+        const staff = c.var.staff;
+        const [row] = await sql<{ id: string }[]>`
         update lead_notices set acknowledged_at = coalesce(acknowledged_at, now()), acknowledged_by = coalesce(acknowledged_by, ${staff.id})
         where id = ${c.req.valid('param').id} and (${staff.role === 'admin'} or department_id = ${staff.departmentId})
         returning id::text`;
-      if (!row) throw new ApiError(404, 'not-found', 'No such notice in your department.');
-      return c.json({ ok: true });
-    });
+        if (!row) throw new ApiError(404, 'not-found', 'No such notice in your department.');
+        return c.json({ ok: true });
+      },
+    );
 }

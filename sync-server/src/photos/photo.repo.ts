@@ -55,7 +55,11 @@ function toPhoto(r: PhotoRow): Photo {
  * One photo and its case's scope. With `forUpdate` (inside a transaction) the photo row is
  * locked to commit: appends to one photo's bytes are serialised by this lock.
  */
-export async function findPhoto(sql: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<Photo | undefined> {
+export async function findPhoto(
+  sql: Queryable,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<Photo | undefined> {
   const lock = opts.forUpdate ? sql`for update of p` : sql``;
   const [r] = await sql<PhotoRow[]>`
     select p.id::text, p.case_id::text, p.uploaded_by, p.content_type, p.byte_size, p.storage_key, p.complete,

@@ -36,7 +36,11 @@ const uploadHeaders = createMiddleware<UploadEnv>(async (c, next) => {
   }
   const offset = c.req.header('upload-offset') ?? '';
   if (!/^\d{1,15}$/.test(offset)) {
-    throw new ApiError(400, 'bad-request', 'Say where these bytes go with an Upload-Offset header: a whole number of bytes.');
+    throw new ApiError(
+      400,
+      'bad-request',
+      'Say where these bytes go with an Upload-Offset header: a whole number of bytes.',
+    );
   }
   c.set('uploadOffset', Number(offset));
   await next();
@@ -45,7 +49,11 @@ const uploadHeaders = createMiddleware<UploadEnv>(async (c, next) => {
 const chunkLimit = bodyLimit({
   maxSize: MAX_CHUNK_BYTES,
   onError: () => {
-    throw new ApiError(413, 'payload-too-large', `One upload request carries at most ${MAX_CHUNK_BYTES} bytes. Send the photo in smaller pieces.`);
+    throw new ApiError(
+      413,
+      'payload-too-large',
+      `One upload request carries at most ${MAX_CHUNK_BYTES} bytes. Send the photo in smaller pieces.`,
+    );
   },
 });
 
@@ -68,11 +76,20 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
     const photo = await visible(c, id);
     const key = which === 'final' ? photo.storageKey : photo.thumbKey;
     if (!photo.complete || !photo.sha256 || !key) {
-      throw new ApiError(404, 'not-found', photo.complete ? `Photo ${id} has no thumbnail.` : `Photo ${id} has not finished uploading.`);
+      throw new ApiError(
+        404,
+        'not-found',
+        photo.complete ? `Photo ${id} has no thumbnail.` : `Photo ${id} has not finished uploading.`,
+      );
     }
     const etag = `"${photo.sha256}"`;
     const headers = { 'Cache-Control': IMMUTABLE, ETag: etag };
-    if (c.req.header('if-none-match')?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+    if (
+      c.req
+        .header('if-none-match')
+        ?.split(',')
+        .some((t) => t.trim().replace(/^W\//, '') === etag)
+    ) {
       return c.body(null, 304, headers);
     }
     const bytes = await store.read(key);
@@ -97,24 +114,38 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
           'Cache-Control': 'no-store',
         });
       })
-      .patch('/:id/upload', staffOnly, validate('param', PhotoParam), uploadHeaders, async (c, next) => {
-        // Cheap refusals before reading the body: unknown photo, not the uploader, too large.
-        const { id } = c.req.valid('param');
-        const photo = await photoOr404(sql, id);
-        const length = c.req.header('content-length');
-        checkCanUpload(deps, c.var.staff, photo, c.var.uploadOffset, length && /^\d+$/.test(length) ? Number(length) : null);
-        await next();
-      }, chunkLimit, async (c) => {
-        const { id } = c.req.valid('param');
-        const bytes = new Uint8Array(await c.req.arrayBuffer());
-        try {
-          const offset = await appendChunk(deps, c.var.staff, id, c.var.uploadOffset, bytes);
-          return c.body(null, 204, { 'Upload-Offset': String(offset), 'Cache-Control': 'no-store' });
-        } catch (err) {
-          if (err instanceof UploadOffsetConflict) c.header('Upload-Offset', String(err.actual));
-          throw err;
-        }
-      })
+      .patch(
+        '/:id/upload',
+        staffOnly,
+        validate('param', PhotoParam),
+        uploadHeaders,
+        async (c, next) => {
+          // Cheap refusals before reading the body: unknown photo, not the uploader, too large.
+          const { id } = c.req.valid('param');
+          const photo = await photoOr404(sql, id);
+          const length = c.req.header('content-length');
+          checkCanUpload(
+            deps,
+            c.var.staff,
+            photo,
+            c.var.uploadOffset,
+            length && /^\d+$/.test(length) ? Number(length) : null,
+          );
+          await next();
+        },
+        chunkLimit,
+        async (c) => {
+          const { id } = c.req.valid('param');
+          const bytes = new Uint8Array(await c.req.arrayBuffer());
+          try {
+            const offset = await appendChunk(deps, c.var.staff, id, c.var.uploadOffset, bytes);
+            return c.body(null, 204, { 'Upload-Offset': String(offset), 'Cache-Control': 'no-store' });
+          } catch (err) {
+            if (err instanceof UploadOffsetConflict) c.header('Upload-Offset', String(err.actual));
+            throw err;
+          }
+        },
+      )
       .get('/:id/thumb', staffOnly, validate('param', PhotoParam), (c) => download(c, c.req.valid('param').id, 'thumb'))
       .get('/:id', staffOnly, validate('param', PhotoParam), (c) => download(c, c.req.valid('param').id, 'final'))
   );

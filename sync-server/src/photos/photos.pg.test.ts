@@ -30,7 +30,9 @@ beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-photos-'));
   t = await createTestApp({ photosDir, photoMaxBytes: 6 * MiB });
   server = await listen(t);
-  const [b] = await t.db.sql<{ email: string }[]>`select email from users where crew_id = 'streets-b' order by id limit 1`;
+  const [b] = await t.db.sql<
+    { email: string }[]
+  >`select email from users where crew_id = 'streets-b' order by id limit 1`;
   worker = await t.login('worker@riverton.example');
   otherCrew = await t.login(b!.email);
   lead = await t.login('lead@riverton.example');
@@ -55,7 +57,9 @@ async function gradientJpeg(width: number, height: number): Promise<Uint8Array> 
       raw[i + 2] = 128;
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
 }
 
 /** A case of Crew A and an attach_photo for it, synced: the row the upload fills. */
@@ -67,7 +71,17 @@ async function attachPhoto(byteSize: number, contentType: 'image/jpeg' | 'image/
   await crewA.pullAll();
   const photoId = uuidv7();
   const [outcome] = await crewA.send(
-    crewA.make('attach_photo', row!.id, { photoId, tag: 'after', contentType, byteSize, width: 1600, height: 1200, takenAt: null, lat: null, long: null }),
+    crewA.make('attach_photo', row!.id, {
+      photoId,
+      tag: 'after',
+      contentType,
+      byteSize,
+      width: 1600,
+      height: 1200,
+      takenAt: null,
+      lat: null,
+      long: null,
+    }),
   );
   expect(outcome!.outcome).toBe('applied');
   return photoId;
@@ -96,12 +110,19 @@ function patchAlone(id: string, offset: number, bytes: Uint8Array): Promise<{ st
     const req = request(url(id, '/upload'), {
       method: 'PATCH',
       agent: false,
-      headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset), 'content-length': bytes.length },
+      headers: {
+        ...worker,
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': String(offset),
+        'content-length': bytes.length,
+      },
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString()).error.code }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString()).error.code }),
+      );
     });
     req.on('error', reject);
     req.end(bytes);
@@ -152,7 +173,9 @@ describe('resumable photo upload', () => {
     expect(meta.format).toBe('jpeg');
     expect([meta.width, meta.height]).toEqual([320, 240]);
 
-    const [row] = await t.db.sql<{ complete: boolean; sha256: string; storage_key: string; completed_at: Date | null }[]>`
+    const [row] = await t.db.sql<
+      { complete: boolean; sha256: string; storage_key: string; completed_at: Date | null }[]
+    >`
       select complete, sha256, storage_key, completed_at from photos where id = ${id}`;
     expect(row).toMatchObject({ complete: true, sha256: sha256(gradient), storage_key: `photos/${id}` });
     expect(row!.completed_at).toBeInstanceOf(Date);
@@ -216,7 +239,9 @@ describe('resumable photo upload', () => {
   });
 
   it('a PNG declared as JPEG is refused with 415 when complete, and the upload starts again at 0', async () => {
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } })
+      .png()
+      .toBuffer();
     const id = await attachPhoto(png.length);
     const half = Math.floor(png.length / 2);
     expect((await patch(id, 0, png.subarray(0, half))).status).toBe(204);
@@ -246,7 +271,9 @@ describe('resumable photo upload', () => {
 
   it('a 3 MiB chunk passes (past /api’s 2 MiB limit); more than 4 MiB in one request is 413', async () => {
     // Noise does not compress: a JPEG of a few MiB.
-    const noise = await sharp(randomBytes(1800 * 1300 * 3), { raw: { width: 1800, height: 1300, channels: 3 } }).jpeg({ quality: 100 }).toBuffer();
+    const noise = await sharp(randomBytes(1800 * 1300 * 3), { raw: { width: 1800, height: 1300, channels: 3 } })
+      .jpeg({ quality: 100 })
+      .toBuffer();
     expect(noise.length).toBeGreaterThan(2.5 * MiB);
     expect(noise.length).toBeLessThan(4 * MiB);
     const id = await attachPhoto(noise.length);
@@ -339,10 +366,11 @@ describe('the resident’s report photos', () => {
   it('reports sent from the app or the web come with a photo; phoned-in ones without', async () => {
     expect(seeded).toBeGreaterThan(20);
     const channels = new Map(
-      (await t.db.sql<{ case_id: string; channel: string }[]>`select case_id::text, data->>'channel' as channel from case_events where kind = 'reported'`).map((r) => [
-        r.case_id,
-        r.channel,
-      ]),
+      (
+        await t.db.sql<
+          { case_id: string; channel: string }[]
+        >`select case_id::text, data->>'channel' as channel from case_events where kind = 'reported'`
+      ).map((r) => [r.case_id, r.channel]),
     );
     const withPhoto = cases.filter((c) => c.reportPhotoIds.length > 0);
     expect(withPhoto.length).toBeGreaterThan(0);
@@ -384,7 +412,9 @@ describe('the "fixed" notice and its photo', () => {
     const photoId = await attachPhoto(gradient.length);
     await upload(photoId, gradient, 1);
     const [row] = await t.db.sql<{ case_id: string }[]>`select case_id::text from photos where id = ${photoId}`;
-    const [outcome] = await crewA.send(crewA.make('fix', row!.case_id, { resolutionCode: 'ground_down', note: 'Ground down.', photoIds: [photoId] }));
+    const [outcome] = await crewA.send(
+      crewA.make('fix', row!.case_id, { resolutionCode: 'ground_down', note: 'Ground down.', photoIds: [photoId] }),
+    );
     expect(outcome!.outcome).toBe('applied');
     const admin = await t.login('admin@riverton.example');
     const res = await fetch(`${server.url}/api/admin/outbox?caseId=${row!.case_id}`, { headers: admin });

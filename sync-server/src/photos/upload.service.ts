@@ -22,7 +22,12 @@ export type UploadDeps = { sql: Sql; store: PhotoStore; maxBytes: number; log: L
 export class UploadOffsetConflict extends ApiError {
   readonly actual: number;
   constructor(sent: number, actual: number) {
-    super(409, 'upload-offset-mismatch', `This upload has ${actual} bytes stored, not ${sent}. Resume from byte ${actual}.`, { offset: actual });
+    super(
+      409,
+      'upload-offset-mismatch',
+      `This upload has ${actual} bytes stored, not ${sent}. Resume from byte ${actual}.`,
+      { offset: actual },
+    );
     this.actual = actual;
   }
 }
@@ -34,13 +39,18 @@ export class UploadOffsetConflict extends ApiError {
 export function canSeePhoto(staff: Staff, photo: Photo): boolean {
   if (staff.role === 'admin') return true;
   if (staff.role === 'lead' && staff.departmentId === photo.caseDepartmentId) return true;
-  return photo.crewId !== null && photo.crewDepartmentId !== null && canSeeCrew(staff, { id: photo.crewId, departmentId: photo.crewDepartmentId });
+  return (
+    photo.crewId !== null &&
+    photo.crewDepartmentId !== null &&
+    canSeeCrew(staff, { id: photo.crewId, departmentId: photo.crewDepartmentId })
+  );
 }
 
 /** The photo, or a 404 that tells the device what to do. */
 export async function photoOr404(sql: Sql, id: string): Promise<Photo> {
   const photo = await findPhoto(sql, id);
-  if (!photo) throw new ApiError(404, 'not-found', `No photo ${id}. Sync its attach_photo change first, then upload the bytes.`);
+  if (!photo)
+    throw new ApiError(404, 'not-found', `No photo ${id}. Sync its attach_photo change first, then upload the bytes.`);
   return photo;
 }
 
@@ -57,21 +67,36 @@ export async function storedOffset(store: PhotoStore, photo: Photo): Promise<num
  * The checks that need no bytes: run before the body is read, so a client that may not
  * write, or is about to send too much, is told at once.
  */
-export function checkCanUpload(deps: UploadDeps, staff: Staff, photo: Photo, offset: number, declaredLength: number | null): void {
+export function checkCanUpload(
+  deps: UploadDeps,
+  staff: Staff,
+  photo: Photo,
+  offset: number,
+  declaredLength: number | null,
+): void {
   if (photo.uploadedBy !== staff.id) {
     throw new ApiError(403, 'forbidden', `Only the person who took photo ${photo.id} can upload it.`);
   }
   if (photo.byteSize > deps.maxBytes) {
-    throw new ApiError(413, 'payload-too-large', `The photo is ${photo.byteSize} bytes; the largest accepted is ${deps.maxBytes}. Take it again at a lower resolution.`);
+    throw new ApiError(
+      413,
+      'payload-too-large',
+      `The photo is ${photo.byteSize} bytes; the largest accepted is ${deps.maxBytes}. Take it again at a lower resolution.`,
+    );
   }
   if (declaredLength !== null) tooFar(photo, offset, declaredLength);
 }
 
 function tooFar(photo: Photo, offset: number, length: number): void {
   if (offset + length > photo.byteSize) {
-    throw new ApiError(413, 'payload-too-large', `These bytes end at ${offset + length}, past the photo's length of ${photo.byteSize} bytes.`, {
-      uploadLength: photo.byteSize,
-    });
+    throw new ApiError(
+      413,
+      'payload-too-large',
+      `These bytes end at ${offset + length}, past the photo's length of ${photo.byteSize} bytes.`,
+      {
+        uploadLength: photo.byteSize,
+      },
+    );
   }
 }
 
@@ -81,7 +106,13 @@ function tooFar(photo: Photo, offset: number, length: number): void {
  * 415 when the finished bytes are not the declared type (they are then deleted: the upload
  * starts again at 0).
  */
-export async function appendChunk(deps: UploadDeps, staff: Staff, photoId: string, offset: number, bytes: Uint8Array): Promise<number> {
+export async function appendChunk(
+  deps: UploadDeps,
+  staff: Staff,
+  photoId: string,
+  offset: number,
+  bytes: Uint8Array,
+): Promise<number> {
   const { sql, store } = deps;
   const keys = photoKeys(photoId);
   // Set once the bytes are moved to their final key: undone if the transaction then fails.
@@ -121,7 +152,9 @@ export async function appendChunk(deps: UploadDeps, staff: Staff, photoId: strin
   } catch (err) {
     if (moved) {
       // The row still says pending: put the bytes back where a resumed upload finds them.
-      await store.finalize(keys.final, keys.pending).catch((e: unknown) => deps.log.error(`photo ${photoId}: could not undo finalize`, e));
+      await store
+        .finalize(keys.final, keys.pending)
+        .catch((e: unknown) => deps.log.error(`photo ${photoId}: could not undo finalize`, e));
       await store.remove(keys.thumb).catch(() => {});
     }
     throw err;
@@ -142,7 +175,9 @@ async function checkAndThumbnail(deps: UploadDeps, photo: Photo, bytes: Uint8Arr
     );
   }
   try {
-    return await makeThumbnail(bytes, (err) => deps.log.warn(`Photo thumbnails are off: the image library did not load (${String(err)}).`));
+    return await makeThumbnail(bytes, (err) =>
+      deps.log.warn(`Photo thumbnails are off: the image library did not load (${String(err)}).`),
+    );
   } catch (err) {
     if (!(err instanceof UnreadableImageError)) throw err;
     await deps.store.remove(pending);

@@ -27,14 +27,58 @@ type Step =
   | { t: 'replay'; device: number };
 
 // Fixes weigh more: two crews fixing one case (R3) must happen often.
-const FIELD: Mutation['kind'][] = ['start', 'hold', 'resume', 'add_note', 'fix', 'fix', 'fix', 'close_not_fixed', 'attach_photo', 'transfer_request'];
-const LEAD: Mutation['kind'][] = ['assign', 'unassign', 'reorder', 'set_priority', 'set_due', 'merge_duplicate', 'cancel', 'reopen'];
+const FIELD: Mutation['kind'][] = [
+  'start',
+  'hold',
+  'resume',
+  'add_note',
+  'fix',
+  'fix',
+  'fix',
+  'close_not_fixed',
+  'attach_photo',
+  'transfer_request',
+];
+const LEAD: Mutation['kind'][] = [
+  'assign',
+  'unassign',
+  'reorder',
+  'set_priority',
+  'set_due',
+  'merge_duplicate',
+  'cancel',
+  'reopen',
+];
 const CASES = 4;
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('work' as const), device: fc.nat(7), target: fc.nat(CASES - 1), kind: fc.constantFrom(...FIELD), variant: fc.nat(9) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('lead' as const), target: fc.nat(CASES - 1), kind: fc.constantFrom(...LEAD), variant: fc.nat(9) }) },
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('sync' as const), device: fc.nat(8), fault: fc.constantFrom<Fault>('none', 'none', 'lost-before', 'lost-after') }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('work' as const),
+      device: fc.nat(7),
+      target: fc.nat(CASES - 1),
+      kind: fc.constantFrom(...FIELD),
+      variant: fc.nat(9),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('lead' as const),
+      target: fc.nat(CASES - 1),
+      kind: fc.constantFrom(...LEAD),
+      variant: fc.nat(9),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('sync' as const),
+      device: fc.nat(8),
+      fault: fc.constantFrom<Fault>('none', 'none', 'lost-before', 'lost-after'),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('offline' as const), device: fc.nat(8) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('online' as const), device: fc.nat(8) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('replay' as const), device: fc.nat(8) }) },
@@ -80,11 +124,16 @@ beforeAll(async () => {
   t = await createTestApp();
   server = await listen(t);
   types = await loadTypeRules(t.db.sql);
-  const staff = await t.db.sql<{ id: string; email: string; role: Actor['role']; crew_id: string | null; department_id: string | null }[]>`
+  const staff = await t.db.sql<
+    { id: string; email: string; role: Actor['role']; crew_id: string | null; department_id: string | null }[]
+  >`
     select id, email, role, crew_id, department_id from users where crew_id in ('streets-a', 'streets-b') or id = 'u-lead-streets' order by id`;
   for (const s of staff) {
     const h = await t.login(s.email);
-    logins.set(s.id, { token: h.authorization!.slice(7), actor: { userId: s.id, role: s.role, crewId: s.crew_id, departmentId: s.department_id } });
+    logins.set(s.id, {
+      token: h.authorization!.slice(7),
+      actor: { userId: s.id, role: s.role, crewId: s.crew_id, departmentId: s.department_id },
+    });
   }
 });
 afterAll(async () => {
@@ -107,7 +156,17 @@ async function makeWorld(): Promise<string[]> {
 }
 
 function payloadFor(kind: Mutation['kind'], variant: number, cases: string[], self: string): unknown {
-  const photo = () => ({ photoId: crypto.randomUUID(), tag: 'after', contentType: 'image/jpeg', byteSize: 1000, width: 10, height: 10, takenAt: null, lat: null, long: null });
+  const photo = () => ({
+    photoId: crypto.randomUUID(),
+    tag: 'after',
+    contentType: 'image/jpeg',
+    byteSize: 1000,
+    width: 10,
+    height: 10,
+    takenAt: null,
+    lat: null,
+    long: null,
+  });
   switch (kind) {
     case 'hold':
       return { reason: variant === 0 ? 'not-a-reason' : 'weather' };
@@ -130,7 +189,10 @@ function payloadFor(kind: Mutation['kind'], variant: number, cases: string[], se
     case 'set_due':
       return { expectedAt: variant % 2 ? null : `2026-06-${String(11 + variant).padStart(2, '0')}T12:00:00.000Z` };
     case 'merge_duplicate':
-      return { intoCaseId: cases[variant % cases.length] === self ? cases[(variant + 1) % cases.length] : cases[variant % cases.length] };
+      return {
+        intoCaseId:
+          cases[variant % cases.length] === self ? cases[(variant + 1) % cases.length] : cases[variant % cases.length],
+      };
     case 'cancel':
       return { reason: 'no_action_needed', note: '' };
     case 'reopen':
@@ -141,7 +203,9 @@ function payloadFor(kind: Mutation['kind'], variant: number, cases: string[], se
 }
 
 /** What the server says a device's scope holds, with the same rule the pull uses. */
-async function serverScope(actor: Actor): Promise<Map<string, { version: number; state: string; crewId: string | null }>> {
+async function serverScope(
+  actor: Actor,
+): Promise<Map<string, { version: number; state: string; crewId: string | null }>> {
   const rows = await t.db.sql<{ id: string; version: number; state: string; crew: string | null }[]>`
     select c.id::text, c.version, c.state, c.assigned_crew_id as crew from cases c
     where ${actor.role === 'worker' ? t.db.sql`c.assigned_crew_id = ${actor.crewId}` : t.db.sql`c.service_code in (select code from service_types where department_id = ${actor.departmentId})`}
@@ -167,7 +231,10 @@ async function runScenario(deviceCount: number, crewsOf: boolean[], steps: Step[
 }
 
 async function play(cases: string[], deviceCount: number, crewsOf: boolean[], steps: Step[]): Promise<void> {
-  const workersA = ['u-w01', ...[...logins.keys()].filter((id) => id !== 'u-w01' && logins.get(id)!.actor.crewId === 'streets-a')];
+  const workersA = [
+    'u-w01',
+    ...[...logins.keys()].filter((id) => id !== 'u-w01' && logins.get(id)!.actor.crewId === 'streets-a'),
+  ];
   const workersB = [...logins.keys()].filter((id) => logins.get(id)!.actor.crewId === 'streets-b');
   const devices = Array.from({ length: deviceCount }, (_, i) => {
     const pool = crewsOf[i] ? workersA : workersB;
@@ -223,12 +290,17 @@ async function play(cases: string[], deviceCount: number, crewsOf: boolean[], st
     expect(d.pending, `${d.name} still has pending changes`).toEqual([]);
     const expected = await serverScope(d.actor);
     const held = new Map([...d.cases].map(([id, c]) => [id, summary(c)]));
-    expect(held, `${d.name} (${d.actor.role} ${d.actor.crewId ?? d.actor.departmentId}) differs from the server`).toEqual(expected);
+    expect(
+      held,
+      `${d.name} (${d.actor.role} ${d.actor.crewId ?? d.actor.departmentId}) differs from the server`,
+    ).toEqual(expected);
   }
 
   // 2. Exactly one recorded outcome per mutation; every acknowledged outcome is the recorded one.
   const made = all.flatMap((d) => d.made);
-  const recorded = await t.db.sql<{ id: string; outcome: string; reason: string | null; case_version: number | null }[]>`
+  const recorded = await t.db.sql<
+    { id: string; outcome: string; reason: string | null; case_version: number | null }[]
+  >`
     select id::text, outcome, reason, case_version from mutations where id = any(${made.map((m) => m.id)}::uuid[])`;
   expect(recorded.length).toBe(made.length);
   const byId = new Map(recorded.map((r) => [r.id, r]));
@@ -255,7 +327,11 @@ async function play(cases: string[], deviceCount: number, crewsOf: boolean[], st
   expect(n!.notices).toBe(n!.fixes);
 }
 
-const scenario: fc.Arbitrary<Scenario> = fc.tuple(fc.integer({ min: 3, max: 8 }), fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), fc.array(stepArb, { minLength: 5, maxLength: 40 }));
+const scenario: fc.Arbitrary<Scenario> = fc.tuple(
+  fc.integer({ min: 3, max: 8 }),
+  fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+  fc.array(stepArb, { minLength: 5, maxLength: 40 }),
+);
 
 describe('sync convergence (property)', () => {
   it(`every device converges, every mutation has one outcome, one notice per fix (${RUNS} runs, seed ${SEED})`, async () => {

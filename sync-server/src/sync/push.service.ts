@@ -42,7 +42,12 @@ const MAX_REDIRECTS = 5;
 /** How often a push is tried again after losing a race with another push (see below). */
 const ATTEMPTS = 3;
 
-export async function pushMutations(sql: Sql, staff: Staff, mutations: Mutation[], timeZone: string): Promise<Outcome[]> {
+export async function pushMutations(
+  sql: Sql,
+  staff: Staff,
+  mutations: Mutation[],
+  timeZone: string,
+): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await applyBatch(sql, staff, mutations, timeZone);
@@ -82,7 +87,9 @@ async function applyBatch(sql: Sql, staff: Staff, mutations: Mutation[], timeZon
     const today = dateIn(instant, timeZone);
     // R6: surviving cases of merged ones, however deep.
     for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
-      const missing = [...cases.values()].map((c) => c.mergedIntoId).filter((id): id is string => !!id && !cases.has(id));
+      const missing = [...cases.values()]
+        .map((c) => c.mergedIntoId)
+        .filter((id): id is string => !!id && !cases.has(id));
       if (missing.length === 0) break;
       for (const [id, c] of await loadCasesForUpdate(tx, missing)) cases.set(id, c);
     }
@@ -199,8 +206,11 @@ async function applyBatch(sql: Sql, staff: Staff, mutations: Mutation[], timeZon
       // The lead hears of every crossed path, and of every change that did not take (R9).
       const notice =
         d.leadNotice ??
-        (d.outcome === 'superseded' || d.outcome === 'rejected' ? `${staff.name}: ${describeOutcome(m.kind, m.caseId, d.outcome, d.reason)}` : null);
-      if (notice) leadNotices.push({ department_id: rules.departmentId, case_id: c.id, mutation_id: m.id, message: notice });
+        (d.outcome === 'superseded' || d.outcome === 'rejected'
+          ? `${staff.name}: ${describeOutcome(m.kind, m.caseId, d.outcome, d.reason)}`
+          : null);
+      if (notice)
+        leadNotices.push({ department_id: rules.departmentId, case_id: c.id, mutation_id: m.id, message: notice });
       events.push({
         case_id: c.id,
         kind: d.event.kind,
@@ -259,4 +269,3 @@ function rejectedPayload(m: Mutation): Decision {
     route: null,
   };
 }
-

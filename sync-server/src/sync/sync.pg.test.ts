@@ -16,7 +16,9 @@ let otherLead: TestDevice; // Sanitation lead
 beforeAll(async () => {
   t = await createTestApp();
   server = await listen(t);
-  const [b] = await t.db.sql<{ email: string }[]>`select email from users where crew_id = 'streets-b' order by id limit 1`;
+  const [b] = await t.db.sql<
+    { email: string }[]
+  >`select email from users where crew_id = 'streets-b' order by id limit 1`;
   crewA = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a');
   crewB = new TestDevice(server.url, await t.login(b!.email), 'tablet-b');
   lead = new TestDevice(server.url, await t.login('lead@riverton.example'), 'lead-desk');
@@ -31,7 +33,8 @@ afterAll(async () => {
 
 /** A new case assigned to a crew for today, with its history, for one test alone. */
 async function freshCase(crewId = 'streets-a', serviceCode?: string): Promise<string> {
-  const code = serviceCode ?? (crewId.startsWith('streets') ? 'SIDEWALK' : crewId === 'forestry' ? 'TREE_TRIM' : 'MISSED_PICKUP');
+  const code =
+    serviceCode ?? (crewId.startsWith('streets') ? 'SIDEWALK' : crewId === 'forestry' ? 'TREE_TRIM' : 'MISSED_PICKUP');
   const [row] = await t.db.sql<{ id: string }[]>`
     insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
     values (${code}, 'Test case', 42.35, -86.97, '100 Test St', 'assigned', ${crewId}, '2026-06-10', 99, 2)
@@ -43,23 +46,31 @@ async function freshCase(crewId = 'streets-a', serviceCode?: string): Promise<st
 }
 
 async function caseRow(id: string) {
-  const [row] = await t.db.sql<{ state: string; crew: string | null; version: number; merged_into_id: string | null; priority: string }[]>`
+  const [row] = await t.db.sql<
+    { state: string; crew: string | null; version: number; merged_into_id: string | null; priority: string }[]
+  >`
     select state, assigned_crew_id as crew, version, merged_into_id::text, priority from cases where id = ${id}`;
   return row!;
 }
 
 async function history(id: string) {
-  return t.db.sql<{ kind: string; outcome: string | null; mutation_id: string | null; data: Record<string, unknown> }[]>`
+  return t.db.sql<
+    { kind: string; outcome: string | null; mutation_id: string | null; data: Record<string, unknown> }[]
+  >`
     select kind, outcome, mutation_id::text, data from case_events where case_id = ${id} order by id`;
 }
 
 async function notices(caseId: string, template: string): Promise<number> {
-  const [row] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from notification_outbox where case_id = ${caseId} and template = ${template}`;
+  const [row] = await t.db.sql<
+    { n: number }[]
+  >`select count(*)::int as n from notification_outbox where case_id = ${caseId} and template = ${template}`;
   return row!.n;
 }
 
 async function leadNotices(caseId: string): Promise<string[]> {
-  const rows = await t.db.sql<{ message: string }[]>`select message from lead_notices where case_id = ${caseId} order by id`;
+  const rows = await t.db.sql<
+    { message: string }[]
+  >`select message from lead_notices where case_id = ${caseId} order by id`;
   return rows.map((r) => r.message);
 }
 
@@ -69,7 +80,11 @@ describe('sync reconciliation rules', () => {
   it('[R1] a push whose response is lost is retried and takes effect once, with the original outcomes', async () => {
     const id = await freshCase();
     await crewA.pullAll();
-    const batch = [crewA.make('start', id, {}), crewA.make('add_note', id, { text: 'Cones out.' }), crewA.make('fix', id, fix())];
+    const batch = [
+      crewA.make('start', id, {}),
+      crewA.make('add_note', id, { text: 'Cones out.' }),
+      crewA.make('fix', id, fix()),
+    ];
     const first = await crewA.send(...batch);
     const eventsAfterFirst = (await history(id)).length;
     const retry = await crewA.send(...batch); // the first response never reached the device
@@ -77,7 +92,9 @@ describe('sync reconciliation rules', () => {
     expect(first.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied']);
     expect((await history(id)).length).toBe(eventsAfterFirst);
     expect(await notices(id, 'fixed')).toBe(1);
-    const [row] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from mutations where id = any(${batch.map((m) => m.id)}::uuid[])`;
+    const [row] = await t.db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from mutations where id = any(${batch.map((m) => m.id)}::uuid[])`;
     expect(row!.n).toBe(3);
   });
 
@@ -88,7 +105,9 @@ describe('sync reconciliation rules', () => {
     const [a, b] = await Promise.all([crewA.send(...batch), crewA.send(...batch)]);
     expect(a).toEqual(b);
     expect(a.map((o) => o.outcome)).toEqual(['applied', 'applied']);
-    expect((await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id))).toHaveLength(2);
+    expect((await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id))).toHaveLength(
+      2,
+    );
   });
 
   it('[R1] the same mutation twice in one batch is decided once', async () => {
@@ -167,7 +186,9 @@ describe('sync reconciliation rules', () => {
       }),
     );
     expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
-    const [photo] = await t.db.sql<{ case_id: string; kind: string }[]>`select case_id::text, kind from photos where id = ${photoId}`;
+    const [photo] = await t.db.sql<
+      { case_id: string; kind: string }[]
+    >`select case_id::text, kind from photos where id = ${photoId}`;
     expect(photo).toEqual({ case_id: id, kind: 'after' });
     expect((await history(id)).map((e) => e.kind)).toEqual(expect.arrayContaining(['note', 'photo']));
   });
@@ -175,7 +196,11 @@ describe('sync reconciliation rules', () => {
   it('[R5] a start after a fix is not applied, stays in the history with its reason, and the device is told', async () => {
     const id = await freshCase();
     await crewA.pullAll();
-    const outcomes = await crewA.send(crewA.make('fix', id, fix()), crewA.make('start', id, {}), crewA.make('resume', id, {}));
+    const outcomes = await crewA.send(
+      crewA.make('fix', id, fix()),
+      crewA.make('start', id, {}),
+      crewA.make('resume', id, {}),
+    );
     expect(outcomes.map((o) => [o.outcome, o.reason])).toEqual([
       ['applied', null],
       ['superseded', 'case-closed'],
@@ -197,7 +222,9 @@ describe('sync reconciliation rules', () => {
     expect(merge!.outcome).toBe('applied');
     const [note] = await crewA.send(crewA.make('add_note', id, { text: 'Found a second hole beside it.' }));
     expect(note).toMatchObject({ outcome: 'merged', reason: 'landed-on-surviving-case', landedOnCaseId: survivor });
-    expect((await history(survivor)).some((e) => e.kind === 'note' && e.data.text === 'Found a second hole beside it.')).toBe(true);
+    expect(
+      (await history(survivor)).some((e) => e.kind === 'note' && e.data.text === 'Found a second hole beside it.'),
+    ).toBe(true);
     expect((await history(id)).at(-1)).toMatchObject({ kind: 'add_note', outcome: 'merged' });
   });
 
@@ -208,7 +235,11 @@ describe('sync reconciliation rules', () => {
     const [o] = await crewA.send(crewA.make('fix', id, fix()));
     expect(o).toMatchObject({ outcome: 'superseded', reason: 'case-cancelled' });
     expect((await caseRow(id)).state).toBe('closed_not_fixed');
-    expect((await history(id)).at(-1)).toMatchObject({ kind: 'fix', outcome: 'superseded', data: expect.objectContaining({ resolutionCode: 'ground_down' }) });
+    expect((await history(id)).at(-1)).toMatchObject({
+      kind: 'fix',
+      outcome: 'superseded',
+      data: expect.objectContaining({ resolutionCode: 'ground_down' }),
+    });
     expect((await leadNotices(id)).join(' ')).toMatch(/cancelled, but a crew fixed it/);
   });
 
@@ -223,12 +254,17 @@ describe('sync reconciliation rules', () => {
     expect(changes).toEqual([expect.objectContaining({ to: 'high' }), { from: 'high', to: 'urgent' }]);
   });
 
-  it('[R8] a worker cannot change another crew\'s case or make a lead\'s change; a lead only their department', async () => {
+  it("[R8] a worker cannot change another crew's case or make a lead's change; a lead only their department", async () => {
     const theirs = await freshCase('forestry');
     const ours = await freshCase();
-    const [a, b] = await crewA.send(crewA.make('start', theirs, {}), crewA.make('set_priority', ours, { priority: 'low' }));
+    const [a, b] = await crewA.send(
+      crewA.make('start', theirs, {}),
+      crewA.make('set_priority', ours, { priority: 'low' }),
+    );
     expect([a!.reason, b!.reason]).toEqual(['not-your-crew', 'role-not-allowed']);
-    const [c] = await otherLead.send(otherLead.make('assign', ours, { crewId: 'sanitation-n', day: '2026-06-10', position: null }));
+    const [c] = await otherLead.send(
+      otherLead.make('assign', ours, { crewId: 'sanitation-n', day: '2026-06-10', position: null }),
+    );
     expect(c).toMatchObject({ outcome: 'rejected', reason: 'not-your-department' });
     const [d] = await lead.send(lead.make('assign', ours, { crewId: 'forestry', day: '2026-06-10', position: null }));
     expect(d).toMatchObject({ outcome: 'rejected', reason: 'not-your-department' });
@@ -267,13 +303,20 @@ describe('sync reconciliation rules', () => {
     ]);
     const recorded = await t.db.sql<{ id: string; outcome: string }[]>`
       select id::text, outcome from mutations where id = any(${batch.map((m) => m.id)}::uuid[])`;
-    expect(new Map(recorded.map((r) => [r.id, r.outcome]))).toEqual(new Map(batch.map((m, i) => [m.id, outcomes[i]!.outcome])));
+    expect(new Map(recorded.map((r) => [r.id, r.outcome]))).toEqual(
+      new Map(batch.map((m, i) => [m.id, outcomes[i]!.outcome])),
+    );
     const events = (await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id));
     expect(events).toHaveLength(4);
     // The lead's inbox shows the two that did not take, in plain words.
     const inbox = await fetch(`${server.url}/api/notices`, { headers: lead.headers });
     const { notices } = (await inbox.json()) as { notices: { caseId: string; message: string }[] };
-    expect(notices.filter((n) => n.caseId === id).map((n) => n.message).sort()).toEqual([
+    expect(
+      notices
+        .filter((n) => n.caseId === id)
+        .map((n) => n.message)
+        .sort(),
+    ).toEqual([
       `Sam Ortega: Hold on case #${id} refused: a value in it is not one the case type accepts.`,
       `Sam Ortega: Start on case #${id} not applied: the case was already in that state.`,
     ]);
@@ -316,7 +359,10 @@ describe('sync protocol', () => {
   it('refuses a malformed batch whole, naming the field, and changes nothing', async () => {
     const id = await freshCase();
     const good = crewA.make('add_note', id, { text: 'fine' });
-    const bad = { ...crewA.make('fix', id, fix()), payload: { resolutionCode: '', note: 'x', photoIds: ['not-a-uuid'] } };
+    const bad = {
+      ...crewA.make('fix', id, fix()),
+      payload: { resolutionCode: '', note: 'x', photoIds: ['not-a-uuid'] },
+    };
     const r = await crewA.push([good, bad as never]);
     expect(r.status).toBe(400);
     const err = (r.body as { error: { code: string; message: string } }).error;
@@ -350,12 +396,14 @@ describe('pull', () => {
     const [open] = await t.db.sql<{ n: number }[]>`
       select count(*)::int as n from cases where assigned_crew_id = 'streets-a' and state in ('new', 'assigned', 'in_progress', 'on_hold')`;
     expect(ids.size).toBeGreaterThanOrEqual(open!.n);
-    expect([...ids].length).toBe(pages.flatMap((p) => p.cases).length - (pages.flatMap((p) => p.cases).length - ids.size));
+    expect([...ids].length).toBe(
+      pages.flatMap((p) => p.cases).length - (pages.flatMap((p) => p.cases).length - ids.size),
+    );
     const head = await fresh.pull(cursor);
     expect(head).toMatchObject({ cursor, hasMore: false, cases: [], departures: [], outcomes: [] });
   });
 
-  it('tells a crew\'s devices when a case leaves their scope, and returns their own outcomes', async () => {
+  it("tells a crew's devices when a case leaves their scope, and returns their own outcomes", async () => {
     const id = await freshCase();
     const { cursor } = await crewA.pullAll();
     const note = crewA.make('add_note', id, { text: 'Before the move.' });
@@ -378,12 +426,21 @@ describe("the lead's inbox of crossed paths", () => {
     await lead.send(lead.make('cancel', id, { reason: 'no_action_needed', note: '' }));
     await crewA.send(crewA.make('fix', id, fix()));
     const list = async (d: TestDevice, all = false) =>
-      ((await (await fetch(`${server.url}/api/notices${all ? '?all=1' : ''}`, { headers: d.headers })).json()) as { notices: { id: string; caseId: string }[] }).notices;
+      (
+        (await (await fetch(`${server.url}/api/notices${all ? '?all=1' : ''}`, { headers: d.headers })).json()) as {
+          notices: { id: string; caseId: string }[];
+        }
+      ).notices;
     const mine = (await list(lead)).filter((n) => n.caseId === id);
     expect(mine).toHaveLength(1);
     expect((await list(otherLead)).some((n) => n.caseId === id)).toBe(false);
-    expect((await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: otherLead.headers })).status).toBe(404);
-    expect((await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: lead.headers })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: otherLead.headers }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${server.url}/api/notices/${mine[0]!.id}/ack`, { method: 'POST', headers: lead.headers })).status,
+    ).toBe(200);
     expect((await list(lead)).some((n) => n.caseId === id)).toBe(false);
     expect((await list(lead, true)).some((n) => n.caseId === id)).toBe(true);
     expect((await fetch(`${server.url}/api/notices`, { headers: crewA.headers })).status).toBe(403);

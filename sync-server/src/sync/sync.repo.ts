@@ -135,14 +135,20 @@ export async function loadCrewDepartments(tx: Queryable): Promise<Map<string, st
 }
 
 /** R8: the crew each case had at the version its device last saw. Key: `${caseId}@${version}`. */
-export async function crewsAtVersions(tx: Queryable, pairs: { caseId: string; version: number }[]): Promise<Map<string, string | null>> {
+export async function crewsAtVersions(
+  tx: Queryable,
+  pairs: { caseId: string; version: number }[],
+): Promise<Map<string, string | null>> {
   if (pairs.length === 0) return new Map();
   const rows = await tx<{ case_id: string; base_version: number; crew_id: string | null }[]>`
     select x.case_id::text, x.base_version,
       (select e.crew_id from case_events e
         where e.case_id = x.case_id and e.version <= x.base_version
         order by e.version desc, e.id desc limit 1) as crew_id
-    from jsonb_to_recordset(${json(tx, pairs.map((p) => ({ case_id: p.caseId, base_version: p.version })))})
+    from jsonb_to_recordset(${json(
+      tx,
+      pairs.map((p) => ({ case_id: p.caseId, base_version: p.version })),
+    )})
       as x(case_id bigint, base_version integer)`;
   return new Map(rows.map((r) => [`${r.case_id}@${r.base_version}`, r.crew_id]));
 }
@@ -213,7 +219,11 @@ export type MutationInsert = {
  * Records outcomes (R1, R9) and history entries in one statement. Cursors come straight from
  * the sequence: the caller holds the change-log lock (lockChangeLog).
  */
-export async function insertOutcomesAndEvents(tx: Queryable, outcomes: MutationInsert[], events: EventInsert[]): Promise<void> {
+export async function insertOutcomesAndEvents(
+  tx: Queryable,
+  outcomes: MutationInsert[],
+  events: EventInsert[],
+): Promise<void> {
   if (outcomes.length === 0 && events.length === 0) return;
   await tx`
     with recorded as (
@@ -233,7 +243,10 @@ export async function insertOutcomesAndEvents(tx: Queryable, outcomes: MutationI
 }
 
 /** R10: queued with the change, keyed by mutation, so a notice is never queued twice. */
-export async function queueNotices(tx: Queryable, rows: { case_id: string; template: string; mutation_id: string }[]): Promise<void> {
+export async function queueNotices(
+  tx: Queryable,
+  rows: { case_id: string; template: string; mutation_id: string }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await tx`
     insert into notification_outbox (case_id, template, mutation_id)
@@ -256,7 +269,19 @@ export async function insertLeadNotices(
 /** Photo metadata from `attach_photo`; the bytes arrive separately. */
 export async function insertPhotos(
   tx: Queryable,
-  rows: { id: string; case_id: string; uploaded_by: string; kind: string; content_type: string; byte_size: number; width: number; height: number; taken_at: string | null; lat: number | null; long: number | null }[],
+  rows: {
+    id: string;
+    case_id: string;
+    uploaded_by: string;
+    kind: string;
+    content_type: string;
+    byte_size: number;
+    width: number;
+    height: number;
+    taken_at: string | null;
+    lat: number | null;
+    long: number | null;
+  }[],
 ): Promise<void> {
   if (rows.length === 0) return;
   await tx`
@@ -272,7 +297,13 @@ export async function insertPhotos(
  * Places a case in a crew's day: at the end (`position` null) or at `position`, moving the
  * open cases from there on down by one. Returns the position it got.
  */
-export async function placeOnRoute(tx: Queryable, caseId: string, crewId: string, day: string, position: number | null): Promise<number> {
+export async function placeOnRoute(
+  tx: Queryable,
+  caseId: string,
+  crewId: string,
+  day: string,
+  position: number | null,
+): Promise<number> {
   const others = await tx<{ id: string }[]>`
     select id::text from cases
     where assigned_crew_id = ${crewId} and assigned_day = ${day}::date and id <> ${caseId}

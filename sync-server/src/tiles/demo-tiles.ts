@@ -29,15 +29,33 @@ const poly = (coordinates: Polygon): Geometry => ({ type: 'Polygon', coordinates
  * (avenues are the vertical lines, streets the horizontal ones).
  */
 function blocks(city: CityModel): Feature[] {
-  const xs = city.streets.filter((s) => s.kind === 'avenue').map((s) => s.coords[0]![0]).sort((a, b) => a - b);
-  const ys = [...new Set(city.streets.filter((s) => s.kind !== 'avenue').map((s) => s.coords[0]![1]))].sort((a, b) => a - b);
+  const xs = city.streets
+    .filter((s) => s.kind === 'avenue')
+    .map((s) => s.coords[0]![0])
+    .sort((a, b) => a - b);
+  const ys = [...new Set(city.streets.filter((s) => s.kind !== 'avenue').map((s) => s.coords[0]![1]))].sort(
+    (a, b) => a - b,
+  );
   const out: Feature[] = [];
   for (let i = 0; i + 1 < xs.length; i++) {
     for (let j = 0; j + 1 < ys.length; j++) {
       const dx = (xs[i + 1]! - xs[i]!) * 0.1;
       const dy = (ys[j + 1]! - ys[j]!) * 0.1;
       const [w, e, s, n] = [xs[i]! + dx, xs[i + 1]! - dx, ys[j]! + dy, ys[j + 1]! - dy];
-      out.push(feature(poly([[[w, s], [e, s], [e, n], [w, n], [w, s]]]), {}));
+      out.push(
+        feature(
+          poly([
+            [
+              [w, s],
+              [e, s],
+              [e, n],
+              [w, n],
+              [w, s],
+            ],
+          ]),
+          {},
+        ),
+      );
     }
   }
   return out;
@@ -54,11 +72,17 @@ export function demoLayers(city: CityModel = riverton()): Record<DemoLayer, Feat
     block: blocks(city),
     water: [feature(poly(city.river.polygon), { name: city.river.name })],
     park: city.parks.map((p) => feature(poly(p.polygon), { name: p.name })),
-    street: city.streets.map((s) => feature({ type: 'LineString', coordinates: s.coords }, { name: s.name, kind: s.kind })),
+    street: city.streets.map((s) =>
+      feature({ type: 'LineString', coordinates: s.coords }, { name: s.name, kind: s.kind }),
+    ),
     district: city.districts.map((d) => feature(poly(d.polygon), { name: d.name, id: d.id, zipcode: d.zipcode })),
     place: [
-      ...city.districts.map((d) => feature({ type: 'Point', coordinates: districtCentre(d.id) }, { name: d.name, kind: 'district' })),
-      ...city.parks.map((p) => feature({ type: 'Point', coordinates: centroid(p.polygon) }, { name: p.name, kind: 'park' })),
+      ...city.districts.map((d) =>
+        feature({ type: 'Point', coordinates: districtCentre(d.id) }, { name: d.name, kind: 'district' }),
+      ),
+      ...city.parks.map((p) =>
+        feature({ type: 'Point', coordinates: centroid(p.polygon) }, { name: p.name, kind: 'park' }),
+      ),
     ],
   };
 }
@@ -89,7 +113,10 @@ export function demoTileProvider(opts: { maxzoom: number; city?: CityModel }): T
   const indexes = Object.fromEntries(
     DEMO_LAYERS.map((name) => [
       name,
-      new GeoJSONVT({ type: 'FeatureCollection', features: layers[name] }, { maxZoom: opts.maxzoom, buffer: 128, tolerance: 2 }),
+      new GeoJSONVT(
+        { type: 'FeatureCollection', features: layers[name] },
+        { maxZoom: opts.maxzoom, buffer: 128, tolerance: 2 },
+      ),
     ]),
   ) as Record<DemoLayer, GeoJSONVT>;
   const meta: TileMeta = {

@@ -54,7 +54,8 @@ export function pmtilesProvider(location: string): TileProvider & { close(): Pro
 
   async function loadMeta(): Promise<TileMeta> {
     const h = await archive.getHeader();
-    if (h.tileType !== TileType.Mvt) throw new Error(`${location}: not a vector (MVT) PMTiles archive (tile type ${h.tileType})`);
+    if (h.tileType !== TileType.Mvt)
+      throw new Error(`${location}: not a vector (MVT) PMTiles archive (tile type ${h.tileType})`);
     const head = await source.getBytes(0, Math.min(16384, h.rootDirectoryOffset + h.rootDirectoryLength));
     const version = createHash('sha256')
       .update(new Uint8Array(head.data))

@@ -52,7 +52,9 @@ function deviceTextFont(value: unknown, top = true): unknown {
 function withDeviceFonts(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withDeviceFonts);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'text-font' ? deviceTextFont(v) : withDeviceFonts(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'text-font' ? deviceTextFont(v) : withDeviceFonts(v)]),
+    );
   }
   return value;
 }

@@ -35,7 +35,10 @@ export function openingZoom(meta: TileMeta): number {
 }
 
 /** A style document over our tiles: its name, the `basemap` source, where the map opens, and `layers`. */
-export function styleDocument<L>(meta: TileMeta, o: { name: string; schema?: string; source: ReturnType<typeof basemapSource>; layers: L[] }) {
+export function styleDocument<L>(
+  meta: TileMeta,
+  o: { name: string; schema?: string; source: ReturnType<typeof basemapSource>; layers: L[] },
+) {
   return {
     version: 8,
     name: o.name,

@@ -11,11 +11,35 @@ import { writePmtiles } from './pmtiles-writer.ts';
 import type { TileMeta } from './provider.ts';
 import { basemapStyle, styleSchema } from './style.ts';
 
-type Layer = { id: string; type: string; source?: string; 'source-layer'?: string; layout?: Record<string, unknown>; paint?: Record<string, unknown> };
-type Style = { glyphs?: unknown; sprite?: unknown; metadata?: Record<string, unknown>; sources: Record<string, { tiles?: string[]; attribution?: string }>; layers: Layer[] };
+type Layer = {
+  id: string;
+  type: string;
+  source?: string;
+  'source-layer'?: string;
+  layout?: Record<string, unknown>;
+  paint?: Record<string, unknown>;
+};
+type Style = {
+  glyphs?: unknown;
+  sprite?: unknown;
+  metadata?: Record<string, unknown>;
+  sources: Record<string, { tiles?: string[]; attribution?: string }>;
+  layers: Layer[];
+};
 
 /** The layers of a Protomaps basemap build (v4 schema), as `pmtiles show` lists them. */
-const PROTOMAPS_LAYERS = ['boundaries', 'buildings', 'earth', 'landcover', 'landuse', 'places', 'pois', 'roads', 'transit', 'water'];
+const PROTOMAPS_LAYERS = [
+  'boundaries',
+  'buildings',
+  'earth',
+  'landcover',
+  'landuse',
+  'places',
+  'pois',
+  'roads',
+  'transit',
+  'water',
+];
 const TILES_URL = 'https://fieldfix.example/tiles/0123456789abcdef/{z}/{x}/{y}.pbf';
 const DEVICE_FONTS = ['Noto Sans Regular', 'Noto Sans Bold'];
 
@@ -26,7 +50,8 @@ function meta(layers: string[]): TileMeta {
     maxzoom: 15,
     bounds: [-122.5, 37.7, -122.3, 37.85],
     center: [-122.4, 37.78],
-    attribution: '<a href="https://github.com/protomaps/basemaps">Protomaps</a> © <a href="https://openstreetmap.org">OpenStreetMap</a>',
+    attribution:
+      '<a href="https://github.com/protomaps/basemaps">Protomaps</a> © <a href="https://openstreetmap.org">OpenStreetMap</a>',
     layers,
   };
 }
@@ -34,7 +59,8 @@ function meta(layers: string[]): TileMeta {
 const styleFor = (layers: string[]) => basemapStyle(meta(layers), TILES_URL) as unknown as Style;
 
 /** MapLibre's own validation: the messages of every error (none for a valid style). */
-const validationErrors = (style: Style) => validateStyleMin(style as unknown as StyleSpecification).map((e) => e.message);
+const validationErrors = (style: Style) =>
+  validateStyleMin(style as unknown as StyleSpecification).map((e) => e.message);
 
 /** Every font a layer names: in its `text-font` (a stack, or `literal` stacks in an expression) and in `format` sections. */
 function fontsOf(layer: Layer): string[] {
@@ -47,10 +73,11 @@ function fontsOf(layer: Layer): string[] {
   };
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      if (k === 'text-font') fromValue(x, true);
-      else walk(x);
-    }
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'text-font') fromValue(x, true);
+        else walk(x);
+      }
   };
   walk(layer.layout);
   return fonts;
@@ -102,8 +129,12 @@ describe('the style for a Protomaps basemap archive', () => {
   it('draws land, water, roads, buildings and boundaries, and labels streets and places', () => {
     const byId = new Map(style.layers.map((l) => [l.id, l]));
     const sourceLayers = new Set(style.layers.map((l) => l['source-layer']));
-    for (const l of ['earth', 'water', 'landuse', 'roads', 'buildings', 'boundaries', 'places']) expect(sourceLayers).toContain(l);
-    expect(byId.get('roads_labels_minor')).toMatchObject({ type: 'symbol', layout: { 'symbol-placement': 'line', 'text-font': ['Noto Sans Regular'] } });
+    for (const l of ['earth', 'water', 'landuse', 'roads', 'buildings', 'boundaries', 'places'])
+      expect(sourceLayers).toContain(l);
+    expect(byId.get('roads_labels_minor')).toMatchObject({
+      type: 'symbol',
+      layout: { 'symbol-placement': 'line', 'text-font': ['Noto Sans Regular'] },
+    });
     expect(byId.get('places_locality')?.layout?.['text-field']).toBeDefined();
     // Points of interest keep their names, without the icons.
     expect(byId.get('pois')?.layout).toMatchObject({ 'text-field': expect.anything() });
@@ -135,7 +166,16 @@ describe('the style for the demo schema', () => {
     const style = styleFor([...DEMO_LAYERS]);
     expect(styleSchema([...DEMO_LAYERS])).toBe('demo');
     expect(style.layers.map((l) => l.id)).toEqual([
-      'background', 'block', 'park', 'water', 'district-boundary', 'street-casing', 'street', 'street-name', 'park-name', 'district-name',
+      'background',
+      'block',
+      'park',
+      'water',
+      'district-boundary',
+      'street-casing',
+      'street',
+      'street-name',
+      'park-name',
+      'district-name',
     ]);
     expect(style.metadata).toEqual({ 'fieldfix:version': '0123456789abcdef' });
     expectOfflineStyle(style, [...DEMO_LAYERS]);
@@ -185,9 +225,13 @@ describe('style.json for a Protomaps archive (TILES_PMTILES)', () => {
     const res = await app.request('http://fieldfix.example:8080/tiles/style.json');
     expect(res.status).toBe(200);
     const style = (await res.json()) as Style;
-    expect(style.sources.basemap?.tiles).toEqual([`http://fieldfix.example:8080/tiles/${served.version}/{z}/{x}/{y}.pbf`]);
+    expect(style.sources.basemap?.tiles).toEqual([
+      `http://fieldfix.example:8080/tiles/${served.version}/{z}/{x}/{y}.pbf`,
+    ]);
     expect(style.metadata?.['fieldfix:schema']).toBe('protomaps');
-    expect(style.layers.map((l) => l.id)).toEqual(expect.arrayContaining(['earth', 'roads_major', 'roads_labels_major']));
+    expect(style.layers.map((l) => l.id)).toEqual(
+      expect.arrayContaining(['earth', 'roads_major', 'roads_labels_major']),
+    );
     expect(validationErrors(style)).toEqual([]);
   });
 });

@@ -39,7 +39,15 @@ export function basemapStyle(meta: TileMeta, tilesUrl: string) {
   }
 }
 
-const kindWidth = (main: number, avenue: number, street: number) => ['match', ['get', 'kind'], 'main', main, 'avenue', avenue, street];
+const kindWidth = (main: number, avenue: number, street: number) => [
+  'match',
+  ['get', 'kind'],
+  'main',
+  main,
+  'avenue',
+  avenue,
+  street,
+];
 
 /** Street width in pixels by kind and zoom; `extra` widens it for the casing. */
 function streetWidth(extra: number) {
@@ -47,9 +55,12 @@ function streetWidth(extra: number) {
     'interpolate',
     ['exponential', 1.6],
     ['zoom'],
-    12, kindWidth(1.6 + extra / 2, 1.2 + extra / 2, 0.6 + extra / 2),
-    15, kindWidth(6 + extra, 5 + extra, 3.5 + extra),
-    17, kindWidth(16 + extra, 13 + extra, 10 + extra),
+    12,
+    kindWidth(1.6 + extra / 2, 1.2 + extra / 2, 0.6 + extra / 2),
+    15,
+    kindWidth(6 + extra, 5 + extra, 3.5 + extra),
+    17,
+    kindWidth(16 + extra, 13 + extra, 10 + extra),
   ];
 }
 
@@ -182,7 +193,12 @@ export function genericStyle(meta: TileMeta, tilesUrl: string) {
         type: 'circle',
         ...source(id),
         filter: points,
-        paint: { 'circle-color': '#4a4a4a', 'circle-radius': 3, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
+        paint: {
+          'circle-color': '#4a4a4a',
+          'circle-radius': 3,
+          'circle-stroke-color': '#ffffff',
+          'circle-stroke-width': 1,
+        },
       })),
       ...meta.layers.map((id) => ({
         id: `${id}-line-name`,

@@ -50,7 +50,9 @@ class TileCache {
 
 /** Picks the tile source from configuration: a PMTiles archive, else the embedded demo city. */
 export function createTileProvider(config: AppDeps['config']): TileProvider {
-  return config.tilesPmtiles ? pmtilesProvider(config.tilesPmtiles) : demoTileProvider({ maxzoom: config.tilesMaxZoom });
+  return config.tilesPmtiles
+    ? pmtilesProvider(config.tilesPmtiles)
+    : demoTileProvider({ maxzoom: config.tilesMaxZoom });
 }
 
 /**
@@ -79,45 +81,52 @@ export function tileRoutes(deps: AppDeps, opts: { provider?: TileProvider; cache
     return `${origin}/tiles/${m.version}/{z}/{x}/{y}.pbf`;
   }
 
-  return new Hono()
-    .get('/meta.json', async (c) => {
-      const m = await meta();
-      c.header('Cache-Control', NO_CACHE);
-      return c.json(m);
-    })
-    .get('/style.json', async (c) => {
-      const m = await meta();
-      c.header('Cache-Control', NO_CACHE);
-      return c.json(basemapStyle(m, tilesUrl(c, m)));
-    })
-    .get('/:version/:z/:x/:file', async (c) => {
-      const { version, z: zs, x: xs, file } = c.req.param();
-      const ys = file.endsWith('.pbf') ? file.slice(0, -4) : file;
-      const int = /^\d{1,8}$/;
-      if (!int.test(zs) || !int.test(xs) || !int.test(ys) || !file.endsWith('.pbf')) {
-        return c.json({ error: 'bad-tile', message: 'Tile coordinates must be whole numbers: /tiles/<version>/<z>/<x>/<y>.pbf' }, 400);
-      }
-      const [z, x, y] = [Number(zs), Number(xs), Number(ys)];
-      const m = await meta();
-      if (version !== m.version) return c.json({ error: 'not-found', message: 'No such basemap version.' }, 404);
-      if (z < m.minzoom || z > m.maxzoom) return c.json({ error: 'not-found', message: `Zoom must be ${m.minzoom}–${m.maxzoom}.` }, 404);
-      if (x >= 2 ** z || y >= 2 ** z) return c.json({ error: 'bad-tile', message: 'Tile x/y outside the zoom level.' }, 400);
+  return (
+    new Hono()
+      .get('/meta.json', async (c) => {
+        const m = await meta();
+        c.header('Cache-Control', NO_CACHE);
+        return c.json(m);
+      })
+      .get('/style.json', async (c) => {
+        const m = await meta();
+        c.header('Cache-Control', NO_CACHE);
+        return c.json(basemapStyle(m, tilesUrl(c, m)));
+      })
+      .get('/:version/:z/:x/:file', async (c) => {
+        const { version, z: zs, x: xs, file } = c.req.param();
+        const ys = file.endsWith('.pbf') ? file.slice(0, -4) : file;
+        const int = /^\d{1,8}$/;
+        if (!int.test(zs) || !int.test(xs) || !int.test(ys) || !file.endsWith('.pbf')) {
+          return c.json(
+            { error: 'bad-tile', message: 'Tile coordinates must be whole numbers: /tiles/<version>/<z>/<x>/<y>.pbf' },
+            400,
+          );
+        }
+        const [z, x, y] = [Number(zs), Number(xs), Number(ys)];
+        const m = await meta();
+        if (version !== m.version) return c.json({ error: 'not-found', message: 'No such basemap version.' }, 404);
+        if (z < m.minzoom || z > m.maxzoom)
+          return c.json({ error: 'not-found', message: `Zoom must be ${m.minzoom}–${m.maxzoom}.` }, 404);
+        if (x >= 2 ** z || y >= 2 ** z)
+          return c.json({ error: 'bad-tile', message: 'Tile x/y outside the zoom level.' }, 400);
 
-      const gz = await cache.get(`${version}/${z}/${x}/${y}`, async () => {
-        const t = await getProvider().tile(z, x, y);
-        if (!t) return null;
-        return t.compressed ? t.data : new Uint8Array(gzipSync(t.data));
-      });
-      c.header('Cache-Control', IMMUTABLE);
-      c.header('Vary', 'Accept-Encoding');
-      if (!gz) return c.body(null, 204);
-      c.header('Content-Type', 'application/x-protobuf');
-      if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) {
-        c.header('Content-Encoding', 'gzip');
-        return c.body(gz as Uint8Array<ArrayBuffer>);
-      }
-      return c.body(new Uint8Array(gunzipSync(gz)));
-    })
-    // Anything else under /tiles is a 404, not the field-app's HTML fallback.
-    .all('*', (c) => c.json({ error: 'not-found', message: 'No such tile resource.' }, 404));
+        const gz = await cache.get(`${version}/${z}/${x}/${y}`, async () => {
+          const t = await getProvider().tile(z, x, y);
+          if (!t) return null;
+          return t.compressed ? t.data : new Uint8Array(gzipSync(t.data));
+        });
+        c.header('Cache-Control', IMMUTABLE);
+        c.header('Vary', 'Accept-Encoding');
+        if (!gz) return c.body(null, 204);
+        c.header('Content-Type', 'application/x-protobuf');
+        if (/\bgzip\b/i.test(c.req.header('accept-encoding') ?? '')) {
+          c.header('Content-Encoding', 'gzip');
+          return c.body(gz as Uint8Array<ArrayBuffer>);
+        }
+        return c.body(new Uint8Array(gunzipSync(gz)));
+      })
+      // Anything else under /tiles is a 404, not the field-app's HTML fallback.
+      .all('*', (c) => c.json({ error: 'not-found', message: 'No such tile resource.' }, 404))
+  );
 }

@@ -27,7 +27,10 @@ type Style = {
 function makeApp(overrides: Partial<Config> = {}, staticDir?: string) {
   const config = { ...loadConfig({}), ...overrides };
   // The tile routes never touch the database.
-  return createApp({ sql: undefined as never, config, dbKind: 'postgres', version: 'test', log: quietLogger }, { staticDir });
+  return createApp(
+    { sql: undefined as never, config, dbKind: 'postgres', version: 'test', log: quietLogger },
+    { staticDir },
+  );
 }
 type App = ReturnType<typeof makeApp>;
 
@@ -37,7 +40,14 @@ function tileAt(lng: number, lat: number, z: number) {
   return { z, x: r.minX, y: r.minY };
 }
 
-async function getTile(app: App, version: string, z: number, x: number, y: number, headers: Record<string, string> = { 'accept-encoding': 'gzip' }) {
+async function getTile(
+  app: App,
+  version: string,
+  z: number,
+  x: number,
+  y: number,
+  headers: Record<string, string> = { 'accept-encoding': 'gzip' },
+) {
   return app.request(`/tiles/${version}/${z}/${x}/${y}.pbf`, { headers });
 }
 
@@ -62,7 +72,8 @@ function distanceToLine([lng, lat]: [number, number], line: number[][]): number 
   for (let i = 0; i + 1 < line.length; i++) {
     const [ax, ay] = P(line[i]!);
     const [bx, by] = P(line[i + 1]!);
-    const dx = bx - ax, dy = by - ay;
+    const dx = bx - ax,
+      dy = by - ay;
     const t = Math.max(0, Math.min(1, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy || 1)));
     best = Math.min(best, Math.hypot(px - (ax + t * dx), py - (ay + t * dy)));
   }
@@ -102,7 +113,9 @@ describe('demo basemap tiles', () => {
   it('behind a TLS proxy, points the style at PUBLIC_URL, not at the plain-http request', async () => {
     const proxied = makeApp({ ...loadConfig({ PUBLIC_URL: 'https://311.riverton.example' }), tilesMaxZoom: 17 });
     const style = (await (await proxied.request('http://10.0.0.5:8080/tiles/style.json')).json()) as Style;
-    expect(style.sources.basemap!.tiles).toEqual([`https://311.riverton.example/tiles/${meta.version}/{z}/{x}/{y}.pbf`]);
+    expect(style.sources.basemap!.tiles).toEqual([
+      `https://311.riverton.example/tiles/${meta.version}/{z}/{x}/{y}.pbf`,
+    ]);
   });
 
   it('keeps the version stable for the same geometry and changes it with the basemap', async () => {
@@ -127,10 +140,16 @@ describe('demo basemap tiles', () => {
     expect([src.minzoom, src.maxzoom]).toEqual([12, 17]);
     const ids = style.layers.map((l) => l.id);
     expect(ids[0]).toBe('background');
-    expect(ids).toEqual(expect.arrayContaining(['water', 'park', 'block', 'street-casing', 'street', 'street-name', 'district-boundary']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['water', 'park', 'block', 'street-casing', 'street', 'street-name', 'district-boundary']),
+    );
     const names = style.layers.find((l) => l.id === 'street-name')!;
     expect(names.type).toBe('symbol');
-    expect(names.layout).toMatchObject({ 'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': ['Noto Sans Regular'] });
+    expect(names.layout).toMatchObject({
+      'symbol-placement': 'line',
+      'text-field': ['get', 'name'],
+      'text-font': ['Noto Sans Regular'],
+    });
     for (const l of style.layers) if (l['source-layer']) expect(meta.layers).toContain(l['source-layer']);
   });
 
@@ -172,7 +191,11 @@ describe('demo basemap tiles', () => {
       expect(res.status).toBe(200);
       const lines = features(await decode(res), 'street', t).filter((f) => f.properties!['name'] === street);
       expect(lines.length, `${place.address} has no "${street}" in its tile`).toBeGreaterThan(0);
-      const d = Math.min(...lines.map((f) => distanceToLine([place.long, place.lat], (f.geometry as { coordinates: number[][] }).coordinates)));
+      const d = Math.min(
+        ...lines.map((f) =>
+          distanceToLine([place.long, place.lat], (f.geometry as { coordinates: number[][] }).coordinates),
+        ),
+      );
       expect(d, place.address).toBeLessThan(25);
     }
   });
@@ -196,7 +219,14 @@ describe('demo basemap tiles', () => {
     expect((await getTile(app, 'deadbeefdeadbeef', 12, c.x, c.y)).status).toBe(404);
     expect((await getTile(app, meta.version, 11, c.x >> 1, c.y >> 1)).status).toBe(404);
     expect((await getTile(app, meta.version, 18, c.x << 6, c.y << 6)).status).toBe(404);
-    for (const path of [`12/${c.x}/abc.pbf`, `12/x/${c.y}.pbf`, `-1/0/0.pbf`, `12/${c.x}/${c.y}.png`, `12/${c.x}/1.5.pbf`, `12/4096/0.pbf`]) {
+    for (const path of [
+      `12/${c.x}/abc.pbf`,
+      `12/x/${c.y}.pbf`,
+      `-1/0/0.pbf`,
+      `12/${c.x}/${c.y}.png`,
+      `12/${c.x}/1.5.pbf`,
+      `12/4096/0.pbf`,
+    ]) {
       expect((await app.request(`/tiles/${meta.version}/${path}`)).status, path).toBe(400);
     }
     expect((await app.request(`/tiles/${meta.version}/12/${c.x}`)).status).toBe(404);
@@ -243,14 +273,19 @@ describe('an external tile URL (TILES_URL)', () => {
     const app = makeApp({ tilesUrl: 'https://tiles.example.org/riverton/{version}/{z}/{x}/{y}.pbf' });
     const meta = (await (await app.request('/tiles/meta.json')).json()) as TileMeta;
     const style = (await (await app.request('/tiles/style.json')).json()) as Style;
-    expect(style.sources.basemap!.tiles).toEqual([`https://tiles.example.org/riverton/${meta.version}/{z}/{x}/{y}.pbf`]);
+    expect(style.sources.basemap!.tiles).toEqual([
+      `https://tiles.example.org/riverton/${meta.version}/{z}/{x}/{y}.pbf`,
+    ]);
     const demo = (await (await makeApp().request('/tiles/meta.json')).json()) as TileMeta;
     expect(meta.version).not.toBe(demo.version);
   });
 
   it('is rejected by the configuration without {z}/{x}/{y}', () => {
     expect(() => loadConfig({ TILES_URL: 'https://tiles.example.org/riverton.pmtiles' })).toThrow(/TILES_URL/);
-    expect(loadConfig({ TILES_PMTILES: '/srv/city.pmtiles', TILES_MAXZOOM: '16' })).toMatchObject({ tilesPmtiles: '/srv/city.pmtiles', tilesMaxZoom: 16 });
+    expect(loadConfig({ TILES_PMTILES: '/srv/city.pmtiles', TILES_MAXZOOM: '16' })).toMatchObject({
+      tilesPmtiles: '/srv/city.pmtiles',
+      tilesMaxZoom: 16,
+    });
   });
 });
 
@@ -271,7 +306,11 @@ describe('a PMTiles archive (TILES_PMTILES)', () => {
       const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
       if (!m) return void res.writeHead(200, { 'content-length': bytes.length }).end(bytes);
       const [start, end] = [Number(m[1]), Math.min(Number(m[2]), bytes.length - 1)];
-      res.writeHead(206, { 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${bytes.length}`, etag: '"v1"' });
+      res.writeHead(206, {
+        'content-length': end - start + 1,
+        'content-range': `bytes ${start}-${end}/${bytes.length}`,
+        etag: '"v1"',
+      });
       res.end(bytes.subarray(start, end + 1));
     });
     server.listen(0, '127.0.0.1');
@@ -303,7 +342,9 @@ describe('a PMTiles archive (TILES_PMTILES)', () => {
       expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
       const got = gunzipSync(Buffer.from(await res.arrayBuffer()));
       expect(Buffer.compare(got, Buffer.from((await demo.tile(t.z, t.x, t.y))!.data))).toBe(0);
-      expect(features(await decode(await getTile(app, meta.version, t.z, t.x, t.y)), 'street', t).length).toBeGreaterThan(10);
+      expect(
+        features(await decode(await getTile(app, meta.version, t.z, t.x, t.y)), 'street', t).length,
+      ).toBeGreaterThan(10);
 
       expect((await getTile(app, meta.version, 14, 0, 0)).status).toBe(204);
       expect((await getTile(app, meta.version, 16, t.x * 4, t.y * 4)).status).toBe(404);

@@ -77,7 +77,11 @@ async function request<T>(
     console.error(`Unexpected response from ${method} ${path}`, parsed.error.issues);
     return {
       ok: false,
-      error: { kind: 'invalid-response', status: res.status, message: 'The server sent something this version of the app does not understand. Reload the app.' },
+      error: {
+        kind: 'invalid-response',
+        status: res.status,
+        message: 'The server sent something this version of the app does not understand. Reload the app.',
+      },
     };
   }
   return { ok: true, data: parsed.data };
@@ -183,7 +187,12 @@ function offsetOf(res: Response): number | null {
   return Number(raw.trim());
 }
 
-async function uploadRequest(method: 'HEAD' | 'PATCH', id: string, offset?: number, chunk?: ArrayBuffer): Promise<UploadResult> {
+async function uploadRequest(
+  method: 'HEAD' | 'PATCH',
+  id: string,
+  offset?: number,
+  chunk?: ArrayBuffer,
+): Promise<UploadResult> {
   let res: Response;
   try {
     res = await fetch(`/api/photos/${encodeURIComponent(id)}/upload`, {
@@ -192,7 +201,9 @@ async function uploadRequest(method: 'HEAD' | 'PATCH', id: string, offset?: numb
       cache: 'no-store',
       headers: {
         ...SYNC_HEADERS,
-        ...(method === 'PATCH' ? { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset ?? 0) } : {}),
+        ...(method === 'PATCH'
+          ? { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset ?? 0) }
+          : {}),
       },
       body: method === 'PATCH' ? (chunk ?? null) : null,
       signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
@@ -203,7 +214,15 @@ async function uploadRequest(method: 'HEAD' | 'PATCH', id: string, offset?: numb
   const offset2 = offsetOf(res);
   if (res.ok) {
     if (offset2 === null) {
-      return { ok: false, error: { kind: 'invalid-response', status: res.status, message: 'The server did not say how much of the photo it has. Try again later.' }, offset: null };
+      return {
+        ok: false,
+        error: {
+          kind: 'invalid-response',
+          status: res.status,
+          message: 'The server did not say how much of the photo it has. Try again later.',
+        },
+        offset: null,
+      };
     }
     return { ok: true, offset: offset2 };
   }
@@ -266,6 +285,10 @@ export async function fetchPhotoBytes(id: string, variant: 'full' | 'thumb'): Pr
       return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
     }
   }
-  if (res.ok) return { ok: false, error: { kind: 'invalid-response', status: res.status, message: 'The server did not send a picture.' } };
+  if (res.ok)
+    return {
+      ok: false,
+      error: { kind: 'invalid-response', status: res.status, message: 'The server did not send a picture.' },
+    };
   return { ok: false, error: httpFailure(res.status, await jsonOrUndefined(res)) };
 }

@@ -13,9 +13,15 @@ export type JsonFetch<T> = { ok: true; data: T } | { ok: false; message: string 
 async function getJson<T>(path: string, valid: (v: unknown) => v is T): Promise<JsonFetch<T>> {
   try {
     const res = await fetch(path, { cache: 'no-cache' });
-    if (!res.ok) return { ok: false, message: res.status === 404 ? 'This server has no map.' : `The map server answered ${res.status}.` };
+    if (!res.ok)
+      return {
+        ok: false,
+        message: res.status === 404 ? 'This server has no map.' : `The map server answered ${res.status}.`,
+      };
     const body: unknown = await res.json();
-    return valid(body) ? { ok: true, data: body } : { ok: false, message: 'The map server sent something this app does not understand.' };
+    return valid(body)
+      ? { ok: true, data: body }
+      : { ok: false, message: 'The map server sent something this app does not understand.' };
   } catch {
     return { ok: false, message: 'Cannot reach the map server.' };
   }
@@ -34,10 +40,16 @@ export async function fetchTile(url: string, signal?: AbortSignal): Promise<Tile
   try {
     const res = await fetch(url, { signal });
     if (res.status === 204) return { ok: true, bytes: new ArrayBuffer(0) };
-    if (!res.ok) return { ok: false, kind: 'http', status: res.status, message: `The map server answered ${res.status}.` };
+    if (!res.ok)
+      return { ok: false, kind: 'http', status: res.status, message: `The map server answered ${res.status}.` };
     return { ok: true, bytes: await res.arrayBuffer() };
   } catch (err) {
     const aborted = err instanceof DOMException && err.name === 'AbortError';
-    return { ok: false, kind: aborted ? 'aborted' : 'network', status: 0, message: aborted ? 'Stopped.' : 'Cannot reach the map server.' };
+    return {
+      ok: false,
+      kind: aborted ? 'aborted' : 'network',
+      status: 0,
+      message: aborted ? 'Stopped.' : 'Cannot reach the map server.',
+    };
   }
 }

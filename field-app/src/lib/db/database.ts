@@ -24,7 +24,16 @@
  *   style and the offline map settings, …).
  */
 import { Dexie, type EntityTable } from 'dexie';
-import type { CaseEvent, CaseRecord, Mutation, MutationKind, OutcomeKind, Reason, ServiceType, SessionResponse } from '@fieldfix/shared';
+import type {
+  CaseEvent,
+  CaseRecord,
+  Mutation,
+  MutationKind,
+  OutcomeKind,
+  Reason,
+  ServiceType,
+  SessionResponse,
+} from '@fieldfix/shared';
 import type { BasemapMeta, BasemapStyle, MapSettings } from '#lib/tiles/basemap.ts';
 
 export interface SessionRow {

@@ -15,9 +15,36 @@ import type { SessionResponse } from '@fieldfix/shared';
 import { db } from './database.ts';
 
 export type { CaseHistoryRow, OutcomeRow, PendingRow, PhotoRow, PhotoState, PhotoTag } from './database.ts';
-export { addPhoto, failUpload, photosToUpload, recordUpload, retryUpload, watchCasePhotos, watchPhotoSummary, type NewPhoto, type PhotoSummary } from './photos.ts';
-export { SaveError, acknowledge, addPending, blockPending, discardBlocked, dismissOutcome, pendingBatch, pushableCount, unblockPending } from './outbox.ts';
-export { applyPullPage, deviceFacts, prune, saveServiceTypes, serviceTypesMissing, type DeviceFacts } from './sync-store.ts';
+export {
+  addPhoto,
+  failUpload,
+  photosToUpload,
+  recordUpload,
+  retryUpload,
+  watchCasePhotos,
+  watchPhotoSummary,
+  type NewPhoto,
+  type PhotoSummary,
+} from './photos.ts';
+export {
+  SaveError,
+  acknowledge,
+  addPending,
+  blockPending,
+  discardBlocked,
+  dismissOutcome,
+  pendingBatch,
+  pushableCount,
+  unblockPending,
+} from './outbox.ts';
+export {
+  applyPullPage,
+  deviceFacts,
+  prune,
+  saveServiceTypes,
+  serviceTypesMissing,
+  type DeviceFacts,
+} from './sync-store.ts';
 export {
   watchAttention,
   saveCaseHistory,

@@ -20,12 +20,20 @@ export class SaveError extends Error {}
  * Stores a new change in the outbox and resolves once it is on disk. Builds the whole
  * mutation: id (UUIDv7), this device's id, the next `seq`, the case version last pulled.
  */
-export async function addPending<K extends MutationKind>(kind: K, caseId: string, payload: PayloadOf<K>): Promise<PendingRow> {
+export async function addPending<K extends MutationKind>(
+  kind: K,
+  caseId: string,
+  payload: PayloadOf<K>,
+): Promise<PendingRow> {
   const d = db();
   return d.transaction('rw', [d.meta, d.cases, d.pending, d.session], async () => {
     const session = (await d.session.get('current'))?.session;
     if (!session) throw new SaveError('You are signed out. Sign in again to record changes.');
-    const [clientIdRow, nextSeqRow, serverCase] = await Promise.all([d.meta.get('clientId'), d.meta.get('nextSeq'), d.cases.get(caseId)]);
+    const [clientIdRow, nextSeqRow, serverCase] = await Promise.all([
+      d.meta.get('clientId'),
+      d.meta.get('nextSeq'),
+      d.cases.get(caseId),
+    ]);
     let clientId = clientIdRow?.value as string | undefined;
     if (!clientId) {
       clientId = uuidv7();
@@ -46,7 +54,14 @@ export async function addPending<K extends MutationKind>(kind: K, caseId: string
       console.error('Refusing to queue an invalid change', parsed.error.issues);
       throw new SaveError('This change is not complete. Check the form and try again.');
     }
-    const row: PendingRow = { seq, id: parsed.data.id, caseId, userId: session.user.id, userName: session.user.name, mutation: parsed.data };
+    const row: PendingRow = {
+      seq,
+      id: parsed.data.id,
+      caseId,
+      userId: session.user.id,
+      userName: session.user.name,
+      mutation: parsed.data,
+    };
     await d.pending.add(row);
     await d.meta.put({ key: 'nextSeq', value: seq + 1 } satisfies MetaRow);
     return row;
@@ -72,7 +87,12 @@ export async function pushableCount(userId: string): Promise<number> {
 }
 
 /** The outcome row for a server outcome, keeping what the device already knew of it. */
-export function outcomeRow(o: Outcome, sent: PendingRow | undefined, known: OutcomeRow | undefined, now: string): OutcomeRow {
+export function outcomeRow(
+  o: Outcome,
+  sent: PendingRow | undefined,
+  known: OutcomeRow | undefined,
+  now: string,
+): OutcomeRow {
   return {
     mutationId: o.mutationId,
     caseId: o.caseId,
@@ -99,7 +119,10 @@ export async function acknowledge(outcomes: Outcome[]): Promise<number> {
   return d.transaction('rw', [d.pending, d.outcomes], async () => {
     let done = 0;
     for (const o of outcomes) {
-      const [sent, known] = await Promise.all([d.pending.where('id').equals(o.mutationId).first(), d.outcomes.get(o.mutationId)]);
+      const [sent, known] = await Promise.all([
+        d.pending.where('id').equals(o.mutationId).first(),
+        d.outcomes.get(o.mutationId),
+      ]);
       await d.outcomes.put(outcomeRow(o, sent, known, now));
       if (sent) {
         await d.pending.delete(sent.seq);

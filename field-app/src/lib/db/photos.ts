@@ -56,7 +56,12 @@ async function uploadable(userId: string): Promise<PhotoRow[]> {
     .toArray();
   if (rows.length === 0) return [];
   const stillPending = new Set(
-    (await d.pending.where('id').anyOf(rows.map((r) => r.attachMutationId)).toArray()).map((r) => r.id),
+    (
+      await d.pending
+        .where('id')
+        .anyOf(rows.map((r) => r.attachMutationId))
+        .toArray()
+    ).map((r) => r.id),
   );
   return rows.filter((r) => !stillPending.has(r.attachMutationId)).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }

@@ -11,7 +11,10 @@ const key = (photoId: string, variant: PhotoVariant) => `${photoId}/${variant}`;
 
 /** The stored bytes of a photo: the variant asked for, else the other one (full for a thumb). */
 export async function readServerPhoto(photoId: string, variant: PhotoVariant): Promise<ServerPhotoRow | undefined> {
-  const [wanted, other] = await db().serverPhotos.bulkGet([key(photoId, variant), key(photoId, variant === 'full' ? 'thumb' : 'full')]);
+  const [wanted, other] = await db().serverPhotos.bulkGet([
+    key(photoId, variant),
+    key(photoId, variant === 'full' ? 'thumb' : 'full'),
+  ]);
   return wanted ?? (variant === 'thumb' ? other : undefined);
 }
 
@@ -32,8 +35,13 @@ export async function reportPhotosMissing(): Promise<{ photoId: string; caseId: 
 }
 
 /** A photo taken on this device, by id (its thumbnail or its bytes), if it is here. */
-export async function readDevicePhoto(photoId: string, variant: PhotoVariant): Promise<{ bytes: ArrayBuffer; contentType: string } | undefined> {
+export async function readDevicePhoto(
+  photoId: string,
+  variant: PhotoVariant,
+): Promise<{ bytes: ArrayBuffer; contentType: string } | undefined> {
   const p = await db().photos.get(photoId);
   if (!p) return undefined;
-  return variant === 'thumb' ? { bytes: p.thumb, contentType: p.thumbType } : { bytes: p.bytes, contentType: p.contentType };
+  return variant === 'thumb'
+    ? { bytes: p.thumb, contentType: p.thumbType }
+    : { bytes: p.bytes, contentType: p.contentType };
 }

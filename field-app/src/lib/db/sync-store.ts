@@ -27,7 +27,11 @@ function cursorOwner(userId: string): string {
 export async function deviceFacts(userId: string): Promise<DeviceFacts> {
   const d = db();
   return d.transaction('rw', [d.meta], async () => {
-    const [idRow, cursorRow, ownerRow] = await Promise.all([d.meta.get('clientId'), d.meta.get('cursor'), d.meta.get('cursorUserId')]);
+    const [idRow, cursorRow, ownerRow] = await Promise.all([
+      d.meta.get('clientId'),
+      d.meta.get('cursor'),
+      d.meta.get('cursorUserId'),
+    ]);
     let clientId = idRow?.value as string | undefined;
     if (!clientId) {
       clientId = uuidv7();
@@ -69,7 +73,10 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
     }
 
     for (const outcome of page.outcomes) {
-      const [sent, known] = await Promise.all([d.pending.where('id').equals(outcome.mutationId).first(), d.outcomes.get(outcome.mutationId)]);
+      const [sent, known] = await Promise.all([
+        d.pending.where('id').equals(outcome.mutationId).first(),
+        d.outcomes.get(outcome.mutationId),
+      ]);
       await d.outcomes.put(outcomeRow(outcome, sent, known, now));
       if (sent) await d.pending.delete(sent.seq);
     }
@@ -96,7 +103,10 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
 /** True when the catalogue is missing, or lacks a type one of the device's cases has. */
 export async function serviceTypesMissing(): Promise<boolean> {
   const d = db();
-  const [codes, caseCodes] = await Promise.all([d.serviceTypes.toCollection().primaryKeys(), d.cases.toArray((cs) => cs.map((c) => c.serviceCode))]);
+  const [codes, caseCodes] = await Promise.all([
+    d.serviceTypes.toCollection().primaryKeys(),
+    d.cases.toArray((cs) => cs.map((c) => c.serviceCode)),
+  ]);
   if (codes.length === 0) return true;
   const known = new Set(codes);
   return caseCodes.some((code) => !known.has(code));
@@ -122,12 +132,16 @@ export async function prune(now = new Date()): Promise<void> {
   const outcomesBefore = new Date(now.getTime() - OUTCOMES_KEPT_MS).toISOString();
   await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.photos, d.caseHistory, d.serverPhotos], async () => {
     const withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
-    await d.cases.filter((c) => !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id)).delete();
+    await d.cases
+      .filter((c) => !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id))
+      .delete();
     await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
     // Photos stay while their case is on the device (the crew looks at them offline), and
     // until their bytes are on the server; a refused one goes with its case.
     const onDevice = new Set((await d.cases.toCollection().primaryKeys()).map(String));
-    await d.photos.filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && (p.state === 'done' || p.state === 'failed')).delete();
+    await d.photos
+      .filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && (p.state === 'done' || p.state === 'failed'))
+      .delete();
     // A history goes with its case.
     await d.caseHistory.filter((h) => !onDevice.has(h.caseId)).delete();
     // So do the server's photos of it (the resident's, and history thumbnails).

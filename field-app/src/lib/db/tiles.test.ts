@@ -5,7 +5,18 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../test/fresh-db.ts';
 import { db } from './database.ts';
-import { BROWSE_AREA, DAY_AREA, STALE_AREA, claimTiles, evictTiles, getMapSettings, readTile, saveMapSettings, storeTile, tileUsage } from './tiles.ts';
+import {
+  BROWSE_AREA,
+  DAY_AREA,
+  STALE_AREA,
+  claimTiles,
+  evictTiles,
+  getMapSettings,
+  readTile,
+  saveMapSettings,
+  storeTile,
+  tileUsage,
+} from './tiles.ts';
 import { DEFAULT_MAP_SETTINGS } from '#lib/tiles/basemap.ts';
 
 /** Stores a tile of `size` bytes, last used at `lastUsed`, needed by `area`. Answers its key. */
@@ -86,7 +97,7 @@ describe('eviction to the storage budget', () => {
   });
 });
 
-describe('claiming an area\'s tiles', () => {
+describe("claiming an area's tiles", () => {
   it('labels the tiles the area needs and marks those it no longer needs as stale', async () => {
     const left = await put('left', DAY_AREA, 100, 1);
     const kept = await put('kept', DAY_AREA, 200, 2);

@@ -26,7 +26,10 @@ export const STALE_AREA = 'stale';
 export async function readTile(key: string, now = Date.now()): Promise<ArrayBuffer | undefined> {
   const row = await db().tiles.get(key);
   if (!row) return undefined;
-  if (now - row.lastUsed > TOUCH_AFTER_MS) void db().tiles.update(key, { lastUsed: now }).catch(() => {});
+  if (now - row.lastUsed > TOUCH_AFTER_MS)
+    void db()
+      .tiles.update(key, { lastUsed: now })
+      .catch(() => {});
   return row.bytes;
 }
 
@@ -52,10 +55,13 @@ export async function missingTiles(keys: string[]): Promise<Set<string>> {
 export async function averageTileBytes(version: string): Promise<number | null> {
   let n = 0;
   let total = 0;
-  await db().tiles.where('version').equals(version).each((t) => {
-    n++;
-    total += t.size;
-  });
+  await db()
+    .tiles.where('version')
+    .equals(version)
+    .each((t) => {
+      n++;
+      total += t.size;
+    });
   return n ? total / n : null;
 }
 
@@ -65,7 +71,11 @@ export async function averageTileBytes(version: string): Promise<number | null> 
  * versions keep their labels, so the active version's day area stays protected while a newer
  * version's is downloaded. Answers the stored count and bytes.
  */
-export async function claimTiles(areaId: string, version: string, keys: string[]): Promise<{ stored: number; bytes: number }> {
+export async function claimTiles(
+  areaId: string,
+  version: string,
+  keys: string[],
+): Promise<{ stored: number; bytes: number }> {
   const d = db();
   const wanted = new Set(keys);
   let stored = 0;
@@ -121,7 +131,8 @@ export async function evictTiles(budgetBytes: number): Promise<number> {
     const candidates: { key: string; size: number; lastUsed: number; rank: number }[] = [];
     await d.tiles.each((t) => {
       total += t.size;
-      if (t.area !== DAY_AREA) candidates.push({ key: t.key, size: t.size, lastUsed: t.lastUsed, rank: evictionRank(t.area) });
+      if (t.area !== DAY_AREA)
+        candidates.push({ key: t.key, size: t.size, lastUsed: t.lastUsed, rank: evictionRank(t.area) });
     });
     if (total <= budgetBytes) return 0;
     candidates.sort((a, b) => a.rank - b.rank || a.lastUsed - b.lastUsed);
@@ -158,7 +169,9 @@ export async function clearTiles(): Promise<void> {
 /** Where the crew's cases on the device are (what the day area must cover). */
 export async function crewCaseLocations(crewId: string): Promise<{ lat: number; long: number }[]> {
   const cases = await db().cases.where('crewId').equals(crewId).toArray();
-  return cases.filter((c) => Number.isFinite(c.lat) && Number.isFinite(c.long)).map((c) => ({ lat: c.lat, long: c.long }));
+  return cases
+    .filter((c) => Number.isFinite(c.lat) && Number.isFinite(c.long))
+    .map((c) => ({ lat: c.lat, long: c.long }));
 }
 
 /** The active basemap: the one the map opens with. */

@@ -26,7 +26,13 @@ export function watchDeviceCases(): Observable<DeviceCases> {
       d.serviceTypes.toArray(),
       getMeta('lastSyncedAt'),
     ]);
-    return { cases, pending, outcomes, serviceTypes: Object.fromEntries(types.map((t) => [t.code, t])), lastSyncedAt: lastSyncedAt ?? null };
+    return {
+      cases,
+      pending,
+      outcomes,
+      serviceTypes: Object.fromEntries(types.map((t) => [t.code, t])),
+      lastSyncedAt: lastSyncedAt ?? null,
+    };
   });
 }
 
@@ -75,7 +81,12 @@ export function watchOutbox(userId: string | null): Observable<OutboxSummary> {
       o.count++;
       others.set(r.userId, o);
     }
-    return { pending: rows.length, others: [...others.values()], blocked: rows.filter((r) => r.blocked), lastSyncedAt: lastSyncedAt ?? null };
+    return {
+      pending: rows.length,
+      others: [...others.values()],
+      blocked: rows.filter((r) => r.blocked),
+      lastSyncedAt: lastSyncedAt ?? null,
+    };
   });
 }
 
@@ -105,6 +116,10 @@ export function watchCaseHistory(caseId: string): Observable<CaseHistoryRow | nu
 }
 
 /** Keeps a case's history from the server for offline reading. */
-export async function saveCaseHistory(caseId: string, events: CaseEvent[], fetchedAt = new Date().toISOString()): Promise<void> {
+export async function saveCaseHistory(
+  caseId: string,
+  events: CaseEvent[],
+  fetchedAt = new Date().toISOString(),
+): Promise<void> {
   await db().caseHistory.put({ caseId, events, fetchedAt });
 }

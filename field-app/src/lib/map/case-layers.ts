@@ -77,7 +77,16 @@ export function routeLine(cases: readonly MapCase[]): FeatureCollection<LineStri
   const stops = [...cases].filter((c) => c.bucket !== 'done').sort((a, b) => a.stop - b.stop);
   return {
     type: 'FeatureCollection',
-    features: stops.length < 2 ? [] : [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: stops.map((c) => [c.long, c.lat]) } }],
+    features:
+      stops.length < 2
+        ? []
+        : [
+            {
+              type: 'Feature',
+              properties: {},
+              geometry: { type: 'LineString', coordinates: stops.map((c) => [c.long, c.lat]) },
+            },
+          ],
   };
 }
 

@@ -7,7 +7,16 @@
  * - Labels are drawn on the device (the style has no `glyphs`) from the fonts its layers name,
  *   provided here as self-hosted web fonts (precached with the app, so they work offline).
  */
-import { Map as MapLibreMap, addProtocol, prewarm, setWorkerUrl, type LayerSpecification, type MapOptions, type SourceSpecification, type StyleSpecification } from 'maplibre-gl';
+import {
+  Map as MapLibreMap,
+  addProtocol,
+  prewarm,
+  setWorkerUrl,
+  type LayerSpecification,
+  type MapOptions,
+  type SourceSpecification,
+  type StyleSpecification,
+} from 'maplibre-gl';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2?url';
@@ -42,12 +51,18 @@ const OWN_FONTS = [[PIN_FONT]];
 /** Registers a web font under each font name given (bold names with the bold file). */
 function provideFonts(textFonts: unknown[]): void {
   if (typeof document === 'undefined' || !('fonts' in document)) return;
-  const names = fontNames({ version: 8, sources: {}, layers: textFonts.map((f, i) => ({ id: String(i), type: 'symbol', layout: { 'text-font': f } })) });
+  const names = fontNames({
+    version: 8,
+    sources: {},
+    layers: textFonts.map((f, i) => ({ id: String(i), type: 'symbol', layout: { 'text-font': f } })),
+  });
   for (const name of names) {
     if (loadedFonts.has(name)) continue;
     loadedFonts.add(name);
     const bold = /\b(bold|black|heavy|semibold)\b/i.test(name);
-    const face = new FontFace(name, `url(${bold ? notoBold : notoRegular}) format('woff2')`, { weight: bold ? '700' : '400' });
+    const face = new FontFace(name, `url(${bold ? notoBold : notoRegular}) format('woff2')`, {
+      weight: bold ? '700' : '400',
+    });
     document.fonts.add(face);
   }
 }
@@ -77,7 +92,11 @@ export async function loadBasemap(): Promise<DeviceBasemap> {
       // With nothing active, the server's basemap becomes active at once (read back in case
       // another tab stored one meanwhile; as fetched when storage fails).
       await receiveBasemap(meta.data, style.data).catch(() => {});
-      stored = (await getBasemap().catch(() => undefined)) ?? { meta: meta.data, style: style.data, fetchedAt: new Date().toISOString() };
+      stored = (await getBasemap().catch(() => undefined)) ?? {
+        meta: meta.data,
+        style: style.data,
+        fetchedAt: new Date().toISOString(),
+      };
     }
   }
   provideFonts(OWN_FONTS);
@@ -105,7 +124,9 @@ export async function createMap(
   const { style, meta } = await loadBasemap();
   const map = new MapLibreMap({
     container,
-    style: overlay ? { ...style, sources: { ...style.sources, ...overlay.sources }, layers: [...style.layers, ...overlay.layers] } : style,
+    style: overlay
+      ? { ...style, sources: { ...style.sources, ...overlay.sources }, layers: [...style.layers, ...overlay.layers] }
+      : style,
     attributionControl: { compact: true },
     // Labels appear at once instead of fading in over 300 ms: the map is ready sooner, and
     // a crew glancing at it sees the street names straight away.

@@ -40,7 +40,10 @@ export async function downscale(file: Blob): Promise<Downscaled> {
     }
   }
   // The EXIF reader loads only for this fallback (the worker bundles its own).
-  const [photo, capture] = await Promise.all([processPhoto(file), import('./exif.ts').then((m) => m.readCaptureFacts(file))]);
+  const [photo, capture] = await Promise.all([
+    processPhoto(file),
+    import('./exif.ts').then((m) => m.readCaptureFacts(file)),
+  ]);
   return { photo, capture };
 }
 

@@ -15,7 +15,12 @@ describe('readCaptureFacts', () => {
     const facts = await readCaptureFacts(
       await jpeg({
         IFD2: { DateTimeOriginal: '2026:06:10 08:15:30' },
-        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '42/1 20/1 24/1', GPSLongitudeRef: 'W', GPSLongitude: '86/1 58/1 12/1' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '42/1 20/1 24/1',
+          GPSLongitudeRef: 'W',
+          GPSLongitude: '86/1 58/1 12/1',
+        },
       }),
     );
     // EXIF times carry no zone: the camera's clock is the device's.
@@ -26,12 +31,19 @@ describe('readCaptureFacts', () => {
 
   it('answers nulls for a picture without EXIF, and for bytes that are not a picture', async () => {
     expect(await readCaptureFacts(await jpeg())).toEqual({ takenAt: null, lat: null, long: null });
-    expect(await readCaptureFacts(new Blob([new Uint8Array([1, 2, 3, 4, 5])]))).toEqual({ takenAt: null, lat: null, long: null });
+    expect(await readCaptureFacts(new Blob([new Uint8Array([1, 2, 3, 4, 5])]))).toEqual({
+      takenAt: null,
+      lat: null,
+      long: null,
+    });
   });
 
   it('ignores a position of 0, 0 (a camera without a fix writes it)', async () => {
     const facts = await readCaptureFacts(
-      await jpeg({ IFD2: { DateTimeOriginal: '2026:06:10 08:15:30' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '0/1 0/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '0/1 0/1 0/1' } }),
+      await jpeg({
+        IFD2: { DateTimeOriginal: '2026:06:10 08:15:30' },
+        IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '0/1 0/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '0/1 0/1 0/1' },
+      }),
     );
     expect([facts.lat, facts.long]).toEqual([null, null]);
     expect(facts.takenAt).not.toBeNull();

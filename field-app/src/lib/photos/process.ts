@@ -29,7 +29,11 @@ export function fitWithin(width: number, height: number, max: number): { width: 
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-async function encode(source: ImageBitmap, max: number, quality: number): Promise<{ bytes: ArrayBuffer; width: number; height: number }> {
+async function encode(
+  source: ImageBitmap,
+  max: number,
+  quality: number,
+): Promise<{ bytes: ArrayBuffer; width: number; height: number }> {
   const { width, height } = fitWithin(source.width, source.height, max);
   let blob: Blob;
   if (typeof OffscreenCanvas !== 'undefined') {
@@ -48,7 +52,11 @@ async function encode(source: ImageBitmap, max: number, quality: number): Promis
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(source, 0, 0, width, height);
     blob = await new Promise<Blob>((resolve, reject) =>
-      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('The picture could not be encoded'))), CONTENT_TYPE, quality),
+      canvas.toBlob(
+        (b) => (b ? resolve(b) : reject(new Error('The picture could not be encoded'))),
+        CONTENT_TYPE,
+        quality,
+      ),
     );
   }
   return { bytes: await blob.arrayBuffer(), width, height };
@@ -60,7 +68,14 @@ export async function processPhoto(file: Blob): Promise<ProcessedPhoto> {
   try {
     const full = await encode(bitmap, MAX_SIDE, QUALITY);
     const thumb = await encode(bitmap, THUMB_SIDE, 0.7);
-    return { bytes: full.bytes, width: full.width, height: full.height, thumb: thumb.bytes, thumbWidth: thumb.width, thumbHeight: thumb.height };
+    return {
+      bytes: full.bytes,
+      width: full.width,
+      height: full.height,
+      thumb: thumb.bytes,
+      thumbWidth: thumb.width,
+      thumbHeight: thumb.height,
+    };
   } finally {
     bitmap.close();
   }

@@ -75,7 +75,9 @@ export class CaseActions {
       return this.#invalid('This kind of case needs an after-photo. Add a photo in “Photos” below, then tick it here.');
     }
     const photoIds = [...this.fixPhotoIds];
-    if (await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds }, 'Fix saved')) {
+    if (
+      await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds }, 'Fix saved')
+    ) {
       this.resolutionCode = '';
       this.fixNote = '';
       this.fixPhotoIds = [];
@@ -86,7 +88,13 @@ export class CaseActions {
 
   async saveClose(): Promise<boolean> {
     if (!this.closeReason) return this.#invalid('Choose why it was not fixed.');
-    if (await this.#save('close_not_fixed', { reason: this.closeReason, note: this.closeNote.trim() }, 'Close (not fixed) saved')) {
+    if (
+      await this.#save(
+        'close_not_fixed',
+        { reason: this.closeReason, note: this.closeNote.trim() },
+        'Close (not fixed) saved',
+      )
+    ) {
       this.closeReason = '';
       this.closeNote = '';
       return true;
@@ -127,7 +135,8 @@ export class CaseActions {
       if (err instanceof SaveError) this.error = err.message;
       else {
         console.error('Saving a change failed', err);
-        this.error = 'This device could not save the change. Try again; if it keeps failing, free some storage and reload the app.';
+        this.error =
+          'This device could not save the change. Try again; if it keeps failing, free some storage and reload the app.';
       }
       return false;
     } finally {

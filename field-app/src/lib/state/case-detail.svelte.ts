@@ -68,7 +68,14 @@ export class CaseDetail {
       ...bridging(data.record, data.outcomes),
       ...data.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
-    return project(data.record, queued, data.serviceType, session ? actorOf(session) : null, this.#clock.now.toISOString(), cityTimeZone(session));
+    return project(
+      data.record,
+      queued,
+      data.serviceType,
+      session ? actorOf(session) : null,
+      this.#clock.now.toISOString(),
+      cityTimeZone(session),
+    );
   });
 
   record = $derived.by(() => this.projection?.record ?? null);
@@ -89,7 +96,10 @@ export class CaseDetail {
         seq: p.seq,
         text: describeChange(p.mutation, data.serviceType),
         savedAt: formatMoment(p.mutation.deviceTime, this.#clock.now),
-        expectation: unlikely && guess.predicted ? describeOutcome(p.mutation.kind, p.caseId, guess.predicted, guess.reason) : null,
+        expectation:
+          unlikely && guess.predicted
+            ? describeOutcome(p.mutation.kind, p.caseId, guess.predicted, guess.reason)
+            : null,
         blocked: p.blocked?.message ?? null,
       };
     });
@@ -109,7 +119,16 @@ export class CaseDetail {
 
   actions: AvailableActions = $derived.by(() => {
     const c = this.record;
-    const none = { start: false, hold: false, resume: false, fix: false, fixNeedsPhoto: false, close: false, transfer: false, note: false };
+    const none = {
+      start: false,
+      hold: false,
+      resume: false,
+      fix: false,
+      fixNeedsPhoto: false,
+      close: false,
+      transfer: false,
+      note: false,
+    };
     if (!c) return none;
     const open = isOpen(c.state);
     const type = this.serviceType;

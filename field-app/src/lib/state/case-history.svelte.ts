@@ -24,11 +24,7 @@ export class CaseHistory {
   fetchError = $state<string | null>(null);
 
   /** Create while a component initialises (the live query and the fetch follow its lifecycle). */
-  constructor(
-    id: () => string,
-    version: () => number | null,
-    input: () => HistoryInput,
-  ) {
+  constructor(id: () => string, version: () => number | null, input: () => HistoryInput) {
     this.#input = input;
     this.#id = id;
     this.#version = version;

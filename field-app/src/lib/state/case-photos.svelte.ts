@@ -115,7 +115,8 @@ export class CasePhotos {
         if (err instanceof SaveError) this.error = err.message;
         else {
           console.error('Storing a photo failed', err);
-          this.error = 'This device could not read or store the picture. Try another one; if it keeps failing, free some storage.';
+          this.error =
+            'This device could not read or store the picture. Try another one; if it keeps failing, free some storage.';
         }
       } finally {
         this.working--;

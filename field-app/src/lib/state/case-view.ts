@@ -1,5 +1,13 @@
 /** What a person reads about a case, derived from the stored record (pure). */
-import { formatAge, slaState, STATE_LABELS, type CaseRecord, type Priority, type ServiceType, type SlaState } from '@fieldfix/shared';
+import {
+  formatAge,
+  slaState,
+  STATE_LABELS,
+  type CaseRecord,
+  type Priority,
+  type ServiceType,
+  type SlaState,
+} from '@fieldfix/shared';
 
 export interface Badge {
   label: string;

@@ -38,7 +38,9 @@ export function describeChange(m: Mutation, type: ServiceType | null | undefined
 export function nextStep(outcome: OutcomeKind, reason: Reason | null, landedOnCaseId: string | null): string {
   switch (reason) {
     case 'landed-on-surviving-case':
-      return landedOnCaseId ? `Nothing to do: your work is on case #${landedOnCaseId}.` : 'Nothing to do: your work is on the surviving case.';
+      return landedOnCaseId
+        ? `Nothing to do: your work is on case #${landedOnCaseId}.`
+        : 'Nothing to do: your work is on the surviving case.';
     case 'duplicate-work':
       return 'Nothing to do: another fix was recorded first, and yours is kept in the case history.';
     case 'case-closed':

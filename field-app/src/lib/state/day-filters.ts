@@ -41,8 +41,14 @@ function list(value: string | null): string[] {
 }
 
 export function parseFilters(params: Pick<URLSearchParams, 'get'>): DayFilters {
-  const status = list(params.get('status')).filter((s): s is StatusFilter => (STATUS_FILTERS as readonly string[]).includes(s));
-  return { status: [...new Set(status)], types: [...new Set(list(params.get('type')))], q: (params.get('q') ?? '').slice(0, 200) };
+  const status = list(params.get('status')).filter((s): s is StatusFilter =>
+    (STATUS_FILTERS as readonly string[]).includes(s),
+  );
+  return {
+    status: [...new Set(status)],
+    types: [...new Set(list(params.get('type')))],
+    q: (params.get('q') ?? '').slice(0, 200),
+  };
 }
 
 /** The query string for `filters` (`''` when none), keeping any other parameters of `base`. */
@@ -83,7 +89,10 @@ function fold(s: string): string {
     .replace(/\s+/g, ' ');
 }
 
-export function matchesFilters(c: { id: string; address: string; bucket: StatusFilter; serviceCode: string }, f: DayFilters): boolean {
+export function matchesFilters(
+  c: { id: string; address: string; bucket: StatusFilter; serviceCode: string },
+  f: DayFilters,
+): boolean {
   return (
     (f.status.length === 0 || f.status.includes(c.bucket)) &&
     (f.types.length === 0 || f.types.includes(c.serviceCode)) &&

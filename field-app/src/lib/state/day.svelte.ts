@@ -42,7 +42,11 @@ export interface TypeOption {
 }
 
 /** Every case on the device with the device's changes replayed (pure). */
-export function optimisticCases(data: DeviceCases, session: SessionResponse, now: Date): { cases: CaseRecord[]; waiting: Set<string> } {
+export function optimisticCases(
+  data: DeviceCases,
+  session: SessionResponse,
+  now: Date,
+): { cases: CaseRecord[]; waiting: Set<string> } {
   const actor = actorOf(session);
   const byCase = new Map<string, DeviceCases['pending']>();
   for (const p of data.pending) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
@@ -52,7 +56,9 @@ export function optimisticCases(data: DeviceCases, session: SessionResponse, now
       ...bridging(c, data.outcomes),
       ...(byCase.get(c.id) ?? []).map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
-    return queued.length ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso, cityTimeZone(session)).record : c;
+    return queued.length
+      ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso, cityTimeZone(session)).record
+      : c;
   });
   return { cases, waiting: new Set(byCase.keys()) };
 }
@@ -130,7 +136,8 @@ export class DayPage {
       byCode.set(r.serviceCode, o);
     }
     for (const code of this.filters.types) {
-      if (!byCode.has(code)) byCode.set(code, { code, name: types[code]?.name ?? code, icon: types[code]?.icon ?? 'wrench', count: 0 });
+      if (!byCode.has(code))
+        byCode.set(code, { code, name: types[code]?.name ?? code, icon: types[code]?.icon ?? 'wrench', count: 0 });
     }
     return [...byCode.values()].sort((a, b) => a.name.localeCompare(b.name));
   });

@@ -3,7 +3,16 @@
  * waiting to sync, as timeline entries — who, what, when. Codes (resolution, hold and close
  * reasons) are shown by their labels from the service type.
  */
-import { FIELD_KINDS, LEAD_KINDS, describeKind, describeOutcome, type CaseEvent, type Mutation, type Reason, type ServiceType } from '@fieldfix/shared';
+import {
+  FIELD_KINDS,
+  LEAD_KINDS,
+  describeKind,
+  describeOutcome,
+  type CaseEvent,
+  type Mutation,
+  type Reason,
+  type ServiceType,
+} from '@fieldfix/shared';
 import { PRIORITY_LABELS } from './case-view.ts';
 import { describeChange } from './change-words.ts';
 import { formatDate, formatDay } from './format.ts';
@@ -65,7 +74,16 @@ function refusedChange(kind: Mutation['kind'], d: Data, type: ServiceType | null
 /** One server event as a timeline entry. `crewName` names a crew id (the device knows its own). */
 export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: (id: string) => string): TimelineEntry {
   const d: Data = e.data;
-  const base = { key: `e${e.id}`, at: e.at, who: e.actorName ?? 'The city', detail: null, tag: null, tone: 'ok' as const, reason: null, photoIds: [] as string[] };
+  const base = {
+    key: `e${e.id}`,
+    at: e.at,
+    who: e.actorName ?? 'The city',
+    detail: null,
+    tag: null,
+    tone: 'ok' as const,
+    reason: null,
+    photoIds: [] as string[],
+  };
   const note = str(d.note) ?? str(d.comment);
 
   // A change that did not take: the server records it under the change's own kind.
@@ -81,7 +99,13 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
     };
   }
   if (isMutationKind(e.kind) && str(d.redirectedTo)) {
-    return { ...base, what: `${describeKind(e.kind)}, sent on to case #${str(d.redirectedTo)}`, tag: 'Merged case', tone: 'warn', reason: reasonWords('merged', 'landed-on-surviving-case') };
+    return {
+      ...base,
+      what: `${describeKind(e.kind)}, sent on to case #${str(d.redirectedTo)}`,
+      tag: 'Merged case',
+      tone: 'warn',
+      reason: reasonWords('merged', 'landed-on-surviving-case'),
+    };
   }
 
   switch (e.kind) {
@@ -93,7 +117,8 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
       const to = str(d.crewId);
       const from = str(d.fromCrewId);
       const day = str(d.day);
-      if (to && from && from !== to) return { ...base, what: `Moved to ${crewName(to)}${day ? ` for ${formatDay(day)}` : ''}` };
+      if (to && from && from !== to)
+        return { ...base, what: `Moved to ${crewName(to)}${day ? ` for ${formatDay(day)}` : ''}` };
       return { ...base, what: to ? `Assigned to ${crewName(to)}${day ? ` for ${formatDay(day)}` : ''}` : 'Assigned' };
     }
     case 'unassigned': {
@@ -117,7 +142,16 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
     case 'fixed': {
       const what = `Fixed: ${label(type?.resolutionCodes, d.resolutionCode)}`;
       const photoIds = Array.isArray(d.photoIds) ? d.photoIds.filter((p): p is string => typeof p === 'string') : [];
-      if (d.duplicate === true) return { ...base, what, tag: 'Duplicate work', tone: 'warn', detail: note, reason: reasonWords('merged', 'duplicate-work'), photoIds };
+      if (d.duplicate === true)
+        return {
+          ...base,
+          what,
+          tag: 'Duplicate work',
+          tone: 'warn',
+          detail: note,
+          reason: reasonWords('merged', 'duplicate-work'),
+          photoIds,
+        };
       return { ...base, what, detail: note, photoIds };
     }
     case 'closed_not_fixed':
@@ -128,7 +162,10 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
       return { ...base, what: 'Changed the route order' };
     case 'priority_changed': {
       const to = str(d.to);
-      return { ...base, what: `Priority set to ${to && to in PRIORITY_LABELS ? PRIORITY_LABELS[to as keyof typeof PRIORITY_LABELS] : (to ?? 'normal')}` };
+      return {
+        ...base,
+        what: `Priority set to ${to && to in PRIORITY_LABELS ? PRIORITY_LABELS[to as keyof typeof PRIORITY_LABELS] : (to ?? 'normal')}`,
+      };
     }
     case 'due_changed': {
       const to = str(d.to);

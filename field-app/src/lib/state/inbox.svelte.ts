@@ -24,9 +24,7 @@ export class Inbox {
       this.loaded = true;
     } else {
       this.error =
-        res.error.kind === 'network'
-          ? 'The inbox needs a connection. Connect, then press Refresh.'
-          : res.error.message;
+        res.error.kind === 'network' ? 'The inbox needs a connection. Connect, then press Refresh.' : res.error.message;
     }
   }
 

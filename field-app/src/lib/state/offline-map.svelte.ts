@@ -133,7 +133,8 @@ class OfflineMap {
 
   /** Says why the map still shows the old version while a newer one waits for its tiles. */
   #noteNewerMap(): void {
-    this.message ??= 'A newer map is available. This device keeps showing the current one until the new one is downloaded.';
+    this.message ??=
+      'A newer map is available. This device keeps showing the current one until the new one is downloaded.';
   }
 
   /**

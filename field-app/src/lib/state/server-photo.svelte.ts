@@ -42,7 +42,13 @@ export class ServerPhoto {
         }
         const res = await fetchPhotoBytes(id, variant);
         if (res.ok) {
-          await storeServerPhoto({ photoId: id, caseId: forCase, variant, bytes: res.bytes, contentType: res.contentType }).catch(() => {});
+          await storeServerPhoto({
+            photoId: id,
+            caseId: forCase,
+            variant,
+            bytes: res.bytes,
+            contentType: res.contentType,
+          }).catch(() => {});
           return show(res.bytes, res.contentType);
         }
         if (!gone) this.status = res.error.kind === 'network' ? 'offline' : 'unavailable';

@@ -10,7 +10,10 @@ export class DeviceStorage {
   async refresh(): Promise<void> {
     if (typeof navigator === 'undefined' || !navigator.storage) return;
     try {
-      const [estimate, persisted] = await Promise.all([navigator.storage.estimate(), navigator.storage.persisted?.() ?? Promise.resolve(false)]);
+      const [estimate, persisted] = await Promise.all([
+        navigator.storage.estimate(),
+        navigator.storage.persisted?.() ?? Promise.resolve(false),
+      ]);
       this.usage = estimate.usage ?? null;
       this.quota = estimate.quota ?? null;
       this.persisted = persisted;

@@ -87,7 +87,15 @@ class SyncFailure extends Error {
   }
 }
 
-const IDLE: SyncStatus = { running: false, phase: 'idle', priming: false, progress: null, upload: null, otherTab: false, problem: null };
+const IDLE: SyncStatus = {
+  running: false,
+  phase: 'idle',
+  priming: false,
+  progress: null,
+  upload: null,
+  otherTab: false,
+  problem: null,
+};
 
 class SyncEngine {
   #status: SyncStatus = IDLE;
@@ -171,10 +179,11 @@ class SyncEngine {
       const done = await withSyncLock(() => this.#syncOnce(session));
       if (done === 'busy') {
         this.#set({ otherTab: true });
-        if (!this.#busyTimer) this.#busyTimer = setTimeout(() => {
-          this.#busyTimer = null;
-          this.#trigger();
-        }, BUSY_RETRY_MS);
+        if (!this.#busyTimer)
+          this.#busyTimer = setTimeout(() => {
+            this.#busyTimer = null;
+            this.#trigger();
+          }, BUSY_RETRY_MS);
         return;
       }
       this.#failures = 0;
@@ -196,7 +205,9 @@ class SyncEngine {
     }
     const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }));
     if (failure) throw new SyncFailure(failure);
-    await downloadReportPhotos().catch((err: unknown) => console.warn('Keeping the residents’ photos on this device failed', err));
+    await downloadReportPhotos().catch((err: unknown) =>
+      console.warn('Keeping the residents’ photos on this device failed', err),
+    );
     await prune();
   }
 
@@ -209,7 +220,11 @@ class SyncEngine {
       const res = await push({ clientId, mutations: rows.map((r) => r.mutation) });
       if (res.ok) {
         if ((await acknowledge(res.data.outcomes)) === 0) {
-          throw new SyncFailure({ kind: 'invalid-response', status: 200, message: 'The server did not answer for the changes sent. Try again later.' });
+          throw new SyncFailure({
+            kind: 'invalid-response',
+            status: 200,
+            message: 'The server did not answer for the changes sent. Try again later.',
+          });
         }
         this.#recovered();
         continue;
@@ -247,7 +262,11 @@ class SyncEngine {
       this.#set({ progress: { cases, pages, estimate: page.hasMore ? cases + PULL_LIMIT : cases } });
       if (!page.hasMore) break;
       if (page.cursor === cursor) {
-        throw new SyncFailure({ kind: 'invalid-response', status: 200, message: 'The server sent the same page twice. Try again later.' });
+        throw new SyncFailure({
+          kind: 'invalid-response',
+          status: 200,
+          message: 'The server sent the same page twice. Try again later.',
+        });
       }
       cursor = page.cursor;
     }
@@ -264,7 +283,11 @@ class SyncEngine {
     const f: ApiFailure =
       err instanceof SyncFailure
         ? err.failure
-        : { kind: 'invalid-response', status: 0, message: 'This device could not store what the server sent. Free some space or reload the app.' };
+        : {
+            kind: 'invalid-response',
+            status: 0,
+            message: 'This device could not store what the server sent. Free some space or reload the app.',
+          };
     if (!(err instanceof SyncFailure)) console.error('Sync failed', err);
 
     if (f.kind === 'network' && !navigator.onLine) {
@@ -313,7 +336,7 @@ class SyncEngine {
 /** Runs `fn` holding the cross-tab sync lock, or answers `'busy'` when another tab holds it. */
 async function withSyncLock(fn: () => Promise<void>): Promise<void | 'busy'> {
   if (typeof navigator === 'undefined' || !navigator.locks) return fn(); // no Web Locks: this tab alone
-  return navigator.locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => (lock ? fn() : 'busy' as const));
+  return navigator.locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => (lock ? fn() : ('busy' as const)));
 }
 
 export const syncEngine = new SyncEngine();
@@ -322,7 +345,11 @@ export const syncEngine = new SyncEngine();
  * Records a change on the device (durable when this resolves), then nudges the sync loop.
  * Throws `SaveError` with words for the person when it cannot be saved.
  */
-export async function enqueue<K extends MutationKind>(kind: K, caseId: string, payload: PayloadOf<K>): Promise<PendingRow> {
+export async function enqueue<K extends MutationKind>(
+  kind: K,
+  caseId: string,
+  payload: PayloadOf<K>,
+): Promise<PendingRow> {
   const row = await addPending(kind, caseId, payload);
   syncEngine.nudge();
   return row;

@@ -14,7 +14,9 @@ import {
   type OutcomeKind,
   type Reason,
   type ServiceType,
-  type SessionResponse, dateIn } from '@fieldfix/shared';
+  type SessionResponse,
+  dateIn,
+} from '@fieldfix/shared';
 
 /** A change to replay: waiting in the outbox, or applied on the server but not yet pulled. */
 export interface QueuedChange {
@@ -44,7 +46,14 @@ export function actorOf(session: SessionResponse): Actor {
 /** The acknowledged outcome rows that still need replaying for `server` (version not pulled yet). */
 export function bridging(
   server: CaseRecord,
-  outcomes: readonly { caseId: string; landedOnCaseId: string | null; outcome: OutcomeKind; caseVersion: number | null; mutation: Mutation | null; seq: number | null }[],
+  outcomes: readonly {
+    caseId: string;
+    landedOnCaseId: string | null;
+    outcome: OutcomeKind;
+    caseVersion: number | null;
+    mutation: Mutation | null;
+    seq: number | null;
+  }[],
 ): QueuedChange[] {
   const out: QueuedChange[] = [];
   for (const o of outcomes) {
@@ -69,7 +78,8 @@ export function project(
   timeZone: string,
 ): Projection {
   const ordered = [...changes].sort((a, b) => a.seq - b.seq);
-  if (!type || !actor) return { record: server, changes: ordered.map((c) => ({ ...c, predicted: null, reason: null })) };
+  if (!type || !actor)
+    return { record: server, changes: ordered.map((c) => ({ ...c, predicted: null, reason: null })) };
   const ctx: DecideContext = {
     actor,
     crewAtBaseVersion: actor.crewId,

@@ -25,14 +25,18 @@ export interface UploadProgress {
 }
 
 /** A failure the loop should back off on (no answer, 401, 5xx…); null when all went up. */
-export async function uploadPhotos(userId: string, onProgress: (p: UploadProgress) => void): Promise<ApiFailure | null> {
+export async function uploadPhotos(
+  userId: string,
+  onProgress: (p: UploadProgress) => void,
+): Promise<ApiFailure | null> {
   const queue = await photosToUpload(userId);
   if (queue.length === 0) return null;
   const total = queue.reduce((n, p) => n + p.byteSize, 0);
   let before = 0; // bytes of the photos already handled in this round
   let skipped: ApiFailure | null = null;
   for (const photo of queue) {
-    const report = (offset: number) => onProgress({ sent: before + Math.min(offset, photo.byteSize), total, photos: queue.length });
+    const report = (offset: number) =>
+      onProgress({ sent: before + Math.min(offset, photo.byteSize), total, photos: queue.length });
     report(photo.uploadedBytes);
     const result = await uploadOne(photo, report);
     before += photo.byteSize;

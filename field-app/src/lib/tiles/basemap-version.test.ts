@@ -8,7 +8,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../test/fresh-db.ts';
 import { startTileServer, type TileServer } from '../../../test/tile-server.ts';
 import { db } from '#lib/db/database.ts';
-import { DAY_AREA, basemapToDownload, evictTiles, getArea, getBasemap, getNextBasemap, receiveBasemap } from '#lib/db/tiles.ts';
+import {
+  DAY_AREA,
+  basemapToDownload,
+  evictTiles,
+  getArea,
+  getBasemap,
+  getNextBasemap,
+  receiveBasemap,
+} from '#lib/db/tiles.ts';
 import type { BasemapMeta, BasemapStyle, MapSettings } from './basemap.ts';
 import { downloadArea, finishArea, planArea, type AreaPlan } from './offline-area.ts';
 
@@ -19,7 +27,15 @@ const CASES = [
 ];
 
 function meta(version: string): BasemapMeta {
-  return { version, minzoom: 0, maxzoom: 16, bounds: [-87.2, 42.2, -86.8, 42.5], center: [-86.97, 42.355], attribution: 'test', layers: [] };
+  return {
+    version,
+    minzoom: 0,
+    maxzoom: 16,
+    bounds: [-87.2, 42.2, -86.8, 42.5],
+    center: [-86.97, 42.355],
+    attribution: 'test',
+    layers: [],
+  };
 }
 
 let server: TileServer;
@@ -74,7 +90,7 @@ describe('basemap versions', () => {
     expect(await getNextBasemap()).toBeUndefined();
   });
 
-  it('keeps version A until B\'s day area is complete, then switches to B and drops A', async () => {
+  it("keeps version A until B's day area is complete, then switches to B and drops A", async () => {
     // A is active and its day area complete.
     await receiveBasemap(meta('A'), style('A'));
     const planA = await planDay();
@@ -119,7 +135,9 @@ describe('basemap versions', () => {
     expect(await getNextBasemap()).toBeUndefined();
     expect(await tileCount('A')).toBe(0);
     expect(await tileCount('B')).toBe(planB.keys.length);
-    expect(await db().tileAreas.toArray()).toEqual([expect.objectContaining({ id: DAY_AREA, version: 'B', complete: true })]);
+    expect(await db().tileAreas.toArray()).toEqual([
+      expect.objectContaining({ id: DAY_AREA, version: 'B', complete: true }),
+    ]);
   });
 
   it('replaces a waiting version by a newer one, and forgets it when the server goes back', async () => {
@@ -151,7 +169,7 @@ describe('basemap versions', () => {
     expect(await getArea(DAY_AREA)).toMatchObject({ version: 'A', complete: true });
   });
 
-  it('switches at once when the new version\'s tiles are already all on the device', async () => {
+  it("switches at once when the new version's tiles are already all on the device", async () => {
     await activeAndComplete('A');
     await receiveBasemap(meta('B'), style('B'));
     const planB = await planDay();

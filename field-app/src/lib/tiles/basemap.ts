@@ -96,7 +96,21 @@ export function parseTileUrl(url: string): { version: string; z: number; x: numb
   return { version: m[1]!, z: Number(m[2]), x: Number(m[3]), y: Number(m[4]) };
 }
 
-const EXPRESSION_WORDS = new Set(['literal', 'get', 'coalesce', 'match', 'case', 'step', 'interpolate', 'zoom', 'linear', 'exponential', 'has', '==', '!=']);
+const EXPRESSION_WORDS = new Set([
+  'literal',
+  'get',
+  'coalesce',
+  'match',
+  'case',
+  'step',
+  'interpolate',
+  'zoom',
+  'linear',
+  'exponential',
+  'has',
+  '==',
+  '!=',
+]);
 
 /** Every font the style's labels name (e.g. "Noto Sans Regular"), from lists or expressions. */
 export function fontNames(style: BasemapStyle): string[] {

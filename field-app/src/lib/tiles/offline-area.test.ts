@@ -52,7 +52,7 @@ afterEach(async () => {
 });
 
 describe('downloading an area', () => {
-  it('plans the area inside the basemap, its zooms capped at the basemap\'s maxzoom', async () => {
+  it("plans the area inside the basemap, its zooms capped at the basemap's maxzoom", async () => {
     const p = await plan(await serve());
     expect(p.zooms).toEqual([14, 15, 16]);
     expect(p.missing).toHaveLength(p.keys.length);

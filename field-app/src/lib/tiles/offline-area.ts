@@ -5,7 +5,15 @@
  * (which may switch the basemap to a newer version, see `receiveBasemap` in `#lib/db/tiles.ts`).
  */
 import { fetchTile } from '#lib/api/tiles.ts';
-import { averageTileBytes, claimTiles, evictTiles, missingTiles, recordArea, storeTile, type TileAreaRow } from '#lib/db/tiles.ts';
+import {
+  averageTileBytes,
+  claimTiles,
+  evictTiles,
+  missingTiles,
+  recordArea,
+  storeTile,
+  type TileAreaRow,
+} from '#lib/db/tiles.ts';
 import { FALLBACK_TILE_BYTES, tileUrl, type BasemapMeta, type MapSettings } from './basemap.ts';
 import { bboxAround, intersectBbox, tileKey, tilesForBbox, zoomRange, type Bbox, type TileId } from './tile-math.ts';
 
@@ -48,7 +56,17 @@ export async function planArea(
   const missingKeys = await missingTiles(keys);
   const missing = tiles.filter((_, i) => missingKeys.has(keys[i]!));
   const avgTileBytes = (await averageTileBytes(meta.version)) ?? meta.avgTileBytes ?? FALLBACK_TILE_BYTES;
-  return { areaId, version: meta.version, template, bbox, zooms, keys, missing, estimateBytes: Math.round(missing.length * avgTileBytes), avgTileBytes };
+  return {
+    areaId,
+    version: meta.version,
+    template,
+    bbox,
+    zooms,
+    keys,
+    missing,
+    estimateBytes: Math.round(missing.length * avgTileBytes),
+    avgTileBytes,
+  };
 }
 
 export interface DownloadProgress {
@@ -62,7 +80,11 @@ export interface DownloadProgress {
  * Fetches and stores the plan's missing tiles, `PARALLEL` at a time, low zooms first.
  * Stops early on `signal`; answers what got done. Never throws for a failed tile.
  */
-export async function downloadArea(plan: AreaPlan, signal: AbortSignal, onProgress: (p: DownloadProgress) => void): Promise<DownloadProgress> {
+export async function downloadArea(
+  plan: AreaPlan,
+  signal: AbortSignal,
+  onProgress: (p: DownloadProgress) => void,
+): Promise<DownloadProgress> {
   const progress: DownloadProgress = { done: 0, total: plan.missing.length, bytes: 0, failed: 0 };
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -70,7 +92,15 @@ export async function downloadArea(plan: AreaPlan, signal: AbortSignal, onProgre
       const t = plan.missing[next++]!;
       const res = await fetchTile(tileUrl(plan.template, t), signal);
       if (res.ok) {
-        await storeTile({ key: tileKey(plan.version, t), version: plan.version, z: t.z, x: t.x, y: t.y, bytes: res.bytes, area: plan.areaId });
+        await storeTile({
+          key: tileKey(plan.version, t),
+          version: plan.version,
+          z: t.z,
+          x: t.x,
+          y: t.y,
+          bytes: res.bytes,
+          area: plan.areaId,
+        });
         progress.done++;
         progress.bytes += res.bytes.byteLength;
       } else if (res.kind !== 'aborted') {

@@ -10,8 +10,20 @@ import { receiveBasemap, storeTile } from '#lib/db/tiles.ts';
 import type { BasemapMeta, BasemapStyle } from './basemap.ts';
 import { missedOffline, tileProtocol } from './protocol.ts';
 
-const meta = (version: string): BasemapMeta => ({ version, minzoom: 0, maxzoom: 16, bounds: [-87.2, 42.2, -86.8, 42.5], center: [-86.97, 42.355], attribution: 'test', layers: [] });
-const style = (version: string): BasemapStyle => ({ version: 8, sources: { basemap: { type: 'vector', tiles: [`/tiles/${version}/{z}/{x}/{y}.pbf`] } }, layers: [] });
+const meta = (version: string): BasemapMeta => ({
+  version,
+  minzoom: 0,
+  maxzoom: 16,
+  bounds: [-87.2, 42.2, -86.8, 42.5],
+  center: [-86.97, 42.355],
+  attribution: 'test',
+  layers: [],
+});
+const style = (version: string): BasemapStyle => ({
+  version: 8,
+  sources: { basemap: { type: 'vector', tiles: [`/tiles/${version}/{z}/{x}/{y}.pbf`] } },
+  layers: [],
+});
 
 async function ask(url: string): Promise<number[]> {
   const res = await tileProtocol({ url, type: 'arrayBuffer' } as never, new AbortController());
@@ -22,7 +34,15 @@ beforeEach(async () => {
   await freshDb();
   missedOffline();
   await receiveBasemap(meta('b2'), style('b2')); // the first basemap is active at once
-  await storeTile({ key: 'b2/14/4321/6000', version: 'b2', z: 14, x: 4321, y: 6000, bytes: new Uint8Array([2, 2, 2]).buffer, area: 'day' });
+  await storeTile({
+    key: 'b2/14/4321/6000',
+    version: 'b2',
+    z: 14,
+    x: 4321,
+    y: 6000,
+    bytes: new Uint8Array([2, 2, 2]).buffer,
+    area: 'day',
+  });
 });
 
 describe('the fftiles protocol', () => {

@@ -18,7 +18,9 @@ function templateFor(version: string): Promise<string> {
   let t = templates.get(version);
   if (!t) {
     t = getBasemap()
-      .then((b) => (b && b.meta.version === version ? tileTemplate(b.style, version) : `/tiles/${version}/{z}/{x}/{y}.pbf`))
+      .then((b) =>
+        b && b.meta.version === version ? tileTemplate(b.style, version) : `/tiles/${version}/{z}/{x}/{y}.pbf`,
+      )
       .catch(() => `/tiles/${version}/{z}/{x}/{y}.pbf`);
     templates.set(version, t);
   }
@@ -72,7 +74,9 @@ export const tileProtocol: AddProtocolAction = async (params, abort) => {
     if (res.kind === 'network') missed++;
     return { data: new ArrayBuffer(0) };
   }
-  void storeTile({ key, version: t.version, z: t.z, x: t.x, y: t.y, bytes: res.bytes, area: BROWSE_AREA }).catch(() => {});
+  void storeTile({ key, version: t.version, z: t.z, x: t.x, y: t.y, bytes: res.bytes, area: BROWSE_AREA }).catch(
+    () => {},
+  );
   // The map's worker takes the buffer over; keep the stored copy separate.
   return { data: res.bytes.slice(0) };
 };

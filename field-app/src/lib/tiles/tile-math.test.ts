@@ -3,7 +3,16 @@
  * writes them (with log(tan + sec) rather than the module's asinh, so the two are independent).
  */
 import { describe, expect, it } from 'vitest';
-import { bboxAround, countTiles, lngLatToTile, tileKey, tileToLngLat, tilesForBbox, zoomRange, type Bbox } from './tile-math.ts';
+import {
+  bboxAround,
+  countTiles,
+  lngLatToTile,
+  tileKey,
+  tileToLngLat,
+  tilesForBbox,
+  zoomRange,
+  type Bbox,
+} from './tile-math.ts';
 
 /** OSM's "Slippy map tilenames" formulas, written out afresh. */
 function osmTile(lng: number, lat: number, z: number): { x: number; y: number } {
@@ -52,7 +61,11 @@ describe('tile math', () => {
   it('agrees with the formulas tile by tile at zooms 12–17', () => {
     for (const bbox of Object.values(BBOXES)) {
       for (const z of ZOOMS) {
-        for (const [lng, lat] of [[bbox[0], bbox[3]], [bbox[2], bbox[1]], [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2]] as const) {
+        for (const [lng, lat] of [
+          [bbox[0], bbox[3]],
+          [bbox[2], bbox[1]],
+          [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2],
+        ] as const) {
           expect(lngLatToTile(lng, lat, z)).toEqual({ z, ...osmTile(lng, lat, z) });
         }
       }
@@ -94,7 +107,13 @@ describe('tile math', () => {
   });
 
   it('grows the bbox around points by the margin', () => {
-    const bbox = bboxAround([{ lat: 42.34, long: -86.99 }, { lat: 42.37, long: -86.95 }], 500)!;
+    const bbox = bboxAround(
+      [
+        { lat: 42.34, long: -86.99 },
+        { lat: 42.37, long: -86.95 },
+      ],
+      500,
+    )!;
     expect(bbox[3] - 42.37).toBeCloseTo(500 / 111_320, 6);
     expect(42.34 - bbox[1]).toBeCloseTo(500 / 111_320, 6);
     expect(bbox[0]).toBeLessThan(-86.99);

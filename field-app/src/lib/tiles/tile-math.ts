@@ -76,7 +76,10 @@ export function zoomRange(from: number, to: number): number[] {
  */
 export function bboxAround(points: readonly { lat: number; long: number }[], marginMetres: number): Bbox | null {
   if (points.length === 0) return null;
-  let w = Infinity, s = Infinity, e = -Infinity, n = -Infinity;
+  let w = Infinity,
+    s = Infinity,
+    e = -Infinity,
+    n = -Infinity;
   for (const p of points) {
     w = Math.min(w, p.long);
     e = Math.max(e, p.long);
@@ -86,7 +89,12 @@ export function bboxAround(points: readonly { lat: number; long: number }[], mar
   const dLat = marginMetres / 111_320;
   const midLat = ((s + n) / 2) * (Math.PI / 180);
   const dLng = marginMetres / (111_320 * Math.max(0.01, Math.cos(midLat)));
-  return [clamp(w - dLng, -180, 180), clamp(s - dLat, -MAX_LAT, MAX_LAT), clamp(e + dLng, -180, 180), clamp(n + dLat, -MAX_LAT, MAX_LAT)];
+  return [
+    clamp(w - dLng, -180, 180),
+    clamp(s - dLat, -MAX_LAT, MAX_LAT),
+    clamp(e + dLng, -180, 180),
+    clamp(n + dLat, -MAX_LAT, MAX_LAT),
+  ];
 }
 
 /** The overlap of two bboxes, or null when they do not meet. */
