@@ -8,6 +8,7 @@ export * from './api/errors.ts';
 export * from './api/auth.ts';
 export * from './api/day.ts';
 export * from './api/notices.ts';
+export * from './api/resident-notifications.ts';
 export * from './sync/protocol-version.ts';
 export * from './sync/mutation.ts';
 export * from './sync/outcome.ts';

@@ -3,8 +3,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
 import { authRoutes } from './auth/auth.routes.ts';
 import { caseRoutes } from './cases/case.routes.ts';
-import { noticeRoutes } from './notices/notice.routes.ts';
-import { outboxRoutes } from './admin/outbox.routes.ts';
+import { leadInboxRoutes } from './lead-inbox/lead-inbox.routes.ts';
+import { residentNotificationRoutes } from './resident-notifications/resident-notification.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
@@ -35,8 +35,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     )
     .route('/auth', authRoutes(deps))
     .route('/sync', syncRoutes(deps))
-    .route('/notices', noticeRoutes(deps))
-    .route('/admin/outbox', outboxRoutes(deps))
+    .route('/notices', leadInboxRoutes(deps))
+    .route('/admin/outbox', residentNotificationRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 

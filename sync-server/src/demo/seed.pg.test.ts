@@ -87,6 +87,17 @@ describe('demo city seed', () => {
     >`select count(*)::int as n from case_reporters where email is not null`;
     expect(withEmail!.n).toBeGreaterThan(150);
   });
+
+  it('queues resident notifications for the story and marks none as sent: nothing sends them yet', async () => {
+    const rows = await db.sql<{ template: string; n: number; sent: number; attempts: number }[]>`
+      select template, count(*)::int as n, count(sent_at)::int as sent, coalesce(sum(attempts), 0)::int as attempts
+      from notification_outbox group by template order by template`;
+    expect(rows.map((r) => r.template)).toEqual(['fixed', 'received', 'scheduled']);
+    for (const r of rows) expect([r.template, r.sent, r.attempts]).toEqual([r.template, 0, 0]);
+    const [undated] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from notification_outbox where happened_at is null`;
+    expect(undated!.n).toBe(0);
+  });
 });
 
 describe('demo city data', () => {

@@ -242,30 +242,6 @@ export async function insertOutcomesAndEvents(
       case_id bigint, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text)`;
 }
 
-/** R10: queued with the change, keyed by mutation, so a notice is never queued twice. */
-export async function queueNotices(
-  tx: Queryable,
-  rows: { case_id: string; template: string; mutation_id: string }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await tx`
-    insert into notification_outbox (case_id, template, mutation_id)
-    select x.case_id, x.template, x.mutation_id
-    from jsonb_to_recordset(${json(tx, rows)}) as x(case_id bigint, template text, mutation_id uuid)
-    on conflict (mutation_id, template) where mutation_id is not null do nothing`;
-}
-
-export async function insertLeadNotices(
-  tx: Queryable,
-  rows: { department_id: string; case_id: string; mutation_id: string; message: string }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await tx`
-    insert into lead_notices (department_id, case_id, mutation_id, message)
-    select x.department_id, x.case_id, x.mutation_id, x.message
-    from jsonb_to_recordset(${json(tx, rows)}) as x(department_id text, case_id bigint, mutation_id uuid, message text)`;
-}
-
 /** Photo metadata from `attach_photo`; the bytes arrive separately. */
 export async function insertPhotos(
   tx: Queryable,

@@ -1,8 +1,9 @@
 /**
- * The lead's inbox of crossed paths (R2, R6, R9): read from the server when there is a
- * connection (a desk job), marked as read one by one.
+ * The lead inbox (R2, R6, R9): crossed paths, and the changes from a crew that did not take,
+ * the ones of one push grouped in one notice. Read from the server when there is a connection
+ * (a desk job), marked as read one notice (one group) at a time.
  */
-import type { LeadNotice } from '@fieldfix/shared';
+import type { LeadNotice, LeadNoticeItem } from '@fieldfix/shared';
 import { acknowledgeNotice, fetchNotices } from '#lib/api/index.ts';
 
 export class Inbox {
@@ -28,6 +29,7 @@ export class Inbox {
     }
   }
 
+  /** Marks a notice as read; for a group, every change in it. */
   async acknowledge(id: string): Promise<void> {
     this.busy = new Set([...this.busy, id]);
     const res = await acknowledgeNotice(id);
@@ -35,4 +37,26 @@ export class Inbox {
     if (res.ok) this.notices = this.notices.filter((n) => n.id !== id);
     else this.error = `Could not mark it as read: ${res.error.message}`;
   }
+}
+
+/** A group's notice is a summary of several changes; the others stand for one. */
+export function isGroup(n: LeadNotice): boolean {
+  return n.count > 1;
+}
+
+/** What the notice is about, in a word for its tag. */
+export function noticeTag(n: LeadNotice): string {
+  if (n.kind === 'crossed-path') return 'Crossed path';
+  if (n.kind === 'not-applied') return isGroup(n) ? `${n.count} not applied` : 'Not applied';
+  return 'Notice';
+}
+
+/**
+ * One change of a group, as listed under its summary: without the person's name when the
+ * summary already starts with it ("Ann Worker: …").
+ */
+export function itemText(n: LeadNotice, item: LeadNoticeItem): string {
+  const colon = n.message.indexOf(': ');
+  const prefix = colon > 0 ? n.message.slice(0, colon + 2) : '';
+  return prefix && item.message.startsWith(prefix) ? item.message.slice(prefix.length) : item.message;
 }
