@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * The internal lifecycle of a case (PRODUCT.md, "The case lifecycle").
- * `new` → `assigned` → `in_progress` ↔ `on_hold` → `fixed` | `closed_not_fixed`; a closed
- * case may be reopened (back to `new`, or `assigned` when it keeps its crew).
+ * `new` → `assigned` → `in_progress` ↔ `on_hold` → `fixed` | `closed_not_fixed`; a lead may
+ * reopen a closed case: it goes back to `new`, unassigned, for the desk to schedule again
+ * (`reopen` in reconcile/rules.ts).
  */
 export const CASE_STATES = ['new', 'assigned', 'in_progress', 'on_hold', 'fixed', 'closed_not_fixed'] as const;
 export const CaseState = z.enum(CASE_STATES);

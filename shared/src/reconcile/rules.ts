@@ -11,6 +11,7 @@ import type { CaseRecord } from '../domain/case.ts';
 import { isOpen, type CaseState } from '../domain/lifecycle.ts';
 import type { Role } from '../domain/people.ts';
 import type { ServiceType } from '../domain/service-type.ts';
+import { staffCaller, writeDenial, type CaseAccessFacts } from '../access/access.ts';
 import { isFieldKind, type Mutation } from '../sync/mutation.ts';
 import type { OutcomeKind, Reason } from '../sync/outcome.ts';
 
@@ -48,13 +49,30 @@ export type DecideContext = {
   crewAtBaseVersion: string | null;
   /** Department of each crew the mutation may name. */
   crewDepartment: (crewId: string) => string | undefined;
-  /** When the server decides (ISO). */
+  /**
+   * When the change happened (ISO): on the device, corrected for its clock, for field work
+   * done offline; closing times and notices use it.
+   */
   now: string;
   /** The city's calendar day at `now` (`YYYY-MM-DD`). */
   today: string;
-  /** Set when this decision is for work redirected from a merged case (R6). */
-  redirectedFrom?: string;
+  /** Set when this decision is for work redirected from a merged case (R6): that case. */
+  redirectedFrom?: CaseAccessFacts & { id: string };
+  /**
+   * The department of another case (a merge's surviving case); undefined when there is no
+   * such case. Without it (the device's prediction) the check is left to the server.
+   */
+  departmentOfCase?: (caseId: string) => string | undefined;
+  /**
+   * A photo already known by its id: the case it is attached to and its kind. Undefined
+   * when no photo has that id. Without it (the device's prediction) photo checks are left to
+   * the server.
+   */
+  photo?: (photoId: string) => { caseId: string; kind: PhotoKind } | undefined;
 };
+
+/** Who took a photo: the resident with the report, or a crew (before, after, other). */
+export type PhotoKind = 'report' | 'before' | 'after' | 'other';
 
 export type Patch = Partial<Omit<CaseFacts, 'id' | 'version'>>;
 
@@ -103,21 +121,31 @@ function has(list: { code: string }[], code: string): boolean {
 }
 
 /**
- * R8: who may send this mutation for this case.
- * Workers: field changes to cases assigned to their crew now, or when the device last saw
- * the case (work done while it was still theirs stands after a later move).
- * Leads: anything on their department's cases. Admins: anything.
+ * R8: who may send this mutation for this case, by the one access model (`access.ts`):
+ * workers field work on their crew's cases (now, or when the device last saw the case);
+ * leads desk changes, notes and photos on their department's cases; admins desk changes,
+ * notes and photos anywhere. Field status changes belong to a crew. Work redirected from a
+ * merged case (R6) is judged on the case the device worked on.
  */
 function authorize(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideContext): Reason | null {
-  const { actor } = ctx;
-  // Redirected work (R6) was authorized against the case the device worked on.
-  if (actor.role === 'admin' || ctx.redirectedFrom) return null;
-  if (actor.role === 'worker') {
-    if (!isFieldKind(m.kind)) return 'role-not-allowed';
-    const ours = actor.crewId !== null && (c.crewId === actor.crewId || ctx.crewAtBaseVersion === actor.crewId);
-    return ours ? null : 'not-your-crew';
+  return writeDenial({
+    caller: staffCaller({ ...ctx.actor, id: ctx.actor.userId }),
+    kind: m.kind,
+    target: { crewId: c.crewId, departmentId: t.departmentId },
+    crewAtBaseVersion: ctx.crewAtBaseVersion,
+    ...(ctx.redirectedFrom ? { redirectedFrom: ctx.redirectedFrom } : {}),
+  });
+}
+
+/** Why a fix's photos cannot stand: each must be a crew's photo attached to this case. */
+function fixPhotoProblem(c: CaseFacts, photoIds: string[], ctx: DecideContext): Reason | null {
+  if (!ctx.photo) return null;
+  for (const id of photoIds) {
+    const p = ctx.photo(id);
+    const ownCase = p && (p.caseId === c.id || p.caseId === ctx.redirectedFrom?.id);
+    if (!p || !ownCase || p.kind === 'report') return 'photo-not-on-case';
   }
-  return t.departmentId === actor.departmentId ? null : 'not-your-department';
+  return null;
 }
 
 /** Decides one mutation against the current state of its case. Pure. */
@@ -178,12 +206,15 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
     case 'add_note': // R4: always kept
       return applied({ kind: 'note', data: { text: m.payload.text } });
 
-    case 'attach_photo': // R4: always kept
+    case 'attach_photo': // R4: always kept; a photo id names one photo, once
+      if (ctx.photo?.(m.payload.photoId)) return notApplied('rejected', 'photo-id-taken', m);
       return applied({ kind: 'photo', data: { ...m.payload } });
 
     case 'fix': {
       if (!has(t.resolutionCodes, m.payload.resolutionCode)) return notApplied('rejected', 'invalid-payload', m);
       if (t.photoRequiredOnFix && m.payload.photoIds.length === 0) return notApplied('rejected', 'photo-required', m);
+      const photoProblem = fixPhotoProblem(c, m.payload.photoIds, ctx);
+      if (photoProblem) return notApplied('rejected', photoProblem, m);
       const event = { kind: 'fixed', data: { ...m.payload, crewId: ctx.actor.crewId } };
       // R3: a second fix is kept as duplicate work; the resident heard once already.
       if (c.state === 'fixed')
@@ -251,8 +282,8 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
     case 'assign': {
       const dept = ctx.crewDepartment(m.payload.crewId);
       if (!dept) return notApplied('rejected', 'invalid-payload', m);
-      if (ctx.actor.role !== 'admin' && dept !== ctx.actor.departmentId)
-        return notApplied('rejected', 'not-your-department', m);
+      // A case goes to a crew of its own department (an admin's move too).
+      if (dept !== t.departmentId) return notApplied('rejected', 'not-your-department', m);
       // R2: field work is the truth; a move that comes after a close is superseded.
       if (closed)
         return notApplied(
@@ -324,6 +355,13 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
 
     case 'merge_duplicate':
       if (m.payload.intoCaseId === c.id) return notApplied('rejected', 'invalid-payload', m);
+      if (ctx.departmentOfCase) {
+        // The surviving case must exist and be of the same department: a merge must not
+        // become a way to make changes land on another department's case (R6, R8).
+        const into = ctx.departmentOfCase(m.payload.intoCaseId);
+        if (into === undefined) return notApplied('rejected', 'case-not-found', m);
+        if (into !== t.departmentId) return notApplied('rejected', 'not-your-department', m);
+      }
       if (closed) return notApplied('superseded', 'case-closed', m);
       return applied(
         { kind: 'merged', data: { intoCaseId: m.payload.intoCaseId } },
@@ -417,6 +455,8 @@ const REASON_WORDS: Record<Reason, string> = {
   'case-not-found': 'there is no such case',
   'invalid-payload': 'a value in it is not one the case type accepts',
   'photo-required': 'this kind of case needs an after-photo to be fixed',
+  'photo-not-on-case': 'a photo it names was not taken by a crew for this case',
+  'photo-id-taken': 'a photo with that id is already recorded',
 };
 
 /** What a person reads about an outcome: "Fix of case #12 not applied: the case was already closed." */

@@ -1,24 +1,31 @@
 import { z } from 'zod';
-import { IsoDate, IsoDateTime } from '../domain/case.ts';
 import { Priority } from '../domain/lifecycle.ts';
+import { CODE_MAX, int4, isStorableText, SaneDate, SaneDateTime, TEXT_MAX } from '../domain/limits.ts';
 
 /** A case id on the wire: the database's bigint as a decimal string. */
 export const CaseId = z.string().regex(/^[1-9]\d{0,17}$/, 'a case id is a positive whole number');
-const Code = z.string().min(1).max(64);
-const Text = z.string().trim().min(1).max(4000);
+const STORABLE = 'contains a character that cannot be stored (a NUL or a broken surrogate pair)';
+const Code = z.string().min(1).max(CODE_MAX).refine(isStorableText, STORABLE);
+/** Text a person typed: required. */
+const Text = z.string().trim().min(1).max(TEXT_MAX).refine(isStorableText, STORABLE);
+/** Text a person may leave empty. */
+const OptionalText = z.string().trim().max(TEXT_MAX).refine(isStorableText, STORABLE);
 
 /** What every mutation carries besides its kind and payload. */
 const base = {
   /** Client-generated UUIDv7: the mutation's identity for R1 (idempotency). */
   id: z.uuid({ version: 'v7' }),
-  clientId: z.string().min(1).max(64),
+  clientId: Code,
   /** Per-device sequence number, in the order the device made its changes. */
-  seq: z.number().int().nonnegative(),
+  seq: int4().nonnegative(),
   caseId: CaseId,
   /** The case version the device last saw from the server (0 for never). */
-  baseVersion: z.number().int().nonnegative(),
-  /** The device's clock when the change was made (informational: the server decides order). */
-  deviceTime: IsoDateTime,
+  baseVersion: int4().nonnegative(),
+  /**
+   * The device's clock when the change was made. The server decides the order; it uses
+   * this, corrected for the device's clock offset, as the time the work was done.
+   */
+  deviceTime: SaneDateTime,
 };
 
 const m = <K extends string, P extends z.ZodType>(kind: K, payload: P) =>
@@ -68,25 +75,22 @@ export const Mutation = z.discriminatedUnion('kind', [
           .max(20 * 1024 * 1024),
         width: z.number().int().positive().max(10_000),
         height: z.number().int().positive().max(10_000),
-        takenAt: IsoDateTime.nullable(),
+        takenAt: SaneDateTime.nullable(),
         lat: z.number().min(-90).max(90).nullable(),
         long: z.number().min(-180).max(180).nullable(),
       })
       .strict(),
   ),
-  m(
-    'fix',
-    z.object({ resolutionCode: Code, note: z.string().trim().max(4000), photoIds: z.array(z.uuid()).max(20) }).strict(),
-  ),
-  m('close_not_fixed', z.object({ reason: Code, note: z.string().trim().max(4000) }).strict()),
+  m('fix', z.object({ resolutionCode: Code, note: OptionalText, photoIds: z.array(z.uuid()).max(20) }).strict()),
+  m('close_not_fixed', z.object({ reason: Code, note: OptionalText }).strict()),
   m('transfer_request', z.object({ departmentId: Code.nullable(), reason: Text }).strict()),
-  m('assign', z.object({ crewId: Code, day: IsoDate, position: z.number().int().positive().nullable() }).strict()),
+  m('assign', z.object({ crewId: Code, day: SaneDate, position: int4().positive().nullable() }).strict()),
   m('unassign', z.object({}).strict()),
-  m('reorder', z.object({ position: z.number().int().positive() }).strict()),
+  m('reorder', z.object({ position: int4().positive() }).strict()),
   m('set_priority', z.object({ priority: Priority }).strict()),
-  m('set_due', z.object({ expectedAt: IsoDateTime.nullable() }).strict()),
+  m('set_due', z.object({ expectedAt: SaneDateTime.nullable() }).strict()),
   m('merge_duplicate', z.object({ intoCaseId: CaseId }).strict()),
-  m('cancel', z.object({ reason: Code, note: z.string().trim().max(4000) }).strict()),
+  m('cancel', z.object({ reason: Code, note: OptionalText }).strict()),
   m('reopen', z.object({ reason: Text }).strict()),
 ]);
 export type Mutation = z.infer<typeof Mutation>;
@@ -97,4 +101,27 @@ export type PayloadOf<K extends MutationKind> = Extract<Mutation, { kind: K }>['
 
 export function isFieldKind(kind: MutationKind): kind is FieldKind {
   return (FIELD_KINDS as readonly string[]).includes(kind);
+}
+
+export const MUTATION_KINDS = [...FIELD_KINDS, ...LEAD_KINDS] as const;
+
+/**
+ * What identifies a mutation even when its payload is refused: enough to record a
+ * `rejected` outcome for it (R9) instead of refusing the device's whole batch.
+ */
+export const MutationIdentity = z.object({
+  id: base.id,
+  clientId: base.clientId,
+  seq: base.seq,
+  caseId: CaseId,
+  kind: z.enum(MUTATION_KINDS),
+});
+export type MutationIdentity = z.infer<typeof MutationIdentity>;
+
+/** A pushed mutation that identifies itself but fails the schema: `problem` names the field. */
+export type RefusedMutation = MutationIdentity & { problem: string };
+
+/** The first problem zod found, as `payload.text: contains a character …`. */
+export function describeIssue(issue: { path: readonly PropertyKey[]; message: string }): string {
+  return issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message;
 }

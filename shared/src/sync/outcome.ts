@@ -23,6 +23,8 @@ export const REASONS = [
   'case-not-found',
   'invalid-payload', // e.g. a resolution code the service type does not have
   'photo-required', // the service type needs an after-photo to fix
+  'photo-not-on-case', // a fix names a photo that is not a crew's photo of this case
+  'photo-id-taken', // attach_photo with the id of a photo already recorded
 ] as const;
 export const Reason = z.enum(REASONS);
 export type Reason = z.infer<typeof Reason>;

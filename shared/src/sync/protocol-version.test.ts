@@ -15,6 +15,7 @@ const PINNED: Record<number, string> = {
   1: '636c1ae2c501b03307a9deb2b7f62f2eb945279e01c8e03726413fc08c4076b7',
   2: '0d0be4ea5ed96ca903aebc24fd18486b2dcd1ec285b99761eb60a84c2f0903ec',
   3: '0a088a01616bd2da821c7cdd8a70def130df356b085108cab5be0041ec4237be',
+  4: 'd5dbf95dfe87f4be6440d1b18d682d68199fdb1ba48f1486a820ad14b6b3af3f',
 };
 
 async function wireHash(): Promise<string> {

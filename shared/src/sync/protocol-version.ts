@@ -7,8 +7,11 @@
  *      and the device's own outcomes.
  * - 2: cases carry `closedAt`. (v1 clients still parse v2 answers: unknown keys are dropped.)
  * - 3: cases carry `reportPhotoIds`, the resident's photos. (Older clients drop the key.)
+ * - 4: a push carries `sentAt`, the device's clock when it sent, so the server can place
+ *      offline work at the time it was done; outcome reasons `photo-not-on-case` and
+ *      `photo-id-taken`. (A v3 push without `sentAt` is taken at its device times.)
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Sql } from '../db/database.ts';
-import type { Staff } from '../http/deps.ts';
+import type { Staff } from '../access/caller.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');

@@ -1,4 +1,13 @@
-import type { CaseEvent, CaseRecord, Crew, ServiceType } from '@fieldfix/shared';
+import {
+  CLOSED_STATES,
+  ROUTE_STATES,
+  type CaseEvent,
+  type CaseRecord,
+  type Crew,
+  type Names,
+  type ServiceType,
+} from '@fieldfix/shared';
+import type { ScopeSql } from '../access/case-scope.sql.ts';
 import type { Queryable, Sql } from '../db/database.ts';
 
 export type CaseRow = {
@@ -85,8 +94,8 @@ export async function findCrewDay(sql: Sql, crewId: string, day: string, timeZon
     select ${caseColumns(sql)} from cases
     where assigned_crew_id = ${crewId}
       and (
-        (state in ('assigned', 'in_progress', 'on_hold') and assigned_day <= ${day}::date)
-        or (state in ('fixed', 'closed_not_fixed') and (closed_at at time zone ${timeZone})::date = ${day}::date)
+        (state = any(${[...ROUTE_STATES]}::text[]) and assigned_day <= ${day}::date)
+        or (state = any(${[...CLOSED_STATES]}::text[]) and (closed_at at time zone ${timeZone})::date = ${day}::date)
       )
     order by assigned_day, route_position nulls last, id`;
   return rows.map(toCaseRecord);
@@ -97,22 +106,61 @@ export async function findCase(sql: Sql, id: string): Promise<CaseRecord | undef
   return row && toCaseRecord(row);
 }
 
+type EventRow = {
+  id: string;
+  case_id: string;
+  at: Date;
+  kind: string;
+  actor_name: string | null;
+  data: Record<string, unknown>;
+};
+
+function toCaseEvent(r: EventRow): CaseEvent {
+  return { id: r.id, caseId: r.case_id, at: r.at.toISOString(), kind: r.kind, actorName: r.actor_name, data: r.data };
+}
+
+/** A case's history, oldest first: by when each change happened (on the device, for offline work). */
 export async function findCaseEvents(sql: Sql, caseId: string): Promise<CaseEvent[]> {
-  const rows = await sql<
-    { id: string; case_id: string; at: Date; kind: string; actor_name: string | null; data: Record<string, unknown> }[]
-  >`
+  const rows = await sql<EventRow[]>`
     select e.id::text, e.case_id::text, e.at, e.kind, u.name as actor_name, e.data
     from case_events e left join users u on u.id = e.actor_user_id
     where e.case_id = ${caseId}
     order by e.at, e.id`;
-  return rows.map((r) => ({
-    id: r.id,
-    caseId: r.case_id,
-    at: r.at.toISOString(),
-    kind: r.kind,
-    actorName: r.actor_name,
-    data: r.data,
-  }));
+  return rows.map(toCaseEvent);
+}
+
+/**
+ * The histories of `ids` that pass `scope` (a predicate on `cases c` from the access model),
+ * each with the case's current version.
+ */
+export async function findCaseHistories(
+  sql: Sql,
+  ids: string[],
+  scope: ScopeSql,
+): Promise<{ caseId: string; version: number; events: CaseEvent[] }[]> {
+  const cases = await sql<{ id: string; version: number }[]>`
+    select c.id::text, c.version from cases c where c.id = any(${ids}::bigint[]) and ${scope}`;
+  if (cases.length === 0) return [];
+  const rows = await sql<EventRow[]>`
+    select e.id::text, e.case_id::text, e.at, e.kind, u.name as actor_name, e.data
+    from case_events e left join users u on u.id = e.actor_user_id
+    where e.case_id = any(${cases.map((c) => c.id)}::bigint[])
+    order by e.case_id, e.at, e.id`;
+  const byCase = new Map<string, CaseEvent[]>(cases.map((c) => [c.id, []]));
+  for (const r of rows) byCase.get(r.case_id)?.push(toCaseEvent(r));
+  return cases.map((c) => ({ caseId: c.id, version: c.version, events: byCase.get(c.id) ?? [] }));
+}
+
+/** Names of every crew and department: histories name them, never show a raw id. */
+export async function findNames(sql: Sql): Promise<Names> {
+  const [crews, departments] = await Promise.all([
+    sql<{ id: string; name: string }[]>`select id, name from crews`,
+    sql<{ id: string; name: string }[]>`select id, name from departments`,
+  ]);
+  return {
+    crews: Object.fromEntries(crews.map((r) => [r.id, r.name])),
+    departments: Object.fromEntries(departments.map((r) => [r.id, r.name])),
+  };
 }
 
 export async function findCrewById(sql: Sql, id: string): Promise<Crew | undefined> {

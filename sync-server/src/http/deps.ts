@@ -1,17 +1,7 @@
-import type { Role } from '@fieldfix/shared';
+import type { Staff } from '../access/caller.ts';
 import type { Sql } from '../db/database.ts';
 export type { Sql };
 import type { Config } from '../config.ts';
-
-/** Who is asking, as the auth middleware found them. */
-export type Staff = {
-  id: string;
-  name: string;
-  email: string;
-  role: Role;
-  crewId: string | null;
-  departmentId: string | null;
-};
 
 export type AppDeps = {
   sql: Sql;

@@ -8,9 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Sql } from '../db/database.ts';
-import type { Logger, Staff } from '../http/deps.ts';
+import type { Staff } from '../access/caller.ts';
+import type { Logger } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
-import { canSeeCrew, notInScope } from '../cases/scope.ts';
+import { caseReadLevel } from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
 import { findPhoto, markPhotoComplete, type Photo } from './photo.repo.ts';
 import { OffsetMismatchError, photoKeys, type PhotoStore } from './photo-store.ts';
 import { describeBytes, sniffPhotoType } from './photo-type.ts';
@@ -32,18 +34,9 @@ export class UploadOffsetConflict extends ApiError {
   }
 }
 
-/**
- * Who may see a photo: whoever may see its case (admins; leads of the case's department or
- * of its crew's; workers of the crew it is assigned to).
- */
+/** Who may see a photo: whoever may read its case in full (the access model). */
 export function canSeePhoto(staff: Staff, photo: Photo): boolean {
-  if (staff.role === 'admin') return true;
-  if (staff.role === 'lead' && staff.departmentId === photo.caseDepartmentId) return true;
-  return (
-    photo.crewId !== null &&
-    photo.crewDepartmentId !== null &&
-    canSeeCrew(staff, { id: photo.crewId, departmentId: photo.crewDepartmentId })
-  );
+  return caseReadLevel(callerOf(staff), { crewId: photo.crewId, departmentId: photo.caseDepartmentId }) === 'full';
 }
 
 /** The photo, or a 404 that tells the device what to do. */
@@ -55,7 +48,11 @@ export async function photoOr404(sql: Sql, id: string): Promise<Photo> {
 }
 
 export function photoNotInScope(photo: Photo): ApiError {
-  return notInScope(`The case of photo ${photo.id} (#${photo.caseId})`);
+  return new ApiError(
+    403,
+    'case-not-in-scope',
+    `The case of photo ${photo.id} (#${photo.caseId}) is not assigned to your crew or department.`,
+  );
 }
 
 /** How many bytes of the photo are stored: all of them once it is complete. */

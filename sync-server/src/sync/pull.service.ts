@@ -3,14 +3,21 @@
  * first, in pages. Three streams share one cursor space (cases, departures, the device's
  * own outcomes); a page takes the lowest cursors of all three.
  */
-import type { CaseRecord, Outcome, PullQuery, PullResponse } from '@fieldfix/shared';
+import {
+  caseScope,
+  CLOSED_KEPT_HOURS,
+  OPEN_STATES,
+  type CaseRecord,
+  type Outcome,
+  type PullQuery,
+  type PullResponse,
+} from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
+import { caseScopeSql } from '../access/case-scope.sql.ts';
 import type { Sql } from '../db/database.ts';
-import type { Staff } from '../http/deps.ts';
+import type { Staff } from '../access/caller.ts';
 import { caseColumns, toCaseRecord, type CaseRow } from '../cases/case.repo.ts';
 import { toOutcome, type OutcomeRow } from './sync.repo.ts';
-
-/** Closed cases stay on devices for a day after closing, so the crew sees what it did. */
-const CLOSED_KEPT = '1 day';
 
 type Item =
   | { cursor: bigint; type: 'case'; value: CaseRecord }
@@ -20,30 +27,25 @@ type Item =
 export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise<PullResponse> {
   const after = q.cursor;
   const take = q.limit + 1;
-  // A worker's scope is their crew; a lead's, their department; an admin's, the city.
-  const inScope =
-    staff.role === 'worker'
-      ? sql`c.assigned_crew_id = ${staff.crewId}`
-      : staff.role === 'lead'
-        ? sql`c.service_code in (select code from service_types where department_id = ${staff.departmentId})`
-        : sql`true`;
+  // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
+  const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   const [caseRows, departures, outcomes] = await Promise.all([
     sql<(CaseRow & { change_cursor: string })[]>`
       select ${caseColumns(sql, 'c')}, change_cursor::text from cases c
       where ${inScope} and c.change_cursor > ${after}::bigint
-        and (c.state in ('new', 'assigned', 'in_progress', 'on_hold') or c.closed_at > now() - ${CLOSED_KEPT}::interval)
+        and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')
       order by c.change_cursor limit ${take}`,
     staff.role === 'worker'
       ? sql<{ case_id: string; cursor: string }[]>`
           select case_id::text, cursor::text from case_departures
           where crew_id = ${staff.crewId} and cursor > ${after}::bigint
-          order by cursor limit ${take}`
+          order by case_departures.cursor limit ${take}`
       : Promise.resolve([]),
     sql<(Omit<OutcomeRow, 'kind'> & { cursor: string })[]>`
       select id::text, case_id::text, landed_on_case_id::text, outcome, reason, message, case_version, cursor::text
       from mutations
       where client_id = ${q.clientId} and user_id = ${staff.id} and cursor > ${after}::bigint
-      order by cursor limit ${take}`,
+      order by mutations.cursor limit ${take}`,
   ]);
 
   const items: Item[] = [

@@ -1,8 +1,8 @@
 /**
  * Applies a device's batch of mutations in one transaction (SPEC.md R1–R10):
- * look up replays, lock the cases, decide each mutation with the shared rules in order,
- * then, under the change-log lock, write cases, history, outcomes, notices and photos in a
- * few set-based statements.
+ * look up replays, lock every case the batch may write (in one ordered statement), decide
+ * each mutation with the shared rules in order, then, under the change-log lock, write cases,
+ * history, outcomes, notices and photos in a few set-based statements.
  * Nothing is written unless everything is: a failed push changes nothing and is retried.
  */
 import {
@@ -12,45 +12,72 @@ import {
   describeOutcome,
   type Actor,
   type Decision,
+  type DecideContext,
   type Mutation,
   type Outcome,
+  type PhotoKind,
+  type PushEntry,
+  type RefusedMutation,
   type TypeRules,
 } from '@fieldfix/shared';
-import type { Sql } from '../db/database.ts';
-import type { Staff } from '../http/deps.ts';
+import type { Staff } from '../access/caller.ts';
+import type { Sql, Queryable } from '../db/database.ts';
+import { recordLeadInboxEntries, type LeadInboxEntry } from '../lead-inbox/lead-inbox.repo.ts';
+import {
+  queueResidentNotifications,
+  type ResidentNotificationInsert,
+} from '../resident-notifications/resident-notification.repo.ts';
 import {
   crewsAtVersions,
   findOutcomes,
-  insertLeadNotices,
+  findPhotoOwners,
   insertOutcomesAndEvents,
   insertPhotos,
-  loadCasesForUpdate,
   loadCrewDepartments,
   loadTypeRules,
+  lockCases,
   lockChangeLog,
   placeOnRoute,
-  queueNotices,
+  readCases,
   updateCases,
+  type CrewDay,
   type EventInsert,
   type MutationInsert,
   type WorkingCase,
 } from './sync.repo.ts';
 
 /** How many merges deep work may be redirected (a merged into b merged into c …). */
-const MAX_REDIRECTS = 5;
+export const MAX_REDIRECTS = 5;
 
 /** How often a push is tried again after losing a race with another push (see below). */
 const ATTEMPTS = 3;
 
+/**
+ * How far back a change may be placed in time. A device clock can be wrong by more than its
+ * measured offset says (it was changed while offline); work is never placed in the future,
+ * nor longer ago than this.
+ */
+const MAX_BACKDATE_MS = 14 * 24 * 60 * 60 * 1000;
+
+export type PushOptions = {
+  /** The city's time zone: "today" for a fix that moves a case back to its crew (R2). */
+  timeZone: string;
+  /** The device's clock when it sent the batch (protocol 4); absent from older devices. */
+  sentAt?: string;
+  /** The server's clock (tests pin it). */
+  now?: () => Date;
+};
+
+/** Pushes `entries` (parsed mutations, and refused ones that still say who they are) for `staff`. */
 export async function pushMutations(
   sql: Sql,
   staff: Staff,
-  mutations: Mutation[],
-  timeZone: string,
+  entries: PushEntry[],
+  opts: PushOptions,
 ): Promise<Outcome[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await applyBatch(sql, staff, mutations, timeZone);
+      return await applyBatch(sql, staff, entries, opts);
     } catch (err) {
       if (attempt < ATTEMPTS && lostARace(err)) continue;
       throw err;
@@ -59,213 +86,348 @@ export async function pushMutations(
 }
 
 /**
- * Races a retried transaction resolves: a deadlock with another push (a lead's route change
- * touching a case this push holds), or the same mutation id pushed twice at once (a device
- * retrying while its first request is still running): tried again, it is a replay (R1).
+ * Races a retried transaction resolves: a deadlock or serialization failure (should not
+ * happen: every push locks its rows in one ordered statement, but a client of the database
+ * outside the push may still take locks in another order), or the same mutation id pushed
+ * twice at once (a device retrying while its first request is still running): tried again,
+ * it is a replay (R1).
  */
-function lostARace(err: unknown): boolean {
+export function lostARace(err: unknown): boolean {
   const e = err as { code?: string; constraint_name?: string };
   return e.code === '40P01' || e.code === '40001' || (e.code === '23505' && e.constraint_name === 'mutations_pkey');
 }
 
-async function applyBatch(sql: Sql, staff: Staff, mutations: Mutation[], timeZone: string): Promise<Outcome[]> {
+/**
+ * When a change happened: its device time moved by the device's clock offset (the server's
+ * clock minus the device's when it sent the batch), never in the future, never more than
+ * MAX_BACKDATE_MS ago.
+ */
+export function happenedAt(deviceTime: string, sentAt: string | undefined, now: Date): Date {
+  const offset = sentAt ? now.getTime() - Date.parse(sentAt) : 0;
+  const at = Date.parse(deviceTime) + offset;
+  return new Date(Math.min(now.getTime(), Math.max(now.getTime() - MAX_BACKDATE_MS, at)));
+}
+
+function mutationOf(e: PushEntry): Mutation | RefusedMutation {
+  return e.ok ? e.mutation : e.refused;
+}
+
+async function applyBatch(sql: Sql, staff: Staff, entries: PushEntry[], opts: PushOptions): Promise<Outcome[]> {
   const actor: Actor = { userId: staff.id, role: staff.role, crewId: staff.crewId, departmentId: staff.departmentId };
+  const ids = entries.map((e) => mutationOf(e).id);
   return sql.begin(async (tx) => {
-    // Cases are locked row by row as they are read; the change-log lock is taken only for
-    // the writes, so other pushes read and decide meanwhile. One round trip: postgres.js pipelines these on the transaction's connection.
-    const [known, types, crews, cases] = await Promise.all([
-      findOutcomes(tx, [...new Set(mutations.map((m) => m.id))]),
+    const valid = entries.flatMap((e) => (e.ok ? [e.mutation] : []));
+    // One round trip: postgres.js pipelines these on the transaction's connection.
+    const [known, types, crews, seen] = await Promise.all([
+      findOutcomes(tx, [...new Set(ids)]),
       loadTypeRules(tx),
       loadCrewDepartments(tx),
-      loadCasesForUpdate(tx, [...new Set(mutations.map((m) => m.caseId))]),
+      readCases(tx, [...new Set([...entries.map((e) => mutationOf(e).caseId), ...mergeTargets(valid)])]),
     ]);
-    const fresh = mutations.filter((m) => !known.has(m.id));
-    if (fresh.length === 0) return mutations.map((m) => known.get(m.id)!);
+    const fresh = entries.filter((e) => !known.has(mutationOf(e).id));
+    if (fresh.length === 0) return ids.map((id) => known.get(id)!);
 
-    const instant = new Date();
-    const now = instant.toISOString();
-    const today = dateIn(instant, timeZone);
-    // R6: surviving cases of merged ones, however deep.
-    for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
-      const missing = [...cases.values()]
-        .map((c) => c.mergedIntoId)
-        .filter((id): id is string => !!id && !cases.has(id));
-      if (missing.length === 0) break;
-      for (const [id, c] of await loadCasesForUpdate(tx, missing)) cases.set(id, c);
-    }
-    // R8: which crew had each case when the device last saw it, where that matters.
-    const history = await crewsAtVersions(
-      tx,
-      fresh
-        .filter((m) => actor.role === 'worker' && cases.get(m.caseId) && cases.get(m.caseId)!.crewId !== actor.crewId)
-        .map((m) => ({ caseId: m.caseId, version: m.baseVersion })),
-    );
-
-    const changed = new Map<string, WorkingCase>();
-    const events: EventInsert[] = [];
-    const outcomes = new Map<string, Outcome>();
-    const mutationRows: MutationInsert[] = [];
-    const notices: { case_id: string; template: string; mutation_id: string }[] = [];
-    const leadNotices: { department_id: string; case_id: string; mutation_id: string; message: string }[] = [];
-    const photos: Parameters<typeof insertPhotos>[1] = [];
-    const routeOps: { caseId: string; crewId: string; day: string; position: number | null }[] = [];
-
-    for (const m of fresh) {
-      if (outcomes.has(m.id)) continue; // the same id twice in one batch: decided once (R1)
-      let target = cases.get(m.caseId);
-      let d: Decision | null = null;
-      let redirectedFrom: string | undefined;
-      for (let hop = 0; target && hop <= MAX_REDIRECTS; hop++) {
-        const rules = types.get(target.serviceCode)!;
-        const ctx = {
-          actor,
-          crewAtBaseVersion: history.get(`${m.caseId}@${m.baseVersion}`) ?? null,
-          crewDepartment: (id: string) => crews.get(id),
-          now,
-          today,
-          ...(redirectedFrom ? { redirectedFrom } : {}),
-        };
-        if (m.kind === 'merge_duplicate' && !cases.has(m.payload.intoCaseId)) {
-          // The surviving case must exist; load it on demand (rare).
-          for (const [id, c] of await loadCasesForUpdate(tx, [m.payload.intoCaseId])) cases.set(id, c);
-          if (!cases.has(m.payload.intoCaseId)) {
-            d = rejectedPayload(m);
-            break;
-          }
-        }
-        // Leave the redirect note on the merged case's history, then decide on the survivor.
-        const step = decide(target, m, rules, ctx);
-        if (step.redirectTo && cases.has(step.redirectTo)) {
-          record(target, m, step, rules, true);
-          redirectedFrom = target.id;
-          target = cases.get(step.redirectTo);
-          continue;
-        }
-        d = step;
-        break;
-      }
-
-      if (!target || !d) {
-        const outcome: Outcome = {
-          mutationId: m.id,
-          caseId: m.caseId,
-          landedOnCaseId: null,
-          outcome: 'rejected',
-          reason: 'case-not-found',
-          message: describeOutcome(m.kind, m.caseId, 'rejected', 'case-not-found'),
-          caseVersion: null,
-        };
-        outcomes.set(m.id, outcome);
-        mutationRows.push(mutationRow(m, outcome));
-        continue;
-      }
-      const landed = record(target, m, d, types.get(target.serviceCode)!, false);
-      const outcome: Outcome = {
-        mutationId: m.id,
-        caseId: m.caseId,
-        landedOnCaseId: landed.id,
-        outcome: d.outcome,
-        reason: d.reason,
-        message: describeOutcome(m.kind, m.caseId, d.outcome, d.reason),
-        caseVersion: landed.version,
-      };
-      outcomes.set(m.id, outcome);
-      mutationRows.push(mutationRow(m, outcome));
-    }
-
-    /** Applies one decision to the working copy and collects what it writes. */
-    function record(c: WorkingCase, m: Mutation, d: Decision, rules: TypeRules, redirectNote: boolean): WorkingCase {
-      let next = c;
-      if (!redirectNote && (d.outcome === 'applied' || d.outcome === 'merged')) {
-        next = { ...applyPatch(c, d), serviceCode: c.serviceCode };
-        if (next.version !== c.version) {
-          cases.set(c.id, next);
-          changed.set(c.id, next);
-        }
-        for (const template of d.notices) notices.push({ case_id: c.id, template, mutation_id: m.id });
-        if (d.route) {
-          routeOps.push({ caseId: c.id, crewId: d.route.crewId, day: d.route.day, position: d.route.position });
-        }
-        if (m.kind === 'attach_photo') {
-          const p = m.payload;
-          photos.push({
-            id: p.photoId,
-            case_id: c.id,
-            uploaded_by: actor.userId,
-            kind: p.tag,
-            content_type: p.contentType,
-            byte_size: p.byteSize,
-            width: p.width,
-            height: p.height,
-            taken_at: p.takenAt,
-            lat: p.lat,
-            long: p.long,
-          });
-        }
-      }
-      // The lead hears of every crossed path, and of every change that did not take (R9).
-      const notice =
-        d.leadNotice ??
-        (d.outcome === 'superseded' || d.outcome === 'rejected'
-          ? `${staff.name}: ${describeOutcome(m.kind, m.caseId, d.outcome, d.reason)}`
-          : null);
-      if (notice)
-        leadNotices.push({ department_id: rules.departmentId, case_id: c.id, mutation_id: m.id, message: notice });
-      events.push({
-        case_id: c.id,
-        kind: d.event.kind,
-        actor_user_id: actor.userId,
-        mutation_id: m.id,
-        data: d.event.data,
-        version: next.version,
-        crew_id: next.crewId,
-        outcome: d.outcome,
-      });
-      return next;
-    }
-
-    function mutationRow(m: Mutation, o: Outcome): MutationInsert {
-      return {
-        id: m.id,
-        client_id: m.clientId,
-        seq: m.seq,
-        user_id: actor.userId,
-        case_id: m.caseId,
-        landed_on_case_id: o.landedOnCaseId,
-        kind: m.kind,
-        payload: m.payload,
-        base_version: m.baseVersion,
-        device_time: m.deviceTime,
-        outcome: o.outcome,
-        reason: o.reason,
-        message: o.message,
-        case_version: o.caseVersion,
-      };
-    }
-
-    // From here to commit, cursors are taken in commit order (SPEC.md, "Versions and cursors").
-    await lockChangeLog(tx);
-    await updateCases(tx, [...changed.values()]);
-    for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
-    await Promise.all([
-      insertOutcomesAndEvents(tx, mutationRows, events),
-      queueNotices(tx, notices),
-      insertLeadNotices(tx, leadNotices),
-      insertPhotos(tx, photos),
-    ]);
-    return mutations.map((m) => known.get(m.id) ?? outcomes.get(m.id)!);
+    const cases = await lockEverything(tx, valid, seen);
+    const now = opts.now?.() ?? new Date();
+    return decideAndWrite(tx, { staff, actor, fresh, known, types, crews, cases, now, opts, ids });
   });
 }
 
-function rejectedPayload(m: Mutation): Decision {
-  return {
-    outcome: 'rejected',
-    reason: 'invalid-payload',
-    patch: {},
-    event: { kind: m.kind, data: { ...m.payload, outcome: 'rejected', reason: 'invalid-payload' } },
-    notices: [],
-    leadNotice: null,
-    redirectTo: null,
-    route: null,
+/** The surviving cases merges in the batch name. */
+function mergeTargets(mutations: Mutation[]): string[] {
+  return mutations.flatMap((m) => (m.kind === 'merge_duplicate' ? [m.payload.intoCaseId] : []));
+}
+
+/**
+ * Finds every case row the batch may write (its cases, the surviving cases of merges however
+ * deep, the routes it places or moves cases on), then locks them all in one ordered
+ * statement and returns them as they are under the lock. Rows are never locked one by one in
+ * whatever order the batch names them: two pushes that did so could each hold a row the
+ * other waits for (a lead reordering a crew's day while its workers push).
+ */
+async function lockEverything(
+  tx: Queryable,
+  mutations: Mutation[],
+  seen: Map<string, WorkingCase>,
+): Promise<Map<string, WorkingCase>> {
+  const wanted = new Map(seen);
+  for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
+    const missing = [...wanted.values()]
+      .map((c) => c.mergedIntoId)
+      .filter((id): id is string => !!id && !wanted.has(id));
+    if (missing.length === 0) break;
+    for (const [id, c] of await readCases(tx, missing)) wanted.set(id, c);
+  }
+  const crewDays = new Map<string, CrewDay>();
+  const addDay = (crewId: string | null, day: string | null) => {
+    if (crewId && day) crewDays.set(`${crewId}@${day}`, { crewId, day });
   };
+  for (const m of mutations) {
+    if (m.kind === 'assign') addDay(m.payload.crewId, m.payload.day);
+    if (m.kind === 'reorder') {
+      // Work redirected to a surviving case moves that case's route: lock both.
+      const c = wanted.get(m.caseId);
+      addDay(c?.crewId ?? null, c?.assignedDay ?? null);
+      const survivor = c?.mergedIntoId ? wanted.get(c.mergedIntoId) : undefined;
+      addDay(survivor?.crewId ?? null, survivor?.assignedDay ?? null);
+    }
+  }
+  const locked = await lockCases(tx, [...wanted.keys()], [...crewDays.values()]);
+  // A merge committed between the read and the lock may point somewhere new: lock that too
+  // (rare, and the only row taken out of order; a deadlock there is retried).
+  for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
+    const missing = [...locked.values()]
+      .map((c) => c.mergedIntoId)
+      .filter((id): id is string => !!id && !locked.has(id));
+    if (missing.length === 0) break;
+    for (const [id, c] of await lockCases(tx, missing, [])) locked.set(id, c);
+  }
+  return locked;
+}
+
+type BatchState = {
+  staff: Staff;
+  actor: Actor;
+  ids: string[];
+  fresh: PushEntry[];
+  known: Map<string, Outcome>;
+  types: Map<string, TypeRules>;
+  crews: Map<string, string>;
+  cases: Map<string, WorkingCase>;
+  now: Date;
+  opts: PushOptions;
+};
+
+async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> {
+  const { actor, staff, cases, types } = s;
+  const valid = s.fresh.flatMap((e) => (e.ok ? [e.mutation] : []));
+  // R8: which crew had each case when the device last saw it, where that matters.
+  const [history, photos] = await Promise.all([
+    crewsAtVersions(
+      tx,
+      valid
+        .filter((m) => actor.role === 'worker' && cases.get(m.caseId) && cases.get(m.caseId)!.crewId !== actor.crewId)
+        .map((m) => ({ caseId: m.caseId, version: m.baseVersion })),
+    ),
+    findPhotoOwners(tx, [
+      ...new Set(
+        valid.flatMap((m) =>
+          m.kind === 'attach_photo' ? [m.payload.photoId] : m.kind === 'fix' ? m.payload.photoIds : [],
+        ),
+      ),
+    ]),
+  ]);
+
+  const changed = new Map<string, WorkingCase>();
+  const events: EventInsert[] = [];
+  const outcomes = new Map<string, Outcome>();
+  const mutationRows: MutationInsert[] = [];
+  const notices: ResidentNotificationInsert[] = [];
+  const inbox: LeadInboxEntry[] = [];
+  const newPhotos: Parameters<typeof insertPhotos>[1] = [];
+  const routeOps: { caseId: string; crewId: string; day: string; position: number | null }[] = [];
+  const departmentOf = (c: WorkingCase) => types.get(c.serviceCode)!.departmentId;
+
+  for (const entry of s.fresh) {
+    const m = mutationOf(entry);
+    if (outcomes.has(m.id)) continue; // the same id twice in one batch: decided once (R1)
+    const at = entry.ok ? happenedAt(entry.mutation.deviceTime, s.opts.sentAt, s.now) : s.now;
+    if (!entry.ok) {
+      refuse(entry.refused, at);
+      continue;
+    }
+    const mutation = entry.mutation;
+    let target = cases.get(mutation.caseId);
+    let d: Decision | null = null;
+    let redirectedFrom: WorkingCase | undefined;
+    for (let hop = 0; target && hop <= MAX_REDIRECTS; hop++) {
+      const ctx: DecideContext = {
+        actor,
+        crewAtBaseVersion: history.get(`${mutation.caseId}@${mutation.baseVersion}`) ?? null,
+        crewDepartment: (id: string) => s.crews.get(id),
+        now: at.toISOString(),
+        today: dateIn(at, s.opts.timeZone),
+        departmentOfCase: (id: string) => {
+          const c = cases.get(id);
+          return c && departmentOf(c);
+        },
+        photo: (id: string) => photos.get(id),
+        ...(redirectedFrom
+          ? {
+              redirectedFrom: {
+                id: redirectedFrom.id,
+                crewId: redirectedFrom.crewId,
+                departmentId: departmentOf(redirectedFrom),
+              },
+            }
+          : {}),
+      };
+      const step = decide(target, mutation, types.get(target.serviceCode)!, ctx);
+      // R6: leave the redirect note on the merged case's history, then decide on the survivor.
+      if (step.redirectTo && cases.has(step.redirectTo) && hop < MAX_REDIRECTS) {
+        record(target, mutation, step, at, true);
+        redirectedFrom ??= target;
+        target = cases.get(step.redirectTo);
+        continue;
+      }
+      d = step.redirectTo ? { ...step, outcome: 'rejected', reason: 'case-not-found', redirectTo: null } : step;
+      break;
+    }
+
+    if (!target || !d) {
+      answer(mutation, at, { landedOn: null, outcome: 'rejected', reason: 'case-not-found', version: null });
+      continue;
+    }
+    const landed = record(target, mutation, d, at, false);
+    if (mutation.kind === 'attach_photo' && (d.outcome === 'applied' || d.outcome === 'merged')) {
+      photos.set(mutation.payload.photoId, { caseId: landed.id, kind: mutation.payload.tag as PhotoKind });
+    }
+    answer(mutation, at, { landedOn: landed.id, outcome: d.outcome, reason: d.reason, version: landed.version });
+  }
+
+  /** The outcome of one mutation, recorded once (R1, R9). */
+  function answer(
+    m: Mutation | RefusedMutation,
+    at: Date,
+    o: { landedOn: string | null; outcome: Outcome['outcome']; reason: Outcome['reason']; version: number | null },
+    message = describeOutcome(m.kind, m.caseId, o.outcome, o.reason),
+  ): void {
+    const outcome: Outcome = {
+      mutationId: m.id,
+      caseId: m.caseId,
+      landedOnCaseId: o.landedOn,
+      outcome: o.outcome,
+      reason: o.reason,
+      message,
+      caseVersion: o.version,
+    };
+    outcomes.set(m.id, outcome);
+    const full = 'payload' in m ? m : null;
+    mutationRows.push({
+      id: m.id,
+      client_id: m.clientId,
+      seq: m.seq,
+      user_id: actor.userId,
+      case_id: m.caseId,
+      landed_on_case_id: outcome.landedOnCaseId,
+      kind: m.kind,
+      // A refused payload may hold what the database cannot store: its problem is kept instead.
+      payload: full ? full.payload : { refused: (m as RefusedMutation).problem },
+      base_version: full ? full.baseVersion : 0,
+      device_time: full ? full.deviceTime : at.toISOString(),
+      happened_at: at.toISOString(),
+      outcome: outcome.outcome,
+      reason: outcome.reason,
+      message: outcome.message,
+      case_version: outcome.caseVersion,
+    });
+  }
+
+  /** A mutation that says who it is but fails the schema: rejected by its own outcome (R9). */
+  function refuse(m: RefusedMutation, at: Date): void {
+    const c = cases.get(m.caseId);
+    const base = describeOutcome(m.kind, m.caseId, 'rejected', 'invalid-payload');
+    const message = `${base.slice(0, -1)} (${m.problem}).`;
+    if (c) {
+      events.push({
+        case_id: c.id,
+        at: at.toISOString(),
+        kind: m.kind,
+        actor_user_id: actor.userId,
+        mutation_id: m.id,
+        data: { outcome: 'rejected', reason: 'invalid-payload', problem: m.problem },
+        version: c.version,
+        crew_id: c.crewId,
+        outcome: 'rejected',
+      });
+      inbox.push(inboxEntry(c, m.id, message, 'not-applied'));
+    }
+    answer(
+      m,
+      at,
+      { landedOn: c?.id ?? null, outcome: 'rejected', reason: 'invalid-payload', version: c?.version ?? null },
+      message,
+    );
+  }
+
+  function inboxEntry(
+    c: WorkingCase,
+    mutationId: string,
+    message: string,
+    kind: LeadInboxEntry['kind'],
+  ): LeadInboxEntry {
+    return {
+      departmentId: departmentOf(c),
+      caseId: c.id,
+      mutationId,
+      message: kind === 'not-applied' ? `${staff.name}: ${message}` : message,
+      kind,
+      actorName: staff.name,
+      actorUserId: staff.id,
+    };
+  }
+
+  /** Applies one decision to the working copy and collects what it writes. */
+  function record(c: WorkingCase, m: Mutation, d: Decision, at: Date, redirectNote: boolean): WorkingCase {
+    let next = c;
+    if (!redirectNote && (d.outcome === 'applied' || d.outcome === 'merged')) {
+      next = { ...applyPatch(c, d), serviceCode: c.serviceCode };
+      if (next.version !== c.version) {
+        cases.set(c.id, next);
+        changed.set(c.id, next);
+      }
+      for (const template of d.notices) {
+        notices.push({ caseId: c.id, template, mutationId: m.id, happenedAt: at.toISOString() });
+      }
+      if (d.route)
+        routeOps.push({ caseId: c.id, crewId: d.route.crewId, day: d.route.day, position: d.route.position });
+      if (m.kind === 'attach_photo') {
+        const p = m.payload;
+        newPhotos.push({
+          id: p.photoId,
+          case_id: c.id,
+          uploaded_by: actor.userId,
+          kind: p.tag,
+          content_type: p.contentType,
+          byte_size: p.byteSize,
+          width: p.width,
+          height: p.height,
+          taken_at: p.takenAt,
+          lat: p.lat,
+          long: p.long,
+        });
+      }
+    }
+    // The lead hears of every crossed path, and of every change that did not take (R9);
+    // the inbox groups a batch's refusals into one notice.
+    if (d.leadNotice) inbox.push(inboxEntry(c, m.id, d.leadNotice, 'crossed-path'));
+    else if (d.outcome === 'superseded' || d.outcome === 'rejected') {
+      inbox.push(inboxEntry(c, m.id, describeOutcome(m.kind, m.caseId, d.outcome, d.reason), 'not-applied'));
+    }
+    events.push({
+      case_id: c.id,
+      at: at.toISOString(),
+      kind: d.event.kind,
+      actor_user_id: actor.userId,
+      mutation_id: m.id,
+      data: d.event.data,
+      version: next.version,
+      crew_id: next.crewId,
+      outcome: d.outcome,
+    });
+    return next;
+  }
+
+  // From here to commit, cursors are taken in commit order (SPEC.md, "Versions and cursors").
+  // Every row written below is already locked by this transaction (lockEverything).
+  await lockChangeLog(tx);
+  await updateCases(tx, [...changed.values()]);
+  for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
+  await Promise.all([
+    insertOutcomesAndEvents(tx, mutationRows, events),
+    queueResidentNotifications(tx, notices),
+    recordLeadInboxEntries(tx, inbox),
+    insertPhotos(tx, newPhotos),
+  ]);
+  return s.ids.map((id) => s.known.get(id) ?? outcomes.get(id)!);
 }

@@ -308,11 +308,16 @@ describe('sync reconciliation rules', () => {
     );
     const events = (await history(id)).filter((e) => e.mutation_id && batch.some((m) => m.id === e.mutation_id));
     expect(events).toHaveLength(4);
-    // The lead's inbox shows the two that did not take, in plain words.
+    // The lead's inbox shows the two that did not take, in plain words, as one notice.
     const inbox = await fetch(`${server.url}/api/notices`, { headers: lead.headers });
-    const { notices } = (await inbox.json()) as { notices: { caseId: string; message: string }[] };
+    const { notices } = (await inbox.json()) as {
+      notices: { caseId: string | null; message: string; items: { caseId: string; message: string }[] }[];
+    };
+    const ours = notices.filter((n) => n.items.some((i) => i.caseId === id));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.message).toMatch(/^Sam Ortega: 2 changes were not applied/);
     expect(
-      notices
+      ours[0]!.items
         .filter((n) => n.caseId === id)
         .map((n) => n.message)
         .sort(),
@@ -356,7 +361,7 @@ describe('sync protocol', () => {
     expect(row!.n).toBe(0);
   });
 
-  it('refuses a malformed batch whole, naming the field, and changes nothing', async () => {
+  it('[R9] a malformed change is rejected by its own outcome, naming the field, and the rest of the batch applies', async () => {
     const id = await freshCase();
     const good = crewA.make('add_note', id, { text: 'fine' });
     const bad = {
@@ -364,10 +369,31 @@ describe('sync protocol', () => {
       payload: { resolutionCode: '', note: 'x', photoIds: ['not-a-uuid'] },
     };
     const r = await crewA.push([good, bad as never]);
+    expect(r.status).toBe(200);
+    const outcomes = (r.body as { outcomes: Outcome[] }).outcomes;
+    expect(outcomes.map((o) => [o.outcome, o.reason])).toEqual([
+      ['applied', null],
+      ['rejected', 'invalid-payload'],
+    ]);
+    expect(outcomes[1]!.message).toMatch(/payload\.resolutionCode/);
+    const recorded = await t.db.sql<{ id: string; outcome: string }[]>`
+      select id::text, outcome from mutations where id = any(${[good.id, bad.id]}::uuid[]) order by seq`;
+    expect(recorded.map((x) => x.outcome)).toEqual(['applied', 'rejected']);
+    // The case's history records the refusal too (R9), and the case did not change.
+    const events = (await history(id)).filter((e) => e.mutation_id === bad.id);
+    expect(events).toHaveLength(1);
+    expect((await caseRow(id)).state).toBe('assigned');
+  });
+
+  it('refuses a batch whole, naming the field, only when a change does not say which change it is', async () => {
+    const id = await freshCase();
+    const good = crewA.make('add_note', id, { text: 'fine' });
+    const nameless = { ...crewA.make('add_note', id, { text: 'x' }), id: 'not-a-uuid' };
+    const r = await crewA.push([good, nameless as never]);
     expect(r.status).toBe(400);
     const err = (r.body as { error: { code: string; message: string } }).error;
     expect(err.code).toBe('invalid-body');
-    expect(err.message).toMatch(/mutations\.1\.payload/);
+    expect(err.message).toMatch(/mutations\.1\.id/);
     const [row] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from mutations where id = ${good.id}`;
     expect(row!.n).toBe(0);
   });

@@ -2,7 +2,16 @@
  * SQL of the sync engine. A push is a handful of set-based statements however many
  * mutations it carries (jsonb_to_recordset), not a round trip per row.
  */
-import type { CaseFacts, Mutation, Outcome, OutcomeKind, Reason, TypeRules } from '@fieldfix/shared';
+import {
+  ROUTE_STATES,
+  type CaseFacts,
+  type Mutation,
+  type Outcome,
+  type OutcomeKind,
+  type PhotoKind,
+  type Reason,
+  type TypeRules,
+} from '@fieldfix/shared';
 import type { Queryable } from '../db/database.ts';
 
 /** Transaction-level lock every change-log writer takes (see migration 0003). */
@@ -70,15 +79,57 @@ type WorkingRow = {
   closed_at: Date | null;
 };
 
+const workingColumns = (tx: Queryable) => tx`
+  id::text, state, assigned_crew_id, assigned_day::text, route_position, priority, expected_at,
+  hold_reason, resolution_code, close_reason, status_notes, merged_into_id::text, cancelled, version,
+  service_code, closed_at`;
+
+/** Reads cases without locking them (to find out which rows a push must lock). */
+export async function readCases(tx: Queryable, ids: string[]): Promise<Map<string, WorkingCase>> {
+  if (ids.length === 0) return new Map();
+  return toWorking(await tx<WorkingRow[]>`select ${workingColumns(tx)} from cases where id = any(${ids}::bigint[])`);
+}
+
+/** A crew's day whose route a push may rewrite. */
+export type CrewDay = { crewId: string; day: string };
+
+/**
+ * Locks, in one statement and in id order, the cases `ids` and every open case on the routes
+ * `crewDays` (a push that places or moves a case rewrites its neighbours' positions), and
+ * returns them as they are now. Every push locks all the rows it will write this way before
+ * it takes the change-log lock, so two pushes never wait on each other in a circle.
+ */
+export async function lockCases(tx: Queryable, ids: string[], crewDays: CrewDay[]): Promise<Map<string, WorkingCase>> {
+  const days = crewDays.map((d) => ({ crew_id: d.crewId, day: d.day }));
+  return toWorking(
+    await tx<WorkingRow[]>`
+    select ${workingColumns(tx)} from cases
+    where id = any(${ids}::bigint[])
+      or (state = any(${[...ROUTE_STATES]}::text[])
+          and (assigned_crew_id, assigned_day) in (
+            select x.crew_id, x.day from jsonb_to_recordset(${json(tx, days)}) as x(crew_id text, day date)))
+    order by id
+    for update`,
+  );
+}
+
 /** Loads cases and locks their rows for the rest of the transaction. */
 export async function loadCasesForUpdate(tx: Queryable, ids: string[]): Promise<Map<string, WorkingCase>> {
-  const rows = await tx<WorkingRow[]>`
-    select id::text, state, assigned_crew_id, assigned_day::text, route_position, priority, expected_at,
-           hold_reason, resolution_code, close_reason, status_notes, merged_into_id::text, cancelled, version,
-           service_code, closed_at
-    from cases where id = any(${ids}::bigint[])
-    order by id
-    for update`;
+  return lockCases(tx, ids, []);
+}
+
+/** Photos already recorded, by id: the case each belongs to and its kind. */
+export async function findPhotoOwners(
+  tx: Queryable,
+  ids: string[],
+): Promise<Map<string, { caseId: string; kind: PhotoKind }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await tx<{ id: string; case_id: string; kind: PhotoKind }[]>`
+    select id::text, case_id::text, kind from photos where id = any(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, { caseId: r.case_id, kind: r.kind }]));
+}
+
+function toWorking(rows: WorkingRow[]): Map<string, WorkingCase> {
   return new Map(
     rows.map((r) => [
       r.id,
@@ -189,6 +240,8 @@ export async function updateCases(tx: Queryable, cases: WorkingCase[]): Promise<
 
 export type EventInsert = {
   case_id: string;
+  /** When the change happened (ISO); the server's receipt time is the row's `received_at`. */
+  at: string;
   kind: string;
   actor_user_id: string;
   mutation_id: string;
@@ -209,6 +262,8 @@ export type MutationInsert = {
   payload: unknown;
   base_version: number;
   device_time: string;
+  /** `device_time` corrected for the device's clock offset, within bounds (push.service.ts). */
+  happened_at: string;
   outcome: OutcomeKind;
   reason: Reason | null;
   message: string;
@@ -228,18 +283,19 @@ export async function insertOutcomesAndEvents(
   await tx`
     with recorded as (
       insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
-                             device_time, outcome, reason, message, case_version, cursor)
+                             device_time, happened_at, outcome, reason, message, case_version, cursor)
       select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.landed_on_case_id, x.kind, x.payload, x.base_version,
-             x.device_time, x.outcome, x.reason, x.message, x.case_version, nextval('case_change_cursor')
+             x.device_time, x.happened_at, x.outcome, x.reason, x.message, x.case_version, nextval('case_change_cursor')
       from jsonb_to_recordset(${json(tx, outcomes)}) as x(
         id uuid, client_id text, seq integer, user_id text, case_id bigint, landed_on_case_id bigint, kind text,
-        payload jsonb, base_version integer, device_time timestamptz, outcome text, reason text, message text,
-        case_version integer)
+        payload jsonb, base_version integer, device_time timestamptz, happened_at timestamptz, outcome text,
+        reason text, message text, case_version integer)
     )
-    insert into case_events (case_id, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
-    select x.case_id, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
+    insert into case_events (case_id, at, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
+    select x.case_id, x.at, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
     from jsonb_to_recordset(${json(tx, events)}) as x(
-      case_id bigint, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text)`;
+      case_id bigint, at timestamptz, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer,
+      crew_id text, outcome text)`;
 }
 
 /** Photo metadata from `attach_photo`; the bytes arrive separately. */
@@ -283,7 +339,7 @@ export async function placeOnRoute(
   const others = await tx<{ id: string }[]>`
     select id::text from cases
     where assigned_crew_id = ${crewId} and assigned_day = ${day}::date and id <> ${caseId}
-      and state in ('assigned', 'in_progress', 'on_hold')
+      and state = any(${[...ROUTE_STATES]}::text[])
     order by route_position nulls last, id`;
   const at = position === null ? others.length + 1 : Math.min(position, others.length + 1);
   const order = others.map((o) => o.id);

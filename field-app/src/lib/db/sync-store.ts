@@ -4,12 +4,10 @@
  * pages resumes exactly where the device stopped.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { isOpen, type PullResponse, type ServiceType, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { CLOSED_KEPT_MS, isOpen, type PullResponse, type ServiceType, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { db, type MetaRow } from './database.ts';
 import { outcomeRow } from './outbox.ts';
 
-/** A closed case stays on the device this long after its last change (the server's scope). */
-const CLOSED_KEPT_MS = 24 * 60 * 60 * 1000;
 /** Outcomes nobody needs to see again go after a week. */
 const OUTCOMES_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 

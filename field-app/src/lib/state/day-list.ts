@@ -4,7 +4,7 @@
  * city's calendar day (the server's time zone, from the session), whatever the tablet's clock
  * zone says.
  */
-import { dateIn, isOpen, type CaseRecord, type SessionResponse } from '@fieldfix/shared';
+import { isOnCrewDay, type CaseRecord, type SessionResponse } from '@fieldfix/shared';
 
 /** The city's time zone; a session stored by an older version falls back to the device's. */
 export function cityTimeZone(session: Pick<SessionResponse, 'cityTimeZone'> | null | undefined): string {
@@ -27,14 +27,7 @@ function compareNullable<T extends string | number>(a: T | null, b: T | null): n
   return a < b ? -1 : 1;
 }
 
-/** True when the case belongs on `crewId`'s list for `today` (`YYYY-MM-DD` in `timeZone`). */
-export function onDay(c: CaseRecord, crewId: string, today: string, timeZone: string): boolean {
-  if (c.crewId !== crewId) return false;
-  if (isOpen(c.state)) return c.state !== 'new' && c.assignedDay !== null && c.assignedDay <= today;
-  // Closed: shown on the city's day it was closed (a close made on the device counts).
-  return dateIn(new Date(c.closedAt ?? c.updatedAt), timeZone) === today;
-}
-
+/** The crew's day (`isOnCrewDay`, shared with the server) in route order. */
 export function dayList(cases: Iterable<CaseRecord>, crewId: string, today: string, timeZone: string): CaseRecord[] {
-  return [...cases].filter((c) => onDay(c, crewId, today, timeZone)).sort(compareRouteOrder);
+  return [...cases].filter((c) => isOnCrewDay(c, crewId, today, timeZone)).sort(compareRouteOrder);
 }

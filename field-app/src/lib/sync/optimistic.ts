@@ -80,10 +80,13 @@ export function project(
   const ordered = [...changes].sort((a, b) => a.seq - b.seq);
   if (!type || !actor)
     return { record: server, changes: ordered.map((c) => ({ ...c, predicted: null, reason: null })) };
+  // What the device cannot know it leaves to the server: the crews of other departments
+  // (a crew the app offers is taken to be the case's department's), other cases' departments
+  // and photos taken on other devices (no `departmentOfCase`, no `photo`).
   const ctx: DecideContext = {
     actor,
     crewAtBaseVersion: actor.crewId,
-    crewDepartment: () => actor.departmentId ?? undefined,
+    crewDepartment: () => type.departmentId,
     now,
     today: dateIn(new Date(now), timeZone),
   };

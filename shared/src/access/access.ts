@@ -1,0 +1,180 @@
+/**
+ * Who may read and change what: the one access model of Fieldfix (SPEC.md R8).
+ *
+ * Every decision starts from the caller's scope, a small piece of data: the server turns the
+ * same scope into its SQL predicate (`sync-server/src/access/`), and the reconciliation rules,
+ * the field app and every route ask the pure predicates below. Nothing else decides access.
+ *
+ * | caller              | reads in full                         | may change                                    |
+ * | ------------------- | ------------------------------------- | --------------------------------------------- |
+ * | worker              | cases assigned to their crew          | field work on those (and on cases that were    |
+ * |                     |                                       | theirs when the device last saw them, R8)      |
+ * | lead                | every case of their department,       | desk changes and notes/photos on those; field  |
+ * |                     | assigned or not                       | status changes belong to a crew                |
+ * | admin               | every case                            | desk changes and notes/photos anywhere         |
+ * | public, Open311 key | public fields of every case           | nothing through sync                           |
+ */
+import type { Role } from '../domain/people.ts';
+import { FIELD_KINDS, type MutationKind } from '../sync/mutation.ts';
+import type { Reason } from '../sync/outcome.ts';
+
+/** A signed-in member of staff, as access sees them. */
+export type StaffCaller = {
+  kind: 'staff';
+  userId: string;
+  role: Role;
+  crewId: string | null;
+  departmentId: string | null;
+};
+
+/** Who is asking: staff, the anonymous public, or an Open311 client with an API key. */
+export type Caller = StaffCaller | { kind: 'public' } | { kind: 'open311'; keyId: string };
+
+export const PUBLIC_CALLER: Caller = { kind: 'public' };
+
+/** The facts about a case that access reads. The department is the service type's. */
+export type CaseAccessFacts = { crewId: string | null; departmentId: string };
+
+/**
+ * The cases a caller reads in full, as data: `inScope` evaluates it on a case, and the
+ * server builds its SQL predicate from it, so the two cannot disagree.
+ */
+export type CaseScope =
+  { kind: 'city' } | { kind: 'department'; departmentId: string } | { kind: 'crew'; crewId: string } | { kind: 'none' };
+
+/** The cases `caller` may read in full. The public and Open311 clients read public fields only. */
+export function caseScope(caller: Caller): CaseScope {
+  if (caller.kind !== 'staff') return { kind: 'none' };
+  switch (caller.role) {
+    case 'admin':
+      return { kind: 'city' };
+    case 'lead':
+      return caller.departmentId ? { kind: 'department', departmentId: caller.departmentId } : { kind: 'none' };
+    case 'worker':
+      return caller.crewId ? { kind: 'crew', crewId: caller.crewId } : { kind: 'none' };
+  }
+}
+
+/** True when `c` lies in `scope`. */
+export function inScope(scope: CaseScope, c: CaseAccessFacts): boolean {
+  switch (scope.kind) {
+    case 'city':
+      return true;
+    case 'department':
+      return c.departmentId === scope.departmentId;
+    case 'crew':
+      return c.crewId === scope.crewId;
+    case 'none':
+      return false;
+  }
+}
+
+export type ReadLevel = 'full' | 'public' | 'none';
+
+/**
+ * How much of a case `caller` may read: staff in scope everything staff see (never the
+ * reporter's contact details, which no staff view carries), everyone else its public fields.
+ */
+export function caseReadLevel(caller: Caller, c: CaseAccessFacts): ReadLevel {
+  if (inScope(caseScope(caller), c)) return 'full';
+  return caller.kind === 'staff' ? 'none' : 'public';
+}
+
+/** Who may see a crew's day (its cases, route and load): its workers, its department's leads, admins. */
+export function canSeeCrew(caller: Caller, crew: { id: string; departmentId: string }): boolean {
+  const scope = caseScope(caller);
+  switch (scope.kind) {
+    case 'city':
+      return true;
+    case 'department':
+      return scope.departmentId === crew.departmentId;
+    case 'crew':
+      return scope.crewId === crew.id;
+    case 'none':
+      return false;
+  }
+}
+
+/**
+ * The lead inbox a caller reads: a lead their department's, an admin every department's.
+ * Workers and the public have none.
+ */
+export function inboxScope(caller: Caller): { kind: 'city' } | { kind: 'department'; departmentId: string } | null {
+  if (caller.kind !== 'staff') return null;
+  if (caller.role === 'admin') return { kind: 'city' };
+  if (caller.role === 'lead' && caller.departmentId) return { kind: 'department', departmentId: caller.departmentId };
+  return null;
+}
+
+/** Resident notifications (the outbox: templates, delivery state) are for admins only. */
+export function canReadResidentNotifications(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}
+
+/** Changes that move a case through its field lifecycle: a crew's alone (PRODUCT.md). */
+export const CREW_KINDS = [
+  'start',
+  'hold',
+  'resume',
+  'fix',
+  'close_not_fixed',
+  'transfer_request',
+] as const satisfies readonly MutationKind[];
+/** Appended to a case's record by anyone who may work on it (R4). */
+export const RECORD_KINDS = ['add_note', 'attach_photo'] as const satisfies readonly MutationKind[];
+
+function isCrewKind(kind: MutationKind): boolean {
+  return (CREW_KINDS as readonly string[]).includes(kind);
+}
+
+export type WriteCheck = {
+  caller: Caller;
+  kind: MutationKind;
+  /** The case the change lands on. */
+  target: CaseAccessFacts;
+  /** The crew the case had at the version the device last saw (R8). */
+  crewAtBaseVersion: string | null;
+  /**
+   * R6: the change was sent for this case, which was merged into `target`. The caller is
+   * judged on the case they worked on; the surviving case must be of the same department.
+   */
+  redirectedFrom?: CaseAccessFacts;
+};
+
+/** Why `check.caller` may not make this change, or null when they may (R8). */
+export function writeDenial(check: WriteCheck): Reason | null {
+  const { caller, kind, target } = check;
+  if (caller.kind !== 'staff') return 'role-not-allowed';
+  const worked = check.redirectedFrom ?? target;
+  if (check.redirectedFrom && check.redirectedFrom.departmentId !== target.departmentId) return 'not-your-department';
+  const field = (FIELD_KINDS as readonly string[]).includes(kind);
+  switch (caller.role) {
+    case 'worker': {
+      if (!field) return 'role-not-allowed';
+      // A worker with no crew has no cases: an unassigned case is nobody's crew's.
+      if (caller.crewId === null) return 'not-your-crew';
+      const ours = worked.crewId === caller.crewId || check.crewAtBaseVersion === caller.crewId;
+      return ours ? null : 'not-your-crew';
+    }
+    case 'lead':
+      if (field && isCrewKind(kind)) return 'role-not-allowed';
+      return caller.departmentId !== null && worked.departmentId === caller.departmentId ? null : 'not-your-department';
+    case 'admin':
+      return field && isCrewKind(kind) ? 'role-not-allowed' : null;
+  }
+}
+
+/** True when `caller` may make some change to `c` of kind `kind` (what the app offers). */
+export function mayOffer(caller: Caller, kind: MutationKind, c: CaseAccessFacts): boolean {
+  return writeDenial({ caller, kind, target: c, crewAtBaseVersion: null }) === null;
+}
+
+/** The staff caller for a signed-in person. */
+export function staffCaller(p: {
+  id: string;
+  role: Role;
+  crewId: string | null;
+  departmentId: string | null;
+}): StaffCaller {
+  return { kind: 'staff', userId: p.id, role: p.role, crewId: p.crewId, departmentId: p.departmentId };
+}

@@ -1,0 +1,285 @@
+import sharp from 'sharp';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { createTestApp, type TestApp } from '../../test/test-app.ts';
+
+// The authorization matrix: every route of the app × every kind of caller, with the status
+// each must get. The route list comes from the app itself, so a new route without a row
+// here fails the first test. Callers: anonymous, a worker of the case's crew, a worker of
+// another crew, a lead of the case's department, a lead of another department, an admin,
+// and a session that was ended.
+
+const ROLES = ['anonymous', 'revoked', 'otherCrew', 'otherLead', 'lead', 'admin', 'crew'] as const;
+type Role = (typeof ROLES)[number];
+const LOGINS: Record<Exclude<Role, 'anonymous' | 'revoked'>, string> = {
+  crew: 'worker@riverton.example', // Streets Crew A: the fixture case's crew
+  otherCrew: 'worker.b@riverton.example', // Streets Crew B
+  lead: 'lead@riverton.example', // Streets
+  otherLead: 'lead.sanitation@riverton.example',
+  admin: 'admin@riverton.example',
+};
+
+type Fixture = {
+  caseId: string;
+  photoId: string;
+  pendingPhotoId: string;
+  noticeId: string;
+  jpeg: Uint8Array;
+  tile: string;
+};
+type Row = {
+  /** Builds the request (path and init) from the fixtures. */
+  request: (f: Fixture) => { path: string; init?: RequestInit };
+  expect: Record<Role, number>;
+};
+
+const sync = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+const all = (status: number): Record<Role, number> =>
+  Object.fromEntries(ROLES.map((r) => [r, status])) as Record<Role, number>;
+/** Staff only: 401 without a live session. */
+const staff = (s: Partial<Record<Role, number>> & Pick<Record<Role, number>, 'crew'>): Record<Role, number> => ({
+  anonymous: 401,
+  revoked: 401,
+  otherCrew: s.crew,
+  otherLead: s.crew,
+  lead: s.crew,
+  admin: s.crew,
+  ...s,
+});
+/** Whoever may read the fixture case in full: its crew, its department's lead, admins. */
+const caseReaders = (ok: number) => staff({ crew: ok, lead: ok, admin: ok, otherCrew: 403, otherLead: 403 });
+
+const MATRIX: Record<string, Row> = {
+  'GET /healthz': { request: () => ({ path: '/healthz' }), expect: all(200) },
+  'GET /tiles/meta.json': { request: () => ({ path: '/tiles/meta.json' }), expect: all(200) },
+  'GET /tiles/style.json': { request: () => ({ path: '/tiles/style.json' }), expect: all(200) },
+  'GET /tiles/:version/:z/:x/:file': { request: (f) => ({ path: f.tile }), expect: all(200) },
+  'POST /api/auth/login': {
+    request: () => ({ path: '/api/auth/login', init: json({ email: LOGINS.crew, password: 'fieldfix' }) }),
+    expect: all(200),
+  },
+  'GET /api/auth/session': { request: () => ({ path: '/api/auth/session' }), expect: staff({ crew: 200 }) },
+  // Run with a session of its own (it ends it).
+  'POST /api/auth/logout': {
+    request: () => ({ path: '/api/auth/logout', init: { method: 'POST' } }),
+    expect: staff({ crew: 200 }),
+  },
+  'POST /api/auth/users/:id/revoke-sessions': {
+    request: () => ({ path: '/api/auth/users/u-nobody/revoke-sessions', init: { method: 'POST' } }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'GET /api/day': { request: () => ({ path: '/api/day?crew=streets-a' }), expect: caseReaders(200) },
+  'GET /api/service-types': { request: () => ({ path: '/api/service-types' }), expect: staff({ crew: 200 }) },
+  'GET /api/cases/:id': { request: (f) => ({ path: `/api/cases/${f.caseId}` }), expect: caseReaders(200) },
+  // Cases out of scope are left out of the answer (checked below), not refused.
+  'POST /api/cases/histories': {
+    request: (f) => ({ path: '/api/cases/histories', init: json({ ids: [f.caseId] }) }),
+    expect: staff({ crew: 200 }),
+  },
+  // Every staff member may push; what each change may do is the change's outcome (R8, R9).
+  'POST /api/sync/push': {
+    request: (f) => ({
+      path: '/api/sync/push',
+      init: json(
+        {
+          clientId: 'matrix',
+          mutations: [
+            {
+              id: crypto.randomUUID().replace(/^(.{14})./, '$17'),
+              clientId: 'matrix',
+              seq: 1,
+              caseId: f.caseId,
+              baseVersion: 0,
+              deviceTime: new Date().toISOString(),
+              kind: 'add_note',
+              payload: { text: 'matrix' },
+            },
+          ],
+        },
+        sync,
+      ),
+    }),
+    expect: staff({ crew: 200 }),
+  },
+  'GET /api/sync/pull': {
+    request: () => ({ path: '/api/sync/pull?cursor=0&limit=1&clientId=matrix', init: { headers: sync } }),
+    expect: staff({ crew: 200 }),
+  },
+  'GET /api/notices': {
+    request: () => ({ path: '/api/notices' }),
+    expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 200, admin: 200 }),
+  },
+  // Another department's notice is not found, rather than refused: its existence is not told.
+  'POST /api/notices/:id/ack': {
+    request: (f) => ({ path: `/api/notices/${f.noticeId}/ack`, init: { method: 'POST' } }),
+    expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 404, admin: 200 }),
+  },
+  'GET /api/admin/outbox': { request: () => ({ path: '/api/admin/outbox' }), expect: staff({ crew: 403, admin: 200 }) },
+  'GET /api/photos/:id': { request: (f) => ({ path: `/api/photos/${f.photoId}` }), expect: caseReaders(200) },
+  'GET /api/photos/:id/thumb': {
+    request: (f) => ({ path: `/api/photos/${f.photoId}/thumb` }),
+    expect: caseReaders(200),
+  },
+  'GET /api/photos/:id/upload': {
+    request: (f) => ({ path: `/api/photos/${f.pendingPhotoId}/upload` }),
+    expect: caseReaders(200),
+  },
+  // Only the person who took a photo uploads its bytes (the crew's worker goes last: it completes it).
+  'PATCH /api/photos/:id/upload': {
+    request: (f) => ({
+      path: `/api/photos/${f.pendingPhotoId}/upload`,
+      init: {
+        method: 'PATCH',
+        headers: { ...sync, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+        body: f.jpeg as BodyInit,
+      },
+    }),
+    expect: staff({ crew: 204, otherCrew: 403, lead: 403, otherLead: 403, admin: 403 }),
+  },
+};
+
+let t: TestApp;
+let photosDir: string;
+const sessions = new Map<Role, Record<string, string>>();
+const fixture = {} as Fixture;
+
+async function jpeg(): Promise<Uint8Array> {
+  return sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366aa' } })
+    .jpeg()
+    .toBuffer();
+}
+
+async function push(headers: Record<string, string>, mutations: unknown[]): Promise<void> {
+  const res = await t.app.request('/api/sync/push', json({ clientId: 'fixture', mutations }, { ...headers, ...sync }));
+  if (res.status !== 200) throw new Error(`fixture push: ${res.status} ${await res.text()}`);
+}
+
+const v7 = () => crypto.randomUUID().replace(/^(.{14})./, '$17');
+const photoMeta = (id: string, bytes: number) => ({
+  photoId: id,
+  tag: 'after',
+  contentType: 'image/jpeg',
+  byteSize: bytes,
+  width: 64,
+  height: 48,
+  takenAt: null,
+  lat: null,
+  long: null,
+});
+const mutation = (caseId: string, seq: number, kind: string, payload: unknown) => ({
+  id: v7(),
+  clientId: 'fixture',
+  seq,
+  caseId,
+  baseVersion: 0,
+  deviceTime: new Date().toISOString(),
+  kind,
+  payload,
+});
+
+beforeAll(async () => {
+  photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-matrix-'));
+  t = await createTestApp({ photosDir });
+  for (const [role, email] of Object.entries(LOGINS)) sessions.set(role as Role, await t.login(email));
+  sessions.set('anonymous', {});
+  const ended = await t.login(LOGINS.crew);
+  await t.app.request('/api/auth/logout', { method: 'POST', headers: ended });
+  sessions.set('revoked', ended);
+
+  // A case of Streets Crew A with a complete photo, one waiting for its bytes, and a notice.
+  const [row] = await t.db.sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
+    values ('SIDEWALK', 'Matrix case', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 99, 2)
+    returning id::text`;
+  fixture.caseId = row!.id;
+  fixture.jpeg = await jpeg();
+  fixture.photoId = crypto.randomUUID();
+  fixture.pendingPhotoId = crypto.randomUUID();
+  const crew = sessions.get('crew')!;
+  await push(crew, [
+    mutation(fixture.caseId, 1, 'attach_photo', photoMeta(fixture.photoId, fixture.jpeg.length)),
+    mutation(fixture.caseId, 2, 'attach_photo', photoMeta(fixture.pendingPhotoId, fixture.jpeg.length)),
+  ]);
+  const up = await t.app.request(`/api/photos/${fixture.photoId}/upload`, {
+    method: 'PATCH',
+    headers: { ...crew, ...sync, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+    body: fixture.jpeg as BodyInit,
+  });
+  expect(up.status).toBe(204);
+  // Another crew's change to this case does not take: the Streets leads hear of it.
+  await push(sessions.get('otherCrew')!, [mutation(fixture.caseId, 3, 'start', {})]);
+  const [notice] = await t.db.sql<{ id: string }[]>`
+    select id::text from lead_notices where department_id = 'streets' order by id desc limit 1`;
+  fixture.noticeId = notice!.id;
+  const meta = (await (await t.app.request('/tiles/meta.json')).json()) as { version: string };
+  fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city
+});
+afterAll(async () => {
+  await t?.close();
+  if (photosDir) await rm(photosDir, { recursive: true, force: true });
+});
+
+describe('authorization matrix', () => {
+  it('has a row for every route of the app, and no row for a route that is gone', () => {
+    // `use()` middleware and the /api/* not-found handler are listed as ALL: not routes.
+    const routes = new Set(t.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
+    expect(
+      [...routes].filter((r) => !(r in MATRIX)),
+      'routes without a row in MATRIX',
+    ).toEqual([]);
+    expect(
+      Object.keys(MATRIX).filter((r) => !routes.has(r)),
+      'rows for routes that do not exist',
+    ).toEqual([]);
+  });
+
+  for (const [route, row] of Object.entries(MATRIX)) {
+    it(`${route}: ${ROLES.map((r) => `${r} ${row.expect[r]}`).join(', ')}`, async () => {
+      const got: Partial<Record<Role, number>> = {};
+      for (const role of ROLES) {
+        const { path, init = {} } = row.request(fixture);
+        // Logging out ends the session: that row gets a session of its own for each caller.
+        const own =
+          route === 'POST /api/auth/logout' && role !== 'anonymous' && role !== 'revoked'
+            ? await t.login(LOGINS[role])
+            : sessions.get(role)!;
+        // As the app's own pages send it: same origin.
+        const headers = { origin: 'http://localhost', ...(init.headers as object), ...own };
+        const res = await t.app.request(path, { ...init, headers });
+        got[role] = res.status;
+        if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
+          // Every refusal has the one error shape, and says something.
+          const body = (await res.json()) as { error?: { code?: string; message?: string } };
+          expect(body.error?.code, `${route} as ${role}`).toBeTruthy();
+          expect(body.error?.message, `${route} as ${role}`).toBeTruthy();
+        }
+      }
+      expect(got).toEqual(row.expect);
+    });
+  }
+
+  it('histories leave out the cases a caller may not read', async () => {
+    const count = async (role: Role) => {
+      const res = await t.app.request('/api/cases/histories', {
+        ...json({ ids: [fixture.caseId] }),
+        headers: { 'content-type': 'application/json', ...sessions.get(role)! },
+      });
+      return ((await res.json()) as { histories: unknown[] }).histories.length;
+    };
+    expect({
+      crew: await count('crew'),
+      otherCrew: await count('otherCrew'),
+      lead: await count('lead'),
+      otherLead: await count('otherLead'),
+      admin: await count('admin'),
+    }).toEqual({ crew: 1, otherCrew: 0, lead: 1, otherLead: 0, admin: 1 });
+  });
+});
