@@ -1,3 +1,4 @@
+import { dateIn } from './calendar.ts';
 import { isOpen, type CaseState } from './lifecycle.ts';
 
 const DAY_MS = 86_400_000;
@@ -18,11 +19,14 @@ export function formatAge(requestedAt: string, now: Date): string {
 
 export type SlaState = 'overdue' | 'due_today' | 'on_track' | 'none';
 
-/** Where an open case stands against its due date; closed cases have no SLA state. */
-export function slaState(state: CaseState, expectedAt: string | null, now: Date): SlaState {
+/**
+ * Where an open case stands against its due date; closed cases have no SLA state. "Today"
+ * is the city's calendar day (`timeZone`), whatever zone the device is set to.
+ */
+export function slaState(state: CaseState, expectedAt: string | null, now: Date, timeZone: string): SlaState {
   if (!isOpen(state) || !expectedAt) return 'none';
   const due = new Date(expectedAt);
   if (due.getTime() < now.getTime()) return 'overdue';
-  if (due.toDateString() === now.toDateString()) return 'due_today';
+  if (dateIn(due, timeZone) === dateIn(now, timeZone)) return 'due_today';
   return 'on_track';
 }

@@ -33,9 +33,9 @@ export function ageText(c: CaseRecord, now: Date): string {
 }
 
 /** Badges worth a glance: SLA first, then priority when high or urgent. */
-export function caseBadges(c: CaseRecord, now: Date): Badge[] {
+export function caseBadges(c: CaseRecord, now: Date, timeZone: string): Badge[] {
   const badges: Badge[] = [];
-  const sla = SLA_BADGES[slaState(c.state, c.expectedAt, now)];
+  const sla = SLA_BADGES[slaState(c.state, c.expectedAt, now, timeZone)];
   if (sla) badges.push(sla);
   if (c.priority === 'urgent') badges.push({ label: PRIORITY_LABELS.urgent, tone: 'urgent' });
   if (c.priority === 'high') badges.push({ label: PRIORITY_LABELS.high, tone: 'high' });

@@ -104,7 +104,7 @@ export class DayPage {
         address: c.address,
         age: ageText(c, now),
         state: stateLabel(c),
-        badges: caseBadges(c, now),
+        badges: caseBadges(c, now, this.#timeZone),
         waiting: waiting.has(c.id),
         serviceCode: c.serviceCode,
         bucket: statusBucket(c),
