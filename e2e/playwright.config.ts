@@ -1,32 +1,10 @@
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { findChromium } from './support/browser.ts';
 
-/**
- * Which Chromium to drive: CHROMIUM_PATH, else the system's /usr/bin/chromium, else the one
- * Playwright manages (`npx playwright install chromium`, where downloads are allowed).
- */
-function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
-    Boolean,
-  ) as string[];
-  const found = candidates.find((p) => existsSync(p));
-  if (found) return found;
-  if (process.env.CHROMIUM_PATH) {
-    throw new Error(`CHROMIUM_PATH is set to ${process.env.CHROMIUM_PATH}, but there is no file there.`);
-  }
-  return undefined;
-}
-
-const executablePath = chromiumPath();
-if (!executablePath) {
-  const { chromium } = await import('@playwright/test');
-  if (!existsSync(chromium.executablePath())) {
-    throw new Error(
-      'No Chromium found for the browser tests. Install one: `sudo apt-get install chromium` (Debian/Ubuntu), ' +
-        'or `pnpm --filter @fieldfix/e2e exec playwright install chromium`, or set CHROMIUM_PATH to a Chromium binary.',
-    );
-  }
-}
+// CHROMIUM_PATH, else the system's Chromium, else the npm one (support/browser.ts says more).
+const chromium = await findChromium();
+// Said once, by the runner (workers load this file too).
+if (process.env.TEST_WORKER_INDEX === undefined) console.log(`Chromium: ${chromium.source}`);
 
 const port = Number(process.env.E2E_PORT ?? 8181);
 
@@ -47,17 +25,9 @@ export default defineConfig({
     // Far from the demo city's zone (America/Detroit, UTC-5): the app must count "today" in the
     // city's zone, not the tablet's, or the day lists of device and server disagree.
     timezoneId: 'Pacific/Kiritimati',
-    launchOptions: {
-      executablePath,
-      // Flags for a sandboxed, offline machine (no background calls to Google's hosts).
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    // Flags for a sandboxed, offline machine (no background calls to Google's hosts), and the
+    // npm Chromium's own where it is the one used.
+    launchOptions: chromium.launchOptions,
   },
   projects: [
     // A 10-inch tablet in landscape, with touch.

@@ -6,7 +6,8 @@
 //                               (with the resident's photo), its Fix form
 //   day-offline-tablet          no signal, two changes waiting (the status bar says so)
 //   inbox-tablet                the lead's inbox with a crossed-path notice (fix vs cancel)
-// Build the app first (`pnpm build`).
+// The app is built first when field-app/build is missing or stale; Chromium as for the browser
+// tests (support/browser.ts).
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

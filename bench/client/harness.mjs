@@ -1,12 +1,14 @@
-// What the browser benchmark and the screenshot script share: the real sync-server on a free
-// port with a throwaway embedded database, Chromium driven by the e2e package's Playwright,
+// What the browser benchmarks and the screenshot script share: the real sync-server on a free
+// port with a throwaway embedded database (serving the field-app build, made first if missing
+// or stale), Chromium driven by the e2e package's Playwright (the one the browser tests use),
 // signing in, waiting for the sync to settle, and CaseRecord-shaped rows for the crew's day.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findChromium } from '../../e2e/support/browser.ts';
 import { freePort } from '../lib.mjs';
 
 export const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -22,40 +24,30 @@ const requireFromE2e = createRequire(join(root, 'e2e', 'package.json'));
 const playwright = requireFromE2e('@playwright/test');
 export const { chromium } = playwright;
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function chromiumPath() {
-  const found = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']
-    .filter(Boolean)
-    .find((p) => existsSync(p));
-  return found; // undefined: Playwright's own Chromium, if installed
-}
-
+/** Launches Chromium: CHROMIUM_PATH, else the system's, else the npm one (e2e/support/browser.ts). */
 export async function launch() {
-  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const found = await findChromium();
+  console.log(`Chromium: ${found.source}`);
+  return chromium.launch(found.launchOptions);
 }
 
 export { freePort };
 
-/** The built field app must exist: the server serves it. */
-export function requireBuild() {
-  if (
-    !existsSync(join(root, 'field-app', 'build', 'index.html')) &&
-    !existsSync(join(root, 'field-app', 'build', '200.html'))
-  ) {
-    throw new Error('field-app/build is missing: run `pnpm --filter @fieldfix/field-app build` first.');
-  }
+/**
+ * Builds the field app when field-app/build is missing or older than its sources, as `npm start`
+ * does (field-app/scripts/build-if-needed.mjs): the server serves that build.
+ */
+export function buildIfNeeded() {
+  const res = spawnSync(process.execPath, [join(root, 'field-app', 'scripts', 'build-if-needed.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (res.status !== 0) throw new Error(`the field-app build failed (exit ${res.status ?? res.signal}; see above)`);
 }
 
 /** Starts the real sync-server (embedded database, demo city seeded) and waits for /healthz. */
 export async function startServer() {
-  requireBuild();
+  buildIfNeeded();
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'fieldfix-client-'));
   const base = `http://127.0.0.1:${port}`;
