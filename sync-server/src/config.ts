@@ -23,6 +23,16 @@ const Env = z.object({
   CITY_TIMEZONE: z.string().default('America/Detroit'),
   /** Public address of the app; an https one makes session cookies Secure. */
   PUBLIC_URL: z.string().url().optional(),
+  /**
+   * How many proxies in front of the server add the client's address to X-Forwarded-For:
+   * `true` is one, `false` (the default) none; then the socket's address is the client's.
+   * Never set it on a server people reach directly: anyone could then pick their address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d)$/, 'true, false, or a number of proxies (0-9)')
+    .default('false')
+    .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v))),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Where uploaded photo bytes and thumbnails are kept; `${DATA_DIR}/photos` unless set. */
   PHOTOS_DIR: z.string().optional(),
@@ -46,6 +56,31 @@ const Env = z.object({
     .optional(),
 });
 
+/**
+ * Failed sign-ins allowed before a key (an account, a client address) is locked for a while.
+ * Counts start with a key's first failure and last `windowSeconds`; each lockout in a row is
+ * twice as long as the last, up to `maxLockoutSeconds`, and a day without one forgets them.
+ */
+export type LoginThrottlePolicy = {
+  windowSeconds: number;
+  accountMaxFailures: number;
+  addressMaxFailures: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
+  /** How long after a lockout ends a new one still counts as "in a row". */
+  rememberLockoutsSeconds: number;
+};
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottlePolicy = {
+  windowSeconds: 15 * 60,
+  accountMaxFailures: 5,
+  // Higher: many crews may sign in from behind one address (a depot's network, a carrier's NAT).
+  addressMaxFailures: 30,
+  lockoutSeconds: 15 * 60,
+  maxLockoutSeconds: 60 * 60,
+  rememberLockoutsSeconds: 24 * 60 * 60,
+};
+
 export type Config = {
   port: number;
   host: string;
@@ -58,6 +93,10 @@ export type Config = {
   secureCookies: boolean;
   /** Where people reach the server (`PUBLIC_URL`), when it sits behind a proxy; else unset. */
   publicUrl: string | undefined;
+  /** Proxies trusted to append the client's address to X-Forwarded-For (`TRUST_PROXY`); 0: none. */
+  trustProxyHops: number;
+  /** Sign-in limits: `DEFAULT_LOGIN_THROTTLE`; tests shorten them. */
+  loginThrottle: LoginThrottlePolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   photosDir: string;
   photoMaxBytes: number;
@@ -90,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cityTimeZone: e.CITY_TIMEZONE,
     secureCookies: e.PUBLIC_URL?.startsWith('https:') ?? false,
     publicUrl: e.PUBLIC_URL,
+    trustProxyHops: e.TRUST_PROXY,
+    loginThrottle: DEFAULT_LOGIN_THROTTLE,
     logLevel: e.LOG_LEVEL,
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
     photoMaxBytes: e.PHOTO_MAX_BYTES,

@@ -2,24 +2,44 @@ import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { LoginRequest, type SessionResponse } from '@fieldfix/shared';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, errorBody } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
 import { findCrew, findUserByEmail, publicStaff } from './user.repo.ts';
 import { createSession, revokeSession, revokeUserSessions } from './session.repo.ts';
 import { requireStaff, SESSION_COOKIE } from './auth.middleware.ts';
+import { clientAddress } from './client-address.ts';
+import { beginLogin, tryAgainIn } from './login-throttle.ts';
 
 export function authRoutes({ sql, config }: AppDeps) {
   return new Hono<AppEnv>()
     .post('/login', validate('json', LoginRequest), async (c) => {
       const { email, password } = c.req.valid('json');
+      // Too many failures for this email or from this address: refused before anything is
+      // looked up, the same way whether the account exists or not.
+      const attempt = await beginLogin(sql, config.loginThrottle, {
+        email,
+        address: clientAddress(c, config.trustProxyHops),
+      });
+      if (!attempt.allowed) {
+        const seconds = attempt.retryAfterSeconds;
+        return c.json(
+          errorBody('rate-limited', `Too many sign-in attempts. ${tryAgainIn(seconds)}`, {
+            retryAfterSeconds: seconds,
+          }),
+          429,
+          { 'Retry-After': String(seconds) },
+        );
+      }
       const user = await findUserByEmail(sql, email);
       // Verify against a dummy hash when there is no such user, so timing does not tell.
       const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok || !user.active) {
+        await attempt.failed();
         throw new ApiError(401, 'bad-credentials', 'That email and password do not match. Check them and try again.');
       }
+      await attempt.succeeded();
       const { token, expiresAt } = await createSession(sql, user.id, config.sessionHours, c.req.header('user-agent'));
       setCookie(c, SESSION_COOKIE, token, {
         httpOnly: true,
