@@ -12,6 +12,7 @@ import { tileRoutes } from './tiles/tile.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
 
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
@@ -41,7 +42,7 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .notFound(apiNotFound);
 
   const app = new Hono()
-    .use(secureHeaders({ crossOriginEmbedderPolicy: false }))
+    .use(secureHeaders(securityHeaders(deps.config, opts.staticDir)))
     .route('/healthz', healthRoutes(deps))
     // Basemap tiles: public, same origin, before the field-app's SPA fallback.
     .route('/tiles', tileRoutes(deps))

@@ -46,7 +46,9 @@ describe('HTTP boundary', () => {
   it('sets protective headers', async () => {
     const res = await t.app.request('/healthz');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    // The full policy is checked in security-headers.test.ts.
+    expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
   });
 
   it('turns an unexpected failure into a plain 500 with no stack trace, and logs it', async () => {

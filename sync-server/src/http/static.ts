@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Env, Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -33,4 +34,58 @@ export function mountFieldApp<E extends Env>(app: Hono<E>, staticDir: string): v
     c.header('Cache-Control', 'no-cache');
     return c.html(readFileSync(fallback, 'utf8'));
   });
+}
+
+/**
+ * CSP sources (`'sha256-…'`) for the inline scripts of the app's HTML pages: SvelteKit puts
+ * its bootstrap in one, and it changes with every build. Read from the files served, again
+ * whenever the fallback page changes, so a new build dropped in place is allowed at once.
+ */
+export function inlineScriptHashes(staticDir: string): () => string[] {
+  const fallback = join(staticDir, FALLBACK_PAGE);
+  let seen = '';
+  let hashes: string[] = [];
+  return () => {
+    let stamp: string;
+    try {
+      const st = statSync(fallback);
+      stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return []; // not built (yet)
+    }
+    if (stamp === seen) return hashes;
+    try {
+      const found = new Set<string>();
+      for (const file of htmlFiles(staticDir)) {
+        for (const script of inlineScripts(readFileSync(file, 'utf8'))) {
+          found.add(`'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`);
+        }
+      }
+      hashes = [...found];
+      seen = stamp;
+    } catch {
+      // A build being replaced right now: keep the last hashes and read again next time.
+    }
+    return hashes;
+  };
+}
+
+/** The HTML files of a build, outside `_app` (hashed JS and CSS only). */
+function htmlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.html'))
+    .map((e) => join(e.parentPath, e.name))
+    .filter((path) => !path.slice(dir.length).split(/[\\/]/).includes('_app'));
+}
+
+/**
+ * The text of each `<script>` without a `src`, as a browser hashes it: raw, but with line
+ * breaks made `\n` as the HTML parser does.
+ */
+export function inlineScripts(html: string): string[] {
+  const scripts: string[] = [];
+  for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script\s*>/gi)) {
+    if (!/\ssrc\s*=/i.test(` ${m[1]}`)) scripts.push(m[2]!.replace(/\r\n?/g, '\n'));
+  }
+  return scripts;
 }

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { quietLogger } from '../../test/test-app.ts';
+import { inlineScripts } from './static.ts';
+
+const page = (script: string) =>
+  `<!doctype html><html><head><script src="/_app/x.js"></script></head>` +
+  `<body><div style="display: contents"><script>${script}</script></div></body></html>`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+function makeApp(staticDir: string | undefined, overrides: Partial<Config> = {}) {
+  const config = { ...loadConfig({}), ...overrides };
+  // None of the requests below reach the database.
+  return createApp(
+    { sql: undefined as never, config, dbKind: 'postgres', version: 'test', log: quietLogger },
+    { staticDir },
+  );
+}
+
+/** The policy as directive → sources. */
+function csp(res: Response): Map<string, string[]> {
+  const header = res.headers.get('content-security-policy');
+  expect(header, `no CSP on ${res.url}`).toBeTruthy();
+  return new Map(
+    header!
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((parts) => parts[0])
+      .map(([name, ...sources]) => [name!, sources]),
+  );
+}
+
+describe('security headers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldfix-csp-'));
+  const bootstrap = '\n\t\t\t\t{ __sveltekit_x = { base: "" }; import("/_app/immutable/entry/start.js"); }\n\t\t\t';
+  writeFileSync(join(dir, '200.html'), page(bootstrap));
+  writeFileSync(join(dir, 'robots.txt'), 'User-agent: *\n');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const app = makeApp(dir);
+
+  it("give the app's pages a strict policy that allows only the build's own inline script", async () => {
+    for (const path of ['/', '/cases/12', '/robots.txt']) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(200);
+      const p = csp(res);
+      expect(p.get('default-src')).toEqual(["'self'"]);
+      expect(p.get('script-src')).toEqual(["'self'", sha256(bootstrap)]);
+      expect(p.get('style-src')).toEqual(["'self'", "'unsafe-inline'"]);
+      expect(p.get('img-src')).toEqual(["'self'", 'blob:', 'data:']);
+      expect(p.get('font-src')).toEqual(["'self'", 'data:']);
+      expect(p.get('connect-src')).toEqual(["'self'"]);
+      expect(p.get('worker-src')).toEqual(["'self'", 'blob:']);
+      expect(p.get('object-src')).toEqual(["'none'"]);
+      expect(p.get('base-uri')).toEqual(["'self'"]);
+      expect(p.get('form-action')).toEqual(["'self'"]);
+      expect(p.get('frame-ancestors')).toEqual(["'none'"]);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('are on API answers, errors included, and on tiles', async () => {
+    for (const path of ['/api/no-such-thing', '/api/day', '/tiles/meta.json', '/tiles/nothing']) {
+      const p = csp(await app.request(path));
+      expect(p.get('script-src')?.[0], path).toBe("'self'");
+      expect(p.get('frame-ancestors'), path).toEqual(["'none'"]);
+      expect(p.get('object-src'), path).toEqual(["'none'"]);
+    }
+    const noApp = csp(await makeApp(undefined).request('/api/no-such-thing'));
+    expect(noApp.get('script-src')).toEqual(["'self'"]);
+  });
+
+  it('allow a new build dropped in place from its first request, and no longer the old one', async () => {
+    const next = '{ __sveltekit_y = { base: "" }; }';
+    writeFileSync(join(dir, '200.html'), page(next));
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(dir, '200.html'), later, later);
+    const res = await app.request('/');
+    expect(await res.text()).toContain(next);
+    expect(csp(res).get('script-src')).toEqual(["'self'", sha256(next)]);
+  });
+
+  it('let the map reach an external tile server (TILES_URL), and nothing else', async () => {
+    const p = csp(
+      await makeApp(dir, { tilesUrl: 'https://tiles.example.org/riverton/{version}/{z}/{x}/{y}.pbf' }).request('/'),
+    );
+    expect(p.get('connect-src')).toEqual(["'self'", 'https://tiles.example.org']);
+  });
+
+  it('hash inline scripts as a browser does: no src, line breaks as \\n', () => {
+    expect(
+      inlineScripts('<script type="module">a\r\nb\rc</script><SCRIPT src="/x.js"></SCRIPT><script\n>d</script >'),
+    ).toEqual(['a\nb\nc', 'd']);
+  });
+});

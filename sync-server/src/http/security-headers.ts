@@ -1,0 +1,40 @@
+import type { secureHeaders } from 'hono/secure-headers';
+import type { Config } from '../config.ts';
+import { inlineScriptHashes } from './static.ts';
+
+type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
+
+/**
+ * Security headers for every response, pages and API alike, with a strict Content Security
+ * Policy for the field-app:
+ * - scripts only from this origin, plus SvelteKit's inline bootstrap script by its hash
+ *   (read from the HTML being served, so a new build is allowed as soon as it is in place);
+ * - workers from this origin and `blob:` (MapLibre, photo downscaling);
+ * - styles may be inline: Svelte writes `style` attributes and the build has some;
+ * - images from this origin, `blob:` (photos taken on the device) and `data:`;
+ * - requests only to this origin, and to the external tile server when TILES_URL names one;
+ * - no plugins, no framing by any site, no `<base>` or form posts elsewhere.
+ */
+export function securityHeaders(config: Pick<Config, 'tilesUrl'>, staticDir?: string): SecureHeadersOptions {
+  const scriptHashes = staticDir ? inlineScriptHashes(staticDir) : () => [];
+  const connectSrc = ["'self'"];
+  if (config.tilesUrl) connectSrc.push(new URL(config.tilesUrl.replace(/[{}]/g, '')).origin);
+  return {
+    crossOriginEmbedderPolicy: false,
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'", () => scriptHashes().join(' ')],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'blob:', 'data:'],
+      fontSrc: ["'self'", 'data:'],
+      connectSrc,
+      workerSrc: ["'self'", 'blob:'],
+      manifestSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  };
+}
