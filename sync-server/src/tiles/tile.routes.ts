@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
+import { ApiError } from '../http/errors.ts';
 import { demoTileProvider } from './demo-tiles.ts';
 import { pmtilesProvider } from './pmtiles-provider.ts';
 import type { TileMeta, TileProvider } from './provider.ts';
@@ -98,18 +99,21 @@ export function tileRoutes(deps: AppDeps, opts: { provider?: TileProvider; cache
         const ys = file.endsWith('.pbf') ? file.slice(0, -4) : file;
         const int = /^\d{1,8}$/;
         if (!int.test(zs) || !int.test(xs) || !int.test(ys) || !file.endsWith('.pbf')) {
-          return c.json(
-            { error: 'bad-tile', message: 'Tile coordinates must be whole numbers: /tiles/<version>/<z>/<x>/<y>.pbf' },
+          throw new ApiError(
             400,
+            'bad-request',
+            'Tile coordinates must be whole numbers: /tiles/<version>/<z>/<x>/<y>.pbf',
           );
         }
         const [z, x, y] = [Number(zs), Number(xs), Number(ys)];
         const m = await meta();
-        if (version !== m.version) return c.json({ error: 'not-found', message: 'No such basemap version.' }, 404);
-        if (z < m.minzoom || z > m.maxzoom)
-          return c.json({ error: 'not-found', message: `Zoom must be ${m.minzoom}–${m.maxzoom}.` }, 404);
-        if (x >= 2 ** z || y >= 2 ** z)
-          return c.json({ error: 'bad-tile', message: 'Tile x/y outside the zoom level.' }, 400);
+        if (version !== m.version) throw new ApiError(404, 'not-found', 'No such basemap version.');
+        if (z < m.minzoom || z > m.maxzoom) {
+          throw new ApiError(404, 'not-found', `This basemap has zoom levels ${m.minzoom}–${m.maxzoom} only.`);
+        }
+        if (x >= 2 ** z || y >= 2 ** z) {
+          throw new ApiError(400, 'bad-request', `Tile x and y must be below ${2 ** z} at zoom ${z}.`);
+        }
 
         const gz = await cache.get(`${version}/${z}/${x}/${y}`, async () => {
           const t = await getProvider().tile(z, x, y);
@@ -127,6 +131,8 @@ export function tileRoutes(deps: AppDeps, opts: { provider?: TileProvider; cache
         return c.body(new Uint8Array(gunzipSync(gz)));
       })
       // Anything else under /tiles is a 404, not the field-app's HTML fallback.
-      .all('*', (c) => c.json({ error: 'not-found', message: 'No such tile resource.' }, 404))
+      .all('*', (c) => {
+        throw new ApiError(404, 'not-found', `No such tile resource: ${c.req.method} ${c.req.path}`);
+      })
   );
 }

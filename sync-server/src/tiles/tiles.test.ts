@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorBody } from '@fieldfix/shared';
 import { createApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { placeOnStreet, riverton } from '../demo/city.ts';
@@ -49,6 +50,22 @@ async function getTile(
   headers: Record<string, string> = { 'accept-encoding': 'gzip' },
 ) {
   return app.request(`/tiles/${version}/${z}/${x}/${y}.pbf`, { headers });
+}
+
+/** An error answer in the one shape every route uses (`ErrorBody`), with its status and code. */
+async function expectError(
+  pending: Response | Promise<Response>,
+  status: number,
+  code: string,
+  message: RegExp,
+  label?: string,
+) {
+  const res = await pending;
+  expect(res.status, label).toBe(status);
+  expect(res.headers.get('content-type'), label).toContain('application/json');
+  const body: unknown = await res.json();
+  expect(ErrorBody.safeParse(body).success, `${label ?? ''} ${JSON.stringify(body)}`).toBe(true);
+  expect(body, label).toEqual({ error: { code, message: expect.stringMatching(message) } });
 }
 
 async function decode(res: Response): Promise<VectorTile> {
@@ -212,24 +229,26 @@ describe('demo basemap tiles', () => {
     const empty = await getTile(app, meta.version, 14, 0, 0);
     expect(empty.status).toBe(204);
     expect(empty.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(await empty.text()).toBe('');
     const beside = tileRange(city.bbox, 17);
     expect((await getTile(app, meta.version, 17, beside.maxX + 3, beside.minY)).status).toBe(204);
 
     const c = tileAt(city.center[0], city.center[1], 12);
-    expect((await getTile(app, 'deadbeefdeadbeef', 12, c.x, c.y)).status).toBe(404);
-    expect((await getTile(app, meta.version, 11, c.x >> 1, c.y >> 1)).status).toBe(404);
-    expect((await getTile(app, meta.version, 18, c.x << 6, c.y << 6)).status).toBe(404);
+    await expectError(getTile(app, 'deadbeefdeadbeef', 12, c.x, c.y), 404, 'not-found', /basemap version/);
+    await expectError(getTile(app, meta.version, 11, c.x >> 1, c.y >> 1), 404, 'not-found', /zoom levels 12–17/);
+    await expectError(getTile(app, meta.version, 18, c.x << 6, c.y << 6), 404, 'not-found', /zoom levels 12–17/);
     for (const path of [
       `12/${c.x}/abc.pbf`,
       `12/x/${c.y}.pbf`,
       `-1/0/0.pbf`,
       `12/${c.x}/${c.y}.png`,
       `12/${c.x}/1.5.pbf`,
-      `12/4096/0.pbf`,
     ]) {
-      expect((await app.request(`/tiles/${meta.version}/${path}`)).status, path).toBe(400);
+      await expectError(app.request(`/tiles/${meta.version}/${path}`), 400, 'bad-request', /whole numbers/, path);
     }
-    expect((await app.request(`/tiles/${meta.version}/12/${c.x}`)).status).toBe(404);
+    await expectError(app.request(`/tiles/${meta.version}/12/4096/0.pbf`), 400, 'bad-request', /below 4096 at zoom 12/);
+    await expectError(app.request(`/tiles/${meta.version}/12/${c.x}`), 404, 'not-found', /No such tile resource/);
+    await expectError(app.request('/tiles/meta.json', { method: 'DELETE' }), 404, 'not-found', /DELETE \/tiles/);
   });
 
   it('covers the whole city at every zoom, each tile generated once and cached', async () => {
@@ -263,7 +282,7 @@ describe('tiles next to the field app', () => {
     const app = makeApp({}, dir);
     const meta = await app.request('/tiles/meta.json');
     expect(meta.headers.get('content-type')).toContain('application/json');
-    expect((await app.request('/tiles/nothing-here')).status).toBe(404);
+    await expectError(app.request('/tiles/nothing-here'), 404, 'not-found', /No such tile resource/);
     expect((await app.request('/some/app/route')).headers.get('content-type')).toContain('text/html');
   });
 });
