@@ -193,3 +193,76 @@ export async function serverPhoto(page: Page, id: string) {
     };
   }, id);
 }
+
+export const ADMIN = { email: 'admin@riverton.example', password: 'fieldfix' };
+
+/** Fills in and sends the sign-in form already on the page (wherever it then leads). */
+export async function submitSignIn(page: Page, who = WORKER): Promise<void> {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: /sign in/i }).click();
+}
+
+/** Every row of one IndexedDB store of the app's database, read in the page. */
+export async function deviceRows<T = Record<string, unknown>>(page: Page, store: string): Promise<T[]> {
+  return page.evaluate(
+    (store) =>
+      new Promise<T[]>((resolve, reject) => {
+        const open = indexedDB.open('fieldfix');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const q = db.transaction(store).objectStore(store).getAll();
+          q.onsuccess = () => {
+            resolve(q.result as T[]);
+            db.close();
+          };
+          q.onerror = () => reject(q.error);
+        };
+      }),
+    store,
+  );
+}
+
+/** The cases on the device as the app stored them. */
+export interface DeviceCase {
+  id: string;
+  serviceCode: string;
+  state: string;
+  crewId: string | null;
+  version: number;
+}
+
+/** A case's history as the device keeps it. */
+export interface DeviceHistory {
+  caseId: string;
+  version?: number;
+  events: { kind: string; data: Record<string, unknown> }[];
+  names?: { crews: Record<string, string>; departments: Record<string, string> };
+}
+
+export const deviceCases = (page: Page) => deviceRows<DeviceCase>(page, 'cases');
+export const deviceHistories = (page: Page) => deviceRows<DeviceHistory>(page, 'caseHistory');
+
+/** Removes a case (and its kept history) from the device, as if it had never been pulled. */
+export async function forgetDeviceCase(page: Page, id: string): Promise<void> {
+  await page.evaluate(
+    (id) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('fieldfix');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction(['cases', 'caseHistory'], 'readwrite');
+          tx.objectStore('cases').delete(id);
+          tx.objectStore('caseHistory').delete(id);
+          tx.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    id,
+  );
+}

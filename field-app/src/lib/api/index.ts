@@ -3,16 +3,17 @@
  * Functions never throw: they answer a result a page can show.
  */
 import {
-  CaseEvent,
-  CaseRecord,
+  CaseDetailResponse,
+  CaseHistoriesResponse,
   ErrorBody,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   PullResponse,
   PushResponse,
-  ServiceType,
+  ServiceTypesResponse,
   SessionResponse,
   NoticesResponse,
+  type CaseHistoriesRequest,
   type ErrorCode,
   type PushRequest,
 } from '@fieldfix/shared';
@@ -147,27 +148,9 @@ export function acknowledgeNotice(id: string): Promise<ApiResult<unknown>> {
   return request('POST', `/api/notices/${encodeURIComponent(id)}/ack`, Anything);
 }
 
-/** A list whose every item fits `item`. */
-function arrayOf<T>(item: Schema<T>): Schema<T[]> {
-  return {
-    safeParse(value) {
-      if (!Array.isArray(value)) return { success: false, error: { issues: ['not a list'] } };
-      const out: T[] = [];
-      for (const v of value) {
-        const r = item.safeParse(v);
-        if (!r.success) return r;
-        out.push(r.data);
-      }
-      return { success: true, data: out };
-    },
-  };
-}
-
-const ServiceTypes = arrayOf(ServiceType);
-
 /** `GET /api/service-types`: the catalogue. */
-export function fetchServiceTypes(): Promise<ApiResult<ServiceType[]>> {
-  return request('GET', '/api/service-types', ServiceTypes);
+export function fetchServiceTypes(): Promise<ApiResult<ServiceTypesResponse>> {
+  return request('GET', '/api/service-types', ServiceTypesResponse);
 }
 
 // ---- photo uploads (resumable, tus-like: HEAD for the offset, PATCH chunks at it) ---------
@@ -240,27 +223,18 @@ export function uploadChunk(id: string, offset: number, chunk: ArrayBuffer): Pro
   return uploadRequest('PATCH', id, offset, chunk);
 }
 
-export interface CaseWithHistory {
-  case: CaseRecord;
-  events: CaseEvent[];
+/** `GET /api/cases/:id`: one case with its whole history, oldest first, and the names it mentions (staff in scope). */
+export function fetchCaseWithHistory(id: string): Promise<ApiResult<CaseDetailResponse>> {
+  return request('GET', `/api/cases/${encodeURIComponent(id)}`, CaseDetailResponse);
 }
 
-const CaseEvents = arrayOf(CaseEvent);
-const CaseWithHistorySchema: Schema<CaseWithHistory> = {
-  safeParse(value) {
-    if (typeof value !== 'object' || value === null) return { success: false, error: { issues: ['not an object'] } };
-    const v = value as Record<string, unknown>;
-    const c = CaseRecord.safeParse(v.case);
-    if (!c.success) return { success: false, error: { issues: c.error.issues } };
-    const events = CaseEvents.safeParse(v.events);
-    if (!events.success) return events;
-    return { success: true, data: { case: c.data, events: events.data } };
-  },
-};
-
-/** `GET /api/cases/:id`: one case with its whole history, oldest first (staff in scope). */
-export function fetchCaseWithHistory(id: string): Promise<ApiResult<CaseWithHistory>> {
-  return request('GET', `/api/cases/${encodeURIComponent(id)}`, CaseWithHistorySchema);
+/**
+ * `POST /api/cases/histories`: the histories of up to `MAX_HISTORIES` cases at once, with the
+ * names they mention. Cases the person may not read are left out of the answer.
+ */
+export function fetchCaseHistories(ids: CaseHistoriesRequest['ids']): Promise<ApiResult<CaseHistoriesResponse>> {
+  const body: CaseHistoriesRequest = { ids };
+  return request('POST', '/api/cases/histories', CaseHistoriesResponse, body);
 }
 
 // ---- photo downloads -----------------------------------------------------------------------

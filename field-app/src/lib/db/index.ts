@@ -7,6 +7,7 @@
  * - `sync-store.ts`: applying pulled pages, the catalogue, the cursor, pruning.
  * - `views.ts`: live reads for pages.
  * - `photos.ts`: photos, their attach change and their upload progress.
+ * - `histories.ts`: cases' histories kept for offline reading, with the names they mention.
  * - `tiles.ts`: the offline map's tiles, areas, settings and stored style. Imported directly
  *   (`#lib/db/tiles.ts`), not re-exported here, so it loads with the map code and not with
  *   every page.
@@ -15,6 +16,17 @@ import type { SessionResponse } from '@fieldfix/shared';
 import { db } from './database.ts';
 
 export type { CaseHistoryRow, OutcomeRow, PendingRow, PhotoRow, PhotoState, PhotoTag } from './database.ts';
+export {
+  NO_NAMES,
+  getCaseHistory,
+  historiesMissing,
+  saveCaseHistories,
+  saveCaseHistory,
+  serviceTypeFor,
+  watchCaseHistory,
+  type HistoryFromServer,
+  type StoredHistory,
+} from './histories.ts';
 export {
   addPhoto,
   failUpload,
@@ -47,9 +59,7 @@ export {
 } from './sync-store.ts';
 export {
   watchAttention,
-  saveCaseHistory,
   watchCase,
-  watchCaseHistory,
   watchDeviceCases,
   watchLastSyncedAt,
   watchOutbox,

@@ -3,8 +3,8 @@
  * another (Dexie's liveQuery), so the optimistic view is recomputed on every change.
  */
 import { liveQuery, type Observable } from 'dexie';
-import type { CaseEvent, CaseRecord, ServiceType, SessionResponse } from '@fieldfix/shared';
-import { db, getMeta, type CaseHistoryRow, type OutcomeRow, type PendingRow } from './database.ts';
+import type { CaseRecord, ServiceType, SessionResponse } from '@fieldfix/shared';
+import { db, getMeta, type OutcomeRow, type PendingRow } from './database.ts';
 
 /** Everything the device holds about cases: what the day list is computed from. */
 export interface DeviceCases {
@@ -108,18 +108,4 @@ export function watchLastSyncedAt(): Observable<string | null> {
 /** The stored session; emits again when someone signs in or out. */
 export function watchSession(): Observable<SessionResponse | null> {
   return liveQuery(async () => (await db().session.get('current'))?.session ?? null);
-}
-
-/** A case's history as last received from the server (`null` until it has been fetched once). */
-export function watchCaseHistory(caseId: string): Observable<CaseHistoryRow | null> {
-  return liveQuery(async () => (await db().caseHistory.get(caseId)) ?? null);
-}
-
-/** Keeps a case's history from the server for offline reading. */
-export async function saveCaseHistory(
-  caseId: string,
-  events: CaseEvent[],
-  fetchedAt = new Date().toISOString(),
-): Promise<void> {
-  await db().caseHistory.put({ caseId, events, fetchedAt });
 }

@@ -1,6 +1,8 @@
 /**
  * The field actions on a case page: which form is open, what is typed in it, and saving.
- * A change counts as saved once it is on disk in the outbox; syncing happens after.
+ * A change counts as saved once it is on disk in the outbox; syncing happens after. Only
+ * changes the person may make are saved (`may`, the shared access model): the page offers no
+ * others, and a stale form cannot slip one into the outbox.
  */
 import type { MutationKind, PayloadOf } from '@fieldfix/shared';
 import { SaveError } from '#lib/db/index.ts';
@@ -31,8 +33,11 @@ export class CaseActions {
   closeNote = $state('');
   transferReason = $state('');
 
-  constructor(caseId: () => string) {
+  #may: (kind: MutationKind) => boolean;
+
+  constructor(caseId: () => string, may: (kind: MutationKind) => boolean = () => true) {
     this.#caseId = caseId;
+    this.#may = may;
   }
 
   show(form: ActionForm): void {
@@ -119,6 +124,11 @@ export class CaseActions {
 
   async #save<K extends MutationKind>(kind: K, payload: PayloadOf<K>, what: string): Promise<boolean> {
     if (this.saving) return false;
+    if (!this.#may(kind)) {
+      if (kind === 'add_note' || kind === 'attach_photo') return this.#invalid('You cannot add to this case.');
+      const note = this.#may('add_note') ? ' You can add a note.' : '';
+      return this.#invalid(`Only a worker of the case’s crew can change its state.${note}`);
+    }
     this.saving = true;
     this.error = '';
     this.saved = '';

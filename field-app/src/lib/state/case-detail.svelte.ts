@@ -3,8 +3,18 @@
  * replayed), the changes still waiting to sync, and what the server said about earlier ones.
  */
 import { cityTimeZone } from './day-list.ts';
-import { describeOutcome, isOpen, type SessionResponse } from '@fieldfix/shared';
-import { watchCase, type CaseData } from '#lib/db/index.ts';
+import {
+  describeOutcome,
+  isOpen,
+  mayOffer,
+  staffCaller,
+  type CaseDetailResponse,
+  type MutationKind,
+  type ServiceType,
+  type SessionResponse,
+} from '@fieldfix/shared';
+import { fetchCaseWithHistory } from '#lib/api/index.ts';
+import { saveCaseHistory, serviceTypeFor, watchCase, type CaseData, type StoredHistory } from '#lib/db/index.ts';
 import { actorOf, bridging, project, type Projection } from '#lib/sync/optimistic.ts';
 import { PRIORITY_LABELS, attributeLines, caseBadges, navigateLinks, serviceName, stateLabel } from './case-view.ts';
 import { OUTCOME_LABELS, describeChange, nextStep } from './change-words.ts';
@@ -32,7 +42,11 @@ export interface PastChange {
   dismissed: boolean;
 }
 
-/** Which field actions make sense now (from the case's state as the device sees it). */
+/**
+ * Which actions to offer now: those that fit the case's state as the device sees it and that
+ * the person may make (the shared access model: field status changes are the case's crew's
+ * alone; anyone who may work on the case adds notes and photos).
+ */
 export interface AvailableActions {
   start: boolean;
   hold: boolean;
@@ -43,7 +57,24 @@ export interface AvailableActions {
   close: boolean;
   transfer: boolean;
   note: boolean;
+  /** The field work on this case is a crew's, not this person's (a lead, an admin, another crew). */
+  crewOnly: boolean;
 }
+
+/** Reading a case that is not on the device from the server (a lead's, a link's). */
+export type RemoteState = 'idle' | 'loading' | 'offline' | 'failed';
+
+const NO_ACTIONS: AvailableActions = {
+  start: false,
+  hold: false,
+  resume: false,
+  fix: false,
+  fixNeedsPhoto: false,
+  close: false,
+  transfer: false,
+  note: false,
+  crewOnly: false,
+};
 
 export class CaseDetail {
   // Create while a component initialises; deriveds are lazy (closures), see DayPage.
@@ -52,24 +83,99 @@ export class CaseDetail {
   #clock = new Clock();
   #case = new Live<CaseData>(() => watchCase(this.#id()));
 
+  /** The case as the server sent it when it is not on the device (with its history and names). */
+  #remote = $state.raw<{ id: string; data: CaseDetailResponse; serviceType: ServiceType | null; at: string } | null>(
+    null,
+  );
+  remoteState = $state<RemoteState>('idle');
+  /** Why the server would not send the case (not found, not in the person's scope…). */
+  remoteError = $state<string | null>(null);
+
   constructor(id: () => string, session: () => SessionResponse | null) {
     this.#id = id;
     this.#session = session;
+    // A case that is not on the device (a lead opening any case of the department, a link
+    // from a notice): read it from the server, and again when the signal returns.
+    $effect(() => {
+      const caseId = this.#id();
+      if (!this.#missing || !this.#signedIn) return;
+      let cancelled = false;
+      const load = () => {
+        if (!cancelled) void this.#load(caseId, () => cancelled);
+      };
+      load();
+      window.addEventListener('online', load);
+      return () => {
+        cancelled = true;
+        window.removeEventListener('online', load);
+      };
+    });
   }
 
+  async #load(caseId: string, cancelled: () => boolean): Promise<void> {
+    if (this.#remote?.id === caseId) return;
+    if (!navigator.onLine) {
+      this.remoteState = 'offline';
+      return;
+    }
+    this.remoteState = 'loading';
+    const res = await fetchCaseWithHistory(caseId);
+    if (cancelled()) return;
+    if (!res.ok) {
+      this.remoteState = res.error.kind === 'network' ? 'offline' : 'failed';
+      this.remoteError = res.error.message;
+      return;
+    }
+    const { case: c, events, names } = res.data;
+    const at = new Date().toISOString();
+    const serviceType = await serviceTypeFor(c.serviceCode);
+    if (cancelled()) return;
+    this.#remote = { id: caseId, data: res.data, serviceType, at };
+    this.remoteState = 'idle';
+    this.remoteError = null;
+    // Kept like any opened case's history (it goes when the sync finds the case is not the device's).
+    await saveCaseHistory({ caseId, version: c.version, events, names }, at);
+  }
+
+  /** The device has been read and does not hold the case. */
+  #missing = $derived.by(() => this.#case.current !== undefined && !this.#case.current.record);
+  #signedIn = $derived.by(() => !!this.#session());
+
+  /** The case's record as the server has it: the device's copy, else the one read from the server. */
+  #server = $derived.by(() => {
+    const data = this.#case.current;
+    if (data?.record) return data.record;
+    const remote = this.#remote;
+    return remote && remote.id === this.#id() ? remote.data.case : null;
+  });
+
+  /** True when the case shown was read from the server, not from the device. */
+  fromServer = $derived.by(() => !this.#case.current?.record && this.#server !== null);
+
+  /** The history that came with a case read from the server (the case page shows it until one is stored). */
+  remoteHistory: StoredHistory | null = $derived.by(() => {
+    const remote = this.#remote;
+    if (!remote || remote.id !== this.#id()) return null;
+    const { case: c, events, names } = remote.data;
+    return { caseId: c.id, version: c.version, events, names, fetchedAt: remote.at };
+  });
+
   loaded = $derived.by(() => this.#case.current !== undefined);
-  serviceType = $derived.by(() => this.#case.current?.serviceType ?? null);
+  serviceType = $derived.by(
+    () => this.#case.current?.serviceType ?? (this.fromServer ? (this.#remote?.serviceType ?? null) : null),
+  );
 
   projection: Projection | null = $derived.by(() => {
     const data = this.#case.current;
-    if (!data?.record) return null;
+    const server = this.#server;
+    if (!data || !server) return null;
     const session = this.#session();
     const queued = [
-      ...bridging(data.record, data.outcomes),
+      ...bridging(server, data.outcomes),
       ...data.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
     return project(
-      data.record,
+      server,
       queued,
       data.serviceType,
       session ? actorOf(session) : null,
@@ -79,8 +185,8 @@ export class CaseDetail {
   });
 
   record = $derived.by(() => this.projection?.record ?? null);
-  /** The server's version of the case on the device (moves when a pull brings a change). */
-  serverVersion = $derived.by(() => this.#case.current?.record?.version ?? null);
+  /** The server's version of the case (moves when a pull brings a change). */
+  serverVersion = $derived.by(() => this.#server?.version ?? null);
   /** This case's changes waiting in the outbox, oldest first. */
   pending = $derived.by(() => this.#case.current?.pending ?? []);
 
@@ -117,30 +223,42 @@ export class CaseDetail {
     })),
   );
 
+  /** True when the signed-in person may make a change of `kind` on this case (the shared access model). */
+  may = (kind: MutationKind): boolean => {
+    const session = this.#session();
+    const c = this.record;
+    const type = this.serviceType;
+    if (!session || !c) return false;
+    // The department is the service type's; without the catalogue only a crew's own work can be told.
+    return mayOffer(staffCaller(session.user), kind, { crewId: c.crewId, departmentId: type?.departmentId ?? '' });
+  };
+
   actions: AvailableActions = $derived.by(() => {
     const c = this.record;
-    const none = {
-      start: false,
-      hold: false,
-      resume: false,
-      fix: false,
-      fixNeedsPhoto: false,
-      close: false,
-      transfer: false,
-      note: false,
-    };
-    if (!c) return none;
+    if (!c) return NO_ACTIONS;
     const open = isOpen(c.state);
     const type = this.serviceType;
-    return {
+    const fits = {
       start: c.state === 'assigned' || c.state === 'new',
       hold: c.state === 'in_progress' && !!type?.holdReasons.length,
       resume: c.state === 'on_hold',
       fix: open && !!type && type.resolutionCodes.length > 0,
-      fixNeedsPhoto: open && !!type?.photoRequiredOnFix,
       close: open && !!type?.closeReasons.length,
       transfer: open,
-      note: true,
+    };
+    const crew = {
+      start: fits.start && this.may('start'),
+      hold: fits.hold && this.may('hold'),
+      resume: fits.resume && this.may('resume'),
+      fix: fits.fix && this.may('fix'),
+      close: fits.close && this.may('close_not_fixed'),
+      transfer: fits.transfer && this.may('transfer_request'),
+    };
+    return {
+      ...crew,
+      fixNeedsPhoto: crew.fix && !!type?.photoRequiredOnFix,
+      note: this.may('add_note'),
+      crewOnly: open && !this.may('start'),
     };
   });
 
@@ -161,7 +279,7 @@ export class CaseDetail {
       cancelled: c.cancelled,
       mergedIntoId: c.mergedIntoId,
       priority: PRIORITY_LABELS[c.priority],
-      badges: caseBadges(c, now),
+      badges: caseBadges(c, now, cityTimeZone(this.#session())),
       requested: formatMoment(c.requestedAt, now),
       requestedDate: formatDate(c.requestedAt),
       due: c.expectedAt ? formatDate(c.expectedAt) : null,

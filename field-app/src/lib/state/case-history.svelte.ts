@@ -1,25 +1,44 @@
 /**
- * The case page's history: the server's full history (`GET /api/cases/:id`), kept on the
- * device so it shows offline too, fetched again when the case changes while online.
+ * The case page's history: the server's full history, kept on the device so it shows offline
+ * too. The sync keeps every case's history on the device (`#lib/sync/case-histories.ts`);
+ * opening a case online fetches it again (`GET /api/cases/:id`) unless the stored one was
+ * received moments ago at the case's version. Crews and departments show by name (the
+ * server's `names`, kept with the history) for every role.
  */
 import type { ServiceType, SessionResponse } from '@fieldfix/shared';
 import { fetchCaseWithHistory } from '#lib/api/index.ts';
-import { saveCaseHistory, watchCaseHistory, type CaseHistoryRow } from '#lib/db/index.ts';
+import { getCaseHistory, saveCaseHistory, watchCaseHistory, type StoredHistory } from '#lib/db/index.ts';
 import { Live } from './live.svelte.ts';
-import { describeEvent, timeline, type TimelineEntry } from './history-words.ts';
+import { describeEvent, nameBook, timeline, type TimelineEntry } from './history-words.ts';
 
 export interface HistoryInput {
   serviceType: ServiceType | null;
   session: SessionResponse | null;
+  /**
+   * A history received with a case that is not on the device (read from the server): shown
+   * while nothing is stored (the sync drops stored histories of cases not on the device).
+   */
+  fallback: StoredHistory | null;
 }
 
 export type HistoryFetch = 'idle' | 'loading' | 'failed' | 'offline';
+
+/**
+ * A history received this recently, at the case's version, is not asked for again (the sync
+ * or the case read from the server just brought it). Otherwise opening a case online asks:
+ * a note or a refused change adds to a history without moving the case's version.
+ */
+const FRESH_MS = 10_000;
+
+function isFresh(h: StoredHistory | null, version: number, now = Date.now()): boolean {
+  return !!h && h.version !== undefined && h.version >= version && now - Date.parse(h.fetchedAt) < FRESH_MS;
+}
 
 export class CaseHistory {
   #id: () => string;
   #version: () => number | null;
   #input: () => HistoryInput;
-  #stored = new Live<CaseHistoryRow | null>(() => watchCaseHistory(this.#id()));
+  #stored = new Live<StoredHistory | null>(() => watchCaseHistory(this.#id()));
   fetchState = $state<HistoryFetch>('idle');
   fetchError = $state<string | null>(null);
 
@@ -35,7 +54,7 @@ export class CaseHistory {
       if (version === null) return;
       let cancelled = false;
       const load = () => {
-        if (!cancelled) void this.#fetch(caseId, () => cancelled);
+        if (!cancelled) void this.#fetch(caseId, version, () => cancelled);
       };
       load();
       window.addEventListener('online', load);
@@ -46,16 +65,24 @@ export class CaseHistory {
     });
   }
 
-  async #fetch(caseId: string, cancelled: () => boolean): Promise<void> {
+  async #fetch(caseId: string, version: number, cancelled: () => boolean): Promise<void> {
     if (!navigator.onLine) {
       this.fetchState = 'offline';
+      return;
+    }
+    const have = (await getCaseHistory(caseId)) ?? this.#fallback(caseId);
+    if (cancelled()) return;
+    if (isFresh(have, version)) {
+      this.fetchState = 'idle';
+      this.fetchError = null;
       return;
     }
     this.fetchState = 'loading';
     const res = await fetchCaseWithHistory(caseId);
     if (cancelled()) return;
     if (res.ok) {
-      await saveCaseHistory(caseId, res.data.events);
+      const { case: c, events, names } = res.data;
+      await saveCaseHistory({ caseId, version: c.version, events, names });
       this.fetchState = 'idle';
       this.fetchError = null;
     } else {
@@ -64,19 +91,26 @@ export class CaseHistory {
     }
   }
 
+  #fallback(caseId: string): StoredHistory | null {
+    const f = this.#input().fallback;
+    return f && f.caseId === caseId ? f : null;
+  }
+
   get caseId(): string {
     return this.#id();
   }
 
+  /** The stored history, or the one received with a case read from the server. */
+  #shown = $derived.by(() => this.#stored.current ?? this.#fallback(this.#id()));
+
   loaded = $derived.by(() => this.#stored.current !== undefined);
-  /** When the stored history was received (ISO), or null when never. */
-  asOf = $derived.by(() => this.#stored.current?.fetchedAt ?? null);
+  /** When the shown history was received (ISO), or null when never. */
+  asOf = $derived.by(() => this.#shown?.fetchedAt ?? null);
 
   entries: TimelineEntry[] = $derived.by(() => {
     // The device's own changes not yet sent are listed apart (CaseChanges, "Waiting to sync").
     const { serviceType, session } = this.#input();
-    const own = session?.crew;
-    const crewName = (id: string) => (own && own.id === id ? own.name : `crew ${id}`);
-    return timeline((this.#stored.current?.events ?? []).map((e) => describeEvent(e, serviceType, crewName)));
+    const names = nameBook(this.#shown?.names, session?.crew ? [session.crew] : []);
+    return timeline((this.#shown?.events ?? []).map((e) => describeEvent(e, serviceType, names)));
   });
 }

@@ -10,6 +10,7 @@ import {
   describeOutcome,
   type CaseEvent,
   type Mutation,
+  type Names,
   type Reason,
   type ServiceType,
 } from '@fieldfix/shared';
@@ -71,8 +72,30 @@ function refusedChange(kind: Mutation['kind'], d: Data, type: ServiceType | null
   }
 }
 
-/** One server event as a timeline entry. `crewName` names a crew id (the device knows its own). */
-export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: (id: string) => string): TimelineEntry {
+/** Names for the crew and department ids a history mentions. */
+export interface NameBook {
+  crew(id: string): string;
+  department(id: string): string;
+}
+
+/**
+ * Names from the server's `names` (kept with the history), then the crews the caller knows
+ * (their own, from the session); the id only when the name is truly unknown.
+ */
+export function nameBook(
+  names: Partial<Names> | null | undefined,
+  known: { id: string; name: string }[] = [],
+): NameBook {
+  const crews = new Map(known.map((c) => [c.id, c.name]));
+  return {
+    crew: (id) => names?.crews?.[id] ?? crews.get(id) ?? `crew ${id}`,
+    department: (id) => names?.departments?.[id] ?? `department ${id}`,
+  };
+}
+
+/** One server event as a timeline entry, crews and departments by name. */
+export function describeEvent(e: CaseEvent, type: ServiceType | null, names: NameBook): TimelineEntry {
+  const crewName = (id: string) => names.crew(id);
   const d: Data = e.data;
   const base = {
     key: `e${e.id}`,
@@ -156,8 +179,14 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, crewName: 
     }
     case 'closed_not_fixed':
       return { ...base, what: `Closed, not fixed: ${label(type?.closeReasons, d.reason)}`, detail: note };
-    case 'transfer_requested':
-      return { ...base, what: 'Asked for a transfer', detail: str(d.reason) && quote(str(d.reason)!) };
+    case 'transfer_requested': {
+      const to = str(d.departmentId);
+      return {
+        ...base,
+        what: to ? `Asked for a transfer to ${names.department(to)}` : 'Asked for a transfer',
+        detail: str(d.reason) && quote(str(d.reason)!),
+      };
+    }
     case 'reordered':
       return { ...base, what: 'Changed the route order' };
     case 'priority_changed': {

@@ -21,6 +21,7 @@ import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse
 import { fetchServiceTypes, pull, push, type ApiFailure } from '#lib/api/index.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import { downloadReportPhotos } from './report-photos.ts';
+import { keepCaseHistories } from './case-histories.ts';
 import {
   acknowledge,
   addPending,
@@ -208,6 +209,7 @@ class SyncEngine {
     await downloadReportPhotos().catch((err: unknown) =>
       console.warn('Keeping the residents’ photos on this device failed', err),
     );
+    await keepCaseHistories().catch((err: unknown) => console.warn('Keeping the cases’ histories failed', err));
     await prune();
   }
 
