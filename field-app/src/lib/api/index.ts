@@ -127,9 +127,13 @@ export function logout(): Promise<ApiResult<unknown>> {
   return request('POST', '/api/auth/logout', Anything);
 }
 
-/** `POST /api/sync/push`: a batch of this device's changes, oldest first; one outcome each. */
-export function push(body: PushRequest): Promise<ApiResult<PushResponse>> {
-  return request('POST', '/api/sync/push', PushResponse, body, SYNC_HEADERS);
+/**
+ * `POST /api/sync/push`: a batch of this device's changes, oldest first; one outcome each.
+ * `sentAt` is stamped now, as the request leaves: the server measures the device's clock
+ * offset with it and places each change at the time it was really made.
+ */
+export function push(body: Omit<PushRequest, 'sentAt'>): Promise<ApiResult<PushResponse>> {
+  return request('POST', '/api/sync/push', PushResponse, { ...body, sentAt: new Date().toISOString() }, SYNC_HEADERS);
 }
 
 /** `GET /api/sync/pull`: the next page of changes in this person's scope after `cursor`. */

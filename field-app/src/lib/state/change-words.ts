@@ -61,6 +61,10 @@ export function nextStep(outcome: OutcomeKind, reason: Reason | null, landedOnCa
       return 'Open the case and make the change again with another choice. If the choices look wrong, reload the app.';
     case 'photo-required':
       return 'This case needs an after-photo. Add a photo on the case page, then save the fix again with that photo ticked.';
+    case 'photo-not-on-case':
+      return 'Save the fix again with a photo you took for this case (add one on the case page first).';
+    case 'photo-id-taken':
+      return 'This photo is already on a case. Take the photo again and attach the new one.';
     case null:
       return outcome === 'rejected' ? 'Ask your lead about this change.' : 'Nothing to do.';
   }
