@@ -23,7 +23,7 @@
  * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, the basemap's
  *   style and the offline map settings, …).
  */
-import { Dexie, type EntityTable } from 'dexie';
+import { Dexie, type DexieOptions, type EntityTable } from 'dexie';
 import type {
   CaseEvent,
   CaseRecord,
@@ -221,10 +221,14 @@ export class FieldfixDb extends Dexie {
   tileAreas!: EntityTable<TileAreaRow, 'id'>;
   serverPhotos!: EntityTable<ServerPhotoRow, 'key'>;
 
-  constructor() {
+  /**
+   * The app passes nothing. Tests that play several devices in one process give each its own
+   * IndexedDB (`indexedDB`, `IDBKeyRange`) and name (Dexie keeps query caches by name).
+   */
+  constructor({ name = 'fieldfix', ...idb }: { name?: string } & Pick<DexieOptions, 'indexedDB' | 'IDBKeyRange'> = {}) {
     // Strict: a transaction completes only once the data is on disk, so "saved" survives a
     // crash or a flat battery right after the person taps.
-    super('fieldfix', { chromeTransactionDurability: 'strict' });
+    super(name, { ...idb, chromeTransactionDurability: 'strict' });
     this.version(1).stores({
       session: 'key',
       cases: 'id, crewId',
@@ -291,6 +295,15 @@ let instance: FieldfixDb | undefined;
 export function db(): FieldfixDb {
   instance ??= new FieldfixDb();
   return instance;
+}
+
+/**
+ * Test seam, never called by the app: makes `db()` answer `d` (`undefined`: the default
+ * database again, opened on next use). Lets one process play several devices, each with its
+ * own IndexedDB, switching between them step by step (sync-server's convergence test).
+ */
+export function setDb(d: FieldfixDb | undefined): void {
+  instance = d;
 }
 
 export async function getMeta<K extends MetaKey>(key: K): Promise<MetaValues[K] | undefined> {

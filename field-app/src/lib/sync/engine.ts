@@ -83,8 +83,10 @@ export interface SyncStatus {
 
 /** A failed request, carried out of the sync to be classified once. */
 class SyncFailure extends Error {
-  constructor(readonly failure: ApiFailure) {
+  readonly failure: ApiFailure;
+  constructor(failure: ApiFailure) {
     super(failure.message);
+    this.failure = failure;
   }
 }
 
@@ -194,6 +196,16 @@ class SyncEngine {
     } finally {
       this.#set({ running: false, phase: 'idle', priming: false, progress: null, upload: null });
     }
+  }
+
+  /**
+   * Test seam, never called by the app: one sync as `session` (push, pull, uploads, prune)
+   * with no trigger, cross-tab lock, status problem or retry; a failure is thrown (a
+   * `SyncFailure`, its `failure` the request's). Lets a test drive several simulated devices
+   * step by step through this loop (sync-server's convergence test).
+   */
+  syncOnce(session: SessionResponse): Promise<void> {
+    return this.#syncOnce(session);
   }
 
   async #syncOnce(session: SessionResponse): Promise<void> {

@@ -1,0 +1,189 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { freshDb } from '../../../test/fresh-db.ts';
+import { caseRecord, outcome, page, session } from '../../../test/fixtures.ts';
+import { db, getMeta, type OutcomeRow, type PhotoRow } from './database.ts';
+import { saveSession } from './index.ts';
+import { acknowledge, addPending } from './outbox.ts';
+import { applyPullPage, deviceFacts, prune } from './sync-store.ts';
+
+const ME = { userId: 'u-w01', replaceCases: false };
+const PRIMING = { userId: 'u-w01', replaceCases: true };
+
+beforeEach(async () => {
+  await freshDb();
+  await saveSession(session());
+});
+
+const ids = async () => (await db().cases.toCollection().primaryKeys()).map(String).sort();
+
+describe('applying a pulled page', () => {
+  it('stores the cases, the cursor and, on the last page only, when the device last synced', async () => {
+    await applyPullPage(
+      page({ cursor: '5', hasMore: true, cases: [caseRecord('1')], serverTime: '2026-06-10T10:00:00.000Z' }),
+      ME,
+    );
+    expect(await getMeta('cursor')).toBe('5');
+    expect(await getMeta('lastSyncedAt')).toBeUndefined();
+    await applyPullPage(
+      page({
+        cursor: '9',
+        cases: [caseRecord('1', { version: 3 }), caseRecord('2')],
+        serverTime: '2026-06-10T10:01:00.000Z',
+      }),
+      ME,
+    );
+    expect(await getMeta('cursor')).toBe('9');
+    expect(await getMeta('lastSyncedAt')).toBe('2026-06-10T10:01:00.000Z');
+    expect((await db().cases.get('1'))?.version).toBe(3);
+    expect(await ids()).toEqual(['1', '2']);
+  });
+
+  it('records outcomes of lost answers and deletes exactly those pending changes', async () => {
+    await db().cases.bulkPut([caseRecord('1'), caseRecord('2')]);
+    const a = await addPending('start', '1', {});
+    const b = await addPending('start', '2', {});
+    await applyPullPage(page({ outcomes: [outcome(a.id, '1')] }), ME);
+    expect((await db().pending.toArray()).map((r) => r.id)).toEqual([b.id]);
+    expect(await db().outcomes.get(a.id)).toMatchObject({ kind: 'start', mutation: a.mutation, seq: a.seq });
+  });
+
+  it('drops a case that left the scope, unless the device still has work on it', async () => {
+    await db().cases.bulkPut([caseRecord('1'), caseRecord('2')]);
+    const work = await addPending('fix', '2', { resolutionCode: 'ground_down', note: '', photoIds: [] });
+    await applyPullPage(page({ departures: ['1', '2'] }), ME);
+    expect(await ids()).toEqual(['2']);
+    expect(await getMeta('departed')).toEqual(['2']);
+
+    // The work is acknowledged by a push: the case goes with the next page, not before.
+    await acknowledge([outcome(work.id, '2', { caseVersion: 3 })]);
+    expect(await ids()).toEqual(['2']);
+    await applyPullPage(page({ cursor: '11' }), ME);
+    expect(await ids()).toEqual([]);
+    expect(await getMeta('departed')).toEqual([]);
+  });
+
+  it('drops a departed case in the same page that acknowledges its work', async () => {
+    await db().cases.put(caseRecord('2'));
+    const work = await addPending('start', '2', {});
+    await applyPullPage(page({ departures: ['2'], outcomes: [outcome(work.id, '2')] }), ME);
+    expect(await ids()).toEqual([]);
+    expect(await db().outcomes.get(work.id)).toBeDefined(); // the outcome stays for the person
+  });
+
+  it('keeps a departed case that came back, once its work is acknowledged', async () => {
+    await db().cases.put(caseRecord('2'));
+    const work = await addPending('start', '2', {});
+    await applyPullPage(page({ departures: ['2'] }), ME);
+    await applyPullPage(page({ cases: [caseRecord('2', { version: 4 })] }), ME); // moved back to the crew
+    expect(await getMeta('departed')).toEqual([]);
+    await applyPullPage(page({ outcomes: [outcome(work.id, '2')] }), ME);
+    expect((await db().cases.get('2'))?.version).toBe(4);
+  });
+
+  it("priming replaces the device's cases, keeping those with work waiting", async () => {
+    await db().cases.bulkPut([caseRecord('1'), caseRecord('2'), caseRecord('3')]);
+    await addPending('add_note', '2', { text: 'kerb cracked too' });
+    await db().meta.put({ key: 'departed', value: ['2', '3'] });
+
+    await applyPullPage(page({ cursor: '3', hasMore: true, cases: [caseRecord('4')] }), PRIMING);
+    expect(await ids()).toEqual(['2', '4']);
+    expect(await getMeta('departed')).toEqual(['2']); // '3' had no work: nothing to wait for
+    // Later pages of the same pull add to the first.
+    await applyPullPage(page({ cursor: '6', cases: [caseRecord('5')] }), ME);
+    expect(await ids()).toEqual(['2', '4', '5']);
+  });
+});
+
+describe('the cursor', () => {
+  it("belongs to one person's scope: another person on the device primes again", async () => {
+    const first = await deviceFacts('u-w01');
+    expect(first.cursor).toBe('0');
+    await applyPullPage(page({ cursor: '42' }), ME);
+    expect(await deviceFacts('u-w01')).toEqual({ clientId: first.clientId, cursor: '42' });
+    expect(await deviceFacts('u-w02')).toEqual({ clientId: first.clientId, cursor: '0' });
+  });
+});
+
+describe('pruning', () => {
+  const NOW = new Date('2026-06-10T14:00:00.000Z');
+  const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
+
+  function outcomeRow(mutationId: string, over: Partial<OutcomeRow>): OutcomeRow {
+    return {
+      mutationId,
+      caseId: '1',
+      landedOnCaseId: '1',
+      kind: 'start',
+      outcome: 'applied',
+      reason: null,
+      message: '',
+      caseVersion: 3,
+      at: NOW.toISOString(),
+      dismissed: false,
+      mutation: null,
+      seq: null,
+      ...over,
+    };
+  }
+
+  function photo(id: string, caseId: string, state: PhotoRow['state']): PhotoRow {
+    return {
+      id,
+      caseId,
+      userId: 'u-w01',
+      attachMutationId: `m-${id}`,
+      tag: 'after',
+      contentType: 'image/jpeg',
+      byteSize: 3,
+      width: 1,
+      height: 1,
+      takenAt: null,
+      lat: null,
+      long: null,
+      bytes: new ArrayBuffer(3),
+      thumb: new ArrayBuffer(1),
+      thumbType: 'image/jpeg',
+      uploadedBytes: state === 'done' ? 3 : 0,
+      state,
+      error: null,
+      savedAt: NOW.toISOString(),
+    };
+  }
+
+  it('keeps closed cases a day, cases with work waiting, and open cases however old', async () => {
+    await db().cases.bulkPut([
+      caseRecord('1', { state: 'fixed', closedAt: hoursAgo(25), updatedAt: hoursAgo(25) }),
+      caseRecord('2', { state: 'fixed', closedAt: hoursAgo(23), updatedAt: hoursAgo(23) }),
+      caseRecord('3', { state: 'closed_not_fixed', closedAt: hoursAgo(48), updatedAt: hoursAgo(48) }),
+      caseRecord('4', { state: 'in_progress', updatedAt: hoursAgo(24 * 30) }),
+      // No closing time (an older record): its last change counts.
+      caseRecord('5', { state: 'fixed', closedAt: null, updatedAt: hoursAgo(30) }),
+    ]);
+    await addPending('add_note', '3', { text: 'photo of the slab' });
+    await prune(NOW);
+    expect(await ids()).toEqual(['2', '3', '4']);
+  });
+
+  it('forgets outcomes after a week once applied or read, and the photos and histories of cases gone', async () => {
+    await db().cases.put(caseRecord('1'));
+    await db().outcomes.bulkPut([
+      outcomeRow('old-applied', { at: hoursAgo(24 * 8) }),
+      outcomeRow('old-read', { at: hoursAgo(24 * 8), outcome: 'rejected', dismissed: true }),
+      outcomeRow('old-unread', { at: hoursAgo(24 * 8), outcome: 'rejected' }),
+      outcomeRow('recent-applied', { at: hoursAgo(24 * 6) }),
+    ]);
+    await db().photos.bulkPut([
+      photo('p1', '1', 'done'), // its case is here
+      photo('p2', '9', 'done'), // case gone, bytes on the server
+      photo('p3', '9', 'queued'), // case gone, bytes not sent yet
+    ]);
+    await db().caseHistory.bulkPut([
+      { caseId: '1', events: [], fetchedAt: NOW.toISOString() },
+      { caseId: '9', events: [], fetchedAt: NOW.toISOString() },
+    ]);
+    await prune(NOW);
+    expect((await db().outcomes.toCollection().primaryKeys()).sort()).toEqual(['old-unread', 'recent-applied']);
+    expect((await db().photos.toCollection().primaryKeys()).sort()).toEqual(['p1', 'p3']);
+    expect(await db().caseHistory.toCollection().primaryKeys()).toEqual(['1']);
+  });
+});
