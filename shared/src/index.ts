@@ -1,3 +1,5 @@
+// First: configures zod for the browser before any schema is built (see csp.ts).
+import './csp.ts';
 export * from './domain/lifecycle.ts';
 export * from './domain/case.ts';
 export * from './domain/service-type.ts';

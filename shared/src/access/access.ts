@@ -111,6 +111,11 @@ export function canReadResidentNotifications(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';
 }
 
+/** Ending another person's sessions (a lost tablet, someone who left) is for admins only. */
+export function canManageSessions(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}
+
 /** Changes that move a case through its field lifecycle: a crew's alone (PRODUCT.md). */
 export const CREW_KINDS = [
   'start',

@@ -7,7 +7,9 @@ import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
 import { findCrew, findUserByEmail, publicStaff } from './user.repo.ts';
-import { createSession, revokeSession, revokeUserSessions } from './session.repo.ts';
+import { canManageSessions } from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
+import { createSession, revokeSession, revokeUserSessions, sessionExpiry } from './session.repo.ts';
 import { requireStaff, SESSION_COOKIE } from './auth.middleware.ts';
 import { clientAddress } from './client-address.ts';
 import { beginLogin, tryAgainIn } from './login-throttle.ts';
@@ -60,13 +62,10 @@ export function authRoutes({ sql, config }: AppDeps) {
     })
     .get('/session', requireStaff(sql), async (c) => {
       const staff = c.var.staff;
-      const [row] = await sql<
-        { expires_at: Date }[]
-      >`select expires_at from sessions where token_hash = ${c.var.sessionTokenHash}`;
       const body: SessionResponse = {
         user: staff,
         crew: staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null,
-        expiresAt: row!.expires_at.toISOString(),
+        expiresAt: (await sessionExpiry(sql, c.var.sessionTokenHash)).toISOString(),
         cityTimeZone: config.cityTimeZone,
       };
       return c.json(body);
@@ -78,9 +77,12 @@ export function authRoutes({ sql, config }: AppDeps) {
     })
     .post(
       '/users/:id/revoke-sessions',
-      requireStaff(sql, 'admin'),
+      requireStaff(sql),
       validate('param', z.object({ id: z.string().min(1).max(64) })),
       async (c) => {
+        if (!canManageSessions(callerOf(c.var.staff))) {
+          throw new ApiError(403, 'forbidden', "Only an administrator can end another person's sessions.");
+        }
         const revoked = await revokeUserSessions(sql, c.req.valid('param').id);
         return c.json({ revoked });
       },

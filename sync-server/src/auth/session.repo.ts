@@ -62,6 +62,13 @@ export async function findSession(sql: Sql, token: string): Promise<SessionLooku
   };
 }
 
+/** When a live session ends (the device may work offline until then). */
+export async function sessionExpiry(sql: Sql, tokenHash: string): Promise<Date> {
+  const [row] = await sql<{ expires_at: Date }[]>`select expires_at from sessions where token_hash = ${tokenHash}`;
+  if (!row) throw new Error('sessionExpiry: no such session (the auth middleware found it a moment ago)');
+  return row.expires_at;
+}
+
 export async function revokeSession(sql: Sql, tokenHash: string): Promise<void> {
   await sql`update sessions set revoked_at = now() where token_hash = ${tokenHash} and revoked_at is null`;
 }

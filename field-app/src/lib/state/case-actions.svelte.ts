@@ -4,14 +4,14 @@
  * changes the person may make are saved (`may`, the shared access model): the page offers no
  * others, and a stale form cannot slip one into the outbox.
  */
-import type { MutationKind, PayloadOf } from '@fieldfix/shared';
+import { TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
 import { SaveError } from '#lib/db/index.ts';
 import { enqueue } from '#lib/sync/engine.ts';
 
 export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer';
 
-/** The longest note or reason the server takes. */
-export const MAX_TEXT = 4000;
+/** The longest note or reason the server takes (the shared limit). */
+export const MAX_TEXT = TEXT_MAX;
 
 export class CaseActions {
   #caseId: () => string;
