@@ -9,6 +9,7 @@ export * from './domain/calendar.ts';
 export * from './domain/limits.ts';
 export * from './domain/crew-day.ts';
 export * from './access/access.ts';
+export * from './access/public-case.ts';
 export * from './api/errors.ts';
 export * from './api/auth.ts';
 export * from './api/day.ts';

@@ -111,6 +111,14 @@ export function canReadResidentNotifications(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';
 }
 
+/**
+ * A photo's bytes are sent by the device that took it: only the person whose `attach_photo`
+ * recorded it may upload them (anyone who may read the case may ask how far it got).
+ */
+export function canUploadPhoto(caller: Caller, photo: { uploadedBy: string | null }): boolean {
+  return caller.kind === 'staff' && photo.uploadedBy !== null && photo.uploadedBy === caller.userId;
+}
+
 /** Ending another person's sessions (a lost tablet, someone who left) is for admins only. */
 export function canManageSessions(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';

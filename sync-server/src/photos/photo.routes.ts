@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
+import { canUploadPhoto } from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
@@ -107,7 +109,8 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
       .get('/:id/upload', staffOnly, validate('param', PhotoParam), async (c) => {
         const { id } = c.req.valid('param');
         const photo = await photoOr404(sql, id);
-        if (photo.uploadedBy !== c.var.staff.id && !canSeePhoto(c.var.staff, photo)) throw photoNotInScope(photo);
+        const caller = callerOf(c.var.staff);
+        if (!canUploadPhoto(caller, photo) && !canSeePhoto(c.var.staff, photo)) throw photoNotInScope(photo);
         return c.body(null, 200, {
           'Upload-Offset': String(await storedOffset(store, photo)),
           'Upload-Length': String(photo.byteSize),

@@ -11,7 +11,7 @@ import type { Sql } from '../db/database.ts';
 import type { Staff } from '../access/caller.ts';
 import type { Logger } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
-import { caseReadLevel } from '@fieldfix/shared';
+import { canUploadPhoto, caseReadLevel } from '@fieldfix/shared';
 import { callerOf } from '../access/caller.ts';
 import { findPhoto, markPhotoComplete, type Photo } from './photo.repo.ts';
 import { OffsetMismatchError, photoKeys, type PhotoStore } from './photo-store.ts';
@@ -71,7 +71,7 @@ export function checkCanUpload(
   offset: number,
   declaredLength: number | null,
 ): void {
-  if (photo.uploadedBy !== staff.id) {
+  if (!canUploadPhoto(callerOf(staff), photo)) {
     throw new ApiError(403, 'forbidden', `Only the person who took photo ${photo.id} can upload it.`);
   }
   if (photo.byteSize > deps.maxBytes) {
