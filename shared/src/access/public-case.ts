@@ -3,26 +3,23 @@
  * 'public' for them, and this is all 'public' means. Nothing about who reported it, which
  * crew works it, where it sits in a route or what photos the resident sent.
  */
-import { z } from 'zod';
-import { IsoDateTime, type CaseRecord } from '../domain/case.ts';
-import { CaseState } from '../domain/lifecycle.ts';
+import type { z } from 'zod';
+import { CaseRecord } from '../domain/case.ts';
 
-export const PublicCase = z
-  .object({
-    id: z.string(),
-    serviceCode: z.string(),
-    description: z.string(),
-    lat: z.number(),
-    long: z.number(),
-    address: z.string(),
-    state: CaseState,
-    statusNotes: z.string().nullable(),
-    requestedAt: IsoDateTime,
-    updatedAt: IsoDateTime,
-    expectedAt: IsoDateTime.nullable(),
-    closedAt: IsoDateTime.nullable(),
-  })
-  .strict();
+export const PublicCase = CaseRecord.pick({
+  id: true,
+  serviceCode: true,
+  description: true,
+  lat: true,
+  long: true,
+  address: true,
+  state: true,
+  statusNotes: true,
+  requestedAt: true,
+  updatedAt: true,
+  expectedAt: true,
+  closedAt: true,
+}).strict();
 export type PublicCase = z.infer<typeof PublicCase>;
 
 /** The public fields of a case, and nothing else. */
