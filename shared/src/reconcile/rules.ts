@@ -180,13 +180,23 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       ...more,
     });
   const closed = CLOSED.includes(c.state);
+  // R8: work that puts a case in progress or on hold, on a case the lead unassigned while the
+  // crew worked offline, takes it back to that crew on the day of the work (as a fix does, R2):
+  // no case is worked with no crew.
+  const backToCrew = (patch: Patch): Partial<Decision> =>
+    movedAway && c.crewId === null
+      ? {
+          patch: { ...patch, crewId: ctx.actor.crewId, assignedDay: ctx.today },
+          leadNotice: `${describeKind(m.kind)} on case #${c.id} by a crew it had been unassigned from while they worked offline: the case is back on their day.`,
+        }
+      : { patch };
 
   switch (m.kind) {
     // ---- field work ------------------------------------------------------------------
     case 'start':
       if (closed) return notApplied('superseded', 'case-closed', m); // R5
       if (c.state === 'in_progress') return notApplied('superseded', 'already-in-state', m);
-      return applied({ kind: 'started', data: {} }, { patch: { state: 'in_progress', holdReason: null } });
+      return applied({ kind: 'started', data: {} }, backToCrew({ state: 'in_progress', holdReason: null }));
 
     case 'hold':
       if (!has(t.holdReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
@@ -194,7 +204,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       if (c.state === 'on_hold') return notApplied('superseded', 'already-in-state', m);
       return applied(
         { kind: 'held', data: { ...m.payload } },
-        { patch: { state: 'on_hold', holdReason: m.payload.reason } },
+        backToCrew({ state: 'on_hold', holdReason: m.payload.reason }),
       );
 
     case 'resume':
@@ -379,6 +389,8 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       );
 
     case 'cancel':
+      // A cancellation closes the case as not fixed: with one of the type's close reasons.
+      if (!has(t.closeReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
       if (closed) return notApplied('superseded', 'case-closed', m);
       return applied(
         { kind: 'cancelled', data: { ...m.payload } },
