@@ -29,13 +29,13 @@
  *    the day it was done, as a fix already did (R2), and the lead is told. SPEC.md's R8 says
  *    so. Rows: "[R8] start on a case the lead unassigned …", "[R8] hold on a case the lead
  *    unassigned …".
- * 3. Open, not changed here (the push service is not this change's): work redirected from a
- *    merged case to a surviving case of another department is refused (`not-your-department`,
- *    as SPEC.md's R8 says), but the server records the refusal — with the payload, a note's
- *    text — in the history of the other department's case and tells that department's lead.
- *    The row "[R6] a note on a merged case whose surviving case is of another department …"
- *    states what the server does today (`landsOn: 'b'`); recording it on the case the device
- *    worked on would keep one department's notes out of another's history.
+ * 3. Work redirected from a merged case to a surviving case of another department was refused
+ *    (`not-your-department`, as SPEC.md's R8 says), but the refusal — with the payload, a
+ *    note's text — was recorded in the history of the other department's case, and that
+ *    department's lead was told. The docs are right that it must not cross: `decide` now
+ *    refuses it on the merged case itself, before redirecting, so it is recorded on the case
+ *    the device worked on and only its own department's lead hears of it. Row: "[R6] a note on
+ *    a merged case whose surviving case is of another department …".
  */
 import type { MutationKind, PayloadOf } from '../sync/mutation.ts';
 import type { OutcomeKind, Reason } from '../sync/outcome.ts';
@@ -859,8 +859,8 @@ const ADD_NOTE: TableRow[] = [
     start: merged(),
     others: { b: sanitationCase() },
     payload: NOTE,
-    // Recorded on the surviving case today: DISAGREEMENTS, 3.
-    expect: rejected('not-your-department', { landsOn: 'b' }),
+    // Refused on the case the device worked on, nothing on the other department's: DISAGREEMENTS, 3.
+    expect: rejected('not-your-department'),
   }),
 ];
 

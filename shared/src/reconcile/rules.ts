@@ -156,6 +156,11 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
   // R6: work on a merged case lands on the surviving case; lead changes to it are moot.
   if (c.mergedIntoId && m.kind !== 'reopen') {
     if (isFieldKind(m.kind)) {
+      // Never across departments (R8): refused here, on the case the device worked on, so
+      // nothing of it reaches the other department's case or its lead.
+      const survivor = ctx.departmentOfCase?.(c.mergedIntoId);
+      if (survivor !== undefined && survivor !== t.departmentId)
+        return notApplied('rejected', 'not-your-department', m);
       return decision(
         'merged',
         'landed-on-surviving-case',
