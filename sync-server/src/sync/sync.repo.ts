@@ -100,16 +100,23 @@ export type CrewDay = { crewId: string; day: string };
  * it takes the change-log lock, so two pushes never wait on each other in a circle.
  */
 export async function lockCases(tx: Queryable, ids: string[], crewDays: CrewDay[]): Promise<Map<string, WorkingCase>> {
-  const days = crewDays.map((d) => ({ crew_id: d.crewId, day: d.day }));
+  let all = ids;
+  if (crewDays.length > 0) {
+    // The routes' open cases first, unlocked (an indexed lookup per crew and day); then all
+    // rows in one ordered lock. A case moved onto one of these routes in between was placed
+    // by a push that has committed, so its row is free to take later.
+    const days = crewDays.map((d) => ({ crew_id: d.crewId, day: d.day }));
+    const neighbours = await tx<{ id: string }[]>`
+      select c.id::text from jsonb_to_recordset(${json(tx, days)}) as x(crew_id text, day date)
+      join cases c on c.assigned_crew_id = x.crew_id and c.assigned_day = x.day
+      where c.state = any(${[...ROUTE_STATES]}::text[])`;
+    all = [...new Set([...ids, ...neighbours.map((n) => n.id)])];
+  }
+  if (all.length === 0) return new Map();
+  // One statement: the rows are locked in id order (the lock is taken above the sort).
   return toWorking(
     await tx<WorkingRow[]>`
-    select ${workingColumns(tx)} from cases
-    where id = any(${ids}::bigint[])
-      or (state = any(${[...ROUTE_STATES]}::text[])
-          and (assigned_crew_id, assigned_day) in (
-            select x.crew_id, x.day from jsonb_to_recordset(${json(tx, days)}) as x(crew_id text, day date)))
-    order by id
-    for update`,
+      select ${workingColumns(tx)} from cases where id = any(${all}::bigint[]) order by id for update`,
   );
 }
 
