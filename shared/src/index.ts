@@ -16,6 +16,7 @@ export * from './api/day.ts';
 export * from './api/cases.ts';
 export * from './api/notices.ts';
 export * from './api/resident-notifications.ts';
+export * from './api/notice-delivery.ts';
 export * from './sync/protocol-version.ts';
 export * from './sync/mutation.ts';
 export * from './sync/outcome.ts';

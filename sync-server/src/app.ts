@@ -5,6 +5,7 @@ import { authRoutes } from './auth/auth.routes.ts';
 import { caseRoutes } from './cases/case.routes.ts';
 import { leadInboxRoutes } from './lead-inbox/lead-inbox.routes.ts';
 import { residentNotificationRoutes } from './resident-notifications/resident-notification.routes.ts';
+import { noticeAdminRoutes, unsubscribeRoutes } from './notices-delivery/notice-delivery.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/sync', syncRoutes(deps))
     .route('/notices', leadInboxRoutes(deps))
     .route('/admin/outbox', residentNotificationRoutes(deps))
+    .route('/admin', noticeAdminRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 
@@ -46,6 +48,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/healthz', healthRoutes(deps))
     // Basemap tiles: public, same origin, before the field-app's SPA fallback.
     .route('/tiles', tileRoutes(deps))
+    // Before /api and its cross-site guard: a signed link, no session (see unsubscribeRoutes).
+    .route('/api/public/unsubscribe', unsubscribeRoutes(deps))
     .route('/api', api)
     .onError(onError(deps.log.error));
   // Unknown /api paths must not fall through to the app's HTML.

@@ -54,6 +54,20 @@ const Env = z.object({
       'an http(s) URL with {z}, {x} and {y}',
     )
     .optional(),
+  /**
+   * Where resident notices are sent (`smtp://user:pass@host:587`, `smtps://…`). Without it
+   * they are kept in `${DATA_DIR}/mailbox` and shown to admins in the app.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'an smtp:// or smtps:// URL')
+    .optional(),
+  /** The sender of resident notices. */
+  MAIL_FROM: z.string().default('Fieldfix <notices@fieldfix.invalid>'),
+  /** The key that signs links in notices; unset: one generated and kept in DATA_DIR. */
+  LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** `off` starts no notice worker in this instance (another instance sends). */
+  NOTICE_WORKER: z.enum(['on', 'off']).default('on'),
 });
 
 /**
@@ -103,6 +117,12 @@ export type Config = {
   tilesPmtiles: string | undefined;
   tilesMaxZoom: number;
   tilesUrl: string | undefined;
+  /** Where resident notices go; unset: the mailbox in the data folder. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** The link-signing key (`LINK_SECRET`); unset: generated under `dataDir` (`linkSecret()`). */
+  linkSecret: string | undefined;
+  noticeWorker: boolean;
 };
 
 /** Reads the configuration from the environment; a bad value stops the server with its name. */
@@ -137,5 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tilesPmtiles: e.TILES_PMTILES,
     tilesMaxZoom: e.TILES_MAXZOOM,
     tilesUrl: e.TILES_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    linkSecret: e.LINK_SECRET,
+    noticeWorker: e.NOTICE_WORKER === 'on',
   };
 }

@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.ts';
 import type { SeedSummary } from './demo/seed.ts';
 import { isEmpty } from './demo/demo-accounts.ts';
 import type { Logger } from './http/deps.ts';
+import { startNoticeWorker } from './notices-delivery/notice-worker.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -63,6 +64,7 @@ export async function startServer(
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       s.once('error', reject);
     });
+    const notices = startNoticeWorker({ sql: db.sql, config, log });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     return {
@@ -72,6 +74,7 @@ export async function startServer(
       seeded,
       async stop() {
         await new Promise<void>((resolve) => server.close(() => resolve()));
+        await notices?.stop();
         await db.close();
       },
     };

@@ -112,6 +112,14 @@ export function canReadResidentNotifications(caller: Caller): boolean {
 }
 
 /**
+ * Delivering resident notices (the mailbox of the embedded default, each notice's delivery
+ * state with the mail server's errors, retrying one) is for admins only.
+ */
+export function canManageResidentNoticeDelivery(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}
+
+/**
  * A photo's bytes are sent by the device that took it: only the person whose `attach_photo`
  * recorded it may upload them (anyone who may read the case may ask how far it got).
  */

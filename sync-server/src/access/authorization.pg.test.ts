@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { linkSecret, signLink } from '../notices-delivery/signed-links.ts';
 
 // The authorization matrix: every route of the app × every kind of caller, with the status
 // each must get. The route list comes from the app itself, so a new route without a row
@@ -27,6 +28,9 @@ type Fixture = {
   photoId: string;
   pendingPhotoId: string;
   noticeId: string;
+  /** An unsent resident notice (the outbox), and a signed unsubscribe token for the fixture case. */
+  outboxId: string;
+  unsubscribeToken: string;
   jpeg: Uint8Array;
   tile: string;
 };
@@ -123,6 +127,34 @@ const MATRIX: Record<string, Row> = {
     expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 404, admin: 200 }),
   },
   'GET /api/admin/outbox': { request: () => ({ path: '/api/admin/outbox' }), expect: staff({ crew: 403, admin: 200 }) },
+  'GET /api/admin/outbox/status': {
+    request: () => ({ path: '/api/admin/outbox/status' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'POST /api/admin/outbox/:id/retry': {
+    request: (f) => ({ path: `/api/admin/outbox/${f.outboxId}/retry`, init: { method: 'POST' } }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'GET /api/admin/mailbox': {
+    request: () => ({ path: '/api/admin/mailbox' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  // Public: the signed token is the authority (a page with a button, then the one-click POST).
+  'GET /api/public/unsubscribe': {
+    request: (f) => ({ path: `/api/public/unsubscribe?token=${f.unsubscribeToken}` }),
+    expect: all(200),
+  },
+  'POST /api/public/unsubscribe': {
+    request: (f) => ({
+      path: `/api/public/unsubscribe?token=${f.unsubscribeToken}`,
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'List-Unsubscribe=One-Click',
+      },
+    }),
+    expect: all(200),
+  },
   'GET /api/photos/:id': { request: (f) => ({ path: `/api/photos/${f.photoId}` }), expect: caseReaders(200) },
   'GET /api/photos/:id/thumb': {
     request: (f) => ({ path: `/api/photos/${f.photoId}/thumb` }),
@@ -219,6 +251,14 @@ beforeAll(async () => {
   const [notice] = await t.db.sql<{ id: string }[]>`
     select id::text from lead_notices where department_id = 'streets' order by id desc limit 1`;
   fixture.noticeId = notice!.id;
+  const [outbox] = await t.db.sql<{ id: string }[]>`
+    insert into notification_outbox (case_id, template) values (${fixture.caseId}, 'received') returning id::text`;
+  fixture.outboxId = outbox!.id;
+  fixture.unsubscribeToken = signLink(linkSecret(t.config), {
+    p: 'unsubscribe',
+    caseId: fixture.caseId,
+    email: 'resident@example.org',
+  });
   const meta = (await (await t.app.request('/tiles/meta.json')).json()) as { version: string };
   fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city
 });

@@ -1,0 +1,205 @@
+import type { ResidentNotificationTemplate } from '@fieldfix/shared';
+import type { NoticeFacts, NoticePhoto } from './notice.repo.ts';
+
+/** What one notice says, in one language, before it is put into the email templates. */
+export type NoticeContent = {
+  lang: 'en' | 'es';
+  subject: string;
+  headline: string;
+  paragraphs: string[];
+  /** A quoted note from the crew or the city, shown apart from our own words. */
+  note: string | null;
+  /** Proof of the fix, in plain words: where and when the after-photo was taken. */
+  proof: string | null;
+  links: { href: string; label: string }[];
+  footer: string;
+  unsubscribeLabel: string;
+  photoAlt: string;
+};
+
+export type NoticeLinks = { track: string; stillAProblem: string | null; stillAProblemUntil: Date | null };
+
+/** How long after a fix the "still a problem?" link reopens the case. */
+export const STILL_A_PROBLEM_DAYS = 14;
+
+const CLOSE_REASONS_ES: Record<string, string> = {
+  duplicate: 'Es un duplicado de otro caso',
+  not_city_responsibility: 'No es responsabilidad de la ciudad',
+  cannot_locate: 'No se pudo encontrar el problema',
+  no_action_needed: 'No hace falta ninguna acción',
+};
+
+/** Builds the words of a notice from its facts. Pure: the clock and the zone are passed in. */
+export function noticeContent(
+  template: ResidentNotificationTemplate,
+  facts: NoticeFacts,
+  lang: 'en' | 'es',
+  links: NoticeLinks,
+  timeZone: string,
+): NoticeContent {
+  const es = lang === 'es';
+  const what = `${facts.serviceName}${facts.address ? (es ? ` en ${facts.address}` : ` at ${facts.address}`) : ''}`;
+  const id = facts.caseId;
+  const data = facts.event?.data ?? {};
+  const note = typeof data.note === 'string' && data.note.trim() ? data.note.trim() : null;
+  const track = { href: links.track, label: es ? 'Ver el estado del caso' : 'See where your case stands' };
+  const base = {
+    lang,
+    note: null as string | null,
+    proof: null as string | null,
+    footer: es
+      ? `Recibe este mensaje porque sigue el caso #${id} de la ciudad.`
+      : `You receive this because you follow city case #${id}.`,
+    unsubscribeLabel: es ? 'Dejar de recibir avisos de este caso' : 'Stop notices about this case',
+    photoAlt: es ? 'Foto del trabajo terminado' : 'Photo of the finished work',
+  };
+  switch (template) {
+    case 'received':
+      return {
+        ...base,
+        subject: es ? `Recibimos su reporte (caso #${id})` : `We received your report (case #${id})`,
+        headline: es ? 'Recibimos su reporte' : 'We received your report',
+        paragraphs: [
+          es
+            ? `Su reporte de ${what} es el caso #${id}. Le avisaremos cuando tenga fecha y cuando esté resuelto.`
+            : `Your report of ${what} is case #${id}. We will tell you when it is scheduled and when it is fixed.`,
+        ],
+        links: [track],
+      };
+    case 'scheduled': {
+      const day = typeof data.day === 'string' ? formatDay(data.day, lang) : null;
+      const crew = facts.crewName ?? (es ? 'Un equipo de la ciudad' : 'A city crew');
+      return {
+        ...base,
+        subject: es ? `Su caso #${id} tiene fecha` : `Your case #${id} is scheduled`,
+        headline: es ? 'Su caso tiene fecha' : 'Your case is scheduled',
+        paragraphs: [
+          day
+            ? es
+              ? `${crew} tiene previsto trabajar en ${what} el ${day}.`
+              : `${crew} plans to work on ${what} on ${day}.`
+            : es
+              ? `${crew} trabajará en ${what}.`
+              : `${crew} will work on ${what}.`,
+        ],
+        links: [track],
+      };
+    }
+    case 'fixed': {
+      const photo = facts.photos.find((p) => p.complete) ?? facts.photos[0] ?? null;
+      const until = links.stillAProblemUntil
+        ? formatDay(links.stillAProblemUntil.toISOString().slice(0, 10), lang)
+        : null;
+      return {
+        ...base,
+        note,
+        proof: photo ? photoProof(photo, facts, lang, timeZone) : null,
+        subject: es ? `Resuelto: ${what} (caso #${id})` : `Fixed: ${what} (case #${id})`,
+        headline: es ? 'Su reporte está resuelto' : 'Your report is fixed',
+        paragraphs: [
+          es ? `El equipo terminó el trabajo en ${what}.` : `The crew finished the work on ${what}.`,
+          ...(links.stillAProblem
+            ? [
+                es
+                  ? `¿Sigue el problema? Díganos${until ? ` antes del ${until}` : ''} y reabriremos el caso.`
+                  : `Still a problem? Tell us${until ? ` by ${until}` : ''} and we will reopen the case.`,
+              ]
+            : []),
+        ],
+        links: [
+          ...(links.stillAProblem
+            ? [{ href: links.stillAProblem, label: es ? 'Todavía hay un problema' : 'It is still a problem' }]
+            : []),
+          track,
+        ],
+      };
+    }
+    case 'closed': {
+      const code = typeof data.reason === 'string' ? data.reason : null;
+      const reason = (es && code ? CLOSE_REASONS_ES[code] : null) ?? facts.closeReasonLabel ?? code;
+      return {
+        ...base,
+        note,
+        subject: es ? `Caso #${id} cerrado sin arreglo` : `Case #${id} closed without a fix`,
+        headline: es ? 'Cerramos su caso sin arreglo' : 'We closed your case without a fix',
+        paragraphs: [
+          reason
+            ? es
+              ? `Cerramos el caso de ${what}. El motivo: ${lowerFirst(reason)}.`
+              : `We closed the case of ${what}. The reason: ${lowerFirst(reason)}.`
+            : es
+              ? `Cerramos el caso de ${what}.`
+              : `We closed the case of ${what}.`,
+        ],
+        links: [track],
+      };
+    }
+    case 'reopened': {
+      const reason = typeof data.reason === 'string' && data.reason.trim() ? data.reason.trim() : null;
+      return {
+        ...base,
+        note: reason,
+        subject: es ? `Reabrimos su caso #${id}` : `Your case #${id} is open again`,
+        headline: es ? 'Reabrimos su caso' : 'Your case is open again',
+        paragraphs: [es ? `Volvemos a trabajar en ${what}.` : `We are working on ${what} again.`],
+        links: [track],
+      };
+    }
+  }
+}
+
+/** "Photo taken 12 m from your report, at 10:42." from the photo's position and time. */
+export function photoProof(
+  photo: NoticePhoto,
+  place: { lat: number; long: number },
+  lang: 'en' | 'es',
+  timeZone: string,
+) {
+  const es = lang === 'es';
+  const at = photo.takenAt
+    ? new Intl.DateTimeFormat(es ? 'es' : 'en-US', {
+        timeZone,
+        hour: '2-digit',
+        minute: '2-digit',
+        hour12: false,
+      }).format(photo.takenAt)
+    : null;
+  if (photo.lat === null || photo.long === null) {
+    if (!at) return es ? 'La foto no tiene ni hora ni lugar.' : 'The photo has no time or place.';
+    return es ? `Foto tomada a las ${at} (sin posición).` : `Photo taken at ${at} (no position recorded).`;
+  }
+  const far = distanceWords(metersBetween(photo, place));
+  if (!at) return es ? `Foto tomada a ${far} de su reporte.` : `Photo taken ${far} from your report.`;
+  return es ? `Foto tomada a ${far} de su reporte, a las ${at}.` : `Photo taken ${far} from your report, at ${at}.`;
+}
+
+/** Great-circle distance in metres (haversine). */
+export function metersBetween(
+  a: { lat: number | null; long: number | null },
+  b: { lat: number; long: number },
+): number {
+  const r = 6_371_000;
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat!) * rad;
+  const dLong = (b.long - a.long!) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat! * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
+  return 2 * r * Math.asin(Math.sqrt(h));
+}
+
+function distanceWords(m: number): string {
+  if (m < 1000) return `${Math.round(m)} m`;
+  return `${(m / 1000).toFixed(1)} km`;
+}
+
+function formatDay(isoDay: string, lang: 'en' | 'es'): string {
+  const d = new Date(`${isoDay}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return isoDay;
+  return new Intl.DateTimeFormat(lang === 'es' ? 'es' : 'en-US', {
+    timeZone: 'UTC',
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+  }).format(d);
+}
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);

@@ -1,0 +1,238 @@
+import sharp from 'sharp';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
+import { listen, TestDevice } from '../../test/sync-client.ts';
+import { FilePhotoStore } from '../photos/photo-store.ts';
+import { startLoopbackSmtp } from './loopback-smtp.ts';
+import { SmtpMailer } from './mailer.ts';
+import { NoticeWorker } from './notice-worker.ts';
+import { linkSecret, verifyLink } from './signed-links.ts';
+
+// R10 end to end over real sockets: a crew's fix pushed through the sync API reaches a real
+// SMTP server on loopback, once per event and person, with its photo and signed links.
+
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+let smtp: Awaited<ReturnType<typeof startLoopbackSmtp>>;
+let worker: NoticeWorker;
+let crew: TestDevice;
+let photosDir: string;
+
+const CASE_AT = { lat: 42.35, long: -86.97 };
+
+beforeAll(async () => {
+  photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-notices-'));
+  t = await createTestApp({ photosDir, publicUrl: 'https://311.riverton.example' });
+  server = await listen(t);
+  smtp = await startLoopbackSmtp();
+  crew = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a');
+  worker = new NoticeWorker({
+    sql: t.db.sql,
+    config: t.config,
+    mailer: new SmtpMailer(smtp.url),
+    photos: new FilePhotoStore(photosDir),
+    log: quietLogger,
+  });
+  // The demo's history was queued long ago: given up on in the first pass, never sent.
+  await worker.runOnce();
+});
+afterAll(async () => {
+  await worker?.stop();
+  await smtp?.close();
+  await server?.close();
+  await t?.close();
+  if (photosDir) await rm(photosDir, { recursive: true, force: true });
+});
+
+/** Runs the worker until nothing is due. */
+async function drain() {
+  while ((await worker.runOnce()) > 0);
+}
+
+/** A case of Streets Crew A for today, its reporter, a follower, and a merged duplicate's reporter. */
+async function caseWithPeople(reporterLanguage = 'es') {
+  const sql = t.db.sql;
+  const [row] = await sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
+    values ('SIDEWALK', 'Raised slab', ${CASE_AT.lat}, ${CASE_AT.long}, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 99, 2)
+    returning id::text`;
+  const id = row!.id;
+  await sql`insert into case_events (case_id, kind, data, version, crew_id)
+    values (${id}, 'reported', '{}', 1, null), (${id}, 'assigned', ${sql.json({ crewId: 'streets-a', day: '2026-06-10' })}, 2, 'streets-a')`;
+  await sql`insert into case_reporters (case_id, email, language) values (${id}, ${`reporter.${id}@example.org`}, ${reporterLanguage})`;
+  await sql`insert into case_followers (case_id, email) values (${id}, ${`Neighbour.${id}@example.org`})`;
+  const [dup] = await sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, merged_into_id)
+    values ('SIDEWALK', 'Same slab', ${CASE_AT.lat}, ${CASE_AT.long}, '100 Test St', 'closed_not_fixed', ${id})
+    returning id::text`;
+  await sql`insert into case_reporters (case_id, email) values (${dup!.id}, ${`duplicate.${id}@example.org`})`;
+  // The reporter of the duplicate is also written in as a follower: still one message.
+  await sql`insert into case_followers (case_id, email) values (${id}, ${`DUPLICATE.${id}@example.org`})`;
+  return {
+    id,
+    people: [`duplicate.${id}@example.org`, `neighbour.${id}@example.org`, `reporter.${id}@example.org`],
+  };
+}
+
+async function fixWithPhoto(caseId: string) {
+  const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#447744' } })
+    .jpeg()
+    .toBuffer();
+  const photoId = crypto.randomUUID();
+  await crew.pullAll();
+  // Taken 12 m north of the reported place, at 10:42 in the city (UTC-4 in June).
+  const attach = crew.make('attach_photo', caseId, {
+    photoId,
+    tag: 'after',
+    contentType: 'image/jpeg',
+    byteSize: jpeg.length,
+    width: 640,
+    height: 480,
+    takenAt: '2026-06-10T14:42:00.000Z',
+    lat: CASE_AT.lat + 12 / 111_195,
+    long: CASE_AT.long,
+  });
+  expect((await crew.send(attach))[0]!.outcome).toBe('applied');
+  const up = await fetch(`${server.url}/api/photos/${photoId}/upload`, {
+    method: 'PATCH',
+    headers: {
+      ...crew.headers,
+      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+      'content-type': 'application/offset+octet-stream',
+      'upload-offset': '0',
+    },
+    body: jpeg,
+  });
+  expect(up.status).toBe(204);
+  const outcomes = await crew.send(
+    crew.make('start', caseId, {}),
+    crew.make('fix', caseId, {
+      resolutionCode: 'ground_down',
+      note: 'Ground the lip <2 cm> down.',
+      photoIds: [photoId],
+    }),
+  );
+  expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+}
+
+const mailsFor = (caseId: string) =>
+  Promise.all(smtp.received.filter((r) => r.raw.includes(`case ${caseId}`)).map((r) => smtp.parse(r)));
+
+describe('resident notices over SMTP (R10)', () => {
+  it('[R10] a fix pushed by a crew reaches the SMTP server once for the reporter, a follower and a merged duplicate’s reporter', async () => {
+    const { id, people } = await caseWithPeople();
+    await fixWithPhoto(id);
+    await drain();
+    await drain(); // nothing more on a second pass
+    const mails = (await mailsFor(id)).filter((m) => m.headers.get('x-fieldfix-notice')?.toString().includes('fixed'));
+    expect(mails.map((m) => (m.to as { text: string }).text).sort()).toEqual(people);
+    expect(new Set(mails.map((m) => m.messageId)).size).toBe(3);
+    const [outbox] = await t.db.sql<{ sent_at: Date | null; n: number }[]>`
+      select o.sent_at, (select count(*)::int from notice_deliveries d where d.outbox_id = o.id and d.sent_at is not null) as n
+      from notification_outbox o where o.case_id = ${id} and o.template = 'fixed'`;
+    expect(outbox!.sent_at).not.toBeNull();
+    expect(outbox!.n).toBe(3);
+  });
+
+  it('[R10] the "fixed" email has the after-photo, the note, proof of the fix and a plain-text part, in the reporter’s language', async () => {
+    const { id } = await caseWithPeople('es');
+    await fixWithPhoto(id);
+    await drain();
+    const mails = await mailsFor(id);
+    const es = mails.find((m) => (m.to as { text: string }).text === `reporter.${id}@example.org`)!;
+    const en = mails.find((m) => (m.to as { text: string }).text === `neighbour.${id}@example.org`)!;
+    expect(es.subject).toContain('Resuelto');
+    expect(es.text).toContain('Foto tomada a 12 m de su reporte, a las 10:42.');
+    expect(en.subject).toBe(`Fixed: Damaged sidewalk at 100 Test St (case #${id})`);
+    expect(en.text).toContain('Photo taken 12 m from your report, at 10:42.');
+    // The crew's note is text, escaped in the HTML.
+    expect(en.html).toContain('Ground the lip &lt;2 cm&gt; down.');
+    expect(en.text).toContain('Ground the lip <2 cm> down.');
+    const photo = en.attachments.find((a) => a.contentType === 'image/jpeg')!;
+    expect(photo).toBeDefined();
+    // Inline in the HTML (mailparser has turned the cid: reference into a data: URL).
+    expect(photo.cid).toBe('after-photo@fieldfix');
+    expect(en.html).toMatch(/<img src="data:image\/jpeg;base64,/);
+    const meta = await sharp(photo.content).metadata();
+    expect(meta.width).toBeLessThanOrEqual(320);
+  });
+
+  it('[R10] every email has a signed unsubscribe link and one-click List-Unsubscribe headers that work', async () => {
+    const { id } = await caseWithPeople('en');
+    await fixWithPhoto(id);
+    await drain();
+    const mail = (await mailsFor(id)).find((m) => (m.to as { text: string }).text === `neighbour.${id}@example.org`)!;
+    const line = (key: string) => mail.headerLines.find((h) => h.key === key)?.line ?? '';
+    const url = /<([^>]+)>/.exec(line('list-unsubscribe'))![1]!;
+    expect(line('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+    expect(mail.text).toContain(url);
+    expect(url.startsWith('https://311.riverton.example/api/public/unsubscribe?token=')).toBe(true);
+    const path = url.replace('https://311.riverton.example', '');
+    // A token changed by one character is refused.
+    const forged = path.slice(0, -2) + (path.endsWith('A') ? 'B' : 'A') + path.slice(-1);
+    expect((await t.app.request(forged, { method: 'POST' })).status).toBe(400);
+    // The one-click POST, as a mail provider sends it: no Origin, no cookie.
+    const res = await t.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.status).toBe(200);
+    // The next notice of the case goes to the others only.
+    await crew.pullAll();
+    await crew.send(crew.make('add_note', id, { text: 'after' }));
+    await t.db.sql`insert into notification_outbox (case_id, template) values (${id}, 'reopened')`;
+    await drain();
+    const reopened = (await mailsFor(id)).filter((m) => m.subject?.includes('open again'));
+    expect(reopened.map((m) => (m.to as { text: string }).text).sort()).toEqual([
+      `duplicate.${id}@example.org`,
+      `reporter.${id}@example.org`,
+    ]);
+    // The "still a problem?" link is signed for this case and lasts 14 days from the fix.
+    const still = /https:\/\/311\.riverton\.example\/still-a-problem\?token=([\w.-]+)/.exec(mail.text!)![1]!;
+    const claims = verifyLink(linkSecret(t.config), still, 'still-a-problem', new Date('2026-06-10T12:00:00Z'));
+    expect(claims?.caseId).toBe(id);
+    expect(verifyLink(linkSecret(t.config), still, 'unsubscribe')).toBeNull();
+    const track = /https:\/\/311\.riverton\.example\/track\/(\d+)\?k=([\w.-]+)/.exec(mail.text!)!;
+    expect(track[1]).toBe(id);
+    expect(verifyLink(linkSecret(t.config), track[2]!, 'track')?.caseId).toBe(id);
+  });
+
+  it('[R10] a mail server that refuses is retried with backoff, the reason kept, and an admin can retry a failed notice', async () => {
+    const { id } = await caseWithPeople('en');
+    const [row] = await t.db.sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template) values (${id}, 'received') returning id::text`;
+    const broken = new NoticeWorker(
+      {
+        sql: t.db.sql,
+        config: t.config,
+        mailer: new SmtpMailer('smtp://127.0.0.1:1'),
+        photos: new FilePhotoStore(photosDir),
+        log: quietLogger,
+      },
+      { maxAttempts: 2, backoffSeconds: () => 0 },
+    );
+    while ((await broken.runOnce()) > 0);
+    await broken.stop();
+    const admin = await t.login('admin@riverton.example');
+    const status = (await (
+      await t.app.request('/api/admin/outbox/status?status=failed', { headers: admin })
+    ).json()) as {
+      entries: { id: string; attempts: number; lastError: string | null }[];
+    };
+    const failed = status.entries.find((e) => e.id === row!.id)!;
+    expect(failed.attempts).toBe(2);
+    expect(failed.lastError).toMatch(/ECONNREFUSED|connect/i);
+    const retry = await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin });
+    expect(retry.status).toBe(200);
+    await drain();
+    const received = (await mailsFor(id)).filter((m) => m.subject?.startsWith('We received'));
+    expect(received).toHaveLength(3);
+    const again = await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin });
+    expect(again.status).toBe(404);
+  });
+});

@@ -1,0 +1,239 @@
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Config } from '../config.ts';
+import type { Queryable } from '../db/database.ts';
+import type { Logger } from '../http/deps.ts';
+import { FilePhotoStore, type PhotoStore } from '../photos/photo-store.ts';
+import { MailboxMailer, SmtpMailer, type Mailer } from './mailer.ts';
+import { noticeContent, STILL_A_PROBLEM_DAYS } from './notice-content.ts';
+import { renderNotice } from './notice-render.ts';
+import {
+  beginDelivery,
+  claimDueNotices,
+  deferNotice,
+  deliveredTo,
+  expireStaleNotices,
+  markDelivered,
+  markNoticeFailed,
+  markNoticeSent,
+  noticeFacts,
+  recipientsOf,
+  type DueNotice,
+  type NoticeFacts,
+  type Recipient,
+} from './notice.repo.ts';
+import { linkSecret, signLink, stableMessageId } from './signed-links.ts';
+
+export type NoticeWorkerOptions = {
+  /** Notices claimed at a time; they are sent concurrently. */
+  batchSize: number;
+  /** How long a claim lasts: another instance takes a row only after it (a dead claimer). */
+  leaseSeconds: number;
+  /** How often an idle worker looks for due notices. */
+  pollMs: number;
+  /** Attempts before a notice is given up on (an admin may retry it). */
+  maxAttempts: number;
+  /** Notices queued longer ago than this and never tried are not sent (`expireStaleNotices`). */
+  maxAgeHours: number;
+  /** A fix's notice waits this long for its after-photo's bytes to finish uploading. */
+  photoWaitSeconds: number;
+  /** Seconds before attempt `n + 1` after `n` failed ones. */
+  backoffSeconds: (attempts: number) => number;
+  /** Told of each message accepted and then recorded: the window between is the one duplicates can come from. */
+  onSent?: (e: { outboxId: string; email: string; messageId: string; acceptedAt: number; recordedAt: number }) => void;
+};
+
+export const DEFAULT_WORKER_OPTIONS: NoticeWorkerOptions = {
+  batchSize: 20,
+  leaseSeconds: 120,
+  pollMs: 250,
+  maxAttempts: 8,
+  maxAgeHours: 72,
+  photoWaitSeconds: 600,
+  backoffSeconds: (n) => Math.min(30 * 2 ** n, 3600),
+};
+
+export type NoticeWorkerDeps = {
+  sql: Queryable;
+  config: Pick<Config, 'publicUrl' | 'port' | 'mailFrom' | 'cityTimeZone' | 'linkSecret' | 'dataDir'>;
+  mailer: Mailer;
+  photos: PhotoStore;
+  log: Logger;
+};
+
+const PHOTO_CID = 'after-photo@fieldfix';
+
+/**
+ * Sends resident notices after commit (R10): claims due outbox rows, sends each to every
+ * recipient not yet reached, and records each send before marking the row sent. A crash
+ * anywhere loses nothing (the claim lapses and another pass resumes where the records
+ * stop) and resends only a message whose acceptance was not yet recorded, with the same
+ * Message-ID.
+ */
+export class NoticeWorker {
+  readonly #deps: NoticeWorkerDeps;
+  readonly #opts: NoticeWorkerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #lastExpiry = 0;
+
+  constructor(deps: NoticeWorkerDeps, opts: Partial<NoticeWorkerOptions> = {}) {
+    this.#deps = deps;
+    this.#opts = { ...DEFAULT_WORKER_OPTIONS, ...opts };
+  }
+
+  get mailer(): Mailer {
+    return this.#deps.mailer;
+  }
+
+  /** Polls for due notices until `stop()`. */
+  start(): this {
+    this.#stopped = false;
+    this.#schedule(0);
+    return this;
+  }
+
+  /** Finishes the batch in hand, then stops and closes the mailer. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    this.#deps.mailer.close();
+  }
+
+  #schedule(ms: number) {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.#loop().finally(() => (this.#running = undefined));
+    }, ms);
+  }
+
+  async #loop() {
+    let handled = 0;
+    try {
+      handled = await this.runOnce();
+    } catch (err) {
+      this.#deps.log.error('Resident notices: a pass failed; trying again.', err);
+    }
+    this.#schedule(handled > 0 ? 0 : this.#opts.pollMs);
+  }
+
+  /** One pass: claims a batch and sends it. Returns how many notices it handled. */
+  async runOnce(): Promise<number> {
+    const { sql } = this.#deps;
+    if (Date.now() - this.#lastExpiry > 60_000) {
+      this.#lastExpiry = Date.now();
+      const expired = await expireStaleNotices(sql, this.#opts.maxAgeHours);
+      if (expired > 0)
+        this.#deps.log.info(`Resident notices: ${expired} queued too long ago are not sent (see the outbox).`);
+    }
+    const due = await claimDueNotices(sql, this.#opts.batchSize, this.#opts.leaseSeconds);
+    await Promise.all(due.map((n) => this.#handle(n)));
+    return due.length;
+  }
+
+  async #handle(n: DueNotice) {
+    const { sql } = this.#deps;
+    try {
+      const facts = await noticeFacts(sql, n);
+      const waiting = facts.photos.some((p) => !p.complete);
+      if (waiting && Date.now() - n.createdAt.getTime() < this.#opts.photoWaitSeconds * 1000) {
+        await deferNotice(sql, n.id, 15);
+        return;
+      }
+      const photo = await this.#photoBytes(facts);
+      const [recipients, done] = await Promise.all([recipientsOf(sql, n.caseId), deliveredTo(sql, n.id)]);
+      for (const r of recipients) {
+        if (done.has(r.email)) continue;
+        const mail = this.compose(n, facts, r, photo);
+        const messageId = String(mail.messageId);
+        await beginDelivery(sql, n.id, r.email, messageId);
+        await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
+        const acceptedAt = performance.now();
+        await markDelivered(sql, n.id, r.email);
+        this.#opts.onSent?.({ outboxId: n.id, email: r.email, messageId, acceptedAt, recordedAt: performance.now() });
+      }
+      await markNoticeSent(sql, n.id);
+    } catch (err) {
+      const attempts = n.attempts + 1;
+      const giveUp = attempts >= this.#opts.maxAttempts;
+      const message = err instanceof Error ? err.message : String(err);
+      this.#deps.log.warn(
+        `Resident notice ${n.id} (${n.template}, case ${n.caseId}) not sent, attempt ${attempts}: ${message}${giveUp ? ' — given up; an admin may retry it' : ''}`,
+      );
+      await markNoticeFailed(sql, n.id, message, this.#opts.backoffSeconds(attempts), giveUp).catch((e: unknown) =>
+        this.#deps.log.error('Resident notices: could not record a failure (the claim will lapse).', e),
+      );
+    }
+  }
+
+  async #photoBytes(facts: NoticeFacts): Promise<{ bytes: Buffer; contentType: string } | null> {
+    const p = facts.photos.find((x) => x.complete);
+    if (!p) return null;
+    const thumb = p.thumbKey ? await this.#deps.photos.read(p.thumbKey) : null;
+    if (thumb) return { bytes: Buffer.from(thumb), contentType: 'image/jpeg' };
+    const full = await this.#deps.photos.read(p.storageKey);
+    return full ? { bytes: Buffer.from(full), contentType: p.contentType } : null;
+  }
+
+  /** The message one recipient receives for one notice: the same Message-ID every time. */
+  compose(
+    n: DueNotice,
+    facts: NoticeFacts,
+    r: Recipient,
+    photo: { bytes: Buffer; contentType: string } | null,
+  ): Mail.Options {
+    const { config } = this.#deps;
+    const secret = linkSecret(config);
+    const base = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
+    const until =
+      n.template === 'fixed'
+        ? new Date((n.happenedAt ?? n.createdAt).getTime() + STILL_A_PROBLEM_DAYS * 86_400_000)
+        : null;
+    const links = {
+      track: `${base}/track/${n.caseId}?k=${signLink(secret, { p: 'track', caseId: n.caseId })}`,
+      stillAProblem: until
+        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: Math.floor(until.getTime() / 1000) })}`
+        : null,
+      stillAProblemUntil: until,
+    };
+    const unsubscribeUrl = `${base}/api/public/unsubscribe?token=${signLink(secret, { p: 'unsubscribe', caseId: n.caseId, email: r.email })}`;
+    const content = noticeContent(n.template, facts, r.language, links, config.cityTimeZone);
+    const rendered = renderNotice(content, { unsubscribeUrl, photoCid: photo ? PHOTO_CID : null });
+    const domain = /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'fieldfix.invalid';
+    return {
+      from: config.mailFrom,
+      to: r.email,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      messageId: stableMessageId(n.id, r.email, domain),
+      headers: {
+        'List-Unsubscribe': `<${unsubscribeUrl}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        'Auto-Submitted': 'auto-generated',
+        'X-Fieldfix-Notice': `${n.id}; ${n.template}; case ${n.caseId}`,
+      },
+      attachments: photo
+        ? [
+            {
+              filename: photo.contentType === 'image/jpeg' ? 'after-photo.jpg' : 'after-photo',
+              content: photo.bytes,
+              contentType: photo.contentType,
+              cid: PHOTO_CID,
+            },
+          ]
+        : [],
+    };
+  }
+}
+
+/** The mailbox folder of the embedded default (no `SMTP_URL`). */
+export const mailboxDir = (config: Pick<Config, 'dataDir'>) => `${config.dataDir}/mailbox`;
+
+/** The worker a server starts: SMTP when `SMTP_URL` is set, else the mailbox; none when turned off. */
+export function startNoticeWorker(deps: { sql: Queryable; config: Config; log: Logger }): NoticeWorker | null {
+  if (!deps.config.noticeWorker) return null;
+  const mailer = deps.config.smtpUrl ? new SmtpMailer(deps.config.smtpUrl) : new MailboxMailer(mailboxDir(deps.config));
+  return new NoticeWorker({ ...deps, mailer, photos: new FilePhotoStore(deps.config.photosDir) }).start();
+}
