@@ -8,8 +8,8 @@ import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts
 import { listen, TestDevice } from '../../test/sync-client.ts';
 import { FilePhotoStore } from '../photos/photo-store.ts';
 import { startLoopbackSmtp } from './loopback-smtp.ts';
-import { SmtpMailer } from './mailer.ts';
-import { NoticeWorker } from './notice-worker.ts';
+import { MailboxMailer, SmtpMailer } from './mailer.ts';
+import { mailboxDir, NoticeWorker } from './notice-worker.ts';
 import { linkSecret, verifyLink } from './signed-links.ts';
 
 // R10 end to end over real sockets: a crew's fix pushed through the sync API reaches a real
@@ -26,7 +26,7 @@ const CASE_AT = { lat: 42.35, long: -86.97 };
 
 beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-notices-'));
-  t = await createTestApp({ photosDir, publicUrl: 'https://311.riverton.example' });
+  t = await createTestApp({ photosDir, dataDir: photosDir, publicUrl: 'https://311.riverton.example' });
   server = await listen(t);
   smtp = await startLoopbackSmtp();
   crew = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a');
@@ -234,5 +234,43 @@ describe('resident notices over SMTP (R10)', () => {
     expect(received).toHaveLength(3);
     const again = await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin });
     expect(again.status).toBe(404);
+  });
+
+  it('[R10] without SMTP_URL the messages are kept in the data folder and shown to admins only', async () => {
+    const { id } = await caseWithPeople('en');
+    const boxed = new NoticeWorker({
+      sql: t.db.sql,
+      config: t.config,
+      mailer: new MailboxMailer(mailboxDir(t.config)),
+      photos: new FilePhotoStore(photosDir),
+      log: quietLogger,
+    });
+    await fixWithPhoto(id);
+    while ((await boxed.runOnce()) > 0);
+    await boxed.stop();
+    const admin = await t.login('admin@riverton.example');
+    const res = await t.app.request('/api/admin/mailbox', { headers: admin });
+    const body = (await res.json()) as {
+      transport: string;
+      messages: {
+        caseId: string;
+        to: string;
+        template: string;
+        html: string;
+        text: string;
+        headers: Record<string, string>;
+      }[];
+    };
+    expect(body.transport).toBe('mailbox');
+    const fixed = body.messages.filter((m) => m.caseId === id && m.template === 'fixed');
+    expect(fixed.map((m) => m.to).sort()).toEqual([
+      `duplicate.${id}@example.org`,
+      `neighbour.${id}@example.org`,
+      `reporter.${id}@example.org`,
+    ]);
+    expect(fixed[0]!.html).toContain('src="data:image/jpeg;base64,');
+    expect(fixed[0]!.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
+    const lead = await t.login('lead@riverton.example');
+    expect((await t.app.request('/api/admin/mailbox', { headers: lead })).status).toBe(403);
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * The admin's view of resident notices (R10): the messages kept in the mailbox when the
+ * server has no SMTP_URL, and every notice's delivery state (pending, sent, failed with the
+ * reason) with a retry. Read from the server: a desk job that needs a connection.
+ */
+import type { MailboxMessage, OutboxEntry, OutboxStatus } from '@fieldfix/shared';
+import { fetchMailbox, fetchOutboxStatus, retryOutboxEntry } from '#lib/api/admin.ts';
+
+export class Mailbox {
+  transport = $state<'smtp' | 'mailbox' | null>(null);
+  messages = $state.raw<MailboxMessage[]>([]);
+  entries = $state.raw<OutboxEntry[]>([]);
+  filter = $state<OutboxStatus | 'all'>('all');
+  selectedId = $state<string | null>(null);
+  loading = $state(false);
+  error = $state('');
+  busy = $state.raw<ReadonlySet<string>>(new Set());
+
+  selected = $derived(this.messages.find((m) => m.id === this.selectedId) ?? null);
+
+  async load(): Promise<void> {
+    this.loading = true;
+    this.error = '';
+    const [mail, outbox] = await Promise.all([
+      fetchMailbox(),
+      fetchOutboxStatus(this.filter === 'all' ? undefined : this.filter),
+    ]);
+    this.loading = false;
+    if (mail.ok) {
+      this.transport = mail.data.transport;
+      this.messages = mail.data.messages;
+      if (!this.selected) this.selectedId = this.messages[0]?.id ?? null;
+    }
+    if (outbox.ok) this.entries = outbox.data.entries;
+    const failure = !mail.ok ? mail.error : !outbox.ok ? outbox.error : null;
+    if (failure) {
+      this.error =
+        failure.kind === 'network' ? 'The mailbox needs a connection. Connect, then press Refresh.' : failure.message;
+    }
+  }
+
+  async showOnly(filter: OutboxStatus | 'all'): Promise<void> {
+    this.filter = filter;
+    await this.load();
+  }
+
+  /** Sends a failed or waiting notice again now. */
+  async retry(id: string): Promise<void> {
+    this.busy = new Set([...this.busy, id]);
+    const res = await retryOutboxEntry(id);
+    this.busy = new Set([...this.busy].filter((b) => b !== id));
+    if (res.ok) await this.load();
+    else this.error = `Could not retry notice ${id}: ${res.error.message}`;
+  }
+}
+
+/** A notice's state in a word or two, with the reason when it failed. */
+export function entryState(e: OutboxEntry): string {
+  if (e.status === 'sent') return `Sent to ${e.recipients} ${e.recipients === 1 ? 'person' : 'people'}`;
+  if (e.status === 'failed') return `Failed after ${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}`;
+  return e.attempts > 0 ? `Waiting to retry (${e.attempts} failed)` : 'Waiting';
+}
