@@ -68,6 +68,8 @@ const Env = z.object({
   LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** `off` starts no notice worker in this instance (another instance sends). */
   NOTICE_WORKER: z.enum(['on', 'off']).default('on'),
+  /** How long a worker's claim on a notice lasts; another instance sends it after that. */
+  NOTICE_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
 });
 
 /**
@@ -123,6 +125,7 @@ export type Config = {
   /** The link-signing key (`LINK_SECRET`); unset: generated under `dataDir` (`linkSecret()`). */
   linkSecret: string | undefined;
   noticeWorker: boolean;
+  noticeLeaseSeconds: number;
 };
 
 /** Reads the configuration from the environment; a bad value stops the server with its name. */
@@ -161,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     linkSecret: e.LINK_SECRET,
     noticeWorker: e.NOTICE_WORKER === 'on',
+    noticeLeaseSeconds: e.NOTICE_LEASE_SECONDS,
   };
 }

@@ -38,6 +38,8 @@ export async function startLoopbackSmtp(opts: { delayMs?: number } = {}) {
       });
     },
   });
+  // A client killed mid-message resets its connection: expected here, not a failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -235,5 +235,8 @@ export const mailboxDir = (config: Pick<Config, 'dataDir'>) => `${config.dataDir
 export function startNoticeWorker(deps: { sql: Queryable; config: Config; log: Logger }): NoticeWorker | null {
   if (!deps.config.noticeWorker) return null;
   const mailer = deps.config.smtpUrl ? new SmtpMailer(deps.config.smtpUrl) : new MailboxMailer(mailboxDir(deps.config));
-  return new NoticeWorker({ ...deps, mailer, photos: new FilePhotoStore(deps.config.photosDir) }).start();
+  return new NoticeWorker(
+    { ...deps, mailer, photos: new FilePhotoStore(deps.config.photosDir) },
+    { leaseSeconds: deps.config.noticeLeaseSeconds },
+  ).start();
 }
