@@ -23,3 +23,4 @@ export * from './sync/outcome.ts';
 export * from './sync/push.ts';
 export * from './sync/pull.ts';
 export * from './reconcile/rules.ts';
+export * from './open311/admin.ts';

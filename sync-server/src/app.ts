@@ -10,6 +10,9 @@ import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
 import { tileRoutes } from './tiles/tile.routes.ts';
+import { open311Routes } from './open311/open311.routes.ts';
+import { routingRoutes } from './routing/routing.routes.ts';
+import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -39,6 +42,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/sync', syncRoutes(deps))
     .route('/notices', leadInboxRoutes(deps))
     .route('/admin/outbox', residentNotificationRoutes(deps))
+    .route('/admin/routing', routingRoutes(deps))
+    .route('/admin/api-keys', apiKeyRoutes(deps))
     .route('/admin', noticeAdminRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
@@ -50,6 +55,9 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/tiles', tileRoutes(deps))
     // Before /api and its cross-site guard: a signed link, no session (see unsubscribeRoutes).
     .route('/api/public/unsubscribe', unsubscribeRoutes(deps))
+    // Open311 GeoReport v2: public, its own error format, before the SPA fallback.
+    .route('/open311/v2', open311Routes(deps, { sandbox: false }))
+    .route('/open311/v2-test', open311Routes(deps, { sandbox: true }))
     .route('/api', api)
     .onError(onError(deps.log.error));
   // Unknown /api paths must not fall through to the app's HTML.

@@ -1,5 +1,6 @@
 import { loadConfig } from './config.ts';
 import { DEMO_LOGINS, DEMO_PASSWORD } from './demo/demo-accounts.ts';
+import { DEMO_API_KEY } from './demo/demo-open311.ts';
 import { consoleLogger, startServer } from './server.ts';
 
 let config;
@@ -25,6 +26,7 @@ try {
         ? [
             'Demo logins (password "' + DEMO_PASSWORD + '"):',
             ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`),
+            `Open311 GeoReport v2: ${server.url}/open311/v2/discovery.json  (demo api_key "${DEMO_API_KEY}")`,
           ]
         : []),
       'Press Ctrl+C to stop.',

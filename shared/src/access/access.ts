@@ -199,3 +199,13 @@ export function staffCaller(p: {
 }): StaffCaller {
   return { kind: 'staff', userId: p.id, role: p.role, crewId: p.crewId, departmentId: p.departmentId };
 }
+
+/** The routing table (which crew gets a new request, by district and type) is for admins only. */
+export function canManageRouting(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}
+
+/** Open311 API keys are created, listed and revoked by admins only. */
+export function canManageApiKeys(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { DEMO_API_KEY, DEMO_ROUTING } from '../demo/demo-open311.ts';
+import { insertApiKey } from '../api-keys/api-key.repo.ts';
 import { linkSecret, signLink } from '../notices-delivery/signed-links.ts';
 
 // The authorization matrix: every route of the app × every kind of caller, with the status
@@ -33,6 +35,8 @@ type Fixture = {
   unsubscribeToken: string;
   jpeg: Uint8Array;
   tile: string;
+  open311Token: string;
+  apiKeyId: string;
 };
 type Row = {
   /** Builds the request (path and init) from the fixtures. */
@@ -61,7 +65,87 @@ const staff = (s: Partial<Record<Role, number>> & Pick<Record<Role, number>, 'cr
 /** Whoever may read the fixture case in full: its crew, its department's lead, admins. */
 const caseReaders = (ok: number) => staff({ crew: ok, lead: ok, admin: ok, otherCrew: 403, otherLead: 403 });
 
+/** A GeoReport v2 form (Open311 POSTs are form-urlencoded, never JSON). */
+const form = (fields: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+const OPEN311_FORM = {
+  api_key: DEMO_API_KEY,
+  service_code: 'SIDEWALK',
+  lat: '42.3555',
+  long: '-86.975',
+  'attribute[hazard]': 'yes',
+};
+/**
+ * Open311 is public: every caller reads the same public fields, whatever session it sends;
+ * POSTs need an API key (sent here), not a session. The sandbox (`v2-test`) answers alike.
+ */
+const OPEN311: Record<string, Row> = Object.fromEntries(
+  (['/open311/v2', '/open311/v2-test'] as const).flatMap((root) => [
+    ...(['xml', 'json'] as const).flatMap((fmt): [string, Row][] => [
+      [`GET ${root}/discovery.${fmt}`, { request: () => ({ path: `${root}/discovery.${fmt}` }), expect: all(200) }],
+      [`GET ${root}/services.${fmt}`, { request: () => ({ path: `${root}/services.${fmt}` }), expect: all(200) }],
+      [`GET ${root}/requests.${fmt}`, { request: () => ({ path: `${root}/requests.${fmt}` }), expect: all(200) }],
+      [
+        `POST ${root}/requests.${fmt}`,
+        { request: () => ({ path: `${root}/requests.${fmt}`, init: form(OPEN311_FORM) }), expect: all(200) },
+      ],
+      [
+        `GET ${root}/servicerequestupdates.${fmt}`,
+        { request: () => ({ path: `${root}/servicerequestupdates.${fmt}` }), expect: all(200) },
+      ],
+      [
+        `GET ${root}/duplicates.${fmt}`,
+        {
+          request: () => ({ path: `${root}/duplicates.${fmt}?service_code=SIDEWALK&lat=42.3555&long=-86.975` }),
+          expect: all(200),
+        },
+      ],
+    ]),
+    [
+      `GET ${root}/services/:file{[^/]+\\.(?:xml|json)}`,
+      { request: () => ({ path: `${root}/services/POTHOLE.xml` }), expect: all(200) },
+    ],
+    [
+      `GET ${root}/requests/:file{[^/]+\\.(?:xml|json)}`,
+      { request: (f) => ({ path: `${root}/requests/${f.caseId}.json` }), expect: all(200) },
+    ],
+    [
+      `GET ${root}/tokens/:file{[^/]+\\.(?:xml|json)}`,
+      { request: (f) => ({ path: `${root}/tokens/${f.open311Token}.json` }), expect: all(200) },
+    ],
+    // A crew's after-photo is public (re-encoded, no EXIF), as FixMyStreet shows a fix.
+    [
+      `GET ${root}/media/:file{[0-9a-fA-F-]{36}\\.jpg}`,
+      { request: (f) => ({ path: `${root}/media/${f.photoId}.jpg` }), expect: all(200) },
+    ],
+  ]),
+);
+
 const MATRIX: Record<string, Row> = {
+  ...OPEN311,
+  'GET /api/admin/routing': {
+    request: () => ({ path: '/api/admin/routing' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'PUT /api/admin/routing': {
+    request: () => ({ path: '/api/admin/routing', init: { ...json({ rules: DEMO_ROUTING }), method: 'PUT' } }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'GET /api/admin/api-keys': {
+    request: () => ({ path: '/api/admin/api-keys' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'POST /api/admin/api-keys': {
+    request: () => ({ path: '/api/admin/api-keys', init: json({ name: 'Matrix client' }) }),
+    expect: staff({ crew: 403, admin: 201 }),
+  },
+  'POST /api/admin/api-keys/:id/revoke': {
+    request: (f) => ({ path: `/api/admin/api-keys/${f.apiKeyId}/revoke`, init: { method: 'POST' } }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
   'GET /healthz': { request: () => ({ path: '/healthz' }), expect: all(200) },
   'GET /tiles/meta.json': { request: () => ({ path: '/tiles/meta.json' }), expect: all(200) },
   'GET /tiles/style.json': { request: () => ({ path: '/tiles/style.json' }), expect: all(200) },
@@ -261,6 +345,17 @@ beforeAll(async () => {
   });
   const meta = (await (await t.app.request('/tiles/meta.json')).json()) as { version: string };
   fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city
+  const created = await t.app.request('/open311/v2/requests.json', form(OPEN311_FORM));
+  fixture.open311Token = ((await created.json()) as { token: string }[])[0]!.token;
+  fixture.apiKeyId = (
+    await insertApiKey(t.db.sql, {
+      id: 'k_matrix',
+      name: 'Matrix',
+      token: 'matrix',
+      createdBy: null,
+      rateLimitPerMinute: 5,
+    })
+  ).id;
 });
 afterAll(async () => {
   await t?.close();

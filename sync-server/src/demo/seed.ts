@@ -6,6 +6,7 @@ import { cityDate } from '../time.ts';
 import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
 import { bboxOf, districtCentre, placeOnStreet, riverton, type Place } from './city.ts';
 import { DEMO_PASSWORD, isEmpty } from './demo-accounts.ts';
+import { seedOpen311Demo } from './demo-open311.ts';
 
 const CREWS = [
   { id: 'streets-a', name: 'Streets Crew A', departmentId: 'streets', home: 'old-town', capacity: 12 },
@@ -48,6 +49,7 @@ export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: strin
     await tx`insert into districts ${tx(data.districts)}`;
     await tx`insert into crews ${tx(data.crews)}`;
     await tx`insert into users ${tx(data.users)}`;
+    await seedOpen311Demo(tx);
     for (const chunk of chunks(data.cases, 500)) await tx`insert into cases ${tx(chunk)}`;
     await tx`select setval(pg_get_serial_sequence('cases', 'id'), (select max(id) from cases))`;
     for (const chunk of chunks(data.reporters, 500)) await tx`insert into case_reporters ${tx(chunk)}`;

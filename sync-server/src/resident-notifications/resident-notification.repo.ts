@@ -73,3 +73,17 @@ export async function listResidentNotifications(
     photoIds: r.photo_ids ?? [],
   }));
 }
+
+/**
+ * R10: queues the "received" notification of a new case, keyed by its `reported` event, in
+ * the transaction that creates the case: a second call for the same event queues nothing.
+ */
+export async function queueReceivedNotification(
+  tx: Queryable,
+  r: { caseId: string; eventId: string; happenedAt: string },
+): Promise<void> {
+  await tx`
+    insert into notification_outbox (case_id, event_id, template, happened_at)
+    values (${r.caseId}, ${r.eventId}, 'received', ${r.happenedAt})
+    on conflict (case_id, template, event_id) do nothing`;
+}

@@ -1,0 +1,52 @@
+/**
+ * The admin API of Open311 intake: the routing table and the API keys. Request and response
+ * schemas; the types are derived from them.
+ */
+import { z } from 'zod';
+import { CODE_MAX } from '../domain/limits.ts';
+
+const Code = z.string().min(1).max(CODE_MAX);
+
+/**
+ * One row of the routing table: requests of a department's types in a district (null: any)
+ * and of a type or a group of types (both null: any of the department's) go to `crewId`
+ * (null: unassigned, for the department's lead). The most specific row wins: a type before
+ * a group before any type, then a named district before any district.
+ */
+export const RoutingRule = z.strictObject({
+  departmentId: Code,
+  districtId: Code.nullable(),
+  serviceCode: Code.nullable(),
+  group: z.string().min(1).max(200).nullable(),
+  crewId: Code.nullable(),
+});
+export type RoutingRule = z.infer<typeof RoutingRule>;
+
+/** `GET /api/admin/routing` answers it; `PUT /api/admin/routing` replaces the table with it. */
+export const RoutingTable = z.strictObject({ rules: z.array(RoutingRule).max(5000) });
+export type RoutingTable = z.infer<typeof RoutingTable>;
+
+export const ApiKeyInfo = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+  createdBy: z.string().nullable(),
+  revokedAt: z.iso.datetime({ offset: true }).nullable(),
+  lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
+  rateLimitPerMinute: z.number().int().positive(),
+});
+export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+
+export const ApiKeysResponse = z.strictObject({ keys: z.array(ApiKeyInfo) });
+export type ApiKeysResponse = z.infer<typeof ApiKeysResponse>;
+
+/** `POST /api/admin/api-keys`. */
+export const CreateApiKeyRequest = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
+});
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+/** The new key's secret is in this answer only: it is stored hashed. */
+export const CreateApiKeyResponse = z.strictObject({ key: ApiKeyInfo, secret: z.string() });
+export type CreateApiKeyResponse = z.infer<typeof CreateApiKeyResponse>;

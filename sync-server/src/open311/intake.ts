@@ -1,0 +1,220 @@
+/**
+ * `POST requests`: a GeoReport v2 form checked as the spec says (a known service code, one
+ * location, the service definition's attributes, a description of at most 4,000
+ * characters), routed, and created through the change log, or, on the test endpoint,
+ * checked and answered without creating any work.
+ */
+import { randomUUID } from 'node:crypto';
+import { isStorableText, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
+import type { Sql } from '../db/database.ts';
+import { cityDate } from '../time.ts';
+import { routeRequest } from '../routing/routing.service.ts';
+import { insertRequest } from './intake.repo.ts';
+import { Open311Error } from './open311-format.ts';
+import type { Open311Service } from './open311.repo.ts';
+import { serviceNotice } from './open311.documents.ts';
+
+export type Form = Record<string, string | string[]>;
+
+const DAY_MS = 86_400_000;
+const SHORT_MAX = 200;
+
+function one(form: Form, key: string): string | null {
+  const v = form[key];
+  const s = Array.isArray(v) ? v[v.length - 1] : v;
+  if (s === undefined) return null;
+  if (!isStorableText(s)) throw new Open311Error(400, `${key} contains a character that cannot be stored.`);
+  const t = s.trim();
+  return t === '' ? null : t;
+}
+
+function short(form: Form, key: string, max = SHORT_MAX): string | null {
+  const v = one(form, key);
+  if (v !== null && v.length > max) throw new Open311Error(400, `${key} is longer than ${max} characters.`);
+  return v;
+}
+
+function coordinate(form: Form, key: 'lat' | 'long'): number | null {
+  const v = one(form, key);
+  if (v === null) return null;
+  const n = Number(v);
+  const limit = key === 'lat' ? 90 : 180;
+  if (!/^-?\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || Math.abs(n) > limit) {
+    throw new Open311Error(400, `${key} must be a number between -${limit} and ${limit} (WGS84 degrees).`);
+  }
+  return n;
+}
+
+/** `attribute[CODE]=v` and, for lists of several values, `attribute[CODE][]=v`. */
+function attributesOf(form: Form): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [key, raw] of Object.entries(form)) {
+    const m = /^attribute\[([^\]]+)\](\[\])?$/.exec(key);
+    if (!m) continue;
+    const values = (Array.isArray(raw) ? raw : [raw]).map((v) => v.trim()).filter((v) => v !== '');
+    out.set(m[1]!, [...(out.get(m[1]!) ?? []), ...values]);
+  }
+  return out;
+}
+
+/** The form's attribute values checked against the service definition. */
+export function checkAttributes(defs: ServiceAttribute[], form: Form): Record<string, string | string[]> {
+  const given = attributesOf(form);
+  const known = new Map(defs.map((d) => [d.code, d]));
+  for (const code of given.keys()) {
+    if (!known.has(code)) throw new Open311Error(400, `attribute[${code}] is not an attribute of this service.`);
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const d of defs) {
+    const values = given.get(d.code) ?? [];
+    if (values.length === 0) {
+      if (d.required && d.variable) throw new Open311Error(400, `attribute[${d.code}] is required: ${d.description}`);
+      continue;
+    }
+    for (const v of values) {
+      if (v.length > TEXT_MAX)
+        throw new Open311Error(400, `attribute[${d.code}] is longer than ${TEXT_MAX} characters.`);
+      if (!isStorableText(v))
+        throw new Open311Error(400, `attribute[${d.code}] contains a character that cannot be stored.`);
+    }
+    switch (d.datatype) {
+      case 'singlevaluelist':
+      case 'multivaluelist': {
+        const keys = new Set(d.values.map((x) => x.key));
+        const bad = values.find((v) => !keys.has(v));
+        if (bad !== undefined) {
+          throw new Open311Error(400, `attribute[${d.code}] must be one of ${[...keys].join(', ')}; "${bad}" is not.`);
+        }
+        if (d.datatype === 'singlevaluelist' && values.length > 1) {
+          throw new Open311Error(400, `attribute[${d.code}] takes one value.`);
+        }
+        out[d.code] = d.datatype === 'multivaluelist' ? [...new Set(values)] : values[0]!;
+        break;
+      }
+      case 'number':
+        if (values.length > 1 || !Number.isFinite(Number(values[0])) || values[0]!.trim() === '') {
+          throw new Open311Error(400, `attribute[${d.code}] must be a number.`);
+        }
+        out[d.code] = values[0]!;
+        break;
+      case 'datetime':
+        if (values.length > 1 || Number.isNaN(Date.parse(values[0]!))) {
+          throw new Open311Error(400, `attribute[${d.code}] must be a date and time (ISO 8601).`);
+        }
+        out[d.code] = values[0]!;
+        break;
+      default:
+        out[d.code] = values.join('\n');
+    }
+  }
+  return out;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The reporter's language: `language` or `locale` in the form, else the first of Accept-Language. */
+export function languageOf(form: Form, acceptLanguage: string | undefined): string | null {
+  const raw = one(form, 'language') ?? one(form, 'locale') ?? acceptLanguage?.split(',')[0]?.split(';')[0] ?? null;
+  const primary = raw?.trim().toLowerCase().split(/[-_]/)[0];
+  return primary && /^[a-z]{2,3}$/.test(primary) ? primary : null;
+}
+
+export type Created = {
+  serviceRequestId: string;
+  token: string;
+  serviceNotice: string | null;
+  accountId: string | null;
+};
+
+export type IntakeDeps = { sql: Sql; timeZone: string; now?: () => Date };
+
+/**
+ * Checks the form and, unless `sandbox`, creates the case. Throws `Open311Error`: 404 for an
+ * unknown service code, 400 for anything else wrong (a point outside the city included).
+ */
+export async function submitRequest(
+  deps: IntakeDeps,
+  services: Map<string, Open311Service>,
+  form: Form,
+  opts: { sandbox: boolean; apiKeyId: string | null; acceptLanguage: string | undefined },
+): Promise<Created> {
+  const code = short(form, 'service_code', 64);
+  if (!code) throw new Open311Error(400, 'service_code is required.');
+  const service = services.get(code);
+  if (!service) throw new Open311Error(404, `No service has the code ${code}.`);
+
+  const lat = coordinate(form, 'lat');
+  const long = coordinate(form, 'long');
+  const addressString = short(form, 'address_string', 500);
+  const addressId = short(form, 'address_id');
+  if ((lat === null) !== (long === null)) throw new Open311Error(400, 'Send lat and long together.');
+  if (lat === null || long === null) {
+    throw new Open311Error(
+      400,
+      addressString || addressId
+        ? 'This city places requests by position: send lat and long (an address alone cannot be placed yet).'
+        : 'A location is required: send lat and long.',
+    );
+  }
+  const description = one(form, 'description') ?? '';
+  if (description.length > TEXT_MAX) throw new Open311Error(400, `description is longer than ${TEXT_MAX} characters.`);
+  const attributes = checkAttributes(service.attributes, form);
+  const email = short(form, 'email', 254);
+  if (email !== null && !EMAIL.test(email)) throw new Open311Error(400, 'email is not an email address.');
+  const mediaUrl = short(form, 'media_url', 2000);
+  if (mediaUrl !== null && !/^https?:\/\/\S+$/.test(mediaUrl))
+    throw new Open311Error(400, 'media_url must be an http(s) URL.');
+  const reporter = {
+    firstName: short(form, 'first_name'),
+    lastName: short(form, 'last_name'),
+    email,
+    phone: short(form, 'phone', 64),
+    deviceId: short(form, 'device_id'),
+    accountId: short(form, 'account_id'),
+    language: languageOf(form, opts.acceptLanguage),
+  };
+
+  const now = deps.now?.() ?? new Date();
+  const created = await deps.sql.begin(async (tx) => {
+    const route = await routeRequest(
+      tx,
+      { lat, long },
+      {
+        code: service.code,
+        group: service.group,
+        departmentId: service.departmentId,
+      },
+    );
+    if (!route) {
+      throw new Open311Error(
+        400,
+        `The point ${lat}, ${long} is outside the city: this city cannot take a request there.`,
+      );
+    }
+    const token = randomUUID();
+    if (opts.sandbox) return { serviceRequestId: `test-${token}`, token };
+    const id = await insertRequest(tx, {
+      serviceCode: service.code,
+      description,
+      lat,
+      long,
+      address: addressString ?? '',
+      addressId,
+      districtId: route.districtId,
+      attributes,
+      mediaUrl,
+      expectedAt: new Date(now.getTime() + service.slaDays * DAY_MS),
+      crewId: route.crewId,
+      day: route.crewId ? cityDate(now, deps.timeZone) : null,
+      routedMessage: route.message,
+      routedPublicMessage: route.publicMessage,
+      routedDepartmentId: route.departmentId,
+      reporter,
+      apiKeyId: opts.apiKeyId,
+      token,
+      now,
+    });
+    return { serviceRequestId: id, token };
+  });
+  return { ...created, serviceNotice: serviceNotice(service), accountId: null };
+}

@@ -1,0 +1,391 @@
+import sharp from 'sharp';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { FilePhotoStore } from '../photos/photo-store.ts';
+import { DEMO_API_KEY } from '../demo/demo-open311.ts';
+import * as S from './open311.schemas.ts';
+import { asXmlText, loadPublishedSchemas, readXml, SCHEMA_DIR, validateAgainst } from './published-schemas.ts';
+
+// Known contact details on every case and on a request sent through Open311: no response
+// body of any endpoint, in either format, may contain any of them.
+const SECRETS = {
+  first_name: 'Zebediah',
+  last_name: 'Quuxworthy',
+  email: 'leak.check@reporter.example',
+  phone: '+1 555 0100 9999',
+  device_id: 'device-SECRET-7731',
+  account_id: 'account-SECRET-4410',
+};
+const published = loadPublishedSchemas();
+const WHY_SKIPPED = published ? '' : ` (skipped: the Open311 schemas are not at ${SCHEMA_DIR})`;
+
+let t: TestApp;
+let photosDir: string;
+const bodies: { url: string; body: string }[] = [];
+// A window that holds the seeded demo cases (reported up to 400 days before 2026-06-10).
+const JUNE = 'start_date=2026-04-01T00:00:00Z&end_date=2026-06-11T00:00:00Z';
+
+async function get(url: string): Promise<Response> {
+  const res = await t.app.request(url);
+  const body = await res.clone().text();
+  bodies.push({ url, body });
+  return res;
+}
+async function post(url: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) params.append(k, x);
+  const res = await t.app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', ...headers },
+    body: params.toString(),
+  });
+  bodies.push({ url, body: await res.clone().text() });
+  return res;
+}
+
+/**
+ * Fetches `path` (with `.{fmt}` for the format) in JSON and XML; checks both content types,
+ * the XML declaration, that the XML carries the JSON's data, and the JSON against `schema`.
+ */
+async function both<T extends z.ZodType>(path: (fmt: string) => string, schema: T, status = 200) {
+  const json = await get(path('json'));
+  const xml = await get(path('xml'));
+  expect(json.status, path('json')).toBe(status);
+  expect(xml.status, path('xml')).toBe(status);
+  expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(xml.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+  const data = (await json.json()) as unknown;
+  const text = await xml.text();
+  expect(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n')).toBe(true);
+  expect(text).not.toMatch(/xmlns/);
+  expect(readXml(text).value, 'XML carries the same data as JSON').toEqual(asXmlText(data));
+  const parsed = schema.safeParse(data);
+  expect(parsed.success ? [] : parsed.error.issues, path('json')).toEqual([]);
+  return { data: data as z.infer<T>, xml: text };
+}
+
+async function countCases(): Promise<number> {
+  const [row] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
+  return row!.n;
+}
+
+function conforms(file: string, value: unknown) {
+  expect(validateAgainst(published!, published!.get(file)!, value), file).toEqual([]);
+}
+
+beforeAll(async () => {
+  photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-open311-'));
+  t = await createTestApp({ photosDir });
+  await t.db.sql`update case_reporters set ${t.db.sql(SECRETS)}`;
+});
+afterAll(async () => {
+  await t?.close();
+  if (photosDir) await rm(photosDir, { recursive: true, force: true });
+});
+
+describe('Open311 GeoReport v2: reading', () => {
+  it(`discovery lists the production and the test endpoint, each in XML and JSON${WHY_SKIPPED}`, async () => {
+    const { data, xml } = await both((f) => `/open311/v2/discovery.${f}`, S.Discovery);
+    expect(data.endpoints.map((e) => [e.type, e.url, e.formats])).toEqual([
+      ['production', 'http://localhost/open311/v2', ['text/xml', 'application/json']],
+      ['test', 'http://localhost/open311/v2-test', ['text/xml', 'application/json']],
+    ]);
+    expect(xml).toContain('<endpoints>\n    <endpoint>');
+    expect(xml).toContain('<format>text/xml</format>');
+    // The sandbox answers the same reads.
+    expect((await get('/open311/v2-test/discovery.json')).status).toBe(200);
+  });
+
+  it(`services come from the catalogue, with groups, keywords and metadata${WHY_SKIPPED}`, async () => {
+    const { data } = await both((f) => `/open311/v2/services.${f}`, S.Services);
+    const pothole = data.find((s) => s.service_code === 'POTHOLE')!;
+    expect(pothole).toEqual({
+      service_code: 'POTHOLE',
+      service_name: 'Pothole',
+      description: 'A hole or sunken patch in the road surface.',
+      metadata: true,
+      type: 'realtime',
+      keywords: 'road,hole,asphalt',
+      group: 'Streets & sidewalks',
+    });
+    if (published) conforms('services.json', data);
+  });
+
+  it(`a service definition lists its attributes with their values; an unknown code is a 404${WHY_SKIPPED}`, async () => {
+    const { data } = await both((f) => `/open311/v2/services/POTHOLE.${f}`, S.ServiceDefinition);
+    expect(data.attributes[0]).toMatchObject({
+      code: 'size',
+      datatype: 'singlevaluelist',
+      required: true,
+      variable: true,
+      values: [{ key: 'small' }, { key: 'medium' }, { key: 'large' }],
+    });
+    if (published) conforms('service-definition.json', data);
+    const { data: err, xml } = await both((f) => `/open311/v2/services/NOPE.${f}`, S.Errors, 404);
+    expect(err).toEqual([{ code: 404, description: 'No service has the code NOPE.' }]);
+    expect(xml).toContain('<errors>\n  <error>\n    <code>404</code>');
+  });
+
+  it(`requests in a window, newest first, with expected_datetime from the type's SLA${WHY_SKIPPED}`, async () => {
+    const { data } = await both((f) => `/open311/v2/requests.${f}?${JUNE}`, S.Requests);
+    expect(data.length).toBeGreaterThan(100);
+    const times = data.map((r) => Date.parse(r.requested_datetime));
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    for (const r of data) {
+      expect(r.requested_datetime >= '2026-04-01' && r.requested_datetime <= '2026-06-11').toBe(true);
+    }
+    const pothole = data.find((r) => r.service_code === 'POTHOLE')!;
+    expect(Date.parse(pothole.expected_datetime!) - Date.parse(pothole.requested_datetime)).toBe(5 * 86_400_000);
+    expect(pothole.agency_responsible).toBe('Streets');
+    if (published) conforms('requests.json', data);
+  });
+
+  it('filters: service codes, status, the id list overriding the rest, and paging', async () => {
+    const { data: codes } = await both(
+      (f) => `/open311/v2/requests.${f}?${JUNE}&service_code=POTHOLE,GRAFFITI`,
+      S.Requests,
+    );
+    expect(new Set(codes.map((r) => r.service_code))).toEqual(new Set(['POTHOLE', 'GRAFFITI']));
+    const { data: closed } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&status=closed`, S.Requests);
+    expect(closed.length).toBeGreaterThan(0);
+    expect(closed.every((r) => r.status === 'closed')).toBe(true);
+    const { data: open } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&status=open`, S.Requests);
+    expect(open.every((r) => r.status === 'open')).toBe(true);
+    const { data: all } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&status=open,closed`, S.Requests);
+    expect(all.length).toBe(open.length + closed.length);
+
+    const ids = [open[0]!.service_request_id, closed[0]!.service_request_id];
+    const { data: byId } = await both(
+      (f) => `/open311/v2/requests.${f}?service_request_id=${ids.join(',')}&status=open&service_code=NONE`,
+      S.Requests,
+    );
+    expect(byId.map((r) => r.service_request_id).sort()).toEqual([...ids].sort());
+
+    const { data: page1 } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&page_size=10`, S.Requests);
+    const { data: page2 } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&page_size=10&page=2`, S.Requests);
+    expect(page1.map((r) => r.service_request_id)).toEqual(all.slice(0, 10).map((r) => r.service_request_id));
+    expect(page2.map((r) => r.service_request_id)).toEqual(all.slice(10, 20).map((r) => r.service_request_id));
+    // jurisdiction_id is accepted (one endpoint, one jurisdiction).
+    expect((await get(`/open311/v2/requests.json?${JUNE}&jurisdiction_id=riverton.example`)).status).toBe(200);
+  });
+
+  it('the default is the last 90 days, at most 1,000', async () => {
+    const { data } = await both((f) => `/open311/v2/requests.${f}`, S.Requests);
+    expect(data.length).toBeLessThanOrEqual(1000);
+    for (const r of data) expect(Date.now() - Date.parse(r.requested_datetime)).toBeLessThanOrEqual(90 * 86_400_000);
+  });
+
+  it('wrong filters are the spec’s 400, in the format asked for', async () => {
+    for (const q of [
+      'start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z',
+      'start_date=2026-06-01T00:00:00Z&end_date=2026-05-01T00:00:00Z',
+      'start_date=yesterday',
+      'start_date=2026-06-01T00:00:00',
+      'status=pending',
+      'page_size=0',
+      'page_size=1001',
+      'page=x',
+    ]) {
+      const { data } = await both((f) => `/open311/v2/requests.${f}?${q}`, S.Errors, 400);
+      expect(data[0]!.code, q).toBe(400);
+    }
+  });
+
+  it(`one request by id; an unknown or malformed id is a 404${WHY_SKIPPED}`, async () => {
+    const { data } = await both((f) => `/open311/v2/requests/1.${f}`, S.Requests);
+    expect(data.map((r) => r.service_request_id)).toEqual(['1']);
+    if (published) conforms('requests.json', data);
+    await both((f) => `/open311/v2/requests/999999.${f}`, S.Errors, 404);
+    await both((f) => `/open311/v2/requests/abc.${f}`, S.Errors, 404);
+    await both((f) => `/open311/v2/nothing-here.${f}`, S.Errors, 404);
+  });
+
+  it('extensions=true adds the public timeline as notes and the extended attributes', async () => {
+    const { data } = await both((f) => `/open311/v2/requests.${f}?${JUNE}&extensions=true&status=closed`, S.Requests);
+    const fixed = data.find((r) => r.notes?.some((n) => n.type === 'fixed'))!;
+    expect(fixed.notes![0]).toMatchObject({ type: 'reported', description: 'Reported.' });
+    expect(fixed.extended_attributes).toBeTypeOf('object');
+    const names = (await t.db.sql<{ name: string }[]>`select name from users`).map((u) => u.name);
+    const text = JSON.stringify(data);
+    for (const n of names) expect(text).not.toContain(n);
+  });
+
+  it('the updates feed speaks FixMyStreet’s statuses', async () => {
+    const { data } = await both((f) => `/open311/v2/servicerequestupdates.${f}`, S.RequestUpdates);
+    const statuses = new Set(data.map((u) => u.status));
+    expect(statuses.has('FIXED')).toBe(true);
+    expect(statuses.has('ACTION_SCHEDULED')).toBe(true);
+    await both((f) => `/open311/v2/servicerequestupdates.${f}?start_date=2026-01-01T00:00:00Z`, S.RequestUpdates);
+  });
+
+  it('media_url is the first report photo, served at a public URL as the server’s re-encoded copy', async () => {
+    const store = new FilePhotoStore(photosDir);
+    const jpeg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#884422' } })
+      .jpeg()
+      .toBuffer();
+    const ids = { report: crypto.randomUUID(), before: crypto.randomUUID() };
+    for (const [kind, id] of Object.entries(ids)) {
+      await store.put(`thumbs/${id}.jpg`, jpeg);
+      await t.db.sql`
+        insert into photos (id, case_id, kind, content_type, byte_size, storage_key, complete, completed_at, thumb_key, sha256)
+        values (${id}, 2, ${kind}, 'image/jpeg', ${jpeg.length}, ${`photos/${id}`}, true, now(), ${`thumbs/${id}.jpg`}, 'x')`;
+    }
+    const { data } = await both((f) => `/open311/v2/requests/2.${f}`, S.Requests);
+    expect(data[0]!.media_url).toBe(`http://localhost/open311/v2/media/${ids.report}.jpg`);
+    const media = await t.app.request(`/open311/v2/media/${ids.report}.jpg`);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('image/jpeg');
+    expect(new Uint8Array(await media.arrayBuffer())).toEqual(new Uint8Array(jpeg));
+    // A crew's "before" photo is not public, and an unknown id is not found.
+    expect((await t.app.request(`/open311/v2/media/${ids.before}.jpg`)).status).toBe(404);
+    expect((await t.app.request(`/open311/v2/media/${crypto.randomUUID()}.jpg`)).status).toBe(404);
+  });
+});
+
+const OLD_TOWN = { lat: '42.3555', long: '-86.975' }; // Old Town: Streets Crew A, Sanitation North
+
+describe('Open311 GeoReport v2: POST requests', () => {
+  const valid = {
+    api_key: DEMO_API_KEY,
+    service_code: 'POTHOLE',
+    ...OLD_TOWN,
+    address_string: '412 Beech Ave',
+    description: 'Deep hole by the bus stop.',
+    'attribute[size]': 'large',
+    ...SECRETS,
+    language: 'es',
+  };
+
+  it(`creates a case through the change log: routed, history, reporter apart, "received" queued${WHY_SKIPPED}`, async () => {
+    const [head] = await t.db.sql<{ cursor: string }[]>`select max(change_cursor)::text as cursor from cases`;
+    const before = head!.cursor;
+    const crew = await t.login('worker@riverton.example');
+    for (const fmt of ['json', 'xml']) {
+      const res = await post(`/open311/v2/requests.${fmt}`, valid);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain(fmt === 'json' ? 'application/json' : 'text/xml');
+    }
+    const res = await post('/open311/v2/requests.json', valid);
+    const created = S.CreatedRequests.parse(await res.json());
+    const id = created[0]!.service_request_id;
+    expect(created[0]!.service_notice).toBe('The city aims to deal with this within 5 days.');
+    expect(created[0]!.account_id).toBeNull();
+
+    const [c] = await t.db.sql<{ state: string; assigned_crew_id: string; district_id: string; version: number }[]>`
+      select state, assigned_crew_id, district_id, version from cases where id = ${id}`;
+    expect(c).toEqual({ state: 'assigned', assigned_crew_id: 'streets-a', district_id: 'old-town', version: 2 });
+    const events = await t.db.sql<{ kind: string; data: { message?: string } }[]>`
+      select kind, data from case_events where case_id = ${id} order by version`;
+    expect(events.map((e) => e.kind)).toEqual(['reported', 'routed']);
+    expect(events[1]!.data.message).toBe('Routed to Streets, Streets Crew A: district Old Town, type Pothole.');
+    const [reporter] = await t.db
+      .sql`select email, phone, first_name, language from case_reporters where case_id = ${id}`;
+    expect(reporter).toEqual({
+      email: SECRETS.email,
+      phone: SECRETS.phone,
+      first_name: SECRETS.first_name,
+      language: 'es',
+    });
+    const outbox = await t.db.sql`select template from notification_outbox where case_id = ${id}`;
+    expect(outbox.map((o) => o.template)).toEqual(['received']);
+
+    // The crew's device sees it on its next pull.
+    const pull = await t.app.request(`/api/sync/pull?cursor=${before}&clientId=open311-test`, {
+      headers: { ...crew, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+    });
+    const pulled = (await pull.json()) as { cases: { id: string }[] };
+    expect(pulled.cases.map((x) => x.id)).toContain(id);
+
+    // GET it back; the token finds it.
+    const { data } = await both((f) => `/open311/v2/requests/${id}.${f}`, S.Requests);
+    expect(data[0]).toMatchObject({ status: 'open', service_code: 'POTHOLE', address: '412 Beech Ave' });
+    if (published) conforms('requests.json', data);
+    const { data: token } = await both((f) => `/open311/v2/tokens/${created[0]!.token}.${f}`, S.TokenAnswer);
+    expect(token[0]!.service_request_id).toBe(id);
+    await both((f) => `/open311/v2/tokens/no-such-token.${f}`, S.Errors, 404);
+  });
+
+  it('refuses as the spec says: 403 without a good key, 404 unknown code, 400 for the rest', async () => {
+    const cases: [Record<string, string | string[]>, number, RegExp][] = [
+      [{ ...valid, api_key: '' }, 403, /api_key is required/],
+      [{ ...valid, api_key: 'wrong' }, 403, /not valid/],
+      [{ ...valid, service_code: '' }, 400, /service_code is required/],
+      [{ ...valid, service_code: 'NOPE' }, 404, /No service has the code NOPE/],
+      [{ ...valid, lat: '', long: '' }, 400, /send lat and long/],
+      [{ ...valid, long: '' }, 400, /together/],
+      [{ ...valid, lat: '91' }, 400, /lat must be a number/],
+      [{ ...valid, lat: '40.0', long: '-80.0' }, 400, /outside the city/],
+      [{ ...valid, 'attribute[size]': '' }, 400, /attribute\[size\] is required/],
+      [{ ...valid, 'attribute[size]': 'huge' }, 400, /must be one of small, medium, large/],
+      [{ ...valid, 'attribute[colour]': 'red' }, 400, /not an attribute of this service/],
+      [{ ...valid, description: 'x'.repeat(4001) }, 400, /description is longer than 4000/],
+      [{ ...valid, email: 'not-an-email' }, 400, /email/],
+    ];
+    const before = await countCases();
+    for (const [form, status, message] of cases) {
+      const json = await post('/open311/v2/requests.json', form);
+      expect(json.status, JSON.stringify(form).slice(0, 80)).toBe(status);
+      const body = S.Errors.parse(await json.json());
+      expect(body[0]!.description).toMatch(message);
+      const xml = await post('/open311/v2/requests.xml', form);
+      expect(xml.status).toBe(status);
+      expect(await xml.text()).toContain(`<code>${status}</code>`);
+    }
+    const notForm = await t.app.request('/open311/v2/requests.json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(valid),
+    });
+    expect(notForm.status).toBe(400);
+    const after = await countCases();
+    expect(after).toBe(before);
+  });
+
+  it('the test endpoint checks and answers, and creates no work', async () => {
+    const before = await countCases();
+    const res = await post('/open311/v2-test/requests.json', valid);
+    expect(res.status).toBe(200);
+    const [answer] = S.CreatedRequests.parse(await res.json());
+    expect(answer!.service_request_id).toMatch(/^test-/);
+    expect((await post('/open311/v2-test/requests.json', { ...valid, service_code: 'NOPE' })).status).toBe(404);
+    expect((await post('/open311/v2-test/requests.json', { ...valid, api_key: '' })).status).toBe(403);
+    const after = await countCases();
+    expect(after).toBe(before);
+  });
+
+  it('likely duplicates: an open case of the same type near the point, nearest first', async () => {
+    const res = await post('/open311/v2/requests.json', { ...valid, lat: '42.3601', long: '-86.9801' });
+    const id = S.CreatedRequests.parse(await res.json())[0]!.service_request_id;
+    const { data } = await both(
+      (f) => `/open311/v2/duplicates.${f}?service_code=POTHOLE&lat=42.36012&long=-86.98012`,
+      S.Requests,
+    );
+    expect(data[0]!.service_request_id).toBe(id);
+    const { data: far } = await both(
+      (f) => `/open311/v2/duplicates.${f}?service_code=POTHOLE&lat=42.3651&long=-86.9801`,
+      S.Requests,
+    );
+    expect(far.map((r) => r.service_request_id)).not.toContain(id);
+    const { data: other } = await both(
+      (f) => `/open311/v2/duplicates.${f}?service_code=GRAFFITI&lat=42.36012&long=-86.98012`,
+      S.Requests,
+    );
+    expect(other.map((r) => r.service_request_id)).not.toContain(id);
+    await both((f) => `/open311/v2/duplicates.${f}?service_code=NOPE&lat=42.36&long=-86.98`, S.Errors, 404);
+    await both((f) => `/open311/v2/duplicates.${f}?service_code=POTHOLE`, S.Errors, 400);
+  });
+});
+
+describe('Open311 privacy', () => {
+  it('no response of any endpoint carries a reporter’s name, email, phone, device or account id', () => {
+    expect(bodies.length).toBeGreaterThan(50);
+    for (const { url, body } of bodies) {
+      for (const secret of Object.values(SECRETS)) expect(body, `${url} leaks ${secret}`).not.toContain(secret);
+    }
+  });
+});

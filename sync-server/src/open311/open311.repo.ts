@@ -1,0 +1,160 @@
+/**
+ * What Open311 reads, in SQL. Cases are read with the staff columns (`caseColumns`) and
+ * handed to the access model, which keeps their public part; nothing here joins
+ * `case_reporters`. The extras are about the place and the type, never the reporter.
+ */
+import type { ServiceType } from '@fieldfix/shared';
+import type { Queryable } from '../db/database.ts';
+import { caseColumns, toCaseRecord, type CaseRow } from '../cases/case.repo.ts';
+import type { CaseRecord } from '@fieldfix/shared';
+
+export type Open311Service = Pick<
+  ServiceType,
+  'code' | 'name' | 'group' | 'description' | 'keywords' | 'attributes'
+> & {
+  departmentId: string;
+  departmentName: string;
+  slaDays: number;
+};
+
+type ServiceRow = {
+  code: string;
+  name: string;
+  group_name: string;
+  description: string;
+  keywords: string[];
+  attributes: ServiceType['attributes'];
+  department_id: string;
+  department_name: string;
+  sla_days: number;
+};
+
+/** The active service types of the catalogue, by code. */
+export async function listServices(sql: Queryable): Promise<Open311Service[]> {
+  const rows = await sql<ServiceRow[]>`
+    select t.code, t.name, t.group_name, t.description, t.keywords, t.attributes, t.department_id,
+      d.name as department_name, t.sla_days
+    from service_types t join departments d on d.id = t.department_id
+    where t.active
+    order by t.group_name, t.name`;
+  return rows.map((r) => ({
+    code: r.code,
+    name: r.name,
+    group: r.group_name,
+    description: r.description,
+    keywords: r.keywords,
+    attributes: r.attributes,
+    departmentId: r.department_id,
+    departmentName: r.department_name,
+    slaDays: r.sla_days,
+  }));
+}
+
+/** A case as Open311 reads it: the record (for the access model) and public extras. */
+export type Open311CaseRow = {
+  record: CaseRecord;
+  departmentId: string;
+  addressId: string | null;
+  zipcode: string | null;
+  /** The first complete report photo: the request's `media_url`. */
+  mediaPhotoId: string | null;
+};
+
+export type RequestFilter =
+  | { kind: 'ids'; ids: string[] }
+  | {
+      kind: 'window';
+      serviceCodes: string[] | null;
+      states: readonly string[] | null;
+      from: Date;
+      to: Date;
+      limit: number;
+      offset: number;
+    };
+
+/** Cases by id list, or by window (newest first), with what Open311 needs beside them. */
+export async function findRequests(sql: Queryable, f: RequestFilter): Promise<Open311CaseRow[]> {
+  const where =
+    f.kind === 'ids'
+      ? sql`c.id = any(${f.ids}::bigint[])`
+      : sql`c.requested_at >= ${f.from} and c.requested_at <= ${f.to}
+          and ${f.serviceCodes ? sql`c.service_code = any(${f.serviceCodes}::text[])` : sql`true`}
+          and ${f.states ? sql`c.state = any(${f.states as string[]}::text[])` : sql`true`}`;
+  const page = f.kind === 'ids' ? sql`limit 1000` : sql`limit ${f.limit} offset ${f.offset}`;
+  const rows = await sql<(CaseRow & { department_id: string; address_id: string | null; zipcode: string | null })[]>`
+    select ${caseColumns(sql, 'c')}, c.address_id, c.zipcode,
+      (select t.department_id from service_types t where t.code = c.service_code) as department_id
+    from cases c
+    where ${where}
+    order by c.requested_at desc, c.id desc
+    ${page}`;
+  return rows.map((r) => ({
+    record: toCaseRecord(r),
+    departmentId: r.department_id,
+    addressId: r.address_id,
+    zipcode: r.zipcode,
+    mediaPhotoId: r.report_photo_ids[0] ?? null,
+  }));
+}
+
+/** One public timeline entry of a case: a change of its state, never a staff note or a name. */
+export type TimelineEvent = { id: string; caseId: string; at: Date; kind: string; data: Record<string, unknown> };
+
+/** The kinds of history entry the public sees (what happened, not who or what was said). */
+export const PUBLIC_EVENT_KINDS = [
+  'reported',
+  'routed',
+  'assigned',
+  'started',
+  'held',
+  'resumed',
+  'fixed',
+  'closed_not_fixed',
+  'reopened',
+  'merged',
+  'cancelled',
+] as const;
+
+export async function findTimelines(sql: Queryable, caseIds: string[]): Promise<Map<string, TimelineEvent[]>> {
+  const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; data: Record<string, unknown> }[]>`
+    select e.id::text, e.case_id::text, e.at, e.kind, e.data from case_events e
+    where e.case_id = any(${caseIds}::bigint[]) and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
+      and (e.outcome is null or e.outcome in ('applied', 'merged'))
+    order by e.case_id, e.at, e.id`;
+  const out = new Map<string, TimelineEvent[]>();
+  for (const r of rows) {
+    const list = out.get(r.case_id) ?? [];
+    list.push({ id: r.id, caseId: r.case_id, at: r.at, kind: r.kind, data: r.data });
+    out.set(r.case_id, list);
+  }
+  return out;
+}
+
+/** Public timeline entries recorded in a window (the updates feed), oldest first. */
+export async function findUpdates(sql: Queryable, from: Date, to: Date, limit: number): Promise<TimelineEvent[]> {
+  const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; data: Record<string, unknown> }[]>`
+    select e.id::text, e.case_id::text, e.at, e.kind, e.data from case_events e
+    where e.received_at >= ${from} and e.received_at <= ${to}
+      and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
+      and (e.outcome is null or e.outcome in ('applied', 'merged'))
+    order by e.received_at, e.id
+    limit ${limit}`;
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, at: r.at, kind: r.kind, data: r.data }));
+}
+
+/**
+ * A photo Open311 may show: a complete resident's report photo or a crew's after-photo, by
+ * its thumbnail (re-encoded by the server, so no EXIF: no place, device or owner).
+ */
+export async function findPublicPhotoThumb(sql: Queryable, id: string): Promise<string | null> {
+  const [row] = await sql<{ thumb_key: string | null }[]>`
+    select thumb_key from photos
+    where id = ${id}::uuid and kind in ('report', 'after') and completed_at is not null`;
+  return row?.thumb_key ?? null;
+}
+
+/** The case a GeoReport token stands for. */
+export async function findToken(sql: Queryable, token: string): Promise<string | null> {
+  const [row] = await sql<{ case_id: string }[]>`select case_id::text from open311_tokens where token = ${token}`;
+  return row?.case_id ?? null;
+}

@@ -1,0 +1,328 @@
+/**
+ * Open311 GeoReport v2, mounted at `/open311/v2` (production) and `/open311/v2-test` (a
+ * sandbox: the same reads, and POSTs that are checked and answered but create no work).
+ * Every endpoint answers in XML (`.xml`) and JSON (`.json`) from one document; errors are
+ * the spec's list with its status codes. Reads are public; `api_key` is needed to POST.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
+import type { AppDeps } from '../http/deps.ts';
+import { ApiError } from '../http/errors.ts';
+import { FilePhotoStore, type PhotoStore } from '../photos/photo-store.ts';
+import { useApiKey } from '../api-keys/api-key.repo.ts';
+import { likelyDuplicates } from '../routing/routing.service.ts';
+import { submitRequest, type Form } from './intake.ts';
+import {
+  discoveryDoc,
+  requestDoc,
+  serviceDefinitionDoc,
+  serviceDoc,
+  updateDoc,
+  type RequestContext,
+} from './open311.documents.ts';
+import {
+  errorDoc,
+  formatOfPath,
+  FORMATS,
+  listDoc,
+  LIST_ITEMS,
+  Open311Error,
+  send,
+  type Format,
+  type Value,
+} from './open311-format.ts';
+import {
+  findPublicPhotoThumb,
+  findRequests,
+  findTimelines,
+  findToken,
+  findUpdates,
+  listServices,
+  type Open311CaseRow,
+  type RequestFilter,
+} from './open311.repo.ts';
+
+const DAY_MS = 86_400_000;
+/** The spec's longest window, and its default: the last 90 days or 1,000 requests. */
+const MAX_WINDOW_DAYS = 90;
+const MAX_PAGE_SIZE = 1000;
+const ID = /^\d{1,18}$/;
+const FILE = '[^/]+\\.(?:xml|json)';
+
+function isoParam(c: Context, key: string): Date | null {
+  const v = c.req.query(key);
+  if (v === undefined || v === '') return null;
+  // W3C date-times must carry a zone; a bare date is taken as that day in UTC.
+  if (
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(v) ||
+    Number.isNaN(Date.parse(v))
+  ) {
+    throw new Open311Error(400, `${key} must be a W3C date-time with a zone, e.g. 2026-06-01T00:00:00Z.`);
+  }
+  return new Date(v);
+}
+
+function intParam(c: Context, key: string, min: number, max: number, fallback: number): number {
+  const v = c.req.query(key);
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d{1,7}$/.test(v) || Number(v) < min || Number(v) > max) {
+    throw new Open311Error(400, `${key} must be a whole number from ${min} to ${max}.`);
+  }
+  return Number(v);
+}
+
+function listParam(c: Context, key: string): string[] | null {
+  const v = c.req.query(key);
+  if (v === undefined || v.trim() === '') return null;
+  return [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** A window of at most 90 days: both ends given, one end (the other 90 days off), or the last 90 days. */
+function windowOf(c: Context, now: Date, defaultDays = MAX_WINDOW_DAYS): { from: Date; to: Date } {
+  const start = isoParam(c, 'start_date');
+  const end = isoParam(c, 'end_date');
+  const to = end ?? (start ? new Date(Math.min(now.getTime(), start.getTime() + MAX_WINDOW_DAYS * DAY_MS)) : now);
+  const from = start ?? new Date(to.getTime() - (end ? MAX_WINDOW_DAYS : defaultDays) * DAY_MS);
+  if (from > to) throw new Open311Error(400, 'start_date must be before end_date.');
+  if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) {
+    throw new Open311Error(400, `start_date and end_date may be at most ${MAX_WINDOW_DAYS} days apart.`);
+  }
+  return { from, to };
+}
+
+/** `name.xml` → [`name`, `xml`]. */
+function splitFile(file: string): [string, Format] {
+  const dot = file.lastIndexOf('.');
+  return [file.slice(0, dot), file.slice(dot + 1) as Format];
+}
+
+export type Open311Options = { sandbox: boolean; store?: PhotoStore; now?: () => Date };
+
+export function open311Routes(deps: AppDeps, opts: Open311Options) {
+  const { sql, config } = deps;
+  const store = opts.store ?? new FilePhotoStore(config.photosDir);
+  const clock = opts.now ?? (() => new Date());
+  const app = new Hono();
+
+  const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+  const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));
+
+  /** The caller of a request: an Open311 client when it sends a key, else the public. */
+  async function callerOf(key: string | undefined | null, required: boolean): Promise<Caller> {
+    if (!key) {
+      if (required) throw new Open311Error(403, 'An api_key is required to submit a request.');
+      return PUBLIC_CALLER;
+    }
+    const use = await useApiKey(sql, key, clock());
+    if (use.status === 'unknown') throw new Open311Error(403, 'The api_key is not valid (unknown or revoked).');
+    if (use.status === 'limited') {
+      throw new Open311Error(429, `Too many requests with this api_key: try again in ${use.retryAfter} s.`);
+    }
+    return { kind: 'open311', keyId: use.keyId };
+  }
+
+  async function requestsDoc(c: Context, rows: Open311CaseRow[], caller: Caller, extensions: boolean) {
+    const ctx: RequestContext = { caller, base: baseOf(c), services: await services() };
+    if (extensions && rows.length > 0)
+      ctx.timelines = await findTimelines(
+        sql,
+        rows.map((r) => r.record.id),
+      );
+    return listDoc(
+      'service_requests',
+      rows.map((r) => requestDoc(r, ctx)).filter((d): d is Value => d !== null),
+    );
+  }
+
+  const extensionsOn = (c: Context) => c.req.query('extensions') === 'true';
+
+  for (const fmt of FORMATS) {
+    app.get(`/discovery.${fmt}`, (c) =>
+      send(c, fmt, { root: 'discovery', data: discoveryDoc(baseOf(c)), items: LIST_ITEMS }),
+    );
+
+    app.get(`/services.${fmt}`, async (c) =>
+      send(c, fmt, listDoc('services', [...(await services()).values()].map(serviceDoc))),
+    );
+
+    app.get(`/requests.${fmt}`, async (c) => {
+      const caller = await callerOf(c.req.query('api_key'), false);
+      const ids = listParam(c, 'service_request_id');
+      let filter: RequestFilter;
+      if (ids) {
+        // The id list overrides every other filter (the spec).
+        filter = { kind: 'ids', ids: ids.filter((id) => ID.test(id)).slice(0, MAX_PAGE_SIZE) };
+      } else {
+        const status = listParam(c, 'status');
+        if (status?.some((s) => s !== 'open' && s !== 'closed')) {
+          throw new Open311Error(400, 'status must be open, closed, or both separated by a comma.');
+        }
+        const states =
+          status && status.length === 1
+            ? status[0] === 'open'
+              ? ['new', 'assigned', 'in_progress', 'on_hold']
+              : ['fixed', 'closed_not_fixed']
+            : null;
+        const pageSize = intParam(c, 'page_size', 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+        const page = intParam(c, 'page', 1, 1_000_000, 1);
+        filter = {
+          kind: 'window',
+          ...windowOf(c, clock()),
+          serviceCodes: listParam(c, 'service_code'),
+          states,
+          limit: pageSize,
+          offset: (page - 1) * pageSize,
+        };
+      }
+      const rows = filter.kind === 'ids' && filter.ids.length === 0 ? [] : await findRequests(sql, filter);
+      return send(c, fmt, await requestsDoc(c, rows, caller, extensionsOn(c)));
+    });
+
+    app.post(
+      `/requests.${fmt}`,
+      bodyLimit({
+        maxSize: 64 * 1024,
+        onError: () => {
+          throw new Open311Error(400, 'The request body is larger than 64 KiB.');
+        },
+      }),
+      async (c) => {
+        const type = c.req.header('content-type') ?? '';
+        if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
+          throw new Open311Error(400, 'Send the request as application/x-www-form-urlencoded (UTF-8).');
+        }
+        const body = await c.req.parseBody({ all: true });
+        const form: Form = {};
+        for (const [k, v] of Object.entries(body)) {
+          const strings = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+          if (strings.length > 0) form[k] = strings.length === 1 ? strings[0]! : strings;
+        }
+        const key = typeof form.api_key === 'string' ? form.api_key : (c.req.query('api_key') ?? null);
+        const caller = await callerOf(key, true);
+        const created = await submitRequest(
+          { sql, timeZone: config.cityTimeZone, now: clock },
+          await services(),
+          form,
+          {
+            sandbox: opts.sandbox,
+            apiKeyId: caller.kind === 'open311' ? caller.keyId : null,
+            acceptLanguage: c.req.header('accept-language'),
+          },
+        );
+        return send(
+          c,
+          fmt,
+          listDoc('service_requests', [
+            {
+              service_request_id: created.serviceRequestId,
+              token: created.token,
+              service_notice: created.serviceNotice,
+              account_id: created.accountId,
+            },
+          ]),
+        );
+      },
+    );
+
+    // FixMyStreet's updates feed: each public change of a case in the window, oldest first.
+    app.get(`/servicerequestupdates.${fmt}`, async (c) => {
+      await callerOf(c.req.query('api_key'), false);
+      const { from, to } = windowOf(c, clock(), 1);
+      const base = baseOf(c);
+      const updates = await findUpdates(sql, from, to, MAX_PAGE_SIZE);
+      return send(
+        c,
+        fmt,
+        listDoc(
+          'service_request_updates',
+          updates.map((e) => updateDoc(e, base)),
+        ),
+      );
+    });
+
+    // Extension: open requests of the same type near a point, before a report is sent.
+    app.get(`/duplicates.${fmt}`, async (c) => {
+      const caller = await callerOf(c.req.query('api_key'), false);
+      const code = c.req.query('service_code');
+      const lat = Number(c.req.query('lat'));
+      const long = Number(c.req.query('long'));
+      if (!code) throw new Open311Error(400, 'service_code is required.');
+      if (!c.req.query('lat') || !c.req.query('long') || !Number.isFinite(lat) || !Number.isFinite(long)) {
+        throw new Open311Error(400, 'lat and long are required (WGS84 degrees).');
+      }
+      if (Math.abs(lat) > 90 || Math.abs(long) > 180) throw new Open311Error(400, 'lat or long is out of range.');
+      const near = await likelyDuplicates(sql, { serviceCode: code, lat, long });
+      if (near === null) throw new Open311Error(404, `No service has the code ${code}.`);
+      const rows = near.length === 0 ? [] : await findRequests(sql, { kind: 'ids', ids: near.map((n) => n.id) });
+      const order = new Map(near.map((n, i) => [n.id, i]));
+      rows.sort((a, b) => order.get(a.record.id)! - order.get(b.record.id)!);
+      return send(c, fmt, await requestsDoc(c, rows, caller, false));
+    });
+  }
+
+  app.get(`/services/:file{${FILE}}`, async (c) => {
+    const [code, fmt] = splitFile(c.req.param('file'));
+    const service = (await services()).get(code);
+    if (!service) throw new Open311Error(404, `No service has the code ${code}.`);
+    return send(c, fmt, { root: 'service_definition', data: serviceDefinitionDoc(service), items: LIST_ITEMS });
+  });
+
+  app.get(`/requests/:file{${FILE}}`, async (c) => {
+    const [id, fmt] = splitFile(c.req.param('file'));
+    const caller = await callerOf(c.req.query('api_key'), false);
+    const rows = ID.test(id) ? await findRequests(sql, { kind: 'ids', ids: [id] }) : [];
+    const doc = await requestsDoc(c, rows, caller, extensionsOn(c));
+    if ((doc.data as Value[]).length === 0) throw new Open311Error(404, `No request has the id ${id}.`);
+    return send(c, fmt, doc);
+  });
+
+  app.get(`/tokens/:file{${FILE}}`, async (c) => {
+    const [token, fmt] = splitFile(c.req.param('file'));
+    const caseId = token.length <= 64 ? await findToken(sql, token) : null;
+    if (!caseId) throw new Open311Error(404, `No request has the token ${token}.`);
+    return send(c, fmt, listDoc('service_requests', [{ service_request_id: caseId, token }]));
+  });
+
+  // A request's photo: its thumbnail, which the server re-encoded (no EXIF, so no place,
+  // device or owner). Photos are immutable: cache for a year.
+  app.get('/media/:file{[0-9a-fA-F-]{36}\\.jpg}', async (c) => {
+    const id = c.req.param('file').slice(0, -4);
+    const key = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+      ? await findPublicPhotoThumb(sql, id)
+      : null;
+    const bytes = key ? await store.read(key) : null;
+    if (!bytes) throw new Open311Error(404, `No public photo has the id ${id}.`);
+    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': 'image/jpeg',
+      'content-length': String(bytes.length),
+      'cache-control': 'public, max-age=31536000, immutable',
+    });
+  });
+
+  app.all('*', (c) => {
+    throw new Open311Error(404, `No such Open311 endpoint: ${c.req.method} ${c.req.path.replace(/\.(xml|json)$/, '')}`);
+  });
+
+  app.onError((err, c) => {
+    const fmt = formatOfPath(c.req.path);
+    if (err instanceof Open311Error) {
+      if (err.status === 429) c.header('retry-after', /in (\d+) s/.exec(err.message)?.[1] ?? '60');
+      return send(c, fmt, errorDoc(err.status, err.message), err.status);
+    }
+    if (err instanceof ApiError && err.status < 500) {
+      const status = err.status === 404 || err.status === 403 ? err.status : 400;
+      return send(c, fmt, errorDoc(status, err.message), status);
+    }
+    deps.log.error(`unhandled error on ${c.req.method} ${c.req.path}`, err);
+    return send(c, fmt, errorDoc(500, 'Something went wrong on the server. Try again later.'), 500);
+  });
+  return app;
+}

@@ -1,0 +1,72 @@
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { canManageRouting, RoutingTable, type RoutingRule } from '@fieldfix/shared';
+import { requireStaff } from '../auth/auth.middleware.ts';
+import { callerOf } from '../access/caller.ts';
+import { ApiError } from '../http/errors.ts';
+import { validate } from '../http/validate.ts';
+import type { AppDeps, AppEnv, Sql } from '../http/deps.ts';
+import { listRoutingRules, replaceRoutingRules, routingVocabulary } from './routing.repo.ts';
+
+/**
+ * The routing table, for administrators: `GET` reads it, `PUT` replaces it whole (checked
+ * first: every name must exist, a crew must be of the rule's department, a type or group
+ * must be the department's). Mounted at `/api/admin/routing`.
+ */
+export function routingRoutes({ sql }: AppDeps) {
+  return new Hono<AppEnv>()
+    .use(requireStaff(sql), routingAdmin)
+    .get('/', async (c) => c.json({ rules: await listRoutingRules(sql) } satisfies RoutingTable))
+    .put('/', validate('json', RoutingTable), async (c) => {
+      const { rules } = c.req.valid('json');
+      await sql.begin(async (tx) => {
+        await checkRules(tx as unknown as Sql, rules);
+        await replaceRoutingRules(tx, rules);
+      });
+      return c.json({ rules: await listRoutingRules(sql) } satisfies RoutingTable);
+    });
+}
+
+const routingAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  if (!canManageRouting(callerOf(c.var.staff))) {
+    throw new ApiError(403, 'forbidden', 'The routing table is for administrators.');
+  }
+  await next();
+});
+
+async function checkRules(sql: Sql, rules: RoutingRule[]): Promise<void> {
+  const v = await routingVocabulary(sql);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  rules.forEach((r, i) => {
+    const at = `rules.${i}`;
+    if (!v.departments.has(r.departmentId)) problems.push(`${at}: no department ${r.departmentId}`);
+    if (r.districtId !== null && !v.districts.has(r.districtId)) problems.push(`${at}: no district ${r.districtId}`);
+    if (r.serviceCode !== null && r.group !== null) problems.push(`${at}: name a service type or a group, not both`);
+    if (r.serviceCode !== null) {
+      const t = v.types.get(r.serviceCode);
+      if (!t) problems.push(`${at}: no service type ${r.serviceCode}`);
+      else if (t.departmentId !== r.departmentId) {
+        problems.push(`${at}: ${r.serviceCode} belongs to ${t.departmentId}, not ${r.departmentId}`);
+      }
+    }
+    if (r.group !== null) {
+      const depts = v.groups.get(r.group);
+      if (!depts) problems.push(`${at}: no group ${r.group}`);
+      else if (!depts.has(r.departmentId)) problems.push(`${at}: no type of ${r.departmentId} is in ${r.group}`);
+    }
+    if (r.crewId !== null) {
+      const d = v.crews.get(r.crewId);
+      if (!d) problems.push(`${at}: no crew ${r.crewId}`);
+      else if (d !== r.departmentId) problems.push(`${at}: crew ${r.crewId} is of ${d}, not ${r.departmentId}`);
+    }
+    const key = [r.departmentId, r.districtId, r.serviceCode, r.group].join('|');
+    if (seen.has(key)) problems.push(`${at}: the same department, district and type as an earlier rule`);
+    seen.add(key);
+  });
+  if (problems.length > 0) {
+    throw new ApiError(400, 'invalid-body', `The routing table was not changed: ${problems.join('; ')}.`, {
+      issues: problems,
+    });
+  }
+}
