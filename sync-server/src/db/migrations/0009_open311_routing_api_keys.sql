@@ -50,3 +50,9 @@ create table open311_tokens (
   created_at timestamptz not null default now()
 );
 create index open311_tokens_case_idx on open311_tokens (case_id);
+
+-- The updates feed reads the history by when the server received it (an offline fix that
+-- arrives late is still news); likely duplicates look for open cases of a type near a point.
+create index case_events_received_idx on case_events (received_at);
+create index cases_open_type_place_idx on cases (service_code, lat, long)
+  where state in ('new', 'assigned', 'in_progress', 'on_hold');
