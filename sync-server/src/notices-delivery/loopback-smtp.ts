@@ -2,7 +2,14 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 
 /** A message the loopback SMTP server accepted, with when it accepted it. */
-export type Received = { raw: Buffer; to: string[]; acceptedAt: number; messageId: string };
+export type Received = {
+  raw: Buffer;
+  to: string[];
+  /** `performance.now()` and `Date.now()` when the server accepted it (before its reply left). */
+  acceptedAt: number;
+  acceptedWallMs: number;
+  messageId: string;
+};
 
 /**
  * A real SMTP server on 127.0.0.1 for tests and the benchmark (npm `smtp-server`): it accepts
@@ -15,6 +22,7 @@ export async function startLoopbackSmtp(opts: { delayMs?: number } = {}) {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    disableReverseLookup: true,
     size: 20 * 1024 * 1024,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -28,6 +36,7 @@ export async function startLoopbackSmtp(opts: { delayMs?: number } = {}) {
             raw,
             to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
             acceptedAt: performance.now(),
+            acceptedWallMs: Date.now(),
             messageId,
           });
           callback();

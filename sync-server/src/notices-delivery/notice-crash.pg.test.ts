@@ -105,7 +105,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('resident notices when the worke
     expect(duplicates).toBeLessThanOrEqual(maybeSent.reduce((a, b) => a + b, 0));
     console.info(
       `kill -9 twice over ${total} messages: ${duplicates} duplicate(s), each with its original's Message-ID; ` +
-        `${maybeSent.join(' and ')} message(s) in flight (handed to SMTP, not yet recorded) at the kills`,
+        `${maybeSent.join(' and ')} deliveries begun and not yet recorded at the kills (sent, queued for SMTP or accepted)`,
     );
   }, 90_000);
 });

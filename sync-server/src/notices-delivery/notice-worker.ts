@@ -43,7 +43,7 @@ export type NoticeWorkerOptions = {
 };
 
 export const DEFAULT_WORKER_OPTIONS: NoticeWorkerOptions = {
-  batchSize: 20,
+  batchSize: 50,
   leaseSeconds: 120,
   pollMs: 250,
   maxAttempts: 8,
