@@ -97,8 +97,12 @@ describe('Open311 GeoReport v2: reading', () => {
     ]);
     expect(xml).toContain('<endpoints>\n    <endpoint>');
     expect(xml).toContain('<format>text/xml</format>');
-    // The sandbox answers the same reads.
-    expect((await get('/open311/v2-test/discovery.json')).status).toBe(200);
+    // The sandbox answers the same reads; any site may call it from a browser.
+    const sandbox = await t.app.request('/open311/v2-test/discovery.json', {
+      headers: { origin: 'https://civic.example' },
+    });
+    expect(sandbox.status).toBe(200);
+    expect(sandbox.headers.get('access-control-allow-origin')).toBe('*');
   });
 
   it(`services come from the catalogue, with groups, keywords and metadata${WHY_SKIPPED}`, async () => {

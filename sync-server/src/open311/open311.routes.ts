@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
@@ -110,7 +111,9 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
   const { sql, config } = deps;
   const store = opts.store ?? new FilePhotoStore(config.photosDir);
   const clock = opts.now ?? (() => new Date());
-  const app = new Hono();
+  // Any site may call Open311 from a browser: it is public, and it reads no cookie or session
+  // (POSTs carry their api_key), so there is nothing for another site to ride on.
+  const app = new Hono().use(cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 86_400 }));
 
   const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
   const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));

@@ -146,8 +146,9 @@ export function readXml(xml: string): { root: string; value: Node } {
       }
     }
     if (children.length === 0) return { name, value: unescape(text) };
-    const item = LIST_ITEMS[name];
-    if (item && children.every((c) => c.name === item)) return { name, value: children.map((c) => c.value) };
+    // A list's elements are named by `LIST_ITEMS`, or `item` in a list the spec does not name.
+    const item = LIST_ITEMS[name] ?? 'item';
+    if (children.every((c) => c.name === item)) return { name, value: children.map((c) => c.value) };
     return { name, value: Object.fromEntries(children.map((c) => [c.name, c.value])) };
   }
   const { name, value } = element();
