@@ -24,6 +24,8 @@ export type NewRequest = {
   day: string | null;
   routedMessage: string;
   routedPublicMessage: string;
+  /** Open cases of the same type nearby, for the lead to merge. */
+  likelyDuplicateIds: string[];
   routedDepartmentId: string;
   reporter: {
     firstName: string | null;
@@ -66,6 +68,7 @@ export async function insertRequest(tx: Queryable, r: NewRequest): Promise<strin
       day: r.day,
       message: r.routedMessage,
       publicMessage: r.routedPublicMessage,
+      likelyDuplicateIds: r.likelyDuplicateIds,
     })}, 2, ${r.crewId})`;
   await tx`insert into open311_tokens (token, case_id, api_key_id) values (${r.token}, ${caseId}, ${r.apiKeyId})`;
   await queueReceivedNotification(tx, { caseId, eventId: reported!.id, happenedAt: r.now.toISOString() });

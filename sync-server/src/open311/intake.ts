@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { isStorableText, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
 import { cityDate } from '../time.ts';
-import { routeRequest } from '../routing/routing.service.ts';
+import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
 import { insertRequest } from './intake.repo.ts';
 import { Open311Error } from './open311-format.ts';
 import type { Open311Service } from './open311.repo.ts';
@@ -193,6 +193,12 @@ export async function submitRequest(
     }
     const token = randomUUID();
     if (opts.sandbox) return { serviceRequestId: `test-${token}`, token };
+    // The lead merges duplicates (R6); the history names the likely ones so they need not search.
+    const duplicates = ((await likelyDuplicates(tx, { serviceCode: service.code, lat, long })) ?? []).slice(0, 3);
+    const duplicateWords =
+      duplicates.length === 0
+        ? ''
+        : ` Likely a duplicate of ${duplicates.map((d) => `#${d.id} (${d.metres} m away)`).join(', ')}.`;
     const id = await insertRequest(tx, {
       serviceCode: service.code,
       description,
@@ -206,7 +212,8 @@ export async function submitRequest(
       expectedAt: new Date(now.getTime() + service.slaDays * DAY_MS),
       crewId: route.crewId,
       day: route.crewId ? cityDate(now, deps.timeZone) : null,
-      routedMessage: route.message,
+      routedMessage: route.message + duplicateWords,
+      likelyDuplicateIds: duplicates.map((d) => d.id),
       routedPublicMessage: route.publicMessage,
       routedDepartmentId: route.departmentId,
       reporter,

@@ -286,7 +286,10 @@ describe('Open311 GeoReport v2: POST requests', () => {
     const events = await t.db.sql<{ kind: string; data: { message?: string } }[]>`
       select kind, data from case_events where case_id = ${id} order by version`;
     expect(events.map((e) => e.kind)).toEqual(['reported', 'routed']);
-    expect(events[1]!.data.message).toBe('Routed to Streets, Streets Crew A: district Old Town, type Pothole.');
+    // The two sent just before at the same place are named as likely duplicates.
+    expect(events[1]!.data.message).toMatch(
+      /^Routed to Streets, Streets Crew A: district Old Town, type Pothole\. Likely a duplicate of #\d+ \(0 m away\), #\d+ \(0 m away\)\.$/,
+    );
     const [reporter] = await t.db
       .sql`select email, phone, first_name, language from case_reporters where case_id = ${id}`;
     expect(reporter).toEqual({
@@ -370,6 +373,13 @@ describe('Open311 GeoReport v2: POST requests', () => {
       S.Requests,
     );
     expect(data[0]!.service_request_id).toBe(id);
+    // A second report there names the first in its history, for the lead to merge.
+    const again = await post('/open311/v2/requests.json', { ...valid, lat: '42.36012', long: '-86.98012' });
+    const second = S.CreatedRequests.parse(await again.json())[0]!.service_request_id;
+    const [routed] = await t.db.sql<{ data: { message: string; likelyDuplicateIds: string[] } }[]>`
+      select data from case_events where case_id = ${second} and kind = 'routed'`;
+    expect(routed!.data.likelyDuplicateIds).toEqual([id]);
+    expect(routed!.data.message).toMatch(new RegExp(`Likely a duplicate of #${id} \\(\\d+ m away\\)\\.$`));
     const { data: far } = await both(
       (f) => `/open311/v2/duplicates.${f}?service_code=POTHOLE&lat=42.3651&long=-86.9801`,
       S.Requests,
