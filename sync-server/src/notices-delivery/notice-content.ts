@@ -48,8 +48,8 @@ export function noticeContent(
     note: null as string | null,
     proof: null as string | null,
     footer: es
-      ? `Recibe este mensaje porque sigue el caso #${id} de la ciudad.`
-      : `You receive this because you follow city case #${id}.`,
+      ? `Recibe este mensaje porque reportó o sigue el caso #${id} de la ciudad.`
+      : `You receive this because you reported or follow city case #${id}.`,
     unsubscribeLabel: es ? 'Dejar de recibir avisos de este caso' : 'Stop notices about this case',
     photoAlt: es ? 'Foto del trabajo terminado' : 'Photo of the finished work',
   };

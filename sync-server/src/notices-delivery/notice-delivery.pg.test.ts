@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
 import { FilePhotoStore } from '../photos/photo-store.ts';
@@ -108,10 +109,14 @@ async function fixWithPhoto(caseId: string) {
     body: jpeg,
   });
   expect(up.status).toBe(204);
+  // The first resolution of the case's type.
+  const [code] = await t.db.sql<{ code: string }[]>`
+    select st.resolution_codes->0->>'code' as code from cases c join service_types st on st.code = c.service_code
+    where c.id = ${caseId}`;
   const outcomes = await crew.send(
     crew.make('start', caseId, {}),
     crew.make('fix', caseId, {
-      resolutionCode: 'ground_down',
+      resolutionCode: code!.code,
       note: 'Ground the lip <2 cm> down.',
       photoIds: [photoId],
     }),
@@ -272,5 +277,43 @@ describe('resident notices over SMTP (R10)', () => {
     expect(fixed[0]!.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     const lead = await t.login('lead@riverton.example');
     expect((await t.app.request('/api/admin/mailbox', { headers: lead })).status).toBe(403);
+  });
+
+  it('[R10] a request made through Open311 and fixed by a crew: one "received" and one "fixed" email for the reporter and a follower', async () => {
+    const form = new URLSearchParams({
+      api_key: DEMO_API_KEY,
+      service_code: 'POTHOLE',
+      lat: '42.3555',
+      long: '-86.975',
+      address_string: '412 Beech Ave',
+      description: 'Deep hole by the bus stop.',
+      'attribute[size]': 'large',
+      email: 'open311.reporter@example.org',
+      language: 'es',
+    });
+    const res = await t.app.request('/open311/v2/requests.json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: form.toString(),
+    });
+    expect(res.status).toBe(200);
+    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+    await t.db.sql`insert into case_followers (case_id, email) values (${id}, 'open311.follower@example.org')`;
+    await drain();
+    await fixWithPhoto(id);
+    await drain();
+    await drain();
+    const mails = await mailsFor(id);
+    const got = mails
+      .map((m) => `${(m.to as { text: string }).text} ${m.headers.get('x-fieldfix-notice')?.toString().split('; ')[1]}`)
+      .sort();
+    expect(got).toEqual([
+      'open311.follower@example.org fixed',
+      'open311.follower@example.org received',
+      'open311.reporter@example.org fixed',
+      'open311.reporter@example.org received',
+    ]);
+    const received = mails.find((m) => m.subject?.startsWith('Recibimos'))!;
+    expect(received.text).toContain(`https://311.riverton.example/track/${id}?k=`);
   });
 });

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { metersBetween, noticeContent, photoProof } from './notice-content.ts';
+import type { NoticeFacts } from './notice.repo.ts';
+import { renderNotice } from './notice-render.ts';
+
+const facts = (over: Partial<NoticeFacts> = {}): NoticeFacts => ({
+  caseId: '42',
+  serviceName: 'Pothole',
+  address: '412 Beech Ave',
+  lat: 42.35,
+  long: -86.97,
+  event: null,
+  crewName: 'Streets Crew A',
+  closeReasonLabel: null,
+  photos: [],
+  ...over,
+});
+const links = { track: 'https://city.example/track/42?k=t', stillAProblem: null, stillAProblemUntil: null };
+const ZONE = 'America/Detroit';
+
+describe('notice content', () => {
+  it('"scheduled" names the crew and the day, in English and Spanish', () => {
+    const f = facts({ event: { kind: 'assigned', data: { crewId: 'streets-a', day: '2026-06-12' } } });
+    expect(noticeContent('scheduled', f, 'en', links, ZONE).paragraphs[0]).toBe(
+      'Streets Crew A plans to work on Pothole at 412 Beech Ave on Friday, June 12.',
+    );
+    expect(noticeContent('scheduled', f, 'es', links, ZONE).paragraphs[0]).toBe(
+      'Streets Crew A tiene previsto trabajar en Pothole en 412 Beech Ave el viernes, 12 de junio.',
+    );
+  });
+
+  it('"closed" gives the reason in plain words', () => {
+    const f = facts({
+      event: { kind: 'closed_not_fixed', data: { reason: 'cannot_locate' } },
+      closeReasonLabel: 'Cannot locate the problem',
+    });
+    expect(noticeContent('closed', f, 'en', links, ZONE).paragraphs[0]).toBe(
+      'We closed the case of Pothole at 412 Beech Ave. The reason: cannot locate the problem.',
+    );
+    expect(noticeContent('closed', f, 'es', links, ZONE).paragraphs[0]).toContain(
+      'El motivo: no se pudo encontrar el problema.',
+    );
+  });
+
+  it('proof of the fix: distance from the report and the time in the city', () => {
+    const photo = {
+      id: 'p',
+      takenAt: new Date('2026-06-10T14:42:00Z'),
+      lat: 42.35 + 250 / 111_195,
+      long: -86.97,
+      complete: true,
+      storageKey: 'k',
+      thumbKey: null,
+      contentType: 'image/jpeg',
+    };
+    expect(photoProof(photo, { lat: 42.35, long: -86.97 }, 'en', ZONE)).toBe(
+      'Photo taken 250 m from your report, at 10:42.',
+    );
+    expect(photoProof({ ...photo, lat: 42.36 + 0.02 }, { lat: 42.35, long: -86.97 }, 'en', ZONE)).toBe(
+      'Photo taken 3.3 km from your report, at 10:42.',
+    );
+    expect(photoProof({ ...photo, lat: null, long: null }, { lat: 0, long: 0 }, 'es', ZONE)).toBe(
+      'Foto tomada a las 10:42 (sin posición).',
+    );
+    expect(Math.round(metersBetween({ lat: 0, long: 0 }, { lat: 0, long: 1 }))).toBe(111_195);
+  });
+
+  it('a note with markup is text in the HTML part and as typed in the plain-text part', () => {
+    const f = facts({ event: { kind: 'fixed', data: { note: '<b>done</b> & "clean"' } } });
+    const out = renderNotice(noticeContent('fixed', f, 'en', links, ZONE), {
+      unsubscribeUrl: 'https://city.example/u?token=x',
+      photoCid: null,
+    });
+    expect(out.html).toContain('&lt;b&gt;done&lt;/b&gt; &amp; &quot;clean&quot;');
+    expect(out.html).not.toContain('<b>done</b>');
+    expect(out.text).toContain('"<b>done</b> & "clean""');
+    expect(out.text).toContain('https://city.example/u?token=x');
+  });
+});
