@@ -22,8 +22,18 @@ export const RoutingRule = z.strictObject({
 });
 export type RoutingRule = z.infer<typeof RoutingRule>;
 
-/** `GET /api/admin/routing` answers it; `PUT /api/admin/routing` replaces the table with it. */
-export const RoutingTable = z.strictObject({ rules: z.array(RoutingRule).max(5000) });
+/** The largest distance, in metres, within which a report may be a likely duplicate. */
+export const DUPLICATE_RADIUS_MAX_M = 5000;
+
+/**
+ * `GET /api/admin/routing` answers it; `PUT /api/admin/routing` replaces the table with it.
+ * `duplicateRadiusM`: for each service type, the metres within which a report of that type is
+ * a likely duplicate of an open case; a `PUT` changes the types it names and keeps the others.
+ */
+export const RoutingTable = z.strictObject({
+  rules: z.array(RoutingRule).max(5000),
+  duplicateRadiusM: z.record(Code, z.number().int().min(0).max(DUPLICATE_RADIUS_MAX_M)).optional(),
+});
 export type RoutingTable = z.infer<typeof RoutingTable>;
 
 export const ApiKeyInfo = z.strictObject({

@@ -134,6 +134,26 @@ describe('automatic routing', () => {
 });
 
 describe('likely duplicates', () => {
+  it('each type’s distance is read and changed by an admin with the routing table', async () => {
+    const table = RoutingTable.parse(await (await t.app.request('/api/admin/routing', { headers: admin })).json());
+    expect(table.duplicateRadiusM).toMatchObject({ POTHOLE: 30, GRAFFITI: 50 });
+    const res = await t.app.request('/api/admin/routing', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({ rules: DEMO_ROUTING, duplicateRadiusM: { GRAFFITI: 120 } }),
+    });
+    expect(RoutingTable.parse(await res.json()).duplicateRadiusM).toMatchObject({ POTHOLE: 30, GRAFFITI: 120 });
+    const bad = await t.app.request('/api/admin/routing', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify({ rules: DEMO_ROUTING, duplicateRadiusM: { NOPE: 10, GRAFFITI: 10 } }),
+    });
+    expect(bad.status).toBe(400);
+    const after = RoutingTable.parse(await (await t.app.request('/api/admin/routing', { headers: admin })).json());
+    expect(after.duplicateRadiusM!.GRAFFITI).toBe(120);
+    await t.db.sql`update service_types set duplicate_radius_m = 50 where code = 'GRAFFITI'`;
+  });
+
   it('open cases of the same type within the type’s distance, nearest first', async () => {
     const [open] = await t.db.sql<{ id: string; lat: number; long: number }[]>`
       select id::text, lat, long from cases

@@ -109,6 +109,23 @@ export async function openCasesNear(
     limit 200`;
 }
 
+/** Each service type's duplicate distance in metres, by code. */
+export async function listDuplicateRadii(sql: Queryable): Promise<Record<string, number>> {
+  const rows = await sql<{ code: string; r: number }[]>`
+    select code, duplicate_radius_m as r from service_types order by code`;
+  return Object.fromEntries(rows.map((x) => [x.code, x.r]));
+}
+
+/** Sets the duplicate distance of the types named (known codes only: checked before). */
+export async function setDuplicateRadii(tx: Queryable, radii: Record<string, number>): Promise<void> {
+  const rows = Object.entries(radii).map(([code, r]) => ({ code, r }));
+  if (rows.length === 0) return;
+  await tx`
+    update service_types t set duplicate_radius_m = x.r
+    from jsonb_to_recordset(${tx.json(rows)}) as x(code text, r integer)
+    where t.code = x.code`;
+}
+
 export async function duplicateRadius(sql: Queryable, serviceCode: string): Promise<number | null> {
   const [row] = await sql<{ r: number }[]>`
     select duplicate_radius_m as r from service_types where code = ${serviceCode} and active`;

@@ -6,7 +6,13 @@ import { callerOf } from '../access/caller.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv, Sql } from '../http/deps.ts';
-import { listRoutingRules, replaceRoutingRules, routingVocabulary } from './routing.repo.ts';
+import {
+  listDuplicateRadii,
+  listRoutingRules,
+  replaceRoutingRules,
+  routingVocabulary,
+  setDuplicateRadii,
+} from './routing.repo.ts';
 
 /**
  * The routing table, for administrators: `GET` reads it, `PUT` replaces it whole (checked
@@ -16,14 +22,15 @@ import { listRoutingRules, replaceRoutingRules, routingVocabulary } from './rout
 export function routingRoutes({ sql }: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireStaff(sql), routingAdmin)
-    .get('/', async (c) => c.json({ rules: await listRoutingRules(sql) } satisfies RoutingTable))
+    .get('/', async (c) => c.json(await readTable(sql)))
     .put('/', validate('json', RoutingTable), async (c) => {
-      const { rules } = c.req.valid('json');
+      const { rules, duplicateRadiusM = {} } = c.req.valid('json');
       await sql.begin(async (tx) => {
-        await checkRules(tx as unknown as Sql, rules);
+        await checkRules(tx as unknown as Sql, rules, duplicateRadiusM);
         await replaceRoutingRules(tx, rules);
+        await setDuplicateRadii(tx, duplicateRadiusM);
       });
-      return c.json({ rules: await listRoutingRules(sql) } satisfies RoutingTable);
+      return c.json(await readTable(sql));
     });
 }
 
@@ -34,9 +41,16 @@ const routingAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-async function checkRules(sql: Sql, rules: RoutingRule[]): Promise<void> {
+async function readTable(sql: Sql): Promise<RoutingTable> {
+  return { rules: await listRoutingRules(sql), duplicateRadiusM: await listDuplicateRadii(sql) };
+}
+
+async function checkRules(sql: Sql, rules: RoutingRule[], radii: Record<string, number>): Promise<void> {
   const v = await routingVocabulary(sql);
   const problems: string[] = [];
+  for (const code of Object.keys(radii)) {
+    if (!v.types.has(code)) problems.push(`duplicateRadiusM.${code}: no service type ${code}`);
+  }
   const seen = new Set<string>();
   rules.forEach((r, i) => {
     const at = `rules.${i}`;
