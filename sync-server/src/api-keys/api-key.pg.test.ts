@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysResponse, CreateApiKeyResponse } from '@fieldfix/shared';
-import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
+import { createApp } from '../app.ts';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { hashApiKey, useApiKey } from './api-key.repo.ts';
 
@@ -84,6 +85,30 @@ describe('Open311 API keys', () => {
     // Another instance sees the same count (it is the row), and a new minute starts afresh.
     const later = new Date(Date.now() + 61_000);
     expect(await useApiKey(t.db.sql, secret, later)).toMatchObject({ status: 'ok' });
+  });
+
+  it('two server instances share one count: of 12 requests sent at once through both, exactly the limit get in', async () => {
+    const res = await t.app.request('/api/admin/api-keys', json('POST', { name: 'Shared', rateLimitPerMinute: 5 }));
+    const { secret } = CreateApiKeyResponse.parse(await res.json());
+    const other = createApp({ sql: t.db.sql, config: t.config, dbKind: t.db.kind, version: 'test', log: quietLogger });
+    const body = new URLSearchParams({
+      api_key: secret,
+      service_code: 'SIDEWALK',
+      lat: '42.3555',
+      long: '-86.975',
+      'attribute[hazard]': 'no',
+    }).toString();
+    const send = async (i: number) => {
+      const res = await (i % 2 === 0 ? t.app : other).request('/open311/v2-test/requests.json', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      return res.status;
+    };
+    const statuses = await Promise.all(Array.from({ length: 12 }, (_, i) => send(i)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7);
   });
 
   it('a bad body is refused with the one error shape', async () => {
