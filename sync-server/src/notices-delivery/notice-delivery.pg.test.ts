@@ -316,4 +316,34 @@ describe('resident notices over SMTP (R10)', () => {
     const received = mails.find((m) => m.subject?.startsWith('Recibimos'))!;
     expect(received.text).toContain(`https://311.riverton.example/track/${id}?k=`);
   });
+
+  it('[R10] several instances sending at once send each notice once per person', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await caseWithPeople('en')).id);
+    await t.db
+      .sql`insert into notification_outbox (case_id, template) select id, 'received' from unnest(${ids}::bigint[]) id`;
+    const before = smtp.received.length;
+    const instances = [0, 1, 2].map(
+      () =>
+        new NoticeWorker(
+          {
+            sql: t.db.sql,
+            config: t.config,
+            mailer: new SmtpMailer(smtp.url),
+            photos: new FilePhotoStore(photosDir),
+            log: quietLogger,
+          },
+          { batchSize: 3 },
+        ),
+    );
+    await Promise.all(
+      instances.map(async (w) => {
+        while ((await w.runOnce()) > 0);
+      }),
+    );
+    await Promise.all(instances.map((w) => w.stop()));
+    const sent = smtp.received.slice(before);
+    expect(sent).toHaveLength(60);
+    expect(new Set(sent.map((r) => r.messageId)).size).toBe(60);
+  });
 });

@@ -17,6 +17,7 @@ import {
   markNoticeSent,
   noticeFacts,
   recipientsOf,
+  releaseDelivery,
   type DueNotice,
   type NoticeFacts,
   type Recipient,
@@ -143,17 +144,28 @@ export class NoticeWorker {
       }
       const photo = await this.#photoBytes(facts);
       const [recipients, done] = await Promise.all([recipientsOf(sql, n.caseId), deliveredTo(sql, n.id)]);
+      let busyElsewhere = false;
       for (const r of recipients) {
         if (done.has(r.email)) continue;
         const mail = this.compose(n, facts, r, photo);
         const messageId = String(mail.messageId);
-        await beginDelivery(sql, n.id, r.email, messageId);
-        await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
+        if (!(await beginDelivery(sql, n.id, r.email, messageId, this.#opts.leaseSeconds))) {
+          busyElsewhere = true;
+          continue;
+        }
+        try {
+          await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
+        } catch (err) {
+          if (certainlyNotSent(err)) await releaseDelivery(sql, n.id, r.email);
+          throw err;
+        }
         const acceptedAt = performance.now();
         await markDelivered(sql, n.id, r.email);
         this.#opts.onSent?.({ outboxId: n.id, email: r.email, messageId, acceptedAt, recordedAt: performance.now() });
       }
-      await markNoticeSent(sql, n.id);
+      // Another worker is still sending to someone: look again once its claim is surely over.
+      if (busyElsewhere) await deferNotice(sql, n.id, this.#opts.leaseSeconds);
+      else await markNoticeSent(sql, n.id);
     } catch (err) {
       const attempts = n.attempts + 1;
       const giveUp = attempts >= this.#opts.maxAttempts;
@@ -226,6 +238,22 @@ export class NoticeWorker {
         : [],
     };
   }
+}
+
+/**
+ * True when nodemailer's error means the message never reached the SMTP server's acceptance:
+ * the server answered with a refusal, or no connection was made. A timeout or a dropped
+ * connection is not certain: the server may have accepted it.
+ */
+function certainlyNotSent(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string; syscall?: string };
+  // A socket error during `connect` (refused, no route, unknown host) sent nothing.
+  return (
+    typeof e.responseCode === 'number' ||
+    e.code === 'ECONNECTION' ||
+    e.syscall === 'connect' ||
+    e.syscall === 'getaddrinfo'
+  );
 }
 
 /** The mailbox folder of the embedded default (no `SMTP_URL`). */

@@ -205,11 +205,32 @@ export async function deliveredTo(sql: Queryable, outboxId: string): Promise<Set
   return new Set(rows.map((r) => r.email));
 }
 
-/** Written before the message goes to SMTP: after a crash, an unsent row is "maybe sent". */
-export async function beginDelivery(sql: Queryable, outboxId: string, email: string, messageId: string) {
-  await sql`
+/**
+ * Written before the message goes to SMTP: after a crash, an unsent row is "maybe sent".
+ * False when another worker began this very send less than `leaseSeconds` ago and may still
+ * be at it (its claim on the notice lapsed while it was slow): then this one must not send.
+ */
+export async function beginDelivery(
+  sql: Queryable,
+  outboxId: string,
+  email: string,
+  messageId: string,
+  leaseSeconds: number,
+): Promise<boolean> {
+  const rows = await sql`
     insert into notice_deliveries (outbox_id, email, message_id) values (${outboxId}, ${email}, ${messageId})
-    on conflict (outbox_id, email) do update set attempted_at = now()`;
+    on conflict (outbox_id, email) do update set attempted_at = now()
+      where notice_deliveries.sent_at is null
+        and notice_deliveries.attempted_at < now() - make_interval(secs => ${leaseSeconds}::int)
+    returning 1`;
+  return rows.length === 1;
+}
+
+/** The SMTP server refused the message, or was never reached: it certainly was not sent. */
+export async function releaseDelivery(sql: Queryable, outboxId: string, email: string) {
+  await sql`
+    update notice_deliveries set attempted_at = '-infinity'
+    where outbox_id = ${outboxId} and email = ${email} and sent_at is null`;
 }
 
 export async function markDelivered(sql: Queryable, outboxId: string, email: string) {
