@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
@@ -64,10 +64,14 @@ export type MailboxMessage = MailMeta & {
 export class MailboxMailer implements Mailer {
   readonly kind = 'mailbox';
   readonly dir: string;
+  /** The folder keeps the newest `keep` messages; older ones are deleted as new ones come. */
+  readonly keep: number;
   readonly #transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  #writes = 0;
 
-  constructor(dir: string) {
+  constructor(dir: string, opts: { keep?: number } = {}) {
     this.dir = dir;
+    this.keep = opts.keep ?? 1000;
   }
 
   async send(mail: Mail.Options, meta: MailMeta): Promise<void> {
@@ -96,6 +100,20 @@ export class MailboxMailer implements Mailer {
     };
     await writeAtomically(join(this.dir, `${id}.eml`), info.message as Buffer);
     await writeAtomically(join(this.dir, `${id}.json`), JSON.stringify(message));
+    if (++this.#writes % 50 === 0) await this.prune();
+  }
+
+  /** Deletes all but the newest `keep` messages. */
+  async prune(): Promise<void> {
+    const files = await newestFirst(this.dir);
+    await Promise.all(
+      files
+        .slice(this.keep)
+        .flatMap((f) => [
+          rm(join(this.dir, f), { force: true }),
+          rm(join(this.dir, f.replace(/\.json$/, '.eml')), { force: true }),
+        ]),
+    );
   }
 
   close(): void {}
@@ -107,8 +125,8 @@ async function writeAtomically(path: string, data: string | Buffer) {
   await rename(tmp, path);
 }
 
-/** The newest `limit` messages of the mailbox folder, newest first. */
-export async function listMailbox(dir: string, limit: number): Promise<MailboxMessage[]> {
+/** The `.json` files of a mailbox folder, newest first (by the time they were written). */
+async function newestFirst(dir: string): Promise<string[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.json'));
@@ -116,6 +134,21 @@ export async function listMailbox(dir: string, limit: number): Promise<MailboxMe
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  const stamped = await Promise.all(
+    names.map(async (n) => ({
+      n,
+      at: await stat(join(dir, n)).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    })),
+  );
+  return stamped.sort((a, b) => b.at - a.at || b.n.localeCompare(a.n)).map((x) => x.n);
+}
+
+/** The newest `limit` messages of the mailbox folder, newest first; only those are read. */
+export async function listMailbox(dir: string, limit: number): Promise<MailboxMessage[]> {
+  const names = (await newestFirst(dir)).slice(0, limit);
   const messages = await Promise.all(
     names.map(async (n) => {
       try {
@@ -127,6 +160,5 @@ export async function listMailbox(dir: string, limit: number): Promise<MailboxMe
   );
   return messages
     .filter((m): m is MailboxMessage => m !== null)
-    .sort((a, b) => b.date.localeCompare(a.date) || b.id.localeCompare(a.id))
-    .slice(0, limit);
+    .sort((a, b) => b.date.localeCompare(a.date) || b.id.localeCompare(a.id));
 }
