@@ -225,6 +225,12 @@ describe('Open311 GeoReport v2: reading', () => {
     expect(statuses.has('FIXED')).toBe(true);
     expect(statuses.has('ACTION_SCHEDULED')).toBe(true);
     await both((f) => `/open311/v2/servicerequestupdates.${f}?start_date=2026-01-01T00:00:00Z`, S.RequestUpdates);
+    const { data: first } = await both((f) => `/open311/v2/servicerequestupdates.${f}?page_size=5`, S.RequestUpdates);
+    const { data: second } = await both(
+      (f) => `/open311/v2/servicerequestupdates.${f}?page_size=5&page=2`,
+      S.RequestUpdates,
+    );
+    expect([...first, ...second].map((u) => u.update_id)).toEqual(data.slice(0, 10).map((u) => u.update_id));
   });
 
   it('media_url is the first report photo, served at a public URL as the server’s re-encoded copy', async () => {

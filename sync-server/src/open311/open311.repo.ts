@@ -130,16 +130,43 @@ export async function findTimelines(sql: Queryable, caseIds: string[]): Promise<
   return out;
 }
 
+/** A timeline entry of the updates feed, with what access needs to know about its case. */
+export type UpdateRow = TimelineEvent & { crewId: string | null; departmentId: string };
+
 /** Public timeline entries recorded in a window (the updates feed), oldest first. */
-export async function findUpdates(sql: Queryable, from: Date, to: Date, limit: number): Promise<TimelineEvent[]> {
-  const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; data: Record<string, unknown> }[]>`
-    select e.id::text, e.case_id::text, e.at, e.kind, e.data from case_events e
-    where e.received_at >= ${from} and e.received_at <= ${to}
+export async function findUpdates(
+  sql: Queryable,
+  q: { from: Date; to: Date; limit: number; offset: number },
+): Promise<UpdateRow[]> {
+  const rows = await sql<
+    {
+      id: string;
+      case_id: string;
+      at: Date;
+      kind: string;
+      data: Record<string, unknown>;
+      crew_id: string | null;
+      department_id: string;
+    }[]
+  >`
+    select e.id::text, e.case_id::text, e.at, e.kind, e.data, c.assigned_crew_id as crew_id, t.department_id
+    from case_events e
+    join cases c on c.id = e.case_id
+    join service_types t on t.code = c.service_code
+    where e.received_at >= ${q.from} and e.received_at <= ${q.to}
       and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
       and (e.outcome is null or e.outcome in ('applied', 'merged'))
     order by e.received_at, e.id
-    limit ${limit}`;
-  return rows.map((r) => ({ id: r.id, caseId: r.case_id, at: r.at, kind: r.kind, data: r.data }));
+    limit ${q.limit} offset ${q.offset}`;
+  return rows.map((r) => ({
+    id: r.id,
+    caseId: r.case_id,
+    at: r.at,
+    kind: r.kind,
+    data: r.data,
+    crewId: r.crew_id,
+    departmentId: r.department_id,
+  }));
 }
 
 /**

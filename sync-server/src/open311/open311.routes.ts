@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
+import { caseReadLevel, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { FilePhotoStore, type PhotoStore } from '../photos/photo-store.ts';
@@ -237,10 +237,19 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
 
     // FixMyStreet's updates feed: each public change of a case in the window, oldest first.
     app.get(`/servicerequestupdates.${fmt}`, async (c) => {
-      await callerOf(c.req.query('api_key'), false);
-      const { from, to } = windowOf(c, clock(), 1);
+      const caller = await callerOf(c.req.query('api_key'), false);
+      const pageSize = intParam(c, 'page_size', 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+      const page = intParam(c, 'page', 1, 1_000_000, 1);
       const base = baseOf(c);
-      const updates = await findUpdates(sql, from, to, MAX_PAGE_SIZE);
+      const rows = await findUpdates(sql, {
+        ...windowOf(c, clock(), 1),
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+      // Through the access model like every read (public callers see every case's timeline).
+      const updates = rows.filter(
+        (e) => caseReadLevel(caller, { crewId: e.crewId, departmentId: e.departmentId }) !== 'none',
+      );
       return send(
         c,
         fmt,
