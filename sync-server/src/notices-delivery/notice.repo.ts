@@ -136,26 +136,38 @@ export async function recipientsOf(sql: Queryable, caseId: string): Promise<Reci
 
 /** The case, the event the notice tells of, its crew, and (for a fix) the photos the fix named. */
 export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeFacts> {
+  // One round trip: the case, the event the notice tells of (by event, by change, or else the
+  // latest of its kind when queued) and the crew that event names.
   const [c] = await sql<
-    { id: string; service_name: string; address: string; lat: number; long: number; close_reasons: unknown }[]
+    {
+      id: string;
+      service_name: string;
+      address: string;
+      lat: number;
+      long: number;
+      close_reasons: unknown;
+      kind: string | null;
+      data: Record<string, unknown> | null;
+      crew_name: string | null;
+    }[]
   >`
-    select c.id::text, st.name as service_name, c.address, c.lat, c.long, st.close_reasons
-    from cases c join service_types st on st.code = c.service_code where c.id = ${n.caseId}`;
+    select c.id::text, st.name as service_name, c.address, c.lat, c.long, st.close_reasons, e.kind, e.data,
+      cr.name as crew_name
+    from cases c
+    join service_types st on st.code = c.service_code
+    left join lateral (
+      select ev.kind, ev.data from case_events ev
+      where ev.case_id = c.id and case
+        when ${n.eventId}::bigint is not null then ev.id = ${n.eventId}::bigint
+        when ${n.mutationId}::uuid is not null then ev.mutation_id = ${n.mutationId}::uuid
+        else ev.kind = any(${EVENT_KINDS[n.template]}) and ev.at <= ${n.createdAt}::timestamptz + interval '1 second'
+      end
+      order by ev.id desc limit 1) e on true
+    left join crews cr on cr.id = e.data->>'crewId'
+    where c.id = ${n.caseId}`;
   if (!c) throw new Error(`case ${n.caseId} of notice ${n.id} is gone`);
-  const [e] = n.eventId
-    ? await sql<{ kind: string; data: Record<string, unknown> }[]>`
-        select kind, data from case_events where id = ${n.eventId}`
-    : n.mutationId
-      ? await sql<{ kind: string; data: Record<string, unknown> }[]>`
-        select kind, data from case_events where case_id = ${n.caseId} and mutation_id = ${n.mutationId}
-        order by id desc limit 1`
-      : await sql<{ kind: string; data: Record<string, unknown> }[]>`
-        select kind, data from case_events where case_id = ${n.caseId} and kind = any(${EVENT_KINDS[n.template]})
-          and at <= ${n.createdAt} + interval '1 second'
-        order by id desc limit 1`;
+  const e = c.kind ? { kind: c.kind, data: c.data ?? {} } : undefined;
   const data = e?.data ?? {};
-  const crewId = typeof data.crewId === 'string' ? data.crewId : null;
-  const [crew] = crewId ? await sql<{ name: string }[]>`select name from crews where id = ${crewId}` : [];
   const reason = typeof data.reason === 'string' ? data.reason : null;
   const choices = Array.isArray(c.close_reasons) ? (c.close_reasons as { code: string; label: string }[]) : [];
   const photoIds = Array.isArray(data.photoIds) ? data.photoIds.filter((p): p is string => typeof p === 'string') : [];
@@ -183,7 +195,7 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
     lat: c.lat,
     long: c.long,
     event: e ?? null,
-    crewName: crew?.name ?? null,
+    crewName: c.crew_name,
     closeReasonLabel: reason ? (choices.find((x) => x.code === reason)?.label ?? null) : null,
     photos: photos.map((p) => ({
       id: p.id,
