@@ -79,7 +79,8 @@ async function caseWithPeople(reporterLanguage = 'es') {
   };
 }
 
-async function fixWithPhoto(caseId: string) {
+/** Attaches an after-photo, uploads its bytes (unless `upload` is false), and fixes the case. */
+async function fixWithPhoto(caseId: string, { upload = true } = {}): Promise<() => Promise<void>> {
   const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#447744' } })
     .jpeg()
     .toBuffer();
@@ -98,17 +99,20 @@ async function fixWithPhoto(caseId: string) {
     long: CASE_AT.long,
   });
   expect((await crew.send(attach))[0]!.outcome).toBe('applied');
-  const up = await fetch(`${server.url}/api/photos/${photoId}/upload`, {
-    method: 'PATCH',
-    headers: {
-      ...crew.headers,
-      [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
-      'content-type': 'application/offset+octet-stream',
-      'upload-offset': '0',
-    },
-    body: jpeg,
-  });
-  expect(up.status).toBe(204);
+  const uploadBytes = async () => {
+    const up = await fetch(`${server.url}/api/photos/${photoId}/upload`, {
+      method: 'PATCH',
+      headers: {
+        ...crew.headers,
+        [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': '0',
+      },
+      body: jpeg,
+    });
+    expect(up.status).toBe(204);
+  };
+  if (upload) await uploadBytes();
   // The first resolution of the case's type.
   const [code] = await t.db.sql<{ code: string }[]>`
     select st.resolution_codes->0->>'code' as code from cases c join service_types st on st.code = c.service_code
@@ -122,6 +126,7 @@ async function fixWithPhoto(caseId: string) {
     }),
   );
   expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+  return uploadBytes;
 }
 
 const mailsFor = (caseId: string) =>
@@ -345,5 +350,22 @@ describe('resident notices over SMTP (R10)', () => {
     const sent = smtp.received.slice(before);
     expect(sent).toHaveLength(60);
     expect(new Set(sent.map((r) => r.messageId)).size).toBe(60);
+  });
+
+  it('[R10] a "fixed" notice waits for its after-photo to finish uploading, then carries it', async () => {
+    const { id } = await caseWithPeople('en');
+    const upload = await fixWithPhoto(id, { upload: false });
+    await drain();
+    expect(await mailsFor(id)).toEqual([]);
+    const [row] = await t.db.sql<{ send_after: Date; attempts: number }[]>`
+      select send_after, attempts from notification_outbox where case_id = ${id} and template = 'fixed'`;
+    expect(row!.send_after.getTime()).toBeGreaterThan(Date.now());
+    expect(row!.attempts).toBe(0);
+    await upload();
+    await t.db.sql`update notification_outbox set send_after = now() where case_id = ${id}`;
+    await drain();
+    const mails = await mailsFor(id);
+    expect(mails).toHaveLength(3);
+    for (const m of mails) expect(m.attachments.map((a) => a.contentType)).toEqual(['image/jpeg']);
   });
 });
