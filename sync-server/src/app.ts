@@ -16,7 +16,7 @@ import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { resourcePolicy, securityHeaders } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
 
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
 
   const app = new Hono()
     .use(secureHeaders(securityHeaders(deps.config, opts.staticDir)))
+    .use(resourcePolicy)
     .route('/healthz', healthRoutes(deps))
     // Basemap tiles: public, same origin, before the field-app's SPA fallback.
     .route('/tiles', tileRoutes(deps))

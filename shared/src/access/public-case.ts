@@ -1,7 +1,9 @@
 /**
  * What anyone may read of a case (the public, Open311 clients): `caseReadLevel` answers
- * 'public' for them, and this is all 'public' means. Nothing about who reported it, which
- * crew works it, where it sits in a route or what photos the resident sent.
+ * 'public' for them, and this is all 'public' means of the case's record. Nothing about who
+ * reported it, which crew works it or where it sits in a route. Photos are not part of it:
+ * Open311 publishes a request's first photo apart (`media_url`), served re-encoded with no
+ * EXIF and nothing that names a person.
  */
 import type { z } from 'zod';
 import { CaseRecord } from '../domain/case.ts';

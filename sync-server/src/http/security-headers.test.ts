@@ -99,3 +99,14 @@ describe('security headers', () => {
     ).toEqual(['a\nb\nc', 'd']);
   });
 });
+
+describe('cross-origin resource policy', () => {
+  it('keeps the app and its API to this origin, and lets other sites load Open311 answers and media', async () => {
+    const app = makeApp(undefined);
+    // Neither request reaches the database: an unknown API path, an unknown Open311 file.
+    const api = await app.request('/api/nothing-here');
+    expect(api.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    const open311 = await app.request('/open311/v2/nothing-here.json');
+    expect(open311.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  });
+});

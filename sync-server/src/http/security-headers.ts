@@ -1,3 +1,4 @@
+import { createMiddleware } from 'hono/factory';
 import type { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
 import { inlineScriptHashes } from './static.ts';
@@ -21,6 +22,8 @@ export function securityHeaders(config: Pick<Config, 'tilesUrl'>, staticDir?: st
   if (config.tilesUrl) connectSrc.push(new URL(config.tilesUrl.replace(/[{}]/g, '')).origin);
   return {
     crossOriginEmbedderPolicy: false,
+    // Set per path by `resourcePolicy` below: Open311's public media may be shown by any site.
+    crossOriginResourcePolicy: false,
     xFrameOptions: 'DENY',
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
@@ -38,3 +41,13 @@ export function securityHeaders(config: Pick<Config, 'tilesUrl'>, staticDir?: st
     },
   };
 }
+
+/**
+ * `Cross-Origin-Resource-Policy`: `same-origin` for everything, except the Open311 API,
+ * whose public responses (a request's `media_url` photo among them) other sites may load.
+ */
+export const resourcePolicy = createMiddleware(async (c, next) => {
+  await next();
+  const open = c.req.path.startsWith('/open311/');
+  c.header('Cross-Origin-Resource-Policy', open ? 'cross-origin' : 'same-origin');
+});

@@ -136,6 +136,18 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, names: Nam
       const channel = str(d.channel);
       return { ...base, who: e.actorName ?? 'A resident', what: channel ? `Reported (by ${channel})` : 'Reported' };
     }
+    case 'routed': {
+      // Where a new report was sent, and why (district and type), with likely duplicates.
+      const dupes = Array.isArray(d.likelyDuplicateIds)
+        ? d.likelyDuplicateIds.filter((x): x is string => typeof x === 'string')
+        : [];
+      return {
+        ...base,
+        who: 'Fieldfix',
+        what: str(d.message) ?? 'Routed',
+        detail: dupes.length > 0 ? `Likely the same problem as ${dupes.map((id) => `#${id}`).join(', ')}` : null,
+      };
+    }
     case 'assigned': {
       const to = str(d.crewId);
       const from = str(d.fromCrewId);

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import type { CaseEvent } from '@fieldfix/shared';
+import { describeEvent, nameBook } from './history-words.ts';
+
+const names = nameBook({ crews: { 'streets-a': 'Streets Crew A' }, departments: { streets: 'Streets' } });
+const event = (kind: string, data: Record<string, unknown>, actorName: string | null = null): CaseEvent => ({
+  id: '1',
+  caseId: '7',
+  at: '2026-06-10T14:00:00Z',
+  kind,
+  actorName,
+  data,
+});
+
+describe('history words', () => {
+  it('names crews, never their ids, for every role', () => {
+    const e = describeEvent(event('assigned', { crewId: 'streets-a', day: '2026-06-10' }), null, names);
+    expect(e.what).toMatch(/^Assigned to Streets Crew A for /);
+    expect(e.what).not.toContain('streets-a');
+    // Unknown to the server and the device: the id is all there is.
+    expect(describeEvent(event('assigned', { crewId: 'x-9' }), null, names).what).toBe('Assigned to crew x-9');
+  });
+
+  it('says where a new report was routed and why, with its likely duplicates', () => {
+    const e = describeEvent(
+      event('routed', {
+        message: 'Routed to Streets, Streets Crew A: district Old Town, type Pothole.',
+        likelyDuplicateIds: ['12', '15'],
+      }),
+      null,
+      names,
+    );
+    expect(e.what).toBe('Routed to Streets, Streets Crew A: district Old Town, type Pothole.');
+    expect(e.detail).toBe('Likely the same problem as #12, #15');
+    expect(describeEvent(event('routed', {}), null, names)).toMatchObject({ what: 'Routed', detail: null });
+  });
+});
