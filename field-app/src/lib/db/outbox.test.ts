@@ -9,6 +9,7 @@ import {
   addPending,
   blockPending,
   discardBlocked,
+  dismissOutcome,
   pendingBatch,
   pushableCount,
   unblockPending,
@@ -53,6 +54,13 @@ describe('queueing a change', () => {
     await saveSession(session());
     expect((await note('7')).seq).toBe(1);
   });
+  it('tells the person why a change was not saved, and logs what was wrong with it', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(note('7', '   ')).rejects.toThrow('This change is not complete. Check the form and try again.');
+    expect(logged).toHaveBeenCalledWith('Refusing to queue an invalid change', expect.any(Array));
+    await db().session.clear();
+    await expect(note('7')).rejects.toThrow('You are signed out. Sign in again to record changes.');
+  });
 });
 
 describe('what a push sends', () => {
@@ -93,6 +101,17 @@ describe('what a push sends', () => {
     await discardBlocked(mine2.seq);
     expect(await db().pending.get(mine2.seq)).toBeUndefined();
     expect(await pushableCount('u-w01')).toBe(2);
+  });
+});
+
+describe('a change that is gone meanwhile', () => {
+  it('trying it again or discarding it does nothing (another tab was quicker)', async () => {
+    const a = await note('1');
+    await blockPending(a.seq, 'refused');
+    await discardBlocked(a.seq);
+    await expect(unblockPending(a.seq)).resolves.toBeUndefined();
+    await expect(discardBlocked(a.seq)).resolves.toBeUndefined();
+    expect(await db().pending.count()).toBe(0);
   });
 });
 
@@ -146,5 +165,15 @@ describe('acknowledging a push', () => {
     await expect(acknowledge([outcome(a.id, '1'), broken])).rejects.toThrow();
     expect((await db().pending.toArray()).map((r) => r.id)).toEqual([a.id, b.id]);
     expect(await db().outcomes.count()).toBe(0);
+  });
+});
+
+describe('reading outcomes', () => {
+  it('dismissing one marks that one read, and no other', async () => {
+    const [a, b] = [await note('1'), await note('2')];
+    await acknowledge([outcome(a.id, '1'), outcome(b.id, '2')]);
+    await dismissOutcome(a.id);
+    expect((await db().outcomes.get(a.id))?.dismissed).toBe(true);
+    expect((await db().outcomes.get(b.id))?.dismissed).toBe(false);
   });
 });

@@ -68,6 +68,34 @@ describe('replaying the device’s changes', () => {
     expect(p.record).toEqual(server);
   });
 
+  it('decides as the signed-in person: a lead’s move of the case is shown, a lead’s status change is not', () => {
+    expect(lead).toEqual({ userId: 'u-lead', role: 'lead', crewId: null, departmentId: 'streets' });
+    const server = caseRecord('1', { state: 'new', crewId: null, assignedDay: null, routePosition: null });
+    // The device takes a crew it offers to be of the case's department.
+    const assign = queued(mutation('assign', '1', { crewId: 'streets-b', day: '2026-06-11', position: null }), 1);
+    const start = queued(mutation('start', '1', {}), 2);
+    const p = project(server, [assign, start], sidewalk, lead, NOW, TZ);
+    expect(p.changes.map((c) => [c.predicted, c.reason])).toEqual([
+      ['applied', null],
+      ['rejected', 'role-not-allowed'],
+    ]);
+    expect(p.record).toMatchObject({ state: 'assigned', crewId: 'streets-b', assignedDay: '2026-06-11', version: 3 });
+  });
+
+  it('a change that leaves the case as it is (a note) leaves its version and last update alone', () => {
+    const server = caseRecord('1');
+    const p = project(
+      server,
+      [queued(mutation('add_note', '1', { text: 'gate locked' }), 1)],
+      sidewalk,
+      worker,
+      NOW,
+      TZ,
+    );
+    expect(p.changes[0]).toMatchObject({ predicted: 'applied', reason: null });
+    expect(p.record).toEqual(server);
+  });
+
   it('shows server truth when it cannot decide (no service type, nobody signed in)', () => {
     const server = caseRecord('1');
     const changes = [queued(mutation('start', '1', {}), 2), queued(mutation('add_note', '1', { text: 'x' }), 1)];
@@ -118,6 +146,13 @@ describe('bridging acknowledged changes until the pull brings them', () => {
         acknowledgedRow(mutation('start', '2', {}), 7), // another case's
       ]),
     ).toEqual([]);
+  });
+
+  it('bridges a change merged into its own case (duplicate work) like an applied one', () => {
+    const fix = mutation('fix', '1', { resolutionCode: 'ground_down', note: '', photoIds: [] });
+    const server = caseRecord('1', { version: 2 });
+    const rows = [acknowledgedRow(fix, 4, { outcome: 'merged', caseVersion: 3 })];
+    expect(bridging(server, rows)).toEqual([{ seq: 4, mutation: fix, acknowledged: true }]);
   });
 
   it('does not replay work that landed on the surviving case on the merged one, nor on the survivor', () => {

@@ -1,0 +1,107 @@
+// Surviving mutants that cannot change what the code does (equivalent mutants), with why.
+// scripts/mutation.mjs marks a survivor as equivalent when one entry here matches it: same
+// module, mutator and replacement, on a source line that contains `code`. Every other survivor
+// is a gap in the tests. Nothing is hidden from the run: these still count against the score.
+
+const notStaffHasNoRole =
+  'only staff callers have a role: for the public and Open311 callers `caller.role === …` is false anyway';
+const uploadedBy =
+  'only staff callers have a userId, and a null uploadedBy never equals one: `photo.uploadedBy === caller.userId` alone decides';
+const noTies = 'the three streams take their cursors from one sequence: two items never have the same cursor';
+const v8Sort =
+  "V8's sort only asks whether the comparator is below zero; 1 and 0 are the same answer to it, and cursors never tie";
+const emptyPatch =
+  'on the device a decision that is neither applied nor merged, and a merged one (duplicate work, work on a merged case: the device never decides with redirectedFrom), has no patch and no route: applying it changes nothing';
+
+/** @type {{ module: string; code: string; mutator: string; replacement: string; why: string }[]} */
+export const EQUIVALENT = [
+  // shared/src/access/access.ts
+  {
+    module: 'access',
+    code: "if (caller.kind !== 'staff') return null;",
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: notStaffHasNoRole,
+  },
+  {
+    module: 'access',
+    code: "return caller.kind === 'staff' && caller.role === 'admin';",
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: notStaffHasNoRole,
+  },
+  {
+    module: 'access',
+    code: 'caller.departmentId !== null && worked.departmentId === caller.departmentId',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: "a case's department is never null (its service type's), so it never equals a lead's missing one",
+  },
+  ...['{}', '""'].map((replacement) => ({
+    module: 'access',
+    code: "export const PUBLIC_CALLER: Caller = { kind: 'public' };",
+    mutator: replacement === '{}' ? 'ObjectLiteral' : 'StringLiteral',
+    replacement,
+    why: "every check asks only whether a caller is staff: nothing tells the public from any other caller that is not (the constant's type still says 'public')",
+  })),
+  ...['true', "caller.kind === 'staff' || photo.uploadedBy !== null"].map((replacement) => ({
+    module: 'access',
+    code: "return caller.kind === 'staff' && photo.uploadedBy !== null && photo.uploadedBy === caller.userId;",
+    mutator: replacement === 'true' ? 'ConditionalExpression' : 'LogicalOperator',
+    replacement,
+    why: uploadedBy,
+  })),
+
+  // sync-server/src/sync/pull.service.ts
+  {
+    module: 'pull',
+    code: 'a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0',
+    mutator: 'EqualityOperator',
+    replacement: 'a.cursor <= b.cursor',
+    why: `${noTies}; and for the second comparison, ${v8Sort}`,
+  },
+  ...['true', 'false'].map((replacement) => ({
+    module: 'pull',
+    code: 'a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0',
+    mutator: 'ConditionalExpression',
+    replacement,
+    why: v8Sort,
+  })),
+  {
+    module: 'pull',
+    code: 'a.cursor < b.cursor ? -1 : a.cursor > b.cursor ? 1 : 0',
+    mutator: 'EqualityOperator',
+    replacement: 'a.cursor >= b.cursor',
+    why: v8Sort,
+  },
+
+  // field-app/src/lib/sync/optimistic.ts
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['ConditionalExpression', 'false'],
+    ['EqualityOperator', "d.outcome !== 'merged'"],
+    ['StringLiteral', '""'],
+  ].map(([mutator, replacement]) => ({
+    module: 'optimistic',
+    code: "if (d.outcome === 'applied' || d.outcome === 'merged') {",
+    mutator,
+    replacement,
+    why: emptyPatch,
+  })),
+  {
+    module: 'optimistic',
+    code: 'if (o.caseVersion === null || o.caseVersion <= server.version) continue;',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: '`null <= server.version` is true in JavaScript (null compares as 0, and versions are never negative): a null version is skipped either way',
+  },
+
+  // field-app/src/lib/db/outbox.ts
+  {
+    module: 'outbox',
+    code: ".pending.orderBy('seq')",
+    mutator: 'StringLiteral',
+    replacement: '""',
+    why: "Dexie takes the empty index name for the primary key, and `pending`'s primary key is `seq`",
+  },
+];

@@ -1,0 +1,79 @@
+// The modules of the sync core that `pnpm test:mutation` mutates, and for each the test files
+// (paths from the repo root, globs allowed) that exercise it. Only those run against its
+// mutants: a suite that never reaches a module only adds time, above all a suite whose
+// `beforeAll` reaches it (its mutants become "static" and every selected suite reruns for each).
+// Read by stryker.config.mjs, scripts/mutation.vitest.config.mjs and scripts/mutation.mjs.
+
+/** @type {{ name: string; file: string; tests: string[] }[]} */
+export const MODULES = [
+  {
+    name: 'rules',
+    file: 'shared/src/reconcile/rules.ts',
+    tests: [
+      'shared/src/reconcile/**/*.test.ts',
+      'sync-server/src/sync/sync.pg.test.ts',
+      'sync-server/src/sync/defects.pg.test.ts',
+      'sync-server/src/sync/rules-table.pg.test.ts',
+    ],
+  },
+  {
+    name: 'access',
+    file: 'shared/src/access/access.ts',
+    tests: [
+      'shared/src/access/**/*.test.ts',
+      'shared/src/reconcile/**/*.test.ts',
+      'sync-server/src/access/*.pg.test.ts',
+    ],
+  },
+  {
+    name: 'push',
+    file: 'sync-server/src/sync/push.service.ts',
+    tests: [
+      'sync-server/src/sync/sync.pg.test.ts',
+      'sync-server/src/sync/defects.pg.test.ts',
+      'sync-server/src/sync/rules-table.pg.test.ts',
+      'sync-server/src/sync/pull.pg.test.ts',
+      'sync-server/src/lead-inbox/lead-inbox.pg.test.ts',
+      'sync-server/src/photos/photos.pg.test.ts',
+      'sync-server/src/resident-notifications/resident-notification.pg.test.ts',
+    ],
+  },
+  {
+    name: 'pull',
+    file: 'sync-server/src/sync/pull.service.ts',
+    tests: ['sync-server/src/sync/pull.pg.test.ts', 'sync-server/src/sync/defects.pg.test.ts'],
+  },
+  {
+    name: 'case-scope',
+    file: 'sync-server/src/access/case-scope.sql.ts',
+    tests: ['sync-server/src/access/*.pg.test.ts'],
+  },
+  {
+    name: 'optimistic',
+    file: 'field-app/src/lib/sync/optimistic.ts',
+    tests: ['field-app/src/lib/sync/*.test.ts', 'sync-server/src/sync/convergence.pg.test.ts'],
+  },
+  {
+    name: 'outbox',
+    file: 'field-app/src/lib/db/outbox.ts',
+    tests: [
+      'field-app/src/lib/db/outbox.test.ts',
+      'field-app/src/lib/db/sync-store.test.ts',
+      'sync-server/src/sync/convergence.pg.test.ts',
+    ],
+  },
+];
+
+/**
+ * The modules named in `list` (comma- or space-separated names, or paths of the mutated
+ * files); all of them when `list` is empty.
+ */
+export function selectModules(list) {
+  const names = (list ?? '').split(/[\s,]+/).filter(Boolean);
+  if (names.length === 0) return MODULES;
+  return names.map((n) => {
+    const m = MODULES.find((x) => x.name === n || x.file === n);
+    if (!m) throw new Error(`No mutation module "${n}": one of ${MODULES.map((x) => x.name).join(', ')}`);
+    return m;
+  });
+}
