@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { distanceText, haversineMetres } from '../../field-app/src/lib/state/geo.ts';
+import { distanceText, haversineMetres } from '../../shared/src/domain/geo.ts';
 
 const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
 

@@ -8,6 +8,8 @@ export * from './domain/age.ts';
 export * from './domain/calendar.ts';
 export * from './domain/limits.ts';
 export * from './domain/crew-day.ts';
+export * from './domain/geo.ts';
+export * from './domain/fix-proof.ts';
 export * from './access/access.ts';
 export * from './access/public-case.ts';
 export * from './api/errors.ts';

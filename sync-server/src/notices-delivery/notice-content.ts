@@ -1,4 +1,4 @@
-import type { ResidentNotificationTemplate } from '@fieldfix/shared';
+import { haversineMetres, type ResidentNotificationTemplate } from '@fieldfix/shared';
 import type { NoticeFacts, NoticePhoto } from './notice.repo.ts';
 
 /** What one notice says, in one language, before it is put into the email templates. */
@@ -173,17 +173,12 @@ export function photoProof(
   return es ? `Foto tomada a ${far} de su reporte, a las ${at}.` : `Photo taken ${far} from your report, at ${at}.`;
 }
 
-/** Great-circle distance in metres (haversine). */
+/** Great-circle distance in metres: the shared haversine (a missing position is the caller's to rule out). */
 export function metersBetween(
   a: { lat: number | null; long: number | null },
   b: { lat: number; long: number },
 ): number {
-  const r = 6_371_000;
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat!) * rad;
-  const dLong = (b.long - a.long!) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat! * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
-  return 2 * r * Math.asin(Math.sqrt(h));
+  return haversineMetres({ lat: a.lat!, long: a.long! }, b);
 }
 
 function distanceWords(m: number): string {

@@ -45,12 +45,5 @@ export function pointInGeometry(long: number, lat: number, g: Geometry): boolean
   return g.coordinates.some((p) => inPolygon(long, lat, p));
 }
 
-/** Distance in metres between two points (haversine on a sphere of the Earth's mean radius). */
-export function metresBetween(a: { lat: number; long: number }, b: { lat: number; long: number }): number {
-  const R = 6_371_008.8;
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLong = (b.long - a.long) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
-  return 2 * R * Math.asin(Math.min(1, Math.sqrt(h)));
-}
+/** Distance in metres between two points: the shared haversine. */
+export { haversineMetres as metresBetween } from '@fieldfix/shared';
