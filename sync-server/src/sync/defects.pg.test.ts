@@ -337,3 +337,32 @@ describe('concurrent pushes never deadlock', () => {
     expect(after!.deadlocks - before!.deadlocks).toBe(0);
   });
 });
+
+describe('a doubtful proof of a fix is told to the lead, not hidden', () => {
+  const fixNotices = async (id: string) =>
+    (await t.db.sql<{ message: string }[]>`select message from lead_notices where case_id = ${id}`)
+      .map((r) => r.message)
+      .filter((m) => m.includes('was fixed, but'));
+
+  it('a fix whose only photo was taken a kilometre away brings the lead a notice naming the distance', async () => {
+    const id = await freshCase(); // at 42.35, -86.97
+    const p = { ...photo(), lat: 42.36, long: -86.97, takenAt: new Date().toISOString() };
+    await crewA.send(
+      crewA.make('attach_photo', id, p),
+      crewA.make('fix', id, { resolutionCode: 'ground_down', note: '', photoIds: [p.photoId] }),
+    );
+    expect(await fixNotices(id)).toEqual([
+      `Case #${id} was fixed, but its photo was taken 1.1 km from the report. Check the fix before the resident relies on it.`,
+    ]);
+  });
+
+  it('a fix with a photo taken on the spot brings none', async () => {
+    const id = await freshCase();
+    const p = { ...photo(), lat: 42.3501, long: -86.9701, takenAt: new Date().toISOString() };
+    await crewA.send(
+      crewA.make('attach_photo', id, p),
+      crewA.make('fix', id, { resolutionCode: 'ground_down', note: '', photoIds: [p.photoId] }),
+    );
+    expect(await fixNotices(id)).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import {
   dateIn,
   decide,
   describeOutcome,
+  fixPhotoConcern,
   type Actor,
   type Decision,
   type DecideContext,
@@ -280,7 +281,14 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     }
     const landed = record(target, mutation, d, at, false);
     if (mutation.kind === 'attach_photo' && (d.outcome === 'applied' || d.outcome === 'merged')) {
-      photos.set(mutation.payload.photoId, { caseId: landed.id, kind: mutation.payload.tag as PhotoKind });
+      const p = mutation.payload;
+      photos.set(p.photoId, {
+        caseId: landed.id,
+        kind: p.tag as PhotoKind,
+        takenAt: p.takenAt,
+        lat: p.lat,
+        long: p.long,
+      });
     }
     answer(mutation, at, { landedOn: landed.id, outcome: d.outcome, reason: d.reason, version: landed.version });
   }
@@ -403,6 +411,15 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     if (d.leadNotice) inbox.push(inboxEntry(c, m.id, d.leadNotice, 'crossed-path'));
     else if (d.outcome === 'superseded' || d.outcome === 'rejected') {
       inbox.push(inboxEntry(c, m.id, describeOutcome(m.kind, m.caseId, d.outcome, d.reason), 'not-applied'));
+    }
+    // A fix whose photos were taken far from the report or long before: checked, not hidden.
+    if (m.kind === 'fix' && !redirectNote && d.outcome === 'applied' && m.payload.photoIds.length > 0) {
+      const shown = m.payload.photoIds.flatMap((id) => photos.get(id) ?? []);
+      const concern = fixPhotoConcern(shown, { lat: c.lat, long: c.long }, at.toISOString());
+      if (concern) {
+        const message = `Case #${c.id} was fixed, but ${concern}. Check the fix before the resident relies on it.`;
+        inbox.push(inboxEntry(c, m.id, message, 'crossed-path'));
+      }
     }
     events.push({
       case_id: c.id,

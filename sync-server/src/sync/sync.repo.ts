@@ -9,6 +9,7 @@ import {
   type Outcome,
   type OutcomeKind,
   type PhotoKind,
+  type PhotoWhereWhen,
   type Reason,
   type TypeRules,
 } from '@fieldfix/shared';
@@ -58,7 +59,7 @@ export async function findOutcomes(tx: Queryable, ids: string[]): Promise<Map<st
 }
 
 /** A case as the rules see it, plus what the engine needs to write it back. */
-export type WorkingCase = CaseFacts & { serviceCode: string };
+export type WorkingCase = CaseFacts & { serviceCode: string; lat: number; long: number };
 
 type WorkingRow = {
   id: string;
@@ -76,13 +77,15 @@ type WorkingRow = {
   cancelled: boolean;
   version: number;
   service_code: string;
+  lat: number;
+  long: number;
   closed_at: Date | null;
 };
 
 const workingColumns = (tx: Queryable) => tx`
   id::text, state, assigned_crew_id, assigned_day::text, route_position, priority, expected_at,
   hold_reason, resolution_code, close_reason, status_notes, merged_into_id::text, cancelled, version,
-  service_code, closed_at`;
+  service_code, closed_at, lat, long`;
 
 /** Reads cases without locking them (to find out which rows a push must lock). */
 export async function readCases(tx: Queryable, ids: string[]): Promise<Map<string, WorkingCase>> {
@@ -126,15 +129,21 @@ export async function loadCasesForUpdate(tx: Queryable, ids: string[]): Promise<
 }
 
 /** Photos already recorded, by id: the case each belongs to and its kind. */
-export async function findPhotoOwners(
-  tx: Queryable,
-  ids: string[],
-): Promise<Map<string, { caseId: string; kind: PhotoKind }>> {
+export async function findPhotoOwners(tx: Queryable, ids: string[]): Promise<Map<string, KnownPhoto>> {
   if (ids.length === 0) return new Map();
-  const rows = await tx<{ id: string; case_id: string; kind: PhotoKind }[]>`
-    select id::text, case_id::text, kind from photos where id = any(${ids}::uuid[])`;
-  return new Map(rows.map((r) => [r.id, { caseId: r.case_id, kind: r.kind }]));
+  const rows = await tx<
+    { id: string; case_id: string; kind: PhotoKind; taken_at: Date | null; lat: number | null; long: number | null }[]
+  >`select id::text, case_id::text, kind, taken_at, lat, long from photos where id = any(${ids}::uuid[])`;
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      { caseId: r.case_id, kind: r.kind, takenAt: r.taken_at?.toISOString() ?? null, lat: r.lat, long: r.long },
+    ]),
+  );
 }
+
+/** A photo as the push knows it: whose it is, and where and when it was taken. */
+export type KnownPhoto = { caseId: string; kind: PhotoKind } & PhotoWhereWhen;
 
 function toWorking(rows: WorkingRow[]): Map<string, WorkingCase> {
   return new Map(
@@ -156,6 +165,8 @@ function toWorking(rows: WorkingRow[]): Map<string, WorkingCase> {
         cancelled: r.cancelled,
         version: r.version,
         serviceCode: r.service_code,
+        lat: r.lat,
+        long: r.long,
         closedAt: r.closed_at?.toISOString() ?? null,
       },
     ]),
