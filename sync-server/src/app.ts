@@ -6,6 +6,7 @@ import { caseRoutes } from './cases/case.routes.ts';
 import { leadInboxRoutes } from './lead-inbox/lead-inbox.routes.ts';
 import { residentNotificationRoutes } from './resident-notifications/resident-notification.routes.ts';
 import { noticeAdminRoutes, unsubscribeRoutes } from './notices-delivery/notice-delivery.routes.ts';
+import { stillAProblemRoutes } from './resident-reopen/still-a-problem.routes.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/tiles', tileRoutes(deps))
     // Before /api and its cross-site guard: a signed link, no session (see unsubscribeRoutes).
     .route('/api/public/unsubscribe', unsubscribeRoutes(deps))
+    // The "still a problem?" link of a "fixed" notice: the same, and before the SPA fallback.
+    .route('/still-a-problem', stillAProblemRoutes(deps))
     // Open311 GeoReport v2: public, its own error format, before the SPA fallback.
     .route('/open311/v2', open311Routes(deps, { sandbox: false }))
     .route('/open311/v2-test', open311Routes(deps, { sandbox: true }))

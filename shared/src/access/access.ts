@@ -14,6 +14,7 @@
  * | admin               | every case                            | desk changes and notes/photos anywhere         |
  * | public, Open311 key | public fields of every case           | nothing through sync                           |
  */
+import type { CaseState } from '../domain/lifecycle.ts';
 import type { Role } from '../domain/people.ts';
 import { FIELD_KINDS, type MutationKind } from '../sync/mutation.ts';
 import type { Reason } from '../sync/outcome.ts';
@@ -208,4 +209,40 @@ export function canManageRouting(caller: Caller): boolean {
 /** Open311 API keys are created, listed and revoked by admins only. */
 export function canManageApiKeys(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';
+}
+
+/** Why a resident's "still a problem?" link may not reopen a case (`residentReopenRefusal`). */
+export type ResidentReopenRefusal = 'wrong-case' | 'expired' | 'closed-not-fixed' | 'open';
+
+/**
+ * A resident's "still a problem?" link (in the "fixed" notice) reopens the case it was sent
+ * for. The signed link is the authority, not a session: whoever holds it may use it (a
+ * member of staff who opens it is a resident like any other), for that case only. Only a
+ * `fixed` case, and only while the link lasts and the fix is at most `windowDays` old: a case
+ * closed without a fix (a duplicate, not the city's, not found) was closed for a reason
+ * the resident was told, and the "closed" notice carries no such link; reopening it is for
+ * the desk. Null when the link may reopen the case.
+ */
+export function residentReopenRefusal(
+  link: { caseId: string; expiresAt: Date },
+  c: { id: string; state: CaseState; closedAt: Date | null },
+  now: Date,
+  windowDays: number,
+): ResidentReopenRefusal | null {
+  if (link.caseId !== c.id) return 'wrong-case';
+  if (link.expiresAt.getTime() < now.getTime()) return 'expired';
+  if (c.state === 'closed_not_fixed') return 'closed-not-fixed';
+  if (c.state !== 'fixed') return 'open';
+  if (!c.closedAt || c.closedAt.getTime() + windowDays * 86_400_000 < now.getTime()) return 'expired';
+  return null;
+}
+
+/** True when a resident's "still a problem?" link may reopen the case (`residentReopenRefusal`). */
+export function canReopenByResidentLink(
+  link: { caseId: string; expiresAt: Date },
+  c: { id: string; state: CaseState; closedAt: Date | null },
+  now: Date,
+  windowDays: number,
+): boolean {
+  return residentReopenRefusal(link, c, now, windowDays) === null;
 }

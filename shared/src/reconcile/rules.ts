@@ -418,22 +418,31 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       return applied(
         { kind: 'reopened', data: { ...m.payload, previousState: c.state } },
         {
-          patch: {
-            state: 'new',
-            crewId: null,
-            assignedDay: null,
-            routePosition: null,
-            resolutionCode: null,
-            closeReason: null,
-            mergedIntoId: null,
-            cancelled: false,
-            closedAt: null,
-          },
+          patch: reopenPatch(),
           notices: ['reopened'],
           leadNotice: null,
         },
       );
   }
+}
+
+/**
+ * What reopening a closed case changes: back to `new`, off any crew's day, its resolution
+ * and close reason cleared, for the desk to schedule again. The one definition, used by the
+ * `reopen` change and by a resident's "still a problem?" link (sync-server).
+ */
+export function reopenPatch(): Patch {
+  return {
+    state: 'new',
+    crewId: null,
+    assignedDay: null,
+    routePosition: null,
+    resolutionCode: null,
+    closeReason: null,
+    mergedIntoId: null,
+    cancelled: false,
+    closedAt: null,
+  };
 }
 
 const KIND_WORDS: Record<Mutation['kind'], string> = {

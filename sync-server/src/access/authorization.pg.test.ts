@@ -33,6 +33,8 @@ type Fixture = {
   /** An unsent resident notice (the outbox), and a signed unsubscribe token for the fixture case. */
   outboxId: string;
   unsubscribeToken: string;
+  /** A signed "still a problem?" link for the fixture case (which is not fixed: refused, 409). */
+  stillAProblemToken: string;
   jpeg: Uint8Array;
   tile: string;
   open311Token: string;
@@ -239,6 +241,16 @@ const MATRIX: Record<string, Row> = {
     }),
     expect: all(200),
   },
+  // Public: the signed link reopens a fixed case (canReopenByResidentLink); the fixture case
+  // is open, so the POST is refused for everyone alike and changes nothing.
+  'GET /still-a-problem': {
+    request: (f) => ({ path: `/still-a-problem?token=${f.stillAProblemToken}` }),
+    expect: all(200),
+  },
+  'POST /still-a-problem': {
+    request: (f) => ({ path: `/still-a-problem?token=${f.stillAProblemToken}`, init: { method: 'POST' } }),
+    expect: all(409),
+  },
   'GET /api/photos/:id': { request: (f) => ({ path: `/api/photos/${f.photoId}` }), expect: caseReaders(200) },
   'GET /api/photos/:id/thumb': {
     request: (f) => ({ path: `/api/photos/${f.photoId}/thumb` }),
@@ -342,6 +354,11 @@ beforeAll(async () => {
     p: 'unsubscribe',
     caseId: fixture.caseId,
     email: 'resident@example.org',
+  });
+  fixture.stillAProblemToken = signLink(linkSecret(t.config), {
+    p: 'still-a-problem',
+    caseId: fixture.caseId,
+    exp: Math.floor(Date.now() / 1000) + 14 * 86_400,
   });
   const meta = (await (await t.app.request('/tiles/meta.json')).json()) as { version: string };
   fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city

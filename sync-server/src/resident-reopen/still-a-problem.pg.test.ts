@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canReopenByResidentLink, residentReopenRefusal, type LeadNotice } from '@fieldfix/shared';
+import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { listen, TestDevice } from '../../test/sync-client.ts';
+import { signLink } from '../notices-delivery/signed-links.ts';
+import { linkKey } from './still-a-problem.repo.ts';
+
+// "Still a problem?": the link of a "fixed" notice reopens the case, once, within 14 days.
+
+const SECRET = 'still-a-problem-test-secret';
+const DAY = 86_400_000;
+
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+let crew: TestDevice;
+let lead: TestDevice;
+let leadHeaders: Record<string, string>;
+
+beforeAll(async () => {
+  t = await createTestApp({ linkSecret: SECRET });
+  server = await listen(t);
+  crew = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a');
+  leadHeaders = await t.login('lead@riverton.example');
+  lead = new TestDevice(server.url, leadHeaders, 'desk');
+});
+afterAll(async () => {
+  await server?.close();
+  await t?.close();
+});
+
+type CaseRow = {
+  state: string;
+  assigned_crew_id: string | null;
+  assigned_day: string | null;
+  resolution_code: string | null;
+  closed_at: Date | null;
+  version: number;
+  change_cursor: string;
+};
+
+/** A case of Streets Crew A, fixed `fixedDaysAgo` days ago (or in `state`), with its reporter. */
+async function fixedCase(fixedDaysAgo = 2, state = 'fixed'): Promise<string> {
+  const sql = t.db.sql;
+  const closedAt = new Date(Date.now() - fixedDaysAgo * DAY);
+  const [row] = await sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day,
+      route_position, resolution_code, close_reason, closed_at, version)
+    values ('SIDEWALK', 'Raised slab', 42.35, -86.97, '100 Test St', ${state}, 'streets-a', '2026-06-10', 99,
+      ${state === 'fixed' ? 'repaired' : null}, ${state === 'closed_not_fixed' ? 'cannot_locate' : null},
+      ${state === 'fixed' || state === 'closed_not_fixed' ? closedAt : null}, 4)
+    returning id::text`;
+  await sql`insert into case_reporters (case_id, email) values (${row!.id}, ${`reporter.${row!.id}@example.org`})`;
+  return row!.id;
+}
+
+/** The link the "fixed" notice carries: valid until 14 days after the fix. */
+function link(caseId: string, fixedDaysAgo = 2, secret = SECRET): string {
+  const exp = Math.floor((Date.now() - fixedDaysAgo * DAY + 14 * DAY) / 1000);
+  return signLink(secret, { p: 'still-a-problem', caseId, exp });
+}
+
+async function caseRow(id: string): Promise<CaseRow> {
+  const [row] = await t.db.sql<CaseRow[]>`
+    select state, assigned_crew_id, assigned_day::text, resolution_code, closed_at, version, change_cursor::text
+    from cases where id = ${id}`;
+  return row!;
+}
+
+/** Everything a use of the link may write about the case. */
+async function written(id: string) {
+  const sql = t.db.sql;
+  const [counts] = await sql<{ events: number; reopened: number; notices: number; lead: number }[]>`
+    select (select count(*)::int from case_events where case_id = ${id}) as events,
+      (select count(*)::int from case_events where case_id = ${id} and kind = 'reopened') as reopened,
+      (select count(*)::int from notification_outbox where case_id = ${id} and template = 'reopened') as notices,
+      (select count(*)::int from lead_notices where case_id = ${id}) as lead`;
+  return { row: await caseRow(id), ...counts! };
+}
+
+const get = (token: string) => t.app.request(`/still-a-problem?token=${encodeURIComponent(token)}`);
+// As a browser sends the page's form: a cross-site POST without a session is what it is.
+const post = (token: string) =>
+  t.app.request(`/still-a-problem?token=${encodeURIComponent(token)}`, {
+    method: 'POST',
+    headers: { origin: 'https://mail.example.net', 'content-type': 'application/x-www-form-urlencoded' },
+  });
+
+describe('still a problem?', () => {
+  it('GET shows a page with a button and changes nothing (mail scanners open links)', async () => {
+    const id = await fixedCase();
+    const before = await written(id);
+    const res = await get(link(id));
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toContain(`Is case #${id} still a problem?`);
+    expect(body).toContain('<form method="post"');
+    expect(await written(id)).toEqual(before);
+  });
+
+  it('POST within 14 days reopens the case: state, cursor, devices, history, one notification, the lead inbox', async () => {
+    const id = await fixedCase(13);
+    const crewAt = (await crew.pullAll()).cursor;
+    const leadAt = (await lead.pullAll()).cursor;
+    const before = await caseRow(id);
+
+    const res = await post(link(id, 13));
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`Case #${id} is open again`);
+
+    // Through the rules' reopen patch: new, off the crew's day, resolution cleared.
+    const after = await caseRow(id);
+    expect(after).toMatchObject({
+      state: 'new',
+      assigned_crew_id: null,
+      assigned_day: null,
+      resolution_code: null,
+      closed_at: null,
+      version: before.version + 1,
+    });
+    expect(BigInt(after.change_cursor)).toBeGreaterThan(BigInt(before.change_cursor));
+
+    // The crew's devices drop it; the lead's desk sees it open again.
+    const crewPull = await crew.pullAll(crewAt);
+    expect(crewPull.pages.flatMap((p) => p.departures)).toContain(id);
+    const leadPull = await lead.pullAll(leadAt);
+    const seen = leadPull.pages.flatMap((p) => p.cases).find((c) => c.id === id);
+    expect(seen).toMatchObject({ state: 'new', crewId: null, closedAt: null, version: before.version + 1 });
+
+    // History: one `reopened` entry whose source is the resident, and nobody's name or address.
+    const events = await t.db.sql<
+      { actor_user_id: string | null; mutation_id: string; data: Record<string, unknown>; version: number }[]
+    >`select actor_user_id, mutation_id::text, data, version from case_events where case_id = ${id} and kind = 'reopened'`;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor_user_id: null, version: before.version + 1 });
+    expect(events[0]!.data).toMatchObject({ source: 'resident', previousState: 'fixed' });
+    expect(JSON.stringify(events[0]!.data)).not.toContain('@');
+
+    // One "reopened" notice for the resident, keyed like the history entry.
+    const notices = await t.db.sql<{ mutation_id: string }[]>`
+      select mutation_id::text from notification_outbox where case_id = ${id} and template = 'reopened'`;
+    expect(notices).toEqual([{ mutation_id: events[0]!.mutation_id }]);
+
+    // The Streets leads hear of it.
+    const inbox = await t.app.request('/api/notices', { headers: leadHeaders });
+    const { notices: leadNotices } = (await inbox.json()) as { notices: LeadNotice[] };
+    const mine = leadNotices.filter((n) => n.caseId === id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ kind: 'crossed-path' });
+    expect(mine[0]!.message).toContain(`A resident says case #${id} is still a problem`);
+  });
+
+  it('the same link twice reopens once and queues once (200 both times)', async () => {
+    const id = await fixedCase();
+    const token = link(id);
+    expect((await post(token)).status).toBe(200);
+    const once = await written(id);
+    expect(once).toMatchObject({ reopened: 1, notices: 1, lead: 1 });
+    const again = await post(token);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('already reopened');
+    expect(await written(id)).toEqual(once);
+    // Both at once: one reopening.
+    const other = await fixedCase();
+    const token2 = link(other);
+    const both = await Promise.all([post(token2), post(token2)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(await written(other)).toMatchObject({ reopened: 1, notices: 1, lead: 1 });
+  });
+
+  it('after 14 days the link is refused with 410 and plain words, and nothing changes', async () => {
+    const id = await fixedCase(15);
+    const before = await written(id);
+    for (const res of [await get(link(id, 15)), await post(link(id, 15))]) {
+      expect(res.status).toBe(410);
+      expect(await res.text()).toContain('This link has expired; report the problem again');
+    }
+    // A link still in date for a fix more than 14 days old (the fix came earlier than the link says).
+    expect((await post(link(id, 1))).status).toBe(410);
+    expect(await written(id)).toEqual(before);
+  });
+
+  it('refuses forged and altered links with 400, and changes nothing', async () => {
+    const id = await fixedCase();
+    const before = await written(id);
+    const genuine = link(id);
+    const [body, sig] = genuine.split('.');
+    const claims = JSON.parse(Buffer.from(body!, 'base64url').toString()) as Record<string, unknown>;
+    const otherCase = Buffer.from(JSON.stringify({ ...claims, caseId: '1' })).toString('base64url');
+    const later = Buffer.from(JSON.stringify({ ...claims, exp: Number(claims.exp) + 365 * 86_400 })).toString(
+      'base64url',
+    );
+    const forged = [
+      link(id, 2, 'not-the-secret'),
+      `${otherCase}.${sig}`,
+      `${later}.${sig}`,
+      `${body}.${sig}x`,
+      `${body}`,
+      signLink(SECRET, { p: 'unsubscribe', caseId: id, email: `reporter.${id}@example.org` }),
+      signLink(SECRET, { p: 'track', caseId: id }),
+      '',
+    ];
+    for (const token of forged) {
+      for (const res of [await get(token), await post(token)]) {
+        expect(res.status, token).toBe(400);
+        expect(await res.text()).toContain('This link is not valid');
+      }
+    }
+    expect(await written(id)).toEqual(before);
+  });
+
+  it('a case closed without a fix is not reopened by a resident (409): that is for the desk', async () => {
+    const id = await fixedCase(2, 'closed_not_fixed');
+    const before = await written(id);
+    const res = await post(link(id));
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('closed without a fix');
+    expect(await written(id)).toEqual(before);
+  });
+
+  it('a case that is open again already is left as it is (409)', async () => {
+    const id = await fixedCase(2, 'assigned');
+    const before = await written(id);
+    const res = await post(link(id));
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('open again already');
+    expect(await written(id)).toEqual(before);
+  });
+
+  it('the link key is the same for one link and differs between links', () => {
+    expect(linkKey({ caseId: '12', exp: 100 })).toBe(linkKey({ caseId: '12', exp: 100 }));
+    expect(linkKey({ caseId: '12', exp: 100 })).not.toBe(linkKey({ caseId: '12', exp: 101 }));
+    expect(linkKey({ caseId: '12', exp: 100 })).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it('the access predicate: its case, fixed, within the window', () => {
+    const now = new Date('2026-06-20T12:00:00Z');
+    const link = { caseId: '12', expiresAt: new Date('2026-06-24T12:00:00Z') };
+    const fixed = { id: '12', state: 'fixed' as const, closedAt: new Date('2026-06-10T12:00:00Z') };
+    expect(canReopenByResidentLink(link, fixed, now, 14)).toBe(true);
+    expect(residentReopenRefusal(link, { ...fixed, id: '13' }, now, 14)).toBe('wrong-case');
+    expect(residentReopenRefusal({ ...link, expiresAt: new Date('2026-06-19T00:00:00Z') }, fixed, now, 14)).toBe(
+      'expired',
+    );
+    expect(residentReopenRefusal(link, { ...fixed, closedAt: new Date('2026-06-05T12:00:00Z') }, now, 14)).toBe(
+      'expired',
+    );
+    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, now, 14)).toBe('closed-not-fixed');
+    expect(residentReopenRefusal(link, { ...fixed, state: 'new', closedAt: null }, now, 14)).toBe('open');
+  });
+});

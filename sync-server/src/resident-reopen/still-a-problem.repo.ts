@@ -1,0 +1,122 @@
+/**
+ * "Still a problem?": a resident's signed link from the "fixed" notice reopens the case, in
+ * one transaction: the case row through the rules' own `reopenPatch` (its update trigger
+ * moves the change-log cursor, and takes it off the crew's devices), a `reopened` history
+ * entry whose source is the resident, the resident's "reopened" notification, and a note in
+ * the lead inbox of the case's department.
+ */
+import { createHash } from 'node:crypto';
+import {
+  residentReopenRefusal,
+  reopenPatch,
+  type CaseState,
+  type Patch,
+  type ResidentReopenRefusal,
+} from '@fieldfix/shared';
+import { recordLeadInboxEntries } from '../lead-inbox/lead-inbox.repo.ts';
+import { queueResidentNotifications } from '../resident-notifications/resident-notification.repo.ts';
+import type { Queryable, Sql } from '../db/database.ts';
+
+/** The claims of a verified "still a problem?" link. */
+export type StillAProblemLink = { caseId: string; exp: number };
+
+export type ResidentReopenResult =
+  | { kind: 'reopened'; caseId: string }
+  /** This very link reopened the case before: nothing more is done. */
+  | { kind: 'already-reopened'; caseId: string }
+  | { kind: 'refused'; caseId: string; why: ResidentReopenRefusal | 'no-case' };
+
+/**
+ * The key of one link's reopening: a UUID from the case and the link's end, the same every
+ * time the link is used. It is the `mutation_id` of the history entry, the notification and
+ * the lead's note, so using the link twice reopens once and queues once.
+ */
+export function linkKey(link: StillAProblemLink): string {
+  const h = createHash('sha256').update(`still-a-problem:${link.caseId}:${link.exp}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The column each field of a patch is written to: every field, so none can be left out. */
+const COLUMNS: Record<keyof Patch, string> = {
+  state: 'state',
+  crewId: 'assigned_crew_id',
+  assignedDay: 'assigned_day',
+  routePosition: 'route_position',
+  priority: 'priority',
+  expectedAt: 'expected_at',
+  holdReason: 'hold_reason',
+  resolutionCode: 'resolution_code',
+  closeReason: 'close_reason',
+  statusNotes: 'status_notes',
+  mergedIntoId: 'merged_into_id',
+  cancelled: 'cancelled',
+  closedAt: 'closed_at',
+};
+
+/** The row to write for `patch` (postgres.js `sql(row)` in an update). */
+export function patchRow(patch: Patch): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(patch).map(([k, v]) => [COLUMNS[k as keyof Patch], v] as const));
+}
+
+/**
+ * Reopens the case `link` names when the link may (`residentReopenRefusal`): only a fixed
+ * case, the fix at most `windowDays` old. The case row is locked first, so two uses of one
+ * link at once reopen it once.
+ */
+export async function reopenByResidentLink(
+  sql: Sql,
+  link: StillAProblemLink,
+  opts: { now: Date; windowDays: number },
+): Promise<ResidentReopenResult> {
+  const key = linkKey(link);
+  return sql.begin(async (tx) => {
+    const [c] = await tx<
+      { id: string; state: CaseState; closed_at: Date | null; version: number; department_id: string }[]
+    >`
+      select c.id::text, c.state, c.closed_at, c.version, t.department_id
+      from cases c join service_types t on t.code = c.service_code
+      where c.id = ${link.caseId}
+      for update of c`;
+    if (!c) return { kind: 'refused', caseId: link.caseId, why: 'no-case' };
+    if (await reopenedBy(tx, c.id, key)) return { kind: 'already-reopened', caseId: c.id };
+    const why = residentReopenRefusal(
+      { caseId: link.caseId, expiresAt: new Date(link.exp * 1000) },
+      { id: c.id, state: c.state, closedAt: c.closed_at },
+      opts.now,
+      opts.windowDays,
+    );
+    if (why) return { kind: 'refused', caseId: c.id, why };
+
+    const version = c.version + 1;
+    const row = { ...patchRow(reopenPatch()), version, updated_at: opts.now };
+    await tx`update cases set ${tx(row)} where id = ${c.id}`;
+    // The resident is the source; who they are stays with the reporter's record.
+    await tx`
+      insert into case_events (case_id, at, received_at, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
+      values (${c.id}, ${opts.now}, ${opts.now}, 'reopened', null, ${key},
+        ${tx.json({ source: 'resident', reason: 'The resident says it is still a problem.', previousState: c.state })},
+        ${version}, null, 'applied')`;
+    await queueResidentNotifications(tx, [
+      { caseId: c.id, template: 'reopened', mutationId: key, happenedAt: opts.now.toISOString() },
+    ]);
+    await recordLeadInboxEntries(tx, [
+      {
+        departmentId: c.department_id,
+        caseId: c.id,
+        mutationId: key,
+        message: `A resident says case #${c.id} is still a problem: it is open again, for the desk to schedule.`,
+        kind: 'crossed-path',
+        actorName: 'A resident',
+        // No member of staff did this: the column is nullable, the entry's type is not (yet).
+        actorUserId: null as unknown as string,
+      },
+    ]);
+    return { kind: 'reopened', caseId: c.id };
+  });
+}
+
+async function reopenedBy(tx: Queryable, caseId: string, key: string): Promise<boolean> {
+  const rows = await tx`
+    select 1 from case_events where case_id = ${caseId} and kind = 'reopened' and mutation_id = ${key} limit 1`;
+  return rows.length > 0;
+}
