@@ -3,9 +3,9 @@ import { IsoDateTime } from '../domain/case.ts';
 
 /**
  * Resident notifications (R10): what a resident is told about their case. Queued in the same
- * transaction as the change that caused them, once per event; delivery (email) is not built
- * yet, so `sentAt` stays null until a sender exists. Not to be confused with the lead inbox
- * (`notices.ts`).
+ * transaction as the change that caused them, once per event; the delivery worker
+ * (sync-server/src/notices-delivery) sends them and sets `sentAt`. Not to be confused with the
+ * lead inbox (`notices.ts`).
  */
 export const RESIDENT_NOTIFICATION_TEMPLATES = ['received', 'scheduled', 'fixed', 'closed', 'reopened'] as const;
 export const ResidentNotificationTemplate = z.enum(RESIDENT_NOTIFICATION_TEMPLATES);

@@ -54,14 +54,9 @@ export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: strin
     await tx`select setval(pg_get_serial_sequence('cases', 'id'), (select max(id) from cases))`;
     for (const chunk of chunks(data.reporters, 500)) await tx`insert into case_reporters ${tx(chunk)}`;
     for (const chunk of chunks(data.events, 1000)) await tx`insert into case_events ${tx(chunk)}`;
-    // The resident notifications the demo's history would have queued. Queued, never sent:
-    // nothing delivers them yet (no email sender exists), and demo data must not pretend.
-    await tx`
-      insert into notification_outbox (case_id, template, happened_at, created_at, send_after, sent_at, attempts)
-      select e.case_id, t.template, e.at, e.at, e.at, null, 0
-      from case_events e
-      join case_reporters r on r.case_id = e.case_id and r.email is not null
-      join (values ('reported', 'received'), ('assigned', 'scheduled'), ('fixed', 'fixed')) as t(kind, template) on t.kind = e.kind`;
+    // No resident notifications for the demo's history: it is a back story, told before this
+    // server existed. Marking them sent would pretend; queueing them would mail residents
+    // (or fill the mailbox) about weeks-old events. Notices start with what happens here.
     return {
       departments: data.departments.length,
       serviceTypes: data.serviceTypes.length,

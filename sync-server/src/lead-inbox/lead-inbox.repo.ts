@@ -16,7 +16,8 @@ export type LeadInboxEntry = {
   message: string;
   kind: LeadNoticeKind;
   actorName: string;
-  actorUserId: string;
+  /** Null when nobody on staff made it (a resident's "still a problem"). */
+  actorUserId: string | null;
   /**
    * Why it did not take, in plain words, for a group's summary. By default, the clause after
    * "refused:" or "not applied:" in `message`.
@@ -33,7 +34,7 @@ type NoticeInsert = {
   mutation_id: string | null;
   message: string;
   kind: LeadNoticeKind;
-  actor_user_id: string;
+  actor_user_id: string | null;
   items: LeadNoticeItem[] | null;
 };
 

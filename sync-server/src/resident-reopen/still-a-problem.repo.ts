@@ -107,8 +107,7 @@ export async function reopenByResidentLink(
         message: `A resident says case #${c.id} is still a problem: it is open again, for the desk to schedule.`,
         kind: 'crossed-path',
         actorName: 'A resident',
-        // No member of staff did this: the column is nullable, the entry's type is not (yet).
-        actorUserId: null as unknown as string,
+        actorUserId: null, // no member of staff did this
       },
     ]);
     return { kind: 'reopened', caseId: c.id };
