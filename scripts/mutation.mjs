@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm test:mutation [module …] [--mutate <file>] [--concurrency N] [-- <stryker options>]`
+// `pnpm test:mutation [module …] [--mutate <file>] [--concurrency N] [--summary] [-- <stryker options>]`
 //
 // Mutation testing of the sync core (README, "Mutation testing"): StrykerJS with the project's
 // own Vitest tests, one Stryker run per module (scripts/mutation-modules.mjs) so that each runs
@@ -21,9 +21,10 @@ const resultsFile = join(root, 'bench', 'results', 'mutation.json');
 function usage(code) {
   console.log(
     [
-      'Usage: pnpm test:mutation [module …] [--mutate <file>] [--concurrency N] [-- <stryker options>]',
+      'Usage: pnpm test:mutation [module …] [--mutate <file>] [--concurrency N] [--summary] [-- <stryker options>]',
       `Modules: ${MODULES.map((m) => `${m.name} (${m.file})`).join(', ')}`,
       'Without a module, all of them, one after the other.',
+      '--summary: no run; the table and survivors again from the last reports (after editing mutation-equivalents.mjs).',
     ].join('\n'),
   );
   process.exit(code);
@@ -33,6 +34,7 @@ function usage(code) {
 const names = [];
 const strykerArgs = [];
 let concurrency = process.env.MUTATION_CONCURRENCY ?? '2';
+let summaryOnly = false;
 {
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
@@ -41,6 +43,7 @@ let concurrency = process.env.MUTATION_CONCURRENCY ?? '2';
       strykerArgs.push(...args.slice(i + 1));
       break;
     } else if (a === '--help' || a === '-h') usage(0);
+    else if (a === '--summary') summaryOnly = true;
     else if (a === '--mutate' || a === '-m') names.push(...(args[++i] ?? '').split(','));
     else if (a.startsWith('--mutate=')) names.push(...a.slice('--mutate='.length).split(','));
     else if (a === '--concurrency' || a === '-c') concurrency = args[++i];
@@ -68,17 +71,22 @@ if (!process.env.TEST_DATABASE_URL) {
 const results = [];
 let failed = false;
 for (const m of modules) {
-  console.log(`\n=== mutation testing: ${m.name} (${m.file}) ===`);
-  const started = Date.now();
-  const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', ...strykerArgs], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, MUTATION_MODULES: m.name, MUTATION_CONCURRENCY: concurrency, FC_RUNS: '25' },
-  });
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const report = run.status === 0 ? readJson(join(root, '.test-output', 'mutation', `${m.name}.json`)) : undefined;
+  let status = 0;
+  let seconds = readJson(resultsFile)?.modules?.[m.name]?.seconds ?? 0;
+  if (!summaryOnly) {
+    console.log(`\n=== mutation testing: ${m.name} (${m.file}) ===`);
+    const started = Date.now();
+    const run = spawnSync('pnpm', ['exec', 'stryker', 'run', 'stryker.config.mjs', ...strykerArgs], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, MUTATION_MODULES: m.name, MUTATION_CONCURRENCY: concurrency, FC_RUNS: '25' },
+    });
+    seconds = Math.round((Date.now() - started) / 1000);
+    status = run.status;
+  }
+  const report = status === 0 ? readJson(join(root, '.test-output', 'mutation', `${m.name}.json`)) : undefined;
   if (!report) {
-    console.error(`Stryker failed on ${m.name} (exit ${run.status}).`);
+    console.error(summaryOnly ? `No report of ${m.name} to read.` : `Stryker failed on ${m.name} (exit ${status}).`);
     failed = true;
     continue;
   }
@@ -124,7 +132,11 @@ process.exit(failed ? 1 : 0);
 function save(r) {
   const previous = readJson(resultsFile) ?? {};
   const modules = previous.modules ?? {};
-  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
+  // A summary of old reports keeps when and where they were measured.
+  const measured = summaryOnly ? modules[r.module.name] : undefined;
+  const commit =
+    measured?.commit ??
+    spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
   modules[r.module.name] = {
     file: r.module.file,
     mutants: r.mutants,
@@ -136,8 +148,8 @@ function save(r) {
     errors: r.errors,
     score: Math.round(r.score * 10) / 10,
     seconds: r.seconds,
-    concurrency: Number(concurrency),
-    at: new Date().toISOString(),
+    concurrency: measured?.concurrency ?? Number(concurrency),
+    at: measured?.at ?? new Date().toISOString(),
     commit,
     survivors: r.survivors.map(
       (s) =>
@@ -171,12 +183,16 @@ function summarize(m, report) {
     if (mutant.status !== 'Survived' && mutant.status !== 'NoCoverage') continue;
     const { line, column } = mutant.location.start;
     const original = lines[line - 1] ?? '';
+    const end = mutant.location.end;
+    // The source text the mutant replaces (columns count from 1).
+    const span = end.line === line ? original.slice(column - 1, end.column - 1) : undefined;
     const known = EQUIVALENT.find(
       (e) =>
         e.module === m.name &&
         e.mutator === mutant.mutatorName &&
         e.replacement === mutant.replacement &&
-        original.includes(e.code),
+        original.includes(e.code) &&
+        (e.span === undefined || e.span === span),
     );
     survivors.push({
       where: `${m.file}:${line}:${column}`,

@@ -5,8 +5,12 @@ import {
   CREW_KINDS,
   PUBLIC_CALLER,
   RECORD_KINDS,
+  canManageApiKeys,
+  canManageResidentNoticeDelivery,
+  canManageRouting,
   canManageSessions,
   canReadResidentNotifications,
+  canReopenByResidentLink,
   canSeeCrew,
   canUploadPhoto,
   caseReadLevel,
@@ -14,6 +18,7 @@ import {
   inScope,
   inboxScope,
   mayOffer,
+  residentReopenRefusal,
   staffCaller,
   writeDenial,
   type Caller,
@@ -117,7 +122,13 @@ describe('the lead inbox and the admin-only reads', () => {
   });
 
   it('resident notifications and other people’s sessions are for admins only', () => {
-    for (const check of [canReadResidentNotifications, canManageSessions]) {
+    for (const check of [
+      canReadResidentNotifications,
+      canManageSessions,
+      canManageResidentNoticeDelivery,
+      canManageRouting,
+      canManageApiKeys,
+    ]) {
       expect([admin, lead, worker, PUBLIC_CALLER, open311].map(check)).toEqual([true, false, false, false, false]);
     }
   });
@@ -127,6 +138,33 @@ describe('the lead inbox and the admin-only reads', () => {
     expect(canUploadPhoto(admin, { uploadedBy: 'u-worker' })).toBe(false);
     expect(canUploadPhoto(worker, { uploadedBy: null })).toBe(false);
     expect(canUploadPhoto(PUBLIC_CALLER, { uploadedBy: 'u-worker' })).toBe(false);
+  });
+});
+
+describe("a resident's “still a problem?” link", () => {
+  const DAY = 86_400_000;
+  const fixedAt = new Date('2026-06-10T12:00:00Z');
+  const link = { caseId: '42', expiresAt: new Date(fixedAt.getTime() + 14 * DAY) };
+  const fixed = { id: '42', state: 'fixed' as const, closedAt: fixedAt };
+  const at = (days: number) => new Date(fixedAt.getTime() + days * DAY);
+
+  it('reopens the fixed case it was sent for while the link and the window last', () => {
+    expect(residentReopenRefusal(link, fixed, at(1), 14)).toBeNull();
+    expect(residentReopenRefusal(link, fixed, at(14), 14)).toBeNull(); // the last moment of both
+    expect(canReopenByResidentLink(link, fixed, at(1), 14)).toBe(true);
+  });
+
+  it('says why it may not: another case, an expired link or window, a case not fixed', () => {
+    expect(residentReopenRefusal(link, { ...fixed, id: '43' }, at(1), 14)).toBe('wrong-case');
+    expect(residentReopenRefusal(link, fixed, new Date(link.expiresAt.getTime() + 1), 30)).toBe('expired');
+    expect(residentReopenRefusal(link, fixed, new Date(at(3).getTime() + 1), 3)).toBe('expired');
+    expect(residentReopenRefusal(link, fixed, at(3), 3)).toBeNull();
+    expect(residentReopenRefusal(link, { ...fixed, closedAt: null }, at(1), 14)).toBe('expired');
+    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, at(1), 14)).toBe('closed-not-fixed');
+    for (const state of ['new', 'assigned', 'in_progress', 'on_hold'] as const) {
+      expect(residentReopenRefusal(link, { ...fixed, state }, at(1), 14), state).toBe('open');
+    }
+    expect(canReopenByResidentLink(link, { ...fixed, id: '43' }, at(1), 14)).toBe(false);
   });
 });
 
