@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { publicPage } from '../http/public-page.ts';
 import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { z } from 'zod';
@@ -34,9 +35,9 @@ export function unsubscribeRoutes({ sql, config }: AppDeps) {
   return new Hono()
     .get('/', (c) => {
       const who = claims(c);
-      if (!who) return c.html(page('This link is not valid', 'Use the link from your most recent notice.'), 400);
+      if (!who) return c.html(publicPage('This link is not valid', 'Use the link from your most recent notice.'), 400);
       return c.html(
-        page(
+        publicPage(
           `Stop notices about case #${who.caseId}?`,
           html`<form method="post" action="?token=${c.req.query('token')}">
             <p>${who.email} will receive no more notices about this case.</p>
@@ -47,27 +48,10 @@ export function unsubscribeRoutes({ sql, config }: AppDeps) {
     })
     .post('/', async (c) => {
       const who = claims(c);
-      if (!who) return c.html(page('This link is not valid', 'Use the link from your most recent notice.'), 400);
+      if (!who) return c.html(publicPage('This link is not valid', 'Use the link from your most recent notice.'), 400);
       await unsubscribe(sql, who.caseId, who.email);
-      return c.html(page('Done', `${who.email} will receive no more notices about case #${who.caseId}.`));
+      return c.html(publicPage('Done', `${who.email} will receive no more notices about case #${who.caseId}.`));
     });
-}
-
-function page(title: string, body: unknown) {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width" />
-        <title>${title}</title>
-      </head>
-      <body>
-        <main>
-          <h1>${title}</h1>
-          ${typeof body === 'string' ? html`<p>${body}</p>` : body}
-        </main>
-      </body>
-    </html>`;
 }
 
 /** Mounted at `/api/admin`: the mailbox, the outbox's delivery state, and retrying a notice. Admins only. */

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { publicPage } from '../http/public-page.ts';
 import { html } from 'hono/html';
 import type { AppDeps } from '../http/deps.ts';
 import { STILL_A_PROBLEM_DAYS } from '../notices-delivery/notice-content.ts';
@@ -27,9 +28,12 @@ export function stillAProblemRoutes({ sql, config }: AppDeps) {
     return link ? { caseId: link.caseId, exp: link.exp } : 'invalid';
   };
   const invalid = (c: Context) =>
-    c.html(page('This link is not valid', 'Use the “still a problem?” link from your most recent notice.'), 400);
+    c.html(publicPage('This link is not valid', 'Use the “still a problem?” link from your most recent notice.'), 400);
   const expired = (c: Context, caseId: string) =>
-    c.html(page('This link has expired', `This link has expired; ${REPORT_AGAIN}, and mention case #${caseId}.`), 410);
+    c.html(
+      publicPage('This link has expired', `This link has expired; ${REPORT_AGAIN}, and mention case #${caseId}.`),
+      410,
+    );
 
   return new Hono()
     .get('/', (c) => {
@@ -37,7 +41,7 @@ export function stillAProblemRoutes({ sql, config }: AppDeps) {
       if (link === 'invalid') return invalid(c);
       if (link.exp * 1000 < Date.now()) return expired(c, link.caseId);
       return c.html(
-        page(
+        publicPage(
           `Is case #${link.caseId} still a problem?`,
           html`<form method="post" action="?token=${c.req.query('token')}">
             <p>If the problem is not fixed, we will reopen case #${link.caseId} and a crew will look again.</p>
@@ -62,10 +66,12 @@ function answer(
   const id = r.caseId;
   switch (r.kind) {
     case 'reopened':
-      return c.html(page('Case reopened', `Thank you. Case #${id} is open again, and a crew will look at it again.`));
+      return c.html(
+        publicPage('Case reopened', `Thank you. Case #${id} is open again, and a crew will look at it again.`),
+      );
     case 'already-reopened':
       return c.html(
-        page('Case already reopened', `Case #${id} was already reopened with this link. Nothing more to do.`),
+        publicPage('Case already reopened', `Case #${id} was already reopened with this link. Nothing more to do.`),
       );
     case 'refused':
       switch (r.why) {
@@ -73,12 +79,12 @@ function answer(
           return expired(c, id);
         case 'open':
           return c.html(
-            page('Case already open', `Case #${id} is open again already, and a crew will look at it again.`),
+            publicPage('Case already open', `Case #${id} is open again already, and a crew will look at it again.`),
             409,
           );
         case 'closed-not-fixed':
           return c.html(
-            page(
+            publicPage(
               'This case cannot be reopened here',
               `Case #${id} was closed without a fix, for the reason in our last notice. If there is still a problem, ${REPORT_AGAIN}.`,
             ),
@@ -87,26 +93,9 @@ function answer(
         case 'wrong-case':
         case 'no-case':
           return c.html(
-            page('This link is not valid', 'Use the “still a problem?” link from your most recent notice.'),
+            publicPage('This link is not valid', 'Use the “still a problem?” link from your most recent notice.'),
             400,
           );
       }
   }
-}
-
-function page(title: string, body: unknown) {
-  return html`<!doctype html>
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width" />
-        <title>${title}</title>
-      </head>
-      <body>
-        <main>
-          <h1>${title}</h1>
-          ${typeof body === 'string' ? html`<p>${body}</p>` : body}
-        </main>
-      </body>
-    </html>`;
 }

@@ -45,7 +45,8 @@ const TIMEOUT_MS = 30_000;
 /** Every sync request names the protocol it speaks. */
 const SYNC_HEADERS = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
 
-async function request<T>(
+/** One request to the server, its answer checked against `schema` (admin.ts uses it too). */
+export async function request<T>(
   method: 'GET' | 'POST',
   path: string,
   schema: Schema<T>,
