@@ -141,6 +141,25 @@ export const EQUIVALENT = [
     why: 'the decision is null exactly when there is no case to decide on',
   },
 
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['EqualityOperator', 'm.payload.photoIds.length >= 0'],
+  ].map(([mutator, replacement]) => ({
+    module: 'push',
+    code: "if (m.kind === 'fix' && !redirectNote && d.outcome === 'applied' && m.payload.photoIds.length > 0) {",
+    span: 'm.payload.photoIds.length > 0',
+    mutator,
+    replacement,
+    why: 'a fix with no photo has no photo to be far or old: `fixPhotoConcern` of no photos is null',
+  })),
+  {
+    module: 'push',
+    code: 'const shown = m.payload.photoIds.flatMap((id) => photos.get(id) ?? []);',
+    mutator: 'ArrayDeclaration',
+    replacement: '["Stryker was here"]',
+    why: 'never reached: a fix naming a photo the server does not know is refused (photo-not-on-case), and only applied fixes get here',
+  },
+
   // field-app/src/lib/sync/optimistic.ts
   ...[
     ['ConditionalExpression', 'true'],
