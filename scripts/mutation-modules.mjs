@@ -36,6 +36,7 @@ export const MODULES = [
       'sync-server/src/sync/rules-table.pg.test.ts',
       'sync-server/src/sync/pull.pg.test.ts',
       'sync-server/src/lead-inbox/lead-inbox.pg.test.ts',
+      'sync-server/src/sync/push-locking.pg.test.ts',
       // Not photos.pg.test.ts: it attaches photos in a beforeAll, which makes most of this
       // module's mutants static (an hour and a half instead of half an hour).
     ],

@@ -166,11 +166,10 @@ async function lockEverything(
   for (const m of mutations) {
     if (m.kind === 'assign') addDay(m.payload.crewId, m.payload.day);
     if (m.kind === 'reorder') {
-      // Work redirected to a surviving case moves that case's route: lock both.
+      // A reorder moves its own case's route only: on a merged case it is moot (R6), never
+      // redirected to the survivor's route.
       const c = wanted.get(m.caseId);
       addDay(c?.crewId ?? null, c?.assignedDay ?? null);
-      const survivor = c?.mergedIntoId ? wanted.get(c.mergedIntoId) : undefined;
-      addDay(survivor?.crewId ?? null, survivor?.assignedDay ?? null);
     }
   }
   const locked = await lockCases(tx, [...wanted.keys()], [...crewDays.values()]);
