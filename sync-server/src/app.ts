@@ -14,6 +14,7 @@ import { tileRoutes } from './tiles/tile.routes.ts';
 import { open311Routes } from './open311/open311.routes.ts';
 import { routingRoutes } from './routing/routing.routes.ts';
 import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
+import { dispatchRoutes } from './dispatch/dispatch.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/auth', authRoutes(deps))
     .route('/sync', syncRoutes(deps))
     .route('/notices', leadInboxRoutes(deps))
+    .route('/dispatch', dispatchRoutes(deps))
     .route('/admin/outbox', residentNotificationRoutes(deps))
     .route('/admin/routing', routingRoutes(deps))
     .route('/admin/api-keys', apiKeyRoutes(deps))

@@ -246,3 +246,44 @@ export function canReopenByResidentLink(
 ): boolean {
   return residentReopenRefusal(link, c, now, windowDays) === null;
 }
+
+/** Why a caller may not open a department's dispatch board (`dispatchDenial`). */
+export type DispatchDenial = 'role-not-allowed' | 'not-your-department' | 'department-required';
+
+/**
+ * The dispatch board of a department (its crews' days, the unassigned queue, delivery
+ * receipts, where the crews are, the live feed and balancing): a lead of that department,
+ * or an admin who names it. Workers see their own crew's day, not the board. A lead who
+ * names no department gets their own. Answers the department, or why not.
+ */
+export function dispatchDepartment(
+  caller: Caller,
+  asked: string | undefined,
+): { departmentId: string } | { denial: DispatchDenial } {
+  if (caller.kind !== 'staff') return { denial: 'role-not-allowed' };
+  switch (caller.role) {
+    case 'admin':
+      return asked ? { departmentId: asked } : { denial: 'department-required' };
+    case 'lead':
+      if (!caller.departmentId) return { denial: 'not-your-department' };
+      if (asked !== undefined && asked !== caller.departmentId) return { denial: 'not-your-department' };
+      return { departmentId: caller.departmentId };
+    case 'worker':
+      return { denial: 'role-not-allowed' };
+  }
+}
+
+/** True when `caller` may dispatch `departmentId`'s crews (`dispatchDepartment`). */
+export function canDispatch(caller: Caller, departmentId: string): boolean {
+  const d = dispatchDepartment(caller, departmentId);
+  return 'departmentId' in d && d.departmentId === departmentId;
+}
+
+/**
+ * Where a crew is: only a worker's own device reports it, for their own crew. Whether it is
+ * kept is the crew's setting (`shares_position`), not access: a crew that does not share is
+ * simply not recorded.
+ */
+export function canReportCrewPosition(caller: Caller, crew: { id: string }): boolean {
+  return caller.kind === 'staff' && caller.role === 'worker' && caller.crewId === crew.id;
+}

@@ -203,6 +203,24 @@ const MATRIX: Record<string, Row> = {
     request: () => ({ path: '/api/sync/pull?cursor=0&limit=1&clientId=matrix', init: { headers: sync } }),
     expect: staff({ crew: 200 }),
   },
+  // Workers report where their own crew is; nobody else does.
+  'POST /api/sync/position': {
+    request: () => ({
+      path: '/api/sync/position',
+      init: json({ lat: 42.35, long: -86.97, at: new Date().toISOString() }),
+    }),
+    expect: staff({ crew: 204, otherCrew: 204, lead: 403, otherLead: 403, admin: 403 }),
+  },
+  // The dispatch board, its live feed and balancing: the department's leads and admins
+  // (who name it); a lead of another department and workers are refused.
+  'GET /api/dispatch/board': {
+    request: () => ({ path: '/api/dispatch/board?date=2026-06-10&department=streets' }),
+    expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 403, admin: 200 }),
+  },
+  'GET /api/dispatch/live': {
+    request: () => ({ path: '/api/dispatch/live?department=streets' }),
+    expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 403, admin: 200 }),
+  },
   'GET /api/notices': {
     request: () => ({ path: '/api/notices' }),
     expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 200, admin: 200 }),
@@ -407,6 +425,8 @@ describe('authorization matrix', () => {
         const headers = { origin: 'http://localhost', ...(init.headers as object), ...own };
         const res = await t.app.request(path, { ...init, headers });
         got[role] = res.status;
+        // A live feed never ends on its own: hang up.
+        if (res.headers.get('content-type')?.includes('text/event-stream')) await res.body?.cancel();
         if (res.status >= 400 && res.headers.get('content-type')?.includes('json')) {
           // Every refusal has the one error shape, and says something.
           const body = (await res.json()) as { error?: { code?: string; message?: string } };

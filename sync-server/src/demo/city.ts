@@ -216,3 +216,25 @@ export function bboxOf(polygon: Polygon): { minLat: number; minLong: number; max
     maxLong: Math.max(...pts.map((p) => p[0])),
   };
 }
+
+/**
+ * A district's public-works yard, where its crews' days start and end: the street corner
+ * nearest the district's centre that is not in the river or a park (searched outwards).
+ */
+export function districtYard(districtId: string): LngLat {
+  const d = DISTRICTS_GRID.find((g) => g.id === districtId) ?? DISTRICTS_GRID[0];
+  const cx = Math.round((d.box[0] + d.box[2]) / 2);
+  const cy = Math.round((d.box[1] + d.box[3]) / 2);
+  for (let r = 0; r < Math.max(AVENUES, STREETS); r++) {
+    for (let dx = -r; dx <= r; dx++) {
+      for (let dy = -r; dy <= r; dy++) {
+        if (Math.max(Math.abs(dx), Math.abs(dy)) !== r) continue;
+        const x = cx + dx;
+        const y = cy + dy;
+        if (x < 0 || x >= AVENUES || y < 0 || y >= STREETS || inWaterOrPark(x, y)) continue;
+        return [round6(lon(x)), round6(lat(y))];
+      }
+    }
+  }
+  return [lon(cx), lat(cy)];
+}

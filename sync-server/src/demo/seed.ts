@@ -4,17 +4,67 @@ import type { Sql } from '../db/database.ts';
 import { hashPassword } from '../auth/password.ts';
 import { cityDate } from '../time.ts';
 import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
-import { bboxOf, districtCentre, placeOnStreet, riverton, type Place } from './city.ts';
+import { bboxOf, districtYard, placeOnStreet, riverton, type LngLat, type Place } from './city.ts';
 import { DEMO_PASSWORD, isEmpty } from './demo-accounts.ts';
 import { seedOpen311Demo } from './demo-open311.ts';
 
+// Capacity in minutes of work a day (service plus travel); skills are the service codes a
+// crew works (null: every type of its department); each starts its day at its district's yard.
 const CREWS = [
-  { id: 'streets-a', name: 'Streets Crew A', departmentId: 'streets', home: 'old-town', capacity: 12 },
-  { id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets', home: 'eastfield', capacity: 12 },
-  { id: 'sanitation-n', name: 'Sanitation North', departmentId: 'sanitation', home: 'northside', capacity: 16 },
-  { id: 'sanitation-s', name: 'Sanitation South', departmentId: 'sanitation', home: 'southgate', capacity: 16 },
-  { id: 'forestry', name: 'Forestry Crew', departmentId: 'forestry', home: 'riverside', capacity: 8 },
-  { id: 'signals', name: 'Signals & Lighting', departmentId: 'traffic', home: 'old-town', capacity: 10 },
+  {
+    id: 'streets-a',
+    name: 'Streets Crew A',
+    departmentId: 'streets',
+    home: 'old-town',
+    capacity: 12,
+    capacityMinutes: 480,
+    skills: ['POTHOLE', 'SIDEWALK', 'DEBRIS'],
+  },
+  {
+    id: 'streets-b',
+    name: 'Streets Crew B',
+    departmentId: 'streets',
+    home: 'eastfield',
+    capacity: 12,
+    capacityMinutes: 480,
+    skills: ['POTHOLE', 'SIDEWALK', 'DEBRIS'],
+  },
+  {
+    id: 'sanitation-n',
+    name: 'Sanitation North',
+    departmentId: 'sanitation',
+    home: 'northside',
+    capacity: 16,
+    capacityMinutes: 450,
+    skills: ['MISSED_PICKUP', 'DUMPING', 'GRAFFITI'],
+  },
+  {
+    id: 'sanitation-s',
+    name: 'Sanitation South',
+    departmentId: 'sanitation',
+    home: 'southgate',
+    capacity: 16,
+    capacityMinutes: 450,
+    skills: null,
+  },
+  {
+    id: 'forestry',
+    name: 'Forestry Crew',
+    departmentId: 'forestry',
+    home: 'riverside',
+    capacity: 8,
+    capacityMinutes: 420,
+    skills: null,
+  },
+  {
+    id: 'signals',
+    name: 'Signals & Lighting',
+    departmentId: 'traffic',
+    home: 'old-town',
+    capacity: 10,
+    capacityMinutes: 480,
+    skills: null,
+  },
 ] as const;
 
 const DAY_MS = 86_400_000;
@@ -54,6 +104,9 @@ export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: strin
     await tx`select setval(pg_get_serial_sequence('cases', 'id'), (select max(id) from cases))`;
     for (const chunk of chunks(data.reporters, 500)) await tx`insert into case_reporters ${tx(chunk)}`;
     for (const chunk of chunks(data.events, 1000)) await tx`insert into case_events ${tx(chunk)}`;
+    // Where each crew was last seen (its device's last report): a demo board shows crews on
+    // the map. No pulls are recorded: delivery receipts come only from devices that really sync.
+    await tx`insert into crew_positions ${tx(data.positions)}`;
     // No resident notifications for the demo's history: it is a back story, told before this
     // server existed. Marking them sent would pretend; queueing them would mail residents
     // (or fill the mailbox) about weeks-old events. Notices start with what happens here.
@@ -171,6 +224,14 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
   const cases: CaseRow[] = [];
   const reporters: Record<string, unknown>[] = [];
   const events: EventRow[] = [];
+  const positions: { crew_id: string; lat: number; long: number; at: Date; reported_by: string }[] = [];
+  const cityDateOf = (d: Date) => cityDate(d, timeZone);
+  /** Puts a case on `day` at `position`, and says so in its "assigned" history entry. */
+  const setDay = (c: CaseRow, day: string, position: number) => {
+    c.assigned_day = day;
+    c.route_position = position;
+    for (const e of events) if (e.case_id === c.id && e.kind === 'assigned') e.data.day = day;
+  };
 
   const typesOf = (departmentId: string) => SERVICE_TYPES.filter((t) => t.departmentId === departmentId);
 
@@ -323,17 +384,29 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
         }),
       );
     }
-    orderRoute(todays, districtCentre(crew.home));
+    planDay(todays, districtYard(crew.home), { yesterday: addDays(today, -1), today, reportedOn: cityDateOf, setDay });
+    // The crew is at its job in progress; its device reported so a few minutes ago.
+    const here = todays.find((c) => c.state === 'in_progress') ?? todays[0]!;
+    positions.push({
+      crew_id: crew.id,
+      lat: here.lat,
+      long: here.long,
+      at: new Date(now.getTime() - (4 + positions.length * 3) * 60_000),
+      reported_by: workersByCrew.get(crew.id)![0]!,
+    });
+    const tomorrows: CaseRow[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = makeCase({
-        departmentId: crew.departmentId,
-        ageDays: faker.number.int({ min: 0, max: 5 }),
-        state: 'assigned',
-        crewId: crew.id,
-        day: addDays(today, 1),
-      });
-      c.route_position = i + 1;
+      tomorrows.push(
+        makeCase({
+          departmentId: crew.departmentId,
+          ageDays: faker.number.int({ min: 0, max: 5 }),
+          state: 'assigned',
+          crewId: crew.id,
+          day: addDays(today, 1),
+        }),
+      );
     }
+    orderRoute(tomorrows, districtYard(crew.home));
     for (let i = 0; i < 2; i++) {
       makeCase({
         departmentId: crew.departmentId,
@@ -401,45 +474,114 @@ export function buildDemoCity(now: Date, timeZone: string, passwordHash: string)
         max_long: b.maxLong,
       };
     }),
-    crews: CREWS.map((c) => ({
-      id: c.id,
-      name: c.name,
-      department_id: c.departmentId,
-      home_district_id: c.home,
-      capacity: c.capacity,
-    })),
+    crews: CREWS.map((c) => {
+      const [long, lat] = districtYard(c.home);
+      return {
+        id: c.id,
+        name: c.name,
+        department_id: c.departmentId,
+        home_district_id: c.home,
+        capacity: c.capacity,
+        capacity_minutes: c.capacityMinutes,
+        skills: c.skills ? [...c.skills] : null,
+        start_lat: lat,
+        start_long: long,
+        shares_position: true,
+      };
+    }),
     users,
     cases,
     reporters,
     events,
+    positions,
   };
 }
 
 /**
- * Orders a crew's open cases the way a lead would: yesterday's leftovers first, then a
- * nearest-neighbour walk from the depot.
+ * Plans a crew's day of `cases` as a good lead would have: one round from the yard and back
+ * that does not cross itself, its first two stops the leftovers from yesterday (which the
+ * crew's day lists first). The round is found first (nearest neighbour, then 2-opt); the
+ * two cases it starts with, in one direction or the other, become yesterday's leftovers if
+ * both were reported by then (their "assigned" history says so too). Otherwise the cases keep
+ * their days and each day's stretch is ordered on its own.
  */
-function orderRoute(cases: CaseRow[], depot: [number, number]): void {
-  const byDay = new Map<string, CaseRow[]>();
-  for (const c of cases) byDay.set(c.assigned_day!, [...(byDay.get(c.assigned_day!) ?? []), c]);
-  for (const group of byDay.values()) {
-    let here = depot;
-    const left = [...group];
-    let pos = 1;
-    while (left.length > 0) {
-      let best = 0;
-      for (let i = 1; i < left.length; i++) {
-        if (dist(left[i]!, here) < dist(left[best]!, here)) best = i;
+function planDay(
+  cases: CaseRow[],
+  yard: LngLat,
+  o: {
+    yesterday: string;
+    today: string;
+    reportedOn: (d: Date) => string;
+    setDay: (c: CaseRow, day: string, position: number) => void;
+  },
+): void {
+  const { yesterday, today, setDay } = o;
+  const round = roundFrom(yard, cases, () => true);
+  for (const tour of [round, [...round].reverse()]) {
+    const leftovers = tour.slice(0, 2);
+    if (!leftovers.every((c) => o.reportedOn(c.requested_at) <= yesterday)) continue;
+    tour.forEach((c, i) => setDay(c, i < 2 ? yesterday : today, i < 2 ? i + 1 : i - 1));
+    return;
+  }
+  orderRoute(cases, yard);
+}
+
+/**
+ * Orders a crew's open cases as one round from the yard and back, earlier days first, each
+ * day's stretch by nearest neighbour and 2-opt within the day. Positions are 1..n each day.
+ */
+function orderRoute(cases: CaseRow[], yard: LngLat): void {
+  const days = [...new Set(cases.map((c) => c.assigned_day!))].sort();
+  const tour = roundFrom(
+    yard,
+    days.flatMap((day) => cases.filter((c) => c.assigned_day === day)),
+    (a, b) => a.assigned_day === b.assigned_day,
+  );
+  for (const day of days) tour.filter((c) => c.assigned_day === day).forEach((c, i) => (c.route_position = i + 1));
+}
+
+/**
+ * A round yard → cases → yard: nearest neighbour (taking `cases` group by group as given),
+ * then 2-opt, reversing a stretch whose ends `sameGroup` allows, until no reversal shortens it.
+ */
+function roundFrom(yard: LngLat, cases: CaseRow[], sameGroup: (a: CaseRow, b: CaseRow) => boolean): CaseRow[] {
+  const tour: CaseRow[] = [];
+  let here = yard;
+  const left = [...cases];
+  while (left.length > 0) {
+    let best = 0;
+    for (let i = 1; i < left.length; i++) {
+      if (sameGroup(left[i]!, left[0]!) && dist(left[i]!, here) < dist(left[best]!, here)) best = i;
+    }
+    const next = left.splice(best, 1)[0]!;
+    tour.push(next);
+    here = [next.long, next.lat];
+  }
+  const at = (i: number): [number, number] => (i < 0 || i >= tour.length ? yard : [tour[i]!.long, tour[i]!.lat]);
+  const d = (a: [number, number], b: [number, number]) => Math.sqrt(distLL(a, b));
+  for (let improved = true; improved;) {
+    improved = false;
+    for (let i = 0; i < tour.length - 1; i++) {
+      for (let k = i + 1; k < tour.length && sameGroup(tour[i]!, tour[k]!); k++) {
+        // Legs (i-1 → i) and (k → k+1) become (i-1 → k) and (i → k+1).
+        const delta = d(at(i - 1), at(k)) + d(at(i), at(k + 1)) - d(at(i - 1), at(i)) - d(at(k), at(k + 1));
+        if (delta < -1e-12) {
+          tour.splice(i, k - i + 1, ...tour.slice(i, k + 1).reverse());
+          improved = true;
+        }
       }
-      const next = left.splice(best, 1)[0]!;
-      next.route_position = pos++;
-      here = [next.long, next.lat];
     }
   }
+  return tour;
 }
 
 function dist(c: CaseRow, p: [number, number]): number {
-  const dx = (c.long - p[0]) * Math.cos((c.lat * Math.PI) / 180);
-  const dy = c.lat - p[1];
+  return distLL([c.long, c.lat], p);
+}
+
+/** Squared local distance (longitude shrunk by the latitude), enough to compare. */
+function distLL(a: [number, number], b: [number, number]): number {
+  const dx = (a[0] - b[0]) * Math.cos((a[1] * Math.PI) / 180);
+  const dy = a[1] - b[1];
   return dx * dx + dy * dy;
 }

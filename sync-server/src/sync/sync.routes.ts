@@ -1,6 +1,14 @@
 import { Hono } from 'hono';
 import { timing } from 'hono/timing';
-import { parsePushEntries, PullQuery, PushEnvelope, type PushResponse } from '@fieldfix/shared';
+import {
+  canReportCrewPosition,
+  CrewPosition,
+  parsePushEntries,
+  PullQuery,
+  PushEnvelope,
+  type PushResponse,
+} from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
@@ -8,9 +16,13 @@ import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { requireProtocol } from './protocol.ts';
 import { pushMutations } from './push.service.ts';
 import { pullChanges } from './pull.service.ts';
+import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo.ts';
+import { liveHub } from '../dispatch/live-hub.ts';
+import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispatch/live-publish.ts';
 
-export function syncRoutes({ sql, config }: AppDeps) {
+export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
   const staffOnly = requireStaff(sql);
+  const live = liveHub(sql, dbKind, log);
   return (
     new Hono<AppEnv>()
       // Server-Timing on every sync response: how long the server took, as devices and
@@ -35,10 +47,41 @@ export function syncRoutes({ sql, config }: AppDeps) {
           timeZone: config.cityTimeZone,
           ...(body.sentAt ? { sentAt: body.sentAt } : {}),
         });
+        // After the commit, without holding up the device: the dispatch boards hear of it.
+        void publishCaseChanges(sql, live, changedCaseIds(outcomes), log);
         return c.json({ outcomes } satisfies PushResponse);
       })
       .get('/pull', staffOnly, requireProtocol, validate('query', PullQuery), async (c) => {
-        return c.json(await pullChanges(sql, c.var.staff, c.req.valid('query')));
+        const staff = c.var.staff;
+        const query = c.req.valid('query');
+        const page = await pullChanges(sql, staff, query);
+        // A crew device's delivery receipt: it now holds everything of its crew up to
+        // `page.cursor` (a response lost on the way is pulled again at its next sync).
+        if (staff.role === 'worker' && staff.crewId) {
+          const at = new Date(page.serverTime);
+          const crew = { clientId: query.clientId, userId: staff.id, crewId: staff.crewId, cursor: page.cursor, at };
+          const facts = await recordDevicePull(sql, crew);
+          if (facts) void publishCrewSynced(live, staff.crewId, facts, at);
+        }
+        return c.json(page);
+      })
+      /**
+       * Where the crew is, from a worker's device after a sync (never asked for: only when the
+       * device already has a fix). 204 whether kept or not: a crew that does not share its
+       * position, or a report older than the kept one, is not recorded. Others: 403.
+       */
+      .post('/position', staffOnly, validate('json', CrewPosition), async (c) => {
+        const staff = c.var.staff;
+        const crewId = staff.crewId;
+        if (!crewId || !canReportCrewPosition(callerOf(staff), { id: crewId })) {
+          throw new ApiError(403, 'forbidden', "Only a crew worker's device reports where the crew is.");
+        }
+        const body = c.req.valid('json');
+        // A device clock ahead of the server's would pin the crew there: never later than now.
+        const at = new Date(Math.min(Date.parse(body.at), Date.now()));
+        const kept = await recordCrewPosition(sql, { crewId, userId: staff.id, lat: body.lat, long: body.long, at });
+        if (kept.stored) void publishCrewSynced(live, crewId, kept.facts, kept.lastSyncedAt ?? at);
+        return c.body(null, 204);
       })
   );
 }

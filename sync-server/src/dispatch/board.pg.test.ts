@@ -1,0 +1,288 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BoardResponse, haversineMetres, type BoardCrew } from '@fieldfix/shared';
+import { createTestApp, TEST_NOW, type TestApp } from '../../test/test-app.ts';
+import { listen, TestDevice } from '../../test/sync-client.ts';
+import { CITY_SPEED_KMH } from './route-load.ts';
+
+// The dispatch board over real HTTP: who may open it, what each crew's column holds (route
+// order, load, SLA, delivery receipts from the devices' real pulls), the unassigned queue,
+// and the crews' positions.
+
+const DAY = TEST_NOW.toISOString().slice(0, 10); // 10:00 in the demo city
+let t: TestApp;
+let server: { url: string; close(): Promise<void> };
+const as: Record<string, Record<string, string>> = {};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  server = await listen(t);
+  as.lead = await t.login('lead@riverton.example');
+  as.otherLead = await t.login('lead.sanitation@riverton.example');
+  as.admin = await t.login('admin@riverton.example');
+  as.worker = await t.login('worker@riverton.example');
+  as.workerB = await t.login('worker.b@riverton.example');
+});
+afterAll(async () => {
+  await server?.close();
+  await t?.close();
+});
+
+async function get(path: string, who: Record<string, string>) {
+  const res = await fetch(`${server.url}${path}`, { headers: who });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+async function board(who = as.lead!, query = `date=${DAY}`): Promise<BoardResponse> {
+  const res = await get(`/api/dispatch/board?${query}`, who);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return BoardResponse.parse(res.body);
+}
+
+const crewOf = (b: BoardResponse, id: string): BoardCrew => b.crews.find((c) => c.id === id)!;
+
+describe('GET /api/dispatch/board', () => {
+  it("gives a lead their department's crews, each with its open cases in route order", async () => {
+    const b = await board();
+    expect(b.departmentId).toBe('streets');
+    expect(b.crews.map((c) => c.id).sort()).toEqual(['streets-a', 'streets-b']);
+    const a = crewOf(b, 'streets-a');
+    // Carried over from yesterday first, then today's route, each day 1..n; all open.
+    const rows = await t.db.sql<{ id: string }[]>`
+      select id::text from cases where assigned_crew_id = 'streets-a' and assigned_day <= ${DAY}::date
+        and state in ('assigned', 'in_progress', 'on_hold')
+      order by assigned_day, route_position, id`;
+    expect(a.cases.map((c) => c.case.id)).toEqual(rows.map((r) => r.id));
+    expect(a.cases.length).toBe(10);
+    expect(a.capacityMinutes).toBe(480);
+    expect(a.skills).toEqual(['POTHOLE', 'SIDEWALK', 'DEBRIS']);
+    // A crew with no skills listed works every type of its department.
+    const sanitation = await board(as.otherLead!);
+    expect(crewOf(sanitation, 'sanitation-s').skills.sort()).toEqual(['DUMPING', 'GRAFFITI', 'MISSED_PICKUP']);
+  });
+
+  it('loads each crew with its service minutes and the travel from its yard, case by case, and back', async () => {
+    const b = await board();
+    for (const crew of b.crews) {
+      const service = crew.cases.reduce((s, c) => s + c.serviceMinutes, 0);
+      const stops = [crew.start, ...crew.cases.map((c) => c.case), crew.start];
+      let metres = 0;
+      for (let i = 1; i < stops.length; i++) metres += haversineMetres(stops[i - 1]!, stops[i]!);
+      expect(crew.load.serviceMinutes).toBe(service);
+      expect(crew.load.routeKm).toBeCloseTo(metres / 1000, 1);
+      expect(crew.load.travelMinutes).toBeCloseTo((metres / 1000 / CITY_SPEED_KMH) * 60, 0);
+      expect(crew.load.routeKm).toBeGreaterThan(0);
+    }
+    const types = new Map(b.serviceTypes.map((s) => [s.code, s]));
+    for (const c of crewOf(b, 'streets-a').cases) {
+      const type = types.get(c.case.serviceCode)!;
+      expect(c.serviceMinutes).toBe(type.estimatedMinutes);
+      const due = Date.parse(c.case.requestedAt) + type.slaDays * 86_400_000;
+      expect(Date.parse(c.slaDueAt)).toBe(due);
+      expect(c.overdue).toBe(due < Date.now());
+    }
+    // The demo's case forgotten for months is overdue.
+    expect(crewOf(b, 'streets-a').cases.some((c) => c.overdue)).toBe(true);
+  });
+
+  it("the demo crews' routes do not cross themselves", async () => {
+    for (const who of [as.lead!, as.otherLead!]) {
+      for (const crew of (await board(who)).crews) {
+        const pts = [crew.start, ...crew.cases.map((c) => c.case), crew.start].map((p) => [p.long, p.lat] as const);
+        const crossings: string[] = [];
+        for (let i = 0; i + 1 < pts.length; i++) {
+          for (let k = i + 2; k + 1 < pts.length; k++) {
+            if (i === 0 && k + 1 === pts.length - 1) continue; // the two legs meet at the yard
+            if (segmentsCross(pts[i]!, pts[i + 1]!, pts[k]!, pts[k + 1]!)) crossings.push(`${i}-${k}`);
+          }
+        }
+        expect(crossings, crew.id).toEqual([]);
+      }
+    }
+  });
+
+  it('lists the open unassigned cases of the department only, oldest first, with no receipt', async () => {
+    const b = await board();
+    const streetsTypes = new Set(b.serviceTypes.map((s) => s.code));
+    expect(b.unassigned.length).toBeGreaterThan(0);
+    for (const u of b.unassigned) {
+      expect(u.case.crewId).toBeNull();
+      expect(streetsTypes.has(u.case.serviceCode)).toBe(true);
+      expect(u.delivery).toBeNull();
+    }
+    const times = b.unassigned.map((u) => Date.parse(u.case.requestedAt));
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    const [row] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from cases c join service_types st on st.code = c.service_code
+      where st.department_id = 'streets' and c.assigned_crew_id is null
+        and c.state in ('new', 'assigned', 'in_progress', 'on_hold')`;
+    expect(b.unassigned.length).toBe(row!.n);
+    expect(b.districts.length).toBe(5);
+    expect(new Set(b.serviceTypes.map((s) => s.departmentId))).toEqual(new Set(['streets']));
+  });
+
+  it("never carries the residents' contact details", async () => {
+    const res = await fetch(`${server.url}/api/dispatch/board?date=${DAY}`, { headers: as.lead });
+    const text = await res.text();
+    const reporters = await t.db.sql<{ email: string; phone: string | null }[]>`
+      select r.email, r.phone from case_reporters r where r.email is not null`;
+    expect(reporters.length).toBeGreaterThan(100);
+    for (const r of reporters) {
+      expect(text).not.toContain(r.email);
+      if (r.phone) expect(text).not.toContain(r.phone);
+    }
+  });
+
+  it('refuses workers and other departments through the access model; an admin names the department', async () => {
+    expect((await get(`/api/dispatch/board?date=${DAY}`, as.worker!)).status).toBe(403);
+    expect((await get(`/api/dispatch/board?date=${DAY}&department=streets`, as.otherLead!)).status).toBe(403);
+    const noDept = await get(`/api/dispatch/board?date=${DAY}`, as.admin!);
+    expect(noDept.status).toBe(400);
+    expect(JSON.stringify(noDept.body)).toMatch(/department/);
+    expect((await board(as.admin!, `date=${DAY}&department=forestry`)).crews.map((c) => c.id)).toEqual(['forestry']);
+    expect((await get(`/api/dispatch/board?date=${DAY}&department=nope`, as.admin!)).status).toBe(404);
+    expect((await get('/api/dispatch/board', as.lead!)).status).toBe(400); // no date
+    const bad = await get('/api/dispatch/board?date=2026-13-45', as.lead!);
+    expect(bad.status).toBe(400);
+    expect((bad.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid-query' });
+    expect((await get(`/api/dispatch/board?date=${DAY}`, {})).status).toBe(401);
+  });
+});
+
+describe('delivery receipts', () => {
+  it("a case is on the crew's device from the first pull that reached its change; a later move waits for the next", async () => {
+    const before = await board();
+    for (const c of crewOf(before, 'streets-a').cases) {
+      expect(c.delivery).toEqual({ state: 'waiting', crewLastSyncedAt: null });
+    }
+    const tablet = new TestDevice(server.url, as.worker!, 'tablet-a');
+    const t0 = Date.now();
+    const { cursor } = await tablet.pullAll();
+    const t1 = Date.now();
+    const after = crewOf(await board(), 'streets-a');
+    expect(after.lastSyncedAt).not.toBeNull();
+    for (const c of after.cases) {
+      expect(c.delivery?.state, c.case.id).toBe('on-device');
+      const since = Date.parse((c.delivery as { since: string }).since);
+      expect(since).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(since).toBeLessThanOrEqual(t1 + 1000);
+    }
+    // Crew B's device has not synced: its cases wait, and say so.
+    for (const c of crewOf(await board(), 'streets-b').cases) expect(c.delivery?.state).toBe('waiting');
+
+    // The lead moves one of crew A's cases up the route: it waits until the tablet pulls again.
+    const moved = after.cases[4]!.case;
+    const desk = new TestDevice(server.url, as.lead!, 'desk');
+    desk.seen.set(moved.id, moved.version);
+    const [outcome] = await desk.send(desk.make('set_priority', moved.id, { priority: 'urgent' }));
+    expect(outcome!.outcome).toBe('applied');
+    const waiting = crewOf(await board(), 'streets-a');
+    const movedNow = waiting.cases.find((c) => c.case.id === moved.id)!;
+    expect(movedNow.delivery).toEqual({ state: 'waiting', crewLastSyncedAt: waiting.lastSyncedAt });
+    const firstSince = (waiting.cases[0]!.delivery as { since: string }).since;
+
+    await new Promise((r) => setTimeout(r, 20));
+    await tablet.pullAll(cursor);
+    const again = crewOf(await board(), 'streets-a');
+    const movedAgain = again.cases.find((c) => c.case.id === moved.id)!;
+    expect(movedAgain.delivery?.state).toBe('on-device');
+    expect(Date.parse((movedAgain.delivery as { since: string }).since)).toBeGreaterThan(Date.parse(firstSince));
+    // The others have been on the device since the first pull.
+    expect((again.cases[0]!.delivery as { since: string }).since).toBe(firstSince);
+  });
+
+  it("a lead's own pulls are no crew's receipts", async () => {
+    const desk = new TestDevice(server.url, as.lead!, 'desk-2');
+    await desk.pullAll();
+    const [row] = await t.db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from device_syncs where user_id = 'u-lead-streets'`;
+    expect(row!.n).toBe(0);
+  });
+});
+
+describe('POST /api/sync/position', () => {
+  const post = (who: Record<string, string>, body: unknown) =>
+    fetch(`${server.url}/api/sync/position`, {
+      method: 'POST',
+      headers: { ...who, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it("keeps a worker's report as the crew's position, newest only, shown on the board", async () => {
+    const at = new Date(Date.now() - 1000).toISOString();
+    expect((await post(as.workerB!, { lat: 42.351, long: -86.961, at })).status).toBe(204);
+    expect(crewOf(await board(), 'streets-b').position).toEqual({ lat: 42.351, long: -86.961, at });
+    // An older report (sent late, after a dead zone) does not move the crew back.
+    const older = new Date(Date.now() - 60_000).toISOString();
+    expect((await post(as.workerB!, { lat: 42.36, long: -86.97, at: older })).status).toBe(204);
+    expect(crewOf(await board(), 'streets-b').position?.lat).toBe(42.351);
+    // A device clock in the future is taken as now.
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect((await post(as.workerB!, { lat: 42.352, long: -86.962, at: future })).status).toBe(204);
+    const p = crewOf(await board(), 'streets-b').position!;
+    expect(p.lat).toBe(42.352);
+    expect(Date.parse(p.at)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('keeps nothing for a crew that does not share its position, and hides what it had', async () => {
+    await t.db.sql`update crews set shares_position = false where id = 'streets-a'`;
+    try {
+      expect(crewOf(await board(), 'streets-a').position).toBeNull();
+      const before = await t.db.sql`select * from crew_positions where crew_id = 'streets-a'`;
+      const res = await post(as.worker!, { lat: 42.3, long: -86.9, at: new Date().toISOString() });
+      expect(res.status).toBe(204);
+      expect(await t.db.sql`select * from crew_positions where crew_id = 'streets-a'`).toEqual(before);
+    } finally {
+      await t.db.sql`update crews set shares_position = true where id = 'streets-a'`;
+    }
+  });
+
+  it('refuses leads and admins, and bad positions with a 400 naming the field', async () => {
+    const at = new Date().toISOString();
+    expect((await post(as.lead!, { lat: 42.3, long: -86.9, at })).status).toBe(403);
+    expect((await post(as.admin!, { lat: 42.3, long: -86.9, at })).status).toBe(403);
+    const bad = await post(as.worker!, { lat: 142.3, long: -86.9, at });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/lat/);
+    expect((await post(as.worker!, { lat: 42.3, long: -86.9, at: 'yesterday' })).status).toBe(400);
+    expect((await post({}, { lat: 42.3, long: -86.9, at })).status).toBe(401);
+  });
+});
+
+describe('a board of 2,000 cases', () => {
+  it('loads in a few queries, fast', async () => {
+    // 1,600 more cases on the two crews' routes and 400 more unassigned.
+    await t.db.sql`
+      insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, requested_at)
+      select (array['POTHOLE', 'SIDEWALK', 'DEBRIS'])[1 + g % 3], 'Load case', 42.34 + (g % 97) * 0.0003,
+        -86.99 + (g % 89) * 0.0004, g || ' Load St',
+        case when g <= 1600 then 'assigned' else 'new' end,
+        case when g > 1600 then null when g % 2 = 0 then 'streets-a' else 'streets-b' end,
+        case when g <= 1600 then ${DAY}::date end,
+        case when g <= 1600 then 100 + g end,
+        now() - (g || ' minutes')::interval
+      from generate_series(1, 2000) g`;
+    await board(); // warm
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const b = await board();
+      times.push(performance.now() - t0);
+      expect(b.crews.reduce((n, c) => n + c.cases.length, 0) + b.unassigned.length).toBeGreaterThan(2000);
+    }
+    times.sort((x, y) => x - y);
+    console.log(`board of ${2000}+ cases: median ${times[2]!.toFixed(0)} ms over HTTP`);
+    expect(times[2]).toBeLessThan(1500);
+  });
+});
+
+function segmentsCross(
+  a: readonly [number, number],
+  b: readonly [number, number],
+  c: readonly [number, number],
+  d: readonly [number, number],
+): boolean {
+  const orient = (p: readonly [number, number], q: readonly [number, number], r: readonly [number, number]) =>
+    Math.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]));
+  return orient(a, b, c) * orient(a, b, d) < 0 && orient(c, d, a) * orient(c, d, b) < 0;
+}

@@ -1,0 +1,135 @@
+/**
+ * The dispatch board of one department and day (`GET /api/dispatch/board`): each crew's open
+ * cases in route order with its load, SLA markers and delivery receipts; the unassigned
+ * queue; the department's service types and the districts. Loaded in one round of parallel
+ * queries, assembled in memory.
+ */
+import type { BoardCase, BoardCrew, BoardResponse, CaseRecord, LatLong, ServiceType } from '@fieldfix/shared';
+import type { Sql } from '../db/database.ts';
+import { listServiceTypes } from '../cases/case.repo.ts';
+import {
+  currentCursor,
+  findCrewPulls,
+  findCrewRoutes,
+  findDispatchCrews,
+  findDistricts,
+  findTypeFigures,
+  findUnassigned,
+  type BoardCaseRow,
+  type DispatchCrew,
+  type DistrictBox,
+} from './board.repo.ts';
+import { crewReceipts } from './delivery.ts';
+import { routeLoad } from './route-load.ts';
+
+const DAY_MS = 86_400_000;
+/** Minutes on site for a case whose service type has gone from the catalogue (never expected). */
+const UNKNOWN_TYPE_MINUTES = 30;
+
+type TypeFigures = Map<string, { estimatedMinutes: number; slaDays: number; departmentId: string }>;
+
+/** A department's day as loaded: what the board and the balancer both start from. */
+export type DispatchDay = {
+  departmentId: string;
+  date: string;
+  cursor: string;
+  crews: (DispatchCrew & { start: LatLong; skillCodes: string[] })[];
+  routes: Map<string, BoardCaseRow[]>;
+  unassigned: BoardCaseRow[];
+  pulls: Map<string, { cursor: bigint; at: Date }[]>;
+  types: TypeFigures;
+  serviceTypes: ServiceType[];
+  districts: DistrictBox[];
+};
+
+export async function loadDispatchDay(sql: Sql, departmentId: string, date: string): Promise<DispatchDay> {
+  // The cursor first: anything that changes while the rest is read comes as a live event after it.
+  const cursor = await currentCursor(sql);
+  const [crews, routeRows, unassigned, pulls, types, allTypes, districts] = await Promise.all([
+    findDispatchCrews(sql, departmentId),
+    findCrewRoutes(sql, departmentId, date),
+    findUnassigned(sql, departmentId),
+    findCrewPulls(sql, departmentId),
+    findTypeFigures(sql),
+    listServiceTypes(sql),
+    findDistricts(sql),
+  ]);
+  const serviceTypes = allTypes.filter((t) => t.departmentId === departmentId);
+  const routes = new Map<string, BoardCaseRow[]>(crews.map((c) => [c.id, []]));
+  for (const r of routeRows) routes.get(r.record.crewId!)?.push(r);
+  const cityCentre = centreOf(districts.map((d) => d.centre));
+  return {
+    departmentId,
+    date,
+    cursor,
+    crews: crews.map((c) => ({
+      ...c,
+      // A crew with no yard starts from the middle of its cases, else of the city.
+      start: c.start ?? centreOf((routes.get(c.id) ?? []).map((r) => r.record)) ?? cityCentre ?? { lat: 0, long: 0 },
+      skillCodes: c.skills ?? serviceTypes.map((t) => t.code),
+    })),
+    routes,
+    unassigned,
+    pulls,
+    types,
+    serviceTypes,
+    districts,
+  };
+}
+
+function centreOf(points: LatLong[]): LatLong | null {
+  if (points.length === 0) return null;
+  return {
+    lat: points.reduce((s, p) => s + p.lat, 0) / points.length,
+    long: points.reduce((s, p) => s + p.long, 0) / points.length,
+  };
+}
+
+export function serviceMinutesOf(types: TypeFigures, c: Pick<CaseRecord, 'serviceCode'>): number {
+  return types.get(c.serviceCode)?.estimatedMinutes ?? UNKNOWN_TYPE_MINUTES;
+}
+
+export function toBoard(day: DispatchDay, now: Date): BoardResponse {
+  const boardCase = (row: BoardCaseRow, delivery: BoardCase['delivery']): BoardCase => {
+    const c = row.record;
+    const slaDays = day.types.get(c.serviceCode)?.slaDays ?? 0;
+    const slaDue = Date.parse(c.requestedAt) + slaDays * DAY_MS;
+    return {
+      case: c,
+      serviceMinutes: serviceMinutesOf(day.types, c),
+      slaDueAt: new Date(slaDue).toISOString(),
+      overdue: slaDue < now.getTime(),
+      delivery,
+    };
+  };
+  const crews = day.crews.map((crew): BoardCrew => {
+    const route = day.routes.get(crew.id) ?? [];
+    const receipts = crewReceipts(day.pulls.get(crew.id) ?? [], crew.lastSyncedAt);
+    const stops = route.map((r) => ({
+      lat: r.record.lat,
+      long: r.record.long,
+      serviceMinutes: serviceMinutesOf(day.types, r.record),
+    }));
+    return {
+      id: crew.id,
+      name: crew.name,
+      capacityMinutes: crew.capacityMinutes,
+      skills: crew.skillCodes,
+      start: crew.start,
+      load: routeLoad(crew.start, stops),
+      position: crew.position,
+      lastSyncedAt: crew.lastSyncedAt?.toISOString() ?? null,
+      cases: route.map((r) => boardCase(r, receipts(r.changeCursor))),
+    };
+  });
+  return {
+    date: day.date,
+    departmentId: day.departmentId,
+    serverTime: now.toISOString(),
+    cursor: day.cursor,
+    crews,
+    unassigned: day.unassigned.map((r) => boardCase(r, null)),
+    serviceTypes: day.serviceTypes,
+    districts: day.districts.map((d) => ({ id: d.id, name: d.name })),
+  };
+}

@@ -1,0 +1,82 @@
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { BoardQuery, dispatchDepartment, type BoardResponse, type LiveEvent } from '@fieldfix/shared';
+import { callerOf, type Staff } from '../access/caller.ts';
+import { requireStaff } from '../auth/auth.middleware.ts';
+import { ApiError } from '../http/errors.ts';
+import { validate } from '../http/validate.ts';
+import type { AppDeps, AppEnv } from '../http/deps.ts';
+import type { Sql } from '../db/database.ts';
+import { findDepartment } from './board.repo.ts';
+import { loadDispatchDay, toBoard } from './board.service.ts';
+import { liveHub } from './live-hub.ts';
+
+/** A comment line this often keeps proxies from closing a quiet stream. */
+export const HEARTBEAT_MS = 15_000;
+/** How soon a browser's EventSource reconnects after the stream drops. */
+const RECONNECT_MS = 3_000;
+
+const LiveQuery = z.object({ department: z.string().min(1).max(64).optional() });
+
+/**
+ * The department whose board `staff` asks for, decided by the access model (a lead's own, an
+ * admin's named one); 403 for anyone else, 400 when an admin names none, 404 when it does
+ * not exist.
+ */
+async function boardDepartment(sql: Sql, staff: Staff, asked: string | undefined): Promise<string> {
+  const decision = dispatchDepartment(callerOf(staff), asked);
+  if ('denial' in decision) {
+    switch (decision.denial) {
+      case 'department-required':
+        throw new ApiError(400, 'invalid-query', 'Name the department: ?department=<department id>.');
+      case 'not-your-department':
+        throw new ApiError(403, 'forbidden', "The dispatch board shows your own department's crews only.");
+      case 'role-not-allowed':
+        throw new ApiError(403, 'forbidden', "The dispatch board is for the department's crew leads.");
+    }
+  }
+  if (!(await findDepartment(sql, decision.departmentId))) {
+    throw new ApiError(404, 'not-found', `No department "${decision.departmentId}".`);
+  }
+  return decision.departmentId;
+}
+
+export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
+  const staffOnly = requireStaff(sql);
+  const live = liveHub(sql, dbKind, log);
+  return new Hono<AppEnv>()
+    .get('/board', staffOnly, validate('query', BoardQuery), async (c) => {
+      const query = c.req.valid('query');
+      const departmentId = await boardDepartment(sql, c.var.staff, query.department);
+      const day = await loadDispatchDay(sql, departmentId, query.date);
+      return c.json(toBoard(day, new Date()) satisfies BoardResponse);
+    })
+    .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
+      // Refused before the stream starts: a plain JSON error, not an event.
+      const departmentId = await boardDepartment(sql, c.var.staff, c.req.valid('query').department);
+      return streamSSE(c, async (stream) => {
+        const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+        // Events are written one after another, never interleaved.
+        let writing = Promise.resolve();
+        const send = (event: LiveEvent) => {
+          writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(event) }));
+        };
+        const unsubscribe = await live.subscribe(departmentId, send);
+        try {
+          // Listening from here: the board may fetch now and miss nothing after its cursor.
+          await stream.write(`retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`);
+          while (!stream.aborted && !stream.closed) {
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
+            clearTimeout(timer);
+            if (stream.aborted) break;
+            writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
+            await writing;
+          }
+        } finally {
+          unsubscribe();
+        }
+      });
+    });
+}
