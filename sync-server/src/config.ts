@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { STREAM_TIMINGS, type StreamTimings } from './photos/upload-timings.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -116,6 +117,8 @@ export type Config = {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   photosDir: string;
   photoMaxBytes: number;
+  /** Streamed photo uploads: lease and idle times (`STREAM_TIMINGS`); tests shorten them. */
+  uploadTimings: StreamTimings;
   tilesPmtiles: string | undefined;
   tilesMaxZoom: number;
   tilesUrl: string | undefined;
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
     photoMaxBytes: e.PHOTO_MAX_BYTES,
+    uploadTimings: STREAM_TIMINGS,
     tilesPmtiles: e.TILES_PMTILES,
     tilesMaxZoom: e.TILES_MAXZOOM,
     tilesUrl: e.TILES_URL,

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'method-not-allowed',
   'payload-too-large',
   'upload-offset-mismatch',
+  'upload-in-progress',
   'rate-limited',
   'protocol-missing',
   'protocol-too-old',

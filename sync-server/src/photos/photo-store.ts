@@ -16,6 +16,13 @@ export interface PhotoStore {
    * row lock); the size check is the store's own guard.
    */
   append(key: string, offset: number, bytes: Uint8Array): Promise<number>;
+  /**
+   * Opens `key` for writing at `offset`, which must be the current size (else
+   * `OffsetMismatchError`): a streamed upload writes each piece of a request body as it
+   * arrives, so what arrived is kept when the connection is cut. One writer per key at a time
+   * (the caller holds the photo's upload lease).
+   */
+  openAppend(key: string, offset: number): Promise<PhotoAppender>;
   /** Replaces whatever is under `key` with `bytes` (thumbnails). */
   put(key: string, bytes: Uint8Array): Promise<void>;
   /** All bytes under `key`, or null when there are none. */
@@ -24,6 +31,16 @@ export interface PhotoStore {
   remove(key: string): Promise<void>;
   /** Moves the bytes of `from` to `to` (a finished upload to its final key). */
   finalize(from: string, to: string): Promise<void>;
+}
+
+/** An open append to one key (see `PhotoStore.openAppend`). */
+export interface PhotoAppender {
+  /** Appends `bytes`; resolves once they are written (not necessarily on disk). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Cuts the key back to `size` bytes (to drop a request's bytes that were refused). */
+  truncate(size: number): Promise<void>;
+  /** Makes what was written durable and closes. Safe to call more than once. */
+  close(): Promise<void>;
 }
 
 export class OffsetMismatchError extends Error {
@@ -85,6 +102,37 @@ export class FilePhotoStore implements PhotoStore {
     } finally {
       await file.close();
     }
+  }
+
+  async openAppend(key: string, offset: number): Promise<PhotoAppender> {
+    const path = this.#path(key);
+    await mkdir(dirname(path), { recursive: true });
+    const file = await open(path, 'a');
+    const { size } = await file.stat();
+    if (size !== offset) {
+      await file.close();
+      throw new OffsetMismatchError(size);
+    }
+    let closed = false;
+    return {
+      async write(bytes) {
+        let written = 0;
+        while (written < bytes.length) {
+          const r = await file.write(bytes, written, bytes.length - written);
+          written += r.bytesWritten;
+        }
+      },
+      truncate: (n) => file.truncate(n),
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      },
+    };
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {

@@ -83,6 +83,46 @@ export async function markPhotoComplete(
   await tx`
     update photos
     set complete = true, storage_key = ${done.storageKey}, sha256 = ${done.sha256}, thumb_key = ${done.thumbKey},
-      completed_at = now()
+      completed_at = now(), upload_lease = null, upload_lease_until = null
     where id = ${id}`;
+}
+
+/**
+ * Takes the upload lease of an unfinished photo for `seconds`: true when it is now `token`'s.
+ * False when the photo is complete, unknown, or another request's lease is still live.
+ * One autocommit statement: no transaction is held while the bytes arrive.
+ */
+export async function takeUploadLease(sql: Queryable, id: string, token: string, seconds: number): Promise<boolean> {
+  const rows = await sql`
+    update photos set upload_lease = ${token}, upload_lease_until = now() + make_interval(secs => ${seconds})
+    where id = ${id} and not complete and (upload_lease is null or upload_lease_until < now())
+    returning id`;
+  return rows.length === 1;
+}
+
+/** Extends `token`'s lease; false when it is no longer `token`'s (it ran out and was taken). */
+export async function renewUploadLease(sql: Queryable, id: string, token: string, seconds: number): Promise<boolean> {
+  const rows = await sql`
+    update photos set upload_lease_until = now() + make_interval(secs => ${seconds})
+    where id = ${id} and upload_lease = ${token}
+    returning id`;
+  return rows.length === 1;
+}
+
+/** Gives the lease back (only `token`'s own). */
+export async function releaseUploadLease(sql: Queryable, id: string, token: string): Promise<void> {
+  await sql`update photos set upload_lease = null, upload_lease_until = null where id = ${id} and upload_lease = ${token}`;
+}
+
+/** Who holds the upload lease of a photo, inside the row-locked completion. */
+export async function uploadLeaseOf(tx: Queryable, id: string): Promise<string | null> {
+  const [r] = await tx<{ upload_lease: string | null }[]>`select upload_lease from photos where id = ${id}`;
+  return r?.upload_lease ?? null;
+}
+
+/** When a live lease runs out, for telling the second uploader how long to wait; null when none. */
+export async function uploadLeaseUntil(sql: Queryable, id: string): Promise<Date | null> {
+  const [r] = await sql<{ until: Date | null }[]>`
+    select upload_lease_until as until from photos where id = ${id} and upload_lease_until >= now()`;
+  return r?.until ?? null;
 }

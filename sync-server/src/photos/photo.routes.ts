@@ -1,5 +1,4 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { canUploadPhoto } from '@fieldfix/shared';
@@ -11,12 +10,13 @@ import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { FilePhotoStore, type PhotoStore } from './photo-store.ts';
 import type { Photo } from './photo.repo.ts';
 import {
-  appendChunk,
   canSeePhoto,
   checkCanUpload,
   photoNotInScope,
   photoOr404,
+  receiveUpload,
   storedOffset,
+  UploadInProgress,
   UploadOffsetConflict,
   type UploadDeps,
 } from './upload.service.ts';
@@ -48,16 +48,20 @@ const uploadHeaders = createMiddleware<UploadEnv>(async (c, next) => {
   await next();
 });
 
-const chunkLimit = bodyLimit({
-  maxSize: MAX_CHUNK_BYTES,
-  onError: () => {
+/**
+ * A declared length over the cap is refused before a byte is read. A body without a length
+ * (chunked) is streamed like any other and stopped at the photo's own length (413); it is
+ * never buffered here, so the cap only bounds how long one request holds the lease.
+ */
+function checkChunkLength(declared: number | null): void {
+  if (declared !== null && declared > MAX_CHUNK_BYTES) {
     throw new ApiError(
       413,
       'payload-too-large',
       `One upload request carries at most ${MAX_CHUNK_BYTES} bytes. Send the photo in smaller pieces.`,
     );
-  },
-});
+  }
+}
 
 /**
  * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
@@ -65,6 +69,7 @@ const chunkLimit = bodyLimit({
  * bytes. `store` defaults to files under PHOTOS_DIR.
  */
 export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = new FilePhotoStore(config.photosDir)) {
+  const timings = config.uploadTimings;
   const staffOnly = requireStaff(sql);
   const deps: UploadDeps = { sql, store, maxBytes: config.photoMaxBytes, log };
 
@@ -127,24 +132,22 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
           const { id } = c.req.valid('param');
           const photo = await photoOr404(sql, id);
           const length = c.req.header('content-length');
-          checkCanUpload(
-            deps,
-            c.var.staff,
-            photo,
-            c.var.uploadOffset,
-            length && /^\d+$/.test(length) ? Number(length) : null,
-          );
+          const declared = length && /^\d+$/.test(length) ? Number(length) : null;
+          checkChunkLength(declared);
+          checkCanUpload(deps, c.var.staff, photo, c.var.uploadOffset, declared);
           await next();
         },
-        chunkLimit,
         async (c) => {
+          // The body is written as it arrives (never read whole): see receiveUpload.
           const { id } = c.req.valid('param');
-          const bytes = new Uint8Array(await c.req.arrayBuffer());
           try {
-            const offset = await appendChunk(deps, c.var.staff, id, c.var.uploadOffset, bytes);
+            const { offset } = await receiveUpload(deps, c.var.staff, id, c.var.uploadOffset, c.req.raw.body, timings);
             return c.body(null, 204, { 'Upload-Offset': String(offset), 'Cache-Control': 'no-store' });
           } catch (err) {
-            if (err instanceof UploadOffsetConflict) c.header('Upload-Offset', String(err.actual));
+            if (err instanceof UploadOffsetConflict || err instanceof UploadInProgress) {
+              c.header('Upload-Offset', String(err.actual));
+            }
+            if (err instanceof UploadInProgress) c.header('Retry-After', String(err.retryAfter));
             throw err;
           }
         },

@@ -28,7 +28,12 @@ let gradient: Uint8Array; // a 1600×1200 JPEG
 
 beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-photos-'));
-  t = await createTestApp({ photosDir, photoMaxBytes: 6 * MiB });
+  // Short lease times: a silent upload is ended after 1.5 s here (15 s in production).
+  t = await createTestApp({
+    photosDir,
+    photoMaxBytes: 6 * MiB,
+    uploadTimings: { leaseSeconds: 30, renewMs: 200, idleMs: 1_500 },
+  });
   server = await listen(t);
   const [b] = await t.db.sql<
     { email: string }[]
@@ -301,6 +306,137 @@ describe('resumable photo upload', () => {
     expect(past.status).toBe(413);
     expect(await errorCode(past)).toBe('payload-too-large');
     expect((await head(id)).headers.get('upload-offset')).toBe('60');
+  });
+});
+
+/**
+ * A PATCH of `bytes` at `offset` whose body is sent by hand: `send(n)` writes the next `n`
+ * bytes, `cut()` drops the connection, `end()` sends the rest. `answer` settles with the
+ * status and headers (or the error when the connection was cut first).
+ */
+function slowPatch(id: string, offset: number, bytes: Uint8Array) {
+  let sent = 0;
+  const req = request(url(id, '/upload'), {
+    method: 'PATCH',
+    agent: false,
+    headers: {
+      ...worker,
+      'content-type': 'application/offset+octet-stream',
+      'upload-offset': String(offset),
+      'content-length': bytes.length,
+    },
+  });
+  const answer = new Promise<{ status: number; headers: Record<string, unknown>; body: string } | Error>((resolve) => {
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+      );
+    });
+    req.on('error', resolve);
+  });
+  req.flushHeaders();
+  return {
+    answer,
+    send(n: number) {
+      req.write(bytes.subarray(sent, sent + n));
+      sent += n;
+    },
+    end() {
+      req.end(bytes.subarray(sent));
+    },
+    cut() {
+      req.destroy();
+    },
+  };
+}
+
+async function storedBytes(id: string): Promise<number> {
+  return Number((await head(id)).headers.get('upload-offset'));
+}
+
+/** PATCHes from `offset` until the server takes it (the cut request's lease may take a moment to go). */
+async function resume(id: string, bytes: Uint8Array): Promise<Response> {
+  for (let i = 0; i < 50; i++) {
+    const offset = await storedBytes(id);
+    const res = await patch(id, offset, bytes.subarray(offset));
+    if (res.status !== 409) return res;
+    expect(await errorCode(res)).toBe('upload-in-progress');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the upload lease was never given back');
+}
+
+describe('streamed uploads on a weak link', () => {
+  it('a PATCH cut halfway keeps every byte that arrived, and the upload resumes from there', async () => {
+    const id = await attachPhoto(gradient.length);
+    const p = slowPatch(id, 0, gradient);
+    const half = Math.floor(gradient.length / 2);
+    p.send(half);
+    // Stored as they arrive: HEAD sees them while the request is still open.
+    await expect.poll(() => storedBytes(id), { timeout: 5_000 }).toBe(half);
+    p.cut();
+    expect(await p.answer).toBeInstanceOf(Error);
+    expect(await storedBytes(id)).toBe(half);
+    const rest = await resume(id, gradient);
+    expect(rest.status).toBe(204);
+    expect(rest.headers.get('upload-offset')).toBe(String(gradient.length));
+    const photo = await fetch(url(id), { headers: worker });
+    expect(Buffer.from(await photo.arrayBuffer()).equals(gradient)).toBe(true);
+    const [row] = await t.db.sql<{ upload_lease: string | null }[]>`select upload_lease from photos where id = ${id}`;
+    expect(row!.upload_lease).toBeNull();
+  });
+
+  it('a PATCH that goes silent is ended after the idle time: its bytes are kept and another request may write', async () => {
+    const id = await attachPhoto(gradient.length);
+    const p = slowPatch(id, 0, gradient);
+    p.send(10_000);
+    await expect.poll(() => storedBytes(id), { timeout: 5_000 }).toBe(10_000);
+    // Lie-fi: the connection stays open and nothing comes. The server gives up after 1.5 s.
+    const answer = await p.answer;
+    expect(answer).not.toBeInstanceOf(Error);
+    expect(answer).toMatchObject({ status: 204, headers: { 'upload-offset': '10000' } });
+    p.cut();
+    const rest = await patch(id, 10_000, gradient.subarray(10_000));
+    expect(rest.status).toBe(204);
+    expect(rest.headers.get('upload-offset')).toBe(String(gradient.length));
+  });
+
+  it('while one PATCH streams, a second one gets 409 upload-in-progress and writes nothing', async () => {
+    const id = await attachPhoto(gradient.length);
+    const p = slowPatch(id, 0, gradient);
+    p.send(5_000);
+    await expect.poll(() => storedBytes(id), { timeout: 5_000 }).toBe(5_000);
+    const second = await patch(id, 5_000, Buffer.alloc(1_000, 0xab));
+    expect(second.status).toBe(409);
+    expect(second.headers.get('upload-offset')).toBe('5000');
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await second.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('upload-in-progress');
+    expect(body.error.message).toMatch(/another request/);
+    p.send(5_000);
+    p.end();
+    expect(await p.answer).toMatchObject({ status: 204, headers: { 'upload-offset': String(gradient.length) } });
+    const photo = await fetch(url(id), { headers: worker });
+    expect(Buffer.from(await photo.arrayBuffer()).equals(gradient)).toBe(true);
+  });
+
+  it('no transaction stays open while uploads stream: the lease is a row, not a lock', async () => {
+    if (t.db.kind !== 'postgres') return;
+    const ids = await Promise.all([1, 2, 3].map(() => attachPhoto(gradient.length)));
+    const slow = ids.map((id) => slowPatch(id, 0, gradient));
+    for (const p of slow) p.send(20_000);
+    for (const id of ids) await expect.poll(() => storedBytes(id), { timeout: 5_000 }).toBe(20_000);
+    const open = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open[0]!.n).toBe(0);
+    const leased = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from photos where id in ${t.db.sql(ids)} and upload_lease is not null`;
+    expect(leased[0]!.n).toBe(3);
+    for (const p of slow) p.end();
+    for (const p of slow) expect(await p.answer).toMatchObject({ status: 204 });
   });
 });
 

@@ -1,21 +1,38 @@
 /**
  * Resumable uploads of a photo's bytes, in the spirit of tus 1.0 core: the client asks how
- * much is stored (HEAD), then appends from exactly there (PATCH). Every append runs under the
- * photo row's lock and checks the offset against the stored size, so two racing PATCHes
- * cannot both write: the second sees the first's bytes and gets a 409.
- * The last byte completes the upload: the type is checked by content, the bytes hashed and
- * thumbnailed, and the row marked complete in the same locked transaction.
+ * much is stored (HEAD), then appends from exactly there (PATCH). A PATCH body is written to
+ * the pending file as its bytes arrive, so a link cut halfway keeps what got through and the
+ * device resumes from there: on a weak uplink a photo makes progress however often the
+ * connection drops.
+ *
+ * One writer per photo: a PATCH first takes the photo row's upload lease (a token and an
+ * expiry, one autocommit UPDATE), renews it while bytes flow and gives it back at the end. No
+ * transaction is held for the minutes a slow upload takes (that would exhaust the pool); a
+ * second PATCH while the lease is live gets a 409 and writes nothing, and a lease left by a
+ * crashed process runs out. The writer also checks the offset against the stored size.
+ * The last byte completes the upload under the row lock: the type is checked by content, the
+ * bytes hashed and thumbnailed, and the row marked complete in one transaction.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Sql } from '../db/database.ts';
 import type { Staff } from '../access/caller.ts';
 import type { Logger } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { canUploadPhoto, caseReadLevel } from '@fieldfix/shared';
 import { callerOf } from '../access/caller.ts';
-import { findPhoto, markPhotoComplete, type Photo } from './photo.repo.ts';
-import { OffsetMismatchError, photoKeys, type PhotoStore } from './photo-store.ts';
+import {
+  findPhoto,
+  markPhotoComplete,
+  releaseUploadLease,
+  renewUploadLease,
+  takeUploadLease,
+  uploadLeaseOf,
+  uploadLeaseUntil,
+  type Photo,
+} from './photo.repo.ts';
+import { OffsetMismatchError, photoKeys, type PhotoAppender, type PhotoStore } from './photo-store.ts';
 import { describeBytes, sniffPhotoType } from './photo-type.ts';
+import { STREAM_TIMINGS, type StreamTimings } from './upload-timings.ts';
 import { makeThumbnail, UnreadableImageError } from './thumbnail.ts';
 
 export type UploadDeps = { sql: Sql; store: PhotoStore; maxBytes: number; log: Logger };
@@ -97,54 +114,187 @@ function tooFar(photo: Photo, offset: number, length: number): void {
   }
 }
 
+/** A 409: another request is writing this photo's bytes right now (it holds the upload lease). */
+export class UploadInProgress extends ApiError {
+  readonly actual: number;
+  readonly retryAfter: number;
+  constructor(photoId: string, actual: number, retryAfter: number) {
+    super(
+      409,
+      'upload-in-progress',
+      `Photo ${photoId} is being uploaded by another request (${actual} bytes stored so far). Try again in ${retryAfter} s, from the offset HEAD then gives.`,
+      { offset: actual, retryAfter },
+    );
+    this.actual = actual;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** What a streamed PATCH ended with. */
+export type Received = {
+  /** The stored size after this request: the client resumes here. */
+  offset: number;
+  /** The body ended before all of it came (the connection was cut, or went silent). */
+  cut: boolean;
+};
+
 /**
- * Appends `bytes` at `offset` and, when that is the last of them, completes the photo.
- * Returns the new offset. Throws UploadOffsetConflict (409), 413 past the photo's length,
- * 415 when the finished bytes are not the declared type (they are then deleted: the upload
+ * Writes a PATCH body at `offset` as its bytes arrive, under the photo's upload lease (no
+ * transaction is held meanwhile), and completes the photo when its last byte is in.
+ * What arrived before a cut is kept: the device resumes from there (HEAD). Throws
+ * UploadOffsetConflict (409) when `offset` is not the stored size, UploadInProgress (409)
+ * while another request writes this photo, 413 past the photo's length (this request's bytes
+ * are dropped), 415 when the finished bytes are not the declared type (deleted: the upload
  * starts again at 0).
  */
-export async function appendChunk(
+export async function receiveUpload(
   deps: UploadDeps,
   staff: Staff,
   photoId: string,
   offset: number,
-  bytes: Uint8Array,
-): Promise<number> {
+  body: ReadableStream<Uint8Array> | null,
+  timings: StreamTimings = STREAM_TIMINGS,
+): Promise<Received> {
+  const { sql, store } = deps;
+  const keys = photoKeys(photoId);
+  const token = randomUUID();
+  if (!(await takeUploadLease(sql, photoId, token, timings.leaseSeconds))) {
+    const photo = await photoOr404(sql, photoId);
+    checkCanUpload(deps, staff, photo, offset, null);
+    if (photo.complete) {
+      // A retried last PATCH, or a HEAD-less client checking: already done.
+      if (offset === photo.byteSize) return { offset: photo.byteSize, cut: false };
+      throw new UploadOffsetConflict(offset, photo.byteSize);
+    }
+    const until = await uploadLeaseUntil(sql, photoId);
+    const wait = until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)) : 1;
+    throw new UploadInProgress(photoId, await store.size(keys.pending), wait);
+  }
+  try {
+    const photo = await photoOr404(sql, photoId);
+    checkCanUpload(deps, staff, photo, offset, null);
+    let writer: PhotoAppender;
+    try {
+      writer = await store.openAppend(keys.pending, offset);
+    } catch (err) {
+      if (err instanceof OffsetMismatchError) throw new UploadOffsetConflict(offset, err.actual);
+      throw err;
+    }
+    let size = offset;
+    let cut = false;
+    try {
+      const streamed = await streamInto(writer, body, photo.byteSize - offset, timings, () =>
+        renewUploadLease(sql, photoId, token, timings.leaseSeconds),
+      );
+      size += streamed.bytes;
+      cut = streamed.cut;
+      if (streamed.over) {
+        await writer.truncate(offset);
+        size = offset;
+        tooFar(photo, offset, streamed.bytes);
+      }
+      if (streamed.lost) throw new UploadOffsetConflict(offset, await store.size(keys.pending));
+    } finally {
+      await writer.close();
+    }
+    if (size < photo.byteSize) return { offset: size, cut };
+    await complete(deps, photoId, token);
+    return { offset: size, cut: false };
+  } finally {
+    await releaseUploadLease(sql, photoId, token).catch((e: unknown) =>
+      deps.log.error(`photo ${photoId}: could not release the upload lease (it runs out by itself)`, e),
+    );
+  }
+}
+
+type Streamed = { bytes: number; cut: boolean; over: boolean; lost: boolean };
+
+/**
+ * Copies `body` into `writer` piece by piece, at most `room` bytes (`over` when it has more),
+ * renewing the lease every `renewMs` while bytes flow. A body that errors (connection cut) or
+ * sends nothing for `idleMs` ends the copy with `cut`; what was written stays.
+ */
+async function streamInto(
+  writer: PhotoAppender,
+  body: ReadableStream<Uint8Array> | null,
+  room: number,
+  timings: StreamTimings,
+  renew: () => Promise<boolean>,
+): Promise<Streamed> {
+  const out: Streamed = { bytes: 0, cut: false, over: false, lost: false };
+  if (!body) return out;
+  const reader = body.getReader();
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  let renewedAt = Date.now();
+  const silent = () =>
+    new Promise<'silent'>((resolve) => {
+      idle = setTimeout(() => resolve('silent'), timings.idleMs);
+    });
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array> | 'silent';
+      try {
+        r = await Promise.race([reader.read(), silent()]);
+      } catch {
+        out.cut = true; // the connection went away mid-body
+        return out;
+      } finally {
+        clearTimeout(idle);
+      }
+      if (r === 'silent') {
+        out.cut = true;
+        await reader.cancel().catch(() => {});
+        return out;
+      }
+      if (r.done) return out;
+      const piece = r.value;
+      if (out.bytes + piece.length > room) {
+        out.over = true;
+        out.bytes += piece.length; // not written: said in the 413
+        await reader.cancel().catch(() => {});
+        return out;
+      }
+      await writer.write(piece);
+      out.bytes += piece.length;
+      if (Date.now() - renewedAt >= timings.renewMs) {
+        renewedAt = Date.now();
+        if (!(await renew())) {
+          out.lost = true;
+          await reader.cancel().catch(() => {});
+          return out;
+        }
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/**
+ * The last byte is in: under the row lock, check the type by content, hash, thumbnail, move
+ * the bytes to their final key and mark the photo complete (which clears the lease).
+ */
+async function complete(deps: UploadDeps, photoId: string, token: string): Promise<void> {
   const { sql, store } = deps;
   const keys = photoKeys(photoId);
   // Set once the bytes are moved to their final key: undone if the transaction then fails.
   let moved = false;
   try {
-    return await sql.begin(async (tx) => {
+    await sql.begin(async (tx) => {
       const photo = await findPhoto(tx, photoId, { forUpdate: true });
       if (!photo) throw new ApiError(404, 'not-found', `No photo ${photoId}.`);
-      checkCanUpload(deps, staff, photo, offset, bytes.length);
-      if (photo.complete) {
-        // A retried last PATCH, or a HEAD-less client checking: already done.
-        if (offset === photo.byteSize) return photo.byteSize;
-        throw new UploadOffsetConflict(offset, photo.byteSize);
+      if (photo.complete) return;
+      if ((await uploadLeaseOf(tx, photoId)) !== token) {
+        throw new UploadOffsetConflict(photo.byteSize, await store.size(keys.pending));
       }
-      const stored = await store.size(keys.pending);
-      if (stored !== offset) throw new UploadOffsetConflict(offset, stored);
-      let size = stored;
-      if (bytes.length > 0) {
-        try {
-          size = await store.append(keys.pending, offset, bytes);
-        } catch (err) {
-          if (err instanceof OffsetMismatchError) throw new UploadOffsetConflict(offset, err.actual);
-          throw err;
-        }
-      }
-      if (size < photo.byteSize) return size;
-
       const all = (await store.read(keys.pending)) ?? new Uint8Array();
+      if (all.length !== photo.byteSize) throw new UploadOffsetConflict(photo.byteSize, all.length);
       const thumb = await checkAndThumbnail(deps, photo, all);
       const sha256 = createHash('sha256').update(all).digest('hex');
       if (thumb) await store.put(keys.thumb, thumb);
       await store.finalize(keys.pending, keys.final);
       moved = true;
       await markPhotoComplete(tx, photo.id, { storageKey: keys.final, sha256, thumbKey: thumb ? keys.thumb : null });
-      return size;
     });
   } catch (err) {
     if (moved) {
