@@ -20,11 +20,14 @@
  * - `serverPhotos` (v6): photos from the server kept for offline viewing: the resident's
  *   report photos of the crew's cases (full size, fetched after each sync) and thumbnails of
  *   photos in opened cases' histories. Keyed `photoId/variant`.
+ * - `boards` (v7): the lead's dispatch board as last fetched, one per department and day, so
+ *   the board opens offline and says how old its picture is. Keyed `departmentId/date`.
  * - `meta`: small facts (`clientId`, `nextSeq`, `cursor`, `lastSyncedAt`, the basemap's
  *   style and the offline map settings, …).
  */
 import { Dexie, type DexieOptions, type EntityTable } from 'dexie';
 import type {
+  BoardResponse,
   CaseEvent,
   CaseRecord,
   Mutation,
@@ -175,6 +178,17 @@ export interface TileAreaRow {
   updatedAt: string;
 }
 
+/** A dispatch board as the server last sent it (`GET /api/dispatch/board`). */
+export interface BoardRow {
+  /** `${departmentId}/${date}`. */
+  key: string;
+  departmentId: string;
+  date: string;
+  board: BoardResponse;
+  /** When the device received it (device clock, ISO): the board says how old it is. */
+  fetchedAt: string;
+}
+
 /** A basemap's meta and style as stored on the device. */
 export interface StoredBasemap {
   meta: BasemapMeta;
@@ -220,6 +234,7 @@ export class FieldfixDb extends Dexie {
   tiles!: EntityTable<TileRow, 'key'>;
   tileAreas!: EntityTable<TileAreaRow, 'id'>;
   serverPhotos!: EntityTable<ServerPhotoRow, 'key'>;
+  boards!: EntityTable<BoardRow, 'key'>;
 
   /**
    * The app passes nothing. Tests that play several devices in one process give each its own
@@ -287,6 +302,8 @@ export class FieldfixDb extends Dexie {
             if (!Array.isArray(c.reportPhotoIds)) c.reportPhotoIds = [];
           }),
       );
+    // v7: the leads' dispatch boards, kept for opening offline (new table; nothing to migrate).
+    this.version(7).stores({ boards: 'key, departmentId' });
   }
 }
 

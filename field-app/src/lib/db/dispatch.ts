@@ -1,0 +1,77 @@
+/**
+ * What the lead's dispatch board keeps on the device: the last board fetched for each
+ * department and day (so the board opens with no signal and says how old it is), and a live
+ * read of the lead's own desk changes still in the outbox or not yet on the board. Imported
+ * directly (`#lib/db/dispatch.ts`), not re-exported by `index.ts`, so it loads with the board
+ * and with no crew page.
+ */
+import { liveQuery, type Observable } from 'dexie';
+import { LEAD_KINDS, type BoardResponse, type MutationKind } from '@fieldfix/shared';
+import { db, type BoardRow, type OutcomeRow, type PendingRow } from './database.ts';
+
+export type { BoardRow };
+
+const boardKey = (departmentId: string, date: string) => `${departmentId}/${date}`;
+
+/** Keeps the board as the server sent it (one per department and day). */
+export async function saveBoard(board: BoardResponse, fetchedAt = new Date().toISOString()): Promise<void> {
+  await db().boards.put({
+    key: boardKey(board.departmentId, board.date),
+    departmentId: board.departmentId,
+    date: board.date,
+    board,
+    fetchedAt,
+  });
+}
+
+/**
+ * The board kept for a day: of `departmentId` when given, else the one most recently fetched
+ * for that day (a lead has one department; an admin opens the one they looked at last).
+ */
+export async function getBoard(date: string, departmentId?: string): Promise<BoardRow | undefined> {
+  if (departmentId) return db().boards.get(boardKey(departmentId, date));
+  const rows = await db()
+    .boards.filter((r) => r.date === date)
+    .toArray();
+  return rows.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt))[0];
+}
+
+/** Boards of past days go after a week (a lead may look back a few days offline). */
+export async function pruneBoards(today: string): Promise<void> {
+  const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+  await db()
+    .boards.filter((r) => r.date < cutoff)
+    .delete();
+}
+
+const DESK_KINDS = new Set<MutationKind>(LEAD_KINDS);
+
+/** The lead's desk changes the board replays on top of the server's picture. */
+export interface DeskChanges {
+  /** Desk changes waiting in the outbox, oldest first. */
+  pending: PendingRow[];
+  /**
+   * Outcomes of desk changes: applied ones (replayed until the board shows their version) and
+   * the ones that did not take and nobody has dismissed yet (shown on the card).
+   */
+  outcomes: OutcomeRow[];
+}
+
+export function watchDeskChanges(): Observable<DeskChanges> {
+  return liveQuery(async () => {
+    const d = db();
+    const [pending, outcomes] = await Promise.all([
+      d.pending.orderBy('seq').toArray(),
+      d.outcomes
+        .filter((o) => o.kind !== null && DESK_KINDS.has(o.kind) && (o.outcome === 'applied' || !o.dismissed))
+        .toArray(),
+    ]);
+    return { pending: pending.filter((p) => DESK_KINDS.has(p.mutation.kind)), outcomes };
+  });
+}
+
+/** The departments the device's catalogue names (an admin picks one for the board). */
+export async function catalogueDepartments(): Promise<string[]> {
+  const types = await db().serviceTypes.toArray();
+  return [...new Set(types.map((t) => t.departmentId))].sort();
+}

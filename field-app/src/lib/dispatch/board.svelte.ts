@@ -1,0 +1,414 @@
+/**
+ * The dispatch board's state: the server's board (kept on the device, so it opens offline),
+ * the lead's desk changes replayed on it, live events, selection, moves and their undo.
+ *
+ * Every move is an ordinary sync mutation queued in the outbox (`enqueue`), shown at once
+ * from the outbox and pushed by the sync loop when there is signal. Create the board while a
+ * component initialises: it loads and listens while the component is there.
+ */
+import { untrack } from 'svelte';
+import type { BoardCase, BoardCrew, BoardResponse, LeadNotice, MutationKind, PayloadOf } from '@fieldfix/shared';
+import { acknowledgeNotice, fetchNotices } from '#lib/api/index.ts';
+import { fetchBoard, liveUrl, parseLiveEvent } from '#lib/api/dispatch.ts';
+import { SaveError, dismissOutcome } from '#lib/db/index.ts';
+import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/dispatch.ts';
+import { enqueue, syncEngine } from '#lib/sync/engine.ts';
+import { Live } from '#lib/state/live.svelte.ts';
+import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
+import { planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
+import { deskNextStep, noticeNextStep } from './words.ts';
+
+export type StreamState = 'connecting' | 'open' | 'down';
+
+export interface Column {
+  key: string;
+  crew: BoardCrew | null;
+  name: string;
+  cases: BoardCase[];
+  load: CrewLoad | null;
+}
+
+/** Something the lead must see on a case: a desk change that did not take, or an inbox notice. */
+export interface Crossing {
+  id: string;
+  source: 'outcome' | 'notice';
+  caseIds: string[];
+  message: string;
+  next: string;
+  at: string;
+}
+
+interface UndoEntry {
+  label: string;
+  snap: Snapshot[];
+}
+
+/** Live events come in bursts (a crew's push touches many cases): one refetch per burst. */
+const REFETCH_DELAY_MS = 300;
+/** A stream the server closed (or a server without it) is tried again this often. */
+const STREAM_RETRY_MS = 10_000;
+
+export class DispatchBoard {
+  board = $state.raw<BoardResponse | null>(null);
+  /** When the shown board was received (device clock). */
+  fetchedAt = $state<string | null>(null);
+  loading = $state(false);
+  /** Why the board could not be refreshed, for the person (the kept one still shows). */
+  error = $state('');
+  stream = $state<StreamState>('connecting');
+  online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+  notices = $state.raw<LeadNotice[]>([]);
+  /** Said to screen readers (and shown) after each move. */
+  announcement = $state('');
+  selected = $state.raw<ReadonlySet<string>>(new Set());
+  undoStack = $state.raw<UndoEntry[]>([]);
+  busy = $state(false);
+
+  #date: () => string;
+  #department: () => string | undefined;
+  #desk = new Live(() => watchDeskChanges());
+  #source: EventSource | null = null;
+  #refetchTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(date: () => string, department: () => string | undefined) {
+    this.#date = date;
+    this.#department = department;
+    // A new day or department: the kept board first, then the server's, and a new stream.
+    $effect(() => {
+      const date = this.#date();
+      const department = this.#department();
+      untrack(() => {
+        void this.#show(date, department);
+        this.#connect(department);
+      });
+    });
+    $effect(() => {
+      const onOnline = () => {
+        this.online = true;
+        this.refresh();
+      };
+      const onOffline = () => (this.online = false);
+      window.addEventListener('online', onOnline);
+      window.addEventListener('offline', onOffline);
+      // The lead's own moves reach the server with the sync loop: refetch once it is done.
+      let wasRunning = syncEngine.status.running;
+      const unsubscribe = syncEngine.subscribe((s) => {
+        if (wasRunning && !s.running && !s.problem) this.#soon();
+        wasRunning = s.running;
+      });
+      return () => {
+        window.removeEventListener('online', onOnline);
+        window.removeEventListener('offline', onOffline);
+        unsubscribe();
+        this.#disconnect();
+        if (this.#refetchTimer) clearTimeout(this.#refetchTimer);
+      };
+    });
+  }
+
+  // ---- what is shown ------------------------------------------------------------------------
+
+  #changes = $derived.by(() => {
+    const b = this.board;
+    const desk = this.#desk.current;
+    if (!b || !desk) return [];
+    return deskChanges(b, desk.pending, desk.outcomes);
+  });
+
+  projected = $derived.by(() => (this.board ? projectBoard(this.board, this.#changes) : null));
+
+  /** The columns in the board's order: the queue, then each crew. */
+  columns: Column[] = $derived.by(() => {
+    const b = this.board;
+    const p = this.projected;
+    if (!b || !p) return [];
+    const pick = (ids: readonly string[]) => ids.map((id) => p.cases.get(id)!).filter(Boolean);
+    return [
+      { key: QUEUE, crew: null, name: 'Unassigned', cases: pick(p.lists.get(QUEUE) ?? []), load: null },
+      ...b.crews.map((crew) => {
+        const ids = p.lists.get(crew.id) ?? [];
+        return { key: crew.id, crew, name: crew.name, cases: pick(ids), load: crewLoad(crew, ids, p.cases) };
+      }),
+    ];
+  });
+
+  lists: Lists = $derived.by(() => this.projected?.lists ?? new Map());
+
+  /** Desk changes still waiting on this device. */
+  waiting: ReadonlySet<string> = $derived.by(() => this.projected?.waiting ?? new Set());
+
+  /** Desk changes that did not take and inbox notices, newest first. */
+  crossings: Crossing[] = $derived.by(() => {
+    const out: Crossing[] = [];
+    for (const o of this.#desk.current?.outcomes ?? []) {
+      if (o.outcome === 'applied' || o.outcome === 'merged' || o.dismissed) continue;
+      out.push({
+        id: o.mutationId,
+        source: 'outcome',
+        caseIds: [o.caseId],
+        message: o.message,
+        next: deskNextStep(o.reason),
+        at: o.at,
+      });
+    }
+    for (const n of this.notices) {
+      out.push({
+        id: n.id,
+        source: 'notice',
+        caseIds: [...new Set([...(n.caseId ? [n.caseId] : []), ...n.items.map((i) => i.caseId)])],
+        message: n.message,
+        next: noticeNextStep(n.kind),
+        at: n.createdAt,
+      });
+    }
+    return out.sort((a, b) => b.at.localeCompare(a.at));
+  });
+
+  crossingsFor(caseId: string): Crossing[] {
+    return this.crossings.filter((c) => c.caseIds.includes(caseId));
+  }
+
+  crewName(crewId: string | null): string {
+    if (crewId === null) return 'Unassigned';
+    return this.board?.crews.find((c) => c.id === crewId)?.name ?? `crew ${crewId}`;
+  }
+
+  // ---- loading and live -----------------------------------------------------------------------
+
+  async #show(date: string, department: string | undefined): Promise<void> {
+    const kept = await getBoard(date, department).catch(() => undefined);
+    if (kept && date === this.#date()) {
+      this.board = kept.board;
+      this.fetchedAt = kept.fetchedAt;
+    } else if (!kept) {
+      this.board = null;
+      this.fetchedAt = null;
+    }
+    await this.#fetch();
+    void pruneBoards(date).catch(() => {});
+  }
+
+  /** Refetch now (the Refresh button, back online). */
+  refresh(): void {
+    void this.#fetch();
+  }
+
+  #soon(): void {
+    if (this.#refetchTimer) clearTimeout(this.#refetchTimer);
+    this.#refetchTimer = setTimeout(() => {
+      this.#refetchTimer = null;
+      void this.#fetch();
+    }, REFETCH_DELAY_MS);
+  }
+
+  async #fetch(): Promise<void> {
+    const date = this.#date();
+    const department = this.#department();
+    this.loading = true;
+    const [res] = await Promise.all([fetchBoard(date, department), this.#loadNotices()]);
+    this.loading = false;
+    if (date !== this.#date() || department !== this.#department()) return;
+    if (res.ok) {
+      this.board = res.data;
+      this.fetchedAt = new Date().toISOString();
+      this.error = '';
+      await saveBoard(res.data, this.fetchedAt).catch((err: unknown) =>
+        console.warn('Keeping the board on this device failed', err),
+      );
+      return;
+    }
+    const e = res.error;
+    if (e.kind === 'network') {
+      this.error = this.board
+        ? 'No connection: the board shows the last picture this device received. Moves you make are kept and sent when there is signal.'
+        : 'No connection, and this device has no board for this day yet. Connect once to load it.';
+    } else if (e.kind === 'http' && e.status === 404) {
+      this.error = 'This server does not offer the dispatch board yet. Ask your administrator to update it.';
+    } else if (e.kind === 'http' && e.status === 401) {
+      this.error = 'Your session ended. Sign in again to refresh the board (your moves are kept on this device).';
+    } else {
+      this.error = `The board could not be refreshed: ${e.message}`;
+    }
+  }
+
+  async #loadNotices(): Promise<void> {
+    const res = await fetchNotices();
+    if (res.ok) this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
+  }
+
+  #connect(department: string | undefined): void {
+    this.#disconnect();
+    if (typeof EventSource === 'undefined') return;
+    this.stream = 'connecting';
+    const source = new EventSource(liveUrl(department));
+    this.#source = source;
+    source.onopen = () => {
+      this.stream = 'open';
+      // Whatever happened while the stream was down.
+      this.#soon();
+    };
+    source.onmessage = (msg: MessageEvent<string>) => {
+      const event = parseLiveEvent(msg.data);
+      if (!event) return;
+      if (event.type === 'crew-synced' && this.board) {
+        const b = this.board;
+        this.board = {
+          ...b,
+          crews: b.crews.map((c) =>
+            c.id === event.crewId ? { ...c, lastSyncedAt: event.at, position: event.position ?? c.position } : c,
+          ),
+        };
+      }
+      this.#soon();
+    };
+    source.onerror = () => {
+      this.stream = 'down';
+      // The browser retries a dropped stream by itself; a refused one (closed) we retry here.
+      if (source.readyState === EventSource.CLOSED) {
+        if (this.#retryTimer) clearTimeout(this.#retryTimer);
+        this.#retryTimer = setTimeout(() => {
+          if (this.#source === source) this.#connect(department);
+        }, STREAM_RETRY_MS);
+      }
+    };
+  }
+
+  #disconnect(): void {
+    this.#source?.close();
+    this.#source = null;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+  }
+
+  // ---- selection ------------------------------------------------------------------------------
+
+  toggle(caseId: string): void {
+    const next = new Set(this.selected);
+    if (next.has(caseId)) next.delete(caseId);
+    else next.add(caseId);
+    this.selected = next;
+  }
+
+  select(ids: Iterable<string>): void {
+    this.selected = new Set(ids);
+  }
+
+  clearSelection(): void {
+    this.selected = new Set();
+  }
+
+  /** The selected cases in board order (queue, then crews, each top to bottom). */
+  selectedInOrder(): string[] {
+    const out: string[] = [];
+    for (const ids of this.lists.values()) for (const id of ids) if (this.selected.has(id)) out.push(id);
+    return out;
+  }
+
+  /** The column's cases without `ids`: a move's slots are the gaps between these. */
+  others(column: string, ids: readonly string[]): string[] {
+    return (this.lists.get(column) ?? []).filter((id) => !ids.includes(id));
+  }
+
+  /** Slot `slot` among the others as an index into the whole column (what `move` takes). */
+  slotIndex(column: string, ids: readonly string[], slot: number): number {
+    const all = this.lists.get(column) ?? [];
+    const rest = this.others(column, ids);
+    return slot < rest.length ? all.indexOf(rest[slot]!) : all.length;
+  }
+
+  // ---- moves ----------------------------------------------------------------------------------
+
+  #dayOf = (caseId: string): string | null => this.projected?.cases.get(caseId)?.case.assignedDay ?? null;
+
+  /**
+   * Moves `caseIds` (in this order) into `column` before `index` (an index into the column's
+   * full list, hidden cases included). Announces the result; remembers it for undo.
+   */
+  async move(caseIds: readonly string[], column: string, index: number): Promise<boolean> {
+    if (!this.board || caseIds.length === 0) return false;
+    const before = this.lists;
+    const snap = snapshot(before, caseIds);
+    const moves = planMove(before, caseIds, column, index, this.board.date, this.#dayOf);
+    if (moves.length === 0) {
+      this.announcement = 'Nothing moved: the cases are already there.';
+      return false;
+    }
+    const ok = await this.#queue(moves);
+    if (!ok) return false;
+    const where = column === QUEUE ? 'the unassigned queue' : this.crewName(column);
+    const what = caseIds.length === 1 ? `Case #${caseIds[0]}` : `${caseIds.length} cases`;
+    const at = locate(this.lists, caseIds[0]!);
+    const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
+    const label = `${what} moved to ${where}${position}`;
+    this.undoStack = [...this.undoStack.slice(-19), { label, snap }];
+    this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
+    return true;
+  }
+
+  /** Undoes the last move: the inverse moves are queued like any other. */
+  async undo(): Promise<void> {
+    const last = this.undoStack.at(-1);
+    if (!last || !this.board) return;
+    const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf);
+    if (moves.length > 0 && !(await this.#queue(moves))) return;
+    this.undoStack = this.undoStack.slice(0, -1);
+    this.announcement = `Undone: ${last.label}.`;
+  }
+
+  /** Queues plain desk changes (already planned), e.g. an accepted balance plan. */
+  async queueMoves(moves: readonly DeskMove[], label: string): Promise<boolean> {
+    if (!this.board || moves.length === 0) return false;
+    const ids = [...new Set(moves.map((m) => m.caseId))];
+    const snap = snapshot(this.lists, ids);
+    if (!(await this.#queue(moves))) return false;
+    this.undoStack = [...this.undoStack.slice(-19), { label, snap }];
+    this.announcement = `${label}.`;
+    return true;
+  }
+
+  async #queue(moves: readonly DeskMove[]): Promise<boolean> {
+    return this.save(async () => {
+      for (const m of moves) await enqueue(m.kind, m.caseId, m.payload as PayloadOf<typeof m.kind>);
+    });
+  }
+
+  /** One desk change to a case (priority, due date, merge, cancel). */
+  change<K extends MutationKind>(kind: K, caseId: string, payload: PayloadOf<K>, said: string): Promise<boolean> {
+    return this.save(async () => {
+      await enqueue(kind, caseId, payload);
+      this.announcement = said;
+    });
+  }
+
+  async save(fn: () => Promise<void>): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      if (err instanceof SaveError) this.announcement = err.message;
+      else {
+        console.error('Saving a desk change failed', err);
+        this.announcement =
+          'This device could not save the change. Try again; if it keeps failing, free some storage and reload the app.';
+      }
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // ---- crossed paths ----------------------------------------------------------------------------
+
+  async acknowledge(c: Crossing): Promise<void> {
+    if (c.source === 'outcome') {
+      await dismissOutcome(c.id);
+      return;
+    }
+    const res = await acknowledgeNotice(c.id);
+    if (res.ok) this.notices = this.notices.filter((n) => n.id !== c.id);
+    else this.announcement = `Could not mark it as read: ${res.error.message}`;
+  }
+}

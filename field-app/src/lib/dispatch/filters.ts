@@ -1,0 +1,41 @@
+/**
+ * The board's filters (pure). A filtered-out case is hidden from its column, not moved: the
+ * crew's load still counts it, and moves keep its place in the route.
+ */
+import type { BoardCase, CaseState, Priority } from '@fieldfix/shared';
+import { ageDays } from './words.ts';
+
+export interface BoardFilters {
+  district: string;
+  type: string;
+  /** Only cases at least this many days old (0: any age). */
+  minAgeDays: number;
+  priority: Priority | '';
+  status: CaseState | '';
+  /** Only overdue cases. */
+  overdue: boolean;
+}
+
+export const NO_BOARD_FILTERS: BoardFilters = {
+  district: '',
+  type: '',
+  minAgeDays: 0,
+  priority: '',
+  status: '',
+  overdue: false,
+};
+
+export function isFiltering(f: BoardFilters): boolean {
+  return !!(f.district || f.type || f.minAgeDays > 0 || f.priority || f.status || f.overdue);
+}
+
+export function matches(item: BoardCase, f: BoardFilters, now: Date): boolean {
+  const c = item.case;
+  if (f.district && c.districtId !== f.district) return false;
+  if (f.type && c.serviceCode !== f.type) return false;
+  if (f.priority && c.priority !== f.priority) return false;
+  if (f.status && c.state !== f.status) return false;
+  if (f.overdue && !item.overdue) return false;
+  if (f.minAgeDays > 0 && ageDays(c.requestedAt, now) < f.minAgeDays) return false;
+  return true;
+}

@@ -1,0 +1,195 @@
+/**
+ * Moves on the board as sync mutations (pure). Every move, undo and accepted plan is said the
+ * same way: the lists the lead wants (`desired`), from which `converge` derives the fewest
+ * `assign` / `unassign` / `reorder` mutations that take the current lists there, each with
+ * the position the server will place the case at (it renumbers a route 1…n on every move and
+ * inserts a case at its position, as `place` does here).
+ */
+import type { BalanceResponse } from '@fieldfix/shared';
+import { QUEUE, cloneLists, locate, place, type Lists } from './board-model.ts';
+
+export type DeskMove =
+  | { kind: 'assign'; caseId: string; payload: { crewId: string; day: string; position: number | null } }
+  | { kind: 'unassign'; caseId: string; payload: Record<string, never> }
+  | { kind: 'reorder'; caseId: string; payload: { position: number } };
+
+/** Facts about a case the planning needs: its route's day. */
+export type DayOf = (caseId: string) => string | null;
+
+/** Indexes (into `seq`) of a longest strictly increasing subsequence. */
+function longestIncreasing(seq: readonly number[]): Set<number> {
+  const tails: number[] = [];
+  const prev = new Array<number>(seq.length).fill(-1);
+  for (let i = 0; i < seq.length; i++) {
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq[tails[mid]!]! < seq[i]!) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[i] = tails[lo - 1]!;
+    tails[lo] = i;
+  }
+  const keep = new Set<number>();
+  for (let i = tails.length ? tails[tails.length - 1]! : -1; i >= 0; i = prev[i]!) keep.add(i);
+  return keep;
+}
+
+/**
+ * The mutations that turn `current` into `desired` for the columns `desired` names, on the
+ * board's day `date`. Cases that already sit in the right order stay put (a longest run in
+ * order is kept); the others are placed one by one, each right after its predecessor.
+ */
+export function converge(current: Lists, desired: Lists, date: string, dayOf: DayOf): DeskMove[] {
+  const lists = cloneLists(current);
+  const moves: DeskMove[] = [];
+  // Into the queue first: its order is the server's (oldest first), not the lead's.
+  for (const id of desired.get(QUEUE) ?? []) {
+    const at = locate(lists, id);
+    if (at && at.column !== QUEUE) {
+      moves.push({ kind: 'unassign', caseId: id, payload: {} });
+      place(lists, id, QUEUE, 0);
+    }
+  }
+  for (const [column, want] of desired) {
+    if (column === QUEUE) continue;
+    const here = lists.get(column) ?? [];
+    const wantIndex = new Map(want.map((id, i) => [id, i]));
+    const inOrder = here.filter((id) => wantIndex.has(id));
+    const keepIdx = longestIncreasing(inOrder.map((id) => wantIndex.get(id)!));
+    const keep = new Set(inOrder.filter((_, i) => keepIdx.has(i)));
+    want.forEach((id, i) => {
+      if (keep.has(id)) return;
+      const from = locate(lists, id);
+      const sameRoute = from?.column === column && dayOf(id) === date;
+      // Right after its predecessor (already in place), or first.
+      const target = lists.get(column)!;
+      const predecessor = i > 0 ? want[i - 1]! : null;
+      const without = target.filter((x) => x !== id);
+      const index = predecessor === null ? 0 : without.indexOf(predecessor) + 1;
+      const position = index + 1;
+      moves.push(
+        sameRoute
+          ? { kind: 'reorder', caseId: id, payload: { position } }
+          : { kind: 'assign', caseId: id, payload: { crewId: column, day: date, position } },
+      );
+      place(lists, id, column, index);
+      keep.add(id);
+    });
+  }
+  return moves;
+}
+
+/** The lists after moving `caseIds` (in this order) into `column` before index `index`. */
+export function listsAfterMove(current: Lists, caseIds: readonly string[], column: string, index: number): Lists {
+  const lists = cloneLists(current);
+  const target = lists.get(column);
+  if (!target) return lists;
+  // The index counts the cases being moved; without them it shifts by those that were before it.
+  const before = target.slice(0, index).filter((id) => caseIds.includes(id)).length;
+  let at = index - before;
+  for (const id of caseIds) {
+    place(lists, id, column, at);
+    at++;
+  }
+  return lists;
+}
+
+/** Where each case was before a move: what its undo puts back. */
+export interface Snapshot {
+  caseId: string;
+  column: string;
+  index: number;
+  /** The case before it in its column then (null: it was first). */
+  after: string | null;
+}
+
+export function snapshot(lists: Lists, caseIds: readonly string[]): Snapshot[] {
+  const out: Snapshot[] = [];
+  for (const id of caseIds) {
+    const at = locate(lists, id);
+    if (!at) continue;
+    const ids = lists.get(at.column)!;
+    out.push({ caseId: id, column: at.column, index: at.index, after: at.index > 0 ? ids[at.index - 1]! : null });
+  }
+  return out;
+}
+
+/**
+ * The lists with the snapshot's cases back where they were: after the case that was before
+ * them when it is still in that column, else at their old index. Cases that left the board
+ * meanwhile stay gone.
+ */
+export function listsRestoring(current: Lists, snap: readonly Snapshot[]): Lists {
+  const lists = cloneLists(current);
+  const ordered = [...snap].sort((a, b) => a.index - b.index);
+  for (const s of ordered) {
+    if (!locate(lists, s.caseId) || !lists.has(s.column)) continue;
+    const ids = lists.get(s.column)!.filter((id) => id !== s.caseId);
+    const prev = s.after === null ? -1 : ids.indexOf(s.after);
+    place(lists, s.caseId, s.column, prev >= 0 ? prev + 1 : s.index);
+  }
+  return lists;
+}
+
+/** Only the columns whose order differs between two list sets (what `converge` needs). */
+export function changedColumns(current: Lists, desired: Lists): Lists {
+  const out: Lists = new Map();
+  for (const [column, want] of desired) {
+    const here = current.get(column) ?? [];
+    if (here.length !== want.length || here.some((id, i) => want[i] !== id)) out.set(column, want);
+  }
+  return out;
+}
+
+/** The mutations that move `caseIds` into `column` before `index`. */
+export function planMove(
+  current: Lists,
+  caseIds: readonly string[],
+  column: string,
+  index: number,
+  date: string,
+  dayOf: DayOf,
+): DeskMove[] {
+  const desired = listsAfterMove(current, caseIds, column, index);
+  return converge(current, changedColumns(current, desired), date, dayOf);
+}
+
+/** The mutations that undo a move whose snapshot was taken before it. */
+export function planUndo(current: Lists, snap: readonly Snapshot[], date: string, dayOf: DayOf): DeskMove[] {
+  const desired = listsRestoring(current, snap);
+  return converge(current, changedColumns(current, desired), date, dayOf);
+}
+
+/**
+ * The lists once the accepted changes of a plan are made: each case taken out and put at its
+ * planned position, in the order of the positions, so an accepted whole plan gives exactly
+ * the plan's routes.
+ */
+export function listsAccepting(current: Lists, changes: BalanceResponse['changes']): Lists {
+  const lists = cloneLists(current);
+  for (const c of changes) {
+    const at = locate(lists, c.caseId);
+    if (at) lists.get(at.column)!.splice(at.index, 1);
+  }
+  const ordered = [...changes].sort((a, b) => (a.toPosition ?? 0) - (b.toPosition ?? 0));
+  for (const c of ordered) {
+    const column = c.toCrewId ?? QUEUE;
+    const ids = lists.get(column);
+    if (!ids) continue;
+    const index = c.toPosition === null || column === QUEUE ? ids.length : c.toPosition - 1;
+    ids.splice(Math.max(0, Math.min(index, ids.length)), 0, c.caseId);
+  }
+  return lists;
+}
+
+export function planAccept(
+  current: Lists,
+  changes: BalanceResponse['changes'],
+  date: string,
+  dayOf: DayOf,
+): DeskMove[] {
+  const desired = listsAccepting(current, changes);
+  return converge(current, changedColumns(current, desired), date, dayOf);
+}
