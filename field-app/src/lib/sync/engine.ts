@@ -18,7 +18,7 @@
  * person signs in again or reloads; nothing on the device is dropped.
  */
 import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
-import { fetchServiceTypes, pull, push, type ApiFailure } from '#lib/api/index.ts';
+import { fetchServiceTypes, pull, push, request, type ApiFailure } from '#lib/api/index.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import { downloadReportPhotos } from './report-photos.ts';
 import { keepCaseHistories } from './case-histories.ts';
@@ -191,6 +191,7 @@ class SyncEngine {
       }
       this.#failures = 0;
       this.#set({ problem: null });
+      void reportPosition(session);
     } catch (err) {
       this.#fail(err);
     } finally {
@@ -344,6 +345,41 @@ class SyncEngine {
   #set(patch: Partial<SyncStatus>): void {
     this.#status = { ...this.#status, ...patch };
     for (const fn of this.#listeners) fn(this.#status);
+  }
+}
+
+/** A crew device tells the lead's board where the crew is at most this often, after a sync. */
+const POSITION_EVERY_MS = 60_000;
+let positionSentAt = 0;
+
+/**
+ * After a sync, a worker's device reports its last known position for the dispatch board,
+ * only when the browser already allows location (it never asks: the permission is the
+ * person's "Use my location" on the day list) and a recent fix will do. Best effort and not
+ * awaited: it never holds up or fails a sync. The server keeps it only if the crew shares
+ * its position (204 either way).
+ */
+async function reportPosition(session: SessionResponse): Promise<void> {
+  if (session.user.role !== 'worker' || Date.now() - positionSentAt < POSITION_EVERY_MS) return;
+  if (typeof navigator === 'undefined' || !navigator.geolocation || !navigator.permissions) return;
+  try {
+    if ((await navigator.permissions.query({ name: 'geolocation' })).state !== 'granted') return;
+    const fix = await new Promise<GeolocationPosition>((resolve, reject) =>
+      navigator.geolocation.getCurrentPosition(resolve, reject, {
+        enableHighAccuracy: false,
+        maximumAge: 120_000,
+        timeout: 10_000,
+      }),
+    );
+    positionSentAt = Date.now();
+    const position = {
+      lat: fix.coords.latitude,
+      long: fix.coords.longitude,
+      at: new Date(fix.timestamp).toISOString(),
+    };
+    await request('POST', '/api/sync/position', { safeParse: (data: unknown) => ({ success: true, data }) }, position);
+  } catch {
+    // No fix now (a tunnel, a timeout), or no answer: the next sync tries again.
   }
 }
 
