@@ -76,8 +76,9 @@ export function generateDay(options: GenerateOptions): DayInput {
       .map((y) => y.index);
     const able = crews.filter((k, index) => k.skills!.includes(c.skill!) && near.includes(index % yards.length));
     const pool = able.length ? able : crews.filter((k) => k.skills!.includes(c.skill!));
-    const crew = pool[Math.floor(rand() * pool.length)]!;
-    crew.currentCaseIds!.push(c.id);
+    // With few crews a code may have nobody: the case waits unassigned.
+    const crew = pool[Math.floor(rand() * pool.length)];
+    crew?.currentCaseIds!.push(c.id);
     cases.push(c);
   }
   // Cases came in over days: today's order is the order they were assigned, mixed up a little.

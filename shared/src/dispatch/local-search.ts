@@ -11,7 +11,7 @@ import type { Solution } from './solution.ts';
  */
 
 /** Smaller gains are not worth a move (minutes, or distance units): the search ends sooner. */
-const EPS = 1e-3;
+const EPS = 1e-2;
 /** How many nearby crew starts a case also tries to join (the front or end of that route). */
 const NEAR_STARTS = 4;
 

@@ -62,7 +62,7 @@ const EARTH_RADIUS_KM = 6371.0088;
 const RAD = Math.PI / 180;
 
 /** The number of nearest cases each case looks at in the granular search (fewer on big days, where time matters more). */
-const neighbourCount = (n: number) => (n <= 500 ? 40 : 24);
+const neighbourCount = (n: number) => (n <= 250 ? 40 : 20);
 
 export function compileProblem(day: ParsedDay): Problem {
   const K = day.crews.length;

@@ -137,7 +137,10 @@ export class Solution {
     return warp;
   }
 
-  /** Replaces route k's nodes and brings every cached sum up to date. */
+  /**
+   * Replaces route k's nodes and brings every cached sum up to date. Nodes that leave the
+   * route are marked unplaced only if `nodes` is a new array (or the caller marks them).
+   */
   setRoute(k: number, nodes: number[]): void {
     const P = this.P;
     const old = this.routes[k]!;

@@ -173,8 +173,10 @@ function fromCurrent(P: Problem, rand: () => number, far: Float64Array): Solutio
     while (overLimits(s, k)) {
       const at = keep.findLastIndex((u) => !P.locked[u - P.K]);
       if (at < 0) break;
-      left.push(keep.splice(at, 1)[0]!);
-      s.setRoute(k, keep);
+      const [out] = keep.splice(at, 1);
+      left.push(out!);
+      s.setRoute(k, keep.slice());
+      s.routeOf[out!] = -1;
     }
   });
   for (let u = P.K; u < P.N; u++) if (s.routeOf[u]! < 0 && !left.includes(u)) left.push(u);
