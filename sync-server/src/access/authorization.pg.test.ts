@@ -221,6 +221,13 @@ const MATRIX: Record<string, Row> = {
     request: () => ({ path: '/api/dispatch/live?department=streets' }),
     expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 403, admin: 200 }),
   },
+  'POST /api/dispatch/balance': {
+    request: () => ({
+      path: '/api/dispatch/balance',
+      init: json({ date: '2026-06-10', department: 'streets', timeLimitMs: 50 }),
+    }),
+    expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 403, admin: 200 }),
+  },
   'GET /api/notices': {
     request: () => ({ path: '/api/notices' }),
     expect: staff({ crew: 403, otherCrew: 403, lead: 200, otherLead: 200, admin: 200 }),

@@ -1,7 +1,14 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { BoardQuery, dispatchDepartment, type BoardResponse, type LiveEvent } from '@fieldfix/shared';
+import {
+  BalanceRequest,
+  BoardQuery,
+  dispatchDepartment,
+  type BalanceResponse,
+  type BoardResponse,
+  type LiveEvent,
+} from '@fieldfix/shared';
 import { callerOf, type Staff } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
@@ -11,6 +18,8 @@ import type { Sql } from '../db/database.ts';
 import { findDepartment } from './board.repo.ts';
 import { loadDispatchDay, toBoard } from './board.service.ts';
 import { liveHub } from './live-hub.ts';
+import { dayInput, toBalanceResponse } from './balance.service.ts';
+import { solveInWorker } from './solver.ts';
 
 /** A comment line this often keeps proxies from closing a quiet stream. */
 export const HEARTBEAT_MS = 15_000;
@@ -45,38 +54,54 @@ async function boardDepartment(sql: Sql, staff: Staff, asked: string | undefined
 export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
   const staffOnly = requireStaff(sql);
   const live = liveHub(sql, dbKind, log);
-  return new Hono<AppEnv>()
-    .get('/board', staffOnly, validate('query', BoardQuery), async (c) => {
-      const query = c.req.valid('query');
-      const departmentId = await boardDepartment(sql, c.var.staff, query.department);
-      const day = await loadDispatchDay(sql, departmentId, query.date);
-      return c.json(toBoard(day, new Date()) satisfies BoardResponse);
-    })
-    .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
-      // Refused before the stream starts: a plain JSON error, not an event.
-      const departmentId = await boardDepartment(sql, c.var.staff, c.req.valid('query').department);
-      return streamSSE(c, async (stream) => {
-        const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-        // Events are written one after another, never interleaved.
-        let writing = Promise.resolve();
-        const send = (event: LiveEvent) => {
-          writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(event) }));
-        };
-        const unsubscribe = await live.subscribe(departmentId, send);
-        try {
-          // Listening from here: the board may fetch now and miss nothing after its cursor.
-          await stream.write(`retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`);
-          while (!stream.aborted && !stream.closed) {
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
-            clearTimeout(timer);
-            if (stream.aborted) break;
-            writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
-            await writing;
+  return (
+    new Hono<AppEnv>()
+      .get('/board', staffOnly, validate('query', BoardQuery), async (c) => {
+        const query = c.req.valid('query');
+        const departmentId = await boardDepartment(sql, c.var.staff, query.department);
+        const day = await loadDispatchDay(sql, departmentId, query.date);
+        return c.json(toBoard(day, new Date()) satisfies BoardResponse);
+      })
+      .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
+        // Refused before the stream starts: a plain JSON error, not an event.
+        const departmentId = await boardDepartment(sql, c.var.staff, c.req.valid('query').department);
+        return streamSSE(c, async (stream) => {
+          const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+          // Events are written one after another, never interleaved.
+          let writing = Promise.resolve();
+          const send = (event: LiveEvent) => {
+            writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(event) }));
+          };
+          const unsubscribe = await live.subscribe(departmentId, send);
+          try {
+            // Listening from here: the board may fetch now and miss nothing after its cursor.
+            await stream.write(`retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`);
+            while (!stream.aborted && !stream.closed) {
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
+              clearTimeout(timer);
+              if (stream.aborted) break;
+              writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
+              await writing;
+            }
+          } finally {
+            unsubscribe();
           }
-        } finally {
-          unsubscribe();
-        }
-      });
-    });
+        });
+      })
+      // A suggestion only: nothing changes until the lead accepts changes as sync mutations.
+      .post('/balance', staffOnly, validate('json', BalanceRequest), async (c) => {
+        const request = c.req.valid('json');
+        const departmentId = await boardDepartment(sql, c.var.staff, request.department);
+        const day = await loadDispatchDay(sql, departmentId, request.date);
+        const { input, crewIds } = dayInput(day, request);
+        const plan = await solveInWorker({
+          mode: request.mode,
+          input,
+          crewId: crewIds[0],
+          timeLimitMs: request.timeLimitMs,
+        });
+        return c.json(toBalanceResponse(day, crewIds, plan) satisfies BalanceResponse);
+      })
+  );
 }
