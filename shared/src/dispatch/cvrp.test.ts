@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CvrplibInstance, cvrplibToDay } from './cvrplib.ts';
 import { solveDay } from './solve.ts';
+import raw from './fixtures/E-n22-k4.json' with { type: 'json' };
 
 // E-n22-k4 from CVRPLIB (a copy of ../shared/cvrp/E-n22-k4.json): 21 customers, 4 × 6000, optimum 375.
-const instance = CvrplibInstance.parse(
-  JSON.parse(readFileSync(new URL('./fixtures/E-n22-k4.json', import.meta.url), 'utf8')),
-);
+const instance = CvrplibInstance.parse(raw);
 
 describe('CVRP (CVRPLIB E-n22-k4)', () => {
   it('finds a feasible plan within 2 % of the proven optimum in a second', () => {
