@@ -15,7 +15,7 @@ import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/disp
 import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
 import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
-import { planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
+import { listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
 import { deskNextStep, noticeNextStep } from './words.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
@@ -338,7 +338,7 @@ export class DispatchBoard {
     if (!ok) return false;
     const where = column === QUEUE ? 'the unassigned queue' : this.crewName(column);
     const what = caseIds.length === 1 ? `Case #${caseIds[0]}` : `${caseIds.length} cases`;
-    const at = locate(this.lists, caseIds[0]!);
+    const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
     this.undoStack = [...this.undoStack.slice(-19), { label, snap }];
