@@ -53,7 +53,8 @@ async function boardDepartment(sql: Sql, staff: Staff, asked: string | undefined
 
 export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
   const staffOnly = requireStaff(sql);
-  const live = liveHub(sql, dbKind, log);
+  // Looked up when first used: building the routes touches no database.
+  const live = () => liveHub(sql, dbKind, log);
   return (
     new Hono<AppEnv>()
       .get('/board', staffOnly, validate('query', BoardQuery), async (c) => {
@@ -72,7 +73,7 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
           const send = (event: LiveEvent) => {
             writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(event) }));
           };
-          const unsubscribe = await live.subscribe(departmentId, send);
+          const unsubscribe = await live().subscribe(departmentId, send);
           try {
             // Listening from here: the board may fetch now and miss nothing after its cursor.
             await stream.write(`retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`);

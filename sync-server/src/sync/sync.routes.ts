@@ -22,7 +22,8 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 
 export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
   const staffOnly = requireStaff(sql);
-  const live = liveHub(sql, dbKind, log);
+  // Looked up when first used: building the routes touches no database.
+  const live = () => liveHub(sql, dbKind, log);
   return (
     new Hono<AppEnv>()
       // Server-Timing on every sync response: how long the server took, as devices and
@@ -48,7 +49,7 @@ export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
           ...(body.sentAt ? { sentAt: body.sentAt } : {}),
         });
         // After the commit, without holding up the device: the dispatch boards hear of it.
-        void publishCaseChanges(sql, live, changedCaseIds(outcomes), log);
+        void publishCaseChanges(sql, live(), changedCaseIds(outcomes), log);
         return c.json({ outcomes } satisfies PushResponse);
       })
       .get('/pull', staffOnly, requireProtocol, validate('query', PullQuery), async (c) => {
@@ -61,7 +62,7 @@ export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
           const at = new Date(page.serverTime);
           const crew = { clientId: query.clientId, userId: staff.id, crewId: staff.crewId, cursor: page.cursor, at };
           const facts = await recordDevicePull(sql, crew);
-          if (facts) void publishCrewSynced(live, staff.crewId, facts, at);
+          if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
         }
         return c.json(page);
       })
@@ -80,7 +81,7 @@ export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
         // A device clock ahead of the server's would pin the crew there: never later than now.
         const at = new Date(Math.min(Date.parse(body.at), Date.now()));
         const kept = await recordCrewPosition(sql, { crewId, userId: staff.id, lat: body.lat, long: body.long, at });
-        if (kept.stored) void publishCrewSynced(live, crewId, kept.facts, kept.lastSyncedAt ?? at);
+        if (kept.stored) void publishCrewSynced(live(), crewId, kept.facts, kept.lastSyncedAt ?? at);
         return c.body(null, 204);
       })
   );
