@@ -65,8 +65,22 @@ describe('the server on embedded PostgreSQL', () => {
       expect(second.seeded).toBeNull();
       const [row] = await second.db.sql<{ description: string }[]>`select description from cases where id = 1`;
       expect(row!.description).toBe('kept across restarts');
+      // A lead's board holds a live stream open: stopping the server still ends (it used to
+      // wait for the stream forever).
+      const login = await fetch(`${second.url}/api/auth/login?bearer=1`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: second.url },
+        body: JSON.stringify({ email: 'lead@riverton.example', password: 'fieldfix' }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      const live = await fetch(`${second.url}/api/dispatch/live`, { headers: { authorization: `Bearer ${token}` } });
+      expect(live.status).toBe(200);
+      void live.body
+        ?.getReader()
+        .read()
+        .catch(() => {});
     } finally {
       await second.stop();
     }
-  });
+  }, 120_000);
 });

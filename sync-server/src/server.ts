@@ -73,7 +73,13 @@ export async function startServer(
       db,
       seeded,
       async stop() {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Live streams (the dispatch board's) never end on their own: close idle keep-alive
+        // sockets at once and give open streams a moment to finish before cutting them.
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        const cut = setTimeout(() => (server as { closeAllConnections?: () => void }).closeAllConnections?.(), 1000);
+        await closed;
+        clearTimeout(cut);
         await notices?.stop();
         await db.close();
       },
