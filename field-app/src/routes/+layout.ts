@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { getSession } from '#lib/db/index.ts';
+import type { Component, Snippet } from 'svelte';
 import { loginHref } from '#lib/state/next-path.ts';
 import type { LayoutLoad } from './$types';
 
@@ -8,13 +8,24 @@ import type { LayoutLoad } from './$types';
 export const ssr = false;
 export const prerender = false;
 
+/** The residents' pages (report, track, map, stats): no account, and none of the crew app's code. */
+const isResidentPage = (routeId: string | null) => routeId?.startsWith('/(public)/') ?? false;
+
 /**
- * Nobody signed in on this device: every page but sign-in leads there, and back afterwards
- * (`?next=`), so a case link from a bookmark or a notice opens that case once signed in. A
- * session whose shift has ended still opens the pages (the work is on the device); the status
- * bar asks the person to sign in again.
+ * Staff pages get the crew app's frame (`StaffShell`), imported here so a resident never
+ * downloads it. Nobody signed in on this device: every staff page but sign-in leads there, and
+ * back afterwards (`?next=`), so a case link from a bookmark or a notice opens that case once
+ * signed in. A session whose shift has ended still opens the pages (the work is on the
+ * device); the status bar asks the person to sign in again.
  */
 export const load: LayoutLoad = async ({ url, route }) => {
-  if (route.id === '/login' || route.id === null) return;
-  if (!(await getSession())) redirect(307, loginHref(`${url.pathname}${url.search}`));
+  if (isResidentPage(route.id)) return { shell: null };
+  const [{ getSession }, { default: shell }] = await Promise.all([
+    import('#lib/db/index.ts'),
+    import('#lib/ui/StaffShell.svelte'),
+  ]);
+  if (route.id !== '/login' && route.id !== null && !(await getSession())) {
+    redirect(307, loginHref(`${url.pathname}${url.search}`));
+  }
+  return { shell: shell as Component<{ children: Snippet }> };
 };
