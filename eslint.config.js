@@ -18,6 +18,7 @@ export default ts.config(
       '**/playwright-report/**',
       'bench/results/**',
       'field-app/static/**',
+      'field-app/src/lib/public/paraglide/**',
     ],
   },
   js.configs.recommended,

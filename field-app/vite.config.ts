@@ -1,4 +1,5 @@
 import adapter from '@sveltejs/adapter-static';
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
 
@@ -7,6 +8,15 @@ const apiTarget = process.env.FIELDFIX_API_URL ?? 'http://localhost:8080';
 
 export default defineConfig({
   plugins: [
+    // The residents' pages in English and Spanish: messages compiled to functions from
+    // messages/{locale}.json (no parsing at run time). The locale is the one the person chose
+    // (kept in localStorage), else the browser's, else English. Works offline: the message
+    // format plugin is loaded from node_modules (project.inlang/settings.json).
+    paraglideVitePlugin({
+      project: './project.inlang',
+      outdir: './src/lib/public/paraglide',
+      strategy: ['localStorage', 'preferredLanguage', 'baseLocale'],
+    }),
     sveltekit({
       // SPA: every route is rendered in the browser from one fallback page. The sync server
       // serves `200.html` for any path it does not know (sync-server/src/http/static.ts).

@@ -31,6 +31,13 @@ if (adminUrl) {
   cleanups.push(() => rmSync(dataDir!, { recursive: true, force: true }));
 }
 
+// On PostgreSQL the data folder still holds the notices' mailbox and the link-signing key.
+if (!dataDir) {
+  const folder = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-data-'));
+  dataDir = folder;
+  cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+}
+
 // Uploaded photos go to a throwaway folder too, whichever database is used.
 const photosDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-photos-'));
 cleanups.push(() => rmSync(photosDir, { recursive: true, force: true }));

@@ -15,6 +15,7 @@ import { open311Routes } from './open311/open311.routes.ts';
 import { routingRoutes } from './routing/routing.routes.ts';
 import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
 import { dispatchRoutes } from './dispatch/dispatch.routes.ts';
+import { trackRoutes } from './public/track.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -48,6 +49,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/admin/routing', routingRoutes(deps))
     .route('/admin/api-keys', apiKeyRoutes(deps))
     .route('/admin', noticeAdminRoutes(deps))
+    // The residents' pages: no account (sync-server/src/public).
+    .route('/public', trackRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 

@@ -35,6 +35,9 @@ type Fixture = {
   unsubscribeToken: string;
   /** A signed "still a problem?" link for the fixture case (which is not fixed: refused, 409). */
   stillAProblemToken: string;
+  /** The notices' tracking key and a follow confirmation, both for the fixture case. */
+  trackKey: string;
+  followToken: string;
   jpeg: Uint8Array;
   tile: string;
   open311Token: string;
@@ -276,6 +279,28 @@ const MATRIX: Record<string, Row> = {
     request: (f) => ({ path: `/still-a-problem?token=${f.stillAProblemToken}`, init: { method: 'POST' } }),
     expect: all(409),
   },
+  // The residents' pages: public reads; each change carries a signed token (the fixture case is
+  // open, so "still a problem?" is refused alike for everyone).
+  'GET /api/public/cases/:id': { request: (f) => ({ path: `/api/public/cases/${f.caseId}` }), expect: all(200) },
+  'POST /api/public/cases/:id/follow': {
+    request: (f) => ({
+      path: `/api/public/cases/${f.caseId}/follow`,
+      init: json({ email: `matrix-${crypto.randomUUID()}@example.org`, language: 'en' }),
+    }),
+    expect: all(202),
+  },
+  'POST /api/public/follows/confirm': {
+    request: (f) => ({ path: '/api/public/follows/confirm', init: json({ token: f.followToken }) }),
+    expect: all(200),
+  },
+  'POST /api/public/cases/:id/unfollow': {
+    request: (f) => ({ path: `/api/public/cases/${f.caseId}/unfollow`, init: json({ token: f.unsubscribeToken }) }),
+    expect: all(200),
+  },
+  'POST /api/public/cases/:id/reopen': {
+    request: (f) => ({ path: `/api/public/cases/${f.caseId}/reopen`, init: json({ key: f.trackKey }) }),
+    expect: all(409),
+  },
   'GET /api/photos/:id': { request: (f) => ({ path: `/api/photos/${f.photoId}` }), expect: caseReaders(200) },
   'GET /api/photos/:id/thumb': {
     request: (f) => ({ path: `/api/photos/${f.photoId}/thumb` }),
@@ -340,7 +365,7 @@ const mutation = (caseId: string, seq: number, kind: string, payload: unknown) =
 
 beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-matrix-'));
-  t = await createTestApp({ photosDir });
+  t = await createTestApp({ photosDir, dataDir: photosDir });
   for (const [role, email] of Object.entries(LOGINS)) sessions.set(role as Role, await t.login(email));
   sessions.set('anonymous', {});
   const ended = await t.login(LOGINS.crew);
@@ -384,6 +409,14 @@ beforeAll(async () => {
     p: 'still-a-problem',
     caseId: fixture.caseId,
     exp: Math.floor(Date.now() / 1000) + 14 * 86_400,
+  });
+  fixture.trackKey = signLink(linkSecret(t.config), { p: 'track', caseId: fixture.caseId });
+  fixture.followToken = signLink(linkSecret(t.config), {
+    p: 'follow',
+    caseId: fixture.caseId,
+    email: 'follower@example.org',
+    language: 'es',
+    exp: Math.floor(Date.now() / 1000) + 86_400,
   });
   const meta = (await (await t.app.request('/tiles/meta.json')).json()) as { version: string };
   fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city

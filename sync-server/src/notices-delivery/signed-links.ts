@@ -12,7 +12,9 @@ export type LinkClaims =
   | { p: 'unsubscribe'; caseId: string; email: string }
   | { p: 'track'; caseId: string }
   /** "Still a problem?": reopens the case until `exp` (seconds since the epoch). */
-  | { p: 'still-a-problem'; caseId: string; exp: number };
+  | { p: 'still-a-problem'; caseId: string; exp: number }
+  /** Confirms following a case by email (double opt-in), until `exp`. */
+  | { p: 'follow'; caseId: string; email: string; language: 'en' | 'es'; exp: number };
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
@@ -40,7 +42,7 @@ export function verifyLink<P extends LinkClaims['p']>(
     return null;
   }
   if (claims.p !== purpose) return null;
-  if (claims.p === 'still-a-problem' && claims.exp * 1000 < now.getTime()) return null;
+  if ((claims.p === 'still-a-problem' || claims.p === 'follow') && claims.exp * 1000 < now.getTime()) return null;
   return claims as Extract<LinkClaims, { p: P }>;
 }
 

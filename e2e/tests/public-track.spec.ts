@@ -1,0 +1,124 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { ADMIN } from '../support/app.ts';
+
+// `/track/{id}`: a resident with no account reads a case's public timeline in Spanish or
+// English (the switch sticks), follows it by email with a confirmation link, stops following,
+// and downloads none of the crew app's code.
+
+const SIZES = [
+  { name: 'phone', width: 390, height: 844 },
+  { name: 'desktop', width: 1280, height: 800 },
+];
+
+type Track = { case: { id: string; state: string; address: string }; reopenUntil: string | null };
+
+/** A fixed case of the demo city, through the public API. */
+async function fixedCase(request: APIRequestContext): Promise<Track> {
+  const res = await request.get('/open311/v2/requests.json?status=closed&page_size=50');
+  const ids = ((await res.json()) as { service_request_id: string }[]).map((r) => r.service_request_id);
+  for (const id of ids) {
+    const t = (await (await request.get(`/api/public/cases/${id}`)).json()) as Track;
+    if (t.case.state === 'fixed') return t;
+  }
+  throw new Error('the demo city has no fixed case');
+}
+
+async function adminMailbox(request: APIRequestContext): Promise<{ to: string; subject: string; text: string }[]> {
+  const login = await request.post('/api/auth/login?bearer=1', { data: ADMIN });
+  const { token } = (await login.json()) as { token: string };
+  const res = await request.get('/api/admin/mailbox', { headers: { authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { messages: { to: string; subject: string; text: string }[] }).messages;
+}
+
+async function axeClean(page: Page) {
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+test('a Spanish reader sees the timeline, switches to English, and the choice sticks', async ({ browser, request }) => {
+  const fixed = await fixedCase(request);
+  const context = await browser.newContext({ locale: 'es-MX', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+  });
+  await page.goto(`/track/${fixed.case.id}`);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Caso #${fixed.case.id}`);
+  await expect(page.getByTestId('case-state')).toHaveText('Estado: Arreglado');
+  await expect(page.getByRole('heading', { name: 'Lo que ha pasado' })).toBeVisible();
+  await expect(page.getByText('Reporte recibido.')).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  // No sign-in: a resident page never sends anyone to /login.
+  expect(page.url()).not.toContain('/login');
+
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await axeClean(page);
+  }
+
+  await page.getByRole('button', { name: 'View this page in English' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Case #${fixed.case.id}`);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'What has happened' })).toBeVisible();
+
+  // None of the crew app: no IndexedDB module, no sync loop, no staff frame.
+  const bodies = await Promise.all(
+    [...new Set(scripts)].map(async (p) => (await (await request.get(p)).text()).slice(0, 400_000)),
+  );
+  for (const body of bodies) {
+    expect(body).not.toContain('fieldfix-protocol');
+    expect(body).not.toMatch(/Dexie|Sign out|My day/);
+  }
+  await context.close();
+});
+
+test('following by email needs the link from the confirmation, and can be stopped', async ({ browser, request }) => {
+  const fixed = await fixedCase(request);
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`/track/${fixed.case.id}`);
+  const email = `follower.${Date.now()}@example.org`;
+  await page.getByLabel('Your email').fill('not an email');
+  await page.getByRole('button', { name: 'Send me updates' }).click();
+  await expect(page.getByText('Type a full email address')).toBeVisible();
+  await page.getByLabel('Your email').fill(email);
+  await page.getByLabel('Spanish').check();
+  await page.getByRole('button', { name: 'Send me updates' }).click();
+  await expect(page.getByRole('status')).toContainText(`we sent a link to ${email}`);
+
+  const mail = await expect
+    .poll(async () => (await adminMailbox(request)).find((m) => m.to === email))
+    .toBeTruthy()
+    .then(async () => (await adminMailbox(request)).find((m) => m.to === email)!);
+  expect(mail.subject).toContain(`caso #${fixed.case.id}`); // the emails' language, chosen above
+  const link = /https?:\/\/\S+\/track\/\d+\?follow=\S+/.exec(mail.text)![0];
+  await page.goto(new URL(link).pathname + new URL(link).search);
+  await expect(page.getByRole('status')).toContainText(`Done: ${email} will get updates`);
+  // The token left the address bar.
+  expect(page.url()).not.toContain('follow=');
+  await page.reload();
+  await expect(page.getByText(`${email} gets updates about this case.`)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Stop the updates' }).click();
+  await expect(page.getByRole('status')).toContainText(`${email} will get no more updates`);
+  await expect(page.getByRole('button', { name: 'Send me updates' })).toBeVisible();
+  await context.close();
+});
+
+test('a case that does not exist says so, and the lookup form checks the number', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto('/track');
+  await page.getByLabel('Case number').fill('12a');
+  await page.getByRole('button', { name: 'Show the case' }).click();
+  await expect(page.getByText('A case number is digits only')).toBeVisible();
+  await page.getByLabel('Case number').fill('99999999');
+  await page.getByRole('button', { name: 'Show the case' }).click();
+  await expect(page.getByRole('alert')).toContainText('There is no case #99999999');
+  await axeClean(page);
+  await context.close();
+});

@@ -1,0 +1,41 @@
+/**
+ * Limits on what the public may do (report, follow), counted in `public_rate_limits` so every
+ * server instance counts the same: a fixed window per bucket, e.g. `report:ip:203.0.113.9`.
+ */
+import type { Queryable } from '../db/database.ts';
+import { ApiError } from '../http/errors.ts';
+
+export type Limit = { bucket: string; max: number; windowSeconds: number };
+
+/** Counts one hit in each bucket; the seconds to wait when one is over its limit, else null. */
+export async function takeHits(sql: Queryable, limits: Limit[], now: Date): Promise<number | null> {
+  let wait: number | null = null;
+  for (const l of limits) {
+    const since = new Date(now.getTime() - l.windowSeconds * 1000);
+    const [row] = await sql<{ window_start: Date; hits: number }[]>`
+      insert into public_rate_limits as r (bucket, window_start, hits) values (${l.bucket}, ${now}, 1)
+      on conflict (bucket) do update set
+        window_start = case when r.window_start <= ${since} then ${now} else r.window_start end,
+        hits = case when r.window_start <= ${since} then 1 else r.hits + 1 end
+      returning window_start, hits`;
+    if (row!.hits > l.max) {
+      const left = Math.ceil((row!.window_start.getTime() + l.windowSeconds * 1000 - now.getTime()) / 1000);
+      wait = Math.max(wait ?? 0, left, 1);
+    }
+  }
+  return wait;
+}
+
+/** Throws a 429 naming what to do when any limit is passed. */
+export async function enforceLimits(sql: Queryable, limits: Limit[], now: Date, what: string): Promise<void> {
+  const wait = await takeHits(sql, limits, now);
+  if (wait !== null) {
+    const minutes = Math.ceil(wait / 60);
+    throw new ApiError(
+      429,
+      'rate-limited',
+      `Too many ${what} from this connection or address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      { retryAfterSeconds: wait },
+    );
+  }
+}
