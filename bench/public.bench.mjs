@@ -1,0 +1,127 @@
+// `pnpm bench:public`: the residents' pages. Writes bench/results/public.json.
+//   - the JavaScript each resident page loads in headless Chromium (gzip -9), against the
+//     budgets (/track ≤ 50 KB), beside the crew's day page measured the same way;
+//   - `/api/public/cases/:id` (what /track reads) server time p50/p95 over loopback, beside
+//     /healthz (no database) in the same run.
+// Not yet measured (not built yet): /report, /map's viewport query on 100,000 cases, the map's
+// first full draw.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { median, report } from './lib.mjs';
+import { launch, root, signIn, startServer, synced } from './client/harness.mjs';
+
+const build = join(root, 'field-app', 'build');
+const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
+const r1 = (x) => Math.round(x * 10) / 10;
+const log = (...a) => console.log('[public]', ...a);
+
+/** The scripts a page loads (service workers blocked: what the page itself needs). */
+async function pageJs(browser, url, ready, setup) {
+  const context = await browser.newContext({ serviceWorkers: 'block', locale: 'en-US' });
+  try {
+    const page = await context.newPage();
+    if (setup) await setup(page);
+    const urls = new Set();
+    page.on('response', (res) => {
+      const path = new URL(res.url()).pathname;
+      if (path.endsWith('.js') && path.startsWith('/_app/')) urls.add(path);
+    });
+    await page.goto(url);
+    await ready(page);
+    await page.waitForLoadState('networkidle');
+    let raw = 0;
+    let gzip = 0;
+    for (const p of urls) {
+      raw += readFileSync(join(build, p)).length;
+      gzip += gz(join(build, p));
+    }
+    return { files: [...urls].sort(), raw, gzip };
+  } finally {
+    await context.close();
+  }
+}
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function timeRequests(url, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url}: ${res.status}`);
+    times.push(performance.now() - t0);
+  }
+  return { p50: median(times), p95: percentile(times, 95) };
+}
+
+const server = await startServer();
+const browser = await launch();
+try {
+  const base = server.base;
+  const closed = await (await fetch(`${base}/open311/v2/requests.json?status=closed&page_size=20`)).json();
+  const id = closed[0].service_request_id;
+
+  const track = await pageJs(browser, `${base}/track/${id}`, (p) =>
+    p.getByRole('heading', { name: 'What has happened' }).waitFor(),
+  );
+  const lookup = await pageJs(browser, `${base}/track`, (p) => p.getByLabel('Case number').waitFor());
+  const crewDay = await pageJs(
+    browser,
+    `${base}/day`,
+    (p) => p.getByTestId('case-row').first().waitFor(),
+    async (p) => {
+      await signIn(p, base);
+      await synced(p);
+    },
+  );
+  log(`/track/${id}: ${track.files.length} scripts, ${r1(track.gzip / 1024)} KB gzip`);
+
+  // Warm up, then measure: the tracking page's read, and /healthz as the floor.
+  await timeRequests(`${base}/api/public/cases/${id}`, 50);
+  const trackApi = await timeRequests(`${base}/api/public/cases/${id}`, 500);
+  const health = await timeRequests(`${base}/healthz`, 500);
+
+  const results = {
+    track_js_gzip_kb: r1(track.gzip / 1024),
+    track_js_raw_kb: r1(track.raw / 1024),
+    track_lookup_js_gzip_kb: r1(lookup.gzip / 1024),
+    crew_day_js_gzip_kb: r1(crewDay.gzip / 1024),
+    track_api_p50_ms: r1(trackApi.p50),
+    track_api_p95_ms: r1(trackApi.p95),
+    healthz_p50_ms: r1(health.p50),
+    healthz_p95_ms: r1(health.p95),
+    track_files: track.files,
+  };
+  report(
+    'public',
+    [
+      {
+        what: `/track/{id} JavaScript, gzip -9, ${track.files.length} files`,
+        figure: `${results.track_js_gzip_kb} KB (${results.track_js_raw_kb} KB raw)`,
+        vs: `crew day page ${results.crew_day_js_gzip_kb} KB`,
+        target: `≤ 50 KB ${results.track_js_gzip_kb <= 50 ? 'met' : 'MISSED'}`,
+      },
+      {
+        what: '/track (case lookup) JavaScript, gzip -9',
+        figure: `${results.track_lookup_js_gzip_kb} KB`,
+        vs: '',
+        target: '≤ 50 KB',
+      },
+      {
+        what: 'GET /api/public/cases/:id, loopback, 500 requests one at a time',
+        figure: `p50 ${results.track_api_p50_ms} ms, p95 ${results.track_api_p95_ms} ms`,
+        vs: `/healthz p50 ${results.healthz_p50_ms} ms, p95 ${results.healthz_p95_ms} ms`,
+        target: '',
+      },
+    ],
+    results,
+  );
+} finally {
+  await browser.close();
+  await server.stop();
+}
