@@ -19,7 +19,7 @@ export interface SolveOptions {
 const now = () => globalThis.performance.now();
 const EPS = 1e-7;
 /** The first plan is handed to `onImprove` by then, finished or not. */
-const FIRST_MS = 800;
+const FIRST_MS = 600;
 
 /**
  * Balances (or, for objective `distance`, shortens) a day's routes: a construction (cheapest
