@@ -2,7 +2,8 @@
 // Reads a DayInput (shared/src/dispatch/README.md) from the file or stdin, writes the Plan as
 // JSON on stdout. Bad input: a message naming the problem on stderr and exit code 2.
 //   --time-limit-ms N   budget for the search (default 1000)
-//   --iterations N      stop after N ruin-and-recreate iterations (same seed: same plan)
+//   --iterations N      stop after N ruin-and-recreate iterations; without --time-limit-ms
+//                       nothing depends on the clock (same seed: same plan)
 //   --seed N            seed of the search (default 1)
 //   --cvrplib           the input is a CVRPLIB instance (../shared/cvrp format): solved as
 //                       plain CVRP (objective distance, rounded EUC_2D edges)

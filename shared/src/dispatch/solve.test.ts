@@ -162,6 +162,14 @@ describe('solveDay rules', () => {
     }
   });
 
+  it('answers a day without cases at once, every route empty', () => {
+    const plan = solveDay({ crews: [{ id: 'a', start: at(42.3, -83) }], cases: [] }, { timeLimitMs: 5000 });
+    expect(plan.routes).toEqual([
+      { crewId: 'a', caseIds: [], serviceMinutes: 0, travelMinutes: 0, length: 0, demand: 0 },
+    ]);
+    expect(plan.solveMs).toBeLessThan(1000);
+  });
+
   it('leaves a case no crew has the skill for unplaced, saying why', () => {
     const plan = solveDay(
       {

@@ -32,9 +32,12 @@ export function solveDay(input: DayInput | ParsedDay, options: SolveOptions = {}
   const t0 = now();
   const day = DayInput.parse(input);
   const P = compileProblem(day);
+  if (P.n === 0) return toPlan(new Solution(P), t0, 0);
   const rand = seededRandom(options.seed ?? 1);
   const maxIt = options.iterations ?? Infinity;
-  const limit = options.timeLimitMs ?? (options.iterations !== undefined ? Infinity : 1000);
+  // Only an iteration budget: nothing may depend on the clock (no cuts, no time-based choices).
+  const clockFree = options.iterations !== undefined && options.timeLimitMs === undefined;
+  const limit = options.timeLimitMs ?? (clockFree ? Infinity : 1000);
   const deadline = t0 + limit;
   const outOfTime = () => now() > deadline;
   const far = Float64Array.from({ length: P.n }, (_, i) => {
@@ -48,7 +51,7 @@ export function solveDay(input: DayInput | ParsedDay, options: SolveOptions = {}
   const repaired = fromCurrent(P, rand, far);
   let cur = repaired.cost() < built.cost() ? repaired : built;
   // The first suggestion comes within FIRST_MS even when local search would take longer.
-  const firstBy = t0 + Math.min(limit, FIRST_MS);
+  const firstBy = clockFree ? Infinity : t0 + Math.min(limit, FIRST_MS);
   localSearch(cur, rand, () => now() > firstBy, starts);
   const lsDone = now() <= firstBy;
   let curCost = cur.cost();
@@ -96,7 +99,7 @@ export function solveDay(input: DayInput | ParsedDay, options: SolveOptions = {}
     }
     if (curCost < bestCost - EPS) {
       // Local search on a new best, while it costs under a tenth of the time.
-      if (lsSpent < 0.1 * (now() - tStart) || now() - lastLs > 10 * lsSpent) {
+      if (clockFree || lsSpent < 0.1 * (now() - tStart) || now() - lastLs > 10 * lsSpent) {
         const ls0 = now();
         if (localSearch(cur, rand, outOfTime, starts)) curCost = cur.cost();
         lsSpent += now() - ls0;
