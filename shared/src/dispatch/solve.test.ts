@@ -107,7 +107,7 @@ describe('solveDay on generated days', () => {
       const day = generateDay({ cases: 240, crews: 8, seed, inProgressShare: 0.5, capacityMinutes: 600 });
       const before = evaluateRoutes(day, currentAssignment(day));
       const baseline = baselinePlan(day);
-      const plan = solveDay(day, { timeLimitMs: 1500, seed });
+      const plan = solveDay(day, { iterations: 400, seed });
       expect(plan.unplaced).toEqual([]);
       expect(plan.unplaced.length).toBeLessThanOrEqual(baseline.unplaced.length);
       expect(spread(loads(day, plan))).toBeLessThan(spread(loads(day, before)));
