@@ -64,6 +64,20 @@ function checkChunkLength(declared: number | null): void {
 }
 
 /**
+ * A PATCH answered before its whole body was read (refused, or ended by the idle timeout)
+ * closes its connection: otherwise the server would read and drop the rest of the body, and
+ * the device would go on sending bytes nobody keeps (a browser even resends a request cut on
+ * a reused connection). Closing stops the upload at once; the device asks HEAD and resumes.
+ */
+const closeUnlessRead = createMiddleware<UploadEnv>(async (c, next) => {
+  await next();
+  if (c.res.status >= 300 || c.res.headers.get('x-upload-cut') === '1') {
+    c.res.headers.delete('x-upload-cut');
+    c.res.headers.set('Connection', 'close');
+  }
+});
+
+/**
  * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
  * its thumbnail. The photo row comes from the attach_photo mutation (sync); this only moves
  * bytes. `store` defaults to files under PHOTOS_DIR.
@@ -124,6 +138,7 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
       })
       .patch(
         '/:id/upload',
+        closeUnlessRead,
         staffOnly,
         validate('param', PhotoParam),
         uploadHeaders,
@@ -141,8 +156,12 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
           // The body is written as it arrives (never read whole): see receiveUpload.
           const { id } = c.req.valid('param');
           try {
-            const { offset } = await receiveUpload(deps, c.var.staff, id, c.var.uploadOffset, c.req.raw.body, timings);
-            return c.body(null, 204, { 'Upload-Offset': String(offset), 'Cache-Control': 'no-store' });
+            const got = await receiveUpload(deps, c.var.staff, id, c.var.uploadOffset, c.req.raw.body, timings);
+            return c.body(null, 204, {
+              'Upload-Offset': String(got.offset),
+              'Cache-Control': 'no-store',
+              ...(got.cut ? { 'x-upload-cut': '1' } : {}),
+            });
           } catch (err) {
             if (err instanceof UploadOffsetConflict || err instanceof UploadInProgress) {
               c.header('Upload-Offset', String(err.actual));

@@ -17,6 +17,7 @@ import {
   type ErrorCode,
   type PushRequest,
 } from '@fieldfix/shared';
+import { fetchWithStall, STALL_MS, StallError } from './stall.ts';
 
 /** What this module needs of a schema (the zod schemas in @fieldfix/shared fit). */
 interface Schema<T> {
@@ -38,12 +39,18 @@ export function isSignedOut(error: ApiFailure): boolean {
   return error.kind === 'http' && error.status === 401;
 }
 
-const NETWORK_MESSAGE = 'Cannot reach the server. Check the connection and try again.';
-/** A request with no answer by then is treated as no network (a dead zone can hang a socket). */
-const TIMEOUT_MS = 30_000;
+export const NETWORK_MESSAGE = 'Cannot reach the server. Check the connection and try again.';
+export const STALL_MESSAGE = `No answer from the server for ${STALL_MS / 1000} s: the signal is too weak to sync.`;
+
+/** The failure for a request that threw: no network, a stall, or a cancel. */
+export function thrownFailure(err: unknown): ApiFailure {
+  if (err instanceof StallError) return { kind: 'network', message: STALL_MESSAGE };
+  if (err instanceof DOMException && err.name === 'AbortError') return { kind: 'network', message: 'Stopped.' };
+  return { kind: 'network', message: NETWORK_MESSAGE };
+}
 
 /** Every sync request names the protocol it speaks. */
-const SYNC_HEADERS = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+export const SYNC_HEADERS = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
 
 /** One request to the server, its answer checked against `schema` (admin.ts uses it too). */
 export async function request<T>(
@@ -52,23 +59,29 @@ export async function request<T>(
   schema: Schema<T>,
   body?: unknown,
   extraHeaders: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<ApiResult<T>> {
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      headers: {
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...extraHeaders,
+    // Given up when nothing moves for STALL_MS, not after a fixed time: a big pull on a slow
+    // link keeps going while it moves; lie-fi is given up on (and shown) quickly.
+    res = await fetchWithStall(
+      path,
+      {
+        method,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extraHeaders,
+        },
+        body: body === undefined ? null : JSON.stringify(body),
       },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-  } catch {
-    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
+      { signal },
+    );
+  } catch (err) {
+    return { ok: false, error: thrownFailure(err) };
   }
 
   const json = await jsonOrUndefined(res);
@@ -90,7 +103,7 @@ export async function request<T>(
 }
 
 /** An error answer in the app's terms: the server's own words when it sent `ErrorBody`. */
-function httpFailure(status: number, json: unknown): ApiFailure {
+export function httpFailure(status: number, json: unknown): ApiFailure {
   const parsed = ErrorBody.safeParse(json);
   if (!parsed.success) return { kind: 'http', status, code: null, message: fallbackMessage(status) };
   const { code, message, details } = parsed.data.error;
@@ -98,7 +111,7 @@ function httpFailure(status: number, json: unknown): ApiFailure {
 }
 
 /** The body as JSON, or undefined when it is not (a proxy's error page, an empty body…). */
-async function jsonOrUndefined(res: Response): Promise<unknown> {
+export async function jsonOrUndefined(res: Response): Promise<unknown> {
   try {
     return await res.json();
   } catch {
@@ -133,14 +146,20 @@ export function logout(): Promise<ApiResult<unknown>> {
  * `sentAt` is stamped now, as the request leaves: the server measures the device's clock
  * offset with it and places each change at the time it was really made.
  */
-export function push(body: Omit<PushRequest, 'sentAt'>): Promise<ApiResult<PushResponse>> {
-  return request('POST', '/api/sync/push', PushResponse, { ...body, sentAt: new Date().toISOString() }, SYNC_HEADERS);
+export function push(body: Omit<PushRequest, 'sentAt'>, signal?: AbortSignal): Promise<ApiResult<PushResponse>> {
+  const sent = { ...body, sentAt: new Date().toISOString() };
+  return request('POST', '/api/sync/push', PushResponse, sent, SYNC_HEADERS, signal);
 }
 
 /** `GET /api/sync/pull`: the next page of changes in this person's scope after `cursor`. */
-export function pull(cursor: string, limit: number, clientId: string): Promise<ApiResult<PullResponse>> {
+export function pull(
+  cursor: string,
+  limit: number,
+  clientId: string,
+  signal?: AbortSignal,
+): Promise<ApiResult<PullResponse>> {
   const q = new URLSearchParams({ cursor, limit: String(limit), clientId });
-  return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS);
+  return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS, signal);
 }
 
 /** `GET /api/notices`: the lead's inbox, newest first (`all` includes acknowledged ones). */
@@ -154,78 +173,8 @@ export function acknowledgeNotice(id: string): Promise<ApiResult<unknown>> {
 }
 
 /** `GET /api/service-types`: the catalogue. */
-export function fetchServiceTypes(): Promise<ApiResult<ServiceTypesResponse>> {
-  return request('GET', '/api/service-types', ServiceTypesResponse);
-}
-
-// ---- photo uploads (resumable, tus-like: HEAD for the offset, PATCH chunks at it) ---------
-
-/**
- * An upload request's answer: the server's `Upload-Offset` when it sent one (also on a 409,
- * where it says where to continue from).
- */
-export type UploadResult = { ok: true; offset: number } | { ok: false; error: ApiFailure; offset: number | null };
-
-/** Uploads move more bytes than a sync request: a slow link gets longer before "no answer". */
-const UPLOAD_TIMEOUT_MS = 60_000;
-
-function offsetOf(res: Response): number | null {
-  const raw = res.headers.get('upload-offset');
-  if (raw === null || !/^\d+$/.test(raw.trim())) return null;
-  return Number(raw.trim());
-}
-
-async function uploadRequest(
-  method: 'HEAD' | 'PATCH',
-  id: string,
-  offset?: number,
-  chunk?: ArrayBuffer,
-): Promise<UploadResult> {
-  let res: Response;
-  try {
-    res = await fetch(`/api/photos/${encodeURIComponent(id)}/upload`, {
-      method,
-      credentials: 'same-origin',
-      cache: 'no-store',
-      headers: {
-        ...SYNC_HEADERS,
-        ...(method === 'PATCH'
-          ? { 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset ?? 0) }
-          : {}),
-      },
-      body: method === 'PATCH' ? (chunk ?? null) : null,
-      signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
-    });
-  } catch {
-    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE }, offset: null };
-  }
-  const offset2 = offsetOf(res);
-  if (res.ok) {
-    if (offset2 === null) {
-      return {
-        ok: false,
-        error: {
-          kind: 'invalid-response',
-          status: res.status,
-          message: 'The server did not say how much of the photo it has. Try again later.',
-        },
-        offset: null,
-      };
-    }
-    return { ok: true, offset: offset2 };
-  }
-  const json = method === 'HEAD' ? undefined : await jsonOrUndefined(res);
-  return { ok: false, error: httpFailure(res.status, json), offset: offset2 };
-}
-
-/** `HEAD /api/photos/:id/upload`: how many bytes of the photo the server holds. */
-export function uploadOffset(id: string): Promise<UploadResult> {
-  return uploadRequest('HEAD', id);
-}
-
-/** `PATCH /api/photos/:id/upload`: the next chunk, at `offset`; answers the new offset. */
-export function uploadChunk(id: string, offset: number, chunk: ArrayBuffer): Promise<UploadResult> {
-  return uploadRequest('PATCH', id, offset, chunk);
+export function fetchServiceTypes(signal?: AbortSignal): Promise<ApiResult<ServiceTypesResponse>> {
+  return request('GET', '/api/service-types', ServiceTypesResponse, undefined, {}, signal);
 }
 
 /** `GET /api/cases/:id`: one case with its whole history, oldest first, and the names it mentions (staff in scope). */
@@ -252,9 +201,9 @@ export async function fetchPhotoBytes(id: string, variant: 'full' | 'thumb'): Pr
   let res: Response;
   try {
     // The bytes of a photo never change (its id is its identity): the HTTP cache may answer.
-    res = await fetch(path, { credentials: 'same-origin', signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS) });
-  } catch {
-    return { ok: false, error: { kind: 'network', message: NETWORK_MESSAGE } };
+    res = await fetchWithStall(path, { credentials: 'same-origin' });
+  } catch (err) {
+    return { ok: false, error: thrownFailure(err) };
   }
   const contentType = res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
   if (res.ok && contentType.startsWith('image/')) {

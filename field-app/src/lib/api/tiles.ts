@@ -1,7 +1,9 @@
 /**
  * The basemap's endpoints (public, same origin): meta, style and tiles. Like the rest of
- * `#lib/api/`, these never throw; they answer results.
+ * `#lib/api/`, these never throw; they answer results. Each is given up when no byte has
+ * moved for `STALL_MS` (a tile download on lie-fi must not hang the offline map for ever).
  */
+import { fetchWithStall } from './stall.ts';
 import { isBasemapMeta, isBasemapStyle, type BasemapMeta, type BasemapStyle } from '#lib/tiles/basemap.ts';
 
 export type TileFetch =
@@ -12,7 +14,7 @@ export type JsonFetch<T> = { ok: true; data: T } | { ok: false; message: string 
 
 async function getJson<T>(path: string, valid: (v: unknown) => v is T): Promise<JsonFetch<T>> {
   try {
-    const res = await fetch(path, { cache: 'no-cache' });
+    const res = await fetchWithStall(path, { cache: 'no-cache' });
     if (!res.ok)
       return {
         ok: false,
@@ -38,7 +40,7 @@ export function fetchBasemapStyle(): Promise<JsonFetch<BasemapStyle>> {
 /** One tile's bytes (`url` from the style's template); a 204 (nothing there) is an empty buffer. */
 export async function fetchTile(url: string, signal?: AbortSignal): Promise<TileFetch> {
   try {
-    const res = await fetch(url, { signal });
+    const res = await fetchWithStall(url, {}, { signal });
     if (res.status === 204) return { ok: true, bytes: new ArrayBuffer(0) };
     if (!res.ok)
       return { ok: false, kind: 'http', status: res.status, message: `The map server answered ${res.status}.` };
