@@ -16,9 +16,15 @@
  * finds the lock taken tries again shortly. Network and server failures back off
  * exponentially with full jitter (1 s → 60 s). A 401 or 426 stops automatic tries until the
  * person signs in again or reloads; nothing on the device is dropped.
+ *
+ * Weak links: requests are given up when nothing moves for a while (`#lib/api/stall.ts`), not
+ * after a fixed time, and `weak` is set as soon as waiting requests have not moved for
+ * `PROBE_MS` (lie-fi: connected, nothing answers). "Sync now" is always available: pressed
+ * while a sync hangs it cancels that sync and starts again at once.
  */
 import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
 import { fetchServiceTypes, pull, push, request, type ApiFailure } from '#lib/api/index.ts';
+import { linkMonitor } from '#lib/api/stall.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import { downloadReportPhotos } from './report-photos.ts';
 import { keepCaseHistories } from './case-histories.ts';
@@ -78,6 +84,8 @@ export interface SyncStatus {
   upload: UploadProgress | null;
   /** Another tab holds the sync lock; its work shows here through the database. */
   otherTab: boolean;
+  /** Requests are waiting and nothing has moved for `PROBE_MS`: the signal is too weak to sync. */
+  weak: boolean;
   problem: SyncProblem | null;
 }
 
@@ -97,6 +105,7 @@ const IDLE: SyncStatus = {
   progress: null,
   upload: null,
   otherTab: false,
+  weak: false,
   problem: null,
 };
 
@@ -111,6 +120,12 @@ class SyncEngine {
   /** Set by a 401 or 426: automatic triggers wait for `syncNow()` (sign-in, reload, the button). */
   #halted = false;
   #started = false;
+  /** Cancels the running sync's requests ("Sync now" during a hang). */
+  #abort: AbortController | null = null;
+
+  constructor() {
+    linkMonitor.subscribe((q) => this.#set({ weak: q === 'weak' }));
+  }
 
   get status(): SyncStatus {
     return this.#status;
@@ -139,10 +154,18 @@ class SyncEngine {
     void this.syncNow();
   }
 
-  /** "Sync now", back online, signed in again: try at once, even while backing off. */
+  /**
+   * "Sync now", back online, signed in again: try at once, even while backing off. A sync
+   * already running is cancelled and started again (it may be hanging on a dead link); what
+   * it stored stays stored, and a push whose answer was lost is answered again (R1).
+   */
   syncNow(): Promise<void> {
     this.#halted = false;
     this.#clearRetry();
+    if (this.#running && this.#abort) {
+      this.#again = true;
+      this.#abort.abort();
+    }
     return this.#run();
   }
 
@@ -178,8 +201,10 @@ class SyncEngine {
     const session = await getSession();
     if (!session) return; // nobody signed in on this device: nothing to sync as
     this.#set({ running: true, otherTab: false });
+    const abort = new AbortController();
+    this.#abort = abort;
     try {
-      const done = await withSyncLock(() => this.#syncOnce(session));
+      const done = await withSyncLock(() => this.#syncOnce(session, abort.signal));
       if (done === 'busy') {
         this.#set({ otherTab: true });
         if (!this.#busyTimer)
@@ -193,8 +218,10 @@ class SyncEngine {
       this.#set({ problem: null });
       void reportPosition(session);
     } catch (err) {
-      this.#fail(err);
+      // Cancelled by "Sync now": the loop starts again at once, no backoff.
+      if (!abort.signal.aborted) this.#fail(err);
     } finally {
+      this.#abort = null;
       this.#set({ running: false, phase: 'idle', priming: false, progress: null, upload: null });
     }
   }
@@ -209,15 +236,15 @@ class SyncEngine {
     return this.#syncOnce(session);
   }
 
-  async #syncOnce(session: SessionResponse): Promise<void> {
+  async #syncOnce(session: SessionResponse, signal?: AbortSignal): Promise<void> {
     const userId = session.user.id;
     const { clientId } = await deviceFacts(userId);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      await this.#pushAll(userId, clientId);
-      await this.#pullAll(userId, clientId);
+      await this.#pushAll(userId, clientId, signal);
+      await this.#pullAll(userId, clientId, signal);
       if ((await pushableCount(userId)) === 0) break;
     }
-    const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }));
+    const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }), signal);
     if (failure) throw new SyncFailure(failure);
     await downloadReportPhotos().catch((err: unknown) =>
       console.warn('Keeping the residents’ photos on this device failed', err),
@@ -226,13 +253,13 @@ class SyncEngine {
     await prune();
   }
 
-  async #pushAll(userId: string, clientId: string): Promise<void> {
+  async #pushAll(userId: string, clientId: string, signal?: AbortSignal): Promise<void> {
     let size = MAX_PUSH_BATCH;
     for (;;) {
       const rows = await pendingBatch(userId, size);
       if (rows.length === 0) return;
       this.#set({ phase: 'pushing' });
-      const res = await push({ clientId, mutations: rows.map((r) => r.mutation) });
+      const res = await push({ clientId, mutations: rows.map((r) => r.mutation) }, signal);
       if (res.ok) {
         if ((await acknowledge(res.data.outcomes)) === 0) {
           throw new SyncFailure({
@@ -259,15 +286,15 @@ class SyncEngine {
     }
   }
 
-  async #pullAll(userId: string, clientId: string): Promise<void> {
+  async #pullAll(userId: string, clientId: string, signal?: AbortSignal): Promise<void> {
     let { cursor } = await deviceFacts(userId);
     const priming = cursor === '0';
-    if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes();
+    if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes(signal);
     let cases = 0;
     let pages = 0;
     this.#set({ phase: 'pulling', priming, progress: { cases, pages, estimate: 0 } });
     for (;;) {
-      const res = await pull(cursor, PULL_LIMIT, clientId);
+      const res = await pull(cursor, PULL_LIMIT, clientId, signal);
       if (!res.ok) throw new SyncFailure(res.error);
       const page = res.data;
       await applyPullPage(page, { userId, replaceCases: priming && pages === 0 });
@@ -285,11 +312,11 @@ class SyncEngine {
       }
       cursor = page.cursor;
     }
-    if (await serviceTypesMissing()) await this.#loadServiceTypes();
+    if (await serviceTypesMissing()) await this.#loadServiceTypes(signal);
   }
 
-  async #loadServiceTypes(): Promise<void> {
-    const res = await fetchServiceTypes();
+  async #loadServiceTypes(signal?: AbortSignal): Promise<void> {
+    const res = await fetchServiceTypes(signal);
     if (!res.ok) throw new SyncFailure(res.error);
     await saveServiceTypes(res.data);
   }
