@@ -1,0 +1,237 @@
+import { expect, test, type Page } from '@playwright/test';
+import {
+  devicePhotos,
+  offlineReady,
+  openCase,
+  serverCase,
+  serverDay,
+  serverPhoto,
+  signIn,
+  synced,
+  type ServerCase,
+} from '../support/app.ts';
+import { LinkProxy } from '../support/link-proxy.ts';
+
+// Street networks: the app driven through a TCP proxy on loopback that slows, stalls and cuts
+// the link the way a weak mobile signal does (Chromium's own offline switch lets a request on
+// the wire finish; this cuts the connections themselves). The app is opened at the proxy's
+// address, so every request of the page and of its service worker crosses it.
+
+const serverPort = Number(process.env.E2E_PORT ?? 8181);
+const proxy = new LinkProxy(serverPort);
+const server = `http://localhost:${serverPort}`;
+
+test.use({ baseURL: `http://localhost:${serverPort + 1}` });
+test.beforeAll(async () => {
+  await proxy.start(serverPort + 1);
+});
+test.afterAll(async () => {
+  await proxy.stop();
+});
+test.beforeEach(() => {
+  proxy.up();
+  proxy.rate(0, 0);
+  proxy.resetCounts();
+});
+
+async function ready(page: Page): Promise<ServerCase[]> {
+  await signIn(page);
+  await synced(page);
+  await offlineReady(page);
+  await synced(page);
+  return serverDay(page.request);
+}
+
+const openCases = (day: ServerCase[]) =>
+  day.filter((c) => c.state === 'assigned' || c.state === 'in_progress' || c.state === 'on_hold');
+
+/**
+ * A phone-camera-sized JPEG (4000×3000) that downscales to a typical 150–250 kB photo: a
+ * smooth scene with a patch of detail.
+ */
+async function cameraJpeg(page: Page, seed: number): Promise<Buffer> {
+  const b64 = await page.evaluate(async (seed) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 4000;
+    canvas.height = 3000;
+    const ctx = canvas.getContext('2d')!;
+    const g = ctx.createLinearGradient(0, 0, 4000, 3000);
+    g.addColorStop(0, '#557799');
+    g.addColorStop(1, '#aa8844');
+    ctx.fillStyle = g;
+    ctx.fillRect(0, 0, 4000, 3000);
+    const img = ctx.createImageData(2000, 1500);
+    let x = seed * 2654435761;
+    for (let i = 0; i < img.data.length; i += 4) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      img.data[i] = x & 0xff;
+      img.data[i + 1] = (x >>> 8) & 0xff;
+      img.data[i + 2] = (x >>> 16) & 0xff;
+      img.data[i + 3] = 255;
+    }
+    ctx.putImageData(img, 1000, 750);
+    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.85));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, seed);
+  return Buffer.from(b64, 'base64');
+}
+
+async function addPhoto(page: Page, jpeg: Buffer): Promise<void> {
+  const before = await page.getByTestId('photo').count();
+  await page.getByTestId('photo-gallery').setInputFiles({ name: 'scene.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+  await expect(page.getByTestId('photo')).toHaveCount(before + 1, { timeout: 20_000 });
+}
+
+async function addNote(page: Page, text: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await page.getByLabel('Note', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Save note' }).click();
+  await expect(page.getByTestId('case-pending')).toContainText(text);
+}
+
+/** How many bytes of a photo the server holds (asked past the proxy). */
+async function serverOffset(page: Page, id: string): Promise<number> {
+  const res = await page.request.head(`${server}/api/photos/${id}/upload`);
+  return Number(res.headers()['upload-offset'] ?? -1);
+}
+
+test('a photo uploads at 24 kbit/s up, its progress moving as the bytes go', async ({ page }) => {
+  test.setTimeout(240_000);
+  const day = await ready(page);
+  const target = openCases(day).at(-1)!;
+  const jpeg = await cameraJpeg(page, 5);
+  await openCase(page, target.id);
+
+  proxy.rate(3_000); // 24 kbit/s from the tablet, loopback speed back
+  proxy.resetCounts();
+  const started = Date.now();
+  await addPhoto(page, jpeg);
+  const [photo] = await devicePhotos(page);
+  console.log(`Photo: ${photo!.byteSize} bytes (downscaled to ${photo!.width}×${photo!.height})`);
+
+  // Progress moves while the photo goes: sampled every 2 s, it shows several steps between 0
+  // and the whole, not one jump at the end.
+  const seen = new Set<number>();
+  const progress = page.getByTestId('upload-progress');
+  while ((await devicePhotos(page))[0]!.state !== 'done') {
+    expect(Date.now() - started, 'the photo reaches the server').toBeLessThan(200_000);
+    const value = await progress.getAttribute('value', { timeout: 100 }).catch(() => null);
+    if (value !== null) seen.add(Number(value));
+    await page.waitForTimeout(2_000);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const uploadBytes = proxy.sentUpBy((r) => r.path.startsWith('/api/photos/'));
+  const between = [...seen].filter((v) => v > 0 && v < photo!.byteSize);
+  console.log(
+    `24 kbit/s up: ${photo!.byteSize} bytes in ${seconds.toFixed(0)} s; its requests sent ${uploadBytes} bytes up (${(uploadBytes / photo!.byteSize).toFixed(3)}×), the whole link ${proxy.sentUp} (the day's map downloading too); progress seen at ${[...seen].sort((a, b) => a - b).join(', ')}`,
+  );
+  expect(between.length).toBeGreaterThanOrEqual(3);
+  expect(uploadBytes / photo!.byteSize).toBeLessThan(1.1);
+
+  proxy.rate(0);
+  await synced(page);
+  const s = await serverPhoto(page, photo!.id);
+  expect(s.sha256).toBe(photo!.sha256);
+});
+
+test('a photo cut off halfway resumes where the server stopped: only the bytes in flight go twice', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const day = await ready(page);
+  const target = openCases(day).at(-2)!;
+  const jpeg = await cameraJpeg(page, 9);
+  await openCase(page, target.id);
+
+  const patches: { offset: number; length: number }[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'PATCH' && /\/upload$/.test(r.url())) {
+      patches.push({ offset: Number(r.headers()['upload-offset']), length: r.postDataBuffer()?.length ?? 0 });
+    }
+  });
+  proxy.rate(20_000); // 160 kbit/s: slow enough to cut halfway
+  proxy.resetCounts();
+  await addPhoto(page, jpeg);
+  const [photo] = await devicePhotos(page);
+  const half = photo!.byteSize / 2;
+  await expect.poll(() => serverOffset(page, photo!.id), { timeout: 60_000, intervals: [250] }).toBeGreaterThan(half);
+  proxy.cut();
+  const stored = await serverOffset(page, photo!.id);
+  expect(stored).toBeLessThan(photo!.byteSize);
+
+  await expect.poll(async () => (await devicePhotos(page))[0]!.state, { timeout: 60_000 }).toBe('done');
+  // Every byte of the photo's requests that crossed the link (HEADs, PATCHes, headers, the
+  // browser's own resends, and what was on the way to the server when the link was cut).
+  const isUpload = (r: { path: string }) => r.path.startsWith('/api/photos/');
+  const uploadBytes = proxy.sentUpBy(isUpload);
+  const offered = proxy.sentUpBy(isUpload, 'offered');
+  const ratio = uploadBytes / photo!.byteSize;
+  console.log(
+    `Cut at ${stored} of ${photo!.byteSize} bytes: resumed at ${patches.slice(1).map((p) => p.offset)}; its requests took ${uploadBytes} bytes across the link (${ratio.toFixed(3)}×); ${offered} left the browser (${(offered / photo!.byteSize).toFixed(3)}×, with what sat in buffers when the link went)`,
+  );
+  // Resumed from the server's offset (somewhere past half), not from 0 or a piece boundary.
+  expect(patches.filter((p) => p.offset === 0)).toHaveLength(1);
+  expect(patches.some((p) => p.offset >= stored && p.offset > half)).toBe(true);
+  expect(ratio).toBeLessThan(1.1);
+
+  proxy.rate(0);
+  await synced(page);
+  const s = await serverPhoto(page, photo!.id);
+  expect(s.sha256).toBe(photo!.sha256);
+  const events = (await serverCase(page.request, target.id)).events.filter((e) => e.kind === 'photo');
+  expect(events).toHaveLength(1);
+});
+
+test('lie-fi: "signal too weak to sync" within 15 s, the retry counts down, and Sync now works during it', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const day = await ready(page);
+  const target = openCases(day)[0]!;
+  await openCase(page, target.id);
+
+  proxy.stall(); // connected, nothing answers
+  const pushes: number[] = [];
+  page.on('request', (r) => {
+    if (/\/api\/sync\/push$/.test(r.url())) pushes.push(Date.now());
+  });
+  const note = `Lie-fi note (${Date.now()})`;
+  const t0 = Date.now();
+  await addNote(page, note);
+  await expect(page.getByTestId('weak-indicator')).toBeVisible({ timeout: 15_000 });
+  const shownAfter = (Date.now() - t0) / 1000;
+  console.log(`Lie-fi shown after ${shownAfter.toFixed(1)} s`);
+  await expect(page.getByTestId('weak-message')).toContainText('Signal too weak to sync');
+  await expect(page.getByTestId('sync-now')).toBeEnabled();
+
+  // Pressed during the hang: the hanging sync is dropped and a new one starts at once.
+  const before = pushes.length;
+  await page.getByTestId('sync-now').click();
+  await expect.poll(() => pushes.length, { timeout: 3_000 }).toBeGreaterThan(before);
+
+  // Still silent: the try is given up after 20 s with nothing moving, and the next one counts down.
+  const countdown = page.getByTestId('retry-countdown');
+  await expect(countdown).toBeVisible({ timeout: 40_000 });
+  const first = Number(await countdown.getAttribute('data-seconds'));
+  if (first >= 2) {
+    await expect
+      .poll(async () => Number(await countdown.getAttribute('data-seconds')), { timeout: 5_000 })
+      .toBeLessThan(first);
+  }
+
+  // The signal comes back: Sync now goes at once (no waiting out the backoff).
+  proxy.cut();
+  proxy.up();
+  const back = Date.now();
+  await page.getByTestId('sync-now').click();
+  await synced(page, 15_000);
+  console.log(`Synced ${((Date.now() - back) / 1000).toFixed(1)} s after the signal came back and Sync now`);
+  await expect(page.getByTestId('weak-indicator')).toHaveCount(0);
+  const { events } = await serverCase(page.request, target.id);
+  expect(events.filter((e) => e.kind === 'note' && e.data.text === note)).toHaveLength(1);
+});
