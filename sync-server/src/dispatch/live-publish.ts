@@ -5,9 +5,9 @@
  */
 import type { Outcome } from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
-import type { Logger } from '../http/deps.ts';
+import type { AppDeps, Logger } from '../http/deps.ts';
 import type { CrewSyncFacts } from './crew-sync.repo.ts';
-import type { LiveHub, LiveMessage } from './live-hub.ts';
+import { liveHub, type LiveHub, type LiveMessage } from './live-hub.ts';
 
 /** The cases a push changed: those its applied or merged changes landed on. */
 export function changedCaseIds(outcomes: Outcome[]): string[] {
@@ -50,4 +50,12 @@ export async function publishCrewSynced(hub: LiveHub, crewId: string, facts: Cre
       event: { type: 'crew-synced', crewId, at: at.toISOString(), position: facts.position },
     },
   ]);
+}
+
+/**
+ * For writers outside the sync path (a resident's report through Open311, a resident's
+ * "still a problem?"): tells the boards after the writer's commit, without waiting for it.
+ */
+export function announceCaseChanges(deps: Pick<AppDeps, 'sql' | 'dbKind' | 'log'>, caseIds: string[]): void {
+  void publishCaseChanges(deps.sql, liveHub(deps.sql, deps.dbKind, deps.log), caseIds, deps.log);
 }

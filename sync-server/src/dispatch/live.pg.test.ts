@@ -4,6 +4,7 @@ import { createApp } from '../app.ts';
 import { connectPostgres, type Database } from '../db/database.ts';
 import { createTestApp, quietLogger, TEST_NOW, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
+import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { liveHub } from './live-hub.ts';
 
 // The board's live feed over real HTTP, read as a browser's EventSource reads it (a streamed
@@ -179,6 +180,27 @@ describe('GET /api/dispatch/live', () => {
     }
     expect((await fetch(`${a.url}/api/dispatch/live`, { headers: as.admin })).status).toBe(400);
     expect((await fetch(`${a.url}/api/dispatch/live`)).status).toBe(401);
+  });
+
+  it("shows a resident's new report (Open311) on the department's board, not on another's", async () => {
+    const board = await connect(a.url, as.lead!);
+    const other = await connect(a.url, as.otherLead!, 'sanitation');
+    const res = await fetch(`${a.url}/open311/v2/requests.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        api_key: DEMO_API_KEY,
+        service_code: 'POTHOLE',
+        lat: '42.3555',
+        long: '-86.975',
+        description: 'A new hole, for the board.',
+        'attribute[size]': 'large',
+      }).toString(),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const [{ service_request_id: id }] = (await res.json()) as { service_request_id: string }[];
+    await board.waitFor((e) => e.type === 'cases' && e.caseIds.includes(id));
+    expect(other.events.some((e) => e.type === 'cases' && e.caseIds.includes(id))).toBe(false);
   });
 
   it('stops listening for a board that hung up', async () => {

@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { cors } from 'hono/cors';
 import { caseReadLevel, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
@@ -220,6 +221,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
             acceptLanguage: c.req.header('accept-language'),
           },
         );
+        if (!opts.sandbox) announceCaseChanges(deps, [created.serviceRequestId]);
         return send(
           c,
           fmt,

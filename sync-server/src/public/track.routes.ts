@@ -27,6 +27,7 @@ import { validate } from '../http/validate.ts';
 import { unsubscribe } from '../notices-delivery/notice.repo.ts';
 import { linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
 import { findRequests, findTimelines, listServices } from '../open311/open311.repo.ts';
+import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { reopenByResidentLink } from '../resident-reopen/still-a-problem.repo.ts';
 import { sendFollowConfirmation } from './follow-mail.ts';
 import { enforceLimits } from './rate-limit.repo.ts';
@@ -39,7 +40,8 @@ const CaseParam = z.object({ id: z.string().regex(/^\d{1,18}$/, 'a case id is a 
 
 export type PublicRouteOptions = { now?: () => Date };
 
-export function trackRoutes({ sql, config }: AppDeps, opts: PublicRouteOptions = {}) {
+export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
+  const { sql, config } = deps;
   const clock = opts.now ?? (() => new Date());
   const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
   const notFound = (id: string) =>
@@ -155,6 +157,7 @@ export function trackRoutes({ sql, config }: AppDeps, opts: PublicRouteOptions =
         { caseId: id, exp },
         { now: clock(), windowDays: STILL_A_PROBLEM_WINDOW_DAYS },
       );
+      if (r.kind === 'reopened') announceCaseChanges(deps, [r.caseId]);
       if (r.kind !== 'refused') return c.json({ outcome: r.kind } satisfies PublicReopenResponse);
       switch (r.why) {
         case 'expired':

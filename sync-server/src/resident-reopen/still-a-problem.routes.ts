@@ -4,6 +4,7 @@ import { html } from 'hono/html';
 import type { AppDeps } from '../http/deps.ts';
 import { STILL_A_PROBLEM_DAYS } from '../notices-delivery/notice-content.ts';
 import { linkSecret, verifyLink } from '../notices-delivery/signed-links.ts';
+import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { reopenByResidentLink, type ResidentReopenResult, type StillAProblemLink } from './still-a-problem.repo.ts';
 
 const REPORT_AGAIN = 'report the problem again through 311 (call 311 or use the city’s 311 app)';
@@ -19,7 +20,8 @@ const REPORT_AGAIN = 'report the problem again through 311 (call 311 or use the 
  * that is not ours or was altered; 410 when the link or the fix is more than 14 days old;
  * 409 when the case is not fixed (open again already, or closed without a fix).
  */
-export function stillAProblemRoutes({ sql, config }: AppDeps) {
+export function stillAProblemRoutes(deps: AppDeps) {
+  const { sql, config } = deps;
   /** The claims, or why not: forged and altered links are refused apart from expired ones. */
   const claims = (c: Context): StillAProblemLink | 'invalid' => {
     const token = c.req.query('token') ?? '';
@@ -54,6 +56,7 @@ export function stillAProblemRoutes({ sql, config }: AppDeps) {
       const link = claims(c);
       if (link === 'invalid') return invalid(c);
       const result = await reopenByResidentLink(sql, link, { now: new Date(), windowDays: STILL_A_PROBLEM_DAYS });
+      if (result.kind === 'reopened') announceCaseChanges(deps, [result.caseId]);
       return answer(c, result, expired);
     });
 }
