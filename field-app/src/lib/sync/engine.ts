@@ -138,17 +138,23 @@ class SyncEngine {
     return () => this.#listeners.delete(fn);
   }
 
-  /** Installs the triggers and syncs once. Call once, in the browser. */
+  /**
+   * Installs the triggers and syncs once. Call once, in a page. Also the fallback where the
+   * browser has no Background Sync (Safari, Firefox): a page syncs when opened, focused or
+   * shown again. (The service worker runs `syncOnce` itself, and never calls this.)
+   */
   start(): void {
-    if (this.#started || typeof window === 'undefined') return;
+    const doc = pageDocument();
+    if (this.#started || !doc) return;
     this.#started = true;
-    window.addEventListener('online', () => void this.syncNow());
-    window.addEventListener('offline', () => this.#set({ problem: { kind: 'offline' } }));
-    document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.#trigger();
+    addEventListener('online', () => void this.syncNow());
+    addEventListener('offline', () => this.#set({ problem: { kind: 'offline' } }));
+    addEventListener('focus', () => this.#trigger());
+    doc.addEventListener('visibilitychange', () => {
+      if (doc.visibilityState === 'visible') this.#trigger();
     });
     setInterval(() => {
-      if (document.visibilityState === 'visible') this.#trigger();
+      if (doc.visibilityState === 'visible') this.#trigger();
     }, PERIOD_MS);
     if (!navigator.onLine) this.#set({ problem: { kind: 'offline' } });
     void this.syncNow();
@@ -379,6 +385,16 @@ class SyncEngine {
 const POSITION_EVERY_MS = 60_000;
 let positionSentAt = 0;
 
+/** What `reportPosition` uses of the page's Geolocation API. */
+type Fix = { coords: { latitude: number; longitude: number }; timestamp: number };
+interface PageGeolocation {
+  getCurrentPosition(
+    ok: (fix: Fix) => void,
+    fail: (err: unknown) => void,
+    opts: { enableHighAccuracy: boolean; maximumAge: number; timeout: number },
+  ): void;
+}
+
 /**
  * After a sync, a worker's device reports its last known position for the dispatch board,
  * only when the browser already allows location (it never asks: the permission is the
@@ -388,11 +404,15 @@ let positionSentAt = 0;
  */
 async function reportPosition(session: SessionResponse): Promise<void> {
   if (session.user.role !== 'worker' || Date.now() - positionSentAt < POSITION_EVERY_MS) return;
-  if (typeof navigator === 'undefined' || !navigator.geolocation || !navigator.permissions) return;
+  // Typed by hand: this module is also bundled into the service worker (no DOM types there,
+  // and no geolocation: it never gets this far).
+  const geolocation = (typeof navigator === 'undefined' ? undefined : (navigator as { geolocation?: PageGeolocation }))
+    ?.geolocation;
+  if (!geolocation || !navigator.permissions) return;
   try {
     if ((await navigator.permissions.query({ name: 'geolocation' })).state !== 'granted') return;
-    const fix = await new Promise<GeolocationPosition>((resolve, reject) =>
-      navigator.geolocation.getCurrentPosition(resolve, reject, {
+    const fix = await new Promise<Fix>((resolve, reject) =>
+      geolocation.getCurrentPosition(resolve, reject, {
         enableHighAccuracy: false,
         maximumAge: 120_000,
         timeout: 10_000,
@@ -410,8 +430,20 @@ async function reportPosition(session: SessionResponse): Promise<void> {
   }
 }
 
-/** Runs `fn` holding the cross-tab sync lock, or answers `'busy'` when another tab holds it. */
-async function withSyncLock(fn: () => Promise<void>): Promise<void | 'busy'> {
+/**
+ * The page's document, typed for what the triggers use; undefined in a worker. (This module
+ * is also bundled into the service worker, which has no DOM types.)
+ */
+function pageDocument():
+  { visibilityState: string; addEventListener(type: 'visibilitychange', fn: () => void): void } | undefined {
+  return (globalThis as { document?: ReturnType<typeof pageDocument> }).document;
+}
+
+/**
+ * Runs `fn` holding the sync lock shared by the tabs and the service worker, or answers
+ * `'busy'` when another holds it.
+ */
+export async function withSyncLock(fn: () => Promise<void>): Promise<void | 'busy'> {
   if (typeof navigator === 'undefined' || !navigator.locks) return fn(); // no Web Locks: this tab alone
   return navigator.locks.request(LOCK_NAME, { ifAvailable: true }, async (lock) => (lock ? fn() : ('busy' as const)));
 }
