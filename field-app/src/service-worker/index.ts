@@ -6,6 +6,8 @@
  * - Serves `200.html` from the cache for every navigation (the SPA renders the route).
  * - Never touches `/api/*`: data lives in IndexedDB, not in the HTTP cache.
  * - A new version waits until the page asks it to take over (`{ type: 'SKIP_WAITING' }`).
+ * - Background Sync: pushes the outbox and uploads photos with no page open
+ *   (`background-sync.ts`, Chromium browsers).
  */
 import { assets, immutable, prerendered } from '$app/manifest';
 import { version } from '$app/env';
@@ -17,6 +19,7 @@ import {
   type PrecacheEntry,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { installBackgroundSync } from './background-sync.ts';
 
 /** adapter-static `fallback` (vite.config.ts). */
 const FALLBACK_PAGE = '200.html';
@@ -45,6 +48,8 @@ registerRoute(
     denylist: [new RegExp(`^${escapeRegExp(new URL(scope).pathname)}api(/|$)`)],
   }),
 );
+
+installBackgroundSync(self);
 
 self.addEventListener('message', (event) => {
   const data: unknown = event.data;

@@ -14,6 +14,7 @@ import {
   type PhotoSummary,
 } from '#lib/db/index.ts';
 import { syncEngine, type SyncStatus } from '#lib/sync/engine.ts';
+import { requestBackgroundSync } from '#lib/sync/background.ts';
 import { Live } from './live.svelte.ts';
 import { nextStep } from './change-words.ts';
 
@@ -22,7 +23,18 @@ class SyncState {
   status = $state.raw<SyncStatus>(syncEngine.status);
 
   constructor() {
-    syncEngine.subscribe((s) => (this.status = s));
+    syncEngine.subscribe((s) => {
+      // Work may be left on the device (no network, a failed try): ask the browser to sync
+      // from the service worker when the network is back, even if the page is closed by then.
+      if (
+        s.problem &&
+        s.problem !== this.status.problem &&
+        (s.problem.kind === 'offline' || s.problem.kind === 'retrying')
+      ) {
+        void requestBackgroundSync();
+      }
+      this.status = s;
+    });
   }
 
   running = $derived(this.status.running);
