@@ -8,6 +8,11 @@ import { requestBalance } from '#lib/api/dispatch.ts';
 import { QUEUE } from './board-model.ts';
 import type { DispatchBoard } from './board.svelte.ts';
 import { planAccept } from './moves.ts';
+import { isBetterPlan } from './plan-quality.ts';
+
+/** The first suggestion comes within a second; a longer search then looks for a better one. */
+const FIRST_MS = 1000;
+const REFINE_MS = 6000;
 
 export class BalancePlan {
   plan = $state.raw<BalanceResponse | null>(null);
@@ -15,6 +20,10 @@ export class BalancePlan {
   /** The crew whose route is being ordered (mode `order-route`). */
   crewId = $state<string | null>(null);
   running = $state(false);
+  /** A longer search for a better plan is running behind the preview. */
+  improving = $state(false);
+  /** Said once the preview was replaced by a better plan. */
+  improved = $state('');
   error = $state('');
   /** The changes the lead keeps ticked (case ids). */
   chosen = $state.raw<ReadonlySet<string>>(new Set());
@@ -48,13 +57,14 @@ export class BalancePlan {
     this.crewId = crewId;
     this.error = '';
     this.plan = null;
-    const res = await requestBalance({
+    this.improved = '';
+    const body = {
       date: b.date,
       department: b.departmentId,
       mode,
-      timeLimitMs: 1000,
       ...(crewId ? { crewIds: [crewId] } : {}),
-    });
+    };
+    const res = await requestBalance({ ...body, timeLimitMs: FIRST_MS });
     this.running = false;
     if (!res.ok) {
       this.error =
@@ -66,6 +76,27 @@ export class BalancePlan {
     this.plan = res.data;
     this.chosen = new Set(res.data.changes.map((c) => c.caseId));
     if (res.data.changes.length === 0) this.error = '';
+    if (mode === 'balance') void this.#refine(res.data, body);
+  }
+
+  /**
+   * Keeps searching while the lead reads the first plan, and swaps in the longer search's
+   * plan only if it is clearly better and the lead has not started choosing (nothing unticked).
+   */
+  async #refine(first: BalanceResponse, body: Omit<Parameters<typeof requestBalance>[0], 'timeLimitMs'>) {
+    this.improving = true;
+    const res = await requestBalance({ ...body, timeLimitMs: REFINE_MS });
+    const untouched = this.plan === first && this.chosen.size === first.changes.length;
+    this.improving = false;
+    if (!res.ok || !untouched || !isBetterPlan(res.data, first)) return;
+    const km = (p: BalanceResponse) => p.after.reduce((sum, c) => sum + c.routeKm, 0);
+    this.plan = res.data;
+    this.chosen = new Set(res.data.changes.map((c) => c.caseId));
+    const saved = km(first) - km(res.data);
+    this.improved = `A better plan was found after ${Math.round(res.data.solveMs / 1000)} s: ${
+      saved >= 0.1 ? `${saved.toFixed(1)} km less driving` : "the crews' days are more even"
+    }.`;
+    this.#board.announcement = this.improved;
   }
 
   toggle(caseId: string): void {
