@@ -16,6 +16,7 @@ import { routingRoutes } from './routing/routing.routes.ts';
 import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
 import { dispatchRoutes } from './dispatch/dispatch.routes.ts';
 import { trackRoutes } from './public/track.routes.ts';
+import { reportRoutes } from './public/report.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
@@ -29,6 +30,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     // Before the 2 MiB limit: handlers run in registration order and a photo route answers
     // before that limit's middleware is reached; photo chunks have their own 4 MiB limit.
     .route('/photos', photoRoutes(deps))
+    // The residents' report form: each route has its own body limit (photos up to 3 MiB).
+    .route('/public', reportRoutes(deps))
     .use(
       bodyLimit({
         maxSize: 2 * 1024 * 1024,

@@ -31,7 +31,12 @@ export function consoleLogger(level: Config['logLevel']): Logger {
 
 /** Loads the seed code (and its data generator) only for an empty database. */
 async function seedIfEmpty(sql: Database['sql'], config: Config, log: Logger): Promise<SeedSummary | null> {
-  if (!(await isEmpty(sql))) return null;
+  if (!(await isEmpty(sql))) {
+    // A demo city seeded before the address ranges existed gets them now.
+    const { seedDemoAddressRanges } = await import('./demo/address-ranges.ts');
+    await seedDemoAddressRanges(sql);
+    return null;
+  }
   const [{ seedDemoCity }, { seedReportPhotos }, { FilePhotoStore }] = await Promise.all([
     import('./demo/seed.ts'),
     import('./demo/report-photos.ts'),

@@ -128,6 +128,35 @@ export function canUploadPhoto(caller: Caller, photo: { uploadedBy: string | nul
   return caller.kind === 'staff' && photo.uploadedBy !== null && photo.uploadedBy === caller.userId;
 }
 
+/** Why a photo may not be added to a resident's report, or null when it may. */
+export type ReportPhotoRefusal = 'not-your-report' | 'too-late' | 'too-many';
+
+/**
+ * A resident's report has no account behind it: its photos are added by whoever holds the
+ * report's token (the phone that made it), within `windowDays` of the report, up to `max`
+ * photos. Staff add photos through their own app (`attach_photo`), not through this.
+ */
+export function reportPhotoRefusal(
+  caller: Caller,
+  report: { holdsToken: boolean; reportedAt: Date; photos: number; alreadyThisPhoto: boolean },
+  limits: { now: Date; windowDays: number; max: number },
+): ReportPhotoRefusal | null {
+  if (caller.kind !== 'public' || !report.holdsToken) return 'not-your-report';
+  if (report.alreadyThisPhoto) return null;
+  if (limits.now.getTime() - report.reportedAt.getTime() > limits.windowDays * 86_400_000) return 'too-late';
+  if (report.photos >= limits.max) return 'too-many';
+  return null;
+}
+
+/**
+ * Who may send a report through the residents' form: the public (no account). Staff
+ * sessions are not needed and not used: the form sends no cookie, and a report never says
+ * who sent it beyond the contact the resident typed.
+ */
+export function canSendPublicReport(caller: Caller): boolean {
+  return caller.kind === 'public';
+}
+
 /** Ending another person's sessions (a lost tablet, someone who left) is for admins only. */
 export function canManageSessions(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';

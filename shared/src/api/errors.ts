@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'upload-offset-mismatch',
   'upload-in-progress',
   'rate-limited',
+  'report-refused',
+  'unsupported-media-type',
   'invalid-link',
   'link-expired',
   'conflict',

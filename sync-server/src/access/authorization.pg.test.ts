@@ -3,7 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { createHash } from 'node:crypto';
+import {
+  leadingZeroBits,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  REPORT_PROOF_BITS,
+  reportProofText,
+} from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { DEMO_API_KEY, DEMO_ROUTING } from '../demo/demo-open311.ts';
 import { insertApiKey } from '../api-keys/api-key.repo.ts';
@@ -42,6 +49,9 @@ type Fixture = {
   tile: string;
   open311Token: string;
   apiKeyId: string;
+  /** A resident's report (its token) with one photo already stored. */
+  reportToken: string;
+  reportPhotoId: string;
 };
 type Row = {
   /** Builds the request (path and init) from the fixtures. */
@@ -301,6 +311,40 @@ const MATRIX: Record<string, Row> = {
     request: (f) => ({ path: `/api/public/cases/${f.caseId}/reopen`, init: json({ key: f.trackKey }) }),
     expect: all(409),
   },
+  // The city's record (/map, /stats): public reads of counts and public fields, alike for all.
+  'GET /api/public/map': {
+    request: () => ({ path: '/api/public/map?bbox=-87.1,42.2,-86.8,42.5&zoom=12&status=open' }),
+    expect: all(200),
+  },
+  'GET /api/public/map/cases': {
+    request: () => ({ path: '/api/public/map/cases?bbox=-87.1,42.2,-86.8,42.5&type=POTHOLE' }),
+    expect: all(200),
+  },
+  'GET /api/public/map/filters': { request: () => ({ path: '/api/public/map/filters' }), expect: all(200) },
+  'GET /api/public/stats': { request: () => ({ path: '/api/public/stats?format=csv' }), expect: all(200) },
+  // The residents' report form: public; a report carries its own token and proof of work, a
+  // photo the report's token (sending a stored photo again answers 200 and changes nothing).
+  'GET /api/public/services': { request: () => ({ path: '/api/public/services' }), expect: all(200) },
+  'GET /api/public/addresses': { request: () => ({ path: '/api/public/addresses?q=100%20ced' }), expect: all(200) },
+  'GET /api/public/addresses/near': {
+    request: () => ({ path: '/api/public/addresses/near?lat=42.35595&long=-86.9808' }),
+    expect: all(200),
+  },
+  'GET /api/public/nearby': {
+    request: () => ({ path: '/api/public/nearby?service=POTHOLE&lat=42.35595&long=-86.9808' }),
+    expect: all(200),
+  },
+  'POST /api/public/reports': {
+    request: () => ({ path: '/api/public/reports', init: json(residentReport()) }),
+    expect: all(201),
+  },
+  'PUT /api/public/reports/:token/photos/:photoId': {
+    request: (f) => ({
+      path: `/api/public/reports/${f.reportToken}/photos/${f.reportPhotoId}`,
+      init: { method: 'PUT', headers: { 'content-type': 'image/jpeg' }, body: f.jpeg as BodyInit },
+    }),
+    expect: all(200),
+  },
   'GET /api/photos/:id': { request: (f) => ({ path: `/api/photos/${f.photoId}` }), expect: caseReaders(200) },
   'GET /api/photos/:id/thumb': {
     request: (f) => ({ path: `/api/photos/${f.photoId}/thumb` }),
@@ -323,6 +367,31 @@ const MATRIX: Record<string, Row> = {
     expect: staff({ crew: 204, otherCrew: 403, lead: 403, otherLead: 403, admin: 403 }),
   },
 };
+
+/** A report of the residents' form, with its proof of work (as the phone computes it). */
+function residentReport() {
+  const token = crypto.randomUUID();
+  let nonce = 0;
+  while (
+    leadingZeroBits(
+      createHash('sha256')
+        .update(reportProofText(token, String(nonce)))
+        .digest(),
+    ) < REPORT_PROOF_BITS
+  ) {
+    nonce++;
+  }
+  return {
+    token,
+    serviceCode: 'POTHOLE',
+    lat: 42.35595,
+    long: -86.9808,
+    attributes: { size: 'small' },
+    language: 'en',
+    device: `matrix-${token}`,
+    proof: String(nonce),
+  };
+}
 
 let t: TestApp;
 let photosDir: string;
@@ -422,6 +491,17 @@ beforeAll(async () => {
   fixture.tile = `/tiles/${meta.version}/14/4233/6060.pbf`; // in the demo city
   const created = await t.app.request('/open311/v2/requests.json', form(OPEN311_FORM));
   fixture.open311Token = ((await created.json()) as { token: string }[])[0]!.token;
+  const report = residentReport();
+  const sent = await t.app.request('/api/public/reports', json(report));
+  expect(sent.status).toBe(201);
+  fixture.reportToken = report.token;
+  fixture.reportPhotoId = crypto.randomUUID();
+  const photo = await t.app.request(`/api/public/reports/${report.token}/photos/${fixture.reportPhotoId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'image/jpeg' },
+    body: fixture.jpeg as BodyInit,
+  });
+  expect(photo.status).toBe(201);
   fixture.apiKeyId = (
     await insertApiKey(t.db.sql, {
       id: 'k_matrix',

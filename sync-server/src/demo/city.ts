@@ -238,3 +238,55 @@ export function districtYard(districtId: string): LngLat {
   }
   return [lon(cx), lat(cy)];
 }
+
+/** One side of one block of a street, as the `address_ranges` table keeps it (TIGER/Line style). */
+export type AddressRange = {
+  street: string;
+  fromNumber: number;
+  toNumber: number;
+  /** 0: even numbers, 1: odd. */
+  parity: 0 | 1;
+  from: LngLat;
+  to: LngLat;
+  zipcode: string;
+};
+
+/**
+ * The city's address ranges, matching `placeOnStreet`: each block face numbers its 48 houses
+ * from 100 × (block + 1), even on one side and odd on the other; the line runs from the first
+ * house to the last, on its side of the street (so a point on it is in one district, never
+ * on a border). Faces in the river or a park are left out.
+ */
+export function addressRanges(): AddressRange[] {
+  const out: AddressRange[] = [];
+  const first = 0.5 / 48;
+  const last = 47.5 / 48;
+  const face = (street: string, block: number, odd: boolean, a: [number, number], b: [number, number]) => {
+    const mid: [number, number] = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+    if (inWaterOrPark(mid[0], mid[1])) return;
+    const base = 100 * (block + 1) + (odd ? 1 : 0);
+    out.push({
+      street,
+      fromNumber: base,
+      toNumber: base + 94,
+      parity: odd ? 1 : 0,
+      from: [round6(lon(a[0])), round6(lat(a[1]))],
+      to: [round6(lon(b[0])), round6(lat(b[1]))],
+      zipcode: districtAt(mid[0], mid[1]).zipcode,
+    });
+  };
+  for (const odd of [false, true]) {
+    const offset = 0.1 * (odd ? -1 : 1);
+    for (let ax = 0; ax < AVENUES; ax++) {
+      for (let block = 0; block < STREETS - 1; block++) {
+        face(AVENUE_NAMES[ax]!, block, odd, [ax + offset, block + first], [ax + offset, block + last]);
+      }
+    }
+    for (let sy = 0; sy < STREETS; sy++) {
+      for (let block = 0; block < AVENUES - 1; block++) {
+        face(streetName(sy), block, odd, [block + first, sy + offset], [block + last, sy + offset]);
+      }
+    }
+  }
+  return out;
+}

@@ -7,6 +7,7 @@ import { DEPARTMENTS, SERVICE_TYPES, serviceTypes } from './catalog.ts';
 import { bboxOf, districtYard, placeOnStreet, riverton, type LngLat, type Place } from './city.ts';
 import { DEMO_PASSWORD, isEmpty } from './demo-accounts.ts';
 import { seedOpen311Demo } from './demo-open311.ts';
+import { seedDemoAddressRanges } from './address-ranges.ts';
 
 // Capacity in minutes of work a day (service plus travel); skills are the service codes a
 // crew works (null: every type of its department); each starts its day at its district's yard.
@@ -107,6 +108,8 @@ export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: strin
     // Where each crew was last seen (its device's last report): a demo board shows crews on
     // the map. No pulls are recorded: delivery receipts come only from devices that really sync.
     await tx`insert into crew_positions ${tx(data.positions)}`;
+    // The streets' address ranges, for the residents' form's address suggestions.
+    await seedDemoAddressRanges(tx);
     // No resident notifications for the demo's history: it is a back story, told before this
     // server existed. Marking them sent would pretend; queueing them would mail residents
     // (or fill the mailbox) about weeks-old events. Notices start with what happens here.

@@ -38,6 +38,8 @@ export type NewRequest = {
   };
   apiKeyId: string | null;
   token: string;
+  /** How it came in: an Open311 client, or the residents' web form. */
+  channel?: 'open311' | 'web';
   now: Date;
 };
 
@@ -57,7 +59,7 @@ export async function insertRequest(tx: Queryable, r: NewRequest): Promise<strin
       ${r.reporter.deviceId}, ${r.reporter.accountId}, ${r.reporter.language})`;
   const [reported] = await tx<{ id: string }[]>`
     insert into case_events (case_id, at, received_at, kind, data, version, crew_id)
-    values (${caseId}, ${r.now}, ${r.now}, 'reported', ${tx.json({ channel: 'open311' })}, 1, null)
+    values (${caseId}, ${r.now}, ${r.now}, 'reported', ${tx.json({ channel: r.channel ?? 'open311' })}, 1, null)
     returning id::text`;
   await tx`
     insert into case_events (case_id, at, received_at, kind, data, version, crew_id)

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isStorableText, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
-import type { Sql } from '../db/database.ts';
+import type { Queryable, Sql } from '../db/database.ts';
 import { cityDate } from '../time.ts';
 import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
 import { insertRequest } from './intake.repo.ts';
@@ -124,6 +124,19 @@ export type Created = {
   token: string;
   serviceNotice: string | null;
   accountId: string | null;
+  /** True when `once` found the case this submission had already made (nothing new was created). */
+  replayed: boolean;
+};
+
+/**
+ * Makes a submission idempotent (the residents' form: the phone's token). Both run inside the
+ * transaction that creates the case, so two sends of the same report make one case.
+ */
+export type Once = {
+  /** The case this submission already made, if any (take a lock here). */
+  existing(tx: Queryable): Promise<string | null>;
+  /** Records that this submission made `caseId`. */
+  record(tx: Queryable, caseId: string): Promise<void>;
 };
 
 export type IntakeDeps = { sql: Sql; timeZone: string; now?: () => Date };
@@ -136,7 +149,14 @@ export async function submitRequest(
   deps: IntakeDeps,
   services: Map<string, Open311Service>,
   form: Form,
-  opts: { sandbox: boolean; apiKeyId: string | null; acceptLanguage: string | undefined },
+  opts: {
+    sandbox: boolean;
+    apiKeyId: string | null;
+    acceptLanguage: string | undefined;
+    /** How the report came in, for the history (`open311` by default; `web` for the residents' form). */
+    channel?: 'open311' | 'web';
+    once?: Once;
+  },
 ): Promise<Created> {
   const code = short(form, 'service_code', 64);
   if (!code) throw new Open311Error(400, 'service_code is required.');
@@ -192,7 +212,9 @@ export async function submitRequest(
       );
     }
     const token = randomUUID();
-    if (opts.sandbox) return { serviceRequestId: `test-${token}`, token };
+    if (opts.sandbox) return { serviceRequestId: `test-${token}`, token, replayed: false };
+    const before = opts.once ? await opts.once.existing(tx) : null;
+    if (before) return { serviceRequestId: before, token: '', replayed: true };
     // The lead merges duplicates (R6); the history names the likely ones so they need not search.
     const duplicates = ((await likelyDuplicates(tx, { serviceCode: service.code, lat, long })) ?? []).slice(0, 3);
     const duplicateWords =
@@ -219,9 +241,11 @@ export async function submitRequest(
       reporter,
       apiKeyId: opts.apiKeyId,
       token,
+      channel: opts.channel ?? 'open311',
       now,
     });
-    return { serviceRequestId: id, token };
+    await opts.once?.record(tx, id);
+    return { serviceRequestId: id, token, replayed: false };
   });
   return { ...created, serviceNotice: serviceNotice(service), accountId: null };
 }

@@ -1,0 +1,118 @@
+/**
+ * What the residents' report form (`/report`) reads and sends: the service types, address
+ * suggestions from the city's own streets, open cases of the same type nearby, the report
+ * itself and its photos. A report is made idempotent by the token the phone makes for it, and
+ * carries a small proof of work over that token (no third-party service): sending it again
+ * answers the same case, and every new case costs its sender a moment of computing.
+ */
+import { z } from 'zod';
+import { storableString, TEXT_MAX } from '../domain/limits.ts';
+import { IsoDateTime } from '../domain/case.ts';
+import { CaseState } from '../domain/lifecycle.ts';
+import { ServiceAttribute } from '../domain/service-type.ts';
+import { PublicLocale } from './public.ts';
+
+/** Leading zero bits the proof's SHA-256 must have: about 65,000 hashes, a second or two on a phone. */
+export const REPORT_PROOF_BITS = 16;
+/** Photos a resident may add to one report. */
+export const REPORT_PHOTOS_MAX = 3;
+/** Largest photo a resident may send (the phone downscales to 1600 px first: a few hundred KB). */
+export const REPORT_PHOTO_MAX_BYTES = 3 * 1024 * 1024;
+/** How long after the report its photos may still arrive (a phone that was offline for days). */
+export const REPORT_PHOTO_WINDOW_DAYS = 7;
+
+/** The text the proof hashes: the report's token and the nonce the phone found. */
+export const reportProofText = (token: string, nonce: string): string => `fieldfix-report:${token}:${nonce}`;
+
+/** Leading zero bits of a digest. */
+export function leadingZeroBits(digest: Uint8Array): number {
+  let bits = 0;
+  for (const byte of digest) {
+    if (byte === 0) {
+      bits += 8;
+      continue;
+    }
+    return bits + Math.clz32(byte) - 24;
+  }
+  return bits;
+}
+
+const Uuid = z.uuid();
+
+/** `GET /api/public/services`: the types a resident may report, with their group. */
+export const PublicService = z.object({
+  code: z.string(),
+  name: z.string(),
+  group: z.string(),
+  description: z.string(),
+  keywords: z.array(z.string()),
+  /** The type's glyph key (`pothole`, `bin`, `light`…). */
+  icon: z.string(),
+  /** The questions the type asks (Open311 attributes); required ones must be answered. */
+  attributes: z.array(ServiceAttribute),
+});
+export type PublicService = z.infer<typeof PublicService>;
+export const PublicServicesResponse = z.object({ services: z.array(PublicService) });
+export type PublicServicesResponse = z.infer<typeof PublicServicesResponse>;
+
+/** `GET /api/public/addresses?q=` and `GET /api/public/addresses/near?lat=&long=`. */
+export const AddressSuggestion = z.object({ address: z.string(), lat: z.number(), long: z.number() });
+export type AddressSuggestion = z.infer<typeof AddressSuggestion>;
+export const AddressSuggestionsResponse = z.object({ suggestions: z.array(AddressSuggestion) });
+export type AddressSuggestionsResponse = z.infer<typeof AddressSuggestionsResponse>;
+
+/** `GET /api/public/nearby?service=&lat=&long=`: open cases of the type near the point. */
+export const NearbyCase = z.object({
+  id: z.string(),
+  address: z.string(),
+  description: z.string(),
+  state: CaseState,
+  requestedAt: IsoDateTime,
+  metres: z.number().int(),
+});
+export type NearbyCase = z.infer<typeof NearbyCase>;
+export const NearbyCasesResponse = z.object({ cases: z.array(NearbyCase) });
+export type NearbyCasesResponse = z.infer<typeof NearbyCasesResponse>;
+
+/** `POST /api/public/reports`. */
+export const PublicReportRequest = z.object({
+  /** Made by the phone when the report is begun; the same report sent again carries the same one. */
+  token: Uuid,
+  serviceCode: z.string().min(1).max(64),
+  lat: z.number().min(-90).max(90),
+  long: z.number().min(-180).max(180),
+  /** The address the resident typed or picked; empty when placed by position only. */
+  address: storableString(500).default(''),
+  description: storableString(TEXT_MAX).default(''),
+  /** Answers to the type's questions, by attribute code. */
+  attributes: z.record(z.string().max(64), storableString(TEXT_MAX)).default({}),
+  email: z
+    .string()
+    .trim()
+    .max(254)
+    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'not an email address')
+    .nullable()
+    .default(null),
+  /** The language of the notices (and of the answers' messages). */
+  language: PublicLocale,
+  /** A random id this phone keeps (limits per device). */
+  device: z.string().min(8).max(64),
+  /** The nonce with which `reportProofText(token, nonce)` hashes to REPORT_PROOF_BITS zero bits. */
+  proof: z.string().min(1).max(32),
+  /** The form's hidden field that people leave empty (a honeypot for robots). */
+  website: z.string().max(2000).default(''),
+});
+export type PublicReportRequest = z.input<typeof PublicReportRequest>;
+
+export const PublicReportResponse = z.object({
+  caseId: z.string(),
+  /** The notices' tracking key for this case ("still a problem?" from this phone). */
+  trackKey: z.string(),
+  /** True when the token had already made this case (the report was sent twice). */
+  replayed: z.boolean(),
+});
+export type PublicReportResponse = z.infer<typeof PublicReportResponse>;
+
+/** `PUT /api/public/reports/:token/photos/:photoId` (the JPEG or WebP bytes as the body). */
+export const ReportPhotoResponse = z.object({ photoId: z.string(), caseId: z.string() });
+export type ReportPhotoResponse = z.infer<typeof ReportPhotoResponse>;

@@ -1,0 +1,104 @@
+/**
+ * Address suggestions from the city's own street address ranges (`address_ranges`): a typed
+ * "123 main" becomes "123 Main St" at its place along the block face, and a point on the map
+ * becomes the nearest house number. No external geocoder.
+ */
+import type { AddressSuggestion } from '@fieldfix/shared';
+import type { Queryable } from '../db/database.ts';
+
+type RangeRow = {
+  street: string;
+  from_number: number;
+  to_number: number;
+  parity: number;
+  from_lat: number;
+  from_long: number;
+  to_lat: number;
+  to_long: number;
+};
+
+const LIMIT = 8;
+const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** The place of house `n` along a block face (linear between its first and last numbers). */
+function placeOf(r: RangeRow, n: number): { lat: number; long: number } {
+  const f = r.to_number === r.from_number ? 0 : (n - r.from_number) / (r.to_number - r.from_number);
+  return {
+    lat: round6(r.from_lat + f * (r.to_lat - r.from_lat)),
+    long: round6(r.from_long + f * (r.to_long - r.from_long)),
+  };
+}
+
+/** "123 Main Street" → { number: 123, street: "main st" }: what people type, as the table spells it. */
+export function parseAddressQuery(q: string): { number: number | null; street: string } {
+  const m = /^\s*(\d{1,6})?\s*[,#]?\s*(.*?)\s*$/.exec(q.toLowerCase()) ?? [];
+  const street = (m[2] ?? '')
+    .replace(/\s+/g, ' ')
+    .replace(/\bstreet\b/g, 'st')
+    .replace(/\bavenue\b/g, 'ave');
+  return { number: m[1] ? Number(m[1]) : null, street };
+}
+
+/** Up to 8 addresses matching what was typed: a house number and the start of a street's name. */
+export async function suggestAddresses(sql: Queryable, q: string): Promise<AddressSuggestion[]> {
+  const { number, street } = parseAddressQuery(q);
+  if (street === '' && number === null) return [];
+  const pattern = `${street.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (number === null) {
+    // A street without a number: its first block, one line per street.
+    const rows = await sql<RangeRow[]>`
+      select distinct on (street) street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long
+      from address_ranges
+      where lower(street) like ${pattern} escape '\\' and parity = 0
+      order by street, from_number
+      limit ${LIMIT}`;
+    return rows.map((r) => ({ address: `${r.from_number} ${r.street}`, ...placeOf(r, r.from_number) }));
+  }
+  const rows = await sql<RangeRow[]>`
+    select street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long
+    from address_ranges
+    where lower(street) like ${pattern} escape '\\'
+      and ${number} between from_number and to_number and parity = ${number % 2}
+    order by street, from_number
+    limit ${LIMIT}`;
+  return rows.map((r) => ({ address: `${number} ${r.street}`, ...placeOf(r, number) }));
+}
+
+/** Metres per degree of latitude (and of longitude at the equator). */
+const M_PER_DEG = 111_320;
+/** Farther than this from every block face, a point has no street address. */
+const NEAR_M = 80;
+
+/** The nearest house number to a point (within 80 m of a block face), or null. */
+export async function nearestAddress(
+  sql: Queryable,
+  at: { lat: number; long: number },
+): Promise<AddressSuggestion | null> {
+  // Block faces are short (a block): one whose first house is within ~300 m can be the nearest.
+  const dLat = 0.003;
+  const dLong = 0.003 / Math.max(0.1, Math.cos((at.lat * Math.PI) / 180));
+  const rows = await sql<RangeRow[]>`
+    select street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long
+    from address_ranges
+    where from_lat between ${at.lat - dLat} and ${at.lat + dLat}
+      and from_long between ${at.long - dLong} and ${at.long + dLong}`;
+  const kx = Math.cos((at.lat * Math.PI) / 180) * M_PER_DEG;
+  let best: { row: RangeRow; f: number; metres: number } | null = null;
+  for (const r of rows) {
+    const ax = r.from_long * kx;
+    const ay = r.from_lat * M_PER_DEG;
+    const bx = r.to_long * kx - ax;
+    const by = r.to_lat * M_PER_DEG - ay;
+    const px = at.long * kx - ax;
+    const py = at.lat * M_PER_DEG - ay;
+    const len2 = bx * bx + by * by;
+    const f = len2 === 0 ? 0 : Math.min(1, Math.max(0, (px * bx + py * by) / len2));
+    const metres = Math.hypot(px - f * bx, py - f * by);
+    if (!best || metres < best.metres) best = { row: r, f, metres };
+  }
+  if (!best || best.metres > NEAR_M) return null;
+  const r = best.row;
+  const steps = Math.round((best.f * (r.to_number - r.from_number)) / 2);
+  const number = Math.min(r.to_number, r.from_number + 2 * steps);
+  return { address: `${number} ${r.street}`, lat: at.lat, long: at.long };
+}
