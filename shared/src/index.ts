@@ -20,6 +20,7 @@ export * from './api/notices.ts';
 export * from './api/resident-notifications.ts';
 export * from './api/notice-delivery.ts';
 export * from './api/public.ts';
+export * from './api/public-record.ts';
 export * from './api/public-report.ts';
 export * from './api/dispatch.ts';
 export * from './sync/protocol-version.ts';

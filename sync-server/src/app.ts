@@ -16,6 +16,8 @@ import { routingRoutes } from './routing/routing.routes.ts';
 import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
 import { dispatchRoutes } from './dispatch/dispatch.routes.ts';
 import { trackRoutes } from './public/track.routes.ts';
+import { mapRoutes } from './public/map.routes.ts';
+import { statsRoutes } from './public/stats.routes.ts';
 import { reportRoutes } from './public/report.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
@@ -54,6 +56,8 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/admin', noticeAdminRoutes(deps))
     // The residents' pages: no account (sync-server/src/public).
     .route('/public', trackRoutes(deps))
+    .route('/public', mapRoutes(deps))
+    .route('/public', statsRoutes(deps))
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 
