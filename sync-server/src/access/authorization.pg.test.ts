@@ -322,17 +322,6 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/public/map/filters': { request: () => ({ path: '/api/public/map/filters' }), expect: all(200) },
   'GET /api/public/stats': { request: () => ({ path: '/api/public/stats?format=csv' }), expect: all(200) },
-  // The city's record (/map, /stats): public reads of counts and public fields, alike for all.
-  'GET /api/public/map': {
-    request: () => ({ path: '/api/public/map?bbox=-87.1,42.2,-86.8,42.5&zoom=12&status=open' }),
-    expect: all(200),
-  },
-  'GET /api/public/map/cases': {
-    request: () => ({ path: '/api/public/map/cases?bbox=-87.1,42.2,-86.8,42.5&type=POTHOLE' }),
-    expect: all(200),
-  },
-  'GET /api/public/map/filters': { request: () => ({ path: '/api/public/map/filters' }), expect: all(200) },
-  'GET /api/public/stats': { request: () => ({ path: '/api/public/stats?format=csv' }), expect: all(200) },
   // The residents' report form: public; a report carries its own token and proof of work, a
   // photo the report's token (sending a stored photo again answers 200 and changes nothing).
   'GET /api/public/services': { request: () => ({ path: '/api/public/services' }), expect: all(200) },
