@@ -190,3 +190,30 @@ test('tiles the device lacked offline are drawn once the signal returns', async 
   await context.setOffline(false);
   await expect.poll(drawn, { timeout: 20_000 }).toBeGreaterThan(50);
 });
+
+test('on a slow link the day list itself shows the map still downloading, how far, and then nothing', async ({
+  page,
+  context,
+}) => {
+  // Every tile takes a while, as on a weak signal after the first sign-in.
+  await context.route('**/tiles/**/*.pbf', async (route) => {
+    await new Promise((r) => setTimeout(r, 100));
+    await route.continue().catch(() => {}); // the page may have gone at the end of the test
+  });
+  await signIn(page);
+  await expect(page.getByTestId('case-row').first()).toBeVisible();
+  const note = page.getByTestId('day-map-download');
+  await expect(note).toBeVisible({ timeout: 20_000 });
+  await expect(note).toContainText(/Downloading the map for use without signal: \d+ of \d+ tiles/);
+  const progress = note.locator('progress');
+  const first = Number(await progress.getAttribute('value'));
+  const total = Number(await progress.getAttribute('max'));
+  expect(total).toBeGreaterThan(10);
+  // It moves while the person reads the list.
+  await expect
+    .poll(async () => Number(await progress.getAttribute('value')), { timeout: 20_000 })
+    .toBeGreaterThan(first);
+  // Once the day's area is on the device the note goes; the list stayed usable throughout.
+  await expect(note).toBeHidden({ timeout: 90_000 });
+  await expect(page.getByTestId('case-row').first()).toBeVisible();
+});
