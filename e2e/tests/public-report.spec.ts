@@ -1,0 +1,195 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { WORKER, WORKER_B } from '../support/app.ts';
+
+// `/report`: a resident on a phone, in Spanish, with no signal, reports a pothole with a photo.
+// The report waits on the phone ("waiting to send"), goes when the signal returns, and lands
+// with Streets Crew A (the crew of the pothole's district), photo and all. The page is
+// accessible at phone and desktop sizes and downloads none of the crew app's code.
+
+// Old Town, on Cedar Ave: Streets Crew A's district.
+const OLD_TOWN = { latitude: 42.35595, longitude: -86.9808 };
+
+async function axeClean(page: Page) {
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** A phone-camera-sized JPEG (3000×2000), drawn in the page. */
+async function cameraJpeg(page: Page): Promise<Buffer> {
+  const b64 = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 3000;
+    canvas.height = 2000;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#6b6b6e';
+    ctx.fillRect(0, 0, 3000, 2000);
+    ctx.fillStyle = '#2b2724';
+    ctx.beginPath();
+    ctx.ellipse(1500, 1000, 700, 380, 0.2, 0, Math.PI * 2);
+    ctx.fill();
+    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  return Buffer.from(b64, 'base64');
+}
+
+async function bearer(request: APIRequestContext, who: { email: string; password: string }) {
+  const res = await request.post('/api/auth/login?bearer=1', { data: who });
+  expect(res.status()).toBe(200);
+  return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+}
+
+test('a resident reports a pothole in Spanish with a photo while offline; it is sent when the signal returns and reaches the crew', async ({
+  browser,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const context = await browser.newContext({
+    locale: 'es-MX',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'block',
+    geolocation: OLD_TOWN,
+    permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+  });
+  await page.goto('/report');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reportar un problema');
+  await expect(page.getByRole('group', { name: 'Calles y aceras' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  await axeClean(page);
+  const photo = await cameraJpeg(page);
+
+  // No signal from here on.
+  await context.setOffline(true);
+  await page.getByLabel('Buscar el tipo de problema').fill('bache');
+  await expect(page.getByRole('radio', { name: 'Bache' })).toBeVisible();
+  await expect(page.getByRole('radio', { name: 'Grafiti' })).toHaveCount(0);
+  await page.getByText('Bache', { exact: true }).click();
+  await expect(page.getByRole('radio', { name: 'Bache' })).toBeChecked();
+  await page.getByText('Más grande que una llanta').click();
+  await page.getByRole('button', { name: 'Usar mi ubicación' }).click();
+  await expect(page.getByTestId('report-place')).toContainText('Lugar: su ubicación');
+  await page.getByLabel('¿Qué pasa y qué debe buscar la cuadrilla?').fill('Bache hondo en el carril derecho.');
+  await page
+    .getByTestId('report-photo-input')
+    .setInputFiles({ name: 'bache.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await expect(page.getByRole('img', { name: 'Foto 1 del problema' })).toBeVisible({ timeout: 20_000 });
+  const email = `vecina-${Date.now()}@example.org`;
+  await page.getByLabel('Su correo electrónico').fill(email);
+  await expect(page.getByRole('radio', { name: 'Español' })).toBeChecked();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await axeClean(page);
+  await page.setViewportSize({ width: 390, height: 844 });
+
+  await page.getByRole('button', { name: 'Enviar el reporte' }).click();
+  const status = page.getByTestId('report-status');
+  await expect(status.getByRole('heading')).toHaveText('En espera de envío');
+  await expect(status).toContainText('se enviará cuando vuelva la señal');
+  await axeClean(page);
+  // Kept on the phone, photo included, in the residents' own database.
+  const kept = await page.evaluate(
+    () =>
+      new Promise<{ state: string; photos: number }[]>((resolve) => {
+        const req = indexedDB.open('fieldfix-resident');
+        req.onsuccess = () => {
+          const all = req.result.transaction('reports').objectStore('reports').getAll();
+          all.onsuccess = () =>
+            resolve(
+              (all.result as { state: string; photos: { bytes: ArrayBuffer }[] }[]).map((r) => ({
+                state: r.state,
+                photos: r.photos.filter((p) => p.bytes.byteLength > 0).length,
+              })),
+            );
+        };
+      }),
+  );
+  expect(kept).toEqual([{ state: 'waiting', photos: 1 }]);
+
+  // The signal returns: the report goes by itself.
+  await context.setOffline(false);
+  await expect(status.getByRole('heading')).toHaveText(/^Enviado\. Su número de caso es #\d+\.$/, { timeout: 45_000 });
+  const caseId = /#(\d+)/.exec((await status.getByRole('heading').textContent()) ?? '')![1]!;
+
+  // Routed to the crew of the district and type: Streets Crew A reads it, Crew B may not.
+  const crewA = await request.get(`/api/cases/${caseId}`, { headers: await bearer(request, WORKER) });
+  expect(crewA.status()).toBe(200);
+  const { case: c } = (await crewA.json()) as { case: { crewId: string; address: string; reportPhotoIds: string[] } };
+  expect(c.crewId).toBe('streets-a');
+  expect(c.address).toMatch(/Cedar Ave/);
+  expect(c.reportPhotoIds).toHaveLength(1);
+  const crewB = await request.get(`/api/cases/${caseId}`, { headers: await bearer(request, WORKER_B) });
+  expect(crewB.status()).toBe(403);
+  // Sending it again (a lost answer) makes no second case.
+  const publicView = (await (await request.get(`/api/public/cases/${caseId}`)).json()) as {
+    reportPhotoUrl: string | null;
+  };
+  expect(publicView.reportPhotoUrl).not.toBeNull();
+  expect(JSON.stringify(publicView)).not.toContain(email);
+
+  await status.getByRole('link', { name: `Ver el caso #${caseId} y lo que pasa con él` }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(`Caso #${caseId}`);
+
+  // None of the crew app: no sync protocol, no crew database, no staff frame.
+  const bodies = await Promise.all(
+    [...new Set(scripts)].map(async (p) => (await (await request.get(p)).text()).slice(0, 400_000)),
+  );
+  for (const body of bodies) {
+    expect(body).not.toContain('fieldfix-protocol');
+    expect(body).not.toMatch(/Dexie|Sign out|My day/);
+  }
+  await context.close();
+});
+
+test('address suggestions come from the city streets, and open reports nearby can be followed instead', async ({
+  browser,
+  request,
+}) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+  const address = page.getByRole('combobox', { name: 'Or type the address' });
+  await address.fill('1410 ced');
+  await expect(page.getByRole('option', { name: '1410 Cedar Ave' })).toBeVisible();
+  await address.press('ArrowDown');
+  await address.press('Enter');
+  await expect(page.getByTestId('report-place')).toHaveText('Place: 1410 Cedar Ave');
+  // The first report there is sent; a second resident is offered to follow it instead.
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
+    /^Sent\. Your case number is #\d+\.$/,
+    {
+      timeout: 30_000,
+    },
+  );
+  const first = /#(\d+)/.exec((await page.getByTestId('report-status').getByRole('heading').textContent()) ?? '')![1]!;
+  await page.getByRole('button', { name: 'Report another problem' }).click();
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByRole('combobox', { name: 'Or type the address' }).fill('1410 cedar');
+  await page.getByRole('option', { name: '1410 Cedar Ave' }).click();
+  const nearby = page.getByTestId('report-nearby');
+  await expect(nearby.getByRole('link', { name: new RegExp(`Case #${first}:`) })).toBeVisible();
+  await nearby.getByRole('button', { name: 'Follow this one instead' }).first().click();
+  await expect(nearby).toContainText('Type your email under “Updates by email” first');
+  await page.getByLabel('Your email').fill('neighbour@example.org');
+  await nearby.getByRole('button', { name: 'Follow this one instead' }).first().click();
+  await expect(nearby.getByRole('status')).toContainText('Check neighbour@example.org');
+  await axeClean(page);
+  // A missing answer is named before anything is sent.
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Before sending' })).toContainText('How big is it?');
+  expect((await request.get('/api/public/services')).status()).toBe(200);
+  await context.close();
+});
