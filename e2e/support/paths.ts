@@ -8,3 +8,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export function e2eStaticDir(port = Number(process.env.E2E_PORT ?? 8181)): string {
   return join(root, '.test-output', `e2e-static-${port}`);
 }
+
+/** Where the e2e server writes its database's URL (PostgreSQL only), for tests that fill it in bulk. */
+export function e2eDatabaseUrlFile(port = Number(process.env.E2E_PORT ?? 8181)): string {
+  return join(root, '.test-output', `e2e-database-${port}.url`);
+}

@@ -1,13 +1,13 @@
 // The server Playwright tests run against: the real sync-server serving the real built
 // field-app, on a fresh database for this run — a throwaway database on TEST_DATABASE_URL's
 // server when set, else embedded PGlite in a temporary folder. Both are removed on exit.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { loadConfig } from '@fieldfix/sync-server/config';
 import { startServer } from '@fieldfix/sync-server/server';
-import { e2eStaticDir } from './paths.ts';
+import { e2eDatabaseUrlFile, e2eStaticDir } from './paths.ts';
 
 const port = Number(process.env.E2E_PORT ?? 8181);
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -26,6 +26,11 @@ if (adminUrl) {
     await admin`drop database if exists ${admin(name)} with (force)`;
     await admin.end();
   });
+  // Tests that fill the database in bulk (100,000 generated cases for /map) read it here.
+  const urlFile = e2eDatabaseUrlFile(port);
+  mkdirSync(dirname(urlFile), { recursive: true });
+  writeFileSync(urlFile, databaseUrl);
+  cleanups.push(() => rmSync(urlFile, { force: true }));
 } else {
   dataDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-'));
   cleanups.push(() => rmSync(dataDir!, { recursive: true, force: true }));
