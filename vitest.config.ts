@@ -33,7 +33,8 @@ export default defineConfig({
         test: {
           name: 'field-app',
           root: './field-app',
-          include: ['src/**/*.test.ts'],
+          // tools/: the build's own code (the service worker's precache plan).
+          include: ['src/**/*.test.ts', 'tools/**/*.test.ts'],
           setupFiles: ['./test/setup.ts'],
           // The download tests talk HTTP over loopback: room for a busy machine.
           testTimeout: 20_000,

@@ -2,6 +2,7 @@ import adapter from '@sveltejs/adapter-static';
 import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
+import { precachePlan } from './tools/precache-plan.ts';
 
 /** Where `vite dev` forwards `/api` (the sync server; `pnpm --filter @fieldfix/sync-server dev`). */
 const apiTarget = process.env.FIELDFIX_API_URL ?? 'http://localhost:8080';
@@ -27,6 +28,9 @@ export default defineConfig({
       // The service worker decides when a new version takes over; no need to poll.
       version: { pollInterval: 0 },
     }),
+    // What the service worker leaves out of a crew's precache: the files only the residents'
+    // pages and the dispatch board use (tools/precache-plan.ts).
+    precachePlan(),
   ],
   server: {
     proxy: { '/api': { target: apiTarget, changeOrigin: false } },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs `vite build` only when the build is missing or older than its inputs: src/, static/,
-// vite.config.ts, package.json and ../shared/src. Prints one line saying which.
+// tools/, vite.config.ts, package.json and ../shared/src. Prints one line saying which.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
 const buildMarker = join(appDir, 'build', '200.html');
-const inputs = ['src', 'static', 'vite.config.ts', 'package.json', '../shared/src'].map((p) => join(appDir, p));
+const inputs = ['src', 'static', 'tools', 'vite.config.ts', 'package.json', '../shared/src'].map((p) =>
+  join(appDir, p),
+);
 
 /** Newest modification time under `path` (a file or a directory), with the file that has it. */
 function newest(path) {

@@ -1,8 +1,13 @@
 /**
  * The service worker: keeps the app shell on the device so the app opens with no network.
  *
- * - Precaches every built file (`immutable`), every file from `static/` (`assets`) and the SPA
- *   fallback page `200.html`.
+ * - Precaches what a crew needs: every built file (`immutable`) but those only the residents'
+ *   pages and the lead's dispatch board use (`excluded`, planned at build time by
+ *   tools/precache-plan.ts), every file from `static/` (`assets`) and the SPA fallback page
+ *   `200.html`.
+ * - Built files left out load from the network when a lead or a resident opens those pages, and
+ *   are kept at run time (cache first: hashed names never change), so a board once opened opens
+ *   again offline; an update drops those of older builds.
  * - Serves `200.html` from the cache for every navigation (the SPA renders the route).
  * - Never touches `/api/*`: data lives in IndexedDB, not in the HTTP cache.
  * - A new version waits until the page asks it to take over (`{ type: 'SKIP_WAITING' }`).
@@ -19,11 +24,15 @@ import {
   type PrecacheEntry,
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { CacheFirst } from 'workbox-strategies';
+import { excluded } from 'virtual:fieldfix/precache-plan';
 import { installBackgroundSync } from './background-sync.ts';
 
 /** adapter-static `fallback` (vite.config.ts). */
 const FALLBACK_PAGE = '200.html';
 const WORKER_FILE = 'service-worker.js';
+/** Built files not precached, kept once fetched. */
+const RUNTIME_CACHE = 'fieldfix-immutable-runtime';
 
 // `$app/manifest` paths are relative to the base path, and the root page is `''`; resolve them
 // against the scope, not the worker's own URL, or `''` would precache the worker itself.
@@ -31,8 +40,11 @@ const scope = self.registration.scope;
 const toUrl = (path: string): string => new URL(path, scope).href;
 
 const entries = new Map<string, PrecacheEntry>();
+const notPrecached = new Set(excluded);
 // Hashed file names: the URL is the revision.
-for (const { path } of immutable) entries.set(path, { url: toUrl(path), revision: null });
+for (const { path } of immutable) {
+  if (!notPrecached.has(path)) entries.set(path, { url: toUrl(path), revision: null });
+}
 // Stable names (static/, pages): revised with the build version.
 for (const { path } of [...assets, ...prerendered, { path: FALLBACK_PAGE }]) {
   entries.set(path, { url: toUrl(path), revision: version });
@@ -41,6 +53,10 @@ entries.delete(WORKER_FILE);
 
 cleanupOutdatedCaches();
 precacheAndRoute([...entries.values()]);
+
+// This build's files left out of the precache (the precache route above answers the rest).
+const runtimeUrls = new Set([...notPrecached].map(toUrl));
+registerRoute(({ url }) => runtimeUrls.has(url.href), new CacheFirst({ cacheName: RUNTIME_CACHE }));
 
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL(toUrl(FALLBACK_PAGE)), {
@@ -61,8 +77,16 @@ self.addEventListener('message', (event) => {
 // The first install takes control of open pages at once, so they can load lazily imported
 // route code from the cache if the network goes away. Updates still wait (see above).
 self.addEventListener('activate', (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(Promise.all([self.clients.claim(), dropOlderRuntimeFiles()]));
 });
+
+/** Files an older build kept at run time: this build's hashed names are the ones to keep. */
+async function dropOlderRuntimeFiles(): Promise<void> {
+  const cache = await caches.open(RUNTIME_CACHE);
+  for (const request of await cache.keys()) {
+    if (!runtimeUrls.has(request.url)) await cache.delete(request);
+  }
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
