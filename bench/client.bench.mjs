@@ -9,7 +9,9 @@
 //     against just decoding the JPEG;
 //   - the JavaScript the crew pages load (gzip -9, MapLibre excluded), against a 150 KB budget,
 //     and the service worker's size.
-// Writes bench/results/client.json. Build the app first (`pnpm build`).
+// Writes bench/results/client.json, keeping the figures of part two (bench/client-network.mjs:
+// the service worker's precache beside the whole build, bytes sent per photo on a cut link),
+// which `pnpm bench:client` runs too. Build the app first (`pnpm build`).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';

@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: timing child processes, medians, result files.
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,18 +50,44 @@ export async function stop(child) {
   await done;
 }
 
-/** Writes bench/results/<name>.json with the machine it ran on, and prints a table. */
-export function report(name, rows, extra = {}) {
+/**
+ * Writes bench/results/<name>.json with the machine it ran on, and prints a table. A benchmark
+ * in parts (bench/<name>-<part>.mjs) passes `part`: the file keeps the other parts' figures and
+ * rows (each part's rows carry its name, and `parts` says which figures are whose and when).
+ */
+export function report(name, rows, extra = {}, { part } = {}) {
   const dir = join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  const at = new Date().toISOString();
+  let before = {};
+  try {
+    before = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    /* first run */
+  }
+  // What the other parts measured: their figures and rows stay.
+  const parts = { ...(before.parts ?? {}) };
+  const kept = {};
+  for (const [p, info] of Object.entries(parts)) {
+    if (p === (part ?? '')) continue;
+    for (const k of info.keys ?? []) if (k in before) kept[k] = before[k];
+  }
+  const keptRows = (before.rows ?? []).filter((r) => r.part !== undefined && r.part !== part);
+  if (part) parts[part] = { at, keys: Object.keys(extra) };
+  const tagged = part ? rows.map((r) => ({ ...r, part })) : rows;
   const result = {
     benchmark: name,
-    at: new Date().toISOString(),
+    at,
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    ...(part ? Object.fromEntries(Object.entries(before).filter(([k]) => !['rows', 'parts'].includes(k))) : {}),
+    ...kept,
     ...extra,
-    rows,
+    ...(Object.keys(parts).length ? { parts } : {}),
+    rows: part ? [...(before.rows ?? []).filter((r) => r.part !== part), ...tagged] : [...rows, ...keptRows],
   };
-  writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  if (part) result.at = before.at ?? at;
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   console.log(`\n${name} (medians; this machine is shared and noisy, read ratios)`);
   console.table(rows);
 }
