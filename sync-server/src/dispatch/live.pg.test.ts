@@ -198,7 +198,8 @@ describe('GET /api/dispatch/live', () => {
       }).toString(),
     });
     expect(res.status, await res.clone().text()).toBe(200);
-    const [{ service_request_id: id }] = (await res.json()) as { service_request_id: string }[];
+    const [created] = (await res.json()) as { service_request_id: string }[];
+    const id = created!.service_request_id;
     await board.waitFor((e) => e.type === 'cases' && e.caseIds.includes(id));
     expect(other.events.some((e) => e.type === 'cases' && e.caseIds.includes(id))).toBe(false);
   });
