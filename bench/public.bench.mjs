@@ -4,13 +4,16 @@
 //   - `/api/public/cases/:id` (what /track reads) server time p50/p95 over loopback, beside
 //     /healthz (no database) in the same run.
 //   - /report's JavaScript before the map is opened (budget ≤ 100 KB), and when it is.
-// Not yet measured (not built yet): /map's viewport query on 100,000 cases, the map's
-// first full draw.
+//   - /map's JavaScript at its first full draw and /stats' with its charts drawn;
+//   - with TEST_DATABASE_URL (PostgreSQL): /map's viewport query on 100,000 generated cases,
+//     p50/p95, beside the same query run directly in the same run, and the time to the map's
+//     first full draw in headless Chromium (bench/client/record-map.mjs).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { median, report } from './lib.mjs';
 import { launch, root, signIn, startServer, synced } from './client/harness.mjs';
+import { measureRecordMap } from './client/record-map.mjs';
 
 const build = join(root, 'field-app', 'build');
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
@@ -78,6 +81,12 @@ try {
     await p.getByRole('button', { name: 'Pick the place on a map' }).click();
     await p.locator('[data-testid="report-map"][data-state="ready"]').waitFor({ timeout: 60_000 });
   });
+  const mapPage = await pageJs(browser, `${base}/map`, (p) =>
+    p.locator('[data-testid="record-map"][data-drawn="true"]').waitFor({ timeout: 60_000 }),
+  );
+  const statsPage = await pageJs(browser, `${base}/stats`, (p) =>
+    p.locator('[data-testid="chart-trend"][data-drawn="true"]').waitFor({ timeout: 60_000 }),
+  );
   const crewDay = await pageJs(
     browser,
     `${base}/day`,
@@ -93,6 +102,7 @@ try {
   await timeRequests(`${base}/api/public/cases/${id}`, 50);
   const trackApi = await timeRequests(`${base}/api/public/cases/${id}`, 500);
   const health = await timeRequests(`${base}/healthz`, 500);
+  const record = await measureRecordMap(browser, log);
 
   const results = {
     track_js_gzip_kb: r1(track.gzip / 1024),
@@ -101,6 +111,10 @@ try {
     report_js_gzip_kb: r1(reportPage.gzip / 1024),
     report_js_raw_kb: r1(reportPage.raw / 1024),
     report_with_map_js_gzip_kb: r1(reportMap.gzip / 1024),
+    map_js_gzip_kb: r1(mapPage.gzip / 1024),
+    map_js_raw_kb: r1(mapPage.raw / 1024),
+    stats_js_gzip_kb: r1(statsPage.gzip / 1024),
+    stats_js_raw_kb: r1(statsPage.raw / 1024),
     crew_day_js_gzip_kb: r1(crewDay.gzip / 1024),
     track_api_p50_ms: r1(trackApi.p50),
     track_api_p95_ms: r1(trackApi.p95),
@@ -108,6 +122,7 @@ try {
     healthz_p95_ms: r1(health.p95),
     track_files: track.files,
     report_files: reportPage.files,
+    record_map: record,
   };
   report(
     'public',
@@ -130,6 +145,34 @@ try {
         vs: `with the map opened ${results.report_with_map_js_gzip_kb} KB`,
         target: `≤ 100 KB ${results.report_js_gzip_kb <= 100 ? 'met' : 'MISSED'}`,
       },
+      {
+        what: `/map JavaScript at its first full draw (MapLibre included), gzip -9, ${mapPage.files.length} files`,
+        figure: `${results.map_js_gzip_kb} KB (${results.map_js_raw_kb} KB raw)`,
+        vs: `crew day page ${results.crew_day_js_gzip_kb} KB`,
+        target: '',
+      },
+      {
+        what: `/stats JavaScript with its charts drawn (uPlot included), gzip -9, ${statsPage.files.length} files`,
+        figure: `${results.stats_js_gzip_kb} KB (${results.stats_js_raw_kb} KB raw)`,
+        vs: '',
+        target: '',
+      },
+      ...(record
+        ? [
+            {
+              what: `GET /api/public/map, whole city at zoom ${record.view.zoom}: ${record.view.cases} of ${record.generated} generated cases in ${record.view.cells} cells, loopback, 200 requests`,
+              figure: `p50 ${r1(record.api.p50)} ms, p95 ${r1(record.api.p95)} ms`,
+              vs: `the same query run directly: p50 ${r1(record.sql.p50)} ms, p95 ${r1(record.sql.p95)} ms`,
+              target: '',
+            },
+            {
+              what: `/map first full draw in headless Chromium (1280×800), ${record.generated} generated cases, 5 cold loads`,
+              figure: `median ${Math.round(record.first_draw_ms.median)} ms`,
+              vs: `all: ${record.first_draw_ms.all.join(', ')} ms`,
+              target: '',
+            },
+          ]
+        : [{ what: '/map on 100,000 cases', figure: 'not measured: needs TEST_DATABASE_URL', vs: '', target: '' }]),
       {
         what: 'GET /api/public/cases/:id, loopback, 500 requests one at a time',
         figure: `p50 ${results.track_api_p50_ms} ms, p95 ${results.track_api_p95_ms} ms`,
