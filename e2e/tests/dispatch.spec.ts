@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import {
   FIXABLE,
@@ -47,6 +47,81 @@ async function openBoard(browser: Browser, baseURL: string | undefined): Promise
   await expect(page.getByTestId('board-freshness')).toHaveAttribute('data-live', 'true');
   return page;
 }
+
+// The demo city is shared by every spec of the run: this file puts back the routes it found
+// (its moves, lasso and balance change them), so the specs after it see the day they expect.
+// Cases fixed or closed meanwhile stay as they are.
+type Placement = { crewId: string | null; day: string | null; position: number | null };
+let lead: APIRequestContext;
+let before = new Map<string, Placement>();
+const cityToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Detroit' }).format(new Date());
+
+/** A mutation id as devices make them (UUIDv7: time first, then random). */
+function uuidv7(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  const ms = Date.now();
+  for (let i = 0; i < 6; i++) b[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
+  b[6] = (b[6]! & 0x0f) | 0x70;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+async function boardPlacements(): Promise<Map<string, Placement & { version: number; open: boolean }>> {
+  const res = await lead.get(`/api/dispatch/board?date=${cityToday()}`);
+  expect(res.status()).toBe(200);
+  const board = (await res.json()) as {
+    crews: { id: string; cases: { case: { id: string; assignedDay: string | null; version: number } }[] }[];
+    unassigned: { case: { id: string; version: number } }[];
+  };
+  const out = new Map<string, Placement & { version: number; open: boolean }>();
+  for (const crew of board.crews)
+    crew.cases.forEach(({ case: c }, i) =>
+      out.set(c.id, { crewId: crew.id, day: c.assignedDay, position: i + 1, version: c.version, open: true }),
+    );
+  for (const { case: c } of board.unassigned)
+    out.set(c.id, { crewId: null, day: null, position: null, version: c.version, open: true });
+  return out;
+}
+
+test.beforeAll(async ({ playwright, baseURL }) => {
+  lead = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
+  const login = await lead.post('/api/auth/login', { data: { email: LEAD.email, password: LEAD.password } });
+  expect(login.status()).toBe(200);
+  before = new Map(
+    [...(await boardPlacements())].map(([id, p]) => [id, { crewId: p.crewId, day: p.day, position: p.position }]),
+  );
+});
+
+test.afterAll(async () => {
+  const now = await boardPlacements();
+  const clientId = `e2e-dispatch-restore-${Date.now()}`;
+  const mutations = [...before]
+    .filter(([id, was]) => {
+      const is = now.get(id);
+      return is && (is.crewId !== was.crewId || is.position !== was.position);
+    })
+    .sort(([, a], [, b]) => (a.position ?? 0) - (b.position ?? 0))
+    .map(([id, was], seq) => ({
+      id: uuidv7(),
+      clientId,
+      seq,
+      caseId: id,
+      baseVersion: now.get(id)!.version,
+      deviceTime: new Date().toISOString(),
+      ...(was.crewId
+        ? { kind: 'assign', payload: { crewId: was.crewId, day: was.day, position: was.position } }
+        : { kind: 'unassign', payload: {} }),
+    }));
+  if (mutations.length > 0) {
+    const res = await lead.post('/api/sync/push', {
+      headers: { 'fieldfix-protocol': '4' },
+      data: { clientId, sentAt: new Date().toISOString(), mutations },
+    });
+    expect(res.status(), await res.text()).toBe(200);
+  }
+  await lead.dispose();
+});
 
 async function shoot(page: Page, name: string, top = true): Promise<void> {
   mkdirSync(shots, { recursive: true });
