@@ -93,6 +93,26 @@ export const EQUIVALENT = [
     why: v8Sort,
   },
 
+  ...[
+    ['LogicalOperator', "'departmentId' in d || d.departmentId === departmentId"],
+    ['ConditionalExpression', 'true'],
+  ].map(([mutator, replacement]) => ({
+    module: 'access',
+    code: "return 'departmentId' in d && d.departmentId === departmentId;",
+    ...(mutator === 'ConditionalExpression' ? { span: 'd.departmentId === departmentId' } : {}),
+    mutator,
+    replacement,
+    why: 'dispatchDepartment answers the department asked for or a denial: a denial has no departmentId (undefined never equals a name), and a department it answers is always the one asked',
+  })),
+  {
+    module: 'access',
+    code: "return caller.kind === 'staff' && caller.role === 'worker' && caller.crewId === crew.id;",
+    span: "caller.kind === 'staff'",
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: notStaffHasNoRole,
+  },
+
   // sync-server/src/sync/push.service.ts
   ...['const valid = entries.flatMap', 'const valid = s.fresh.flatMap'].map((code) => ({
     module: 'push',
