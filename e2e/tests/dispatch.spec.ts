@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser, type Page, type APIRequest } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import {
   FIXABLE,
@@ -51,7 +51,10 @@ async function openBoard(browser: Browser, baseURL: string | undefined): Promise
 // The demo city is shared by every spec of the run: this file puts back the routes it found
 // (its moves, lasso and balance change them), so the specs after it see the day they expect.
 // Cases fixed or closed meanwhile stay as they are.
-type Placement = { crewId: string | null; day: string | null; position: number | null };
+// Serial: a failure skips the rest of the file rather than starting a new worker, whose
+// beforeAll would take the changed day for the one to restore.
+test.describe.configure({ mode: 'serial' });
+type Placement = { crewId: string | null; day: string | null; position: number | null; state?: string };
 let lead: APIRequestContext;
 let before = new Map<string, Placement>();
 const cityToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Detroit' }).format(new Date());
@@ -71,25 +74,43 @@ async function boardPlacements(): Promise<Map<string, Placement & { version: num
   const res = await lead.get(`/api/dispatch/board?date=${cityToday()}`);
   expect(res.status()).toBe(200);
   const board = (await res.json()) as {
-    crews: { id: string; cases: { case: { id: string; assignedDay: string | null; version: number } }[] }[];
+    crews: {
+      id: string;
+      cases: { case: { id: string; assignedDay: string | null; version: number; state: string } }[];
+    }[];
     unassigned: { case: { id: string; version: number } }[];
   };
   const out = new Map<string, Placement & { version: number; open: boolean }>();
   for (const crew of board.crews)
     crew.cases.forEach(({ case: c }, i) =>
-      out.set(c.id, { crewId: crew.id, day: c.assignedDay, position: i + 1, version: c.version, open: true }),
+      out.set(c.id, {
+        crewId: crew.id,
+        day: c.assignedDay,
+        position: i + 1,
+        state: c.state,
+        version: c.version,
+        open: true,
+      }),
     );
   for (const { case: c } of board.unassigned)
     out.set(c.id, { crewId: null, day: null, position: null, version: c.version, open: true });
   return out;
 }
 
+let playwrightRequest: APIRequest | null = null;
+let base: string | undefined;
+
 test.beforeAll(async ({ playwright, baseURL }) => {
+  playwrightRequest = playwright.request;
+  base = baseURL;
   lead = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
   const login = await lead.post('/api/auth/login', { data: { email: LEAD.email, password: LEAD.password } });
   expect(login.status()).toBe(200);
   before = new Map(
-    [...(await boardPlacements())].map(([id, p]) => [id, { crewId: p.crewId, day: p.day, position: p.position }]),
+    [...(await boardPlacements())].map(([id, p]) => [
+      id,
+      { crewId: p.crewId, day: p.day, position: p.position, state: p.state },
+    ]),
   );
 });
 
@@ -120,6 +141,43 @@ test.afterAll(async () => {
     });
     expect(res.status(), await res.text()).toBe(200);
   }
+  // A case that was in progress and went to another crew came back as "assigned": its crew
+  // starts it again from their tablet, as they would.
+  const after = await boardPlacements();
+  const restart = [...before].filter(([id, was]) => was.state === 'in_progress' && after.get(id)?.state === 'assigned');
+  const crew = new Map<string, APIRequestContext>();
+  for (const [id, was] of restart) {
+    const email = was.crewId === CREW_A ? WORKER.email : was.crewId === CREW_B ? WORKER_B.email : null;
+    if (!email) continue;
+    if (!crew.has(email)) {
+      const worker = await playwrightRequest!.newContext({ baseURL: base!, extraHTTPHeaders: { origin: base! } });
+      expect((await worker.post('/api/auth/login', { data: { email, password: WORKER.password } })).status()).toBe(200);
+      crew.set(email, worker);
+    }
+    const worker = crew.get(email)!;
+    const workerClient = `e2e-dispatch-restart-${Date.now()}`;
+    const res = await worker.post('/api/sync/push', {
+      headers: { 'fieldfix-protocol': '4' },
+      data: {
+        clientId: workerClient,
+        sentAt: new Date().toISOString(),
+        mutations: [
+          {
+            id: uuidv7(),
+            clientId: workerClient,
+            seq: 0,
+            caseId: id,
+            baseVersion: after.get(id)!.version,
+            deviceTime: new Date().toISOString(),
+            kind: 'start',
+            payload: {},
+          },
+        ],
+      },
+    });
+    expect(res.status(), await res.text()).toBe(200);
+  }
+  for (const c of crew.values()) await c.dispose();
   await lead.dispose();
 });
 
@@ -259,12 +317,16 @@ test('the board works by keyboard alone: reorder, undo and "Move to…", announc
   await lead.keyboard.press('Control+z');
   await expect(lead.getByTestId('board-announcement')).toContainText('Undone');
   await expect.poll(() => cardIds(lead, CREW_B)).toEqual(before);
+  // The undo is pushed and the live feed redraws the board: let it settle before the next key.
+  await synced(lead);
 
   // "Move to…": into the unassigned queue, from a dialog.
-  await card(lead, first).getByTestId('card-move').focus();
-  await lead.keyboard.press('Enter');
   const dialog = lead.getByTestId('move-dialog');
-  await expect(dialog).toBeVisible();
+  await expect(async () => {
+    await card(lead, first).getByTestId('card-move').focus();
+    await lead.keyboard.press('Enter');
+    await expect(dialog).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
   expect(serious(await new AxeBuilder({ page: lead }).include('[data-testid="move-dialog"]').analyze())).toEqual([]);
   await dialog.getByRole('radio', { name: 'Unassigned' }).focus();
   await lead.keyboard.press('Space');
