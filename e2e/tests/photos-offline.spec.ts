@@ -153,7 +153,9 @@ test('an upload cut off halfway resumes from the server offset and ends with one
 
   const patches: { offset: string | null }[] = [];
   let heads = 0;
-  page.on('request', (r) => {
+  // Counted for the whole context: once the signal returns, the service worker's Background
+  // Sync may send the rest before the page does (its requests are not the page's).
+  context.on('request', (r) => {
     if (!/\/api\/photos\/[^/]+\/upload$/.test(r.url())) return;
     if (r.method() === 'PATCH') patches.push({ offset: r.headers()['upload-offset'] ?? null });
     if (r.method() === 'HEAD') heads++;
