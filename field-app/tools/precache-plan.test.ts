@@ -107,6 +107,50 @@ describe('planPrecache', () => {
     );
   });
 
+  it("gives a resident the entries and the residents' layout, report and track, statically imported", () => {
+    const withResident: BundleFile[] = [
+      ...bundle.map((f) =>
+        f.fileName === im('entry/app.js')
+          ? { ...f, dynamicImports: [...(f.dynamicImports ?? []), im('nodes/4.js'), im('nodes/5.js')] }
+          : f,
+      ),
+      chunk('nodes/4.js', {
+        isDynamicEntry: true,
+        facadeModuleId: node(4),
+        moduleIds: [node(4), src('routes/(public)/+layout.svelte'), src('routes/(public)/report/+page.svelte')],
+        imports: [im('chunks/report-form.js')],
+        dynamicImports: [im('chunks/pin-map.js')],
+        code: 'const map = () => import("../chunks/pin-map.js");',
+        viteMetadata: { importedCss: new Set([im('assets/report.css')]) },
+      }),
+      chunk('nodes/5.js', {
+        isDynamicEntry: true,
+        facadeModuleId: node(5),
+        moduleIds: [node(5), src('routes/(public)/+layout.svelte'), src('routes/(public)/map/+page.svelte')],
+        imports: [im('chunks/report-form.js')],
+      }),
+      // A re-exporting chunk whose import list leaves its target out: the code names it.
+      chunk('chunks/report-form.js', {
+        moduleIds: [src('lib/public/report/send.ts')],
+        code: 'export{s}from"./send.js";',
+      }),
+      chunk('chunks/send.js'),
+      chunk('chunks/pin-map.js', { isDynamicEntry: true, moduleIds: [`${ROOT}/node_modules/maplibre-gl/x.js`] }),
+      asset('assets/report.css'),
+    ];
+    expect(planPrecache(withResident, ROOT).residents).toEqual(
+      [
+        'assets/report.css',
+        'chunks/report-form.js',
+        'chunks/send.js',
+        'chunks/shared.js',
+        'entry/app.js',
+        'nodes/0.js',
+        'nodes/4.js',
+      ].map(im),
+    );
+  });
+
   it('knows the excluded sources by path from the app root', () => {
     const test = excludedSourceTest(ROOT);
     expect(test(src('routes/(public)/report/+page.svelte'))).toBe(true);
@@ -127,7 +171,7 @@ const hasBuild = existsSync(join(built, '200.html')) && existsSync(planFile);
 describe.skipIf(!hasBuild)('the built precache', () => {
   const plan = hasBuild
     ? (JSON.parse(readFileSync(planFile, 'utf8')) as PrecachePlan)
-    : { kept: [], excluded: [], sources: {} };
+    : { kept: [], excluded: [], residents: [], sources: {} };
   const files = hasBuild ? precachedFiles(plan, join(app, 'static')) : [];
 
   it(`is within the crew budget (${PRECACHE_BUDGET_BYTES / 1024} KiB)`, () => {
@@ -157,6 +201,21 @@ describe.skipIf(!hasBuild)('the built precache', () => {
     const planned = new Set([...plan.kept, ...plan.excluded]);
     expect(onDisk.filter((f) => !planned.has(f))).toEqual([]);
     for (const f of files) expect(statSync(join(built, f)).isFile()).toBe(true);
+  });
+
+  it('gives a resident’s phone /report and /track, and none of the crew app', () => {
+    // Shared pieces (the service types' icons) are fine; the crew's data, sync and shell are not.
+    const crewOnly =
+      /^src\/(lib\/(sync|db|dispatch|ui\/dispatch)\/|lib\/state\/app-update|lib\/ui\/StaffShell|routes\/(day|cases|dispatch|inbox|settings|admin|login)\/)/;
+    const withCrew = plan.residents.filter((f) => (plan.sources[f] ?? []).some((m) => crewOnly.test(m)));
+    expect(withCrew.map((f) => `${f}: ${plan.sources[f]!.join(', ')}`)).toEqual([]);
+    const pages = plan.residents.flatMap((f) => plan.sources[f] ?? []);
+    expect(pages).toContain('src/routes/(public)/report/+page.svelte');
+    expect(pages).toContain('src/routes/(public)/track/[id]/+page.svelte');
+    expect(pages).not.toContain('src/routes/(public)/map/+page.svelte');
+    const bytes = plan.residents.reduce((n, f) => n + statSync(join(built, f)).size, 0);
+    console.info(`residents' precache: ${plan.residents.length} built files, ${(bytes / 1024).toFixed(0)} KiB`);
+    expect(bytes).toBeLessThan(600 * 1024);
   });
 
   it('precaches no file of the dispatch board or the residents’ pages alone', () => {

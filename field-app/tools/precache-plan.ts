@@ -36,6 +36,22 @@ export const EXCLUDED_SOURCES = [
  */
 export const PRECACHE_BUDGET_BYTES = 2400 * 1024;
 
+/**
+ * The route modules a resident's phone keeps for use without signal (the service worker
+ * registered by the residents' pages, `?for=residents`): the root layout and error page, the
+ * residents' layout, `/report` and `/track`. `/map` and `/stats` need the network anyway.
+ */
+export const RESIDENT_ROUTES = [
+  'src/routes/+layout.',
+  'src/routes/+error.svelte',
+  'src/routes/(public)/+layout.',
+  'src/routes/(public)/report/',
+  'src/routes/(public)/track/',
+];
+
+/** `import "./x.js"` and `… from "./x.js"` in built code (not `import("./x.js")`). */
+const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*["'](\.\.?\/[^"']+\.js)["']/g;
+
 export const VIRTUAL_ID = 'virtual:fieldfix/precache-plan';
 const RESOLVED_ID = `\0${VIRTUAL_ID}`;
 
@@ -44,6 +60,12 @@ export interface PrecachePlan {
   excluded: string[];
   /** Built files under `_app/immutable/` that are precached. */
   kept: string[];
+  /**
+   * Built files a resident's phone precaches: what `/report` and `/track` load before any
+   * interaction (static imports from the client entries and those pages' route nodes, with
+   * their styles and assets). Lazily imported code (the pin map, the crew's shell) is not.
+   */
+  residents: string[];
   /** Each built chunk's modules from the app's `src/` (paths from the app's root), for tests. */
   sources: Record<string, string[]>;
 }
@@ -134,6 +156,38 @@ export function planPrecache(
   );
   const onlyExcluded = [...walk(barriers, () => true)].filter((n) => !crew.has(n));
 
+  // A resident's phone: the static graph from the entries, entering no route node but theirs.
+  const routesOf = (f: BundleFile) => (f.moduleIds ?? []).filter((id) => isRouteModule(root, id));
+  const residentRoute = (id: string) =>
+    RESIDENT_ROUTES.some((r) => relative(root, id.split('?')[0]!).split(sep).join('/').startsWith(r));
+  const isRouteNode = (f: BundleFile) =>
+    f.type === 'chunk' && routesOf(f).length > 0 && !!(f.isEntry || f.isDynamicEntry);
+  const residentNodes = files.filter((f) => isRouteNode(f) && routesOf(f).every(residentRoute));
+  const staticEdges = (f: BundleFile) =>
+    new Set(
+      [
+        ...(f.imports ?? []),
+        ...(f.viteMetadata?.importedCss ?? []),
+        ...(f.viteMetadata?.importedAssets ?? []),
+        ...assets.filter((a) => a !== f && text(f).includes(posix.basename(a.fileName))).map((a) => a.fileName),
+        // Static imports written in the code, for chunks whose import list leaves one out (a
+        // re-exporting facade of SvelteKit's start entry does).
+        ...[...text(f).matchAll(STATIC_IMPORT)].map((m) => posix.join(posix.dirname(f.fileName), m[1]!)),
+      ].filter((n) => byName.has(n)),
+    );
+  const residents = new Set<string>();
+  const stack = [
+    ...files.filter((f) => f.type === 'chunk' && f.isEntry && !isRouteNode(f)).map((f) => f.fileName),
+    ...residentNodes.map((f) => f.fileName),
+  ];
+  while (stack.length) {
+    const name = stack.pop()!;
+    const f = byName.get(name)!;
+    if (residents.has(name) || (isRouteNode(f) && !routesOf(f).every(residentRoute))) continue;
+    residents.add(name);
+    for (const n of staticEdges(f)) stack.push(n);
+  }
+
   const immutable = files.map((f) => f.fileName).filter((n) => n.startsWith(immutablePrefix));
   const excluded = new Set(onlyExcluded.filter((n) => n.startsWith(immutablePrefix)));
   const sources: Record<string, string[]> = {};
@@ -147,11 +201,12 @@ export function planPrecache(
   return {
     excluded: [...excluded].sort(),
     kept: immutable.filter((n) => !excluded.has(n)).sort(),
+    residents: immutable.filter((n) => residents.has(n)).sort(),
     sources,
   };
 }
 
-export const EMPTY_PLAN: PrecachePlan = { excluded: [], kept: [], sources: {} };
+export const EMPTY_PLAN: PrecachePlan = { excluded: [], kept: [], residents: [], sources: {} };
 
 /**
  * Every file the service worker precaches (src/service-worker/index.ts), paths from the build's
@@ -186,7 +241,7 @@ export function precachePlan(): Plugin {
     },
     load(id) {
       if (id !== RESOLVED_ID) return null;
-      return `export const excluded = ${JSON.stringify(plan.excluded)};\n`;
+      return `export const excluded = ${JSON.stringify(plan.excluded)};\nexport const residents = ${JSON.stringify(plan.residents)};\n`;
     },
     generateBundle(_options, bundle) {
       if (this.environment?.name !== 'client') return;

@@ -1,10 +1,14 @@
 /**
  * The service worker: keeps the app shell on the device so the app opens with no network.
  *
- * - Precaches what a crew needs: every built file (`immutable`) but those only the residents'
- *   pages and the lead's dispatch board use (`excluded`, planned at build time by
+ * - Two audiences, one script. Registered by the crew app (`/service-worker.js`), it precaches
+ *   what a crew needs: every built file (`immutable`) but those only the residents' pages and
+ *   the lead's dispatch board use (`excluded`, planned at build time by
  *   tools/precache-plan.ts), every file from `static/` (`assets`) and the SPA fallback page
- *   `200.html`.
+ *   `200.html`. Registered by the residents' pages (`?for=residents`, only where no worker is
+ *   installed yet), it precaches only what `/report` and `/track` load (`residents`), so a
+ *   resident's phone opens them with no signal and never downloads the crew app; a crew
+ *   signing in on that phone replaces it with the crew's at once.
  * - Built files left out load from the network when a lead or a resident opens those pages, and
  *   are kept at run time (cache first: hashed names never change), so a board once opened opens
  *   again offline; an update drops those of older builds.
@@ -25,8 +29,9 @@ import {
 } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst } from 'workbox-strategies';
-import { excluded } from 'virtual:fieldfix/precache-plan';
+import { excluded, residents } from 'virtual:fieldfix/precache-plan';
 import { installBackgroundSync } from './background-sync.ts';
+import { installReportSync } from './report-sync.ts';
 
 /** adapter-static `fallback` (vite.config.ts). */
 const FALLBACK_PAGE = '200.html';
@@ -39,8 +44,14 @@ const RUNTIME_CACHE = 'fieldfix-immutable-runtime';
 const scope = self.registration.scope;
 const toUrl = (path: string): string => new URL(path, scope).href;
 
+/** Who registered this worker: a resident's phone keeps only the residents' pages. */
+const forResidents = new URL(self.location.href).searchParams.get('for') === 'residents';
+
 const entries = new Map<string, PrecacheEntry>();
-const notPrecached = new Set(excluded);
+const residentFiles = new Set(residents);
+const notPrecached = new Set(
+  forResidents ? immutable.map((f) => f.path).filter((p) => !residentFiles.has(p)) : excluded,
+);
 // Hashed file names: the URL is the revision.
 for (const { path } of immutable) {
   if (!notPrecached.has(path)) entries.set(path, { url: toUrl(path), revision: null });
@@ -66,6 +77,28 @@ registerRoute(
 );
 
 installBackgroundSync(self);
+installReportSync(self);
+
+self.addEventListener('install', (event) => {
+  // The crew's worker replacing a resident's (a crew signs in on a phone that reported a
+  // problem) takes over at once: there is no crew version for it to wait for.
+  if (!forResidents && isResidentWorker(self.registration.active)) void self.skipWaiting();
+  event.waitUntil(keepWhatTheShellLoads());
+});
+
+/**
+ * The fallback page names the files every page starts with (the root layout's scripts and
+ * styles, some of them shared with staff pages): those not precached are kept now, so the
+ * residents' pages open with no signal.
+ */
+async function keepWhatTheShellLoads(): Promise<void> {
+  const res = await fetch(toUrl(FALLBACK_PAGE), { cache: 'no-store' });
+  if (!res.ok) throw new Error(`${FALLBACK_PAGE}: ${res.status}`);
+  const html = await res.text();
+  const named = [...html.matchAll(/\b(?:href|src)="([^"]+)"/g)].map((m) => new URL(m[1]!, scope).href);
+  const missing = [...new Set(named)].filter((url) => runtimeUrls.has(url));
+  if (missing.length) await (await caches.open(RUNTIME_CACHE)).addAll(missing);
+}
 
 self.addEventListener('message', (event) => {
   const data: unknown = event.data;
@@ -90,4 +123,8 @@ async function dropOlderRuntimeFiles(): Promise<void> {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function isResidentWorker(worker: ServiceWorker | null): boolean {
+  return !!worker && new URL(worker.scriptURL).searchParams.get('for') === 'residents';
 }
