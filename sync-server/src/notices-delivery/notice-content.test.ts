@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { metersBetween, noticeContent, photoProof } from './notice-content.ts';
+import { SERVICE_TYPES } from '../demo/catalog.ts';
+import { metersBetween, noticeContent, photoProof, SERVICE_NAMES_ES } from './notice-content.ts';
 import type { NoticeFacts } from './notice.repo.ts';
 import { renderNotice } from './notice-render.ts';
 
 const facts = (over: Partial<NoticeFacts> = {}): NoticeFacts => ({
   caseId: '42',
+  serviceCode: 'POTHOLE',
   serviceName: 'Pothole',
   address: '412 Beech Ave',
   lat: 42.35,
@@ -25,8 +28,44 @@ describe('notice content', () => {
       'Streets Crew A plans to work on Pothole at 412 Beech Ave on Friday, June 12.',
     );
     expect(noticeContent('scheduled', f, 'es', links, ZONE).paragraphs[0]).toBe(
-      'Streets Crew A tiene previsto trabajar en Pothole en 412 Beech Ave el viernes, 12 de junio.',
+      'Streets Crew A tiene previsto trabajar en Bache en 412 Beech Ave el viernes, 12 de junio.',
     );
+  });
+
+  it('a Spanish notice names the type in Spanish, an English one as the catalogue does', () => {
+    const until = new Date('2026-06-24T12:00:00Z');
+    const fixLinks = {
+      ...links,
+      stillAProblem: 'https://city.example/still-a-problem?token=t',
+      stillAProblemUntil: until,
+    };
+    const es = noticeContent('fixed', facts(), 'es', fixLinks, ZONE);
+    expect(es.subject).toBe('Resuelto: Bache en 412 Beech Ave (caso #42)');
+    expect(es.paragraphs[0]).toBe('El equipo terminó el trabajo en Bache en 412 Beech Ave.');
+    expect(noticeContent('received', facts(), 'es', links, ZONE).paragraphs[0]).toContain(
+      'Su reporte de Bache en 412 Beech Ave es el caso #42.',
+    );
+    expect(noticeContent('fixed', facts(), 'en', fixLinks, ZONE).subject).toBe(
+      'Fixed: Pothole at 412 Beech Ave (case #42)',
+    );
+    // A type the city added, with no Spanish name: its catalogue name.
+    const own = facts({ serviceCode: 'BENCH', serviceName: 'Broken bench' });
+    expect(noticeContent('reopened', own, 'es', links, ZONE).paragraphs[0]).toBe(
+      'Volvemos a trabajar en Broken bench en 412 Beech Ave.',
+    );
+  });
+
+  it("the Spanish type names are the residents' pages' own, for every type of the demo catalogue", () => {
+    const messages = JSON.parse(
+      readFileSync(new URL('../../../field-app/messages/es.json', import.meta.url), 'utf8'),
+    ) as Record<string, string>;
+    const pages = Object.fromEntries(
+      Object.entries(messages)
+        .filter(([k]) => k.startsWith('svc_'))
+        .map(([k, v]) => [k.slice('svc_'.length), v]),
+    );
+    expect(SERVICE_NAMES_ES).toEqual(pages);
+    expect(Object.keys(SERVICE_NAMES_ES).sort()).toEqual(SERVICE_TYPES.map((t) => t.code).sort());
   });
 
   it('"closed" gives the reason in plain words', () => {

@@ -29,6 +29,29 @@ const CLOSE_REASONS_ES: Record<string, string> = {
   no_action_needed: 'No hace falta ninguna acción',
 };
 
+/**
+ * The demo catalogue's types in Spanish: the names the residents' pages give them
+ * (`svc_*` in field-app/messages/es.json; a test keeps the two the same). A type the city
+ * added later, with no Spanish name here, keeps its catalogue name.
+ */
+export const SERVICE_NAMES_ES: Record<string, string> = {
+  POTHOLE: 'Bache',
+  SIDEWALK: 'Acera dañada',
+  DEBRIS: 'Escombros en la calle',
+  MISSED_PICKUP: 'Basura no recogida',
+  DUMPING: 'Vertido ilegal',
+  GRAFFITI: 'Grafiti',
+  FALLEN_LIMB: 'Rama caída',
+  TREE_TRIM: 'Poda de árboles',
+  STREETLIGHT: 'Farola apagada',
+  SIGNAL: 'Semáforo con problemas',
+  SIGN: 'Señal de tráfico dañada',
+};
+
+/** The type's name in the notice's language. */
+export const serviceNameIn = (facts: Pick<NoticeFacts, 'serviceCode' | 'serviceName'>, lang: 'en' | 'es'): string =>
+  (lang === 'es' ? SERVICE_NAMES_ES[facts.serviceCode] : undefined) ?? facts.serviceName;
+
 /** Builds the words of a notice from its facts. Pure: the clock and the zone are passed in. */
 export function noticeContent(
   template: ResidentNotificationTemplate,
@@ -38,7 +61,7 @@ export function noticeContent(
   timeZone: string,
 ): NoticeContent {
   const es = lang === 'es';
-  const what = `${facts.serviceName}${facts.address ? (es ? ` en ${facts.address}` : ` at ${facts.address}`) : ''}`;
+  const what = `${serviceNameIn(facts, lang)}${facts.address ? (es ? ` en ${facts.address}` : ` at ${facts.address}`) : ''}`;
   const id = facts.caseId;
   const data = facts.event?.data ?? {};
   const note = typeof data.note === 'string' && data.note.trim() ? data.note.trim() : null;

@@ -35,6 +35,9 @@ export type NoticePhoto = {
 /** What a notice tells: the case, the event that caused it, and the fix's photos. */
 export type NoticeFacts = {
   caseId: string;
+  /** The type's code: notices in Spanish name the type by it (`notice-content.ts`). */
+  serviceCode: string;
+  /** The type's name in the catalogue (English). */
   serviceName: string;
   address: string;
   lat: number;
@@ -141,6 +144,7 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
   const [c] = await sql<
     {
       id: string;
+      service_code: string;
       service_name: string;
       address: string;
       lat: number;
@@ -151,7 +155,7 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
       crew_name: string | null;
     }[]
   >`
-    select c.id::text, st.name as service_name, c.address, c.lat, c.long, st.close_reasons, e.kind, e.data,
+    select c.id::text, c.service_code, st.name as service_name, c.address, c.lat, c.long, st.close_reasons, e.kind, e.data,
       cr.name as crew_name
     from cases c
     join service_types st on st.code = c.service_code
@@ -190,6 +194,7 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
       : [];
   return {
     caseId: c.id,
+    serviceCode: c.service_code,
     serviceName: c.service_name,
     address: c.address,
     lat: c.lat,
