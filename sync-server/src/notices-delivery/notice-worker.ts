@@ -64,6 +64,16 @@ export type NoticeWorkerDeps = {
 const PHOTO_CID = 'after-photo@fieldfix';
 
 /**
+ * How long a fix's notice waiting for its after-photo's bytes waits before it looks again,
+ * `waitedMs` after the fix was recorded: a second at first (a device uploads the photo right
+ * after it pushes the fix, and the resident should not wait on our look-up as well), longer
+ * as the wait grows, at most 15 s (an upload over a poor signal may take many minutes).
+ */
+export function photoRecheckSeconds(waitedMs: number): number {
+  return Math.min(15, Math.max(1, Math.ceil(waitedMs / 4000)));
+}
+
+/**
  * Sends resident notices after commit (R10): claims due outbox rows, sends each to every
  * recipient not yet reached, and records each send before marking the row sent. A crash
  * anywhere loses nothing (the claim lapses and another pass resumes where the records
@@ -138,8 +148,9 @@ export class NoticeWorker {
     try {
       const facts = await noticeFacts(sql, n);
       const waiting = facts.photos.some((p) => !p.complete);
-      if (waiting && Date.now() - n.createdAt.getTime() < this.#opts.photoWaitSeconds * 1000) {
-        await deferNotice(sql, n.id, 15);
+      const waited = Date.now() - n.createdAt.getTime();
+      if (waiting && waited < this.#opts.photoWaitSeconds * 1000) {
+        await deferNotice(sql, n.id, photoRecheckSeconds(waited));
         return;
       }
       const photo = await this.#photoBytes(facts);
