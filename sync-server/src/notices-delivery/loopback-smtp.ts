@@ -11,11 +11,22 @@ export type Received = {
   messageId: string;
 };
 
+export type LoopbackSmtpOptions = {
+  /** Holds each acceptance back this long (a slow mail server). */
+  delayMs?: number;
+  /**
+   * Called with each message before the server accepts it (the browser tests write it to a
+   * folder): once its promise settles, the message is surely kept. A failure refuses the
+   * message with a 451, as a real server with a full disk would.
+   */
+  onReceived?: (r: Received) => void | Promise<void>;
+};
+
 /**
  * A real SMTP server on 127.0.0.1 for tests and the benchmark (npm `smtp-server`): it accepts
- * every message and keeps it. `delayMs` holds each acceptance back (a slow mail server).
+ * every message and keeps it.
  */
-export async function startLoopbackSmtp(opts: { delayMs?: number } = {}) {
+export async function startLoopbackSmtp(opts: LoopbackSmtpOptions = {}) {
   const received: Received[] = [];
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
@@ -29,21 +40,32 @@ export async function startLoopbackSmtp(opts: { delayMs?: number } = {}) {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        const done = () => {
+        const done = async () => {
           const head = raw.subarray(0, raw.indexOf('\r\n\r\n') > 0 ? raw.indexOf('\r\n\r\n') : raw.length).toString();
           const messageId = /^message-id:\s*(<[^>]+>)/im.exec(head)?.[1] ?? '';
-          received.push({
+          const message: Received = {
             raw,
             to: session.envelope.rcptTo.map((r) => r.address.toLowerCase()),
             acceptedAt: performance.now(),
             acceptedWallMs: Date.now(),
             messageId,
-          });
+          };
+          if (opts.onReceived) {
+            try {
+              await opts.onReceived(message);
+            } catch (err) {
+              const refusal = new Error(`Not kept: ${err instanceof Error ? err.message : String(err)}`);
+              (refusal as Error & { responseCode: number }).responseCode = 451;
+              callback(refusal);
+              return;
+            }
+          }
+          received.push(message);
           callback();
           for (const w of waiters.splice(0)) w();
         };
-        if (opts.delayMs) setTimeout(done, opts.delayMs);
-        else done();
+        if (opts.delayMs) setTimeout(() => void done(), opts.delayMs);
+        else void done();
       });
     },
   });
