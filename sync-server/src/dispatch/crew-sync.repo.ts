@@ -26,13 +26,15 @@ function facts(r: PositionRow | undefined): CrewSyncFacts | null {
 }
 
 /**
- * Records that a crew device was answered with `cursor` at `at`: its newest pull, and (when
- * the cursor is new for the device) the first time it held that cursor, pruning its old log
- * rows. Answers the crew's department and shared position for the live feed (null: no crew).
+ * Records that a crew device was answered with `cursor` at `at`: its newest pull, and, when
+ * the answer `delivered` something, the first time it held that cursor, pruning its old log
+ * rows. A pull that brought nothing moves the cursor past changes the crew does not see
+ * (pull.service.ts): it changes no receipt, so it is not logged. Answers the crew's
+ * department and shared position for the live feed (null: no crew).
  */
 export async function recordDevicePull(
   sql: Queryable,
-  p: { clientId: string; userId: string; crewId: string; cursor: string; at: Date },
+  p: { clientId: string; userId: string; crewId: string; cursor: string; at: Date; delivered: boolean },
 ): Promise<CrewSyncFacts | null> {
   const [row] = await sql<PositionRow[]>`
     with synced as (
@@ -42,11 +44,12 @@ export async function recordDevicePull(
         set crew_id = excluded.crew_id, cursor = excluded.cursor, pulled_at = excluded.pulled_at
     ), logged as (
       insert into device_pull_log (client_id, user_id, crew_id, cursor, at)
-      values (${p.clientId}, ${p.userId}, ${p.crewId}, ${p.cursor}::bigint, ${p.at})
+      select ${p.clientId}, ${p.userId}, ${p.crewId}, ${p.cursor}::bigint, ${p.at}::timestamptz
+      where ${p.delivered}::boolean
       on conflict do nothing
     ), pruned as (
       delete from device_pull_log
-      where client_id = ${p.clientId} and user_id = ${p.userId} and cursor < ${p.cursor}::bigint
+      where ${p.delivered}::boolean and client_id = ${p.clientId} and user_id = ${p.userId} and cursor < ${p.cursor}::bigint
         and at < ${p.at}::timestamptz - ${PULL_LOG_KEPT_DAYS} * interval '1 day'
     )
     select c.department_id, pos.lat, pos.long, pos.at

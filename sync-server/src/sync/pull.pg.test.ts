@@ -128,6 +128,46 @@ describe('what a pull brings, by scope', () => {
   });
 });
 
+describe('a device up to date', () => {
+  /** The newest cursor the change log shows (what committed), over its three streams. */
+  async function visibleHead(): Promise<bigint> {
+    const [row] = await t.db.sql<{ h: string }[]>`select greatest(
+      (select max(change_cursor) from cases), (select max(cursor) from case_departures),
+      (select max(cursor) from mutations))::text as h`;
+    return BigInt(row!.h);
+  }
+
+  it('moves to the newest cursor, past changes it may not see, so they are not read again', async () => {
+    const from = await head();
+    const fixedLongAgo = await newCase('streets-a', { state: 'fixed', closedHoursAgo: 30 });
+    const otherCrew = await newCase('streets-b');
+    const page = await pull(workerA(), from);
+    expect(page).toMatchObject({ cases: [], departures: [], outcomes: [], hasMore: false });
+    const [long] = await t.db.sql<
+      { c: string }[]
+    >`select change_cursor::text as c from cases where id = ${fixedLongAgo}`;
+    const [other] = await t.db.sql<{ c: string }[]>`select change_cursor::text as c from cases where id = ${otherCrew}`;
+    expect(BigInt(page.cursor)).toBeGreaterThanOrEqual(BigInt(long!.c));
+    expect(BigInt(page.cursor)).toBeGreaterThanOrEqual(BigInt(other!.c));
+    expect(BigInt(page.cursor)).toBe(await visibleHead());
+    // Asked again from there: nothing, and the same cursor.
+    expect(await pull(workerA(), page.cursor)).toMatchObject({ cursor: page.cursor, cases: [], hasMore: false });
+  });
+
+  it('still gets what changes after it moved ahead', async () => {
+    const ahead = (await pull(workerA(), await head())).cursor;
+    const mine = await newCase('streets-a');
+    const page = await pull(workerA(), ahead);
+    expect(ids(page)).toEqual([mine]);
+    expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(ahead));
+  });
+
+  it('never moves back, even from a cursor ahead of the log', async () => {
+    const ahead = ((await visibleHead()) + 1000n).toString();
+    expect((await pull(workerA(), ahead)).cursor).toBe(ahead);
+  });
+});
+
 describe('paging', () => {
   it('takes the oldest changes first, says when there is more, and goes on from its cursor', async () => {
     const from = await head();

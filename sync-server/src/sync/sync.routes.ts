@@ -20,7 +20,7 @@ import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo
 import { liveHub } from '../dispatch/live-hub.ts';
 import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispatch/live-publish.ts';
 
-export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
+export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
   const staffOnly = requireStaff(sql);
   // Looked up when first used: building the routes touches no database.
   const live = () => liveHub(sql, dbKind, log);
@@ -48,6 +48,7 @@ export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
           timeZone: config.cityTimeZone,
           ...(body.sentAt ? { sentAt: body.sentAt } : {}),
         });
+        metrics?.pushOutcomes(outcomes);
         // After the commit, without holding up the device: the dispatch boards hear of it.
         void publishCaseChanges(sql, live(), changedCaseIds(outcomes), log);
         return c.json({ outcomes } satisfies PushResponse);
@@ -60,7 +61,15 @@ export function syncRoutes({ sql, config, dbKind, log }: AppDeps) {
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
         if (staff.role === 'worker' && staff.crewId) {
           const at = new Date(page.serverTime);
-          const crew = { clientId: query.clientId, userId: staff.id, crewId: staff.crewId, cursor: page.cursor, at };
+          const delivered = page.cases.length + page.departures.length + page.outcomes.length > 0;
+          const crew = {
+            clientId: query.clientId,
+            userId: staff.id,
+            crewId: staff.crewId,
+            cursor: page.cursor,
+            at,
+            delivered,
+          };
           const facts = await recordDevicePull(sql, crew);
           if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
         }
