@@ -24,9 +24,14 @@ import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
 import { resourcePolicy, securityHeaders } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { metricsRoutes } from './ops/metrics.routes.ts';
+import { observeRequests } from './ops/observe.ts';
 
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
-export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
+export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
+  const metrics = given.metrics ?? createMetrics({ sql: given.sql, dbKind: given.dbKind, log: given.log });
+  const deps: AppDeps = { ...given, metrics };
   const api = new Hono()
     .use(crossSiteGuard)
     // Before the 2 MiB limit: handlers run in registration order and a photo route answers
@@ -62,9 +67,13 @@ export function createApp(deps: AppDeps, opts: { staticDir?: string } = {}) {
     .notFound(apiNotFound);
 
   const app = new Hono()
+    // First: the request id, its log line and its metrics cover every answer below.
+    .use(observeRequests(metrics, deps.log))
     .use(secureHeaders(securityHeaders(deps.config, opts.staticDir)))
     .use(resourcePolicy)
     .route('/healthz', healthRoutes(deps))
+    // Prometheus metrics: this machine, or a monitoring system with METRICS_TOKEN.
+    .route('/metrics', metricsRoutes(deps.config, metrics))
     // Basemap tiles: public, same origin, before the field-app's SPA fallback.
     .route('/tiles', tileRoutes(deps))
     // Before /api and its cross-site guard: a signed link, no session (see unsubscribeRoutes).

@@ -71,6 +71,8 @@ const Env = z.object({
   NOTICE_WORKER: z.enum(['on', 'off']).default('on'),
   /** How long a worker's claim on a notice lasts; another instance sends it after that. */
   NOTICE_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** A token a monitoring system sends to read `/metrics` from anywhere; unset: this machine only. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
 
 /**
@@ -129,6 +131,8 @@ export type Config = {
   linkSecret: string | undefined;
   noticeWorker: boolean;
   noticeLeaseSeconds: number;
+  /** Who may read `/metrics` besides this machine (`METRICS_TOKEN`); unset: nobody else. */
+  metricsToken: string | undefined;
 };
 
 /** Reads the configuration from the environment; a bad value stops the server with its name. */
@@ -169,5 +173,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkSecret: e.LINK_SECRET,
     noticeWorker: e.NOTICE_WORKER === 'on',
     noticeLeaseSeconds: e.NOTICE_LEASE_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -17,22 +17,25 @@ try {
   const server = await startServer(config, log);
   const db =
     server.db.kind === 'embedded' ? `embedded PostgreSQL (PGlite) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)';
-  log.info(
-    [
-      '',
-      `Fieldfix is running at ${server.url}  (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
-      `Database: ${db}`,
-      ...(config.demoData === 'auto'
-        ? [
-            'Demo logins (password "' + DEMO_PASSWORD + '"):',
-            ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`),
-            `Open311 GeoReport v2: ${server.url}/open311/v2/discovery.json  (demo api_key "${DEMO_API_KEY}")`,
-          ]
-        : []),
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
-  );
+  const ready = `Fieldfix is running at ${server.url}  (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`;
+  const demo =
+    config.demoData === 'auto'
+      ? [
+          'Demo logins (password "' + DEMO_PASSWORD + '"):',
+          ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(34)} ${l.what}`),
+          `Open311 GeoReport v2: ${server.url}/open311/v2/discovery.json  (demo api_key "${DEMO_API_KEY}")`,
+        ]
+      : [];
+  // The log is JSON lines; a person at a terminal gets the greeting as text besides.
+  log.info(`${ready}; database: ${db}`);
+  if (demo.length > 0) {
+    log.info(
+      `Demo logins (password "${DEMO_PASSWORD}"): ${DEMO_LOGINS.map((l) => l.email).join(', ')}; Open311 demo api_key "${DEMO_API_KEY}"`,
+    );
+  }
+  if (process.stdout.isTTY && (config.logLevel === 'info' || config.logLevel === 'debug')) {
+    process.stdout.write(['', ready, `Database: ${db}`, ...demo, 'Press Ctrl+C to stop.', ''].join('\n') + '\n');
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -8,6 +8,8 @@ import type { SeedSummary } from './demo/seed.ts';
 import { isEmpty } from './demo/demo-accounts.ts';
 import type { Logger } from './http/deps.ts';
 import { startNoticeWorker } from './notices-delivery/notice-worker.ts';
+import { createLogger } from './ops/log.ts';
+import { createMetrics } from './ops/metrics.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -19,14 +21,9 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
+/** The server's log at `level`: JSON lines on stdout (`ops/log.ts`). */
 export function consoleLogger(level: Config['logLevel']): Logger {
-  const order = ['debug', 'info', 'warn', 'error', 'silent'];
-  const on = (l: string) => order.indexOf(l) >= order.indexOf(level);
-  return {
-    info: (m) => on('info') && console.log(m),
-    warn: (m) => on('warn') && console.warn(m),
-    error: (m, err) => on('error') && console.error(m, err ?? ''),
-  };
+  return createLogger(level);
 }
 
 /** Loads the seed code (and its data generator) only for an empty database. */
@@ -61,8 +58,9 @@ export async function startServer(
       log.info(
         `Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`,
       );
+    const metrics = createMetrics({ sql: db.sql, dbKind: db.kind, log, processMetrics: true });
     const app = createApp(
-      { sql: db.sql, config, dbKind: db.kind, version: VERSION, log },
+      { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics },
       { staticDir: config.staticDir },
     );
     const server = await new Promise<ServerType>((resolve, reject) => {

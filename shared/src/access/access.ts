@@ -316,3 +316,30 @@ export function canDispatch(caller: Caller, departmentId: string): boolean {
 export function canReportCrewPosition(caller: Caller, crew: { id: string }): boolean {
   return caller.kind === 'staff' && caller.role === 'worker' && caller.crewId === crew.id;
 }
+
+/**
+ * Who asks for the server's metrics (`/metrics`): no person but a monitoring system, known by
+ * where it asks from and the metrics token it sends (`METRICS_TOKEN`).
+ */
+export type MetricsScraper = {
+  /** The request came from this machine (a loopback address, after any trusted proxies). */
+  fromLoopback: boolean;
+  /** A metrics token is configured: then it is required, from anywhere. */
+  tokenConfigured: boolean;
+  /** The request carried the configured token. */
+  tokenMatches: boolean;
+};
+
+/** Why a scraper may not read the metrics (`metricsDenial`). */
+export type MetricsDenial = 'token-required' | 'loopback-only';
+
+/**
+ * The metrics (request rates, push outcomes, queue depths; never a person's data) are for
+ * operations. With a token configured, only a request that carries it reads them, wherever it
+ * comes from (a proxy on the same machine would otherwise make everyone local); without one,
+ * only this machine does. Null when the scraper may read them.
+ */
+export function metricsDenial(s: MetricsScraper): MetricsDenial | null {
+  if (s.tokenConfigured) return s.tokenMatches ? null : 'token-required';
+  return s.fromLoopback ? null : 'loopback-only';
+}

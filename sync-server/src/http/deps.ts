@@ -2,6 +2,7 @@ import type { Staff } from '../access/caller.ts';
 import type { Sql } from '../db/database.ts';
 export type { Sql };
 import type { Config } from '../config.ts';
+import type { Metrics } from '../ops/metrics.ts';
 
 export type AppDeps = {
   sql: Sql;
@@ -9,6 +10,8 @@ export type AppDeps = {
   dbKind: 'embedded' | 'postgres';
   version: string;
   log: Logger;
+  /** This server's metrics; `createApp` makes them when not given. */
+  metrics?: Metrics;
 };
 
 export type Logger = {
