@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { STREAM_TIMINGS, type StreamTimings } from './photos/upload-timings.ts';
+import type { S3PhotoConfig } from './photos/s3-photo-store.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,6 +38,31 @@ const Env = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Where uploaded photo bytes and thumbnails are kept; `${DATA_DIR}/photos` unless set. */
   PHOTOS_DIR: z.string().optional(),
+  /**
+   * `s3://bucket/prefix`: photos in an S3-compatible bucket (see `S3_*` and the AWS key
+   * pair) instead of files under PHOTOS_DIR.
+   */
+  PHOTO_STORE: z
+    .string()
+    .regex(/^s3:\/\/[^/\s]+(\/\S*)?$/, 'an s3://bucket/prefix URL (unset: files under PHOTOS_DIR)')
+    .optional(),
+  /** An S3-compatible server (MinIO, Ceph, R2, …); unset: AWS S3 itself. */
+  S3_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL, e.g. http://127.0.0.1:9000')
+    .optional(),
+  /** The bucket's region; AWS_REGION when unset, else us-east-1. */
+  S3_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'a region name such as us-east-1')
+    .optional(),
+  AWS_REGION: z.string().optional(),
+  /** `true`: the bucket in the path (most S3-compatible servers); default true with S3_ENDPOINT. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], 'true or false').optional(),
+  /** The key pair for the bucket; both or neither (then the SDK's own chain: instance role, …). */
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
   /** The largest photo accepted for upload, in bytes. */
   PHOTO_MAX_BYTES: z.coerce
     .number()
@@ -117,7 +143,10 @@ export type Config = {
   /** Sign-in limits: `DEFAULT_LOGIN_THROTTLE`; tests shorten them. */
   loginThrottle: LoginThrottlePolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The file store's folder (`PHOTOS_DIR`); unused when `photoS3` is set. */
   photosDir: string;
+  /** Photos in an S3-compatible bucket (`PHOTO_STORE=s3://…`); unset: files under `photosDir`. */
+  photoS3: S3PhotoConfig | undefined;
   photoMaxBytes: number;
   /** Streamed photo uploads: lease and idle times (`STREAM_TIMINGS`); tests shorten them. */
   uploadTimings: StreamTimings;
@@ -148,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new Error(`Invalid configuration:\n  CITY_TIMEZONE: unknown time zone "${e.CITY_TIMEZONE}"`);
   }
+  const photoS3 = s3PhotoConfig(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -163,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     logLevel: e.LOG_LEVEL,
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
+    photoS3,
     photoMaxBytes: e.PHOTO_MAX_BYTES,
     uploadTimings: STREAM_TIMINGS,
     tilesPmtiles: e.TILES_PMTILES,
@@ -174,5 +205,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noticeWorker: e.NOTICE_WORKER === 'on',
     noticeLeaseSeconds: e.NOTICE_LEASE_SECONDS,
     metricsToken: e.METRICS_TOKEN,
+  };
+}
+
+/** The bucket of `PHOTO_STORE=s3://bucket/prefix` and how to reach it; undefined without it. */
+function s3PhotoConfig(e: z.infer<typeof Env>): S3PhotoConfig | undefined {
+  const problems: string[] = [];
+  if (!e.PHOTO_STORE) {
+    for (const name of ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE'] as const) {
+      if (e[name] !== undefined) problems.push(`${name}: set, but PHOTO_STORE is not an s3:// URL`);
+    }
+    if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    return undefined;
+  }
+  const [bucket = '', ...rest] = e.PHOTO_STORE.slice('s3://'.length).split('/');
+  // S3's rules for a bucket name (lower case, so it also works in a host name).
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    problems.push(`PHOTO_STORE: "${bucket}" is not a bucket name (3-63 lower-case letters, digits, dots and hyphens)`);
+  }
+  const segments = rest.filter((s) => s !== '');
+  if (segments.some((s) => s === '.' || s === '..')) problems.push('PHOTO_STORE: the prefix may not contain . or ..');
+  if (Boolean(e.AWS_ACCESS_KEY_ID) !== Boolean(e.AWS_SECRET_ACCESS_KEY)) {
+    problems.push(
+      e.AWS_ACCESS_KEY_ID
+        ? 'AWS_SECRET_ACCESS_KEY: missing (AWS_ACCESS_KEY_ID is set; give both or neither)'
+        : 'AWS_ACCESS_KEY_ID: missing (AWS_SECRET_ACCESS_KEY is set; give both or neither)',
+    );
+  }
+  if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return {
+    bucket,
+    prefix: segments.length ? `${segments.join('/')}/` : '',
+    endpoint: e.S3_ENDPOINT,
+    region: e.S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
+    forcePathStyle: e.S3_FORCE_PATH_STYLE ? e.S3_FORCE_PATH_STYLE === 'true' : e.S3_ENDPOINT !== undefined,
+    credentials:
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? {
+            accessKeyId: e.AWS_ACCESS_KEY_ID,
+            secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+            ...(e.AWS_SESSION_TOKEN ? { sessionToken: e.AWS_SESSION_TOKEN } : {}),
+          }
+        : undefined,
   };
 }

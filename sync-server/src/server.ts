@@ -34,13 +34,13 @@ async function seedIfEmpty(sql: Database['sql'], config: Config, log: Logger): P
     await seedDemoAddressRanges(sql);
     return null;
   }
-  const [{ seedDemoCity }, { seedReportPhotos }, { FilePhotoStore }] = await Promise.all([
+  const [{ seedDemoCity }, { seedReportPhotos }, { photoStoreFor }] = await Promise.all([
     import('./demo/seed.ts'),
     import('./demo/report-photos.ts'),
-    import('./photos/photo-store.ts'),
+    import('./photos/photo-store-for.ts'),
   ]);
   const seeded = await seedDemoCity(sql, { timeZone: config.cityTimeZone });
-  if (seeded) seeded.reportPhotos = await seedReportPhotos(sql, new FilePhotoStore(config.photosDir), log);
+  if (seeded) seeded.reportPhotos = await seedReportPhotos(sql, photoStoreFor(config, log), log);
   return seeded;
 }
 

@@ -11,7 +11,8 @@ import { cors } from 'hono/cors';
 import { caseReadLevel, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
-import { FilePhotoStore, type PhotoStore } from '../photos/photo-store.ts';
+import type { PhotoStore } from '../photos/photo-store.ts';
+import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { useApiKey } from '../api-keys/api-key.repo.ts';
 import { likelyDuplicates } from '../routing/routing.service.ts';
 import { submitRequest, type Form } from './intake.ts';
@@ -110,7 +111,7 @@ export type Open311Options = { sandbox: boolean; store?: PhotoStore; now?: () =>
 
 export function open311Routes(deps: AppDeps, opts: Open311Options) {
   const { sql, config } = deps;
-  const store = opts.store ?? new FilePhotoStore(config.photosDir);
+  const store = opts.store ?? photoStoreFor(config, deps.log);
   const clock = opts.now ?? (() => new Date());
   // Any site may call Open311 from a browser: it is public, and it reads no cookie or session
   // (POSTs carry their api_key), so there is nothing for another site to ride on.

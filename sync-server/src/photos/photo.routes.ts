@@ -7,7 +7,9 @@ import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
-import { FilePhotoStore, type PhotoStore } from './photo-store.ts';
+import type { PhotoStore } from './photo-store.ts';
+import { photoStoreFor } from './photo-store-for.ts';
+import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
 import type { Photo } from './photo.repo.ts';
 import {
   canSeePhoto,
@@ -77,12 +79,18 @@ const closeUnlessRead = createMiddleware<UploadEnv>(async (c, next) => {
   }
 });
 
+/** A store that cannot be reached is a 503 with Retry-After: the device tries again later. */
+const retryAfterWhenUnavailable = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  if (c.error instanceof PhotoStoreUnavailableError) c.res.headers.set('Retry-After', String(c.error.retryAfter));
+});
+
 /**
  * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
  * its thumbnail. The photo row comes from the attach_photo mutation (sync); this only moves
- * bytes. `store` defaults to files under PHOTOS_DIR.
+ * bytes. `store` defaults to the configured one (PHOTO_STORE: a bucket, else files under PHOTOS_DIR).
  */
-export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = new FilePhotoStore(config.photosDir)) {
+export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = photoStoreFor(config, log)) {
   const timings = config.uploadTimings;
   const staffOnly = requireStaff(sql);
   const deps: UploadDeps = { sql, store, maxBytes: config.photoMaxBytes, log };
@@ -124,6 +132,7 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = n
 
   return (
     new Hono<AppEnv>()
+      .use(retryAfterWhenUnavailable)
       // HEAD is answered by this GET handler (Hono routes HEAD to GET and drops the body).
       .get('/:id/upload', staffOnly, validate('param', PhotoParam), async (c) => {
         const { id } = c.req.valid('param');

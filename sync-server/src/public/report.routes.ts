@@ -44,7 +44,8 @@ import { linkSecret, signLink } from '../notices-delivery/signed-links.ts';
 import { submitRequest, type Form } from '../open311/intake.ts';
 import { Open311Error } from '../open311/open311-format.ts';
 import { findRequests, listServices } from '../open311/open311.repo.ts';
-import { FilePhotoStore, photoKeys, type PhotoStore } from '../photos/photo-store.ts';
+import { photoKeys, type PhotoStore } from '../photos/photo-store.ts';
+import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { describeBytes, sniffPhotoType } from '../photos/photo-type.ts';
 import { likelyDuplicates } from '../routing/routing.service.ts';
 import { nearestAddress, suggestAddresses } from './address.repo.ts';
@@ -82,9 +83,9 @@ export type ReportRouteOptions = { now?: () => Date; store?: PhotoStore; proofBi
 
 const hashOf = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
-export function reportRoutes({ sql, config }: AppDeps, opts: ReportRouteOptions = {}) {
+export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOptions = {}) {
   const clock = opts.now ?? (() => new Date());
-  const store = opts.store ?? new FilePhotoStore(config.photosDir);
+  const store = opts.store ?? photoStoreFor(config, log);
   const proofBits = opts.proofBits ?? REPORT_PROOF_BITS;
   const addressOf = (c: Context) => clientAddress(c, config.trustProxyHops);
   const refuse = (message: string) => new ApiError(400, 'report-refused', message);

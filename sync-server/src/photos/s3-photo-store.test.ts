@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { v7 as uuidv7 } from 'uuid';
+import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
+import { FilePhotoStore, OffsetMismatchError, photoKeys, type PhotoStore } from './photo-store.ts';
+import { PhotoStoreUnavailableError, S3PhotoStore } from './s3-photo-store.ts';
+
+// The PhotoStore contract, run on the file store and on the S3 store against a real S3 API
+// server (s3rver) on loopback.
+
+let s3: LoopbackS3;
+let dir: string;
+beforeAll(async () => {
+  s3 = await startLoopbackS3();
+  dir = await mkdtemp(join(tmpdir(), 'fieldfix-store-'));
+});
+afterAll(async () => {
+  await s3?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const keys = () => photoKeys(uuidv7());
+const bytes = (n: number) => new Uint8Array(randomBytes(n));
+const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+/** What `read` gives, as a plain Uint8Array (the file store's is a Buffer). */
+async function readBack(store: PhotoStore, key: string): Promise<Uint8Array | null> {
+  const got = await store.read(key);
+  return got && new Uint8Array(got);
+}
+
+// Small parts: the tests see many part-objects without sending megabytes.
+const stores: [string, () => PhotoStore][] = [
+  ['FilePhotoStore', () => new FilePhotoStore(dir)],
+  ['S3PhotoStore', () => S3PhotoStore.fromConfig(s3.config, { partBytes: 4096 })],
+];
+
+describe.each(stores)('the PhotoStore contract: %s', (_name, make) => {
+  let store: PhotoStore;
+  beforeAll(() => {
+    store = make();
+  });
+
+  it('nothing stored: size 0, read null, remove is no error', async () => {
+    const k = keys();
+    expect(await store.size(k.pending)).toBe(0);
+    expect(await store.size(k.final)).toBe(0);
+    expect(await readBack(store, k.pending)).toBeNull();
+    expect(await readBack(store, k.thumb)).toBeNull();
+    await store.remove(k.pending);
+    await store.remove(k.thumb);
+  });
+
+  it('append at the stored size adds bytes; any other offset is refused and writes nothing', async () => {
+    const k = keys();
+    const a = bytes(1000);
+    const b = bytes(5000);
+    expect(await store.append(k.pending, 0, a)).toBe(1000);
+    expect(await store.append(k.pending, 1000, b)).toBe(6000);
+    for (const wrong of [0, 1000, 5999, 7000]) {
+      const err = await store.append(k.pending, wrong, bytes(10)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OffsetMismatchError);
+      expect((err as OffsetMismatchError).actual).toBe(6000);
+    }
+    expect(await store.size(k.pending)).toBe(6000);
+    expect(await readBack(store, k.pending)).toEqual(cat(a, b));
+  });
+
+  it('openAppend streams pieces of any size, byte-exact; a wrong offset is refused', async () => {
+    const k = keys();
+    await store.append(k.pending, 0, bytes(100));
+    await expect(store.openAppend(k.pending, 0)).rejects.toBeInstanceOf(OffsetMismatchError);
+    const pieces = [1, 4095, 4096, 4097, 3, 10_000, 256].map(bytes);
+    const w = await store.openAppend(k.pending, 100);
+    for (const p of pieces) await w.write(p);
+    await w.close();
+    await w.close(); // twice is fine
+    const all = cat((await readBack(store, k.pending))!.subarray(0, 100), ...pieces);
+    expect(await store.size(k.pending)).toBe(all.length);
+    expect(await readBack(store, k.pending)).toEqual(all);
+  });
+
+  it('a request cut mid-piece: close keeps every byte that arrived, and the next request goes on from there', async () => {
+    const k = keys();
+    const photo = bytes(50_000);
+    const w = await store.openAppend(k.pending, 0);
+    // 256 KiB pieces would be cut anywhere; here the body ends 10,001 bytes in, mid-piece.
+    await w.write(photo.subarray(0, 6000));
+    await w.write(photo.subarray(6000, 10_001));
+    await w.close();
+    expect(await store.size(k.pending)).toBe(10_001);
+    const next = await store.openAppend(k.pending, 10_001);
+    await next.write(photo.subarray(10_001));
+    await next.close();
+    expect(await readBack(store, k.pending)).toEqual(photo);
+  });
+
+  it('truncate drops what this request wrote (also bytes already stored), and the upload goes on', async () => {
+    const k = keys();
+    const first = bytes(3000);
+    await store.append(k.pending, 0, first);
+    const w = await store.openAppend(k.pending, 3000);
+    await w.write(bytes(9000)); // more than a part: some is stored already
+    await w.truncate(3000);
+    await w.close();
+    expect(await store.size(k.pending)).toBe(3000);
+    expect(await readBack(store, k.pending)).toEqual(first);
+    // Cut inside a stored part too.
+    const w2 = await store.openAppend(k.pending, 3000);
+    const more = bytes(5000);
+    await w2.write(more);
+    await w2.truncate(2000);
+    await w2.close();
+    expect(await readBack(store, k.pending)).toEqual(first.subarray(0, 2000));
+    expect(await store.append(k.pending, 2000, more)).toBe(7000);
+    expect(await readBack(store, k.pending)).toEqual(cat(first.subarray(0, 2000), more));
+  });
+
+  it('put replaces, read returns it, remove deletes it', async () => {
+    const k = keys();
+    const one = bytes(2000);
+    const two = bytes(700);
+    await store.put(k.thumb, one);
+    expect(await readBack(store, k.thumb)).toEqual(one);
+    expect(await store.size(k.thumb)).toBe(2000);
+    await store.put(k.thumb, two);
+    expect(await readBack(store, k.thumb)).toEqual(two);
+    await store.remove(k.thumb);
+    expect(await readBack(store, k.thumb)).toBeNull();
+    expect(await store.size(k.thumb)).toBe(0);
+  });
+
+  it('finalize moves a finished upload to its final key; moved back, the upload resumes', async () => {
+    const k = keys();
+    const photo = bytes(20_000);
+    for (let at = 0; at < photo.length; at += 3000) {
+      await store.append(k.pending, at, photo.subarray(at, at + 3000));
+    }
+    await store.finalize(k.pending, k.final);
+    expect(await readBack(store, k.final)).toEqual(photo);
+    expect(await store.size(k.final)).toBe(photo.length);
+    expect(await store.size(k.pending)).toBe(0);
+    // An undone finalize (the transaction failed): the bytes are pending again.
+    await store.finalize(k.final, k.pending);
+    expect(await readBack(store, k.final)).toBeNull();
+    expect(await store.size(k.pending)).toBe(photo.length);
+    expect(await readBack(store, k.pending)).toEqual(photo);
+    const extra = bytes(10);
+    expect(await store.append(k.pending, photo.length, extra)).toBe(photo.length + 10);
+    await store.finalize(k.pending, k.final);
+    expect(await readBack(store, k.final)).toEqual(cat(photo, extra));
+  });
+
+  it('a removed upload starts again at 0', async () => {
+    const k = keys();
+    await store.append(k.pending, 0, bytes(9000));
+    await store.remove(k.pending);
+    expect(await store.size(k.pending)).toBe(0);
+    expect(await readBack(store, k.pending)).toBeNull();
+    expect(await store.append(k.pending, 0, bytes(5))).toBe(5);
+  });
+
+  it('refuses keys it did not make', async () => {
+    for (const bad of ['../etc/passwd', 'pending/../../x', '/tmp/x', 'photos/not-a-uuid']) {
+      await expect(store.read(bad)).rejects.toThrow(/not a photo store key/);
+      await expect(store.put(bad, bytes(1))).rejects.toThrow(/not a photo store key/);
+    }
+  });
+});
+
+describe('S3PhotoStore on the bucket', () => {
+  let store: S3PhotoStore;
+  beforeAll(() => {
+    store = S3PhotoStore.fromConfig(s3.config, { partBytes: 4096, multipartFrom: 5 * 1024 * 1024 });
+  });
+
+  async function names(under: string): Promise<string[]> {
+    const res = await store.client.send(new ListObjectsV2Command({ Bucket: s3.config.bucket, Prefix: under }));
+    return (res.Contents ?? []).map((o) => o.Key!);
+  }
+
+  it('a pending upload is a series of part-objects named by offset, under the prefix; finalize leaves one object', async () => {
+    const k = keys();
+    const w = await store.openAppend(k.pending, 0);
+    await w.write(bytes(3000)); // held: less than a part
+    await w.write(bytes(3000)); // 6000 ≥ 4096: stored
+    expect(await store.size(k.pending)).toBe(6000);
+    await w.write(bytes(10)); // held until close
+    expect(await store.size(k.pending)).toBe(6000);
+    await w.close();
+    expect(await names(`city/${k.pending}/`)).toEqual([
+      `city/${k.pending}/000000000000000`,
+      `city/${k.pending}/000000000006000`,
+    ]);
+    await store.finalize(k.pending, k.final);
+    expect(await names(`city/${k.pending}`)).toEqual([]);
+    expect(await names(`city/${k.final}`)).toEqual([`city/${k.final}`]);
+  });
+
+  it('a photo past 5 MiB is assembled with a multipart upload, byte-exact', async () => {
+    const k = keys();
+    const photo = bytes(6 * 1024 * 1024 + 123);
+    const big = S3PhotoStore.fromConfig(s3.config, { partBytes: 1024 * 1024, multipartFrom: 5 * 1024 * 1024 });
+    const w = await big.openAppend(k.pending, 0);
+    for (let at = 0; at < photo.length; at += 100_000) await w.write(photo.subarray(at, at + 100_000));
+    await w.close();
+    expect((await names(`city/${k.pending}/`)).length).toBeGreaterThan(4);
+    await big.finalize(k.pending, k.final);
+    expect(await big.read(k.final)).toEqual(photo);
+    expect(await names(`city/${k.pending}/`)).toEqual([]);
+  });
+
+  it('a bucket that does not answer: every call is a PhotoStoreUnavailableError (503); back up, all is there', async () => {
+    const k = keys();
+    const seen: unknown[] = [];
+    const watched = S3PhotoStore.fromConfig(s3.config, { partBytes: 4096, onUnavailable: (e) => seen.push(e) });
+    const kept = bytes(5000);
+    await watched.append(k.pending, 0, kept);
+    await s3.stop();
+    try {
+      const err = await watched.size(k.pending).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PhotoStoreUnavailableError);
+      expect(err).toMatchObject({ status: 503, code: 'unavailable' });
+      await expect(watched.append(k.pending, 5000, bytes(10))).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+      await expect(watched.read(k.thumb)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+      expect(seen.length).toBeGreaterThan(0);
+    } finally {
+      await s3.start();
+    }
+    expect(await watched.read(k.pending)).toEqual(kept);
+  });
+
+  it('a missing bucket is a 503 too, not an empty store', async () => {
+    const wrong = S3PhotoStore.fromConfig({ ...s3.config, bucket: 'no-such-bucket' });
+    await expect(wrong.read(keys().final)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+    await expect(wrong.size(keys().pending)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+  });
+});
