@@ -2,7 +2,8 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Logger } from '../http/deps.ts';
-import { FilePhotoStore, type PhotoStore } from '../photos/photo-store.ts';
+import type { PhotoStore } from '../photos/photo-store.ts';
+import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { MailboxMailer, SmtpMailer, type Mailer } from './mailer.ts';
 import { noticeContent, STILL_A_PROBLEM_DAYS } from './notice-content.ts';
 import { renderNotice } from './notice-render.ts';
@@ -275,7 +276,7 @@ export function startNoticeWorker(deps: { sql: Queryable; config: Config; log: L
   if (!deps.config.noticeWorker) return null;
   const mailer = deps.config.smtpUrl ? new SmtpMailer(deps.config.smtpUrl) : new MailboxMailer(mailboxDir(deps.config));
   return new NoticeWorker(
-    { ...deps, mailer, photos: new FilePhotoStore(deps.config.photosDir) },
+    { ...deps, mailer, photos: photoStoreFor(deps.config, deps.log) },
     { leaseSeconds: deps.config.noticeLeaseSeconds },
   ).start();
 }
