@@ -91,9 +91,10 @@ export function createMetrics(opts: {
     help: 'Whether the database answered the last scrape (1) or not (0; its figures are then absent).',
     registers,
   });
-  poolMax.set(opts.sql.options.max);
 
+  // Read when scraped: building the app touches no database (tests build it without one).
   async function readDatabase() {
+    poolMax.set(opts.sql.options.max);
     outboxDepth.reset();
     outboxAge.reset();
     outboxFailed.reset();
