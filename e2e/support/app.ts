@@ -1,6 +1,6 @@
 // What the browser tests share: signing in, waiting for sync, reading the server's view of a
 // case, finding things on the page, and camera-sized test photos.
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 
 export const WORKER = { email: 'worker@riverton.example', password: 'fieldfix' };
 /** A worker of another crew (Streets Crew B), for tests that must not share a crew's cases. */
@@ -265,4 +265,14 @@ export async function forgetDeviceCase(page: Page, id: string): Promise<void> {
       }),
     id,
   );
+}
+
+/**
+ * The signal, for the service worker too: Chromium's offline switch covers the pages, but the
+ * worker's own requests (Background Sync) may still reach the server, so those are cut as well.
+ */
+export async function setSignal(context: BrowserContext, on: boolean): Promise<void> {
+  await context.setOffline(!on);
+  if (on) await context.unroute('**/api/**');
+  else await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
 }

@@ -1,5 +1,6 @@
-// Where the e2e server keeps its copy of the built app (support/server.ts), so tests can
-// change it: one folder per server port, under the repository's test output.
+// Where the e2e server keeps what tests read or change: its copy of the built app, its
+// database's URL and the mail it sent. One of each per server port, under the repository's
+// test output.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,4 +13,12 @@ export function e2eStaticDir(port = Number(process.env.E2E_PORT ?? 8181)): strin
 /** Where the e2e server writes its database's URL (PostgreSQL only), for tests that fill it in bulk. */
 export function e2eDatabaseUrlFile(port = Number(process.env.E2E_PORT ?? 8181)): string {
   return join(root, '.test-output', `e2e-database-${port}.url`);
+}
+
+/**
+ * Where the e2e server keeps every message its loopback SMTP server accepted, one `.eml` each
+ * (support/mail.ts reads them): the resident notices and the follow confirmations.
+ */
+export function e2eMailDir(port = Number(process.env.E2E_PORT ?? 8181)): string {
+  return join(root, '.test-output', `e2e-mail-${port}`);
 }

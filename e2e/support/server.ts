@@ -1,13 +1,17 @@
 // The server Playwright tests run against: the real sync-server serving the real built
 // field-app, on a fresh database for this run — a throwaway database on TEST_DATABASE_URL's
 // server when set, else embedded PGlite in a temporary folder. Both are removed on exit.
+// Its email (resident notices, follow confirmations) goes over SMTP to a real SMTP server on
+// loopback, which writes each message it accepts to a folder tests read (support/mail.ts).
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { loadConfig } from '@fieldfix/sync-server/config';
+import { startLoopbackSmtp } from '@fieldfix/sync-server/loopback-smtp';
 import { startServer } from '@fieldfix/sync-server/server';
-import { e2eDatabaseUrlFile, e2eStaticDir } from './paths.ts';
+import { e2eDatabaseUrlFile, e2eMailDir, e2eStaticDir } from './paths.ts';
 
 const port = Number(process.env.E2E_PORT ?? 8181);
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -32,11 +36,14 @@ if (adminUrl) {
   writeFileSync(urlFile, databaseUrl);
   cleanups.push(() => rmSync(urlFile, { force: true }));
 } else {
+  // A server on PostgreSQL killed before its clean-up (Playwright stops it with SIGKILL) left
+  // its URL: the bulk-filling tests would fill that database, not this server's.
+  rmSync(e2eDatabaseUrlFile(port), { force: true });
   dataDir = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-'));
   cleanups.push(() => rmSync(dataDir!, { recursive: true, force: true }));
 }
 
-// On PostgreSQL the data folder still holds the notices' mailbox and the link-signing key.
+// On PostgreSQL the data folder still holds the link-signing key.
 if (!dataDir) {
   const folder = mkdtempSync(join(tmpdir(), 'fieldfix-e2e-data-'));
   dataDir = folder;
@@ -54,6 +61,23 @@ rmSync(staticDir, { recursive: true, force: true });
 cpSync(base.staticDir, staticDir, { recursive: true });
 cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }));
 
+// The mail server: each message is in the folder, whole, before the SMTP server accepts it,
+// so a notice the server counts as sent is there to read. Named in the order accepted.
+const mailDir = e2eMailDir(port);
+rmSync(mailDir, { recursive: true, force: true });
+mkdirSync(mailDir, { recursive: true });
+let accepted = 0;
+const smtp = await startLoopbackSmtp({
+  async onReceived(message) {
+    const name = `${String(++accepted).padStart(5, '0')}-${message.acceptedWallMs}`;
+    await writeFile(join(mailDir, `${name}.tmp`), message.raw);
+    await rename(join(mailDir, `${name}.tmp`), join(mailDir, `${name}.eml`));
+  },
+});
+// A pooled SMTP connection the server keeps open would hold the close up for its 30 s timeout.
+cleanups.push(() => Promise.race([smtp.close(), new Promise<void>((r) => setTimeout(r, 1000))]));
+cleanups.push(() => rmSync(mailDir, { recursive: true, force: true }));
+
 const config = {
   ...base,
   staticDir,
@@ -63,6 +87,9 @@ const config = {
   dataDir: dataDir ?? '',
   photosDir,
   logLevel: 'warn' as const,
+  smtpUrl: smtp.url,
+  // Sends in this process, whatever NOTICE_WORKER says (it looks for due notices every 250 ms).
+  noticeWorker: true,
 };
 const server = await startServer(config);
 console.log(`e2e server on ${server.url} (${server.db.kind})`);
