@@ -5,10 +5,10 @@
  *   what a crew needs: every built file (`immutable`) but those only the residents' pages and
  *   the lead's dispatch board use (`excluded`, planned at build time by
  *   tools/precache-plan.ts), every file from `static/` (`assets`) and the SPA fallback page
- *   `200.html`. Registered by the residents' pages (`?for=residents`, only where no worker is
- *   installed yet), it precaches only what `/report` and `/track` load (`residents`), so a
- *   resident's phone opens them with no signal and never downloads the crew app; a crew
- *   signing in on that phone replaces it with the crew's at once.
+ *   `200.html`. Registered by the residents' pages (`?for=residents`, scope `/report`: a
+ *   registration of its own, beside the crew's at `/` on a crew's tablet), it precaches only
+ *   what `/report` and `/track` load (`residents`), so a resident's phone opens the report
+ *   form with no signal and never downloads the crew app.
  * - Built files left out load from the network when a lead or a resident opens those pages, and
  *   are kept at run time (cache first: hashed names never change), so a board once opened opens
  *   again offline; an update drops those of older builds.
@@ -36,16 +36,17 @@ import { installReportSync } from './report-sync.ts';
 /** adapter-static `fallback` (vite.config.ts). */
 const FALLBACK_PAGE = '200.html';
 const WORKER_FILE = 'service-worker.js';
-/** Built files not precached, kept once fetched. */
-const RUNTIME_CACHE = 'fieldfix-immutable-runtime';
+/** Built files not precached, kept once fetched (each worker its own: caches are the origin's). */
+const RUNTIME_CACHE = forResidentsScript() ? 'fieldfix-resident-runtime' : 'fieldfix-immutable-runtime';
 
 // `$app/manifest` paths are relative to the base path, and the root page is `''`; resolve them
 // against the scope, not the worker's own URL, or `''` would precache the worker itself.
-const scope = self.registration.scope;
+// The app's base, whatever the registration's scope (the residents' is `/report`, below it).
+const scope = new URL('./', self.registration.scope).href;
 const toUrl = (path: string): string => new URL(path, scope).href;
 
 /** Who registered this worker: a resident's phone keeps only the residents' pages. */
-const forResidents = new URL(self.location.href).searchParams.get('for') === 'residents';
+const forResidents = forResidentsScript();
 
 const entries = new Map<string, PrecacheEntry>();
 const residentFiles = new Set(residents);
@@ -80,9 +81,6 @@ installBackgroundSync(self);
 installReportSync(self);
 
 self.addEventListener('install', (event) => {
-  // The crew's worker replacing a resident's (a crew signs in on a phone that reported a
-  // problem) takes over at once: there is no crew version for it to wait for.
-  if (!forResidents && isResidentWorker(self.registration.active)) void self.skipWaiting();
   event.waitUntil(keepWhatTheShellLoads());
 });
 
@@ -125,6 +123,6 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function isResidentWorker(worker: ServiceWorker | null): boolean {
-  return !!worker && new URL(worker.scriptURL).searchParams.get('for') === 'residents';
+function forResidentsScript(): boolean {
+  return new URL(self.location.href).searchParams.get('for') === 'residents';
 }

@@ -1,9 +1,9 @@
 /**
  * The residents' pages as an app of their own on the same origin: their manifest (in the
- * reader's language, starting at /report) and a service worker that keeps /report and /track
- * on the phone (`/service-worker.js?for=residents`: only those pages' files, none of the crew
- * app). A phone that already has a worker (a crew's tablet) keeps it: the crew's worker keeps
- * the residents' pages too, once opened.
+ * reader's language, starting at /report) and a service worker that keeps the report form on
+ * the phone (`/service-worker.js?for=residents`: only the residents' files, none of the crew
+ * app), registered for `/report` alone, so it never stands in the crew app's way: a crew's
+ * tablet keeps its own worker at `/`.
  */
 import { dev } from '$app/env';
 
@@ -23,12 +23,16 @@ export function useResidentManifest(lang: string): () => void {
   };
 }
 
-/** Registers the residents' worker where no worker is installed yet. */
+export const RESIDENT_SCOPE = '/report';
+
+/** Registers the residents' worker for `/report` (again: the browser checks for a new version). */
 export async function registerResidentWorker(): Promise<void> {
   if (dev || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
   try {
-    if (await navigator.serviceWorker.getRegistration('/')) return;
-    await navigator.serviceWorker.register('/service-worker.js?for=residents', { type: 'module', scope: '/' });
+    await navigator.serviceWorker.register('/service-worker.js?for=residents', {
+      type: 'module',
+      scope: RESIDENT_SCOPE,
+    });
   } catch (err) {
     // No worker (private mode, blocked): the pages work online; the report still waits on the phone.
     console.warn('The offline copy of these pages could not be installed', err);
