@@ -25,6 +25,10 @@ function sized(el: HTMLElement, make: (width: number) => uPlot): () => void {
   };
 }
 
+/** Whether bar labels need slanting: about 8 px a character in the room each bar has. */
+const slanted = (width: number, labels: string[]) =>
+  labels.length > 4 || Math.max(0, ...labels.map((l) => l.length)) * 8 > (width - 60) / Math.max(1, labels.length);
+
 /** Bars over `labels`; `stacked` piles the series up in their order. Returns a function that removes it. */
 export function bars(
   el: HTMLElement,
@@ -61,8 +65,9 @@ export function bars(
               ...AXIS,
               splits: () => xs,
               values: (_u, splits) => splits.map((i) => o.labels[i] ?? ''),
-              rotate: o.labels.length > 4 ? -35 : 0,
-              size: o.labels.length > 4 ? 110 : 40,
+              // Slanted when the labels would run into each other (many, or a narrow phone).
+              rotate: slanted(width, o.labels) ? -35 : 0,
+              size: slanted(width, o.labels) ? 110 : 40,
               gap: 4,
             },
             { ...AXIS, values: (_u, splits) => splits.map(fmt), size: 56 },
