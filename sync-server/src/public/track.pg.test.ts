@@ -153,8 +153,10 @@ describe('"still a problem?" from the tracking page', () => {
     const first = await post(`/api/public/cases/${id}/reopen`, { key });
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ outcome: 'reopened' });
-    const [c] = await t.db.sql<{ state: string }[]>`select state from cases where id = ${id}`;
-    expect(c!.state).toBe('new');
+    // Open again and routed as a new report is: back on a crew's day.
+    const [c] = await t.db.sql<{ state: string; assigned_crew_id: string | null }[]>`
+      select state, assigned_crew_id from cases where id = ${id}`;
+    expect(c).toMatchObject({ state: 'assigned', assigned_crew_id: expect.any(String) });
     // Pressed again: the case is open, nothing more happens.
     const again = await post(`/api/public/cases/${id}/reopen`, { key });
     expect(again.status).toBe(409);

@@ -155,7 +155,7 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
       const r = await reopenByResidentLink(
         sql,
         { caseId: id, exp },
-        { now: clock(), windowDays: STILL_A_PROBLEM_WINDOW_DAYS },
+        { now: clock(), windowDays: STILL_A_PROBLEM_WINDOW_DAYS, timeZone: config.cityTimeZone },
       );
       if (r.kind === 'reopened') announceCaseChanges(deps, [r.caseId]);
       if (r.kind !== 'refused') return c.json({ outcome: r.kind } satisfies PublicReopenResponse);

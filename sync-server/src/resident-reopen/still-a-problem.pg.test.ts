@@ -32,6 +32,7 @@ type CaseRow = {
   state: string;
   assigned_crew_id: string | null;
   assigned_day: string | null;
+  route_position: number | null;
   resolution_code: string | null;
   closed_at: Date | null;
   version: number;
@@ -61,7 +62,8 @@ function link(caseId: string, fixedDaysAgo = 2, secret = SECRET): string {
 
 async function caseRow(id: string): Promise<CaseRow> {
   const [row] = await t.db.sql<CaseRow[]>`
-    select state, assigned_crew_id, assigned_day::text, resolution_code, closed_at, version, change_cursor::text
+    select state, assigned_crew_id, assigned_day::text, route_position, resolution_code, closed_at, version,
+      change_cursor::text
     from cases where id = ${id}`;
   return row!;
 }
@@ -107,24 +109,30 @@ describe('still a problem?', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain(`Case #${id} is open again`);
 
-    // Through the rules' reopen patch: new, off the crew's day, resolution cleared.
+    // Through the rules' reopen patch (resolution cleared), then routed again as a new report
+    // is: the district's Streets crew, today (the city's date), at the end of its day.
     const after = await caseRow(id);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Detroit' }).format(new Date());
+    const [end] = await t.db.sql<{ n: number }[]>`
+      select max(route_position)::int as n from cases where assigned_crew_id = 'streets-a' and assigned_day = ${today}`;
     expect(after).toMatchObject({
-      state: 'new',
-      assigned_crew_id: null,
-      assigned_day: null,
+      state: 'assigned',
+      assigned_crew_id: 'streets-a',
+      assigned_day: today,
       resolution_code: null,
       closed_at: null,
       version: before.version + 1,
     });
+    expect(after.route_position).toBe(end!.n);
     expect(BigInt(after.change_cursor)).toBeGreaterThan(BigInt(before.change_cursor));
 
-    // The crew's devices drop it; the lead's desk sees it open again.
+    // The crew's devices get it back, open; the lead's desk sees it open again.
     const crewPull = await crew.pullAll(crewAt);
-    expect(crewPull.pages.flatMap((p) => p.departures)).toContain(id);
+    const back = crewPull.pages.flatMap((p) => p.cases).find((c) => c.id === id);
+    expect(back).toMatchObject({ state: 'assigned', crewId: 'streets-a', closedAt: null, assignedDay: today });
     const leadPull = await lead.pullAll(leadAt);
     const seen = leadPull.pages.flatMap((p) => p.cases).find((c) => c.id === id);
-    expect(seen).toMatchObject({ state: 'new', crewId: null, closedAt: null, version: before.version + 1 });
+    expect(seen).toMatchObject({ state: 'assigned', crewId: 'streets-a', closedAt: null, version: before.version + 1 });
 
     // History: one `reopened` entry whose source is the resident, and nobody's name or address.
     const events = await t.db.sql<
@@ -133,6 +141,7 @@ describe('still a problem?', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor_user_id: null, version: before.version + 1 });
     expect(events[0]!.data).toMatchObject({ source: 'resident', previousState: 'fixed' });
+    expect(events[0]!.data.routed).toMatch(/^Routed to Streets, Streets Crew A/);
     expect(JSON.stringify(events[0]!.data)).not.toContain('@');
 
     // One "reopened" notice for the resident, keyed like the history entry.

@@ -1,9 +1,11 @@
 /**
  * "Still a problem?": a resident's signed link from the "fixed" notice reopens the case, in
- * one transaction: the case row through the rules' own `reopenPatch` (its update trigger
- * moves the change-log cursor, and takes it off the crew's devices), a `reopened` history
- * entry whose source is the resident, the resident's "reopened" notification, and a note in
- * the lead inbox of the case's department.
+ * one transaction: the case row through the rules' own `reopenPatch`, then routed again as a
+ * new report is (by place and type, to the crew of today's routing rule, at the end of its
+ * day; left for the desk when no rule names a crew); a `reopened` history entry whose source
+ * is the resident, the resident's "reopened" notification, and a note in the lead inbox of
+ * the case's department. The update trigger moves the change-log cursor, so the crew's
+ * devices get the case back at their next pull.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -14,6 +16,8 @@ import {
   type ResidentReopenRefusal,
 } from '@fieldfix/shared';
 import { recordLeadInboxEntries } from '../lead-inbox/lead-inbox.repo.ts';
+import { routeRequest } from '../routing/routing.service.ts';
+import { cityDate } from '../time.ts';
 import { queueResidentNotifications } from '../resident-notifications/resident-notification.repo.ts';
 import type { Queryable, Sql } from '../db/database.ts';
 
@@ -66,14 +70,24 @@ export function patchRow(patch: Patch): Record<string, unknown> {
 export async function reopenByResidentLink(
   sql: Sql,
   link: StillAProblemLink,
-  opts: { now: Date; windowDays: number },
+  opts: { now: Date; windowDays: number; timeZone: string },
 ): Promise<ResidentReopenResult> {
   const key = linkKey(link);
   return sql.begin(async (tx) => {
     const [c] = await tx<
-      { id: string; state: CaseState; closed_at: Date | null; version: number; department_id: string }[]
+      {
+        id: string;
+        state: CaseState;
+        closed_at: Date | null;
+        version: number;
+        department_id: string;
+        lat: number;
+        long: number;
+        service_code: string;
+        group_name: string;
+      }[]
     >`
-      select c.id::text, c.state, c.closed_at, c.version, t.department_id
+      select c.id::text, c.state, c.closed_at, c.version, t.department_id, c.lat, c.long, c.service_code, t.group_name
       from cases c join service_types t on t.code = c.service_code
       where c.id = ${link.caseId}
       for update of c`;
@@ -88,13 +102,36 @@ export async function reopenByResidentLink(
     if (why) return { kind: 'refused', caseId: c.id, why };
 
     const version = c.version + 1;
-    const row = { ...patchRow(reopenPatch()), version, updated_at: opts.now };
+    const row: Record<string, unknown> = { ...patchRow(reopenPatch()), version, updated_at: opts.now };
+    const route = await routeRequest(
+      tx,
+      { lat: c.lat, long: c.long },
+      { code: c.service_code, group: c.group_name, departmentId: c.department_id },
+    );
+    const crewId = route?.crewId ?? null;
+    if (crewId) {
+      const day = cityDate(opts.now, opts.timeZone);
+      const [last] = await tx<{ n: number }[]>`
+        select coalesce(max(route_position), 0)::int as n from cases
+        where assigned_crew_id = ${crewId} and assigned_day = ${day}`;
+      Object.assign(row, {
+        state: 'assigned',
+        assigned_crew_id: crewId,
+        assigned_day: day,
+        route_position: last!.n + 1,
+      });
+    }
     await tx`update cases set ${tx(row)} where id = ${c.id}`;
     // The resident is the source; who they are stays with the reporter's record.
     await tx`
       insert into case_events (case_id, at, received_at, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
       values (${c.id}, ${opts.now}, ${opts.now}, 'reopened', null, ${key},
-        ${tx.json({ source: 'resident', reason: 'The resident says it is still a problem.', previousState: c.state })},
+        ${tx.json({
+          source: 'resident',
+          reason: 'The resident says it is still a problem.',
+          previousState: c.state,
+          ...(route ? { routed: route.message } : {}),
+        })},
         ${version}, null, 'applied')`;
     await queueResidentNotifications(tx, [
       { caseId: c.id, template: 'reopened', mutationId: key, happenedAt: opts.now.toISOString() },
@@ -104,7 +141,9 @@ export async function reopenByResidentLink(
         departmentId: c.department_id,
         caseId: c.id,
         mutationId: key,
-        message: `A resident says case #${c.id} is still a problem: it is open again, for the desk to schedule.`,
+        message: crewId
+          ? `A resident says case #${c.id} is still a problem: it is open again, back on a crew's day (${route!.message})`
+          : `A resident says case #${c.id} is still a problem: it is open again, for the desk to schedule.`,
         kind: 'crossed-path',
         actorName: 'A resident',
         actorUserId: null, // no member of staff did this

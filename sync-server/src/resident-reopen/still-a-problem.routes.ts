@@ -55,7 +55,11 @@ export function stillAProblemRoutes(deps: AppDeps) {
     .post('/', async (c) => {
       const link = claims(c);
       if (link === 'invalid') return invalid(c);
-      const result = await reopenByResidentLink(sql, link, { now: new Date(), windowDays: STILL_A_PROBLEM_DAYS });
+      const result = await reopenByResidentLink(sql, link, {
+        now: new Date(),
+        windowDays: STILL_A_PROBLEM_DAYS,
+        timeZone: config.cityTimeZone,
+      });
       if (result.kind === 'reopened') announceCaseChanges(deps, [result.caseId]);
       return answer(c, result, expired);
     });
