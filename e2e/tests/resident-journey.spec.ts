@@ -1,6 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import {
-  LEAD,
   WORKER,
   WORKER_B,
   bigJpeg,
@@ -14,7 +13,6 @@ import {
   signIn,
   stateBadge,
   synced,
-  uuidv7,
 } from '../support/app.ts';
 import { linkIn, mailsTo, waitForMail } from '../support/mail.ts';
 
@@ -23,7 +21,7 @@ import { linkIn, mailsTo, waitForMail } from '../support/mail.ts';
 // sent when the signal returns and routed to the Streets crew of the place; that crew's tablet
 // fixes it with no signal, with an after-photo; the resident gets exactly one Spanish "fixed"
 // email over SMTP with the photo; its link shows the fix on /track, and "¿Sigue el problema?"
-// reopens the case, which the desk gives back to the crew and the crew's tablet shows again.
+// reopens the case, which is routed back to the crew, and the crew's tablet shows it again.
 
 // Old Town, on Cedar Ave: Streets Crew A's district.
 const OLD_TOWN = { latitude: 42.35595, longitude: -86.9808 };
@@ -236,65 +234,30 @@ test('a resident reports a pothole offline in Spanish, gets one Spanish "fixed" 
   await expect(phone.getByRole('heading', { name: '¿Sigue el problema?' })).toBeVisible();
   await phone.getByRole('button', { name: 'Sí, el problema sigue' }).click();
   await expect(phone.getByRole('status')).toContainText('El caso está abierto otra vez');
-  await expect(phone.getByTestId('case-state')).toHaveText('Estado: Recibido');
+  // Routed again as a new report is: back with the district's crew, for today.
+  await expect(phone.getByTestId('case-state')).toHaveText('Estado: Programado');
   await expect(phone.getByText('Reabierto: el problema seguía ahí.')).toBeVisible();
 
-  // The crew's tablet syncs: the case leaves its day until the desk schedules it again.
-  await crew.getByTestId('sync-now').click();
-  await expect(row(crew, caseId)).toHaveCount(0);
-  await synced(crew);
-
-  // The desk gives it back to crew A, on the day it had.
-  const lead = await apiSession(playwright, baseURL!, LEAD);
-  const atDesk = (await (await lead.get(`/api/cases/${caseId}`)).json()) as {
-    case: FullCase;
-    events: { kind: string; data: Record<string, unknown> }[];
-  };
-  expect(atDesk.case).toMatchObject({ state: 'new', crewId: null });
-  expect(atDesk.events.filter((e) => e.kind === 'reopened').map((e) => e.data.source)).toEqual(['resident']);
-  const clientId = `e2e-desk-${Date.now()}`;
-  const push = await lead.post('/api/sync/push', {
-    headers: { 'fieldfix-protocol': '4' },
-    data: {
-      clientId,
-      sentAt: new Date().toISOString(),
-      mutations: [
-        {
-          id: uuidv7(),
-          clientId,
-          seq: 0,
-          caseId,
-          baseVersion: atDesk.case.version,
-          deviceTime: new Date().toISOString(),
-          kind: 'assign',
-          payload: { crewId: 'streets-a', day: routed.case.assignedDay, position: null },
-        },
-      ],
-    },
-  });
-  expect(push.status(), await push.text()).toBe(200);
-  expect(((await push.json()) as { outcomes: { outcome: string }[] }).outcomes.map((o) => o.outcome)).toEqual([
-    'applied',
-  ]);
-  await lead.dispose();
-
-  // The crew's tablet syncs, and the case is open again in its day.
+  // The crew's tablet syncs, and the case is open again in its day, with nobody at the desk.
   await crew.getByTestId('sync-now').click();
   await expect(row(crew, caseId)).toContainText('Assigned');
   await synced(crew);
   await openCase(crew, caseId);
   await expect(stateBadge(crew)).toContainText('Assigned');
-  expect((await serverCase(crewApi, caseId)).case).toMatchObject({ state: 'assigned' });
+  const reopened = (await (await crewApi.get(`/api/cases/${caseId}`)).json()) as {
+    case: FullCase;
+    events: { kind: string; data: Record<string, unknown> }[];
+  };
+  expect(reopened.case).toMatchObject({ state: 'assigned', crewId: 'streets-a' });
+  expect(reopened.events.filter((e) => e.kind === 'reopened').map((e) => e.data.source)).toEqual(['resident']);
 
-  // The resident was told of the reopening and of the new date, in Spanish; still one
-  // "fixed" email, and one of each other kind.
+  // The resident was told of the reopening, in Spanish; still one "fixed" email, and one of
+  // each other kind.
   const reopenedMail = await waitForMail(email, (m) => m.notice?.template === 'reopened');
   expect(reopenedMail.subject).toBe(`Reabrimos su caso #${caseId}`);
-  const scheduledMail = await waitForMail(email, (m) => m.notice?.template === 'scheduled');
-  expect(scheduledMail.subject).toBe(`Su caso #${caseId} tiene fecha`);
   const all = await mailsTo(email);
   expect(all.every((m) => m.notice?.caseId === caseId && m.lang === 'es')).toBe(true);
-  expect(all.map((m) => m.notice?.template).sort()).toEqual(['fixed', 'received', 'reopened', 'scheduled']);
+  expect(all.map((m) => m.notice?.template).sort()).toEqual(['fixed', 'received', 'reopened']);
 
   await crewApi.dispose();
   await phoneContext.close();
