@@ -41,5 +41,7 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     env: { E2E_PORT: String(port) },
+    // The server drops its throwaway database and folders on SIGTERM (Playwright's default is SIGKILL).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
   },
 });
