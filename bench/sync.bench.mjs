@@ -45,6 +45,7 @@ url.pathname = `/${dbName}`;
 const DATABASE_URL = url.toString();
 const sql = postgres(DATABASE_URL, { max: DEVICES, onnotice: () => {} });
 let server;
+let bare;
 
 try {
   await migrate(sql);
@@ -288,6 +289,66 @@ try {
     headServer.push(h.serverMs);
   }
 
+  // Head pulls over HTTP beside a bare Hono route (bench/peers/bare-route.mjs, its own
+  // process), at concurrency 1 and 16: rounds of each, alternated, so both see the same machine.
+  const barePort = await freePort();
+  ({ child: bare } = await timeUntilHealthy(process.execPath, ['bench/peers/bare-route.mjs', String(barePort)], {
+    url: `http://127.0.0.1:${barePort}/healthz`,
+  }));
+  const bareUrl = `http://127.0.0.1:${barePort}/pull?cursor=1&limit=500&clientId=bare`;
+  async function timed(fn, concurrency, n) {
+    const times = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) {
+          const i = next++;
+          const t = performance.now();
+          await fn(i);
+          times.push(performance.now() - t);
+        }
+      }),
+    );
+    return times;
+  }
+  const versus = {};
+  for (const concurrency of [1, 16]) {
+    const pulls = [];
+    const bares = [];
+    for (let round = 0; round < 6; round++) {
+      const n = concurrency * 40;
+      bares.push(
+        ...(await timed(
+          async () => {
+            const res = await fetch(bareUrl);
+            await res.json();
+          },
+          concurrency,
+          n,
+        )),
+      );
+      pulls.push(
+        ...(await timed(
+          async (i) => {
+            const k = i % tokens.length;
+            const h = await pull(tokens[k], heads[k], `prime-${k}`);
+            if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
+          },
+          concurrency,
+          n,
+        )),
+      );
+    }
+    versus[concurrency] = {
+      pull_p50: +percentile(pulls, 50).toFixed(2),
+      pull_p95: +percentile(pulls, 95).toFixed(2),
+      bare_p50: +percentile(bares, 50).toFixed(2),
+      bare_p95: +percentile(bares, 95).toFixed(2),
+    };
+    versus[concurrency].p95_ratio = +(versus[concurrency].pull_p95 / versus[concurrency].bare_p95).toFixed(2);
+    log(`  head pull vs bare route, concurrency ${concurrency}: ${JSON.stringify(versus[concurrency])}`);
+  }
+
   const m = (xs) => +median(xs).toFixed(0);
   const results = {
     push_mutations_per_s: m(push),
@@ -306,6 +367,7 @@ try {
     head_pull_p95_ms: +percentile(headServer, 95).toFixed(2),
     head_pull_http_p50_ms: +percentile(head, 50).toFixed(2),
     head_pull_http_p95_ms: +percentile(head, 95).toFixed(2),
+    head_pull_vs_bare_route: versus,
     change_log_rows: LOG_ROWS + 300,
     mutations: MUTATIONS,
     batch: BATCH,
@@ -355,6 +417,11 @@ try {
         figure: `${results.head_pull_p50_ms} ms p50, ${results.head_pull_p95_ms} ms p95`,
         ratio: `HTTP p95 ${results.head_pull_http_p95_ms} ms`,
       },
+      ...[1, 16].map((c) => ({
+        what: `head pull over HTTP, concurrency ${c} (bare Hono route beside it)`,
+        figure: `p50 ${versus[c].pull_p50} ms, p95 ${versus[c].pull_p95} ms`,
+        ratio: `${versus[c].p95_ratio}× the bare route's p95 (${versus[c].bare_p95} ms)`,
+      })),
     ],
     results,
   );
@@ -362,6 +429,7 @@ try {
   if (!(err instanceof PushOnly)) throw err;
 } finally {
   if (server) await stop(server);
+  if (bare) await stop(bare);
   await sql.end({ timeout: 5 });
   await admin`drop database if exists ${admin(dbName)} with (force)`;
   await admin.end();
