@@ -276,3 +276,25 @@ export async function setSignal(context: BrowserContext, on: boolean): Promise<v
   if (on) await context.unroute('**/api/**');
   else await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
 }
+
+/** A phone-camera-sized JPEG (3000×2000) of a pothole, drawn in the page. */
+export async function potholeJpeg(page: Page): Promise<Buffer> {
+  const b64 = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 3000;
+    canvas.height = 2000;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#6b6b6e';
+    ctx.fillRect(0, 0, 3000, 2000);
+    ctx.fillStyle = '#2b2724';
+    ctx.beginPath();
+    ctx.ellipse(1500, 1000, 700, 380, 0.2, 0, Math.PI * 2);
+    ctx.fill();
+    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  });
+  return Buffer.from(b64, 'base64');
+}

@@ -118,6 +118,8 @@ test('a case card opens from the map and links to the timeline', async ({ browse
   await expect
     .poll(async () => Number(await map(page).getAttribute('data-cases')), { timeout: 30_000 })
     .toBeGreaterThan(0);
+  // Its centre on screen, wherever the filters above push it.
+  await map(page).evaluate((el) => el.scrollIntoView({ block: 'center' }));
   const box = (await map(page).boundingBox())!;
   await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
   const card = page.getByTestId('case-card');

@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { WORKER, WORKER_B } from '../support/app.ts';
+import { WORKER, WORKER_B, potholeJpeg } from '../support/app.ts';
 
 // `/report`: a resident on a phone, in Spanish, with no signal, reports a pothole with a photo.
 // The report waits on the phone ("waiting to send"), goes when the signal returns, and lands
@@ -14,28 +14,6 @@ async function axeClean(page: Page) {
   const axe = await new AxeBuilder({ page }).analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-/** A phone-camera-sized JPEG (3000×2000), drawn in the page. */
-async function cameraJpeg(page: Page): Promise<Buffer> {
-  const b64 = await page.evaluate(async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 3000;
-    canvas.height = 2000;
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#6b6b6e';
-    ctx.fillRect(0, 0, 3000, 2000);
-    ctx.fillStyle = '#2b2724';
-    ctx.beginPath();
-    ctx.ellipse(1500, 1000, 700, 380, 0.2, 0, Math.PI * 2);
-    ctx.fill();
-    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9));
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
-  });
-  return Buffer.from(b64, 'base64');
 }
 
 async function bearer(request: APIRequestContext, who: { email: string; password: string }) {
@@ -68,7 +46,7 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
   await expect(page.getByRole('group', { name: 'Calles y aceras' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
   await axeClean(page);
-  const photo = await cameraJpeg(page);
+  const photo = await potholeJpeg(page);
 
   // No signal from here on.
   await context.setOffline(true);

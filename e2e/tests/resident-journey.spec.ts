@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import {
   WORKER,
   WORKER_B,
@@ -6,6 +6,7 @@ import {
   devicePhotos,
   offlineReady,
   openCase,
+  potholeJpeg,
   row,
   serverCase,
   serverDay,
@@ -35,28 +36,6 @@ type FullCase = {
   reportPhotoIds: string[];
   version: number;
 };
-
-/** A phone-camera JPEG (3000×2000) of a pothole, drawn in the page. */
-async function phoneJpeg(page: Page): Promise<Buffer> {
-  const b64 = await page.evaluate(async () => {
-    const canvas = document.createElement('canvas');
-    canvas.width = 3000;
-    canvas.height = 2000;
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = '#6b6b6e';
-    ctx.fillRect(0, 0, 3000, 2000);
-    ctx.fillStyle = '#2b2724';
-    ctx.beginPath();
-    ctx.ellipse(1500, 1000, 700, 380, 0.2, 0, Math.PI * 2);
-    ctx.fill();
-    const blob = await new Promise<Blob>((r) => canvas.toBlob((b) => r(b!), 'image/jpeg', 0.9));
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
-  });
-  return Buffer.from(b64, 'base64');
-}
 
 /** Signs in through the API with a cookie of its own (a desk, or a device other than the page). */
 async function apiSession(
@@ -105,7 +84,7 @@ test('a resident reports a pothole offline in Spanish, gets one Spanish "fixed" 
   await phone.goto('/report');
   await expect(phone.getByRole('heading', { level: 1 })).toHaveText('Reportar un problema');
   await expect(phone.locator('html')).toHaveAttribute('lang', 'es');
-  const potholePhoto = await phoneJpeg(phone);
+  const potholePhoto = await potholeJpeg(phone);
 
   // No signal, for the page and for the service worker.
   await setSignal(phoneContext, false);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { findChromium } from '../support/browser.ts';
+import { closeAppForBackgroundSync } from '../support/background-sync.ts';
 import {
   devicePhotos,
   offlineReady,
@@ -263,51 +264,12 @@ test('changes queued with the page closed reach the server with no page open (Ba
     const notes = [1, 2, 3].map((i) => `Queued with the tablet closed ${i} (${Date.now()})`);
     for (const n of notes) await addNote(page, n);
     await expect(page.getByTestId('pending-count')).toHaveAttribute('data-count', '3');
-    // The failed sync asked the browser for a background sync. Headless Chromium builds (the
-    // npm one among them) refuse it ("Background Sync is disabled"): nothing to test there.
-    const tags = () =>
-      page.evaluate(async () => {
-        const reg = await navigator.serviceWorker.getRegistration();
-        const sync = (reg as unknown as { sync?: { getTags(): Promise<string[]> } })?.sync;
-        try {
-          return sync ? await sync.getTags() : 'no Background Sync API';
-        } catch (err) {
-          return String(err);
-        }
-      });
-    const first = await tags();
-    // Where the browser refuses Background Sync (headless builds), the browser's own scheduling
-    // cannot be tested; the worker's handler still can: DevTools fires the same `sync` event
-    // at the registration (ServiceWorker.dispatchSyncEvent) from a blank tab, with no page of
-    // the app open.
-    const scheduled = typeof first !== 'string';
-    if (scheduled) await expect.poll(tags).toContain('fieldfix-sync');
-    else
-      console.log(`This Chromium refuses Background Sync (${String(first)}): firing the sync event through DevTools`);
-    const origin = new URL(page.url()).origin;
-    const blank = await context.newPage();
-    const cdp = await context.newCDPSession(blank);
-    const registration = new Promise<string>((resolve) => {
-      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
-        const r = registrations.find((x) => x.scopeURL.startsWith(origin) && !x.isDeleted);
-        if (r) resolve(r.registrationId);
-      });
-    });
-    await cdp.send('ServiceWorker.enable');
-    const registrationId = await registration;
-    await page.close();
-    expect(context.pages().map((p) => p.url())).toEqual(['about:blank']);
+    // The failed sync asked the browser for a background sync; the page is closed.
+    const background = await closeAppForBackgroundSync(context, page, 'fieldfix-sync');
 
     proxy.up(); // the signal is back; no page of the app is open
     const back = Date.now();
-    if (!scheduled) {
-      await cdp.send('ServiceWorker.dispatchSyncEvent', {
-        origin,
-        registrationId,
-        tag: 'fieldfix-sync',
-        lastChance: false,
-      });
-    }
+    await background.fire();
     await expect
       .poll(
         async () => {
