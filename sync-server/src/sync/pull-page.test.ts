@@ -8,7 +8,7 @@ const kase = (cursor: number, id = `c${cursor}`) =>
   ({ cursor: BigInt(cursor), type: 'case', value: { id } }) as unknown as Stream['items'][number];
 const departure = (cursor: number, id = `c${cursor}`) =>
   ({ cursor: BigInt(cursor), type: 'departure', value: id }) as Stream['items'][number];
-const stream = (head: number, items: Stream['items'], full = false): Stream => ({ items, head: BigInt(head), full });
+const stream = (head: number, items: Stream['items']): Stream => ({ items, head: BigInt(head) });
 const cursors = (r: ReturnType<typeof pageOf>) => r.page.map((i) => Number(i.cursor));
 
 describe('pageOf', () => {
@@ -37,8 +37,9 @@ describe('pageOf', () => {
     expect(r).toMatchObject({ cursor: 20n, hasMore: false });
   });
 
-  it('a stream that filled its take has more beyond it', () => {
-    const r = pageOf([stream(30, [kase(5), kase(6)], true), stream(6, [])], 4n, 5);
+  it('a stream that filled its rows, some beyond another’s head, has more', () => {
+    // limit 3: the cases came back 4 (limit + 1), the departures' snapshot saw up to 6 only.
+    const r = pageOf([stream(30, [kase(5), kase(6), kase(8), kase(9)]), stream(6, [])], 4n, 3);
     expect(cursors(r)).toEqual([5, 6]);
     expect(r).toMatchObject({ cursor: 6n, hasMore: true });
   });

@@ -41,8 +41,8 @@ const HEAD_SQL = (sql: Sql) => sql`greatest(
 type CaseStreamRow = (CaseRow & { change_cursor: string | null }) & { head: string };
 type OutcomeStreamRow = Omit<OutcomeRow, 'kind'> & { cursor: string | null; head: string };
 
-/** One stream's answer: its rows (oldest first, at most `take`) and the head its snapshot saw. */
-export type Stream = { items: Item[]; head: bigint; full: boolean };
+/** One stream's answer: its rows (oldest first, at most `limit + 1`) and the head its snapshot saw. */
+export type Stream = { items: Item[]; head: bigint };
 
 /**
  * A page from the streams' answers. Each stream was read in its own snapshot, so only what
@@ -61,9 +61,10 @@ export function pageOf(streams: readonly Stream[], after: bigint, limit: number)
     const page = items.slice(0, limit);
     return { page, cursor: page[page.length - 1]!.cursor, hasMore: true };
   }
-  // A full stream's rows beyond its last are unknown: some of its rows lay above `known`
-  // (else the page would be over the limit), so the unknown ones do too.
-  const beyond = streams.some((s) => s.full || s.items.some((i) => i.cursor > known));
+  // Rows held back lie above `known`. A stream that filled its `limit + 1` rows and has rows
+  // unseen beyond them is among these: had all its rows been at or below `known`, the page
+  // would be over the limit.
+  const beyond = streams.some((s) => s.items.some((i) => i.cursor > known));
   const cursor = known > after ? known : after;
   return { page: items, cursor, hasMore: beyond };
 }
@@ -110,14 +111,12 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
         r.change_cursor === null ? [] : [{ cursor: BigInt(r.change_cursor), type: 'case', value: toCaseRecord(r) }],
       ),
       head: headOf(caseRows),
-      full: false,
     },
     {
       items: outcomes.flatMap((r): Item[] =>
         r.cursor === null ? [] : [{ cursor: BigInt(r.cursor), type: 'outcome', value: toOutcome(r) }],
       ),
       head: headOf(outcomes),
-      full: false,
     },
   ];
   if (departures) {
@@ -128,10 +127,8 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
           : [{ cursor: BigInt(r.cursor), type: 'departure', value: r.case_id }],
       ),
       head: headOf(departures),
-      full: false,
     });
   }
-  for (const s of streams) s.full = s.items.length >= take;
 
   const { page, cursor, hasMore } = pageOf(streams, after, q.limit);
   // Within a page the later of a case's change and its departure wins.
