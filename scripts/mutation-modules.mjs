@@ -47,6 +47,16 @@ export const MODULES = [
     tests: ['sync-server/src/sync/pull.pg.test.ts', 'sync-server/src/sync/defects.pg.test.ts'],
   },
   {
+    name: 'metrics-scraper',
+    file: 'sync-server/src/access/metrics-scraper.ts',
+    tests: ['sync-server/src/ops/ops.test.ts', 'shared/src/access/metrics-access.test.ts'],
+  },
+  {
+    name: 'sync-routes',
+    file: 'sync-server/src/sync/sync.routes.ts',
+    tests: ['sync-server/src/sync/sync.pg.test.ts', 'sync-server/src/ops/ops.test.ts'],
+  },
+  {
     name: 'case-scope',
     file: 'sync-server/src/access/case-scope.sql.ts',
     tests: ['sync-server/src/access/*.pg.test.ts'],
