@@ -49,7 +49,11 @@ export const MODULES = [
   {
     name: 'metrics-scraper',
     file: 'sync-server/src/access/metrics-scraper.ts',
-    tests: ['sync-server/src/ops/ops.test.ts', 'shared/src/access/metrics-access.test.ts'],
+    tests: [
+      'sync-server/src/access/metrics-scraper.test.ts',
+      'sync-server/src/ops/ops.test.ts',
+      'shared/src/access/metrics-access.test.ts',
+    ],
   },
   {
     name: 'sync-routes',
