@@ -170,11 +170,13 @@ export class LinkProxy {
   #pump(): void {
     if (this.#mode !== 'pass') return;
     const entries = [...this.#pipes];
+    // Start at the next connection each slice, so none starves. Once per slice, not per
+    // direction: stepping twice a slice with two connections open always started at the
+    // same one, and a small request beside an upload never got a byte across.
+    const start = entries.length ? this.#turn++ % entries.length : 0;
     for (const dir of [0, 1] as const) {
       const rate = dir === 0 ? this.#up : this.#down;
       let budget = rate ? (rate * SLICE_MS) / 1000 : Infinity;
-      // Start at a different connection each slice, so none starves.
-      const start = entries.length ? this.#turn++ % entries.length : 0;
       for (let i = 0; i < entries.length && budget > 0; i++) {
         const p = entries[(start + i) % entries.length]!.pipes[dir];
         budget -= this.#flush(p, budget);
