@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { WORKER, WORKER_B, potholeJpeg } from '../support/app.ts';
+import { gzippedScriptsKb } from '../support/budget.ts';
 
 // `/report`: a resident on a phone, in Spanish, with no signal, reports a pothole with a photo.
 // The report waits on the phone ("waiting to send"), goes when the signal returns, and lands
@@ -46,6 +47,8 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
   await expect(page.getByRole('group', { name: 'Calles y aceras' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
   await axeClean(page);
+  // The budget: at most 100 KB of JavaScript, gzipped, before the map is opened.
+  expect(await gzippedScriptsKb(request, scripts)).toBeLessThanOrEqual(100);
   const photo = await potholeJpeg(page);
 
   // No signal from here on.

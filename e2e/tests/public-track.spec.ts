@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { gzippedScriptsKb } from '../support/budget.ts';
 import { linkIn, waitForMail } from '../support/mail.ts';
 
 // `/track/{id}`: a resident with no account reads a case's public timeline in Spanish or
@@ -52,6 +53,8 @@ test('a Spanish reader sees the timeline, switches to English, and the choice st
   await expect(page.getByTestId('case-state')).toHaveText('Estado: Arreglado');
   await expect(page.getByRole('heading', { name: 'Lo que ha pasado' })).toBeVisible();
   await expect(page.getByText('Reporte recibido.')).toBeVisible();
+  // The budget: at most 50 KB of JavaScript, gzipped, to read a case.
+  expect(await gzippedScriptsKb(request, scripts)).toBeLessThanOrEqual(50);
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
   // No sign-in: a resident page never sends anyone to /login.
   expect(page.url()).not.toContain('/login');
