@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { Agent, get } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,20 @@ describe('the server on embedded PostgreSQL', () => {
       expect(second.seeded).toBeNull();
       const [row] = await second.db.sql<{ description: string }[]>`select description from cases where id = 1`;
       expect(row!.description).toBe('kept across restarts');
+      // A connection left idle longer than Node's default (5 s, and a 1 s grace) is still there to reuse.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const healthz = () =>
+        new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+          const req = get(`${second.url}/healthz`, { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+          });
+          req.on('error', reject);
+        });
+      expect(await healthz()).toEqual({ status: 200, reused: false });
+      await new Promise((r) => setTimeout(r, 7_000));
+      expect(await healthz()).toEqual({ status: 200, reused: true });
+      agent.destroy();
       // A lead's board holds a live stream open: stopping the server still ends (it used to
       // wait for the stream forever).
       const login = await fetch(`${second.url}/api/auth/login?bearer=1`, {

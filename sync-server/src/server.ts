@@ -66,6 +66,13 @@ export async function startServer(
     const server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       s.once('error', reject);
+      // Idle keep-alive connections stay open 65 s, not Node's 5 s: a client (or a load
+      // balancer, whose idle timeout is commonly 60 s) that sends on a connection the server is
+      // closing at that moment gets a reset, and not every client retries. On a slow uplink a
+      // request's bytes can take seconds to arrive, which made that race common.
+      const http = s as { keepAliveTimeout?: number; headersTimeout?: number };
+      http.keepAliveTimeout = 65_000;
+      http.headersTimeout = 66_000;
     });
     const notices = startNoticeWorker({ sql: db.sql, config, log });
     const address = server.address();
