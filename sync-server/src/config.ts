@@ -91,7 +91,7 @@ const Env = z.object({
     .optional(),
   /** The sender of resident notices. */
   MAIL_FROM: z.string().default('Fieldfix <notices@fieldfix.invalid>'),
-  /** The key that signs links in notices; unset: one generated and kept in DATA_DIR. */
+  /** The key that signs links in notices; unset: one generated once and kept in the database. */
   LINK_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** `off` starts no notice worker in this instance (another instance sends). */
   NOTICE_WORKER: z.enum(['on', 'off']).default('on'),

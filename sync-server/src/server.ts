@@ -8,6 +8,7 @@ import type { SeedSummary } from './demo/seed.ts';
 import { isEmpty } from './demo/demo-accounts.ts';
 import type { Logger } from './http/deps.ts';
 import { startNoticeWorker } from './notices-delivery/notice-worker.ts';
+import { sharedLinkSecret } from './notices-delivery/signed-links.ts';
 import { createLogger } from './ops/log.ts';
 import { createMetrics } from './ops/metrics.ts';
 
@@ -58,6 +59,8 @@ export async function startServer(
       log.info(
         `Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`,
       );
+    // One link-signing key for every instance on this database (LINK_SECRET, else generated once).
+    config = { ...config, linkSecret: config.linkSecret ?? (await sharedLinkSecret(db.sql, config.dataDir)) };
     const metrics = createMetrics({ sql: db.sql, dbKind: db.kind, log, processMetrics: true });
     const app = createApp(
       { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics },

@@ -87,12 +87,18 @@ export type SeedSummary = {
  * `now`: the same people, places and cases every time, with dates relative to `now` so there
  * is always a day's work. Does nothing when the database already has departments.
  */
+/** The advisory lock that seeding takes (any number, the same in every instance). */
+const SEED_LOCK = 7311003;
+
 export async function seedDemoCity(sql: Sql, opts: { now?: Date; timeZone: string }): Promise<SeedSummary | null> {
   const now = opts.now ?? new Date();
   if (!(await isEmpty(sql))) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return sql.begin(async (tx) => {
-    // Checked again inside the transaction: another instance may have seeded meanwhile.
+    // Instances starting together on an empty database: one seeds, the others wait here for
+    // it and then find the city there (without the lock each saw an empty database, and all
+    // but the first failed on its rows).
+    await tx`select pg_advisory_xact_lock(${SEED_LOCK})`;
     if (!(await isEmpty(tx))) return null;
     const data = buildDemoCity(now, opts.timeZone, passwordHash);
     await tx`insert into departments ${tx(data.departments)}`;

@@ -1,0 +1,185 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { leadingZeroBits, REPORT_PROOF_BITS, reportProofText } from '@fieldfix/shared';
+import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
+
+// Three server processes (`node src/main.ts`, as a deployment runs them) on one PostgreSQL
+// database, each with its own data folder as on its own host: they start together on an
+// empty database, and what a request needs (sessions, sign-in limits, the key that signs
+// notice links, a resident's report sent twice) is shared through the database, so any
+// instance answers as one would. The live feed across instances and the notice sender run by
+// several workers have their own tests (dispatch/live.pg.test.ts, notices-delivery/).
+// Needs a PostgreSQL server: the embedded database takes one process (server.test.ts).
+
+const onPostgres = !!process.env.TEST_DATABASE_URL;
+
+type Instance = { url: string; child: ChildProcess; dataDir: string; output: string[] };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startInstance(databaseUrl: string): Promise<Instance> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'fieldfix-instance-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    NOTICE_WORKER: 'off',
+  };
+  delete env.LINK_SECRET;
+  delete env.TEST_DATABASE_URL;
+  const child = spawn(process.execPath, ['src/main.ts'], {
+    cwd: join(import.meta.dirname, '..'),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
+  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
+  return { url: `http://127.0.0.1:${port}`, child, dataDir, output };
+}
+
+async function healthy(i: Instance, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (i.child.exitCode !== null) throw new Error(`instance exited (${i.child.exitCode}):\n${i.output.join('')}`);
+    try {
+      if ((await fetch(`${i.url}/healthz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`instance not healthy in time:\n${i.output.join('')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const json = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: new URL(url).origin, ...headers },
+    body: JSON.stringify(body),
+  });
+
+function proofFor(token: string): string {
+  for (let n = 0; ; n++) {
+    const digest = createHash('sha256')
+      .update(reportProofText(token, String(n)))
+      .digest();
+    if (leadingZeroBits(digest) >= REPORT_PROOF_BITS) return String(n);
+  }
+}
+
+describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database', () => {
+  let db: TestDatabase;
+  let instances: Instance[] = [];
+  const at = (i: number) => instances[i % instances.length]!.url;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    instances = await Promise.all([0, 1, 2].map(() => startInstance(db.url!)));
+    await Promise.all(instances.map((i) => healthy(i)));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const i of instances) {
+      i.child.kill('SIGTERM');
+      await new Promise<void>((resolve) =>
+        i.child.exitCode !== null ? resolve() : i.child.once('exit', () => resolve()),
+      );
+      await rm(i.dataDir, { recursive: true, force: true });
+    }
+    await db?.close();
+  }, 60_000);
+
+  it('start together on an empty database: each migration applied once, the demo city seeded once', async () => {
+    for (const i of instances) expect(i.child.exitCode).toBeNull();
+    const versions = await db.sql<{ version: number; n: number }[]>`
+      select version, count(*)::int as n from schema_migrations group by version`;
+    expect(versions.length).toBeGreaterThan(10);
+    expect(versions.every((v) => v.n === 1)).toBe(true);
+    const [city] = await db.sql<{ departments: number; cases: number; users: number }[]>`
+      select (select count(*)::int from departments) as departments, (select count(*)::int from cases) as cases,
+        (select count(*)::int from users where email = 'worker@riverton.example') as users`;
+    expect(city).toEqual({ departments: 4, cases: 300, users: 1 });
+  });
+
+  it('a session made on one instance works on the others, and a sign-out on a third ends it everywhere', async () => {
+    const login = await json(`${at(0)}/api/auth/login?bearer=1`, {
+      email: 'lead@riverton.example',
+      password: 'fieldfix',
+    });
+    expect(login.status).toBe(200);
+    const { token } = (await login.json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}` };
+    for (const i of [1, 2]) expect((await fetch(`${at(i)}/api/auth/session`, { headers: auth })).status).toBe(200);
+    expect((await json(`${at(2)}/api/auth/logout`, {}, auth)).status).toBe(200);
+    for (const i of [0, 1, 2]) expect((await fetch(`${at(i)}/api/auth/session`, { headers: auth })).status).toBe(401);
+  });
+
+  it('sign-in failures count across instances: the account locks after five, whichever instances they reached', async () => {
+    const who = 'worker.b@riverton.example';
+    for (let n = 0; n < 5; n++) {
+      expect((await json(`${at(n)}/api/auth/login`, { email: who, password: `wrong-${n}` })).status).toBe(401);
+    }
+    // The right password, on an instance that saw two of the five: refused until the lockout ends.
+    const locked = await json(`${at(2)}/api/auth/login`, { email: who, password: 'fieldfix' });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('a link one instance signed opens on another: one key, kept in the database', async () => {
+    const token = randomUUID();
+    const body = {
+      token,
+      serviceCode: 'POTHOLE',
+      lat: 42.35595,
+      long: -86.9808,
+      address: '',
+      description: `Deep pothole in the right lane (${token})`,
+      attributes: { size: 'large' },
+      language: 'en',
+      device: `device-${randomUUID()}`,
+      proof: proofFor(token),
+      website: '',
+    };
+    // The same report sent to two instances at once: one case.
+    const [a, b] = await Promise.all([
+      json(`${at(0)}/api/public/reports`, body),
+      json(`${at(1)}/api/public/reports`, body),
+    ]);
+    const answers = [(await a.json()) as { caseId: string; trackKey: string }, (await b.json()) as { caseId: string }];
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(answers[1]!.caseId).toBe(answers[0]!.caseId);
+    const [made] = (await db.sql`select count(*)::int as n from cases where description = ${body.description}`) as [
+      { n: number },
+    ];
+    expect(made.n).toBe(1);
+
+    // Instance A's tracking key, taken by instance C: it knows the key ("the case is open"
+    // rather than "this link is not valid"); a key signed with another key is refused.
+    const { caseId, trackKey } = answers[0]!;
+    const reopen = await json(`${at(2)}/api/public/cases/${caseId}/reopen`, { key: trackKey });
+    expect(reopen.status).toBe(409);
+    const forged = `${trackKey.split('.')[0]}.${'A'.repeat(43)}`;
+    expect((await json(`${at(2)}/api/public/cases/${caseId}/reopen`, { key: forged })).status).toBe(400);
+    const [secrets] = (await db.sql`select count(*)::int as n from server_secrets`) as [{ n: number }];
+    expect(secrets.n).toBe(1);
+  });
+});
