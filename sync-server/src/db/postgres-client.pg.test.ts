@@ -1,0 +1,45 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+
+// The PostgreSQL client's transactions under a busy pool. postgres.js 3.4.9 sent a
+// transaction's BEGIN without reserving its connection when BEGIN was the query that filled
+// the connection's pipeline: the push answered 500 (UNSAFE_TRANSACTION) about once in 10,000
+// under `pnpm bench:load`, and the transaction could stay open on a connection handed back
+// to the pool. patches/postgres@3.4.9.patch reserves the connection whenever BEGIN is sent
+// (upstream issue porsager/postgres#1189). A pipeline of one query makes the case certain.
+describe.skipIf(!process.env.TEST_DATABASE_URL)('transactions on a busy PostgreSQL pool', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('a transaction begun while every connection is busy gets a connection of its own', async () => {
+    const sql = postgres(db.url!, { max: 2, max_pipeline: 1, onnotice: () => {} });
+    try {
+      const sleep = () => sql`select pg_sleep(0.05)`;
+      await Promise.all([sleep(), sleep()]);
+      for (let i = 0; i < 5; i++) {
+        // Both connections busy; BEGIN goes behind one of them and fills its pipeline.
+        const busy = [sleep().execute(), sleep().execute()];
+        const tx = sql.begin(async (t) => {
+          const [a] = await t<{ x: string }[]>`select pg_current_xact_id()::text as x`;
+          const [b] = await t<{ x: string }[]>`select pg_current_xact_id()::text as x`;
+          return a!.x === b!.x;
+        });
+        const [, , sameTransaction] = await Promise.all([...busy, tx]);
+        expect(sameTransaction).toBe(true);
+      }
+      // Nothing left open: a plain query runs in no transaction of anyone's.
+      const after = await Promise.all(
+        [0, 1, 2, 3].map(() => sql<{ x: string | null }[]>`select pg_current_xact_id_if_assigned()::text as x`),
+      );
+      expect(after.map((r) => r[0]!.x)).toEqual([null, null, null, null]);
+    } finally {
+      await sql.end();
+    }
+  });
+});
