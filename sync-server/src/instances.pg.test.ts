@@ -1,11 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leadingZeroBits, REPORT_PROOF_BITS, reportProofText } from '@fieldfix/shared';
+import { healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
 import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
 
 // Three server processes (`node src/main.ts`, as a deployment runs them) on one PostgreSQL
@@ -17,58 +13,6 @@ import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
 // Needs a PostgreSQL server: the embedded database takes one process (server.test.ts).
 
 const onPostgres = !!process.env.TEST_DATABASE_URL;
-
-type Instance = { url: string; child: ChildProcess; dataDir: string; output: string[] };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startInstance(databaseUrl: string): Promise<Instance> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'fieldfix-instance-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    NOTICE_WORKER: 'off',
-  };
-  delete env.LINK_SECRET;
-  delete env.TEST_DATABASE_URL;
-  const child = spawn(process.execPath, ['src/main.ts'], {
-    cwd: join(import.meta.dirname, '..'),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  child.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
-  child.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
-  return { url: `http://127.0.0.1:${port}`, child, dataDir, output };
-}
-
-async function healthy(i: Instance, timeoutMs = 90_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (i.child.exitCode !== null) throw new Error(`instance exited (${i.child.exitCode}):\n${i.output.join('')}`);
-    try {
-      if ((await fetch(`${i.url}/healthz`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > until) throw new Error(`instance not healthy in time:\n${i.output.join('')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const json = (url: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(url, {
@@ -98,13 +42,7 @@ describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database'
   }, 120_000);
 
   afterAll(async () => {
-    for (const i of instances) {
-      i.child.kill('SIGTERM');
-      await new Promise<void>((resolve) =>
-        i.child.exitCode !== null ? resolve() : i.child.once('exit', () => resolve()),
-      );
-      await rm(i.dataDir, { recursive: true, force: true });
-    }
+    for (const i of instances) await stopInstance(i);
     await db?.close();
   }, 60_000);
 
@@ -164,7 +102,7 @@ describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database'
       json(`${at(0)}/api/public/reports`, body),
       json(`${at(1)}/api/public/reports`, body),
     ]);
-    const answers = [(await a.json()) as { caseId: string; trackKey: string }, (await b.json()) as { caseId: string }];
+    const answers = [await a.json(), await b.json()] as { caseId: string; trackKey: string }[];
     expect([a.status, b.status].sort()).toEqual([200, 201]);
     expect(answers[1]!.caseId).toBe(answers[0]!.caseId);
     const [made] = (await db.sql`select count(*)::int as n from cases where description = ${body.description}`) as [
