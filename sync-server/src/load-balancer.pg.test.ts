@@ -1,0 +1,200 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { freePort, healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
+import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
+
+// docs/deploy/nginx.conf, as the deployment guide gives it, in front of three server processes
+// on one PostgreSQL database: only its upstream addresses and its port are swapped for the
+// test's. Requests spread over the instances, a lead's live stream passes unbuffered, and with
+// one instance killed (kill -9) requests keep being answered and a device's push, sent again
+// after an error, lands once. Needs PostgreSQL and nginx (NGINX_PATH, else /usr/sbin/nginx or
+// nginx on the PATH); CI installs it. Without either the suite is skipped.
+
+const CONF = join(import.meta.dirname, '..', '..', 'docs', 'deploy', 'nginx.conf');
+const METRICS_TOKEN = 'load-balancer-test-metrics-token';
+
+function findNginx(): string | null {
+  const candidates = [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/bin/nginx'];
+  for (const dir of (process.env.PATH ?? '').split(':')) if (dir) candidates.push(join(dir, 'nginx'));
+  return candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
+}
+const nginx = findNginx();
+
+const json = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: new URL(url).origin, ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe.skipIf(!process.env.TEST_DATABASE_URL || !nginx)(
+  'nginx (docs/deploy/nginx.conf) in front of three instances',
+  () => {
+    let db: TestDatabase;
+    let instances: Instance[] = [];
+    let proxy: ChildProcess;
+    let prefix: string;
+    let front: string;
+    let worker: Record<string, string>;
+    let lead: Record<string, string>;
+
+    async function signIn(email: string): Promise<Record<string, string>> {
+      const res = await json(`${front}/api/auth/login?bearer=1`, { email, password: 'fieldfix' });
+      expect(res.status).toBe(200);
+      return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+    }
+
+    /** How many times each instance answered GET /healthz (its own /metrics). */
+    async function healthzCounts(): Promise<number[]> {
+      return Promise.all(
+        instances.map(async (i) => {
+          const res = await fetch(`${i.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+          const m = /http_request_duration_seconds_count\{method="GET",route="\/healthz"\} (\d+)/.exec(
+            await res.text(),
+          );
+          return Number(m?.[1] ?? 0);
+        }),
+      );
+    }
+
+    async function crewACase(): Promise<{ id: string; version: number }> {
+      const [c] = await db.sql<{ id: string; version: number }[]>`
+      select id::text, version from cases where assigned_crew_id = 'streets-a'
+        and state in ('assigned', 'in_progress', 'on_hold') order by id limit 1`;
+      return c!;
+    }
+
+    function note(caseId: string, version: number, text: string) {
+      const clientId = `lb-${uuidv7().slice(-8)}`;
+      return {
+        clientId,
+        mutations: [
+          {
+            id: uuidv7(),
+            clientId,
+            seq: 0,
+            caseId,
+            baseVersion: version,
+            deviceTime: new Date().toISOString(),
+            kind: 'add_note',
+            payload: { text },
+          },
+        ],
+      };
+    }
+    const push = (body: unknown) =>
+      json(`${front}/api/sync/push`, body, { ...worker, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+
+    beforeAll(async () => {
+      db = await createTestDatabase({ migrate: false });
+      instances = await Promise.all([0, 1, 2].map(() => startInstance(db.url!, { TRUST_PROXY: '1', METRICS_TOKEN })));
+      await Promise.all(instances.map((i) => healthy(i)));
+
+      prefix = await mkdtemp(join(tmpdir(), 'fieldfix-nginx-'));
+      const port = await freePort();
+      let upstream = 0;
+      const conf = (await readFile(CONF, 'utf8'))
+        .replace(/server 10\.0\.0\.\d+:8080/g, () => `server 127.0.0.1:${instances[upstream++]!.port}`)
+        .replace('listen 80;', `listen 127.0.0.1:${port};`);
+      expect(upstream).toBe(3);
+      await writeFile(join(prefix, 'nginx.conf'), conf);
+      proxy = spawn(
+        nginx!,
+        [
+          '-p',
+          prefix,
+          '-c',
+          join(prefix, 'nginx.conf'),
+          '-g',
+          `daemon off; pid ${prefix}/nginx.pid; error_log ${prefix}/error.log;`,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      front = `http://127.0.0.1:${port}`;
+      for (let n = 0; ; n++) {
+        try {
+          if ((await fetch(`${front}/healthz`)).status === 200) break;
+        } catch {
+          // not listening yet
+        }
+        if (n > 100 || proxy.exitCode !== null)
+          throw new Error(`nginx did not start: ${await readFile(join(prefix, 'error.log'), 'utf8').catch(() => '')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      worker = await signIn('worker@riverton.example');
+      lead = await signIn('lead@riverton.example');
+    }, 120_000);
+
+    afterAll(async () => {
+      if (proxy && proxy.exitCode === null) {
+        const exited = new Promise((r) => proxy.once('exit', r));
+        proxy.kill('SIGQUIT');
+        await exited;
+      }
+      for (const i of instances) await stopInstance(i);
+      await db?.close();
+      if (prefix) await rm(prefix, { recursive: true, force: true });
+    }, 60_000);
+
+    it('spreads requests over the three instances', async () => {
+      const before = await healthzCounts();
+      for (let n = 0; n < 30; n++) expect((await fetch(`${front}/healthz`)).status).toBe(200);
+      const after = await healthzCounts();
+      const served = after.map((a, i) => a - before[i]!);
+      expect(served.reduce((a, b) => a + b, 0)).toBe(30);
+      for (const n of served) expect(n).toBeGreaterThanOrEqual(5);
+    });
+
+    it("passes a lead's live stream unbuffered: a crew's push shows within 2 s", async () => {
+      const abort = new AbortController();
+      const res = await fetch(`${front}/api/dispatch/live?department=streets`, {
+        headers: { ...lead, accept: 'text/event-stream' },
+        signal: abort.signal,
+      });
+      expect(res.status).toBe(200);
+      const c = await crewACase();
+      let text = '';
+      const seen = (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body!) {
+          text += decoder.decode(chunk as Uint8Array, { stream: true });
+          if (text.includes(`"${c.id}"`)) return performance.now();
+        }
+        return Infinity;
+      })();
+      // The stream's first lines (it is listening) come through at once, not held by the proxy.
+      for (let n = 0; n < 50 && !text.includes(': listening'); n++) await new Promise((r) => setTimeout(r, 50));
+      expect(text).toContain(': listening to streets');
+      const pushedAt = performance.now();
+      expect((await push(note(c.id, c.version, 'Seen through the load balancer'))).status).toBe(200);
+      const arrived = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
+      abort.abort();
+      expect(arrived - pushedAt).toBeLessThan(2000);
+    });
+
+    it('answers on with one instance killed (kill -9); a push sent again after an error lands once', async () => {
+      await stopInstance(instances[0]!, 'SIGKILL');
+      for (let n = 0; n < 12; n++) {
+        expect((await fetch(`${front}/api/auth/session`, { headers: worker })).status).toBe(200);
+      }
+      const c = await crewACase();
+      const body = note(c.id, c.version, `After an instance died (${Date.now()})`);
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const res = await push(body);
+        statuses.push(res.status);
+        if (res.status === 200) break;
+      }
+      expect(statuses.at(-1)).toBe(200);
+      const [row] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from mutations where id = ${body.mutations[0]!.id}`;
+      expect(row!.n).toBe(1);
+    });
+  },
+);
