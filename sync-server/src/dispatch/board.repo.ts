@@ -142,9 +142,11 @@ export async function findDistricts(sql: Sql): Promise<DistrictBox[]> {
   }));
 }
 
-/** The newest change cursor taken: live events after it change the board's picture. */
+/**
+ * The change log's head (migration 0018): every change at or below it is in what is read
+ * after; live events after it change the board's picture.
+ */
 export async function currentCursor(sql: Sql): Promise<string> {
-  const [row] = await sql<{ cursor: string }[]>`
-    select case when is_called then last_value else 0 end::text as cursor from case_change_cursor`;
+  const [row] = await sql<{ cursor: string }[]>`select change_log_head()::text as cursor`;
   return row?.cursor ?? '0';
 }

@@ -24,24 +24,21 @@ type Item =
   | { cursor: bigint; type: 'departure'; value: string }
   | { cursor: bigint; type: 'outcome'; value: Outcome };
 
+type CaseStreamRow = CaseRow & { change_cursor: string };
+type OutcomeStreamRow = Omit<OutcomeRow, 'kind'> & { cursor: string };
+
 /**
- * The newest change cursor visible to the statement it is part of, over the three streams.
- * Cursors are taken under the change-log lock (take_change_cursor, lockChangeLog) and the lock
- * is held until commit, so cursors commit in order: a change not yet visible to a statement
- * has a cursor above every cursor that statement sees. Each stream's query returns this head
- * beside its rows, read in the same snapshot: below the lowest of the heads, every stream
- * has shown everything there is. (Replacing the lock means replacing this reasoning too.)
+ * The change log's head (migration 0018, `change_log_head()`): every cursor at or below it
+ * belongs to a transaction that has ended, so a statement started after this one sees every
+ * change up to it. Writers take cursors without waiting on each other; this is what keeps a
+ * device from skipping a change committed late with a lower cursor.
  */
-const HEAD_SQL = (sql: Sql) => sql`greatest(
-  coalesce((select max(change_cursor) from cases), 0),
-  coalesce((select max(cursor) from case_departures), 0),
-  coalesce((select max(cursor) from mutations), 0))::text`;
+async function changeLogHead(sql: Sql): Promise<bigint> {
+  const [row] = await sql<{ head: string }[]>`select change_log_head()::text as head`;
+  return BigInt(row!.head);
+}
 
-/** A stream query's row: one of its rows, or none (a null row) with the head alone. */
-type CaseStreamRow = (CaseRow & { change_cursor: string | null }) & { head: string };
-type OutcomeStreamRow = Omit<OutcomeRow, 'kind'> & { cursor: string | null; head: string };
-
-/** One stream's answer: its rows (oldest first, at most `limit + 1`) and the head its snapshot saw. */
+/** One stream's answer: its rows (oldest first, at most `limit + 1`) and the head it was read to. */
 export type Stream = { items: Item[]; head: bigint };
 
 /**
@@ -74,59 +71,39 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
   const take = q.limit + 1;
   // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
-  // Each query's rows come with the head its own snapshot saw (a head row when it has none).
+  // The head first, in a statement of its own; then each stream up to it.
+  const head = await changeLogHead(sql);
   const [caseRows, departures, outcomes] = await Promise.all([
     sql<CaseStreamRow[]>`
-      with page as (
-        select ${caseColumns(sql, 'c')}, c.change_cursor as page_cursor from cases c
-        where ${inScope} and c.change_cursor > ${q.cursor}::bigint
-          and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')
-        order by c.change_cursor limit ${take})
-      select page.*, page.page_cursor::text as change_cursor, ${HEAD_SQL(sql)} as head
-      from (select 1) one left join page on true order by page.page_cursor`,
+      select ${caseColumns(sql, 'c')}, c.change_cursor::text as change_cursor from cases c
+      where ${inScope} and c.change_cursor > ${q.cursor}::bigint and c.change_cursor <= ${head.toString()}::bigint
+        and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')
+      order by c.change_cursor limit ${take}`,
     staff.role === 'worker'
-      ? sql<{ case_id: string | null; cursor: string | null; head: string }[]>`
-          with page as (
-            select case_id, cursor from case_departures
-            where crew_id = ${staff.crewId} and cursor > ${q.cursor}::bigint
-            order by case_departures.cursor limit ${take})
-          select page.case_id::text, page.cursor::text, ${HEAD_SQL(sql)} as head
-          from (select 1) one left join page on true order by page.cursor`
+      ? sql<{ case_id: string; cursor: string }[]>`
+          select case_id::text, cursor::text from case_departures
+          where crew_id = ${staff.crewId} and cursor > ${q.cursor}::bigint and cursor <= ${head.toString()}::bigint
+          order by case_departures.cursor limit ${take}`
       : Promise.resolve(null),
     sql<OutcomeStreamRow[]>`
-      with page as (
-        select id, case_id, landed_on_case_id, outcome, reason, message, case_version, cursor
-        from mutations
-        where client_id = ${q.clientId} and user_id = ${staff.id} and cursor > ${q.cursor}::bigint
-        order by mutations.cursor limit ${take})
-      select page.id::text, page.case_id::text, page.landed_on_case_id::text, page.outcome, page.reason,
-        page.message, page.case_version, page.cursor::text, ${HEAD_SQL(sql)} as head
-      from (select 1) one left join page on true order by page.cursor`,
+      select id::text, case_id::text, landed_on_case_id::text, outcome, reason, message, case_version, cursor::text
+      from mutations
+      where client_id = ${q.clientId} and user_id = ${staff.id}
+        and cursor > ${q.cursor}::bigint and cursor <= ${head.toString()}::bigint
+      order by mutations.cursor limit ${take}`,
   ]);
 
-  const headOf = (rows: readonly { head: string }[]) => BigInt(rows[0]!.head);
   const streams: Stream[] = [
     {
-      items: caseRows.flatMap((r): Item[] =>
-        r.change_cursor === null ? [] : [{ cursor: BigInt(r.change_cursor), type: 'case', value: toCaseRecord(r) }],
-      ),
-      head: headOf(caseRows),
+      items: caseRows.map((r): Item => ({ cursor: BigInt(r.change_cursor), type: 'case', value: toCaseRecord(r) })),
+      head,
     },
-    {
-      items: outcomes.flatMap((r): Item[] =>
-        r.cursor === null ? [] : [{ cursor: BigInt(r.cursor), type: 'outcome', value: toOutcome(r) }],
-      ),
-      head: headOf(outcomes),
-    },
+    { items: outcomes.map((r): Item => ({ cursor: BigInt(r.cursor), type: 'outcome', value: toOutcome(r) })), head },
   ];
   if (departures) {
     streams.push({
-      items: departures.flatMap((r): Item[] =>
-        r.cursor === null || r.case_id === null
-          ? []
-          : [{ cursor: BigInt(r.cursor), type: 'departure', value: r.case_id }],
-      ),
-      head: headOf(departures),
+      items: departures.map((r): Item => ({ cursor: BigInt(r.cursor), type: 'departure', value: r.case_id })),
+      head,
     });
   }
 

@@ -37,7 +37,7 @@ import {
   loadCrewDepartments,
   loadTypeRules,
   lockCases,
-  lockChangeLog,
+  holdChangeCursor,
   placeOnRoute,
   readCases,
   updateCases,
@@ -434,9 +434,10 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     return next;
   }
 
-  // From here to commit, cursors are taken in commit order (SPEC.md, "Versions and cursors").
+  // From here to commit this transaction writes the change log: registered first, so readers'
+  // heads stay below its cursors until it commits (SPEC.md, "Versions and cursors").
   // Every row written below is already locked by this transaction (lockEverything).
-  await lockChangeLog(tx);
+  await holdChangeCursor(tx);
   await updateCases(tx, [...changed.values()]);
   for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
   await Promise.all([

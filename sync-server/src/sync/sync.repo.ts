@@ -15,16 +15,18 @@ import {
 } from '@fieldfix/shared';
 import type { Queryable } from '../db/database.ts';
 
-/** Transaction-level lock every change-log writer takes (see migration 0003). */
-const CHANGE_LOG_LOCK = 7311001;
-
 /** A JSON parameter (postgres.js types it; passing JSON text would encode it twice). */
 function json(tx: Queryable, value: unknown) {
   return tx.json(value as Parameters<Queryable['json']>[0]);
 }
 
-export async function lockChangeLog(tx: Queryable): Promise<void> {
-  await tx`select pg_advisory_xact_lock(${CHANGE_LOG_LOCK})`;
+/**
+ * Registers this transaction as a writer of the change log (migration 0018): its first cursor,
+ * taken here, holds back every reader's head until it commits, so the cursors it then takes
+ * straight from the sequence are covered too. Writers do not wait on each other.
+ */
+export async function holdChangeCursor(tx: Queryable): Promise<void> {
+  await tx`select take_change_cursor()`;
 }
 
 export type OutcomeRow = {
@@ -290,7 +292,7 @@ export type MutationInsert = {
 
 /**
  * Records outcomes (R1, R9) and history entries in one statement. Cursors come straight from
- * the sequence: the caller holds the change-log lock (lockChangeLog).
+ * the sequence: the caller's transaction is registered (holdChangeCursor).
  */
 export async function insertOutcomesAndEvents(
   tx: Queryable,
