@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody, ErrorCode } from '@fieldfix/shared';
+import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from '../db/unavailable.ts';
 
 /** An error a client caused or may act on; the only kind whose message reaches a client. */
 export class ApiError extends Error {
@@ -46,6 +47,18 @@ export function onError(log: (msg: string, err: unknown) => void): ErrorHandler 
       return c.json(
         errorBody(code, status < 500 ? err.message || 'Bad request' : 'Something went wrong on the server.'),
         status,
+      );
+    }
+    if (databaseUnavailable(err)) {
+      log(`database unavailable on ${c.req.method} ${c.req.path}`, err);
+      return c.json(
+        errorBody(
+          'unavailable',
+          `The server cannot reach its database just now. Nothing was changed: try again in ${DATABASE_RETRY_AFTER_S} seconds.`,
+          { retryAfter: DATABASE_RETRY_AFTER_S },
+        ),
+        503,
+        { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
       );
     }
     log(`unhandled error on ${c.req.method} ${c.req.path}`, err);

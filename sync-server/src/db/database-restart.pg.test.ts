@@ -1,0 +1,119 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { loadConfig } from '../config.ts';
+import { startServer, type RunningServer } from '../server.ts';
+import { quietLogger } from '../../test/test-app.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+import { TcpProxy } from '../../test/tcp-proxy.ts';
+
+// PostgreSQL restarting under a running server, as the server sees it: every connection
+// dropped, new ones refused for a while, then back (a TCP proxy on loopback in front of the
+// real server stands for the restart). Requests meanwhile fail cleanly: 503 "unavailable"
+// with Retry-After, never a 500, nothing applied; once the database is back the same push,
+// sent again as a device does, lands once. Needs PostgreSQL.
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a running server', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let server: RunningServer;
+  let dir: string;
+  let auth: Record<string, string>;
+  let caseId: string;
+  let version: number;
+  const clientId = `restart-${uuidv7().slice(-8)}`;
+  let seq = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    const url = new URL(db.url!);
+    proxy = await new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
+    url.port = String(proxy.port);
+    dir = await mkdtemp(join(tmpdir(), 'fieldfix-restart-'));
+    server = await startServer(
+      {
+        ...loadConfig({}),
+        port: 0,
+        host: '127.0.0.1',
+        databaseUrl: url.toString(),
+        dataDir: dir,
+        staticDir: join(dir, 'no-app'),
+        noticeWorker: false,
+      },
+      quietLogger,
+    );
+    const login = await fetch(`${server.url}/api/auth/login?bearer=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+      body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
+    });
+    auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+    const [c] = await db.sql<{ id: string; version: number }[]>`
+      select id::text, version from cases where assigned_crew_id = 'streets-a'
+        and state in ('assigned', 'in_progress') order by id limit 1`;
+    caseId = c!.id;
+    version = c!.version;
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await proxy?.stop();
+    await db?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const note = (text: string) => ({
+    clientId,
+    mutations: [
+      {
+        id: uuidv7(),
+        clientId,
+        seq: seq++,
+        caseId,
+        baseVersion: version,
+        deviceTime: new Date().toISOString(),
+        kind: 'add_note',
+        payload: { text },
+      },
+    ],
+  });
+  const push = (body: unknown) =>
+    fetch(`${server.url}/api/sync/push`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      body: JSON.stringify(body),
+    });
+
+  it('answers 503 with Retry-After while it is down, applies nothing, and the same push lands once after', async () => {
+    expect((await push(note('Before the restart'))).status).toBe(200);
+
+    await proxy.down();
+    const during = note('During the restart');
+    const refused = await push(during);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    const body = (await refused.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('unavailable');
+    expect(body.error.message).toMatch(/cannot reach its database.*try again/i);
+    expect(JSON.stringify(body)).not.toMatch(/ECONN|at .*\.ts|postgres/i);
+    const pull = await fetch(`${server.url}/api/sync/pull?cursor=0&limit=10&clientId=${clientId}`, {
+      headers: { ...auth, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+    });
+    expect(pull.status).toBe(503);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
+
+    await proxy.up();
+    // The device tries the same push again (its Retry-After passed): applied, once.
+    const again = await push(during);
+    expect(again.status).toBe(200);
+    const { outcomes } = (await again.json()) as { outcomes: { outcome: string }[] };
+    expect(outcomes.map((o) => o.outcome)).toEqual(['applied']);
+    const [row] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from mutations where id = ${during.mutations[0]!.id}`;
+    expect(row!.n).toBe(1);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+});
