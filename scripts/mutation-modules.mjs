@@ -44,7 +44,12 @@ export const MODULES = [
   {
     name: 'pull',
     file: 'sync-server/src/sync/pull.service.ts',
-    tests: ['sync-server/src/sync/pull.pg.test.ts', 'sync-server/src/sync/defects.pg.test.ts'],
+    tests: [
+      'sync-server/src/sync/pull.pg.test.ts',
+      'sync-server/src/sync/pull-page.test.ts',
+      'sync-server/src/sync/change-cursor.pg.test.ts',
+      'sync-server/src/sync/defects.pg.test.ts',
+    ],
   },
   {
     name: 'metrics-scraper',

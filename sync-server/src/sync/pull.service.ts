@@ -73,6 +73,17 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   // The head first, in a statement of its own; then each stream up to it.
   const head = await changeLogHead(sql);
+  // Nothing new in the whole city since the device's cursor: no stream can have anything.
+  if (head <= after) {
+    return {
+      cursor: after.toString(),
+      hasMore: false,
+      cases: [],
+      departures: [],
+      outcomes: [],
+      serverTime: new Date().toISOString(),
+    };
+  }
   const [caseRows, departures, outcomes] = await Promise.all([
     sql<CaseStreamRow[]>`
       select ${caseColumns(sql, 'c')}, c.change_cursor::text as change_cursor from cases c
