@@ -56,6 +56,7 @@ import { districtYard, placeOnStreet, riverton } from '../sync-server/src/demo/c
 import { cityDate } from '../sync-server/src/time.ts';
 import { startLoopbackSmtp } from '../sync-server/src/notices-delivery/loopback-smtp.ts';
 import { leadingZeroBits, REPORT_PROOF_BITS, reportProofText } from '../shared/src/api/report-proof.ts';
+import { seededRandom } from '../shared/src/dispatch/random.ts';
 
 // sharp is the sync server's dependency: the photos are real JPEGs made with that very copy.
 const sharp = createRequire(new URL('../sync-server/package.json', import.meta.url))('sharp');
@@ -88,17 +89,8 @@ const percentile = (xs, p) => {
 const r1 = (x) => Math.round(x * 10) / 10;
 const mb = (bytes) => Math.round(bytes / 1024 / 1024);
 
-/** A small seeded PRNG (mulberry32): the same plan, and the same choices, in both runs. */
-function rngOf(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the solver's mulberry32): the same plan, and the same choices, in both runs. */
+const rngOf = seededRandom;
 const pick = (rng, xs) => xs[Math.floor(rng() * xs.length)];
 
 // ---- the plan: crews, their days, leads, residents (built once, used by both runs) ----------

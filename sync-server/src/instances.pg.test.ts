@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leadingZeroBits, REPORT_PROOF_BITS, reportProofText } from '@fieldfix/shared';
 import { healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
+import { proofFor } from '../test/report-proof.ts';
 import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
 
 // Three server processes (`node src/main.ts`, as a deployment runs them) on one PostgreSQL
@@ -20,15 +20,6 @@ const json = (url: string, body: unknown, headers: Record<string, string> = {}) 
     headers: { 'content-type': 'application/json', origin: new URL(url).origin, ...headers },
     body: JSON.stringify(body),
   });
-
-function proofFor(token: string): string {
-  for (let n = 0; ; n++) {
-    const digest = createHash('sha256')
-      .update(reportProofText(token, String(n)))
-      .digest();
-    if (leadingZeroBits(digest) >= REPORT_PROOF_BITS) return String(n);
-  }
-}
 
 describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database', () => {
   let db: TestDatabase;

@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { freePort, healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
+import { TestDevice } from '../test/sync-client.ts';
 import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
 
 // docs/deploy/nginx.conf, as the deployment guide gives it, in front of three server processes
@@ -70,26 +69,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !nginx)(
       return c!;
     }
 
-    function note(caseId: string, version: number, text: string) {
-      const clientId = `lb-${uuidv7().slice(-8)}`;
-      return {
-        clientId,
-        mutations: [
-          {
-            id: uuidv7(),
-            clientId,
-            seq: 0,
-            caseId,
-            baseVersion: version,
-            deviceTime: new Date().toISOString(),
-            kind: 'add_note',
-            payload: { text },
-          },
-        ],
-      };
+    /** A crew tablet pushing through the balancer, up to date with `c`. */
+    function tablet(c: { id: string; version: number }) {
+      const d = new TestDevice(front, worker, 'lb');
+      d.seen.set(c.id, c.version);
+      return d;
     }
-    const push = (body: unknown) =>
-      json(`${front}/api/sync/push`, body, { ...worker, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
 
     beforeAll(async () => {
       db = await createTestDatabase({ migrate: false });
@@ -172,7 +157,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !nginx)(
       for (let n = 0; n < 50 && !text.includes(': listening'); n++) await new Promise((r) => setTimeout(r, 50));
       expect(text).toContain(': listening to streets');
       const pushedAt = performance.now();
-      expect((await push(note(c.id, c.version, 'Seen through the load balancer'))).status).toBe(200);
+      const t = tablet(c);
+      expect((await t.push([t.make('add_note', c.id, { text: 'Seen through the load balancer' })])).status).toBe(200);
       const arrived = await Promise.race([seen, new Promise<number>((r) => setTimeout(() => r(Infinity), 5000))]);
       abort.abort();
       expect(arrived - pushedAt).toBeLessThan(2000);
@@ -184,16 +170,17 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !nginx)(
         expect((await fetch(`${front}/api/auth/session`, { headers: worker })).status).toBe(200);
       }
       const c = await crewACase();
-      const body = note(c.id, c.version, `After an instance died (${Date.now()})`);
+      const t = tablet(c);
+      const change = t.make('add_note', c.id, { text: `After an instance died (${Date.now()})` });
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 3; attempt++) {
-        const res = await push(body);
+        const res = await t.push([change]);
         statuses.push(res.status);
         if (res.status === 200) break;
       }
       expect(statuses.at(-1)).toBe(200);
       const [row] = await db.sql<{ n: number }[]>`
-      select count(*)::int as n from mutations where id = ${body.mutations[0]!.id}`;
+      select count(*)::int as n from mutations where id = ${change.id}`;
       expect(row!.n).toBe(1);
     });
   },

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
 import { loadConfig } from '../config.ts';
@@ -9,6 +8,7 @@ import { startServer, type RunningServer } from '../server.ts';
 import { quietLogger } from '../../test/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 import { TcpProxy } from '../../test/tcp-proxy.ts';
+import { TestDevice } from '../../test/sync-client.ts';
 
 // PostgreSQL restarting under a running server, as the server sees it: every connection
 // dropped, new ones refused for a while, then back (a TCP proxy on loopback in front of the
@@ -24,8 +24,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a
   let auth: Record<string, string>;
   let caseId: string;
   let version: number;
-  const clientId = `restart-${uuidv7().slice(-8)}`;
-  let seq = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
@@ -65,41 +63,30 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const note = (text: string) => ({
-    clientId,
-    mutations: [
-      {
-        id: uuidv7(),
-        clientId,
-        seq: seq++,
-        caseId,
-        baseVersion: version,
-        deviceTime: new Date().toISOString(),
-        kind: 'add_note',
-        payload: { text },
-      },
-    ],
-  });
-  const push = (body: unknown) =>
-    fetch(`${server.url}/api/sync/push`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
-      body: JSON.stringify(body),
-    });
+  const device = () => {
+    const d = new TestDevice(server.url, auth, 'restart');
+    d.seen.set(caseId, version);
+    return d;
+  };
 
   it('answers 503 with Retry-After while it is down, applies nothing, and the same push lands once after', async () => {
-    expect((await push(note('Before the restart'))).status).toBe(200);
+    const tablet = device();
+    expect((await tablet.push([tablet.make('add_note', caseId, { text: 'Before the restart' })])).status).toBe(200);
 
     await proxy.down();
-    const during = note('During the restart');
-    const refused = await push(during);
+    const during = tablet.make('add_note', caseId, { text: 'During the restart' });
+    const refused = await fetch(`${server.url}/api/sync/push`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      body: JSON.stringify({ clientId: tablet.clientId, mutations: [during] }),
+    });
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('5');
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('unavailable');
     expect(body.error.message).toMatch(/cannot reach its database.*try again/i);
     expect(JSON.stringify(body)).not.toMatch(/ECONN|at .*\.ts|postgres/i);
-    const pull = await fetch(`${server.url}/api/sync/pull?cursor=0&limit=10&clientId=${clientId}`, {
+    const pull = await fetch(`${server.url}/api/sync/pull?cursor=0&limit=10&clientId=${tablet.clientId}`, {
       headers: { ...auth, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
     });
     expect(pull.status).toBe(503);
@@ -107,12 +94,11 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a
 
     await proxy.up();
     // The device tries the same push again (its Retry-After passed): applied, once.
-    const again = await push(during);
+    const again = await tablet.push([during]);
     expect(again.status).toBe(200);
-    const { outcomes } = (await again.json()) as { outcomes: { outcome: string }[] };
-    expect(outcomes.map((o) => o.outcome)).toEqual(['applied']);
+    expect(again.outcomes.map((o) => o.outcome)).toEqual(['applied']);
     const [row] = await db.sql<{ n: number }[]>`
-      select count(*)::int as n from mutations where id = ${during.mutations[0]!.id}`;
+      select count(*)::int as n from mutations where id = ${during.id}`;
     expect(row!.n).toBe(1);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });

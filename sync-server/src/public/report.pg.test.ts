@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +6,11 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddressSuggestionsResponse,
-  leadingZeroBits,
   NearbyCasesResponse,
   PublicReportResponse,
   PublicServicesResponse,
-  REPORT_PROOF_BITS,
-  reportProofText,
 } from '@fieldfix/shared';
+import { proofFor } from '../../test/report-proof.ts';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { verifyLink } from '../notices-delivery/signed-links.ts';
 
@@ -32,16 +30,6 @@ afterAll(async () => {
   await t?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-/** The nonce a phone would find for `token`. */
-function proofFor(token: string): string {
-  for (let n = 0; ; n++) {
-    const digest = createHash('sha256')
-      .update(reportProofText(token, String(n)))
-      .digest();
-    if (leadingZeroBits(digest) >= REPORT_PROOF_BITS) return String(n);
-  }
-}
 
 // A pothole in Old Town (Streets Crew A's district), on Cedar Ave.
 const OLD_TOWN = { lat: 42.35595, long: -86.9808 };
