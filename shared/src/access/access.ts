@@ -318,6 +318,17 @@ export function canReportCrewPosition(caller: Caller, crew: { id: string }): boo
 }
 
 /**
+ * Whose changes a device hears of as they happen (`GET /api/sync/live`, "pull now" hints): a
+ * worker's device, for the department of the worker's own crew. A hint names no case, only
+ * that something changed and its cursor; what the device then pulls is its own scope. Leads
+ * and admins have the dispatch board's feed; the public, nothing. Null: refused.
+ */
+export function pullHintDepartment(caller: Caller, crew: { id: string; departmentId: string } | null): string | null {
+  if (caller.kind !== 'staff' || caller.role !== 'worker' || crew === null || caller.crewId !== crew.id) return null;
+  return crew.departmentId;
+}
+
+/**
  * Who asks for the server's metrics (`/metrics`): no person but a monitoring system, known by
  * where it asks from and the metrics token it sends (`METRICS_TOKEN`).
  */

@@ -6,6 +6,7 @@ import {
   canReportCrewPosition,
   canSendPublicReport,
   dispatchDepartment,
+  pullHintDepartment,
   reportPhotoRefusal,
   staffCaller,
   type Caller,
@@ -53,6 +54,28 @@ describe('the dispatch board of a department', () => {
     expect(canDispatch(deskless, 'streets')).toBe(false);
     expect(canDispatch(admin, 'sanitation')).toBe(true);
     expect(canDispatch(admin, '')).toBe(false);
+  });
+});
+
+describe('"pull now" hints to a device', () => {
+  const crewA = { id: 'streets-a', departmentId: 'streets' };
+  it("a worker hears of their own crew's department", () => {
+    expect(pullHintDepartment(worker, crewA)).toBe('streets');
+    expect(
+      pullHintDepartment(staff('worker', 'sanitation-a', 'sanitation'), {
+        id: 'sanitation-a',
+        departmentId: 'sanitation',
+      }),
+    ).toBe('sanitation');
+  });
+  it("not of another crew's, not without a crew, not leads, admins, the public or Open311 clients", () => {
+    expect(pullHintDepartment(worker, { id: 'streets-b', departmentId: 'streets' })).toBeNull();
+    expect(pullHintDepartment(worker, null)).toBeNull();
+    expect(pullHintDepartment(staff('worker', null, 'streets'), crewA)).toBeNull();
+    expect(pullHintDepartment(staff('lead', 'streets-a', 'streets'), crewA)).toBeNull();
+    expect(pullHintDepartment(staff('admin', 'streets-a', null), crewA)).toBeNull();
+    expect(pullHintDepartment(PUBLIC_CALLER, crewA)).toBeNull();
+    expect(pullHintDepartment(open311, crewA)).toBeNull();
   });
 });
 

@@ -218,6 +218,11 @@ const MATRIX: Record<string, Row> = {
     request: () => ({ path: '/api/sync/pull?cursor=0&limit=1&clientId=matrix', init: { headers: sync } }),
     expect: staff({ crew: 200 }),
   },
+  // "Pull now" hints: a crew worker's device, for their crew's department; nobody else.
+  'GET /api/sync/live': {
+    request: () => ({ path: '/api/sync/live' }),
+    expect: staff({ crew: 200, otherCrew: 200, lead: 403, otherLead: 403, admin: 403 }),
+  },
   // Workers report where their own crew is; nobody else does.
   'POST /api/sync/position': {
     request: () => ({

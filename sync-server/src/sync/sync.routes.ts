@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { timing } from 'hono/timing';
 import {
   canReportCrewPosition,
+  pullHintDepartment,
   CrewPosition,
   parsePushEntries,
   PullQuery,
@@ -10,6 +12,8 @@ import {
 } from '@fieldfix/shared';
 import { callerOf } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
+import { findCrew } from '../auth/user.repo.ts';
+import { HEARTBEAT_MS } from '../dispatch/dispatch.routes.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
@@ -19,6 +23,9 @@ import { pullChanges } from './pull.service.ts';
 import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo.ts';
 import { liveHub } from '../dispatch/live-hub.ts';
 import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispatch/live-publish.ts';
+
+/** How soon a device's browser reconnects a dropped hint stream. */
+const LIVE_RECONNECT_MS = 5_000;
 
 export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
   const staffOnly = requireStaff(sql);
@@ -74,6 +81,42 @@ export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
           if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
         }
         return c.json(page);
+      })
+      /**
+       * "Pull now" hints for a crew's device that is online (server-sent events): an event
+       * `pull` whose data is the cursor of a change in the crew's department, as it commits,
+       * from any instance (LISTEN/NOTIFY). The device pulls when it is behind that cursor, so
+       * a lead's move reaches an open tablet in a second or two, not at its next poll. No case
+       * is named: what the device pulls is its own scope. Others: 403.
+       */
+      .get('/live', staffOnly, async (c) => {
+        const staff = c.var.staff;
+        const crew = staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null;
+        const departmentId = pullHintDepartment(callerOf(staff), crew);
+        if (!departmentId) {
+          throw new ApiError(403, 'forbidden', "Only a crew worker's device listens for its changes here.");
+        }
+        return streamSSE(c, async (stream) => {
+          const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
+          let writing = Promise.resolve();
+          const unsubscribe = await live().subscribe(departmentId, (event) => {
+            if (event.type !== 'cases') return;
+            writing = writing.then(() => stream.writeSSE({ event: 'pull', data: event.cursor }));
+          });
+          try {
+            await stream.write(`retry: ${LIVE_RECONNECT_MS}\n: listening\n\n`);
+            while (!stream.aborted && !stream.closed) {
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
+              clearTimeout(timer);
+              if (stream.aborted) break;
+              writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
+              await writing;
+            }
+          } finally {
+            unsubscribe();
+          }
+        });
       })
       /**
        * Where the crew is, from a worker's device after a sync (never asked for: only when the
