@@ -48,6 +48,12 @@ import {
 
 const LOCK_NAME = 'fieldfix-sync';
 const PERIOD_MS = 30_000;
+/** While the server's "pull now" hints flow, the poll is only a safety net. */
+const PERIOD_WITH_HINTS_MS = 120_000;
+/** A hint stream the server refused or closed is tried again after this long. */
+const HINT_RETRY_MS = 60_000;
+/** Where a crew device hears of changes as they commit (server-sent events, the session cookie). */
+const HINTS_URL = '/api/sync/live';
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
 /** When another tab holds the lock: look again this soon (it may have missed our change). */
@@ -122,6 +128,10 @@ class SyncEngine {
   #started = false;
   /** Cancels the running sync's requests ("Sync now" during a hang). */
   #abort: AbortController | null = null;
+  /** The server's "pull now" hints (a crew device online), and when a sync last began. */
+  #hints: EventSource | null = null;
+  #hintRetry: ReturnType<typeof setTimeout> | null = null;
+  #lastRunAt = 0;
 
   constructor() {
     linkMonitor.subscribe((q) => this.#set({ weak: q === 'weak' }));
@@ -154,10 +164,46 @@ class SyncEngine {
       if (doc.visibilityState === 'visible') this.#trigger();
     });
     setInterval(() => {
-      if (doc.visibilityState === 'visible') this.#trigger();
+      if (doc.visibilityState !== 'visible') return;
+      // With hints flowing a change comes as it commits: poll seldom, as a safety net.
+      const hinted = this.#hints?.readyState === EventSource.OPEN;
+      if (hinted && Date.now() - this.#lastRunAt < PERIOD_WITH_HINTS_MS) return;
+      this.#trigger();
     }, PERIOD_MS);
     if (!navigator.onLine) this.#set({ problem: { kind: 'offline' } });
     void this.syncNow();
+  }
+
+  /**
+   * A crew device online hears "pull now" from the server as a change in its department
+   * commits (`GET /api/sync/live`), and syncs when it is behind that change's cursor: a
+   * lead's move reaches the tablet in a second or two instead of at the next poll. The
+   * browser reconnects a dropped stream by itself; a refused or closed one is tried again
+   * later. Leads and admins have no such stream (their board has its own).
+   */
+  async #listenForHints(): Promise<void> {
+    if (typeof EventSource === 'undefined' || this.#hints || this.#hintRetry) return;
+    const session = await getSession();
+    if (!session || session.user.role !== 'worker') return;
+    const source = new EventSource(HINTS_URL);
+    this.#hints = source;
+    source.addEventListener('pull', (e) => void this.#hinted((e as MessageEvent<string>).data));
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) return;
+      this.#hints = null;
+      this.#hintRetry = setTimeout(() => {
+        this.#hintRetry = null;
+        void this.#listenForHints();
+      }, HINT_RETRY_MS);
+    };
+  }
+
+  async #hinted(cursor: string): Promise<void> {
+    const session = await getSession();
+    if (!session || session.user.role !== 'worker') return;
+    const { cursor: mine } = await deviceFacts(session.user.id);
+    if (/^\d+$/.test(cursor) && /^\d+$/.test(mine) && BigInt(cursor) <= BigInt(mine)) return;
+    this.#trigger();
   }
 
   /**
@@ -186,6 +232,9 @@ class SyncEngine {
   }
 
   #run(): Promise<void> {
+    this.#lastRunAt = Date.now();
+    // Whoever is signed in now (a sign-in happens after the engine starts): hints if a crew's.
+    if (this.#started) void this.#listenForHints();
     if (this.#running) {
       this.#again = true;
       return this.#running;
