@@ -190,6 +190,30 @@ describe('delivery receipts', () => {
     expect((again.cases[0]!.delivery as { since: string }).since).toBe(firstSince);
   });
 
+  it('a device polling an unchanged log writes no receipt for 30 s; any change, or a new cursor, does', async () => {
+    const tablet = new TestDevice(server.url, as.workerB!, 'tablet-b-idle');
+    const { cursor } = await tablet.pullAll();
+    const receipt = async () =>
+      (
+        await t.db.sql<{ pulled_at: Date; cursor: string }[]>`
+          select pulled_at, cursor::text from device_syncs where client_id = ${tablet.clientId}`
+      )[0]!;
+    const first = await receipt();
+    await new Promise((r) => setTimeout(r, 20));
+    await tablet.pull(cursor); // nothing new
+    expect(await receipt()).toEqual(first);
+    // A change of crew B's brings the next pull a case: its receipt is written at once.
+    const c = crewOf(await board(), 'streets-b').cases[0]!.case;
+    const desk = new TestDevice(server.url, as.lead!, 'desk-idle');
+    desk.seen.set(c.id, c.version);
+    await desk.send(desk.make('set_priority', c.id, { priority: 'high' }));
+    const page = await tablet.pull(cursor);
+    expect(page.cases.map((x) => x.id)).toContain(c.id);
+    const second = await receipt();
+    expect(second.cursor).toBe(page.cursor);
+    expect(second.pulled_at.getTime()).toBeGreaterThan(first.pulled_at.getTime());
+  });
+
   it("a lead's own pulls are no crew's receipts", async () => {
     const desk = new TestDevice(server.url, as.lead!, 'desk-2');
     await desk.pullAll();

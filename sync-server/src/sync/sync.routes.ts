@@ -27,8 +27,14 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 /** How soon a device's browser reconnects a dropped hint stream. */
 const LIVE_RECONNECT_MS = 5_000;
 
+/** How long a device's unchanged receipt goes unwritten, and how many this instance remembers. */
+const IDLE_RECEIPT_MS = 30_000;
+const IDLE_RECEIPTS_KEPT = 50_000;
+
 export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
   const staffOnly = requireStaff(sql);
+  /** Per device (client id and person): the receipt this instance last wrote. */
+  const idleReceipts = new Map<string, { cursor: string; at: number }>();
   // Looked up when first used: building the routes touches no database.
   const live = () => liveHub(sql, dbKind, log);
   return (
@@ -77,8 +83,17 @@ export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
             at,
             delivered,
           };
-          const facts = await recordDevicePull(sql, crew);
-          if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
+          // A pull that brought nothing and finds the device where this instance last recorded
+          // it, moments ago, writes nothing: the board's "last synced" may lag by up to
+          // IDLE_RECEIPT_MS, and a device polling an unchanged log costs no write.
+          const key = `${query.clientId}\u0000${staff.id}`;
+          const last = idleReceipts.get(key);
+          if (delivered || !last || last.cursor !== page.cursor || at.getTime() - last.at >= IDLE_RECEIPT_MS) {
+            const facts = await recordDevicePull(sql, crew);
+            if (idleReceipts.size >= IDLE_RECEIPTS_KEPT) idleReceipts.clear();
+            idleReceipts.set(key, { cursor: page.cursor, at: at.getTime() });
+            if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
+          }
         }
         return c.json(page);
       })
