@@ -131,6 +131,9 @@ class SyncEngine {
   /** The server's "pull now" hints (a crew device online), and when a sync last began. */
   #hints: EventSource | null = null;
   #hintRetry: ReturnType<typeof setTimeout> | null = null;
+  #hintsOpening = false;
+  /** Whose hints the stream carries (the person signed in when it opened). */
+  #hintsFor: string | null = null;
   #lastRunAt = 0;
 
   constructor() {
@@ -182,11 +185,18 @@ class SyncEngine {
    * later. Leads and admins have no such stream (their board has its own).
    */
   async #listenForHints(): Promise<void> {
-    if (typeof EventSource === 'undefined' || this.#hints || this.#hintRetry) return;
-    const session = await getSession();
-    if (!session || session.user.role !== 'worker') return;
+    if (typeof EventSource === 'undefined' || this.#hintRetry || this.#hintsOpening) return;
+    this.#hintsOpening = true;
+    const session = await getSession().finally(() => (this.#hintsOpening = false));
+    const worker = session?.user.role === 'worker' ? session.user.id : null;
+    if (this.#hints && this.#hintsFor === worker) return;
+    // Signed out, or someone else signed in since the stream opened: not their hints.
+    this.#hints?.close();
+    this.#hints = null;
+    if (!worker) return;
     const source = new EventSource(HINTS_URL);
     this.#hints = source;
+    this.#hintsFor = worker;
     source.addEventListener('pull', (e) => void this.#hinted((e as MessageEvent<string>).data));
     source.onerror = () => {
       if (source.readyState !== EventSource.CLOSED) return;
@@ -200,7 +210,8 @@ class SyncEngine {
 
   async #hinted(cursor: string): Promise<void> {
     const session = await getSession();
-    if (!session || session.user.role !== 'worker') return;
+    // Someone else signed in meanwhile: their own stream opens with their next sync.
+    if (!session || session.user.id !== this.#hintsFor) return;
     const { cursor: mine } = await deviceFacts(session.user.id);
     if (/^\d+$/.test(cursor) && /^\d+$/.test(mine) && BigInt(cursor) <= BigInt(mine)) return;
     this.#trigger();
