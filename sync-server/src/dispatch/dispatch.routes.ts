@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
+import { openEventStream } from '../http/event-stream.ts';
 import { z } from 'zod';
 import {
   BalanceRequest,
@@ -21,8 +21,6 @@ import { liveHub } from './live-hub.ts';
 import { dayInput, toBalanceResponse } from './balance.service.ts';
 import { solveInWorker } from './solver.ts';
 
-/** A comment line this often keeps proxies from closing a quiet stream. */
-export const HEARTBEAT_MS = 15_000;
 /** How soon a browser's EventSource reconnects after the stream drops. */
 const RECONNECT_MS = 3_000;
 
@@ -66,29 +64,10 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
       .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
         // Refused before the stream starts: a plain JSON error, not an event.
         const departmentId = await boardDepartment(sql, c.var.staff, c.req.valid('query').department);
-        return streamSSE(c, async (stream) => {
-          const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-          // Events are written one after another, never interleaved.
-          let writing = Promise.resolve();
-          const send = (event: LiveEvent) => {
-            writing = writing.then(() => stream.writeSSE({ data: JSON.stringify(event) }));
-          };
-          const unsubscribe = await live().subscribe(departmentId, send);
-          try {
-            // Listening from here: the board may fetch now and miss nothing after its cursor.
-            await stream.write(`retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`);
-            while (!stream.aborted && !stream.closed) {
-              let timer: ReturnType<typeof setTimeout> | undefined;
-              await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
-              clearTimeout(timer);
-              if (stream.aborted) break;
-              writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
-              await writing;
-            }
-          } finally {
-            unsubscribe();
-          }
-        });
+        // Listening before the first line: the board may fetch then and miss nothing after its cursor.
+        return openEventStream(c, `retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`, (send) =>
+          live().subscribe(departmentId, (event: LiveEvent) => send({ data: JSON.stringify(event) })),
+        );
       })
       // A suggestion only: nothing changes until the lead accepts changes as sync mutations.
       .post('/balance', staffOnly, validate('json', BalanceRequest), async (c) => {

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { timing } from 'hono/timing';
 import {
   canReportCrewPosition,
@@ -13,7 +12,7 @@ import {
 import { callerOf } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { findCrew } from '../auth/user.repo.ts';
-import { HEARTBEAT_MS } from '../dispatch/dispatch.routes.ts';
+import { openEventStream } from '../http/event-stream.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
@@ -111,27 +110,11 @@ export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
         if (!departmentId) {
           throw new ApiError(403, 'forbidden', "Only a crew worker's device listens for its changes here.");
         }
-        return streamSSE(c, async (stream) => {
-          const closed = new Promise<void>((resolve) => stream.onAbort(resolve));
-          let writing = Promise.resolve();
-          const unsubscribe = await live().subscribe(departmentId, (event) => {
-            if (event.type !== 'cases') return;
-            writing = writing.then(() => stream.writeSSE({ event: 'pull', data: event.cursor }));
-          });
-          try {
-            await stream.write(`retry: ${LIVE_RECONNECT_MS}\n: listening\n\n`);
-            while (!stream.aborted && !stream.closed) {
-              let timer: ReturnType<typeof setTimeout> | undefined;
-              await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, HEARTBEAT_MS)))]);
-              clearTimeout(timer);
-              if (stream.aborted) break;
-              writing = writing.then(() => stream.write(': heartbeat\n\n').then(() => {}));
-              await writing;
-            }
-          } finally {
-            unsubscribe();
-          }
-        });
+        return openEventStream(c, `retry: ${LIVE_RECONNECT_MS}\n: listening\n\n`, (send) =>
+          live().subscribe(departmentId, (event) => {
+            if (event.type === 'cases') send({ event: 'pull', data: event.cursor });
+          }),
+        );
       })
       /**
        * Where the crew is, from a worker's device after a sync (never asked for: only when the
