@@ -42,11 +42,11 @@ async function changeLogHead(sql: Sql): Promise<bigint> {
 export type Stream = { items: Item[]; head: bigint };
 
 /**
- * A page from the streams' answers. Each stream was read in its own snapshot, so only what
- * lies at or below the lowest head is known for all of them: later items wait for the next
- * pull. With nothing more to give, the cursor moves to that head, past changes the caller may
- * not see (other scopes, cases closed long ago): a device up to date asks from the newest
- * cursor and is answered from the indexes alone.
+ * A page from the streams' answers. Only what lies at or below the lowest head is known for
+ * all of them (today every stream is read to the same head, `changeLogHead`): later items wait
+ * for the next pull. With nothing more to give, the cursor moves to that head, past changes
+ * the caller may not see (other scopes, cases closed long ago): a device up to date asks from
+ * the newest cursor and is answered after the head alone.
  */
 export function pageOf(streams: readonly Stream[], after: bigint, limit: number) {
   const known = streams.reduce((h, s) => (s.head < h ? s.head : h), streams[0]?.head ?? after);
