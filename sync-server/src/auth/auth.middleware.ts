@@ -15,13 +15,14 @@ function tokenOf(cookie: string | undefined, authorization: string | undefined):
 /**
  * Lets through only signed-in staff; sets `c.var.staff`. 401 when nobody (or an ended
  * session) is asking. What they may do is the access model's to decide
- * (`@fieldfix/shared` access, `../access/`), not this middleware's.
+ * (`@fieldfix/shared` access, `../access/`), not this middleware's. With `changeLogHead`
+ * the same statement reads the change log's head for the pull (`c.var.changeLogHead`).
  */
-export function requireStaff(sql: Sql) {
+export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = tokenOf(getCookie(c, SESSION_COOKIE), c.req.header('authorization'));
     if (!token) throw new ApiError(401, 'not-authenticated', 'Sign in to continue.');
-    const found = await findSession(sql, token);
+    const found = await findSession(sql, token, opts);
     if (found.status === 'expired') {
       throw new ApiError(401, 'session-expired', 'Your shift session has ended. Sign in again to sync.');
     }
@@ -30,6 +31,7 @@ export function requireStaff(sql: Sql) {
     }
     c.set('staff', found.staff);
     c.set('sessionTokenHash', found.tokenHash);
+    if (found.changeLogHead !== undefined) c.set('changeLogHead', found.changeLogHead);
     await next();
   });
 }

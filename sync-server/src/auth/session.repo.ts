@@ -22,9 +22,19 @@ export async function createSession(
 }
 
 export type SessionLookup =
-  { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string } | { status: 'expired' | 'revoked' | 'unknown' };
+  | { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string; changeLogHead?: bigint }
+  | { status: 'expired' | 'revoked' | 'unknown' };
 
-export async function findSession(sql: Sql, token: string): Promise<SessionLookup> {
+/**
+ * The session behind a token. With `changeLogHead`, the same statement also reads the change
+ * log's head (`change_log_head()`, see the pull): a device already up to date is then answered
+ * after one round trip to the database, not two.
+ */
+export async function findSession(
+  sql: Sql,
+  token: string,
+  opts: { changeLogHead?: boolean } = {},
+): Promise<SessionLookup> {
   const tokenHash = hashToken(token);
   const [row] = await sql<
     {
@@ -38,10 +48,12 @@ export async function findSession(sql: Sql, token: string): Promise<SessionLooku
       role: Staff['role'];
       crew_id: string | null;
       department_id: string | null;
+      head?: string;
     }[]
   >`
     select s.expires_at, s.revoked_at, s.expires_at <= now() as expired,
            u.active, u.id, u.name, u.email, u.role, u.crew_id, u.department_id
+           ${opts.changeLogHead ? sql`, change_log_head()::text as head` : sql``}
     from sessions s join users u on u.id = s.user_id
     where s.token_hash = ${tokenHash}`;
   if (!row) return { status: 'unknown' };
@@ -51,6 +63,7 @@ export async function findSession(sql: Sql, token: string): Promise<SessionLooku
     status: 'ok',
     tokenHash,
     expiresAt: row.expires_at,
+    ...(row.head === undefined ? {} : { changeLogHead: BigInt(row.head) }),
     staff: {
       id: row.id,
       name: row.name,

@@ -24,5 +24,7 @@ export type AppEnv = {
   Variables: {
     staff: Staff;
     sessionTokenHash: string;
+    /** The change log's head, read with the session (the pull's route only). */
+    changeLogHead?: bigint;
   };
 };

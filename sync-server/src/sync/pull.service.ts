@@ -66,13 +66,17 @@ export function pageOf(streams: readonly Stream[], after: bigint, limit: number)
   return { page: items, cursor, hasMore: beyond };
 }
 
-export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery): Promise<PullResponse> {
+/**
+ * `knownHead`: the head read in an earlier statement of the same request (with the session,
+ * `requireStaff(sql, { changeLogHead: true })`); any head read before the streams will do.
+ */
+export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHead?: bigint): Promise<PullResponse> {
   const after = BigInt(q.cursor);
   const take = q.limit + 1;
   // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   // The head first, in a statement of its own; then each stream up to it.
-  const head = await changeLogHead(sql);
+  const head = knownHead ?? (await changeLogHead(sql));
   // Nothing new in the whole city since the device's cursor: no stream can have anything.
   if (head <= after) {
     return {

@@ -32,6 +32,8 @@ const IDLE_RECEIPTS_KEPT = 50_000;
 
 export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
   const staffOnly = requireStaff(sql);
+  // The pull reads the change log's head with the session: one round trip for a device up to date.
+  const staffWithHead = requireStaff(sql, { changeLogHead: true });
   /** Per device (client id and person): the receipt this instance last wrote. */
   const idleReceipts = new Map<string, { cursor: string; at: number }>();
   // Looked up when first used: building the routes touches no database.
@@ -65,10 +67,10 @@ export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
         void publishCaseChanges(sql, live(), changedCaseIds(outcomes), log);
         return c.json({ outcomes } satisfies PushResponse);
       })
-      .get('/pull', staffOnly, requireProtocol, validate('query', PullQuery), async (c) => {
+      .get('/pull', staffWithHead, requireProtocol, validate('query', PullQuery), async (c) => {
         const staff = c.var.staff;
         const query = c.req.valid('query');
-        const page = await pullChanges(sql, staff, query);
+        const page = await pullChanges(sql, staff, query, c.var.changeLogHead);
         // A crew device's delivery receipt: it now holds everything of its crew up to
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
         if (staff.role === 'worker' && staff.crewId) {

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { v7 as uuidv7 } from 'uuid';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PullResponse } from '@fieldfix/shared';
+import { createApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { seedDemoCity } from '../demo/seed.ts';
+import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+
+// What a device that is up to date costs the database: the statements the server sends for
+// one pull, counted by the client's own debug hook. A head pull (nothing new since the
+// device's cursor) reads the session and the change log's head in one statement and stops.
+
+const pg = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+pg('a pull from a device already at the head', () => {
+  let db: TestDatabase;
+  let counted: postgres.Sql;
+  let app: ReturnType<typeof createApp>;
+  const statements: string[] = [];
+  let auth: Record<string, string>;
+  const clientId = uuidv7();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const config = loadConfig({});
+    await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
+    counted = postgres(db.url!, {
+      max: 2,
+      onnotice: () => {},
+      types: {},
+      debug: (_connection, query) => statements.push(query),
+    });
+    app = createApp({ sql: counted, config, dbKind: 'postgres', version: 'test', log: quietLogger });
+    const res = await app.request('/api/auth/login?bearer=1', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
+    });
+    expect(res.status).toBe(200);
+    auth = { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+  });
+  afterAll(async () => {
+    await counted?.end({ timeout: 5 });
+    await db?.close();
+  });
+
+  async function pull(cursor: string): Promise<PullResponse> {
+    const res = await app.request(`/api/sync/pull?clientId=${clientId}&cursor=${cursor}&limit=500`, {
+      headers: { ...auth, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as PullResponse;
+  }
+
+  async function toHead(): Promise<string> {
+    let page = await pull('0');
+    while (page.hasMore) page = await pull(page.cursor);
+    return page.cursor;
+  }
+
+  it('sends one statement: the session and the head together', async () => {
+    const head = await toHead();
+    await pull(head); // records the device's receipt at the head once
+    statements.length = 0;
+    const page = await pull(head);
+    expect(page).toMatchObject({ cursor: head, hasMore: false, cases: [], departures: [], outcomes: [] });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/from sessions/);
+    expect(statements[0]).toMatch(/change_log_head\(\)/);
+  });
+
+  it('reads the streams, after the head, when something changed since', async () => {
+    const head = await toHead();
+    const [c] = await db.sql<{ id: number }[]>`
+      select id from cases
+      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
+        and state in ('assigned', 'in_progress', 'on_hold')
+      order by id limit 1`;
+    // The change log's trigger gives the case a new cursor.
+    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    statements.length = 0;
+    const page = await pull(head);
+    expect(page.cases.map((x) => x.id)).toEqual([c!.id]);
+    expect(statements.length).toBeGreaterThan(1);
+    expect(statements[0]).toMatch(/change_log_head\(\)/);
+    expect(statements.filter((s) => /change_log_head\(\)/.test(s))).toHaveLength(1);
+  });
+});
