@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -31,7 +31,32 @@ export interface PhotoStore {
   remove(key: string): Promise<void>;
   /** Moves the bytes of `from` to `to` (a finished upload to its final key). */
   finalize(from: string, to: string): Promise<void>;
+  /**
+   * Every unfinished upload that has a pending key: whose, how many bytes, when they last
+   * grew. The upkeep job sweeps those left unmoved too long (`photo-upkeep.ts`).
+   */
+  pendingUploads(): AsyncIterable<PendingUpload>;
+  /** One photo's unfinished upload, as `pendingUploads` tells it; null when it has no pending key. */
+  pendingUpload(photoId: string): Promise<PendingUpload | null>;
+  /**
+   * A URL anyone holding it may download `key` from, without the server, for `expiresIn`
+   * seconds. Only a store the client can reach directly has it (a bucket, not files).
+   */
+  presignedUrl?(key: string, opts: PresignOptions): Promise<string>;
 }
+
+/** An upload in progress as the store sees it (see `PhotoStore.pendingUploads`). */
+export type PendingUpload = { photoId: string; bytes: number; lastModified: Date };
+
+export type PresignOptions = {
+  /** Seconds the URL is valid from `signingDate`. */
+  expiresIn: number;
+  /** The Content-Type and Cache-Control the download is answered with. */
+  contentType: string;
+  cacheControl?: string;
+  /** When the URL is signed: now unless given (tests sign in the past to get an expired URL). */
+  signingDate?: Date;
+};
 
 /** An open append to one key (see `PhotoStore.openAppend`). */
 export interface PhotoAppender {
@@ -161,6 +186,31 @@ export class FilePhotoStore implements PhotoStore {
     const target = this.#path(to);
     await mkdir(dirname(target), { recursive: true });
     await rename(this.#path(from), target);
+  }
+
+  async *pendingUploads(): AsyncIterable<PendingUpload> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dir, 'pending'));
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    for (const name of names.sort()) {
+      if (!UUID.test(name)) continue; // a `put`'s temporary file
+      const found = await this.pendingUpload(name);
+      if (found) yield found;
+    }
+  }
+
+  async pendingUpload(photoId: string): Promise<PendingUpload | null> {
+    try {
+      const s = await stat(this.#path(photoKeys(photoId).pending));
+      return { photoId: photoId.toLowerCase(), bytes: s.size, lastModified: s.mtime };
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
   }
 }
 

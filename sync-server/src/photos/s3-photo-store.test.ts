@@ -169,6 +169,34 @@ describe.each(stores)('the PhotoStore contract: %s', (_name, make) => {
       await expect(store.put(bad, bytes(1))).rejects.toThrow(/not a photo store key/);
     }
   });
+
+  it('lists the unfinished uploads with their bytes and when they last grew; a finished or removed one is not listed', async () => {
+    const [a, b, done, gone] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    const before = Date.now();
+    await store.append(photoKeys(a).pending, 0, bytes(10_000)); // several parts in the bucket
+    await store.append(photoKeys(b).pending, 0, bytes(20));
+    await store.append(photoKeys(done).pending, 0, bytes(30));
+    await store.finalize(photoKeys(done).pending, photoKeys(done).final);
+    await store.append(photoKeys(gone).pending, 0, bytes(40));
+    await store.remove(photoKeys(gone).pending);
+    const after = Date.now();
+    const listed = new Map<string, { bytes: number; lastModified: Date }>();
+    for await (const p of store.pendingUploads()) {
+      expect(listed.has(p.photoId), `${p.photoId} listed twice`).toBe(false);
+      listed.set(p.photoId, p);
+    }
+    expect(listed.get(a)?.bytes).toBe(10_000);
+    expect(listed.get(b)?.bytes).toBe(20);
+    expect(listed.has(done)).toBe(false);
+    expect(listed.has(gone)).toBe(false);
+    // Stores keep whole seconds at worst.
+    const t = listed.get(a)!.lastModified.getTime();
+    expect(t).toBeGreaterThanOrEqual(before - 1000);
+    expect(t).toBeLessThanOrEqual(after + 1000);
+    expect(await store.pendingUpload(a)).toEqual({ photoId: a, ...listed.get(a) });
+    expect(await store.pendingUpload(done)).toBeNull();
+    expect(await store.pendingUpload(gone)).toBeNull();
+  });
 });
 
 describe('S3PhotoStore on the bucket', () => {
@@ -231,6 +259,65 @@ describe('S3PhotoStore on the bucket', () => {
       await s3.start();
     }
     expect(await watched.read(k.pending)).toEqual(kept);
+  });
+
+  describe('presigned downloads', () => {
+    const photo = bytes(7000);
+    let k: ReturnType<typeof keys>;
+    beforeAll(async () => {
+      k = keys();
+      await store.put(k.final, photo);
+    });
+    const sign = (key: string, signingDate?: Date) =>
+      store.presignedUrl(key, {
+        expiresIn: 120,
+        contentType: 'image/jpeg',
+        cacheControl: 'private, max-age=60',
+        ...(signingDate ? { signingDate } : {}),
+      });
+
+    it('the URL downloads the exact bytes from the bucket, as the type given, until it expires', async () => {
+      const url = await sign(k.final);
+      expect(url.startsWith(`${s3.config.endpoint}/${s3.config.bucket}/city/${k.final}?`)).toBe(true);
+      expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe('120');
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/jpeg');
+      expect(res.headers.get('cache-control')).toBe('private, max-age=60');
+      expect(new Uint8Array(await res.arrayBuffer())).toEqual(photo);
+    });
+
+    it('an expired URL is refused by the bucket', async () => {
+      const url = await sign(k.final, new Date(Date.now() - 10 * 60_000)); // signed 10 min ago, for 2 min
+      const res = await fetch(url);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toMatch(/AccessDenied[\s\S]*Request has expired/);
+    });
+
+    it('a tampered URL is refused: another key, another expiry, another signature, or none', async () => {
+      const url = new URL(await sign(k.final));
+      const other = keys();
+      await store.put(other.final, bytes(10));
+      const tampered = [
+        new URL(url.href.replace(k.final, other.final)),
+        new URL(url.href.replace('X-Amz-Expires=120', 'X-Amz-Expires=600')),
+        new URL(url.href.replace(/X-Amz-Signature=[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0'))),
+      ];
+      for (const t of tampered) {
+        expect(t.href).not.toBe(url.href);
+        const res = await fetch(t);
+        expect(res.status, t.href).toBe(403);
+        expect(await res.text()).toMatch(/SignatureDoesNotMatch/);
+      }
+      // The bucket is private: the bare object URL, without a signature, is refused.
+      const bare = await fetch(`${url.origin}${url.pathname}`);
+      expect(bare.status).toBe(403);
+      expect(await bare.text()).toMatch(/AccessDenied/);
+    });
+
+    it('only whole objects are signed, not an upload in progress', async () => {
+      await expect(sign(k.pending)).rejects.toThrow(/in progress/);
+    });
   });
 
   it('a missing bucket is a 503 too, not an empty store', async () => {

@@ -13,7 +13,9 @@
  * object (a server-side copy when there is one part, else one PutObject of the bytes, or a
  * multipart upload for a large photo) and then deletes them.
  *
- * Every other key (`photos/…`, `thumbs/…`) is one object, written once with PutObject.
+ * Every other key (`photos/…`, `thumbs/…`) is one object, written once with PutObject, and
+ * may be handed out as a presigned GET URL (PHOTO_DOWNLOADS=presigned). The unfinished uploads
+ * are one listing of `<prefix>pending/`: the upkeep job sweeps those whose newest part is old.
  * A bucket that cannot be reached makes every call throw `PhotoStoreUnavailableError`: a
  * 503 the device retries later, after asking HEAD where to go on.
  */
@@ -32,8 +34,16 @@ import {
   UploadPartCommand,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ApiError } from '../http/errors.ts';
-import { OffsetMismatchError, type PhotoAppender, type PhotoStore } from './photo-store.ts';
+import {
+  OffsetMismatchError,
+  photoKeys,
+  type PendingUpload,
+  type PhotoAppender,
+  type PhotoStore,
+  type PresignOptions,
+} from './photo-store.ts';
 
 /** Where the bucket is and how to reach it (`Config.photoS3`, from PHOTO_STORE and S3_*). */
 export type S3PhotoConfig = {
@@ -79,6 +89,7 @@ const MULTIPART_PART = 8 * MiB;
 /** A part-object's name is its offset, zero-padded so that names sort by offset. */
 const OFFSET_DIGITS = 15;
 const KEY = /^(pending|photos|thumbs)\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.jpg)?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An S3 client for the configuration: retries a little, and gives up on a dead endpoint quickly. */
 export function s3ClientFor(c: S3PhotoConfig): S3Client {
@@ -97,7 +108,7 @@ export function s3ClientFor(c: S3PhotoConfig): S3Client {
   return new S3Client(config);
 }
 
-type Part = { key: string; offset: number; size: number };
+type Part = { key: string; offset: number; size: number; modified: Date };
 
 export class S3PhotoStore implements PhotoStore {
   readonly bucket: string;
@@ -159,7 +170,7 @@ export class S3PhotoStore implements PhotoStore {
       for (const o of page.Contents ?? []) {
         const name = o.Key!.slice(folder.length);
         if (!/^\d+$/.test(name)) continue;
-        parts.push({ key: o.Key!, offset: Number(name), size: o.Size ?? 0 });
+        parts.push({ key: o.Key!, offset: Number(name), size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -344,6 +355,66 @@ export class S3PhotoStore implements PhotoStore {
       await this.#copy(source, this.#name(to));
     }
     await this.#s3(() => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: source })));
+  }
+
+  /**
+   * The pending uploads in the bucket, one listing of `<prefix>pending/`: an upload's parts
+   * sort together (their names start with its id), so each is told once its last part is seen.
+   */
+  async *pendingUploads(): AsyncIterable<PendingUpload> {
+    const folder = `${this.prefix}pending/`;
+    let current: PendingUpload | null = null;
+    let token: string | undefined;
+    do {
+      const page = await this.#s3(() =>
+        this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: folder, ContinuationToken: token })),
+      );
+      for (const o of page.Contents ?? []) {
+        const [id = '', offset = '', ...rest] = o.Key!.slice(folder.length).split('/');
+        if (!UUID.test(id) || !/^\d+$/.test(offset) || rest.length > 0) continue;
+        const modified = o.LastModified ?? new Date(0);
+        if (current && current.photoId !== id) {
+          yield current;
+          current = null;
+        }
+        if (!current) current = { photoId: id, bytes: 0, lastModified: modified };
+        current.bytes += o.Size ?? 0;
+        if (modified > current.lastModified) current.lastModified = modified;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    if (current) yield current;
+  }
+
+  async pendingUpload(photoId: string): Promise<PendingUpload | null> {
+    const parts = await this.#parts(photoKeys(photoId).pending);
+    if (parts.length === 0) return null;
+    return {
+      photoId: photoId.toLowerCase(),
+      bytes: parts.reduce((n, p) => n + p.size, 0),
+      lastModified: new Date(Math.max(...parts.map((p) => p.modified.getTime()))),
+    };
+  }
+
+  /**
+   * A presigned GET of one object (a photo or a thumbnail), answered with `contentType`: the
+   * objects are stored without one. Signing needs no request to the bucket, only the
+   * credentials (resolved once by the SDK's chain when none are configured).
+   */
+  async presignedUrl(key: string, opts: PresignOptions): Promise<string> {
+    if (this.#isSeries(key)) throw new Error(`${key}: an upload in progress cannot be downloaded`);
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: this.#name(key),
+      ResponseContentType: opts.contentType,
+      ...(opts.cacheControl ? { ResponseCacheControl: opts.cacheControl } : {}),
+    });
+    return this.#s3(() =>
+      getSignedUrl(this.client, command, {
+        expiresIn: opts.expiresIn,
+        ...(opts.signingDate ? { signingDate: opts.signingDate } : {}),
+      }),
+    );
   }
 
   async #copy(source: string, target: string): Promise<void> {
