@@ -56,3 +56,47 @@ describe('PHOTO_STORE and the S3 settings', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('photo downloads, retention and the upload sweep', () => {
+  const bucket = { PHOTO_STORE: 's3://city-photos/riverton' };
+
+  it('defaults: streamed downloads, URLs for 5 minutes, photos kept forever, uploads swept after 72 hours', () => {
+    const c = loadConfig({});
+    expect(c.photoDownloads).toBe('stream');
+    expect(c.photoUrlSeconds).toBe(300);
+    expect(c.photoRetentionDays).toBeUndefined();
+    expect(c.uploadAbandonHours).toBe(72);
+  });
+
+  it('presigned downloads from a bucket, with their expiry; a retention period; another sweep age', () => {
+    const c = loadConfig({
+      ...bucket,
+      PHOTO_DOWNLOADS: 'presigned',
+      PHOTO_URL_SECONDS: '120',
+      PHOTO_RETENTION_DAYS: '365',
+      UPLOAD_ABANDON_HOURS: '24',
+    });
+    expect(c).toMatchObject({
+      photoDownloads: 'presigned',
+      photoUrlSeconds: 120,
+      photoRetentionDays: 365,
+      uploadAbandonHours: 24,
+    });
+    // Retention and the sweep work on the file store too.
+    expect(loadConfig({ PHOTO_RETENTION_DAYS: '90' }).photoRetentionDays).toBe(90);
+  });
+
+  it.each([
+    [{ PHOTO_DOWNLOADS: 'presigned' }, /PHOTO_DOWNLOADS: presigned needs PHOTO_STORE=s3:\/\/bucket\/prefix/],
+    [{ ...bucket, PHOTO_DOWNLOADS: 'redirect' }, /PHOTO_DOWNLOADS: stream or presigned/],
+    [{ ...bucket, PHOTO_URL_SECONDS: '5' }, /PHOTO_URL_SECONDS: at least 10 seconds/],
+    [{ ...bucket, PHOTO_URL_SECONDS: '86400' }, /PHOTO_URL_SECONDS: at most 3600 seconds/],
+    [{ PHOTO_RETENTION_DAYS: 'forever' }, /PHOTO_RETENTION_DAYS: a whole number of days/],
+    [{ PHOTO_RETENTION_DAYS: '7' }, /PHOTO_RETENTION_DAYS: at least 30 days/],
+    [{ PHOTO_RETENTION_DAYS: '90.5' }, /PHOTO_RETENTION_DAYS: a whole number of days/],
+    [{ UPLOAD_ABANDON_HOURS: '0' }, /UPLOAD_ABANDON_HOURS: at least 1 hour/],
+    [{ UPLOAD_ABANDON_HOURS: 'soon' }, /UPLOAD_ABANDON_HOURS: a whole number of hours/],
+  ])('%o is refused, naming the problem', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

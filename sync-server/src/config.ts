@@ -63,6 +63,39 @@ const Env = z.object({
   AWS_ACCESS_KEY_ID: z.string().optional(),
   AWS_SECRET_ACCESS_KEY: z.string().optional(),
   AWS_SESSION_TOKEN: z.string().optional(),
+  /**
+   * How a photo download is answered: `stream` (the default), the server sends the bytes;
+   * `presigned`, after the same access check, a redirect to a short-lived signed URL of the
+   * bucket, so the bytes do not pass through the server (PHOTO_STORE=s3://… only).
+   */
+  PHOTO_DOWNLOADS: z.enum(['stream', 'presigned'], 'stream or presigned').default('stream'),
+  /** How long a presigned download URL stays valid, in seconds. */
+  PHOTO_URL_SECONDS: z.coerce
+    .number('a whole number of seconds')
+    .int('a whole number of seconds')
+    .min(10, 'at least 10 seconds')
+    .max(3600, 'at most 3600 seconds (an hour): the URL is handed to a browser and works for anyone until then')
+    .default(300),
+  /**
+   * Days after its case was closed (fixed, closed not fixed, cancelled) that a photo's bytes and
+   * thumbnail are deleted; its row stays and says so. Unset: photos are kept forever.
+   */
+  PHOTO_RETENTION_DAYS: z.coerce
+    .number('a whole number of days')
+    .int('a whole number of days')
+    .min(30, 'at least 30 days: a resident may reopen a fixed case for 14 days, and the crew then needs its photos')
+    .max(36_500, 'at most 36500 days; unset it to keep photos forever')
+    .optional(),
+  /**
+   * Hours the bytes of an unfinished upload may sit without growing before they are removed;
+   * the device, which still holds the photo, then sends it again from byte 0.
+   */
+  UPLOAD_ABANDON_HOURS: z.coerce
+    .number('a whole number of hours')
+    .int('a whole number of hours')
+    .min(1, 'at least 1 hour')
+    .max(24 * 365, 'at most 8760 hours (a year)')
+    .default(72),
   /** The largest photo accepted for upload, in bytes. */
   PHOTO_MAX_BYTES: z.coerce
     .number()
@@ -148,6 +181,14 @@ export type Config = {
   /** Photos in an S3-compatible bucket (`PHOTO_STORE=s3://…`); unset: files under `photosDir`. */
   photoS3: S3PhotoConfig | undefined;
   photoMaxBytes: number;
+  /** `presigned`: downloads are redirects to signed bucket URLs (`PHOTO_DOWNLOADS`, needs `photoS3`). */
+  photoDownloads: 'stream' | 'presigned';
+  /** How long a presigned download URL is valid (`PHOTO_URL_SECONDS`). */
+  photoUrlSeconds: number;
+  /** Days after a case closed that its photos' bytes are deleted (`PHOTO_RETENTION_DAYS`); unset: never. */
+  photoRetentionDays: number | undefined;
+  /** Hours an unfinished upload's bytes may sit unmoved before they are swept (`UPLOAD_ABANDON_HOURS`). */
+  uploadAbandonHours: number;
   /** Streamed photo uploads: lease and idle times (`STREAM_TIMINGS`); tests shorten them. */
   uploadTimings: StreamTimings;
   tilesPmtiles: string | undefined;
@@ -195,6 +236,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     photosDir: e.PHOTOS_DIR ?? `${e.DATA_DIR}/photos`,
     photoS3,
     photoMaxBytes: e.PHOTO_MAX_BYTES,
+    photoDownloads: e.PHOTO_DOWNLOADS,
+    photoUrlSeconds: e.PHOTO_URL_SECONDS,
+    photoRetentionDays: e.PHOTO_RETENTION_DAYS,
+    uploadAbandonHours: e.UPLOAD_ABANDON_HOURS,
     uploadTimings: STREAM_TIMINGS,
     tilesPmtiles: e.TILES_PMTILES,
     tilesMaxZoom: e.TILES_MAXZOOM,
@@ -214,6 +259,11 @@ function s3PhotoConfig(e: z.infer<typeof Env>): S3PhotoConfig | undefined {
   if (!e.PHOTO_STORE) {
     for (const name of ['S3_ENDPOINT', 'S3_FORCE_PATH_STYLE'] as const) {
       if (e[name] !== undefined) problems.push(`${name}: set, but PHOTO_STORE is not an s3:// URL`);
+    }
+    if (e.PHOTO_DOWNLOADS === 'presigned') {
+      problems.push(
+        'PHOTO_DOWNLOADS: presigned needs PHOTO_STORE=s3://bucket/prefix (photos in files under PHOTOS_DIR are always streamed by the server)',
+      );
     }
     if (problems.length) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
     return undefined;

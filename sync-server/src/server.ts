@@ -11,6 +11,7 @@ import { startNoticeWorker } from './notices-delivery/notice-worker.ts';
 import { sharedLinkSecret } from './notices-delivery/signed-links.ts';
 import { createLogger } from './ops/log.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { startPhotoUpkeep } from './photos/photo-upkeep.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -78,6 +79,8 @@ export async function startServer(
       http.headersTimeout = 66_000;
     });
     const notices = startNoticeWorker({ sql: db.sql, config, log });
+    // Photo retention (PHOTO_RETENTION_DAYS) and the sweep of abandoned uploads: safe to run in every instance.
+    const photoUpkeep = startPhotoUpkeep({ sql: db.sql, config, log });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     return {
@@ -94,6 +97,7 @@ export async function startServer(
         await closed;
         clearTimeout(cut);
         await notices?.stop();
+        await photoUpkeep.stop();
         await db.close();
       },
     };

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.ts';
+import { bucketOrigin } from '../photos/bucket-origin.ts';
 import { inlineScriptHashes } from './static.ts';
 
 type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
@@ -14,12 +15,23 @@ type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
  * - styles may be inline: Svelte writes `style` attributes and the build has some;
  * - images from this origin, `blob:` (photos taken on the device) and `data:`;
  * - requests only to this origin, and to the external tile server when TILES_URL names one;
+ * - with presigned photo downloads (PHOTO_DOWNLOADS=presigned), images and requests also to
+ *   the bucket's origin, where a photo download is redirected;
  * - no plugins, no framing by any site, no `<base>` or form posts elsewhere.
  */
-export function securityHeaders(config: Pick<Config, 'tilesUrl'>, staticDir?: string): SecureHeadersOptions {
+export function securityHeaders(
+  config: Pick<Config, 'tilesUrl' | 'photoS3' | 'photoDownloads'>,
+  staticDir?: string,
+): SecureHeadersOptions {
   const scriptHashes = staticDir ? inlineScriptHashes(staticDir) : () => [];
   const connectSrc = ["'self'"];
+  const imgSrc = ["'self'", 'blob:', 'data:'];
   if (config.tilesUrl) connectSrc.push(new URL(config.tilesUrl.replace(/[{}]/g, '')).origin);
+  if (config.photoDownloads === 'presigned' && config.photoS3) {
+    const bucket = bucketOrigin(config.photoS3);
+    imgSrc.push(bucket);
+    connectSrc.push(bucket);
+  }
   return {
     crossOriginEmbedderPolicy: false,
     // Set per path by `resourcePolicy` below: Open311's public media may be shown by any site.
@@ -29,7 +41,7 @@ export function securityHeaders(config: Pick<Config, 'tilesUrl'>, staticDir?: st
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'", () => scriptHashes().join(' ')],
       styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'blob:', 'data:'],
+      imgSrc,
       fontSrc: ["'self'", 'data:'],
       connectSrc,
       workerSrc: ["'self'", 'blob:'],

@@ -12,6 +12,8 @@ export type Photo = {
   complete: boolean;
   sha256: string | null;
   thumbKey: string | null;
+  /** When the bytes were deleted under the retention policy (the row stays); null while kept. */
+  removedAt: Date | null;
   /** The crew the case is assigned to now, and that crew's department. */
   crewId: string | null;
   crewDepartmentId: string | null;
@@ -29,6 +31,7 @@ type PhotoRow = {
   complete: boolean;
   sha256: string | null;
   thumb_key: string | null;
+  removed_at: Date | null;
   crew_id: string | null;
   crew_department_id: string | null;
   case_department_id: string;
@@ -45,6 +48,7 @@ function toPhoto(r: PhotoRow): Photo {
     complete: r.complete,
     sha256: r.sha256,
     thumbKey: r.thumb_key,
+    removedAt: r.removed_at,
     crewId: r.crew_id,
     crewDepartmentId: r.crew_department_id,
     caseDepartmentId: r.case_department_id,
@@ -63,7 +67,7 @@ export async function findPhoto(
   const lock = opts.forUpdate ? sql`for update of p` : sql``;
   const [r] = await sql<PhotoRow[]>`
     select p.id::text, p.case_id::text, p.uploaded_by, p.content_type, p.byte_size, p.storage_key, p.complete,
-      p.sha256, p.thumb_key, c.assigned_crew_id as crew_id, cr.department_id as crew_department_id,
+      p.sha256, p.thumb_key, p.removed_at, c.assigned_crew_id as crew_id, cr.department_id as crew_department_id,
       st.department_id as case_department_id
     from photos p
     join cases c on c.id = p.case_id
@@ -125,4 +129,54 @@ export async function uploadLeaseUntil(sql: Queryable, id: string): Promise<Date
   const [r] = await sql<{ until: Date | null }[]>`
     select upload_lease_until as until from photos where id = ${id} and upload_lease_until >= now()`;
   return r?.until ?? null;
+}
+
+/** A complete photo whose bytes the retention policy deletes. */
+export type ExpiredPhoto = { id: string; storageKey: string; thumbKey: string | null };
+
+/**
+ * Inside a transaction: up to `limit` complete photos, not yet removed, of cases closed
+ * (fixed, closed not fixed, cancelled) before `closedBefore`. Their rows are locked to
+ * commit and rows another instance holds are skipped, so two instances never take the same
+ * photo; the case rows are share-locked too (skipped when busy), so a case reopened meanwhile
+ * keeps its photos.
+ */
+export async function claimExpiredPhotos(tx: Queryable, closedBefore: Date, limit: number): Promise<ExpiredPhoto[]> {
+  const rows = await tx<{ id: string; storage_key: string; thumb_key: string | null }[]>`
+    select p.id::text, p.storage_key, p.thumb_key
+    from photos p
+    join cases c on c.id = p.case_id
+    where p.complete and p.removed_at is null
+      and (c.state in ('fixed', 'closed_not_fixed') or c.cancelled)
+      and c.closed_at < ${closedBefore}
+    order by p.id
+    limit ${limit}
+    for update of p skip locked
+    for share of c skip locked`;
+  return rows.map((r) => ({ id: r.id, storageKey: r.storage_key, thumbKey: r.thumb_key }));
+}
+
+/** Records that the photos' bytes were deleted under the retention policy, now. Returns how many rows changed. */
+export async function markPhotosRemoved(tx: Queryable, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await tx`
+    update photos set removed_at = now(), removed_reason = 'retention'
+    where id = any(${ids}::uuid[]) and removed_at is null
+    returning id`;
+  return rows.length;
+}
+
+/**
+ * Inside a transaction: locks a complete photo's row (none when another transaction holds
+ * it); true when it is locked now. The sweep of leftover upload bytes of finished photos.
+ */
+export async function lockCompletePhoto(tx: Queryable, id: string): Promise<boolean> {
+  const rows = await tx`select id from photos where id = ${id} and complete for update skip locked`;
+  return rows.length === 1;
+}
+
+/** Whether a photo row exists and is complete; undefined when there is no such photo. */
+export async function photoComplete(sql: Queryable, id: string): Promise<boolean | undefined> {
+  const [r] = await sql<{ complete: boolean }[]>`select complete from photos where id = ${id}`;
+  return r?.complete;
 }

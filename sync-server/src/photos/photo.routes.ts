@@ -86,9 +86,25 @@ const retryAfterWhenUnavailable = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
+ * 410: the photo's bytes were deleted under the city's retention policy (PHOTO_RETENTION_DAYS).
+ * Its record stays in the case's history.
+ */
+function photoRemoved(id: string, removedAt: Date): ApiError {
+  const day = removedAt.toISOString().slice(0, 10);
+  return new ApiError(
+    410,
+    'not-found',
+    `Photo ${id} was deleted on ${day} under the city's photo retention policy: its case was closed long ago. The case history still records that it was taken.`,
+    { removedAt: removedAt.toISOString(), reason: 'retention' },
+  );
+}
+
+/**
  * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
  * its thumbnail. The photo row comes from the attach_photo mutation (sync); this only moves
  * bytes. `store` defaults to the configured one (PHOTO_STORE: a bucket, else files under PHOTOS_DIR).
+ * A download is streamed by the server, or with PHOTO_DOWNLOADS=presigned answered, after the
+ * same access check, with a redirect to a short-lived presigned URL of the bucket.
  */
 export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = photoStoreFor(config, log)) {
   const timings = config.uploadTimings;
@@ -101,8 +117,12 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = p
     return photo;
   }
 
+  /** Presigned downloads: configured (PHOTO_DOWNLOADS=presigned) and the store can sign URLs. */
+  const presign = config.photoDownloads === 'presigned' ? store.presignedUrl?.bind(store) : undefined;
+
   async function download(c: Context<AppEnv>, id: string, which: 'final' | 'thumb') {
     const photo = await visible(c, id);
+    if (photo.removedAt) throw photoRemoved(photo.id, photo.removedAt);
     const key = which === 'final' ? photo.storageKey : photo.thumbKey;
     if (!photo.complete || !photo.sha256 || !key) {
       throw new ApiError(
@@ -121,11 +141,23 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = p
     ) {
       return c.body(null, 304, headers);
     }
+    const contentType = which === 'final' ? photo.contentType : 'image/jpeg';
+    if (presign) {
+      // The access check above is the only one: whoever holds the URL may download until it
+      // expires. The redirect itself is never cached (a cached one would outlive its URL).
+      const url = await presign(key, { expiresIn: config.photoUrlSeconds, contentType, cacheControl: IMMUTABLE });
+      return c.body(null, 302, { Location: url, 'Cache-Control': 'private, no-store' });
+    }
     const bytes = await store.read(key);
-    if (!bytes) throw new Error(`photo ${id}: ${key} is missing from the store`);
+    if (!bytes) {
+      // Deleted under the retention policy since the row was read: 410, as it would be now.
+      const now = await photoOr404(sql, id);
+      if (now.removedAt) throw photoRemoved(now.id, now.removedAt);
+      throw new Error(`photo ${id}: ${key} is missing from the store`);
+    }
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       ...headers,
-      'Content-Type': which === 'final' ? photo.contentType : 'image/jpeg',
+      'Content-Type': contentType,
       'Content-Length': String(bytes.length),
     });
   }
