@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, type Mutation, type Outcome } from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
@@ -400,12 +401,17 @@ describe('what a push writes down', () => {
     expect(res.status).toBe(200);
     const [o] = ((await res.json()) as { outcomes: Outcome[] }).outcomes;
     expect([o!.outcome, o!.reason, o!.landedOnCaseId, o!.caseVersion]).toEqual(['rejected', 'invalid-payload', id, v]);
-    expect(o!.message).toMatch(/ \(payload\.text: .+\)\.$/);
-    expect(o!.message).not.toMatch(/\.\s\(/);
+    expect(o!.message).toMatch(
+      new RegExp(
+        `^Note on case #${id} refused: a value in it is not one the case type accepts \\(payload\\.text: .+\\)\\.$`,
+      ),
+    );
 
-    const [event] = await t.db.sql<{ kind: string; data: Record<string, unknown>; version: number; crew: string }[]>`
-      select kind, data, version, crew_id as crew from case_events where mutation_id = ${good.id}`;
-    expect(event).toMatchObject({ kind: 'add_note', version: v, crew: 'streets-a' });
+    const [event] = await t.db.sql<
+      { kind: string; data: Record<string, unknown>; version: number; crew: string; outcome: string }[]
+    >`
+      select kind, data, version, crew_id as crew, outcome from case_events where mutation_id = ${good.id}`;
+    expect(event).toMatchObject({ kind: 'add_note', version: v, crew: 'streets-a', outcome: 'rejected' });
     expect(event!.data).toMatchObject({ outcome: 'rejected', reason: 'invalid-payload' });
     expect(String(event!.data.problem)).toMatch(/^payload\.text: /);
 
@@ -437,5 +443,68 @@ describe('what a push writes down', () => {
     ]);
     const [n] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from case_events where mutation_id = ${m.id}`;
     expect(n!.n).toBe(0);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is locked in one ordered statement', () => {
+  // Counted by the database client's own debug hook: the statements that lock case rows, and
+  // the ids each names. Rows locked one by one, in whatever order a batch names them, could
+  // leave two pushes each holding a row the other waits for.
+  async function locksOf(email: string, mutation: Mutation): Promise<{ outcome: Outcome; locked: string[][] }> {
+    const locked: string[][] = [];
+    const counted = postgres(t.db.url!, {
+      max: 1,
+      onnotice: () => {},
+      types: {},
+      debug: (_connection, query, parameters) => {
+        if (/\bfor update\b/i.test(query)) locked.push((parameters as unknown[]).flat().map(String));
+      },
+    });
+    try {
+      const [outcome] = await pushMutations(counted, await staffOf(email), [{ ok: true, mutation }], {
+        timeZone: t.config.cityTimeZone,
+      });
+      return { outcome: outcome!, locked };
+    } finally {
+      await counted.end({ timeout: 5 });
+    }
+  }
+
+  it('[R6] a change on a case merged three deep: the case and every case after it, at once', async () => {
+    const ids = [await freshCase(), await freshCase(), await freshCase(), await freshCase()];
+    for (let i = 0; i < 3; i++) await mergeInto(ids[i]!, ids[i + 1]!);
+    const { outcome, locked } = await locksOf('worker@riverton.example', {
+      ...crewA.make('add_note', ids[0]!, { text: 'Three deep.' }),
+      baseVersion: 2,
+    });
+    expect([outcome.outcome, outcome.landedOnCaseId]).toEqual(['merged', ids[3]]);
+    expect(locked).toHaveLength(1);
+    expect([...locked[0]!].sort()).toEqual([...ids].sort());
+  });
+
+  it("a lead's assign: the case and every open case on the receiving crew's route that day, at once", async () => {
+    const day = '2026-07-06';
+    const onRoute = [await freshCase('streets-b', day, 1), await freshCase('streets-b', day, 2)];
+    const moving = await freshCase(null);
+    const { outcome, locked } = await locksOf('lead@riverton.example', {
+      ...lead.make('assign', moving, { crewId: 'streets-b', day, position: 2 }),
+      baseVersion: 2,
+    });
+    expect(outcome.outcome).toBe('applied');
+    expect(locked).toHaveLength(1);
+    expect([...locked[0]!].sort()).toEqual([moving, ...onRoute].sort());
+  });
+
+  it("a lead's reorder: every open case on that crew's route that day, at once", async () => {
+    const day = '2026-07-07';
+    const onRoute = [await freshCase('streets-a', day, 1), await freshCase('streets-a', day, 2)];
+    const moving = await freshCase('streets-a', day, 3);
+    const { outcome, locked } = await locksOf('lead@riverton.example', {
+      ...lead.make('reorder', moving, { position: 1 }),
+      baseVersion: 2,
+    });
+    expect(outcome.outcome).toBe('applied');
+    expect(locked).toHaveLength(1);
+    expect([...locked[0]!].sort()).toEqual([moving, ...onRoute].sort());
   });
 });
