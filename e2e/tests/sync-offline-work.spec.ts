@@ -221,8 +221,12 @@ test('a fix that crossed paths with a lead cancelling the case is explained in p
 });
 
 test('two tabs share one outbox: both show a change, and it is pushed once', async ({ context }) => {
+  // Pushes the server answered. An attempt that never left the browser is not counted: with
+  // the context offline, the service worker's Background Sync may still try (the browser
+  // itself is online) and fail at once, before the page's own push.
   const pushed: { id: string; caseId: string; kind: string }[] = [];
-  context.on('request', (req) => {
+  context.on('response', (res) => {
+    const req = res.request();
     if (req.method() === 'POST' && new URL(req.url()).pathname === '/api/sync/push') {
       pushed.push(...(req.postDataJSON() as { mutations: { id: string; caseId: string; kind: string }[] }).mutations);
     }
