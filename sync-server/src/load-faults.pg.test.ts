@@ -78,7 +78,7 @@ const FIXED = {
    * for a quarter of them `(classid << 32 | objid) - 2^62` overflows: every pull made while
    * that report is being written answers 500 "bigint out of range".
    */
-  reportLockInChangeLogHead: false,
+  reportLockInChangeLogHead: true,
   /**
    * postgres.js 3.4.9 writes to a connection that has just dropped (nextWrite on a null
    * socket, upstream porsager/postgres#1154, #1208) when a transaction was in flight: the

@@ -42,9 +42,12 @@ export async function reportByToken(
   return row ? { caseId: row.case_id, createdAt: row.created_at } : null;
 }
 
+/** The first key of the report's advisory lock (the two-integer form: never read as a change cursor). */
+const REPORT_LOCK = 7311005;
+
 /** Waits for any other send of the same token to finish (inside the creating transaction). */
 export async function lockToken(tx: Queryable, token: string): Promise<void> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${`public-report:${token}`}, 0))`;
+  await tx`select pg_advisory_xact_lock(${REPORT_LOCK}::int, hashtext(${token}))`;
 }
 
 export async function recordToken(tx: Queryable, token: string, caseId: string, now: Date): Promise<void> {

@@ -55,6 +55,20 @@ describe.skipIf(!onPostgres)('change cursors under concurrent writers', () => {
     }
   };
 
+  it("advisory locks that are not a writer's cursor never move the head, whatever their key", async () => {
+    const before = await headNow();
+    // 64-bit keys from every part of the range (a hash may land anywhere), then the two-integer
+    // form a resident's report takes while it is written (report.repo.ts).
+    const keys = ['-9223372036854775808', '-4611686018427387905', '-1', '4611686018427387903', '9223372036854775807'];
+    await slow.begin(async (tx) => {
+      for (const k of keys) await tx`select pg_advisory_xact_lock(${k}::bigint)`;
+      await tx`select pg_advisory_xact_lock(7311005, ${-2147483648})`;
+      expect(await headNow()).toBe(before);
+      const page = await pullChanges(t.db.sql, admin, { cursor: before.toString(), limit: 10, clientId: 'locks' });
+      expect(page.cursor).toBe(before.toString());
+    });
+  });
+
   it("a slow writer holds no one else up, and no reader's cursor passes it", async () => {
     const [slowCase, fastCase] = await twoDepartments();
     const { cursor: start } = await pullAll('0');
