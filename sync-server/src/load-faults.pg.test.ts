@@ -85,7 +85,7 @@ const FIXED = {
    * ROLLBACK it then sends throws from a setImmediate and the process dies. With the database
    * restarting under load every instance exits; the PostgreSQL test is skipped until then.
    */
-  postgresNextWrite: false,
+  postgresNextWrite: true,
   /**
    * A photo whose last byte is stored but whose completion then fails (the bucket, the
    * database or the instance gone at that moment) stays incomplete: HEAD answers

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TcpProxy } from '../../test/tcp-proxy.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 
 // The PostgreSQL client's transactions under a busy pool. postgres.js 3.4.9 sent a
@@ -41,6 +42,40 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('transactions on a busy PostgreS
       expect(after.map((r) => r[0]!.x)).toEqual([null, null, null, null]);
     } finally {
       await sql.end();
+    }
+  });
+
+  // A connection dropped while a transaction ran (the database restarting under load): the
+  // client's ROLLBACK went to a socket already gone, from a setImmediate, and the TypeError
+  // ended the process: every server instance died (upstream porsager/postgres#1154, #1208;
+  // the patch settles the queries with CONNECTION_CLOSED instead). Vitest fails a run on an
+  // uncaught exception, so surviving is part of what this asserts.
+  it('a transaction cut off by a dropped connection rejects, and the client carries on', async () => {
+    const direct = new URL(db.url!);
+    const proxy = await new TcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) }).start();
+    const through = new URL(db.url!);
+    through.port = String(proxy.port);
+    const sql = postgres(through.toString(), { max: 2, onnotice: () => {} });
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const tx = sql.begin(async (t) => {
+          await t`select pg_sleep(2)`;
+        });
+        setTimeout(() => void proxy.down(), 200);
+        await expect(tx).rejects.toMatchObject({ code: expect.stringMatching(/^CONNECTION_/) });
+        await new Promise((r) => setTimeout(r, 100)); // the immediates a closed connection left
+        await proxy.up();
+        const [row] = await sql<{ one: number }[]>`select 1 as one`;
+        expect(row!.one).toBe(1);
+      }
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await sql.end({ timeout: 1 });
+      await proxy.stop();
     }
   });
 });
