@@ -92,7 +92,7 @@ const FIXED = {
    * Upload-Offset = Upload-Length, so the device (and the app, uploads.ts) counts it as sent
    * and never comes back; its fix notice waits for it.
    */
-  photoCompletion: false,
+  photoCompletion: true,
   /**
    * While PostgreSQL is down, requests that find no open connection wait in the client's queue
    * instead of failing, and the pool's reconnect backoff (postgres.js: 0.5-1 × min(3^n / 100,

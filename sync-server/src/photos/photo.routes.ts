@@ -15,9 +15,10 @@ import {
   canSeePhoto,
   checkCanUpload,
   photoNotInScope,
+  PhotoBeingFinished,
   photoOr404,
   receiveUpload,
-  storedOffset,
+  uploadHeadOffset,
   UploadInProgress,
   UploadOffsetConflict,
   type UploadDeps,
@@ -82,7 +83,9 @@ const closeUnlessRead = createMiddleware<UploadEnv>(async (c, next) => {
 /** A store that cannot be reached is a 503 with Retry-After: the device tries again later. */
 const retryAfterWhenUnavailable = createMiddleware<AppEnv>(async (c, next) => {
   await next();
-  if (c.error instanceof PhotoStoreUnavailableError) c.res.headers.set('Retry-After', String(c.error.retryAfter));
+  if (c.error instanceof PhotoStoreUnavailableError || c.error instanceof PhotoBeingFinished) {
+    c.res.headers.set('Retry-After', String(c.error.retryAfter));
+  }
 });
 
 /**
@@ -172,7 +175,7 @@ export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = p
         const caller = callerOf(c.var.staff);
         if (!canUploadPhoto(caller, photo) && !canSeePhoto(c.var.staff, photo)) throw photoNotInScope(photo);
         return c.body(null, 200, {
-          'Upload-Offset': String(await storedOffset(store, photo)),
+          'Upload-Offset': String(await uploadHeadOffset(deps, photo)),
           'Upload-Length': String(photo.byteSize),
           'Cache-Control': 'no-store',
         });

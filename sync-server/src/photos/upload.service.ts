@@ -73,8 +73,53 @@ export function photoNotInScope(photo: Photo): ApiError {
 }
 
 /** How many bytes of the photo are stored: all of them once it is complete. */
-export async function storedOffset(store: PhotoStore, photo: Photo): Promise<number> {
+async function storedOffset(store: PhotoStore, photo: Photo): Promise<number> {
   return photo.complete ? photo.byteSize : store.size(photoKeys(photo.id).pending);
+}
+
+/** A 503 with Retry-After: the photo's bytes are all in and another request is finishing it. */
+export class PhotoBeingFinished extends ApiError {
+  readonly retryAfter: number;
+  constructor(photoId: string, retryAfter: number) {
+    super(
+      503,
+      'unavailable',
+      `Photo ${photoId} has all its bytes and is being finished by another request. Ask again in ${retryAfter} s.`,
+      { retryAfter },
+    );
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * The offset HEAD answers. A photo whose bytes are all stored but whose completion failed
+ * (the bucket, the database or the instance gone at that moment) is finished here first:
+ * answering its full length while it is still incomplete would tell the device it is done,
+ * and it would never come back. While another request holds the upload lease (it may be
+ * finishing the photo this moment), a 503 says when to ask again.
+ */
+export async function uploadHeadOffset(
+  deps: UploadDeps,
+  photo: Photo,
+  timings: StreamTimings = STREAM_TIMINGS,
+): Promise<number> {
+  const size = await storedOffset(deps.store, photo);
+  if (photo.complete || size < photo.byteSize) return size;
+  const token = randomUUID();
+  if (!(await takeUploadLease(deps.sql, photo.id, token, timings.leaseSeconds))) {
+    const now = await photoOr404(deps.sql, photo.id);
+    if (now.complete) return now.byteSize;
+    const until = await uploadLeaseUntil(deps.sql, photo.id);
+    throw new PhotoBeingFinished(photo.id, until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)) : 1);
+  }
+  try {
+    await complete(deps, photo.id, token);
+  } finally {
+    await releaseUploadLease(deps.sql, photo.id, token).catch((e: unknown) =>
+      deps.log.error(`photo ${photo.id}: could not release the upload lease (it runs out by itself)`, e),
+    );
+  }
+  return photo.byteSize;
 }
 
 /**

@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { v7 as uuidv7 } from 'uuid';
+import { expect, it } from 'vitest';
+import { createTestApp } from '../../test/test-app.ts';
+import { listen, TestDevice } from '../../test/sync-client.ts';
+import { photoStoreFor } from './photo-store-for.ts';
+import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
+
+// A photo whose last byte is stored but whose completion then fails (the bucket, the database
+// or the instance gone at that moment; here the store's finalize throws once, as a bucket
+// going away does). HEAD used to answer Upload-Offset = Upload-Length for it, so the app
+// (uploads.ts: "offset >= byteSize: done") never came back and the photo stayed incomplete
+// for good (found by the load-fault tests). HEAD now finishes it first.
+it('a photo whose completion failed is finished by the next HEAD, and downloads byte for byte', async () => {
+  const photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-repro-'));
+  const t = await createTestApp({ photosDir, dataDir: photosDir });
+  const server = await listen(t);
+  try {
+    const worker = await t.login('worker@riverton.example');
+    const bytes = new Uint8Array(
+      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const [c] = await t.db.sql<{ id: string; version: number }[]>`
+      select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
+    const tablet = new TestDevice(server.url, worker, 'repro');
+    tablet.seen.set(c!.id, c!.version);
+    const id = uuidv7();
+    const [o] = await tablet.send(
+      tablet.make('attach_photo', c!.id, {
+        photoId: id,
+        tag: 'after',
+        contentType: 'image/jpeg',
+        byteSize: bytes.length,
+        width: 64,
+        height: 48,
+        takenAt: null,
+        lat: null,
+        long: null,
+      }),
+    );
+    expect(o!.outcome).toBe('applied');
+    const store = photoStoreFor(t.config);
+    const finalize = store.finalize.bind(store);
+    store.finalize = async () => {
+      store.finalize = finalize;
+      throw new PhotoStoreUnavailableError(new Error('ECONNREFUSED'));
+    };
+    const url = `${server.url}/api/photos/${id}/upload`;
+    const patch = await fetch(url, {
+      method: 'PATCH',
+      headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      body: bytes,
+    });
+    expect(patch.status).toBe(503);
+    expect(patch.headers.get('retry-after')).toBe('30');
+    const [before] = await t.db.sql<{ complete: boolean }[]>`select complete from photos where id = ${id}`;
+    expect(before!.complete).toBe(false);
+
+    // The device asks where to resume: the photo is finished now, and only then told "all of it".
+    const head = await fetch(url, { method: 'HEAD', headers: worker });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+    const [row] = await t.db.sql<{ complete: boolean; thumb_key: string | null }[]>`
+      select complete, thumb_key from photos where id = ${id}`;
+    expect(row).toEqual({ complete: true, thumb_key: expect.any(String) });
+    const get = await fetch(`${server.url}/api/photos/${id}`, { headers: worker });
+    expect(get.status).toBe(200);
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(bytes);
+
+    // Asked again: the same answer.
+    expect((await fetch(url, { method: 'HEAD', headers: worker })).headers.get('upload-offset')).toBe(
+      String(bytes.length),
+    );
+  } finally {
+    await server.close();
+    await t.close();
+    await rm(photosDir, { recursive: true, force: true });
+  }
+});
