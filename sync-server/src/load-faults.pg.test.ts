@@ -100,7 +100,7 @@ const FIXED = {
    * requests were answered 12-14 s after they were sent, some after the device gave up on
    * them (no change lost: they are sent again). While false, such timeouts are only printed.
    */
-  poolWaitsOutOutage: false,
+  poolWaitsOutOutage: true,
 };
 
 /** A notice claimed by an instance that died is taken over after this (the default is 120 s). */

@@ -21,9 +21,26 @@ const clientOptions = {
   connection: { application_name: 'fieldfix' },
 } satisfies postgres.Options<Record<string, postgres.PostgresType>>;
 
+/**
+ * Seconds before the pool tries to connect again after a failed attempt: doubling from about
+ * 0.1 s, never more than 1 s (with jitter). The client's default grows to 20 s, and a request
+ * that finds no open connection waits for the next attempt: after a 6 s database restart
+ * under load, requests were answered 12-14 s after they were sent. Now they fail fast with a
+ * retryable 503 while the database is down, and go through within a second of its return.
+ */
+export function reconnectBackoff(attempt: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** attempt, 1);
+}
+
 /** Connects to a real PostgreSQL server. */
 export function connectPostgres(url: string, max = 10): Database {
-  const sql = postgres(url, { ...clientOptions, max });
+  const sql = postgres(url, {
+    ...clientOptions,
+    max,
+    backoff: reconnectBackoff,
+    // A database that does not answer at all (not refusing): the request fails after this.
+    connect_timeout: 10,
+  });
   return { sql, kind: 'postgres', close: () => sql.end({ timeout: 5 }) };
 }
 
