@@ -20,6 +20,8 @@ export interface SentRequest {
   bytes: number;
   /** Bytes that left the browser for it, including those lost in a cut before crossing. */
   offered: number;
+  /** Its `Upload-Offset` header, if it sent one (a piece of a photo upload). */
+  uploadOffset?: number;
 }
 
 /** Bytes per pacing slice: a slice every 50 ms. */
@@ -145,9 +147,12 @@ export class LinkProxy {
         if (p === upPipe) {
           // HTTP/1.1 carries one request at a time on a connection: its bytes are the last
           // request line's (a new request starts a new chunk in practice).
-          const line = /^(GET|HEAD|POST|PATCH|PUT|DELETE) (\S+)/.exec(chunk.subarray(0, 300).toString('latin1'));
+          const head = chunk.subarray(0, 2048).toString('latin1');
+          const line = /^(GET|HEAD|POST|PATCH|PUT|DELETE) (\S+)/.exec(head);
           if (line) {
+            const offset = /\r\nupload-offset:\s*(\d+)/i.exec(head);
             current = { method: line[1]!, path: line[2]!, bytes: 0, offered: 0 };
+            if (offset) current.uploadOffset = Number(offset[1]);
             this.requests.push(current);
           }
           if (current) current.offered += chunk.length;
