@@ -66,42 +66,12 @@ const OPTIONS: RunOptions = {
   // Pieces smaller than the photos (45-75 KB): a fault can land between two of them.
   uploadPieceBytes: 16 * 1024,
 };
-/**
- * KNOWN BUGS in the server, found by these tests, reported to the lead and not fixed here.
- * While a flag is false the test lets that bug's effect through, counted and printed (and
- * nothing else); set it to true with the fix and the test holds the server to it.
- */
-const FIXED = {
-  /**
-   * change_log_head() (migrations/0018) reads every advisory lock from 2^30 << 32 up as a
-   * change cursor's; a resident's report takes one keyed by a 64-bit hash (report.repo.ts) and
-   * for a quarter of them `(classid << 32 | objid) - 2^62` overflows: every pull made while
-   * that report is being written answers 500 "bigint out of range".
-   */
-  reportLockInChangeLogHead: true,
-  /**
-   * postgres.js 3.4.9 writes to a connection that has just dropped (nextWrite on a null
-   * socket, upstream porsager/postgres#1154, #1208) when a transaction was in flight: the
-   * ROLLBACK it then sends throws from a setImmediate and the process dies. With the database
-   * restarting under load every instance exits; the PostgreSQL test is skipped until then.
-   */
-  postgresNextWrite: true,
-  /**
-   * A photo whose last byte is stored but whose completion then fails (the bucket, the
-   * database or the instance gone at that moment) stays incomplete: HEAD answers
-   * Upload-Offset = Upload-Length, so the device (and the app, uploads.ts) counts it as sent
-   * and never comes back; its fix notice waits for it.
-   */
-  photoCompletion: true,
-  /**
-   * While PostgreSQL is down, requests that find no open connection wait in the client's queue
-   * instead of failing, and the pool's reconnect backoff (postgres.js: 0.5-1 × min(3^n / 100,
-   * 20) s, n counting every failed connect of the pool) grows meanwhile: after a 6 s outage
-   * requests were answered 12-14 s after they were sent, some after the device gave up on
-   * them (no change lost: they are sent again). While false, such timeouts are only printed.
-   */
-  poolWaitsOutOutage: true,
-};
+// Four faults these tests found, each now fixed and tested on its own as well: a resident's
+// report lock read as an open writer by the change log's head (pulls answered 500; migration
+// 0020), postgres.js dying on a write to a dropped connection (patches/), a photo whose
+// completion failed looking finished to HEAD (upload.service.ts), and requests waiting out
+// the client's growing reconnect delay after an outage (db/database.ts). The checks below
+// hold the server to each.
 
 /** A notice claimed by an instance that died is taken over after this (the default is 120 s). */
 const NOTICE_LEASE_SECONDS = 5;
@@ -218,10 +188,6 @@ async function settleNotices(stage: Stage, exceptCases: string[], timeoutMs = 45
   }
 }
 
-/** Instances' log lines of FIXED.reportLockInChangeLogHead. */
-const knownBugLines = (stage: Stage) =>
-  stage.instances.flatMap((i) => i.output.join('').split('\n')).filter((l) => /bigint out of range/.test(l)).length;
-
 /**
  * The end checks every fault shares. `duplicatesWithin`: when an SMTP server accepted a
  * message and the sender died (or lost its database) before recording it, the message is
@@ -230,12 +196,10 @@ const knownBugLines = (stage: Stage) =>
  */
 async function expectIntact(stage: Stage, run: Run, duplicatesWithin: [number, number] | null) {
   const { sql } = stage.db;
-  // Photos a device finished that did not complete (FIXED.photoCompletion), and their cases.
+  // Every photo a device finished is complete on the server.
   const stuck = await sql<{ id: string; case_id: string }[]>`select id::text, case_id::text from photos
     where id = any(${[...run.photoHashes.keys()]}::uuid[]) and not complete`;
-  if (stuck.length)
-    console.warn(`KNOWN BUG (FIXED.photoCompletion): ${stuck.length} photo(s) sent whole never completed`);
-  if (FIXED.photoCompletion) expect(stuck).toEqual([]);
+  expect(stuck).toEqual([]);
   const unsent = await settleNotices(
     stage,
     stuck.map((p) => p.case_id),
@@ -270,18 +234,9 @@ async function expectIntact(stage: Stage, run: Run, duplicatesWithin: [number, n
   // No device gave up on a change, or on anything else; nothing answered outside the expected.
   expect(run.unacknowledged).toEqual([]);
   const errors = Object.fromEntries(run.errors);
-  // FIXED.reportLockInChangeLogHead: pulls answering 500, no more than the instances logged it.
-  const known = FIXED.reportLockInChangeLogHead ? 0 : knownBugLines(stage);
-  if ((errors['GET /api/sync/pull 500'] ?? 0) > 0 && known > 0) {
-    console.warn(`KNOWN BUG (FIXED.reportLockInChangeLogHead): ${errors['GET /api/sync/pull 500']} pulls answered 500`);
-    expect(errors['GET /api/sync/pull 500']).toBeLessThanOrEqual(known);
-    delete errors['GET /api/sync/pull 500'];
-  }
   expect(errors).toEqual({});
   expect(run.unexpected).toEqual([]);
-  const statuses500 = [...run.routes].filter(
-    ([route, r]) => r.statuses.has(500) && !(route === 'GET /api/sync/pull' && known > 0),
-  );
+  const statuses500 = [...run.routes].filter(([, r]) => r.statuses.has(500));
   expect(statuses500).toEqual([]);
   // The day's work got done: most of the fixes planned, every photo the devices attached.
   const planned = planTotals(plan);
@@ -317,7 +272,6 @@ async function expectIntact(stage: Stage, run: Run, duplicatesWithin: [number, n
   const store = S3PhotoStore.fromConfig(stage.s3.config);
   const wrong: string[] = [];
   for (const row of rows) {
-    if (!FIXED.photoCompletion && stuck.some((p) => p.id === row.id)) continue;
     const sent = run.photoHashes.get(row.id)!;
     const bytes = row.complete ? await store.read(row.storage_key) : null;
     if (!row.complete || row.sha256 !== sent || !bytes || sha256(bytes) !== sent) {
@@ -397,42 +351,36 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('faults during a load on three i
     });
   }, 240_000);
 
-  it.skipIf(!FIXED.postgresNextWrite)(
-    'PostgreSQL restarted mid-day: 503 with Retry-After meanwhile, never a 500; the devices resume, nothing lost',
-    async () => {
-      await withStage(async (stage) => {
-        const run = runState(
-          stage.instances.map((i) => i.url),
-          OPTIONS,
-        );
-        const day = runDay(run, plan, stage.day, photos);
-        await sleep(run.t0 + 0.35 * SECONDS * 1000 - performance.now());
-        const downAt = performance.now() - run.t0;
-        await stage.proxy.down();
-        await sleep(6_000);
-        await stage.proxy.up();
-        const upAt = performance.now() - run.t0;
-        await day;
-        const during = run.failedTries.filter((f) => f.at >= downAt && f.at <= upAt + 1_000);
-        const summary = faultSummary(run, downAt, upAt);
-        logRun('PostgreSQL restart', run, { downAtS: r1(downAt / 1000), upAtS: r1(upAt / 1000), ...summary });
-        // The outage hit the load: requests answered 503 with Retry-After, and no other way.
-        expect(during.filter((f) => f.status === 503).length).toBeGreaterThan(0);
-        expect(during.filter((f) => f.status === 503 && !f.retryAfter)).toEqual([]);
-        expect(during.filter((f) => f.status !== 503 && f.status !== 409)).toEqual([]);
-        expect(summary.requestsRecovered).toBeGreaterThan(0);
-        if (FIXED.poolWaitsOutOutage) expect(summary.timeouts).toEqual([]);
-        else if (summary.timeouts.length)
-          console.warn(`KNOWN BUG (FIXED.poolWaitsOutOutage): ${summary.timeouts.length} requests timed out`);
-        for (const i of stage.instances) expect(i.child.exitCode).toBeNull();
-        const end = await expectIntact(stage, run, [downAt - 2_000, upAt]);
-        console.info(
-          `PostgreSQL restart: ${end.deliveries} notices delivered, ${end.repeats} sent again with their Message-ID`,
-        );
-      });
-    },
-    240_000,
-  );
+  it('PostgreSQL restarted mid-day: 503 with Retry-After meanwhile, never a 500; the devices resume, nothing lost', async () => {
+    await withStage(async (stage) => {
+      const run = runState(
+        stage.instances.map((i) => i.url),
+        OPTIONS,
+      );
+      const day = runDay(run, plan, stage.day, photos);
+      await sleep(run.t0 + 0.35 * SECONDS * 1000 - performance.now());
+      const downAt = performance.now() - run.t0;
+      await stage.proxy.down();
+      await sleep(6_000);
+      await stage.proxy.up();
+      const upAt = performance.now() - run.t0;
+      await day;
+      const during = run.failedTries.filter((f) => f.at >= downAt && f.at <= upAt + 1_000);
+      const summary = faultSummary(run, downAt, upAt);
+      logRun('PostgreSQL restart', run, { downAtS: r1(downAt / 1000), upAtS: r1(upAt / 1000), ...summary });
+      // The outage hit the load: requests answered 503 with Retry-After, and no other way.
+      expect(during.filter((f) => f.status === 503).length).toBeGreaterThan(0);
+      expect(during.filter((f) => f.status === 503 && !f.retryAfter)).toEqual([]);
+      expect(during.filter((f) => f.status !== 503 && f.status !== 409)).toEqual([]);
+      expect(summary.requestsRecovered).toBeGreaterThan(0);
+      expect(summary.timeouts).toEqual([]);
+      for (const i of stage.instances) expect(i.child.exitCode).toBeNull();
+      const end = await expectIntact(stage, run, [downAt - 2_000, upAt]);
+      console.info(
+        `PostgreSQL restart: ${end.deliveries} notices delivered, ${end.repeats} sent again with their Message-ID`,
+      );
+    });
+  }, 240_000);
 
   it('the S3 server gone for a while mid-day: uploads answer 503, then resume from the stored offset; every photo intact', async () => {
     await withStage(async (stage) => {
