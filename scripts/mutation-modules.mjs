@@ -63,7 +63,14 @@ export const MODULES = [
   {
     name: 'sync-routes',
     file: 'sync-server/src/sync/sync.routes.ts',
-    tests: ['sync-server/src/sync/sync.pg.test.ts', 'sync-server/src/ops/ops.test.ts'],
+    tests: [
+      'sync-server/src/sync/sync.pg.test.ts',
+      'sync-server/src/ops/ops.test.ts',
+      // The pull's one-statement head, its receipts (the board's "last synced") and the hints.
+      'sync-server/src/sync/head-pull.pg.test.ts',
+      'sync-server/src/sync/live-hints.pg.test.ts',
+      'sync-server/src/dispatch/board.pg.test.ts',
+    ],
   },
   {
     name: 'case-scope',

@@ -75,7 +75,8 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
   const take = q.limit + 1;
   // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
-  // The head first, in a statement of its own; then each stream up to it.
+  // The head first, in a statement before the streams (the session's, or its own); then each
+  // stream up to it.
   const head = knownHead ?? (await changeLogHead(sql));
   // Nothing new in the whole city since the device's cursor: no stream can have anything.
   if (head <= after) {
