@@ -231,6 +231,43 @@ describe.runIf(process.env.TEST_DATABASE_URL)('real races on PostgreSQL', () => 
     expect(await notesOn(survivor)).toEqual(['Found it merged.']);
   });
 
+  it("crew-mates' notes on one case land side by side; a change to the case waits for them", async () => {
+    const id = await freshCase();
+    // Another device's note push in flight holds the case as a note push does: shared.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const isHeld = new Promise<void>((r) => (held = r));
+    const inFlight = t.db.sql.begin(async (tx) => {
+      await tx`select id from cases where id = ${id} for share`;
+      held();
+      await released;
+    });
+    await isHeld;
+    const safety = setTimeout(release, 8000);
+    try {
+      const note = crewA.push([{ ...crewA.make('add_note', id, { text: 'Side by side.' }), baseVersion: 2 }]);
+      const raced = await Promise.race([
+        note.then(() => 'landed'),
+        new Promise((r) => setTimeout(() => r('waited'), 3000)),
+      ]);
+      expect(raced).toBe('landed');
+      expect((await note).outcomes[0]!.outcome).toBe('applied');
+      // A start changes the case: it waits until the note in flight is done.
+      const start = crewA.push([{ ...crewA.make('start', id, {}), baseVersion: 2 }]);
+      await waitForBlocked(1);
+      release();
+      await inFlight;
+      const started = await start;
+      expect([started.status, started.outcomes[0]!.outcome]).toEqual([200, 'applied']);
+    } finally {
+      clearTimeout(safety);
+      release();
+      await inFlight;
+    }
+    expect(await notesOn(id)).toEqual(['Side by side.']);
+  });
+
   /**
    * A push that must wait for a row waits before it takes the change log, so the rest of the
    * city's pushes go on meanwhile: `blocked` queues behind a row of its route held elsewhere
@@ -450,21 +487,29 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
   // Counted by the database client's own debug hook: the statements that lock case rows, and
   // the ids each names. Rows locked one by one, in whatever order a batch names them, could
   // leave two pushes each holding a row the other waits for.
-  async function locksOf(email: string, mutation: Mutation): Promise<{ outcome: Outcome; locked: string[][] }> {
+  async function locksOf(
+    email: string,
+    mutation: Mutation,
+  ): Promise<{ outcome: Outcome; locked: string[][]; modes: string[] }> {
     const locked: string[][] = [];
+    const modes: string[] = [];
     const counted = postgres(t.db.url!, {
       max: 1,
       onnotice: () => {},
       types: {},
       debug: (_connection, query, parameters) => {
-        if (/\bfor update\b/i.test(query)) locked.push((parameters as unknown[]).flat().map(String));
+        const lock = /\bfor (update|share)\b/i.exec(query);
+        if (lock) {
+          locked.push((parameters as unknown[]).flat().map(String));
+          modes.push(lock[1]!.toLowerCase());
+        }
       },
     });
     try {
       const [outcome] = await pushMutations(counted, await staffOf(email), [{ ok: true, mutation }], {
         timeZone: t.config.cityTimeZone,
       });
-      return { outcome: outcome!, locked };
+      return { outcome: outcome!, locked, modes };
     } finally {
       await counted.end({ timeout: 5 });
     }
@@ -473,12 +518,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
   it('[R6] a change on a case merged three deep: the case and every case after it, at once', async () => {
     const ids = [await freshCase(), await freshCase(), await freshCase(), await freshCase()];
     for (let i = 0; i < 3; i++) await mergeInto(ids[i]!, ids[i + 1]!);
-    const { outcome, locked } = await locksOf('worker@riverton.example', {
+    const { outcome, locked, modes } = await locksOf('worker@riverton.example', {
       ...crewA.make('add_note', ids[0]!, { text: 'Three deep.' }),
       baseVersion: 2,
     });
     expect([outcome.outcome, outcome.landedOnCaseId]).toEqual(['merged', ids[3]]);
     expect(locked).toHaveLength(1);
+    expect(modes).toEqual(['share']); // a note changes no case row (R4)
     expect([...locked[0]!].sort()).toEqual([...ids].sort());
   });
 
@@ -486,12 +532,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
     const day = '2026-07-06';
     const onRoute = [await freshCase('streets-b', day, 1), await freshCase('streets-b', day, 2)];
     const moving = await freshCase(null);
-    const { outcome, locked } = await locksOf('lead@riverton.example', {
+    const { outcome, locked, modes } = await locksOf('lead@riverton.example', {
       ...lead.make('assign', moving, { crewId: 'streets-b', day, position: 2 }),
       baseVersion: 2,
     });
     expect(outcome.outcome).toBe('applied');
     expect(locked).toHaveLength(1);
+    expect(modes).toEqual(['update']);
     expect([...locked[0]!].sort()).toEqual([moving, ...onRoute].sort());
   });
 
@@ -499,12 +546,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
     const day = '2026-07-07';
     const onRoute = [await freshCase('streets-a', day, 1), await freshCase('streets-a', day, 2)];
     const moving = await freshCase('streets-a', day, 3);
-    const { outcome, locked } = await locksOf('lead@riverton.example', {
+    const { outcome, locked, modes } = await locksOf('lead@riverton.example', {
       ...lead.make('reorder', moving, { position: 1 }),
       baseVersion: 2,
     });
     expect(outcome.outcome).toBe('applied');
     expect(locked).toHaveLength(1);
+    expect(modes).toEqual(['update']);
     expect([...locked[0]!].sort()).toEqual([moving, ...onRoute].sort());
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Applies a device's batch of mutations in one transaction (SPEC.md R1–R10):
- * look up replays, lock every case the batch may write (in one ordered statement), decide
+ * look up replays, lock every case the batch may write (in one ordered statement; shared when
+ * the batch holds notes only), decide
  * each mutation with the shared rules in order, then, under the change-log lock, write cases,
  * history, outcomes, notices and photos in a few set-based statements.
  * Nothing is written unless everything is: a failed push changes nothing and is retried.
@@ -43,6 +44,7 @@ import {
   updateCases,
   type CrewDay,
   type EventInsert,
+  type LockMode,
   type MutationInsert,
   type WorkingCase,
 } from './sync.repo.ts';
@@ -128,7 +130,9 @@ async function applyBatch(sql: Sql, staff: Staff, entries: PushEntry[], opts: Pu
     const fresh = entries.filter((e) => !known.has(mutationOf(e).id));
     if (fresh.length === 0) return ids.map((id) => known.get(id)!);
 
-    const cases = await lockEverything(tx, valid, seen);
+    // Notes only (the busiest push of all): nothing in the batch can change a case row (R4).
+    const mode: LockMode = valid.every((m) => m.kind === 'add_note') ? 'share' : 'update';
+    const cases = await lockEverything(tx, valid, seen, mode);
     const now = opts.now?.() ?? new Date();
     return decideAndWrite(tx, { staff, actor, fresh, known, types, crews, cases, now, opts, ids });
   });
@@ -150,6 +154,7 @@ async function lockEverything(
   tx: Queryable,
   mutations: Mutation[],
   seen: Map<string, WorkingCase>,
+  mode: LockMode,
 ): Promise<Map<string, WorkingCase>> {
   const wanted = new Map(seen);
   for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
@@ -172,7 +177,7 @@ async function lockEverything(
       addDay(c?.crewId ?? null, c?.assignedDay ?? null);
     }
   }
-  const locked = await lockCases(tx, [...wanted.keys()], [...crewDays.values()]);
+  const locked = await lockCases(tx, [...wanted.keys()], [...crewDays.values()], mode);
   // A merge committed between the read and the lock may point somewhere new: lock that too
   // (rare, and the only row taken out of order; a deadlock there is retried).
   for (let depth = 0; depth < MAX_REDIRECTS; depth++) {
@@ -180,7 +185,7 @@ async function lockEverything(
       .map((c) => c.mergedIntoId)
       .filter((id): id is string => !!id && !locked.has(id));
     if (missing.length === 0) break;
-    for (const [id, c] of await lockCases(tx, missing, [])) locked.set(id, c);
+    for (const [id, c] of await lockCases(tx, missing, [], mode)) locked.set(id, c);
   }
   return locked;
 }
@@ -437,10 +442,17 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   // From here to commit this transaction writes the change log: registered first, so readers'
   // heads stay below its cursors until it commits (SPEC.md, "Versions and cursors").
   // Every row written below is already locked by this transaction (lockEverything).
-  await holdChangeCursor(tx);
-  await updateCases(tx, [...changed.values()]);
-  for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
+  // The statements are sent together and run in the order given (postgres.js pipelines a
+  // transaction's queries on its connection); route moves need each answer before the next.
+  const register = holdChangeCursor(tx);
+  const updated = updateCases(tx, [...changed.values()]);
+  if (routeOps.length > 0) {
+    await Promise.all([register, updated]);
+    for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
+  }
   await Promise.all([
+    register,
+    updated,
     insertOutcomesAndEvents(tx, mutationRows, events),
     queueResidentNotifications(tx, notices),
     recordLeadInboxEntries(tx, inbox),

@@ -104,7 +104,21 @@ export type CrewDay = { crewId: string; day: string };
  * returns them as they are now. Every push locks all the rows it will write this way before
  * it takes the change-log lock, so two pushes never wait on each other in a circle.
  */
-export async function lockCases(tx: Queryable, ids: string[], crewDays: CrewDay[]): Promise<Map<string, WorkingCase>> {
+/**
+ * How a push holds the case rows it decides on: `update` when it may write them; `share` when
+ * nothing it sends can change a case row (notes only: R4). Shared holders do not wait for one
+ * another, so crew-mates' notes on the same case land side by side, while a change to the case
+ * (a start, a merge) still waits for them and they for it: a note is never decided on a row
+ * another transaction is changing.
+ */
+export type LockMode = 'update' | 'share';
+
+export async function lockCases(
+  tx: Queryable,
+  ids: string[],
+  crewDays: CrewDay[],
+  mode: LockMode = 'update',
+): Promise<Map<string, WorkingCase>> {
   let all = ids;
   if (crewDays.length > 0) {
     // The routes' open cases first, unlocked (an indexed lookup per crew and day); then all
@@ -121,7 +135,8 @@ export async function lockCases(tx: Queryable, ids: string[], crewDays: CrewDay[
   // One statement: the rows are locked in id order (the lock is taken above the sort).
   return toWorking(
     await tx<WorkingRow[]>`
-      select ${workingColumns(tx)} from cases where id = any(${all}::bigint[]) order by id for update`,
+      select ${workingColumns(tx)} from cases where id = any(${all}::bigint[]) order by id
+      ${mode === 'share' ? tx`for share` : tx`for update`}`,
   );
 }
 
