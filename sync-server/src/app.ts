@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { authRoutes } from './auth/auth.routes.ts';
 import { caseRoutes } from './cases/case.routes.ts';
 import { leadInboxRoutes } from './lead-inbox/lead-inbox.routes.ts';
@@ -28,6 +29,26 @@ import { createMetrics } from './ops/metrics.ts';
 import { metricsRoutes } from './ops/metrics.routes.ts';
 import { observeRequests } from './ops/observe.ts';
 
+const bodyLimit2MiB = bodyLimit({
+  maxSize: 2 * 1024 * 1024,
+  onError: () => {
+    throw new ApiError(
+      413,
+      'payload-too-large',
+      'The request body is larger than 2 MiB. Send fewer changes at a time.',
+    );
+  },
+});
+
+/**
+ * The API's 2 MiB body limit. A GET or HEAD has no body to limit: it is passed on without
+ * asking for one, which would build the request's whole Fetch object for nothing (a device's
+ * pull is the busiest request there is).
+ */
+const requestBodyLimit = createMiddleware(async (c, next) =>
+  c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : bodyLimit2MiB(c, next),
+);
+
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
 export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
   const metrics = given.metrics ?? createMetrics({ sql: given.sql, dbKind: given.dbKind, log: given.log });
@@ -39,18 +60,7 @@ export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/photos', photoRoutes(deps))
     // The residents' report form: each route has its own body limit (photos up to 3 MiB).
     .route('/public', reportRoutes(deps))
-    .use(
-      bodyLimit({
-        maxSize: 2 * 1024 * 1024,
-        onError: () => {
-          throw new ApiError(
-            413,
-            'payload-too-large',
-            'The request body is larger than 2 MiB. Send fewer changes at a time.',
-          );
-        },
-      }),
-    )
+    .use(requestBodyLimit)
     .route('/auth', authRoutes(deps))
     .route('/sync', syncRoutes(deps))
     .route('/notices', leadInboxRoutes(deps))
