@@ -3,7 +3,7 @@
  * server, or (with signal) fetched now and kept for next time. Its object URL is revoked when
  * the photo changes or the component goes.
  */
-import { fetchPhotoBytes } from '#lib/api/index.ts';
+import { fetchPhotoBytes, type ApiFailure } from '#lib/api/index.ts';
 import { readDevicePhoto, readServerPhoto, storeServerPhoto, type PhotoVariant } from '#lib/db/server-photos.ts';
 
 export type ServerPhotoStatus =
@@ -12,7 +12,16 @@ export type ServerPhotoStatus =
   /** Not on the device and no signal: it shows once there is. */
   | 'offline'
   /** The server has no complete photo (still uploading from another device, or refused). */
-  | 'unavailable';
+  | 'unavailable'
+  /** Deleted under the city's retention policy (410 Gone): it will not come back. */
+  | 'removed';
+
+/** What a failed download means for the person looking: wait for signal, wait, or it is gone. */
+export function statusAfterFailure(error: ApiFailure): ServerPhotoStatus {
+  if (error.kind === 'network') return 'offline';
+  if (error.kind === 'http' && error.status === 410) return 'removed';
+  return 'unavailable';
+}
 
 export class ServerPhoto {
   url = $state<string | null>(null);
@@ -51,7 +60,7 @@ export class ServerPhoto {
           }).catch(() => {});
           return show(res.bytes, res.contentType);
         }
-        if (!gone) this.status = res.error.kind === 'network' ? 'offline' : 'unavailable';
+        if (!gone) this.status = statusAfterFailure(res.error);
       };
       const retry = () => {
         if (this.status === 'offline') void load();
