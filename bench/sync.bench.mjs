@@ -15,6 +15,8 @@ import { freePort, median, report, stop, timeUntilHealthy } from './lib.mjs';
 import { pouchdbPush } from './peers/pouchdb.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
+import { pushMutations } from '../sync-server/src/sync/push.service.ts';
+import { parsePushEntries } from '../shared/src/index.ts';
 
 const ADMIN_URL =
   process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -61,7 +63,7 @@ try {
 
   // Eight devices: eight workers of the demo city, each working its crew's open cases.
   const workers = await sql`
-    select u.id, u.email, u.crew_id,
+    select u.id, u.email, u.name, u.crew_id, u.department_id,
       (select array_agg(c.id::text order by c.id) from cases c
         where c.assigned_crew_id = u.crew_id and c.state in ('assigned', 'in_progress', 'on_hold')) as cases
     from users u where u.role = 'worker' order by u.id limit ${DEVICES}`;
@@ -191,19 +193,50 @@ try {
         select case_id, 'note', user_id, id, payload, 'applied' from recorded`,
     );
 
+  /**
+   * Diagnostic: the same push without HTTP: the server's own push (rules, reads, locks and
+   * writes) called in this process on the same 8 connections, so the figure shows what the
+   * database work costs apart from the request, its JSON and its validation.
+   */
+  async function pushInProcess(batches) {
+    const t0 = performance.now();
+    await Promise.all(
+      devices.map(async (d, i) => {
+        const staff = {
+          id: d.id,
+          name: d.name,
+          email: d.email,
+          role: 'worker',
+          crewId: d.crew_id,
+          departmentId: d.department_id,
+        };
+        for (const body of batches[i]) {
+          const parsed = parsePushEntries(body.mutations);
+          const outcomes = await pushMutations(sql, staff, parsed.entries, { timeZone: 'America/Detroit' });
+          if (outcomes.some((o) => o.outcome !== 'applied'))
+            throw new Error('in-process push: not every mutation was applied');
+        }
+      }),
+    );
+    return MUTATIONS / ((performance.now() - t0) / 1000);
+  }
+
   const push = [];
   const replay = [];
   const raw = [];
   const rawWithHistory = [];
+  const inProcess = [];
   for (let r = 0; r < RUNS; r++) {
     const batches = makeBatches();
     push.push(await pushAll(batches, pushServerMs));
     replay.push(await pushAll(batches)); // every mutation again: answered from recorded outcomes (R1)
     raw.push(await rawInsert(makeBatches()));
     rawWithHistory.push(await rawInsertWithHistory(makeBatches()));
+    inProcess.push(await pushInProcess(makeBatches()));
     log(
       `run ${r + 1}/${RUNS}: push ${push.at(-1).toFixed(0)}/s, replay ${replay.at(-1).toFixed(0)}/s, ` +
-        `raw ceiling ${raw.at(-1).toFixed(0)}/s (with history rows ${rawWithHistory.at(-1).toFixed(0)}/s)`,
+        `raw ceiling ${raw.at(-1).toFixed(0)}/s (with history rows ${rawWithHistory.at(-1).toFixed(0)}/s), ` +
+        `push without HTTP ${inProcess.at(-1).toFixed(0)}/s`,
     );
   }
 
@@ -282,7 +315,8 @@ try {
 
   if (process.env.BENCH_PUSH_ONLY) {
     log(
-      `push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s`,
+      `push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s, ` +
+        `without HTTP ${median(inProcess).toFixed(0)}/s`,
     );
     throw new PushOnly();
   }
@@ -430,6 +464,8 @@ try {
     pouchdb_docs_per_s: pouch.median_docs_per_s,
     raw_with_history_mutations_per_s: m(rawWithHistory),
     push_vs_raw_with_history: +(median(push) / median(rawWithHistory)).toFixed(2),
+    push_without_http_mutations_per_s: m(inProcess),
+    push_without_http_vs_raw_ceiling: +(median(inProcess) / median(raw)).toFixed(2),
     push_batch_server_ms: +median(pushServerMs).toFixed(1),
     push_vs_raw_ceiling: +(median(push) / median(raw)).toFixed(2),
     other_department_push_p50_ms: +median(beside).toFixed(1),
@@ -464,6 +500,11 @@ try {
         what: 'raw, outcome + history rows (diagnostic)',
         figure: `${results.raw_with_history_mutations_per_s} mutations/s`,
         ratio: `${(median(rawWithHistory) / median(raw)).toFixed(2)} of ceiling`,
+      },
+      {
+        what: 'push without HTTP: the same push called in-process (diagnostic)',
+        figure: `${results.push_without_http_mutations_per_s} mutations/s`,
+        ratio: `${results.push_without_http_vs_raw_ceiling} of ceiling`,
       },
       {
         what: 'push over HTTP, rules applied',
