@@ -78,7 +78,12 @@ export async function startServer(
       http.keepAliveTimeout = 65_000;
       http.headersTimeout = 66_000;
     });
-    const notices = startNoticeWorker({ sql: db.sql, config, log });
+    // The notice worker's own two connections: its claims, renewals and records never wait
+    // behind requests in a busy pool, where a live worker could outlast its lease and be taken
+    // for dead by another instance (which would send its messages again). Embedded PostgreSQL
+    // has one session: there the worker shares it (and there is no other instance).
+    const noticeDb = config.databaseUrl && config.noticeWorker ? connectPostgres(config.databaseUrl, 2) : null;
+    const notices = startNoticeWorker({ sql: (noticeDb ?? db).sql, config, log });
     // Photo retention (PHOTO_RETENTION_DAYS) and the sweep of abandoned uploads: safe to run in every instance.
     const photoUpkeep = startPhotoUpkeep({ sql: db.sql, config, log });
     const address = server.address();
@@ -97,6 +102,7 @@ export async function startServer(
         await closed;
         clearTimeout(cut);
         await notices?.stop();
+        await noticeDb?.close();
         await photoUpkeep.stop();
         await db.close();
       },

@@ -10,6 +10,8 @@ export type MailMeta = { outboxId: string; caseId: string; template: string };
 /** Where notices go: an SMTP server, or the mailbox in the data folder. */
 export interface Mailer {
   readonly kind: 'smtp' | 'mailbox';
+  /** Messages it sends at once (its connections): a message handed over beyond them waits its turn. */
+  readonly connections: number;
   /** Resolves once the message was accepted (by the SMTP server, or written to disk). */
   send(mail: Mail.Options, meta: MailMeta): Promise<void>;
   close(): void;
@@ -18,13 +20,15 @@ export interface Mailer {
 /** Sends through nodemailer to `SMTP_URL` over a small pool of connections. */
 export class SmtpMailer implements Mailer {
   readonly kind = 'smtp';
+  readonly connections: number;
   readonly #transport: Transporter;
 
   constructor(url: string, opts: { maxConnections?: number } = {}) {
     const u = new URL(url);
+    this.connections = opts.maxConnections ?? 4;
     this.#transport = nodemailer.createTransport({
       pool: true,
-      maxConnections: opts.maxConnections ?? 4,
+      maxConnections: this.connections,
       host: u.hostname,
       port: u.port ? Number(u.port) : u.protocol === 'smtps:' ? 465 : 587,
       secure: u.protocol === 'smtps:',
@@ -63,6 +67,8 @@ export type MailboxMessage = MailMeta & {
  */
 export class MailboxMailer implements Mailer {
   readonly kind = 'mailbox';
+  /** Files written at once. */
+  readonly connections = 4;
   readonly dir: string;
   /** The folder keeps the newest `keep` messages; older ones are deleted as new ones come. */
   readonly keep: number;

@@ -352,6 +352,63 @@ describe('resident notices over SMTP (R10)', () => {
     expect(new Set(sent.map((r) => r.messageId)).size).toBe(60);
   });
 
+  it('[R10] a batch the mail server takes longer than the lease to accept is not sent again by another instance', async () => {
+    // Found at 1,000 devices (pnpm bench:load:faults): one instance claimed a batch and began
+    // every message of it at once, while its 4 SMTP connections took them one by one; once the
+    // lease ran out another instance took the batch and sent the messages still waiting. Here:
+    // a 1 s lease, a mail server that takes 150 ms a message, 24 notices to 3 people each
+    // (about 3 s for one instance to send), and a second instance looking for work meanwhile.
+    const slow = await startLoopbackSmtp({ delayMs: 150 });
+    const workers = [0, 1].map(
+      () =>
+        new NoticeWorker(
+          {
+            sql: t.db.sql,
+            config: t.config,
+            mailer: new SmtpMailer(slow.url),
+            photos: new FilePhotoStore(photosDir),
+            log: quietLogger,
+          },
+          { leaseSeconds: 1 },
+        ),
+    );
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) ids.push((await caseWithPeople('en')).id);
+      await t.db
+        .sql`insert into notification_outbox (case_id, template) select id, 'received' from unnest(${ids}::bigint[]) id`;
+      const started = performance.now();
+      let firstDone = false;
+      const first = workers[0]!.runOnce().finally(() => (firstDone = true));
+      // The second starts looking once the first holds the batch.
+      for (;;) {
+        const [held] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from notification_outbox
+          where case_id = any(${ids}::bigint[]) and claimed_until is not null`;
+        if (held!.n === 24 || firstDone) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      while (!firstDone) {
+        await workers[1]!.runOnce();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await first).toBe(24);
+      // The first instance's batch outlasted the lease: the case this test is about.
+      expect(performance.now() - started).toBeGreaterThan(1_500);
+      for (const w of workers) while ((await w.runOnce()) > 0);
+      const seen = new Map<string, number>();
+      for (const m of slow.received)
+        for (const to of m.to) seen.set(`${m.messageId} ${to}`, (seen.get(`${m.messageId} ${to}`) ?? 0) + 1);
+      expect([...seen].filter(([, n]) => n > 1)).toEqual([]);
+      expect(seen.size).toBe(72);
+      const [row] = await t.db.sql<{ n: number }[]>`
+        select count(*)::int as n from notification_outbox where case_id = any(${ids}::bigint[]) and sent_at is null`;
+      expect(row!.n).toBe(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await slow.close();
+    }
+  });
+
   it('[R10] a "fixed" notice waits for its after-photo to finish uploading, then carries it', async () => {
     const { id } = await caseWithPeople('en');
     const upload = await fixWithPhoto(id, { upload: false });

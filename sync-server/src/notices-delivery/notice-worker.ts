@@ -19,6 +19,7 @@ import {
   noticeFacts,
   recipientsOf,
   releaseDelivery,
+  renewClaims,
   type DueNotice,
   type NoticeFacts,
   type Recipient,
@@ -80,6 +81,14 @@ export function photoRecheckSeconds(waitedMs: number): number {
  * anywhere loses nothing (the claim lapses and another pass resumes where the records
  * stop) and resends only a message whose acceptance was not yet recorded, with the same
  * Message-ID.
+ *
+ * A live worker keeps what it holds: a message is begun (recorded as being sent) only when
+ * one of the mailer's connections is free for it, not when it joins the queue for one, and
+ * while a batch is in hand its claims and the sends under way are renewed every third of the
+ * lease. Before, a batch of 50 begun at once over 4 connections could outlast the lease on a
+ * slow mail server (or a busy instance), and another instance then sent the messages still
+ * waiting: a resident got the same notice twice (found at 1,000 devices by
+ * `pnpm bench:load:faults`).
  */
 export class NoticeWorker {
   readonly #deps: NoticeWorkerDeps;
@@ -88,10 +97,16 @@ export class NoticeWorker {
   #running: Promise<void> | undefined;
   #stopped = true;
   #lastExpiry = 0;
+  /** Free connections of the mailer, and the sends waiting for one. */
+  #free: number;
+  readonly #waitingForConnection: (() => void)[] = [];
+  /** The sends begun and not yet recorded (renewed with the claims). */
+  readonly #sending = new Map<string, { outboxId: string; email: string }>();
 
   constructor(deps: NoticeWorkerDeps, opts: Partial<NoticeWorkerOptions> = {}) {
     this.#deps = deps;
     this.#opts = { ...DEFAULT_WORKER_OPTIONS, ...opts };
+    this.#free = Math.max(1, deps.mailer.connections);
   }
 
   get mailer(): Mailer {
@@ -140,8 +155,37 @@ export class NoticeWorker {
         this.#deps.log.info(`Resident notices: ${expired} queued too long ago are not sent (see the outbox).`);
     }
     const due = await claimDueNotices(sql, this.#opts.batchSize, this.#opts.leaseSeconds);
-    await Promise.all(due.map((n) => this.#handle(n)));
+    if (due.length === 0) return 0;
+    // Kept while in hand: claims renewed every third of the lease until each notice is done.
+    const inHand = new Set(due.map((n) => n.id));
+    const renew = setInterval(
+      () => {
+        renewClaims(sql, [...inHand], [...this.#sending.values()], this.#opts.leaseSeconds).catch((err: unknown) =>
+          this.#deps.log.warn(`Resident notices: could not renew the claims in hand (they may lapse): ${String(err)}`),
+        );
+      },
+      (this.#opts.leaseSeconds * 1000) / 3,
+    );
+    try {
+      await Promise.all(due.map((n) => this.#handle(n).finally(() => inHand.delete(n.id))));
+    } finally {
+      clearInterval(renew);
+    }
     return due.length;
+  }
+
+  /** Waits for one of the mailer's connections (first come, first served). */
+  async #connection(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waitingForConnection.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waitingForConnection.shift();
+      if (next) next();
+      else this.#free++;
+    };
   }
 
   async #handle(n: DueNotice) {
@@ -161,19 +205,28 @@ export class NoticeWorker {
         if (done.has(r.email)) continue;
         const mail = this.compose(n, facts, r, photo);
         const messageId = String(mail.messageId);
-        if (!(await beginDelivery(sql, n.id, r.email, messageId, this.#opts.leaseSeconds))) {
-          busyElsewhere = true;
-          continue;
-        }
+        // Begun only once a connection is free for it: from here it goes out at once.
+        const release = await this.#connection();
+        const key = `${n.id} ${r.email}`;
         try {
-          await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
-        } catch (err) {
-          if (certainlyNotSent(err)) await releaseDelivery(sql, n.id, r.email);
-          throw err;
+          if (!(await beginDelivery(sql, n.id, r.email, messageId, this.#opts.leaseSeconds))) {
+            busyElsewhere = true;
+            continue;
+          }
+          this.#sending.set(key, { outboxId: n.id, email: r.email });
+          try {
+            await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
+          } catch (err) {
+            if (certainlyNotSent(err)) await releaseDelivery(sql, n.id, r.email);
+            throw err;
+          }
+          const acceptedAt = performance.now();
+          await markDelivered(sql, n.id, r.email);
+          this.#opts.onSent?.({ outboxId: n.id, email: r.email, messageId, acceptedAt, recordedAt: performance.now() });
+        } finally {
+          this.#sending.delete(key);
+          release();
         }
-        const acceptedAt = performance.now();
-        await markDelivered(sql, n.id, r.email);
-        this.#opts.onSent?.({ outboxId: n.id, email: r.email, messageId, acceptedAt, recordedAt: performance.now() });
       }
       // Another worker is still sending to someone: look again once its claim is surely over.
       if (busyElsewhere) await deferNotice(sql, n.id, this.#opts.leaseSeconds);

@@ -243,6 +243,32 @@ export async function beginDelivery(
   return rows.length === 1;
 }
 
+/**
+ * A worker still at its notices keeps them: the claims of those in hand and the sends it has
+ * begun are renewed for `leaseSeconds`, so that another instance takes them over only when
+ * this one died or stalled, not while it works through its batch. A claim or a send given back
+ * (deferred, failed, released) or done is left alone.
+ */
+export async function renewClaims(
+  sql: Queryable,
+  outboxIds: string[],
+  sends: { outboxId: string; email: string }[],
+  leaseSeconds: number,
+): Promise<void> {
+  if (outboxIds.length > 0) {
+    await sql`
+      update notification_outbox set claimed_until = now() + make_interval(secs => ${leaseSeconds}::int)
+      where id = any(${outboxIds}::bigint[]) and sent_at is null and claimed_until > now()`;
+  }
+  if (sends.length > 0) {
+    await sql`
+      update notice_deliveries d set attempted_at = now()
+      from unnest(${sends.map((x) => x.outboxId)}::bigint[], ${sends.map((x) => x.email)}::text[]) as s(outbox_id, email)
+      where d.outbox_id = s.outbox_id and d.email = s.email and d.sent_at is null
+        and d.attempted_at > now() - make_interval(secs => ${leaseSeconds}::int)`;
+  }
+}
+
 /** The SMTP server refused the message, or was never reached: it certainly was not sent. */
 export async function releaseDelivery(sql: Queryable, outboxId: string, email: string) {
   await sql`
