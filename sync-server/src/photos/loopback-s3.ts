@@ -12,12 +12,13 @@
  * untouched, byte for byte both ways.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import S3rver from 's3rver';
+import S3rver, { type S3rverStore } from 's3rver';
 import type { S3PhotoConfig } from './s3-photo-store.ts';
 
 export type LoopbackS3 = {
@@ -48,6 +49,7 @@ export async function startLoopbackS3(bucket = 'fieldfix-photos', prefix = 'city
       directory,
       configureBuckets: [{ name: bucket }],
     });
+    listFromPrefixFolder(s.store);
     const inner = (await s.run()).port;
     const f = createServer((req, res) => relay(req, res, inner));
     await new Promise<void>((resolve, reject) => {
@@ -86,6 +88,42 @@ export async function startLoopbackS3(bucket = 'fieldfix-photos', prefix = 'city
       await stop();
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * s3rver lists a prefix by walking the bucket from its root, synchronously, with a stat of
+ * every entry it passes: one per upload in progress for the parts of one (`city/pending/<id>/`).
+ * With hundreds of uploads in progress (1,000 devices: pnpm bench:load:faults) every HEAD and
+ * PATCH waited on that walk, and the stand-in bucket, not the server, set the pace. A prefix's
+ * keys all lie in the folder of its part up to the last '/' (a key's '/' are folders in
+ * s3rver's store), so the listing is asked of that folder as if it were the bucket, and its
+ * keys given their folder back. Same answers (start-after, delimiter and max-keys included).
+ */
+function listFromPrefixFolder(store: S3rverStore): void {
+  const list = store.listObjects.bind(store);
+  store.listObjects = async (bucket, options) => {
+    const prefix = options.prefix ?? '';
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    if (!folder) return list(bucket, options);
+    // Every key under the folder starts with it: one after `startAfter` is past it, or all are, or none.
+    const startAfter = options.startAfter ?? '';
+    if (startAfter > folder && !startAfter.startsWith(folder))
+      return { objects: [], commonPrefixes: [], isTruncated: false };
+    // No such folder, no such keys (s3rver removes a folder with its last object).
+    if (!existsSync(join(store.getBucketPath(bucket), folder))) {
+      return { objects: [], commonPrefixes: [], isTruncated: false };
+    }
+    const inner = await list(`${bucket}/${folder.slice(0, -1)}`, {
+      ...options,
+      prefix: prefix.slice(folder.length),
+      startAfter: startAfter.startsWith(folder) ? startAfter.slice(folder.length) : '',
+    });
+    for (const o of inner.objects) {
+      o.bucket = bucket;
+      o.key = folder + o.key;
+    }
+    return { ...inner, commonPrefixes: inner.commonPrefixes.map((p) => folder + p) };
   };
 }
 

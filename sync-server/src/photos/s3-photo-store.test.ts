@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
@@ -318,6 +318,32 @@ describe('S3PhotoStore on the bucket', () => {
     it('only whole objects are signed, not an upload in progress', async () => {
       await expect(sign(k.pending)).rejects.toThrow(/in progress/);
     });
+  });
+
+  it('the loopback bucket lists a prefix as S3 does (it walks only the folder of the prefix)', async () => {
+    const top = `list-${uuidv7()}/`;
+    const all = ['a/1', 'a/2', 'a/b/1', 'ab', 'a-', 'b/1'].map((k) => top + k);
+    for (const Key of all) {
+      await store.client.send(new PutObjectCommand({ Bucket: s3.config.bucket, Key, Body: bytes(3) }));
+    }
+    const list = async (opts: { Prefix: string; Delimiter?: string; StartAfter?: string }) => {
+      const res = await store.client.send(new ListObjectsV2Command({ Bucket: s3.config.bucket, ...opts }));
+      return {
+        keys: (res.Contents ?? []).map((o) => o.Key!.slice(top.length)).sort(),
+        prefixes: (res.CommonPrefixes ?? []).map((p) => p.Prefix!.slice(top.length)).sort(),
+      };
+    };
+    expect((await list({ Prefix: top })).keys).toEqual(['a-', 'a/1', 'a/2', 'a/b/1', 'ab', 'b/1']);
+    expect((await list({ Prefix: `${top}a` })).keys).toEqual(['a-', 'a/1', 'a/2', 'a/b/1', 'ab']);
+    expect((await list({ Prefix: `${top}a/` })).keys).toEqual(['a/1', 'a/2', 'a/b/1']);
+    expect((await list({ Prefix: `${top}a/b/` })).keys).toEqual(['a/b/1']);
+    expect(await list({ Prefix: `${top}a/`, Delimiter: '/' })).toEqual({ keys: ['a/1', 'a/2'], prefixes: ['a/b/'] });
+    expect(await list({ Prefix: top, Delimiter: '/' })).toEqual({ keys: ['a-', 'ab'], prefixes: ['a/', 'b/'] });
+    expect((await list({ Prefix: `${top}a/`, StartAfter: `${top}a/1` })).keys).toEqual(['a/2', 'a/b/1']);
+    expect((await list({ Prefix: `${top}a/`, StartAfter: `${top}a` })).keys).toEqual(['a/1', 'a/2', 'a/b/1']);
+    expect((await list({ Prefix: `${top}a/`, StartAfter: `${top}a0` })).keys).toEqual([]);
+    expect((await list({ Prefix: `${top}c/` })).keys).toEqual([]);
+    expect((await list({ Prefix: `${top}a/b/1/` })).keys).toEqual([]);
   });
 
   it('a missing bucket is a 503 too, not an empty store', async () => {

@@ -12,5 +12,17 @@ declare module 's3rver' {
     });
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    /** Its filesystem store: loopback-s3.ts narrows its listings. */
+    store: S3rverStore;
   }
+  export type S3rverListOptions = { prefix?: string; startAfter?: string; delimiter?: string; maxKeys?: number };
+  export type S3rverList = {
+    objects: { bucket: string; key: string }[];
+    commonPrefixes: string[];
+    isTruncated: boolean;
+  };
+  export type S3rverStore = {
+    getBucketPath(bucket: string): string;
+    listObjects(bucket: string, options: S3rverListOptions): Promise<S3rverList>;
+  };
 }
