@@ -7,11 +7,11 @@ export type TestDatabase = Database & { name: string; url: string | undefined };
 
 /**
  * A throwaway database for one test suite, migrated and empty.
- * With TEST_DATABASE_URL: a new database on that server, dropped afterwards.
+ * With TEST_DATABASE_URL (or `adminUrl`): a new database on that server, dropped afterwards.
  * Without it: an in-memory embedded PGlite, gone when closed.
  */
-export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
+export async function createTestDatabase(opts: { migrate?: boolean; adminUrl?: string } = {}): Promise<TestDatabase> {
+  const adminUrl = opts.adminUrl ?? process.env.TEST_DATABASE_URL;
   const name = `fieldfix_test_${randomBytes(6).toString('hex')}`;
   let db: Database;
   let url: string | undefined;

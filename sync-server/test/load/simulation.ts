@@ -30,7 +30,8 @@
  * device), to whichever instance the balancer picks. It gives up only after `giveUpMs`
  * (counted: an error, and for a push an unacknowledged change). An upload asks HEAD for the
  * stored offset after every failure and resumes from there; a 409 (the offset moved, or a
- * cut request still holds the photo's lease) is waited out the same way.
+ * cut request still holds the photo's lease) is waited out the same way. Like the app's, an
+ * upload is given up only when its bytes stop moving for `giveUpMs`, never for taking long.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type postgres from 'postgres';
@@ -461,6 +462,13 @@ export function runState(bases: string[], opts: RunOptions = BENCH_RUN_OPTIONS) 
     failedTries: [] as FailedTry[],
     /** Requests answered after failed tries: when (ms since the clock started) the first failed and the answer came. */
     recovered: [] as { route: string; failedAt: number; answeredAt: number }[],
+    /**
+     * Every request answered as expected, in order: when (ms since the clock started) and how
+     * long since its first try (its retries included), for figures by time window.
+     */
+    answers: [] as { route: string; at: number; ms: number }[],
+    /** Every photo whose bytes all went up: when its first HEAD was sent and when it was done (ms since the clock started). */
+    uploadsDone: [] as { startedAt: number; doneAt: number }[],
     requests: 0,
     outcomes: new Map<string, string>(), // mutation id -> outcome kind, as a device was told
     tally: new Map<string, number>(), // "role kind outcome/reason" -> count
@@ -635,6 +643,7 @@ export async function call(
     bump(r.statuses, res.status);
     if (expect.includes(res.status)) {
       r.ms.push(performance.now() - t0);
+      run.answers.push({ route, at: performance.now() - run.t0, ms: performance.now() - t0 });
       run.health[i]!.fails = 0;
       if (failedAt !== null) run.recovered.push({ route, failedAt, answeredAt: performance.now() - run.t0 });
       return { res, body: json && body ? JSON.parse(body) : null, base };
@@ -771,20 +780,27 @@ async function pullLoop(run: Run, dev: Device, rng: () => number): Promise<void>
 /**
  * HEAD for the stored offset, then PATCH from there in pieces; after any failed try (no
  * answer, 502/503/504, a 409) HEAD again and go on from what the server holds. Done when the
- * server holds every byte.
+ * server holds every byte; given up when the server's offset has not moved for `giveUpMs`
+ * (as the app, which gives a piece up only when nothing moves, never for taking long).
  */
 async function upload(run: Run, dev: Device, photoId: string, bytes: Uint8Array): Promise<boolean> {
   const path = `/api/photos/${photoId}/upload`;
   const t0 = performance.now();
+  let movedAt = t0; // when the server's offset last moved
+  let stored = 0;
+  const moved = (offset: number) => {
+    if (offset > stored) [stored, movedAt] = [offset, performance.now()];
+  };
   let attempt = 0;
   let failedAt: number | null = null;
   const done = () => {
-    if (failedAt !== null)
-      run.recovered.push({ route: 'photo upload', failedAt, answeredAt: performance.now() - run.t0 });
+    const doneAt = performance.now() - run.t0;
+    if (failedAt !== null) run.recovered.push({ route: 'photo upload', failedAt, answeredAt: doneAt });
+    run.uploadsDone.push({ startedAt: t0 - run.t0, doneAt });
     return true;
   };
   for (;;) {
-    if (performance.now() - t0 > run.opts.giveUpMs) {
+    if (performance.now() - movedAt > run.opts.giveUpMs) {
       bump(run.errors, 'PATCH /api/photos/:id/upload gave up');
       return false;
     }
@@ -797,6 +813,7 @@ async function upload(run: Run, dev: Device, photoId: string, bytes: Uint8Array)
     );
     if (!head) return false;
     const offset = Number(head.res.headers.get('upload-offset'));
+    moved(offset);
     if (offset >= bytes.length) return done();
     if (failedAt !== null && offset > 0) run.uploadResumes++;
     const init = {
@@ -825,7 +842,8 @@ async function upload(run: Run, dev: Device, photoId: string, bytes: Uint8Array)
       continue;
     }
     attempt = 0;
-    if (Number(r.res.headers.get('upload-offset')) >= bytes.length) return done();
+    moved(Number(r.res.headers.get('upload-offset')));
+    if (stored >= bytes.length) return done();
   }
 }
 
