@@ -55,16 +55,8 @@ function toPhoto(r: PhotoRow): Photo {
   };
 }
 
-/**
- * One photo and its case's scope. With `forUpdate` (inside a transaction) the photo row is
- * locked to commit: appends to one photo's bytes are serialised by this lock.
- */
-export async function findPhoto(
-  sql: Queryable,
-  id: string,
-  opts: { forUpdate?: boolean } = {},
-): Promise<Photo | undefined> {
-  const lock = opts.forUpdate ? sql`for update of p` : sql``;
+/** One photo and its case's scope (one writer of its bytes at a time: the upload lease). */
+export async function findPhoto(sql: Queryable, id: string): Promise<Photo | undefined> {
   const [r] = await sql<PhotoRow[]>`
     select p.id::text, p.case_id::text, p.uploaded_by, p.content_type, p.byte_size, p.storage_key, p.complete,
       p.sha256, p.thumb_key, p.removed_at, c.assigned_crew_id as crew_id, cr.department_id as crew_department_id,
@@ -73,22 +65,28 @@ export async function findPhoto(
     join cases c on c.id = p.case_id
     join service_types st on st.code = c.service_code
     left join crews cr on cr.id = c.assigned_crew_id
-    where p.id = ${id}
-    ${lock}`;
+    where p.id = ${id}`;
   return r && toPhoto(r);
 }
 
-/** Marks an upload finished: its bytes are under `storageKey`, hashed, with a thumbnail (or none). */
+/**
+ * Marks an upload finished: its bytes are under `storageKey`, hashed, with a thumbnail (or
+ * none). Only while `token` holds its upload lease: false when the lease was lost (or the
+ * photo is already complete).
+ */
 export async function markPhotoComplete(
-  tx: Queryable,
+  sql: Queryable,
   id: string,
+  token: string,
   done: { storageKey: string; sha256: string; thumbKey: string | null },
-): Promise<void> {
-  await tx`
+): Promise<boolean> {
+  const rows = await sql`
     update photos
     set complete = true, storage_key = ${done.storageKey}, sha256 = ${done.sha256}, thumb_key = ${done.thumbKey},
       completed_at = now(), upload_lease = null, upload_lease_until = null
-    where id = ${id}`;
+    where id = ${id} and upload_lease = ${token} and not complete
+    returning id`;
+  return rows.length === 1;
 }
 
 /**
@@ -118,7 +116,7 @@ export async function releaseUploadLease(sql: Queryable, id: string, token: stri
   await sql`update photos set upload_lease = null, upload_lease_until = null where id = ${id} and upload_lease = ${token}`;
 }
 
-/** Who holds the upload lease of a photo, inside the row-locked completion. */
+/** Who holds the upload lease of a photo. */
 export async function uploadLeaseOf(tx: Queryable, id: string): Promise<string | null> {
   const [r] = await tx<{ upload_lease: string | null }[]>`select upload_lease from photos where id = ${id}`;
   return r?.upload_lease ?? null;

@@ -82,3 +82,113 @@ it('a photo whose completion failed is finished by the next HEAD, and downloads 
     await rm(photosDir, { recursive: true, force: true });
   }
 });
+
+// At 1,000 devices (pnpm bench:load:faults) every connection of every instance's pool was
+// "idle in transaction" in the completion of a photo, waiting on a slow bucket, while every
+// other request waited for a connection: the completion held its transaction (and the photo's
+// row lock) over the bucket's work. It holds none now, only the upload lease; a request that
+// loses that lease meanwhile leaves the photo unfinished, its bytes where HEAD finds them.
+it.skipIf(!process.env.TEST_DATABASE_URL)(
+  'a photo being finished holds no database connection while the bucket works',
+  async () => {
+    const photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-finishing-'));
+    const t = await createTestApp({ photosDir, dataDir: photosDir });
+    const server = await listen(t);
+    try {
+      const worker = await t.login('worker@riverton.example');
+      const bytes = new Uint8Array(
+        await sharp({ create: { width: 64, height: 48, channels: 3, background: '#468' } })
+          .jpeg()
+          .toBuffer(),
+      );
+      const [c] = await t.db.sql<{ id: string; version: number }[]>`
+        select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
+      const tablet = new TestDevice(server.url, worker, 'finishing');
+      tablet.seen.set(c!.id, c!.version);
+      const id = uuidv7();
+      const [o] = await tablet.send(
+        tablet.make('attach_photo', c!.id, {
+          photoId: id,
+          tag: 'after',
+          contentType: 'image/jpeg',
+          byteSize: bytes.length,
+          width: 64,
+          height: 48,
+          takenAt: null,
+          lat: null,
+          long: null,
+        }),
+      );
+      expect(o!.outcome).toBe('applied');
+      // A slow bucket: moving the bytes to their final key waits until let go.
+      const store = photoStoreFor(t.config);
+      const finalize = store.finalize.bind(store);
+      let letGo = () => {};
+      let entered = () => {};
+      const inFinalize = new Promise<void>((r) => (entered = r));
+      store.finalize = async (from, to) => {
+        store.finalize = finalize;
+        entered();
+        await new Promise<void>((r) => (letGo = r));
+        return finalize(from, to);
+      };
+      const patch = fetch(`${server.url}/api/photos/${id}/upload`, {
+        method: 'PATCH',
+        headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+        body: bytes,
+      });
+      await inFinalize;
+      const open = await t.db.sql<{ query: string }[]>`
+        select query from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
+      letGo();
+      expect(open).toEqual([]);
+      expect((await patch).status).toBe(204);
+      const [row] = await t.db.sql<{ complete: boolean; upload_lease: string | null }[]>`
+        select complete, upload_lease from photos where id = ${id}`;
+      expect(row).toEqual({ complete: true, upload_lease: null });
+      const get = await fetch(`${server.url}/api/photos/${id}`, { headers: worker });
+      expect(new Uint8Array(await get.arrayBuffer())).toEqual(bytes);
+
+      // A request that lost its lease while the bucket worked (it stalled past it and another
+      // took it): the photo is not marked complete, its bytes go back where HEAD finds them.
+      const id2 = uuidv7();
+      const [o2] = await tablet.send(
+        tablet.make('attach_photo', c!.id, {
+          photoId: id2,
+          tag: 'after',
+          contentType: 'image/jpeg',
+          byteSize: bytes.length,
+          width: 64,
+          height: 48,
+          takenAt: null,
+          lat: null,
+          long: null,
+        }),
+      );
+      expect(o2!.outcome).toBe('applied');
+      store.finalize = async (from, to) => {
+        store.finalize = finalize;
+        await t.db.sql`update photos set upload_lease = gen_random_uuid()::text where id = ${id2}`;
+        return finalize(from, to);
+      };
+      const lost = await fetch(`${server.url}/api/photos/${id2}/upload`, {
+        method: 'PATCH',
+        headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+        body: bytes,
+      });
+      expect(lost.status).toBe(503);
+      const [row2] = await t.db.sql<{ complete: boolean }[]>`select complete from photos where id = ${id2}`;
+      expect(row2!.complete).toBe(false);
+      await t.db.sql`update photos set upload_lease = null, upload_lease_until = null where id = ${id2}`;
+      const head = await fetch(`${server.url}/api/photos/${id2}/upload`, { method: 'HEAD', headers: worker });
+      expect(head.headers.get('upload-offset')).toBe(String(bytes.length));
+      const get2 = await fetch(`${server.url}/api/photos/${id2}`, { headers: worker });
+      expect(new Uint8Array(await get2.arrayBuffer())).toEqual(bytes);
+    } finally {
+      await server.close();
+      await t.close();
+      await rm(photosDir, { recursive: true, force: true });
+    }
+  },
+);

@@ -10,8 +10,9 @@
  * transaction is held for the minutes a slow upload takes (that would exhaust the pool); a
  * second PATCH while the lease is live gets a 409 and writes nothing, and a lease left by a
  * crashed process runs out. The writer also checks the offset against the stored size.
- * The last byte completes the upload under the row lock: the type is checked by content, the
- * bytes hashed and thumbnailed, and the row marked complete in one transaction.
+ * The last byte completes the upload, still under the lease and with no transaction held
+ * while the bucket works: the type is checked by content, the bytes hashed, thumbnailed and
+ * moved, and the row marked complete in one statement while the lease is still the request's.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Sql } from '../db/database.ts';
@@ -113,7 +114,7 @@ export async function uploadHeadOffset(
     throw new PhotoBeingFinished(photo.id, until ? Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000)) : 1);
   }
   try {
-    await complete(deps, photo.id, token);
+    await complete(deps, photo.id, token, timings);
   } finally {
     await releaseUploadLease(deps.sql, photo.id, token).catch((e: unknown) =>
       deps.log.error(`photo ${photo.id}: could not release the upload lease (it runs out by itself)`, e),
@@ -243,7 +244,7 @@ export async function receiveUpload(
       await writer.close();
     }
     if (size < photo.byteSize) return { offset: size, cut };
-    await complete(deps, photoId, token);
+    await complete(deps, photoId, token, timings);
     return { offset: size, cut: false };
   } finally {
     await releaseUploadLease(sql, photoId, token).catch((e: unknown) =>
@@ -316,31 +317,52 @@ async function streamInto(
 }
 
 /**
- * The last byte is in: under the row lock, check the type by content, hash, thumbnail, move
- * the bytes to their final key and mark the photo complete (which clears the lease).
+ * The last byte is in: check the type by content, hash, thumbnail and move the bytes to their
+ * final key under the photo's upload lease (renewed meanwhile), with no transaction open while
+ * the bucket works; then one statement marks the photo complete (which clears the lease), only
+ * while the lease is still this request's. A lease lost meanwhile (the request stalled past
+ * it and another took it) puts the bytes back and answers 503: the device asks HEAD again.
+ *
+ * Before, all of this ran in a transaction holding the photo's row lock: a slow bucket then
+ * held a pool connection per photo being finished, and at 1,000 devices every connection of
+ * every instance was "idle in transaction" here while all other requests waited for one (a
+ * PATCH waited past the device's 30 s, pushes and pulls stalled, a notice's record lagged past
+ * its lease). Found by `pnpm bench:load:faults`.
  */
-async function complete(deps: UploadDeps, photoId: string, token: string): Promise<void> {
+async function complete(deps: UploadDeps, photoId: string, token: string, timings: StreamTimings): Promise<void> {
   const { sql, store } = deps;
   const keys = photoKeys(photoId);
-  // Set once the bytes are moved to their final key: undone if the transaction then fails.
+  const photo = await findPhoto(sql, photoId);
+  if (!photo) throw new ApiError(404, 'not-found', `No photo ${photoId}.`);
+  if (photo.complete) return;
+  if ((await uploadLeaseOf(sql, photoId)) !== token) {
+    throw new UploadOffsetConflict(photo.byteSize, await store.size(keys.pending));
+  }
+  // The lease is kept while the bucket works; lost, nothing is moved (or it is moved back).
+  let lost = false;
+  const renew = setInterval(() => {
+    renewUploadLease(sql, photoId, token, timings.leaseSeconds).then(
+      (held) => (lost ||= !held),
+      () => {}, // the database away: the lease runs on meanwhile, and the final mark says
+    );
+  }, timings.renewMs);
+  // Set once the bytes are moved to their final key: undone if the photo is then not marked complete.
   let moved = false;
   try {
-    await sql.begin(async (tx) => {
-      const photo = await findPhoto(tx, photoId, { forUpdate: true });
-      if (!photo) throw new ApiError(404, 'not-found', `No photo ${photoId}.`);
-      if (photo.complete) return;
-      if ((await uploadLeaseOf(tx, photoId)) !== token) {
-        throw new UploadOffsetConflict(photo.byteSize, await store.size(keys.pending));
-      }
-      const all = (await store.read(keys.pending)) ?? new Uint8Array();
-      if (all.length !== photo.byteSize) throw new UploadOffsetConflict(photo.byteSize, all.length);
-      const thumb = await checkAndThumbnail(deps, photo, all);
-      const sha256 = createHash('sha256').update(all).digest('hex');
-      if (thumb) await store.put(keys.thumb, thumb);
-      await store.finalize(keys.pending, keys.final);
-      moved = true;
-      await markPhotoComplete(tx, photo.id, { storageKey: keys.final, sha256, thumbKey: thumb ? keys.thumb : null });
+    const all = (await store.read(keys.pending)) ?? new Uint8Array();
+    if (all.length !== photo.byteSize) throw new UploadOffsetConflict(photo.byteSize, all.length);
+    const thumb = await checkAndThumbnail(deps, photo, all);
+    const sha256 = createHash('sha256').update(all).digest('hex');
+    if (thumb) await store.put(keys.thumb, thumb);
+    if (lost) throw new PhotoBeingFinished(photoId, 1);
+    await store.finalize(keys.pending, keys.final);
+    moved = true;
+    const marked = await markPhotoComplete(sql, photo.id, token, {
+      storageKey: keys.final,
+      sha256,
+      thumbKey: thumb ? keys.thumb : null,
     });
+    if (!marked) throw new PhotoBeingFinished(photoId, 1);
   } catch (err) {
     if (moved) {
       // The row still says pending: put the bytes back where a resumed upload finds them.
@@ -350,6 +372,8 @@ async function complete(deps: UploadDeps, photoId: string, token: string): Promi
       await store.remove(keys.thumb).catch(() => {});
     }
     throw err;
+  } finally {
+    clearInterval(renew);
   }
 }
 
