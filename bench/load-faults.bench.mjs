@@ -217,7 +217,10 @@ async function oneDay(plan, photos, fault) {
     const failed = checks.filter((c) => !c.ok);
     if (failed.length) {
       log(`  FAILED checks: ${JSON.stringify(failed, null, 1)}`);
-      log(await explainFailure(stage));
+      const gaveUp = run.errorSamples
+        .filter((x) => x.route === 'photo upload gave up')
+        .map((x) => JSON.parse(x.body).photoId);
+      log(await explainFailure(stage, gaveUp));
     }
     return {
       name,

@@ -30,6 +30,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startLoopbackSmtp } from '../../src/notices-delivery/loopback-smtp.ts';
 import type { LoopbackS3 } from '../../src/photos/loopback-s3.ts';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3PhotoStore } from '../../src/photos/s3-photo-store.ts';
 import { healthy, startInstance, stopInstance, type Instance } from '../instances.ts';
 import { createTestDatabase, type TestDatabase } from '../test-db.ts';
@@ -163,9 +164,29 @@ export async function tearDownStage(stage: Partial<Stage>, logs?: { dir: string;
   await stage.db?.close();
 }
 
-/** On a failure: how each instance ended and its last log lines, and the notices not sent. */
-export async function explainFailure(stage: Stage): Promise<string> {
+/**
+ * On a failure: how each instance ended and its last log lines, the notices not sent, and
+ * for `photoIds` (uploads a device gave up on) their rows and the parts in the bucket.
+ */
+export async function explainFailure(stage: Stage, photoIds: string[] = []): Promise<string> {
   const out: string[] = [];
+  if (photoIds.length > 0) {
+    const rows = await stage.db.sql`select id::text, complete, byte_size, upload_lease, upload_lease_until, storage_key
+      from photos where id = any(${photoIds}::uuid[])`.catch(() => []);
+    out.push(`photos given up: ${JSON.stringify(rows)}`);
+    const store = S3PhotoStore.fromConfig(stage.s3.config);
+    const { bucket, prefix } = stage.s3.config;
+    for (const id of photoIds) {
+      const objects: string[] = [];
+      for (const under of [`pending/${id}/`, `photos/${id}`, `thumbs/${id}`]) {
+        const res = await store.client
+          .send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix + under }))
+          .catch((e: unknown) => ({ Contents: [{ Key: `${under}: listing failed: ${String(e)}`, Size: 0 }] }));
+        objects.push(...(res.Contents ?? []).map((o) => `${o.Key} ${o.Size}`));
+      }
+      out.push(`bucket for ${id}: ${JSON.stringify(objects)}`);
+    }
+  }
   for (const [k, i] of stage.instances.entries()) {
     const lines = i.output.join('').split('\n').filter(Boolean).slice(-12);
     out.push(`instance #${k + 1} (exit ${i.child.exitCode ?? i.child.signalCode ?? 'running'}):\n${lines.join('\n')}`);

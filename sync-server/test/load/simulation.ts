@@ -433,6 +433,8 @@ export type FailedTry = {
   /** Milliseconds since the run's clock started (negative: before it). */
   at: number;
   route: string;
+  /** The request's path (a photo's upload names the photo). */
+  path?: string;
   base: string;
   status: number | null;
   error: string | null;
@@ -628,7 +630,7 @@ export async function call(
       last = e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.cause?.message ?? e.message);
       bump(run.netRetries, `${route} ${last}`);
       failing();
-      noteFailure(run, { route, base, status: null, error: last, retryAfter: null });
+      noteFailure(run, { route, path, base, status: null, error: last, retryAfter: null });
       markFailed(run, i);
       if (once) return { retry: true, retryAfter: null };
       // Nothing was sent: the balancer tries the next instance, once round them all.
@@ -653,7 +655,7 @@ export async function call(
       last = String(res.status);
       bump(run.statusRetries, `${route} ${res.status}`);
       failing();
-      noteFailure(run, { route, base, status: res.status, error: null, retryAfter });
+      noteFailure(run, { route, path, base, status: res.status, error: null, retryAfter });
       markFailed(run, i);
       if (once) return { retry: true, retryAfter };
       refusedInRow = 0;
@@ -802,6 +804,16 @@ async function upload(run: Run, dev: Device, photoId: string, bytes: Uint8Array)
   for (;;) {
     if (performance.now() - movedAt > run.opts.giveUpMs) {
       bump(run.errors, 'PATCH /api/photos/:id/upload gave up');
+      // What it met meanwhile, for the report: the server's offset and its last failed tries.
+      const tries = run.failedTries
+        .filter((f) => f.path === path)
+        .slice(-12)
+        .map((f) => `${Math.round(f.at / 100) / 10} s ${f.route.split(' ')[0]} ${f.status ?? f.error}`);
+      run.errorSamples.push({
+        route: 'photo upload gave up',
+        status: 0,
+        body: JSON.stringify({ photoId, bytes: bytes.length, stored, tries }),
+      });
       return false;
     }
     const head = await call(
@@ -836,7 +848,14 @@ async function upload(run: Run, dev: Device, photoId: string, bytes: Uint8Array)
       // The offset moved, or a cut request (on an instance that may be gone) still holds the
       // photo's lease until it runs out: wait, then ask HEAD again.
       const retryAfter = r.res.headers.get('retry-after');
-      noteFailure(run, { route: 'PATCH /api/photos/:id/upload', base: r.base, status: 409, error: null, retryAfter });
+      noteFailure(run, {
+        route: 'PATCH /api/photos/:id/upload',
+        path,
+        base: r.base,
+        status: 409,
+        error: null,
+        retryAfter,
+      });
       failedAt ??= performance.now() - run.t0;
       await backOff(run, attempt++, retryAfter);
       continue;
