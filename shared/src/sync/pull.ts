@@ -7,7 +7,7 @@ import { INT8_MAX } from '../domain/limits.ts';
 /** A position in the server's change log: a decimal bigint, `'0'` for a device with nothing. */
 export const Cursor = z
   .string()
-  .regex(/^(0|[1-9]\d{0,18})$/, 'a cursor is a whole number')
+  .regex(/^(0|[1-9]\d{0,18})$/, { message: 'a cursor is a whole number', abort: true })
   .refine((s) => BigInt(s) <= INT8_MAX, 'a cursor is at most 9223372036854775807');
 export type Cursor = z.infer<typeof Cursor>;
 
