@@ -1,4 +1,5 @@
 import { createMiddleware } from 'hono/factory';
+import { Cursor } from '@fieldfix/shared';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv, Sql } from '../http/deps.ts';
@@ -16,13 +17,15 @@ function tokenOf(cookie: string | undefined, authorization: string | undefined):
  * Lets through only signed-in staff; sets `c.var.staff`. 401 when nobody (or an ended
  * session) is asking. What they may do is the access model's to decide
  * (`@fieldfix/shared` access, `../access/`), not this middleware's. With `changeLogHead`
- * the same statement reads the change log's head for the pull (`c.var.changeLogHead`).
+ * the same statement reads the change log's head for the pull (`c.var.changeLogHead`), for
+ * the device's cursor in the query; a cursor that is no cursor reads none (the route refuses it).
  */
 export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = tokenOf(getCookie(c, SESSION_COOKIE), c.req.header('authorization'));
     if (!token) throw new ApiError(401, 'not-authenticated', 'Sign in to continue.');
-    const found = await findSession(sql, token, opts);
+    const cursor = opts.changeLogHead ? Cursor.safeParse(c.req.query('cursor') ?? '0') : null;
+    const found = await findSession(sql, token, cursor?.success ? { head: { cursor: cursor.data } } : {});
     if (found.status === 'expired') {
       throw new ApiError(401, 'session-expired', 'Your shift session has ended. Sign in again to sync.');
     }

@@ -25,16 +25,18 @@ export type SessionLookup =
   | { status: 'ok'; staff: Staff; expiresAt: Date; tokenHash: string; changeLogHead?: bigint }
   | { status: 'expired' | 'revoked' | 'unknown' };
 
+/** What a pull's session lookup also reads: the change log's head, for a device at `cursor`. */
+export type HeadFor = { cursor: string };
+
 /**
- * The session behind a token. With `changeLogHead`, the same statement also reads the change
- * log's head (`change_log_head()`, see the pull): a device already up to date is then answered
- * after one round trip to the database, not two.
+ * The session behind a token. With `head`, the same statement also reads the change log's
+ * head (`change_log_head()`, see the pull): a device already up to date is then answered after
+ * one round trip to the database, not two. A device whose cursor is at or past the last cursor
+ * ever issued (the sequence's own row, read without a lock) has nothing to wait for in any
+ * stream: its cursor is the head it needs, and the head's lock and its read of pg_locks are
+ * skipped. Any cursor issued later is larger, so nothing can be skipped by it.
  */
-export async function findSession(
-  sql: Sql,
-  token: string,
-  opts: { changeLogHead?: boolean } = {},
-): Promise<SessionLookup> {
+export async function findSession(sql: Sql, token: string, opts: { head?: HeadFor } = {}): Promise<SessionLookup> {
   const tokenHash = hashToken(token);
   const [row] = await sql<
     {
@@ -53,7 +55,7 @@ export async function findSession(
   >`
     select s.expires_at, s.revoked_at, s.expires_at <= now() as expired,
            u.active, u.id, u.name, u.email, u.role, u.crew_id, u.department_id
-           ${opts.changeLogHead ? sql`, change_log_head()::text as head` : sql``}
+           ${opts.head ? headColumn(sql, opts.head.cursor) : sql``}
     from sessions s join users u on u.id = s.user_id
     where s.token_hash = ${tokenHash}`;
   if (!row) return { status: 'unknown' };
@@ -73,6 +75,12 @@ export async function findSession(
       departmentId: row.department_id,
     },
   };
+}
+
+function headColumn(sql: Sql, cursor: string) {
+  return sql`, (case
+      when ${cursor}::bigint >= (select case when is_called then last_value else 0 end from case_change_cursor)
+      then ${cursor}::bigint else change_log_head() end)::text as head`;
 }
 
 /** When a live session ends (the device may work offline until then). */

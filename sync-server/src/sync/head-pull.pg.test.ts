@@ -87,4 +87,51 @@ pg('a pull from a device already at the head', () => {
     expect(statements[0]).toMatch(/change_log_head\(\)/);
     expect(statements.filter((s) => /change_log_head\(\)/.test(s))).toHaveLength(1);
   });
+
+  // The head's own read takes an advisory lock (7311004) for a moment and reads pg_locks. A
+  // device whose cursor is the last one issued skips both: here another session holds that
+  // lock, and a device at the last cursor is answered anyway, while one a change behind waits
+  // for the lock (and is then answered with that change). (Writers take the same lock shared
+  // for a moment: the change is made before it is held.)
+  it('at the last cursor issued, answers without the head lock; behind it, takes the lock', async () => {
+    const head = await toHead();
+    const [c] = await db.sql<{ id: number }[]>`
+      select id from cases
+      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
+        and state in ('assigned', 'in_progress', 'on_hold')
+      order by id limit 1`;
+    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    const [row] = await db.sql<{ issued: string }[]>`select last_value::text as issued from case_change_cursor`;
+    const issued = row!.issued;
+    expect(BigInt(issued)).toBeGreaterThan(BigInt(head));
+    const holder = postgres(db.url!, { max: 1, onnotice: () => {} });
+    try {
+      await holder`select pg_advisory_lock(7311004)`;
+      const page = await pull(issued);
+      expect(page).toMatchObject({ cursor: issued, hasMore: false, cases: [], departures: [], outcomes: [] });
+
+      let answered = false;
+      const behind = pull(head).then((p) => {
+        answered = true;
+        return p;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      await holder`select pg_advisory_unlock(7311004)`;
+      expect((await behind).cases.map((x) => x.id)).toEqual([c!.id]);
+    } finally {
+      await holder.end({ timeout: 5 });
+    }
+  });
+
+  it('a cursor that is no cursor is refused, the head not read', async () => {
+    statements.length = 0;
+    const res = await app.request(`/api/sync/pull?clientId=${clientId}&cursor=12ab&limit=500`, {
+      headers: { ...auth, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/cursor/);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).not.toMatch(/change_log_head/);
+  });
 });
