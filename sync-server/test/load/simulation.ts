@@ -439,6 +439,8 @@ export type FailedTry = {
   status: number | null;
   error: string | null;
   retryAfter: string | null;
+  /** The try's X-Request-Id: the server's log line for it (LOG_LEVEL=info) names it. */
+  requestId?: string;
 };
 type Health = { fails: number; firstFailAt: number; downUntil: number };
 
@@ -622,15 +624,19 @@ export async function call(
     const base = run.bases[i]!;
     let res: Response;
     let body: string | null;
+    // Each try its own id, sent as a balancer would: a try that failed is found in the logs.
+    const requestId = randomUUID();
+    const headers = new Headers(init.headers);
+    headers.set('x-request-id', requestId);
     try {
-      res = await fetch(base + path, { ...init, signal: AbortSignal.timeout(run.opts.requestTimeoutMs) });
+      res = await fetch(base + path, { ...init, headers, signal: AbortSignal.timeout(run.opts.requestTimeoutMs) });
       body = json && init.method !== 'HEAD' ? await res.text() : (await res.arrayBuffer(), null);
     } catch (err) {
       const e = err as Error & { cause?: { code?: string; message?: string } };
       last = e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.cause?.message ?? e.message);
       bump(run.netRetries, `${route} ${last}`);
       failing();
-      noteFailure(run, { route, path, base, status: null, error: last, retryAfter: null });
+      noteFailure(run, { route, path, base, status: null, error: last, retryAfter: null, requestId });
       markFailed(run, i);
       if (once) return { retry: true, retryAfter: null };
       // Nothing was sent: the balancer tries the next instance, once round them all.
@@ -655,7 +661,7 @@ export async function call(
       last = String(res.status);
       bump(run.statusRetries, `${route} ${res.status}`);
       failing();
-      noteFailure(run, { route, path, base, status: res.status, error: null, retryAfter });
+      noteFailure(run, { route, path, base, status: res.status, error: null, retryAfter, requestId });
       markFailed(run, i);
       if (once) return { retry: true, retryAfter };
       refusedInRow = 0;
