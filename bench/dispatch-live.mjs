@@ -15,22 +15,17 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
-import { freePort, root, stop, timeUntilHealthy } from './lib.mjs';
+import { BENCH_ADMIN_URL, freePort, percentile, root, stop, timeUntilHealthy } from './lib.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = BENCH_ADMIN_URL;
 const PUSHES = Number(process.env.BENCH_PUSHES ?? 200);
 const BOARDS = Number(process.env.BENCH_BOARDS ?? 40);
 const PROTOCOL = { 'fieldfix-protocol': '4' };
 const WARMUP = 50;
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const summary = (xs) => ({
   p50: round(percentile(xs, 50)),

@@ -8,6 +8,20 @@ import { cpus } from 'node:os';
 
 export const root = dirname(dirname(fileURLToPath(import.meta.url)));
 
+/** The admin connection with which the database benchmarks create and drop their own databases. */
+export const BENCH_ADMIN_URL =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** The nearest-rank percentile `p` (0–100) of `xs`; null when there is none. */
+export function percentile(xs, p) {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/** One decimal place; null stays null. */
+export const r1 = (x) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
+
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

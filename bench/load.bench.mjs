@@ -52,7 +52,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import postgres from 'postgres';
-import { freePort, report, root, stop } from './lib.mjs';
+import { BENCH_ADMIN_URL, freePort, percentile, r1, report, root, stop } from './lib.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { startLoopbackSmtp } from '../sync-server/src/notices-delivery/loopback-smtp.ts';
 import {
@@ -69,8 +69,7 @@ import {
   warmUp,
 } from '../sync-server/test/load/simulation.ts';
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = BENCH_ADMIN_URL;
 const DEVICES = Math.max(4, Number(process.env.BENCH_DEVICES ?? 1000));
 const SECONDS = Math.max(5, Number(process.env.BENCH_SECONDS ?? 60));
 const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 3));
@@ -82,12 +81,6 @@ const LINK_SECRET = 'bench-link-secret-bench-link-secret-0123';
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-const percentile = (xs, p) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-const r1 = (x) => Math.round(x * 10) / 10;
 const mb = (bytes) => Math.round(bytes / 1024 / 1024);
 
 // ---- the database of one run ---------------------------------------------------------------

@@ -14,7 +14,7 @@
 import postgres from 'postgres';
 import { createRequire } from 'node:module';
 import { v7 as uuidv7 } from 'uuid';
-import { freePort, report, stop, timeUntilHealthy } from './lib.mjs';
+import { BENCH_ADMIN_URL, freePort, percentile, report, stop, timeUntilHealthy } from './lib.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
 import { startLoopbackSmtp } from '../sync-server/src/notices-delivery/loopback-smtp.ts';
@@ -22,17 +22,12 @@ import { startLoopbackSmtp } from '../sync-server/src/notices-delivery/loopback-
 // nodemailer is the sync server's dependency: the baseline uses that very copy.
 const nodemailer = createRequire(new URL('../sync-server/package.json', import.meta.url))('nodemailer');
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = BENCH_ADMIN_URL;
 const FIXES = Number(process.env.BENCH_FIXES ?? 1000);
 const DEVICES = 8;
 const PROTOCOL = { 'fieldfix-protocol': '1' };
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
 const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 const dbName = `fieldfix_bench_notices_${Date.now()}`;

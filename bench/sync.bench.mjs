@@ -11,15 +11,14 @@
 import { randomBytes, createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
-import { freePort, median, report, stop, timeUntilHealthy } from './lib.mjs';
+import { BENCH_ADMIN_URL, freePort, median, percentile, report, stop, timeUntilHealthy } from './lib.mjs';
 import { pouchdbPush } from './peers/pouchdb.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
 import { pushMutations } from '../sync-server/src/sync/push.service.ts';
 import { parsePushEntries } from '../shared/src/index.ts';
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = BENCH_ADMIN_URL;
 const MUTATIONS = Number(process.env.BENCH_MUTATIONS ?? 20_000);
 const BATCH = 500;
 const DEVICES = 8;
@@ -31,10 +30,6 @@ const PULL_SAMPLES = Number(process.env.BENCH_PULL_SAMPLES ?? 200);
 const PROTOCOL = { 'fieldfix-protocol': '1' };
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
-const percentile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 /** BENCH_PUSH_ONLY stops after the push figures (still cleaning up). */
 class PushOnly extends Error {}
@@ -456,6 +451,44 @@ try {
     log(`  head pull vs bare route, concurrency ${concurrency}: ${JSON.stringify(versus[concurrency])}`);
   }
 
+  // The same pulls from devices behind the city's last cursor by a change outside their scope
+  // (another department's case): nothing for them either, but the head is read in full (its
+  // lock and pg_locks) and each stream's index range is looked at. Beside the bare route again.
+  const [elsewhere] = await sql`select id from cases where assigned_crew_id not like 'bench-%' order by id limit 1`;
+  await sql`update cases set priority = priority where id = ${elsewhere.id}`;
+  const behindVersus = {};
+  for (const concurrency of [1, 16]) {
+    const pulls = [];
+    const bares = [];
+    for (let round = 0; round < 6; round++) {
+      const n = concurrency * 40;
+      bares.push(...(await timed(async () => (await fetch(bareUrl)).json(), concurrency, n)));
+      pulls.push(
+        ...(await timed(
+          async (i) => {
+            const k = i % tokens.length;
+            const h = await pull(tokens[k], heads[k], `prime-${k}`);
+            if (h.body.cases.length !== 0 || BigInt(h.body.cursor) <= BigInt(heads[k])) {
+              throw new Error("a pull behind another department's change: expected nothing, and the cursor moved on");
+            }
+          },
+          concurrency,
+          n,
+        )),
+      );
+    }
+    const v = {
+      pull_p50: +percentile(pulls, 50).toFixed(2),
+      pull_p95: +percentile(pulls, 95).toFixed(2),
+      bare_p50: +percentile(bares, 50).toFixed(2),
+      bare_p95: +percentile(bares, 95).toFixed(2),
+    };
+    behindVersus[concurrency] = { ...v, p95_ratio: +(v.pull_p95 / v.bare_p95).toFixed(2) };
+    log(
+      `  pull behind another department's change vs bare route, concurrency ${concurrency}: ${JSON.stringify(behindVersus[concurrency])}`,
+    );
+  }
+
   const m = (xs) => +median(xs).toFixed(0);
   const results = {
     push_mutations_per_s: m(push),
@@ -482,6 +515,7 @@ try {
     head_pull_http_p50_ms: +percentile(head, 50).toFixed(2),
     head_pull_http_p95_ms: +percentile(head, 95).toFixed(2),
     head_pull_vs_bare_route: versus,
+    pull_behind_other_department_vs_bare_route: behindVersus,
     change_log_rows: LOG_ROWS + 300,
     mutations: MUTATIONS,
     batch: BATCH,
@@ -545,6 +579,11 @@ try {
         what: `head pull over HTTP, concurrency ${c} (bare Hono route beside it)`,
         figure: `p50 ${versus[c].pull_p50} ms, p95 ${versus[c].pull_p95} ms`,
         ratio: `${versus[c].p95_ratio}× the bare route's p95 (${versus[c].bare_p95} ms)`,
+      })),
+      ...[1, 16].map((c) => ({
+        what: `pull behind another department's change, nothing in scope, concurrency ${c} (bare route beside it)`,
+        figure: `p50 ${behindVersus[c].pull_p50} ms, p95 ${behindVersus[c].pull_p95} ms`,
+        ratio: `${behindVersus[c].p95_ratio}× the bare route's p95 (${behindVersus[c].bare_p95} ms)`,
       })),
     ],
     results,
