@@ -33,10 +33,11 @@
 //
 // Knobs: BENCH_DEVICES (1000), BENCH_SECONDS (60), BENCH_REPORTS (devices / 20),
 // BENCH_FAULTS (kill,postgres,s3), BENCH_WINDOW_S (10), BENCH_LOGS=<folder> (each day's
-// instance logs). BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an
+// instance logs), BENCH_LOG_LEVEL (warn; info logs every request with its duration and id).
+// BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an
 // admin connection: every day creates and drops its own database.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { report } from './lib.mjs';
+import { BENCH_ADMIN_URL, percentile, r1, report } from './lib.mjs';
 import {
   endChecks,
   explainFailure,
@@ -56,8 +57,7 @@ import {
   solveProofs,
 } from '../sync-server/test/load/simulation.ts';
 
-const ADMIN_URL =
-  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = BENCH_ADMIN_URL;
 const DEVICES = Math.max(4, Number(process.env.BENCH_DEVICES ?? 1000));
 const SECONDS = Math.max(20, Number(process.env.BENCH_SECONDS ?? 60));
 const REPORTS = Math.max(1, Number(process.env.BENCH_REPORTS ?? Math.round(DEVICES / 20)));
@@ -69,12 +69,6 @@ const OPTIONS = faultRunOptions({ ...BENCH_RUN_OPTIONS, seconds: SECONDS });
 const NORMAL = { windowS: 5, inRow: 5, share: 0.8, p95Factor: 1.5, p95SlackMs: 1000 };
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
-const r1 = (x) => Math.round(x * 10) / 10;
-const percentile = (xs, p) => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
 const PUSH = 'POST /api/sync/push';
 
 // ---- figures ---------------------------------------------------------------------------------
@@ -195,17 +189,20 @@ function dayFigures(run, loadSeconds, lag) {
 
 // ---- one day -------------------------------------------------------------------------------
 
-async function oneDay(plan, photos, fault) {
+async function oneDay(plan, photos, fault, baseline) {
   const name = fault?.name ?? 'none';
   log(`\n== ${name}: ${fault ? fault.what : 'no fault (the baseline)'}`);
   let t = performance.now();
-  const stage = await setUpStage(plan, { adminUrl: ADMIN_URL });
+  const stage = await setUpStage(plan, {
+    adminUrl: ADMIN_URL,
+    ...(process.env.BENCH_LOG_LEVEL ? { logLevel: process.env.BENCH_LOG_LEVEL } : {}),
+  });
   log(`  stage up in ${r1((performance.now() - t) / 1000)} s: ${stage.instances.map((i) => i.url).join(', ')}`);
   const dir = process.env.BENCH_LOGS;
   try {
     const lag = monitorEventLoopDelay({ resolution: 20 });
     lag.enable();
-    const day = await runFaultDay(stage, plan, photos, OPTIONS, fault);
+    const day = await runFaultDay(stage, plan, photos, OPTIONS, fault, baseline);
     lag.disable();
     const { run, window } = day;
     const loadSeconds = (performance.now() - run.t0) / 1000;
@@ -306,7 +303,7 @@ const days = {};
 const failures = [];
 for (const name of ['none', ...WANTED]) {
   try {
-    days[name] = await oneDay(plan, photos, name === 'none' ? null : FAULTS[name]);
+    days[name] = await oneDay(plan, photos, name === 'none' ? null : FAULTS[name], days.none?.run);
     const d = days[name];
     log(
       `  ${d.figures.answered_per_s} answered/s, errors ${d.figures.errors}, given up ${d.figures.changes_given_up}, ` +
