@@ -14,6 +14,8 @@ declare module 's3rver' {
     close(): Promise<void>;
     /** Its filesystem store: loopback-s3.ts narrows its listings. */
     store: S3rverStore;
+    /** Its winston logger (silenced for good before it is closed: see loopback-s3.ts). */
+    logger: { silent: boolean };
   }
   export type S3rverListOptions = { prefix?: string; startAfter?: string; delimiter?: string; maxKeys?: number };
   export type S3rverList = {
