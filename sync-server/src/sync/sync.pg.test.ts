@@ -398,6 +398,25 @@ describe('sync protocol', () => {
     expect(row!.n).toBe(0);
   });
 
+  it("refuses a batch whole when a change is another device's, naming it, and writes nothing", async () => {
+    const id = await freshCase();
+    const mine = crewA.make('add_note', id, { text: 'Mine.' });
+    // A change another tablet made, sent in this one's batch (a shared or copied outbox).
+    const theirs = { ...crewA.make('add_note', id, { text: 'Theirs.' }), clientId: 'tablet-elsewhere' };
+    const r = await crewA.push([mine, theirs]);
+    expect(r.status).toBe(400);
+    const err = (r.body as { error: { code: string; message: string } }).error;
+    expect(err.code).toBe('invalid-body');
+    expect(err.message).toBe(
+      "mutations.1.clientId differs from the batch's clientId: a device pushes only its own changes.",
+    );
+    const [row] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from mutations where id in ${t.db.sql([mine.id, theirs.id])}`;
+    expect(row!.n).toBe(0);
+    // Alone, its own change goes through.
+    expect((await crewA.send(mine)).map((o) => o.outcome)).toEqual(['applied']);
+  });
+
   it('needs a session for push and pull', async () => {
     const anon = new TestDevice(server.url, {}, 'anon');
     expect((await anon.push([anon.make('add_note', '1', { text: 'x' })])).status).toBe(401);
