@@ -43,6 +43,19 @@ describe('staff sign-in and sessions', () => {
     expect(((await session.json()) as { user: { email: string } }).user.email).toBe('worker@riverton.example');
   });
 
+  it("keeps the first 300 characters of a device's user agent with its session, no more", async () => {
+    const agent = `FieldTablet/1.0 ${'x'.repeat(1_000)}`;
+    const res = await t.app.request('/api/auth/login?bearer=1', {
+      method: 'POST',
+      headers: { ...json, 'user-agent': agent },
+      body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
+    });
+    expect(res.status).toBe(200);
+    const rows = await t.db.sql<{ user_agent: string }[]>`
+      select user_agent from sessions where user_agent like 'FieldTablet/1.0 %'`;
+    expect(rows.map((r) => r.user_agent)).toEqual([agent.slice(0, 300)]);
+  });
+
   it('refuses a wrong password or unknown email with the same answer', async () => {
     const wrong = await login('worker@riverton.example', 'nope');
     const unknown = await login('nobody@riverton.example', 'fieldfix');
