@@ -214,6 +214,24 @@ describe('delivery receipts', () => {
     expect(second.pulled_at.getTime()).toBeGreaterThan(first.pulled_at.getTime());
   });
 
+  it("a pull that brings only the device's own outcomes is a delivery, logged at its cursor", async () => {
+    const tablet = new TestDevice(server.url, as.workerB!, 'tablet-b-outcomes');
+    const { cursor } = await tablet.pullAll();
+    const c = crewOf(await board(), 'streets-b').cases[1]!.case;
+    tablet.seen.set(c.id, c.version);
+    // A note (it changes no case row): its answer is lost, and the next pull brings its outcome.
+    expect((await tablet.push([tablet.make('add_note', c.id, { text: 'Cones out.' })])).status).toBe(200);
+    const page = await tablet.pull(cursor);
+    expect({ cases: page.cases.length, departures: page.departures.length, outcomes: page.outcomes.length }).toEqual({
+      cases: 0,
+      departures: 0,
+      outcomes: 1,
+    });
+    const logged = await t.db.sql<{ cursor: string }[]>`
+      select cursor::text from device_pull_log where client_id = ${tablet.clientId}`;
+    expect(logged.map((r) => r.cursor)).toContain(page.cursor);
+  });
+
   it("a lead's own pulls are no crew's receipts", async () => {
     const desk = new TestDevice(server.url, as.lead!, 'desk-2');
     await desk.pullAll();
