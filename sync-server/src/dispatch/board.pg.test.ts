@@ -214,6 +214,17 @@ describe('delivery receipts', () => {
     expect(second.pulled_at.getTime()).toBeGreaterThan(first.pulled_at.getTime());
   });
 
+  it("a device's first pull here that brings nothing still writes its receipt (after a restart, say)", async () => {
+    const { cursor } = await new TestDevice(server.url, as.workerB!, 'tablet-b-before').pullAll();
+    // Another device of the crew, already at the head: this instance has no receipt of it in memory.
+    const tablet = new TestDevice(server.url, as.workerB!, 'tablet-b-restarted');
+    const page = await tablet.pull(cursor);
+    expect(page).toMatchObject({ cursor, cases: [], departures: [], outcomes: [] });
+    const rows = await t.db.sql<{ cursor: string }[]>`
+      select cursor::text from device_syncs where client_id = ${tablet.clientId}`;
+    expect(rows).toEqual([{ cursor }]);
+  });
+
   it("a pull that brings only the device's own outcomes is a delivery, logged at its cursor", async () => {
     const tablet = new TestDevice(server.url, as.workerB!, 'tablet-b-outcomes');
     const { cursor } = await tablet.pullAll();
