@@ -209,4 +209,34 @@ export const EQUIVALENT = [
     replacement: '""',
     why: "Dexie takes the empty index name for the primary key, and `pending`'s primary key is `seq` (one run on a busy machine counted it as timed out)",
   },
+
+  {
+    module: 'push',
+    code: "const mode: LockMode = valid.every((m) => m.kind === 'add_note') ? 'share' : 'update';",
+    span: "'update'",
+    mutator: 'StringLiteral',
+    replacement: '""',
+    why: "lockCases locks `for share` only when told 'share'; any other mode, the empty one too, is `for update`",
+  },
+
+  // sync-server/src/auth/session.repo.ts
+  ...[
+    ["if (!row) return { status: 'unknown' };", 'ObjectLiteral', '{}'],
+    ["if (!row) return { status: 'unknown' };", 'StringLiteral', '""'],
+    ["if (row.revoked_at || !row.active) return { status: 'revoked' };", 'ObjectLiteral', '{}'],
+    ["if (row.revoked_at || !row.active) return { status: 'revoked' };", 'StringLiteral', '""'],
+  ].map(([code, mutator, replacement]) => ({
+    module: 'session',
+    code,
+    mutator,
+    replacement,
+    why: "the only caller (requireStaff) answers every status but 'ok' and 'expired' alike, 401 with \"You were signed out\": which of the other two it is, or none, changes nothing",
+  })),
+  {
+    module: 'session',
+    code: "if (!row) throw new Error('sessionExpiry: no such session",
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'the session was found by the same request a moment before; without the guard the next line throws a TypeError instead, and the request answers the same 500',
+  },
 ];

@@ -73,6 +73,12 @@ export const MODULES = [
     ],
   },
   {
+    // Sessions, and the head a pull reads with its session (the last-cursor fast path).
+    name: 'session',
+    file: 'sync-server/src/auth/session.repo.ts',
+    tests: ['sync-server/src/auth/auth.pg.test.ts', 'sync-server/src/sync/head-pull.pg.test.ts'],
+  },
+  {
     name: 'case-scope',
     file: 'sync-server/src/access/case-scope.sql.ts',
     tests: ['sync-server/src/access/*.pg.test.ts'],

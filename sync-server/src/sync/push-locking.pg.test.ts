@@ -489,8 +489,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
   // leave two pushes each holding a row the other waits for.
   async function locksOf(
     email: string,
-    mutation: Mutation,
-  ): Promise<{ outcome: Outcome; locked: string[][]; modes: string[] }> {
+    batch: Mutation | Mutation[],
+  ): Promise<{ outcome: Outcome; outcomes: Outcome[]; locked: string[][]; modes: string[] }> {
     const locked: string[][] = [];
     const modes: string[] = [];
     const counted = postgres(t.db.url!, {
@@ -506,10 +506,14 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
       },
     });
     try {
-      const [outcome] = await pushMutations(counted, await staffOf(email), [{ ok: true, mutation }], {
-        timeZone: t.config.cityTimeZone,
-      });
-      return { outcome: outcome!, locked, modes };
+      const mutations = Array.isArray(batch) ? batch : [batch];
+      const outcomes = await pushMutations(
+        counted,
+        await staffOf(email),
+        mutations.map((mutation) => ({ ok: true as const, mutation })),
+        { timeZone: t.config.cityTimeZone },
+      );
+      return { outcome: outcomes[0]!, outcomes, locked, modes };
     } finally {
       await counted.end({ timeout: 5 });
     }
@@ -526,6 +530,18 @@ describe.runIf(process.env.TEST_DATABASE_URL)('every row a push may write is loc
     expect(locked).toHaveLength(1);
     expect(modes).toEqual(['share']); // a note changes no case row (R4)
     expect([...locked[0]!].sort()).toEqual([...ids].sort());
+  });
+
+  it('a batch of notes and one start: held for update, since the start writes the case row', async () => {
+    const id = await freshCase();
+    const { outcomes, locked, modes } = await locksOf('worker@riverton.example', [
+      { ...crewA.make('add_note', id, { text: 'On my way.' }), baseVersion: 2 },
+      { ...crewA.make('start', id, {}), baseVersion: 2 },
+      { ...crewA.make('add_note', id, { text: 'Started.' }), baseVersion: 3 },
+    ]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(locked).toEqual([[id]]);
+    expect(modes).toEqual(['update']);
   });
 
   it("a lead's assign: the case and every open case on the receiving crew's route that day, at once", async () => {
