@@ -413,81 +413,49 @@ try {
     );
     return times;
   }
-  const versus = {};
-  for (const concurrency of [1, 16]) {
-    const pulls = [];
-    const bares = [];
-    for (let round = 0; round < 6; round++) {
-      const n = concurrency * 40;
-      bares.push(
-        ...(await timed(
-          async () => {
-            const res = await fetch(bareUrl);
-            await res.json();
-          },
-          concurrency,
-          n,
-        )),
-      );
-      pulls.push(
-        ...(await timed(
-          async (i) => {
-            const k = i % tokens.length;
-            const h = await pull(tokens[k], heads[k], `prime-${k}`);
-            if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
-          },
-          concurrency,
-          n,
-        )),
-      );
+  /**
+   * `pullOnce(i)` beside the bare route at concurrency 1 and 16: six alternated rounds of each,
+   * so both see the same machine. p50 and p95 of each, and the ratio of the p95s.
+   */
+  async function versusBare(what, pullOnce) {
+    const out = {};
+    for (const concurrency of [1, 16]) {
+      const pulls = [];
+      const bares = [];
+      for (let round = 0; round < 6; round++) {
+        const n = concurrency * 40;
+        bares.push(...(await timed(async () => (await fetch(bareUrl)).json(), concurrency, n)));
+        pulls.push(...(await timed(pullOnce, concurrency, n)));
+      }
+      const v = {
+        pull_p50: +percentile(pulls, 50).toFixed(2),
+        pull_p95: +percentile(pulls, 95).toFixed(2),
+        bare_p50: +percentile(bares, 50).toFixed(2),
+        bare_p95: +percentile(bares, 95).toFixed(2),
+      };
+      out[concurrency] = { ...v, p95_ratio: +(v.pull_p95 / v.bare_p95).toFixed(2) };
+      log(`  ${what} vs bare route, concurrency ${concurrency}: ${JSON.stringify(out[concurrency])}`);
     }
-    versus[concurrency] = {
-      pull_p50: +percentile(pulls, 50).toFixed(2),
-      pull_p95: +percentile(pulls, 95).toFixed(2),
-      bare_p50: +percentile(bares, 50).toFixed(2),
-      bare_p95: +percentile(bares, 95).toFixed(2),
-    };
-    versus[concurrency].p95_ratio = +(versus[concurrency].pull_p95 / versus[concurrency].bare_p95).toFixed(2);
-    log(`  head pull vs bare route, concurrency ${concurrency}: ${JSON.stringify(versus[concurrency])}`);
+    return out;
   }
+  const versus = await versusBare('head pull', async (i) => {
+    const k = i % tokens.length;
+    const h = await pull(tokens[k], heads[k], `prime-${k}`);
+    if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
+  });
 
   // The same pulls from devices behind the city's last cursor by a change outside their scope
   // (another department's case): nothing for them either, but the head is read in full (its
-  // lock and pg_locks) and each stream's index range is looked at. Beside the bare route again.
+  // lock and pg_locks) and each stream's index range is looked at.
   const [elsewhere] = await sql`select id from cases where assigned_crew_id not like 'bench-%' order by id limit 1`;
   await sql`update cases set priority = priority where id = ${elsewhere.id}`;
-  const behindVersus = {};
-  for (const concurrency of [1, 16]) {
-    const pulls = [];
-    const bares = [];
-    for (let round = 0; round < 6; round++) {
-      const n = concurrency * 40;
-      bares.push(...(await timed(async () => (await fetch(bareUrl)).json(), concurrency, n)));
-      pulls.push(
-        ...(await timed(
-          async (i) => {
-            const k = i % tokens.length;
-            const h = await pull(tokens[k], heads[k], `prime-${k}`);
-            if (h.body.cases.length !== 0 || BigInt(h.body.cursor) <= BigInt(heads[k])) {
-              throw new Error("a pull behind another department's change: expected nothing, and the cursor moved on");
-            }
-          },
-          concurrency,
-          n,
-        )),
-      );
+  const behindVersus = await versusBare("pull behind another department's change", async (i) => {
+    const k = i % tokens.length;
+    const h = await pull(tokens[k], heads[k], `prime-${k}`);
+    if (h.body.cases.length !== 0 || BigInt(h.body.cursor) <= BigInt(heads[k])) {
+      throw new Error("a pull behind another department's change: expected nothing, and the cursor moved on");
     }
-    const v = {
-      pull_p50: +percentile(pulls, 50).toFixed(2),
-      pull_p95: +percentile(pulls, 95).toFixed(2),
-      bare_p50: +percentile(bares, 50).toFixed(2),
-      bare_p95: +percentile(bares, 95).toFixed(2),
-    };
-    behindVersus[concurrency] = { ...v, p95_ratio: +(v.pull_p95 / v.bare_p95).toFixed(2) };
-    log(
-      `  pull behind another department's change vs bare route, concurrency ${concurrency}: ${JSON.stringify(behindVersus[concurrency])}`,
-    );
-  }
+  });
 
   const m = (xs) => +median(xs).toFixed(0);
   const results = {

@@ -60,6 +60,17 @@ pg('a pull from a device already at the head', () => {
     return page.cursor;
   }
 
+  /** Changes one of the worker's crew's open cases (the change log's trigger gives it a new cursor). */
+  async function changeOneOfTheCrews(): Promise<{ id: number }> {
+    const [c] = await db.sql<{ id: number }[]>`
+      select id from cases
+      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
+        and state in ('assigned', 'in_progress', 'on_hold')
+      order by id limit 1`;
+    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    return c!;
+  }
+
   it('sends one statement: the session and the head together', async () => {
     const head = await toHead();
     await pull(head); // records the device's receipt at the head once
@@ -73,16 +84,10 @@ pg('a pull from a device already at the head', () => {
 
   it('reads the streams, after the head, when something changed since', async () => {
     const head = await toHead();
-    const [c] = await db.sql<{ id: number }[]>`
-      select id from cases
-      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
-        and state in ('assigned', 'in_progress', 'on_hold')
-      order by id limit 1`;
-    // The change log's trigger gives the case a new cursor.
-    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    const c = await changeOneOfTheCrews();
     statements.length = 0;
     const page = await pull(head);
-    expect(page.cases.map((x) => x.id)).toEqual([c!.id]);
+    expect(page.cases.map((x) => x.id)).toEqual([c.id]);
     expect(statements.length).toBeGreaterThan(1);
     expect(statements[0]).toMatch(/change_log_head\(\)/);
     expect(statements.filter((s) => /change_log_head\(\)/.test(s))).toHaveLength(1);
@@ -95,12 +100,7 @@ pg('a pull from a device already at the head', () => {
   // for a moment: the change is made before it is held.)
   it('at the last cursor issued, answers without the head lock; behind it, takes the lock', async () => {
     const head = await toHead();
-    const [c] = await db.sql<{ id: number }[]>`
-      select id from cases
-      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
-        and state in ('assigned', 'in_progress', 'on_hold')
-      order by id limit 1`;
-    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    const c = await changeOneOfTheCrews();
     const [row] = await db.sql<{ issued: string }[]>`select last_value::text as issued from case_change_cursor`;
     const issued = row!.issued;
     expect(BigInt(issued)).toBeGreaterThan(BigInt(head));
@@ -118,7 +118,7 @@ pg('a pull from a device already at the head', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(answered).toBe(false);
       await holder`select pg_advisory_unlock(7311004)`;
-      expect((await behind).cases.map((x) => x.id)).toEqual([c!.id]);
+      expect((await behind).cases.map((x) => x.id)).toEqual([c.id]);
     } finally {
       await holder.end({ timeout: 5 });
     }
