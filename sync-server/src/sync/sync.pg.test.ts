@@ -413,6 +413,10 @@ describe('sync protocol', () => {
     const [row] = await t.db.sql<{ n: number }[]>`
       select count(*)::int as n from mutations where id in ${t.db.sql([mine.id, theirs.id])}`;
     expect(row!.n).toBe(0);
+    // The other device's change first: named as the first.
+    const first = await crewA.push([theirs, mine]);
+    expect(first.status).toBe(400);
+    expect((first.body as { error: { message: string } }).error.message).toMatch(/^mutations\.0\.clientId /);
     // Alone, its own change goes through.
     expect((await crewA.send(mine)).map((o) => o.outcome)).toEqual(['applied']);
   });
