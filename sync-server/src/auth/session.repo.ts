@@ -30,11 +30,8 @@ export type HeadFor = { cursor: string };
 
 /**
  * The session behind a token. With `head`, the same statement also reads the change log's
- * head (`change_log_head()`, see the pull): a device already up to date is then answered after
- * one round trip to the database, not two. A device whose cursor is at or past the last cursor
- * ever issued (the sequence's own row, read without a lock) has nothing to wait for in any
- * stream: its cursor is the head it needs, and the head's lock and its read of pg_locks are
- * skipped. Any cursor issued later is larger, so nothing can be skipped by it.
+ * head for the device's cursor (`change_log_head_from()`, migration 0021, see the pull): a
+ * device already up to date is then answered after one round trip to the database, not two.
  */
 export async function findSession(sql: Sql, token: string, opts: { head?: HeadFor } = {}): Promise<SessionLookup> {
   const tokenHash = hashToken(token);
@@ -55,7 +52,7 @@ export async function findSession(sql: Sql, token: string, opts: { head?: HeadFo
   >`
     select s.expires_at, s.revoked_at, s.expires_at <= now() as expired,
            u.active, u.id, u.name, u.email, u.role, u.crew_id, u.department_id
-           ${opts.head ? headColumn(sql, opts.head.cursor) : sql``}
+           ${opts.head ? sql`, change_log_head_from(${opts.head.cursor}::bigint)::text as head` : sql``}
     from sessions s join users u on u.id = s.user_id
     where s.token_hash = ${tokenHash}`;
   if (!row) return { status: 'unknown' };
@@ -75,12 +72,6 @@ export async function findSession(sql: Sql, token: string, opts: { head?: HeadFo
       departmentId: row.department_id,
     },
   };
-}
-
-function headColumn(sql: Sql, cursor: string) {
-  return sql`, (case
-      when ${cursor}::bigint >= (select case when is_called then last_value else 0 end from case_change_cursor)
-      then ${cursor}::bigint else change_log_head() end)::text as head`;
 }
 
 /** When a live session ends (the device may work offline until then). */

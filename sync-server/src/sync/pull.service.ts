@@ -28,13 +28,14 @@ type CaseStreamRow = CaseRow & { change_cursor: string };
 type OutcomeStreamRow = Omit<OutcomeRow, 'kind'> & { cursor: string };
 
 /**
- * The change log's head (migration 0018, `change_log_head()`): every cursor at or below it
- * belongs to a transaction that has ended, so a statement started after this one sees every
- * change up to it. Writers take cursors without waiting on each other; this is what keeps a
- * device from skipping a change committed late with a lower cursor.
+ * The change log's head for a device at `after` (migrations 0018 and 0021,
+ * `change_log_head_from()`): every cursor at or below it belongs to a transaction that has
+ * ended, so a statement started after this one sees every change up to it. Writers take
+ * cursors without waiting on each other; this is what keeps a device from skipping a change
+ * committed late with a lower cursor. A device at the last cursor issued is its own head.
  */
-async function changeLogHead(sql: Sql): Promise<bigint> {
-  const [row] = await sql<{ head: string }[]>`select change_log_head()::text as head`;
+async function changeLogHead(sql: Sql, after: string): Promise<bigint> {
+  const [row] = await sql<{ head: string }[]>`select change_log_head_from(${after}::bigint)::text as head`;
   return BigInt(row!.head);
 }
 
@@ -77,7 +78,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   // The head first, in a statement before the streams (the session's, or its own); then each
   // stream up to it.
-  const head = knownHead ?? (await changeLogHead(sql));
+  const head = knownHead ?? (await changeLogHead(sql, q.cursor));
   // Nothing new in the whole city since the device's cursor: no stream can have anything.
   if (head <= after) {
     return {
