@@ -73,6 +73,16 @@ export const MODULES = [
     ],
   },
   {
+    // The pull's protocol: the cursor, the query's bounds and the answer's shape.
+    name: 'pull-protocol',
+    file: 'shared/src/sync/pull.ts',
+    tests: [
+      'shared/src/sync/pull.test.ts',
+      'sync-server/src/sync/head-pull.pg.test.ts',
+      'sync-server/src/sync/pull.pg.test.ts',
+    ],
+  },
+  {
     // Sessions, and the head a pull reads with its session (the last-cursor fast path).
     name: 'session',
     file: 'sync-server/src/auth/session.repo.ts',
