@@ -357,9 +357,11 @@ try {
     tokens.push(token);
   }
 
-  async function pull(token, cursor, clientId) {
+  /** `behind`: the device says it knows of a change (`behind=1`): the database answers, never the instance's memory. */
+  async function pull(token, cursor, clientId, { behind = false } = {}) {
     const t = performance.now();
-    const res = await fetch(`${base}/api/sync/pull?cursor=${cursor}&limit=500&clientId=${clientId}`, {
+    const q = `cursor=${cursor}&limit=500&clientId=${clientId}${behind ? '&behind=1' : ''}`;
+    const res = await fetch(`${base}/api/sync/pull?${q}`, {
       headers: { authorization: `Bearer ${token}`, ...PROTOCOL },
     });
     const body = await res.json();
@@ -443,12 +445,22 @@ try {
     const h = await pull(tokens[k], heads[k], `prime-${k}`);
     if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
   });
+  // The same, from devices that say they are behind (a hint, their own push, "Sync now"):
+  // always the database's answer, the session and the head in one statement.
+  const toldVersus = await versusBare('head pull told it is behind', async (i) => {
+    const k = i % tokens.length;
+    const h = await pull(tokens[k], heads[k], `prime-${k}`, { behind: true });
+    if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
+  });
 
   // The same pulls from devices behind the city's last cursor by a change outside their scope
   // (another department's case): nothing for them either, but the head is read in full (its
   // lock and pg_locks) and each stream's index range is looked at.
   const [elsewhere] = await sql`select id from cases where assigned_crew_id not like 'bench-%' order by id limit 1`;
   await sql`update cases set priority = priority where id = ${elsewhere.id}`;
+  // The instance's remembered head (at most QUIET_PULL_TIMES.headMs old) has gone past the
+  // devices' cursors: each of these pulls reads the database.
+  await new Promise((r) => setTimeout(r, 1_200));
   const behindVersus = await versusBare("pull behind another department's change", async (i) => {
     const k = i % tokens.length;
     const h = await pull(tokens[k], heads[k], `prime-${k}`);
@@ -483,6 +495,7 @@ try {
     head_pull_http_p50_ms: +percentile(head, 50).toFixed(2),
     head_pull_http_p95_ms: +percentile(head, 95).toFixed(2),
     head_pull_vs_bare_route: versus,
+    head_pull_told_behind_vs_bare_route: toldVersus,
     pull_behind_other_department_vs_bare_route: behindVersus,
     change_log_rows: LOG_ROWS + 300,
     mutations: MUTATIONS,
@@ -544,9 +557,14 @@ try {
         ratio: `HTTP p95 ${results.head_pull_http_p95_ms} ms`,
       },
       ...[1, 16].map((c) => ({
-        what: `head pull over HTTP, concurrency ${c} (bare Hono route beside it)`,
+        what: `head pull over HTTP, concurrency ${c}, answered from the instance's memory (bare Hono route beside it)`,
         figure: `p50 ${versus[c].pull_p50} ms, p95 ${versus[c].pull_p95} ms`,
         ratio: `${versus[c].p95_ratio}× the bare route's p95 (${versus[c].bare_p95} ms)`,
+      })),
+      ...[1, 16].map((c) => ({
+        what: `head pull that says it is behind (behind=1: the database asked), concurrency ${c}`,
+        figure: `p50 ${toldVersus[c].pull_p50} ms, p95 ${toldVersus[c].pull_p95} ms`,
+        ratio: `${toldVersus[c].p95_ratio}× the bare route's p95 (${toldVersus[c].bare_p95} ms)`,
       })),
       ...[1, 16].map((c) => ({
         what: `pull behind another department's change, nothing in scope, concurrency ${c} (bare route beside it)`,

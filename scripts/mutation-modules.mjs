@@ -89,6 +89,16 @@ export const MODULES = [
     tests: ['sync-server/src/auth/auth.pg.test.ts', 'sync-server/src/sync/head-pull.pg.test.ts'],
   },
   {
+    // A device up to date answered from the instance's memory (head, sessions, receipts).
+    name: 'quiet-pull',
+    file: 'sync-server/src/sync/quiet-pull.ts',
+    tests: [
+      'sync-server/src/sync/quiet-pull.pg.test.ts',
+      'sync-server/src/sync/head-pull.pg.test.ts',
+      'sync-server/src/dispatch/board.pg.test.ts',
+    ],
+  },
+  {
     name: 'case-scope',
     file: 'sync-server/src/access/case-scope.sql.ts',
     tests: ['sync-server/src/access/*.pg.test.ts'],

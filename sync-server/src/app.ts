@@ -8,6 +8,7 @@ import { leadInboxRoutes } from './lead-inbox/lead-inbox.routes.ts';
 import { residentNotificationRoutes } from './resident-notifications/resident-notification.routes.ts';
 import { noticeAdminRoutes, unsubscribeRoutes } from './notices-delivery/notice-delivery.routes.ts';
 import { stillAProblemRoutes } from './resident-reopen/still-a-problem.routes.ts';
+import { QuietPull } from './sync/quiet-pull.ts';
 import { syncRoutes } from './sync/sync.routes.ts';
 import { healthRoutes } from './health/health.routes.ts';
 import { photoRoutes } from './photos/photo.routes.ts';
@@ -52,7 +53,10 @@ const requestBodyLimit = createMiddleware(async (c, next) =>
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
 export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
   const metrics = given.metrics ?? createMetrics({ sql: given.sql, dbKind: given.dbKind, log: given.log });
-  const deps: AppDeps = { ...given, metrics };
+  const quietPull =
+    given.quietPull ??
+    new QuietPull(given.sql, given.config.quietPull, { shared: given.dbKind === 'postgres', log: given.log });
+  const deps: AppDeps = { ...given, metrics, quietPull };
   const api = new Hono()
     .use(crossSiteGuard)
     // Before the 2 MiB limit: handlers run in registration order and a photo route answers

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { STREAM_TIMINGS, type StreamTimings } from './photos/upload-timings.ts';
 import type { S3PhotoConfig } from './photos/s3-photo-store.ts';
+import { QUIET_PULL_TIMES, type QuietPullTimes } from './sync/quiet-pull.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -191,6 +192,8 @@ export type Config = {
   uploadAbandonHours: number;
   /** Streamed photo uploads: lease and idle times (`STREAM_TIMINGS`); tests shorten them. */
   uploadTimings: StreamTimings;
+  /** What an instance remembers to answer a device up to date (`QUIET_PULL_TIMES`); tests shorten them. */
+  quietPull: QuietPullTimes;
   tilesPmtiles: string | undefined;
   tilesMaxZoom: number;
   tilesUrl: string | undefined;
@@ -241,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     photoRetentionDays: e.PHOTO_RETENTION_DAYS,
     uploadAbandonHours: e.UPLOAD_ABANDON_HOURS,
     uploadTimings: STREAM_TIMINGS,
+    quietPull: QUIET_PULL_TIMES,
     tilesPmtiles: e.TILES_PMTILES,
     tilesMaxZoom: e.TILES_MAXZOOM,
     tilesUrl: e.TILES_URL,

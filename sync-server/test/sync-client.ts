@@ -63,8 +63,14 @@ export class TestDevice {
     return r.outcomes;
   }
 
-  async pull(cursor = '0', limit = 500): Promise<PullResponse> {
-    const res = await fetch(`${this.baseUrl}/api/sync/pull?cursor=${cursor}&limit=${limit}&clientId=${this.clientId}`, {
+  /**
+   * A pull as a device that knows it is behind (`behind=1`, as after a hint or "Sync now"):
+   * the tests that change something and pull check the database's answer. `{ behind: false }`
+   * is a device polling, which an instance may answer from memory (`quiet-pull.pg.test.ts`).
+   */
+  async pull(cursor = '0', limit = 500, { behind = true } = {}): Promise<PullResponse> {
+    const q = `cursor=${cursor}&limit=${limit}&clientId=${this.clientId}${behind ? '&behind=1' : ''}`;
+    const res = await fetch(`${this.baseUrl}/api/sync/pull?${q}`, {
       headers: { ...this.headers, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
     });
     if (res.status !== 200) throw new Error(`pull failed ${res.status}: ${await res.text()}`);

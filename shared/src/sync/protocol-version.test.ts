@@ -16,6 +16,7 @@ const PINNED: Record<number, string> = {
   2: '0d0be4ea5ed96ca903aebc24fd18486b2dcd1ec285b99761eb60a84c2f0903ec',
   3: '0a088a01616bd2da821c7cdd8a70def130df356b085108cab5be0041ec4237be',
   4: 'd5dbf95dfe87f4be6440d1b18d682d68199fdb1ba48f1486a820ad14b6b3af3f',
+  5: '1468677ce9c3a5431badf019bbe9a4d6aa77d023879617783d78b4e0678e66ba',
 };
 
 async function wireHash(): Promise<string> {

@@ -10,8 +10,12 @@
  * - 4: a push carries `sentAt`, the device's clock when it sent, so the server can place
  *      offline work at the time it was done; outcome reasons `photo-not-on-case` and
  *      `photo-id-taken`. (A v3 push without `sentAt` is taken at its device times.)
+ * - 5: a pull may say `behind=1`, the device knows of a change it has not pulled (a hint,
+ *      its own push, "Sync now"), and is then answered from the database, never from an
+ *      instance's memory of a moment before. (An older client's pull may be answered from
+ *      that memory: a change reaches it at most a second later.)
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;

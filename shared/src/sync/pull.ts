@@ -13,11 +13,17 @@ export type Cursor = z.infer<typeof Cursor>;
 
 export const MAX_PULL_LIMIT = 1000;
 
-/** `GET /api/sync/pull?cursor=&limit=&clientId=` */
+/** `GET /api/sync/pull?cursor=&limit=&clientId=&behind=1` */
 export const PullQuery = z.object({
   cursor: Cursor.default('0'),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(500),
   clientId: z.string().min(1).max(64),
+  /**
+   * `1`: the device knows of a change it has not pulled (a live hint told it, it has just
+   * pushed, its worker asked to sync now). The server then reads its database rather than
+   * answer "nothing new" from what it read a moment before (the server's quiet pulls).
+   */
+  behind: z.literal('1', '1, or leave it out').optional(),
 });
 export type PullQuery = z.infer<typeof PullQuery>;
 

@@ -3,7 +3,8 @@ import { Cursor } from '@fieldfix/shared';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../http/errors.ts';
 import type { AppEnv, Sql } from '../http/deps.ts';
-import { findSession } from './session.repo.ts';
+import type { QuietPull } from '../sync/quiet-pull.ts';
+import { findSession, hashToken } from './session.repo.ts';
 
 export const SESSION_COOKIE = 'ff_session';
 
@@ -16,15 +17,30 @@ function tokenOf(cookie: string | undefined, authorization: string | undefined):
 /**
  * Lets through only signed-in staff; sets `c.var.staff`. 401 when nobody (or an ended
  * session) is asking. What they may do is the access model's to decide
- * (`@fieldfix/shared` access, `../access/`), not this middleware's. With `changeLogHead`
- * the same statement reads the change log's head for the pull (`c.var.changeLogHead`), for
- * the device's cursor in the query; a cursor that is no cursor reads none (the route refuses it).
+ * (`@fieldfix/shared` access, `../access/`), not this middleware's.
+ *
+ * For the pull (`changeLogHead`), the same statement reads the change log's head for the
+ * device's cursor in the query (`c.var.changeLogHead`); a cursor that is no cursor reads none
+ * (the route refuses it). With `quiet`, a device already up to date whose session this
+ * instance found valid a moment ago is let through with no statement at all (`QuietPull`).
  */
-export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean } = {}) {
+export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: QuietPull } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const token = tokenOf(getCookie(c, SESSION_COOKIE), c.req.header('authorization'));
     if (!token) throw new ApiError(401, 'not-authenticated', 'Sign in to continue.');
     const cursor = opts.changeLogHead ? Cursor.safeParse(c.req.query('cursor') ?? '0') : null;
+    // A device that says it is behind (a hint, its own push, "Sync now") gets the database's answer.
+    if (opts.quiet && cursor?.success && c.req.query('behind') === undefined) {
+      const tokenHash = hashToken(token);
+      const known = opts.quiet.answer(tokenHash, BigInt(cursor.data));
+      if (known) {
+        c.set('staff', known.staff);
+        c.set('sessionTokenHash', tokenHash);
+        c.set('changeLogHead', known.head);
+        c.set('fromMemory', true);
+        return next();
+      }
+    }
     const found = await findSession(sql, token, cursor?.success ? { head: { cursor: cursor.data } } : {});
     if (found.status === 'expired') {
       throw new ApiError(401, 'session-expired', 'Your shift session has ended. Sign in again to sync.');
@@ -32,6 +48,7 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean } = {}) {
     if (found.status !== 'ok') {
       throw new ApiError(401, 'session-expired', 'You were signed out. Sign in again to sync.');
     }
+    opts.quiet?.remember(found);
     c.set('staff', found.staff);
     c.set('sessionTokenHash', found.tokenHash);
     if (found.changeLogHead !== undefined) c.set('changeLogHead', found.changeLogHead);

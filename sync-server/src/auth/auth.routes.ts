@@ -14,7 +14,7 @@ import { requireStaff, SESSION_COOKIE } from './auth.middleware.ts';
 import { clientAddress } from './client-address.ts';
 import { beginLogin, tryAgainIn } from './login-throttle.ts';
 
-export function authRoutes({ sql, config }: AppDeps) {
+export function authRoutes({ sql, config, quietPull }: AppDeps) {
   return new Hono<AppEnv>()
     .post('/login', validate('json', LoginRequest), async (c) => {
       const { email, password } = c.req.valid('json');
@@ -72,6 +72,8 @@ export function authRoutes({ sql, config }: AppDeps) {
     })
     .post('/logout', requireStaff(sql), async (c) => {
       await revokeSession(sql, c.var.sessionTokenHash);
+      // This instance stops answering the device's pulls from memory at once (see QuietPull).
+      await quietPull?.forgetSession(c.var.sessionTokenHash);
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       return c.json({ ok: true });
     })
@@ -84,6 +86,7 @@ export function authRoutes({ sql, config }: AppDeps) {
           throw new ApiError(403, 'forbidden', "Only an administrator can end another person's sessions.");
         }
         const revoked = await revokeUserSessions(sql, c.req.valid('param').id);
+        await quietPull?.forgetUser(c.req.valid('param').id);
         return c.json({ revoked });
       },
     );

@@ -3,6 +3,7 @@ import type { Sql } from '../db/database.ts';
 export type { Sql };
 import type { Config } from '../config.ts';
 import type { Metrics } from '../ops/metrics.ts';
+import type { QuietPull } from '../sync/quiet-pull.ts';
 
 export type AppDeps = {
   sql: Sql;
@@ -12,6 +13,8 @@ export type AppDeps = {
   log: Logger;
   /** This server's metrics; `createApp` makes them when not given. */
   metrics?: Metrics;
+  /** What this instance remembers to answer devices up to date; `createApp` makes it when not given. */
+  quietPull?: QuietPull;
 };
 
 export type Logger = {
@@ -26,5 +29,7 @@ export type AppEnv = {
     sessionTokenHash: string;
     /** The change log's head, read with the session (the pull's route only). */
     changeLogHead?: bigint;
+    /** The pull is answered from this instance's memory (`QuietPull`): no statement before the answer. */
+    fromMemory?: boolean;
   };
 };

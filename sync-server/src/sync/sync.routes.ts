@@ -19,6 +19,7 @@ import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { requireProtocol } from './protocol.ts';
 import { pushMutations } from './push.service.ts';
 import { pullChanges } from './pull.service.ts';
+import { QuietPull } from './quiet-pull.ts';
 import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo.ts';
 import { liveHub } from '../dispatch/live-hub.ts';
 import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispatch/live-publish.ts';
@@ -26,16 +27,12 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 /** How soon a device's browser reconnects a dropped hint stream. */
 const LIVE_RECONNECT_MS = 5_000;
 
-/** How long a device's unchanged receipt goes unwritten, and how many this instance remembers. */
-const IDLE_RECEIPT_MS = 30_000;
-const IDLE_RECEIPTS_KEPT = 50_000;
-
-export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
+export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: AppDeps) {
   const staffOnly = requireStaff(sql);
-  // The pull reads the change log's head with the session: one round trip for a device up to date.
-  const staffWithHead = requireStaff(sql, { changeLogHead: true });
-  /** Per device (client id and person): the receipt this instance last wrote. */
-  const idleReceipts = new Map<string, { cursor: string; at: number }>();
+  // The pull reads the change log's head with the session: one round trip for a device up to
+  // date, none when this instance already knows it is (`QuietPull`).
+  const quiet = quietPull ?? new QuietPull(sql, config.quietPull, { shared: dbKind === 'postgres', log });
+  const staffWithHead = requireStaff(sql, { changeLogHead: true, quiet });
   // Looked up when first used: building the routes touches no database.
   const live = () => liveHub(sql, dbKind, log);
   return (
@@ -86,14 +83,24 @@ export function syncRoutes({ sql, config, dbKind, log, metrics }: AppDeps) {
           };
           // A pull that brought nothing and finds the device where this instance last recorded
           // it, moments ago, writes nothing: the board's "last synced" may lag by up to
-          // IDLE_RECEIPT_MS, and a device polling an unchanged log costs no write.
-          const key = `${query.clientId}\u0000${staff.id}`;
-          const last = idleReceipts.get(key);
-          if (delivered || !last || last.cursor !== page.cursor || at.getTime() - last.at >= IDLE_RECEIPT_MS) {
-            const facts = await recordDevicePull(sql, crew);
-            if (idleReceipts.size >= IDLE_RECEIPTS_KEPT) idleReceipts.clear();
-            idleReceipts.set(key, { cursor: page.cursor, at: at.getTime() });
-            if (facts) void publishCrewSynced(live(), staff.crewId, facts, at);
+          // `receiptMs`, and a device polling an unchanged log costs no write.
+          const device = { clientId: query.clientId, userId: staff.id };
+          if (delivered || quiet.receiptDue(device, page.cursor)) {
+            quiet.receiptWritten(device, page.cursor);
+            const crewId = staff.crewId;
+            const write = recordDevicePull(sql, crew).then(
+              (facts) => {
+                if (facts) void publishCrewSynced(live(), crewId, facts, at);
+              },
+              (err: unknown) => {
+                quiet.receiptLost(device);
+                throw err;
+              },
+            );
+            // Answered from memory: the receipt (only its time moves) is written after the answer.
+            if (c.var.fromMemory)
+              void write.catch((err: unknown) => log.warn(`pull receipt: ${(err as Error).message}`));
+            else await write;
           }
         }
         return c.json(page);

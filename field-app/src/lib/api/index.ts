@@ -151,14 +151,19 @@ export function push(body: Omit<PushRequest, 'sentAt'>, signal?: AbortSignal): P
   return request('POST', '/api/sync/push', PushResponse, sent, SYNC_HEADERS, signal);
 }
 
-/** `GET /api/sync/pull`: the next page of changes in this person's scope after `cursor`. */
+/**
+ * `GET /api/sync/pull`: the next page of changes in this person's scope after `cursor`.
+ * `behind`: the device knows of a change it has not pulled (a live hint, its own push, "Sync
+ * now"), so the server asks its database rather than answer from what it read a moment ago.
+ */
 export function pull(
   cursor: string,
   limit: number,
   clientId: string,
   signal?: AbortSignal,
+  behind = false,
 ): Promise<ApiResult<PullResponse>> {
-  const q = new URLSearchParams({ cursor, limit: String(limit), clientId });
+  const q = new URLSearchParams({ cursor, limit: String(limit), clientId, ...(behind ? { behind: '1' } : {}) });
   return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS, signal);
 }
 

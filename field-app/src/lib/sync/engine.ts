@@ -134,6 +134,13 @@ class SyncEngine {
   #hintsOpening = false;
   /** Whose hints the stream carries (the person signed in when it opened). */
   #hintsFor: string | null = null;
+  /**
+   * The newest change a hint told of that the device has not pulled yet: the pull says so,
+   * and the server then asks its database rather than answer "nothing new" from a moment ago.
+   */
+  #toldOf: { userId: string; cursor: bigint } | null = null;
+  /** "Sync now" was asked: the next pull wants the server's database, not its memory. */
+  #asked = false;
   #lastRunAt = 0;
 
   constructor() {
@@ -213,7 +220,10 @@ class SyncEngine {
     // Someone else signed in meanwhile: their own stream opens with their next sync.
     if (!session || session.user.id !== this.#hintsFor) return;
     const { cursor: mine } = await deviceFacts(session.user.id);
-    if (/^\d+$/.test(cursor) && /^\d+$/.test(mine) && BigInt(cursor) <= BigInt(mine)) return;
+    if (!/^\d+$/.test(cursor) || !/^\d+$/.test(mine)) return this.#trigger();
+    if (BigInt(cursor) <= BigInt(mine)) return;
+    const told = this.#toldOf?.userId === session.user.id ? this.#toldOf.cursor : 0n;
+    this.#toldOf = { userId: session.user.id, cursor: BigInt(cursor) > told ? BigInt(cursor) : told };
     this.#trigger();
   }
 
@@ -224,6 +234,7 @@ class SyncEngine {
    */
   syncNow(): Promise<void> {
     this.#halted = false;
+    this.#asked = true;
     this.#clearRetry();
     if (this.#running && this.#abort) {
       this.#again = true;
@@ -299,15 +310,20 @@ class SyncEngine {
    * step by step through this loop (sync-server's convergence test).
    */
   syncOnce(session: SessionResponse): Promise<void> {
+    this.#asked = true; // as "Sync now": the test decides when a device syncs
     return this.#syncOnce(session);
   }
 
   async #syncOnce(session: SessionResponse, signal?: AbortSignal): Promise<void> {
     const userId = session.user.id;
     const { clientId } = await deviceFacts(userId);
+    // The device knows it is behind when asked to sync now or after a push of its own: the
+    // pull then says so, and is answered from the server's database (see `pull`).
+    let behind = this.#asked;
+    this.#asked = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      await this.#pushAll(userId, clientId, signal);
-      await this.#pullAll(userId, clientId, signal);
+      if ((await this.#pushAll(userId, clientId, signal)) > 0) behind = true;
+      await this.#pullAll(userId, clientId, signal, behind);
       if ((await pushableCount(userId)) === 0) break;
     }
     const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }), signal);
@@ -319,15 +335,19 @@ class SyncEngine {
     await prune();
   }
 
-  async #pushAll(userId: string, clientId: string, signal?: AbortSignal): Promise<void> {
+  /** Pushes every change waiting; returns how many the server answered for. */
+  async #pushAll(userId: string, clientId: string, signal?: AbortSignal): Promise<number> {
     let size = MAX_PUSH_BATCH;
+    let sent = 0;
     for (;;) {
       const rows = await pendingBatch(userId, size);
-      if (rows.length === 0) return;
+      if (rows.length === 0) return sent;
       this.#set({ phase: 'pushing' });
       const res = await push({ clientId, mutations: rows.map((r) => r.mutation) }, signal);
       if (res.ok) {
-        if ((await acknowledge(res.data.outcomes)) === 0) {
+        const answered = await acknowledge(res.data.outcomes);
+        sent += answered;
+        if (answered === 0) {
           throw new SyncFailure({
             kind: 'invalid-response',
             status: 200,
@@ -352,7 +372,7 @@ class SyncEngine {
     }
   }
 
-  async #pullAll(userId: string, clientId: string, signal?: AbortSignal): Promise<void> {
+  async #pullAll(userId: string, clientId: string, signal: AbortSignal | undefined, behind: boolean): Promise<void> {
     let { cursor } = await deviceFacts(userId);
     const priming = cursor === '0';
     if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes(signal);
@@ -360,7 +380,8 @@ class SyncEngine {
     let pages = 0;
     this.#set({ phase: 'pulling', priming, progress: { cases, pages, estimate: 0 } });
     for (;;) {
-      const res = await pull(cursor, PULL_LIMIT, clientId, signal);
+      const told = this.#toldOf?.userId === userId && this.#toldOf.cursor > BigInt(cursor);
+      const res = await pull(cursor, PULL_LIMIT, clientId, signal, behind || told);
       if (!res.ok) throw new SyncFailure(res.error);
       const page = res.data;
       await applyPullPage(page, { userId, replaceCases: priming && pages === 0 });

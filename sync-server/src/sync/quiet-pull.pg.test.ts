@@ -1,0 +1,271 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { v7 as uuidv7 } from 'uuid';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PullResponse } from '@fieldfix/shared';
+import { createApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { seedDemoCity } from '../demo/seed.ts';
+import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+import { QuietPull, type QuietPullTimes } from './quiet-pull.ts';
+
+// A device already up to date, answered from the instance's memory (`QuietPull`): no
+// statement reaches the database. The statements are counted by the client's own debug hook,
+// and the instance's clock is the test's, so "a moment later" is exact.
+
+const pg = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+
+const TIMES: QuietPullTimes = { headMs: 1_000, sessionMs: 10_000, receiptMs: 30_000 };
+
+pg('a pull answered from the instance memory', () => {
+  let db: TestDatabase;
+  let counted: postgres.Sql;
+  const statements: string[] = [];
+  const config = loadConfig({});
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
+    counted = postgres(db.url!, {
+      max: 4,
+      onnotice: () => {},
+      types: {},
+      debug: (_connection, query) => statements.push(query),
+    });
+  });
+  afterAll(async () => {
+    await counted?.end({ timeout: 5 });
+    await db?.close();
+  });
+
+  /**
+   * An instance with its own memory and a clock the test moves, and a worker signed in on it
+   * (or, with `as`, the same session as on another instance). `sql`: its own pool.
+   */
+  async function instance(
+    times: QuietPullTimes = TIMES,
+    { as, sql = counted }: { as?: Record<string, string>; sql?: postgres.Sql } = {},
+  ) {
+    const clock = { now: Date.now() };
+    const quiet = new QuietPull(sql, times, { shared: true, now: () => clock.now });
+    const app = createApp({ sql, config, dbKind: 'postgres', version: 'test', log: quietLogger, quietPull: quiet });
+    const auth = as ?? (await signIn(app, 'worker@riverton.example'));
+    const clientId = uuidv7();
+    const get = (cursor: string, extra = '', device = clientId) =>
+      app.request(`/api/sync/pull?clientId=${device}&cursor=${cursor}&limit=500${extra}`, {
+        headers: { ...auth, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      });
+    async function pull(cursor: string, extra = '', device = clientId): Promise<PullResponse> {
+      const r = await get(cursor, extra, device);
+      expect(r.status).toBe(200);
+      return (await r.json()) as PullResponse;
+    }
+    /**
+     * To the head through the database, with the head read in the background and the LISTEN
+     * started (which forgets sessions remembered before it): the session is then remembered again.
+     */
+    async function warm(): Promise<string> {
+      let page = await pull('0', '&behind=1');
+      while (page.hasMore) page = await pull(page.cursor, '&behind=1');
+      await pull(page.cursor); // starts the instance's head read, and writes the device's receipt
+      await quiet.settled();
+      await pull(page.cursor, '&behind=1');
+      return page.cursor;
+    }
+    return { app, quiet, clock, auth, get, pull, warm };
+  }
+
+  async function signIn(app: ReturnType<typeof createApp>, email: string): Promise<Record<string, string>> {
+    const res = await app.request('/api/auth/login?bearer=1', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'fieldfix' }),
+    });
+    expect(res.status).toBe(200);
+    return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
+  }
+
+  /** Changes one of the worker's crew's open cases (the change log's trigger gives it a new cursor). */
+  async function changeOneOfTheCrews(): Promise<string> {
+    const [c] = await db.sql<{ id: string }[]>`
+      select id from cases
+      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
+        and state in ('assigned', 'in_progress', 'on_hold')
+      order by id limit 1`;
+    await db.sql`update cases set priority = priority where id = ${c!.id}`;
+    return c!.id;
+  }
+
+  it('answers a device at the head with no statement at all', async () => {
+    const { pull, warm } = await instance();
+    const head = await warm();
+    statements.length = 0;
+    const page = await pull(head);
+    expect(page).toMatchObject({ cursor: head, hasMore: false, cases: [], departures: [], outcomes: [] });
+    expect(statements).toEqual([]);
+  });
+
+  it('a device behind the remembered head, or one that says it is behind, is answered by the database', async () => {
+    const { pull, warm, clock, quiet } = await instance();
+    const head = await warm();
+    const id = await changeOneOfTheCrews();
+
+    // Polling within the head's second: "nothing new", and the cursor stays where it was.
+    statements.length = 0;
+    expect(await pull(head)).toMatchObject({ cursor: head, cases: [] });
+    expect(statements).toEqual([]);
+
+    // Told of the change (a hint, its own push, "Sync now"): the database's answer at once.
+    // (Another device of the same worker: its receipt does not touch the first one's.)
+    const told = await pull(head, '&behind=1', uuidv7());
+    expect(told.cases.map((c) => c.id)).toEqual([id]);
+    expect(BigInt(told.cursor)).toBeGreaterThan(BigInt(head));
+
+    // Past half the head's life a pull starts a new read (and is still answered from the old).
+    clock.now += TIMES.headMs / 2;
+    statements.length = 0;
+    expect(await pull(head)).toMatchObject({ cursor: head, cases: [] });
+    await quiet.settled();
+    expect(statements).toEqual([expect.stringMatching(/change_log_head\(\)/)]);
+    // The head read again is past the device's cursor: the device gets the change.
+    const polled = await pull(head);
+    expect(polled.cases.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('a head older than headMs is never used', async () => {
+    const { pull, warm, clock } = await instance();
+    const head = await warm();
+    const id = await changeOneOfTheCrews();
+    clock.now += TIMES.headMs;
+    expect((await pull(head)).cases.map((c) => c.id)).toEqual([id]);
+  });
+
+  it('many pulls at once start one head read between them', async () => {
+    const { pull, warm, clock, quiet } = await instance();
+    const head = await warm();
+    clock.now += TIMES.headMs / 2;
+    statements.length = 0;
+    const pages = await Promise.all(Array.from({ length: 16 }, () => pull(head)));
+    await quiet.settled();
+    expect(pages.every((p) => p.cursor === head && p.cases.length === 0)).toBe(true);
+    expect(statements).toEqual([expect.stringMatching(/change_log_head\(\)/)]);
+  });
+
+  it('signing out on this instance ends answers from memory at once', async () => {
+    const { app, auth, get, warm } = await instance();
+    const head = await warm();
+    const out = await app.request('/api/auth/logout', { method: 'POST', headers: auth });
+    expect(out.status).toBe(200);
+    expect((await get(head)).status).toBe(401);
+  });
+
+  it('sessions ended everywhere by an admin on this instance are forgotten at once', async () => {
+    const { app, get, warm } = await instance();
+    const head = await warm();
+    const admin = await signIn(app, 'admin@riverton.example');
+    const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+    const revoked = await app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
+      method: 'POST',
+      headers: { ...admin, origin: 'http://localhost' },
+    });
+    expect(revoked.status).toBe(200);
+    expect((await get(head)).status).toBe(401);
+  });
+
+  describe('on two instances, each with its own pool', () => {
+    let other: postgres.Sql;
+    beforeAll(() => {
+      other = postgres(db.url!, { max: 2, onnotice: () => {}, types: {} });
+    });
+    afterAll(() => other?.end({ timeout: 5 }));
+
+    it('signing out on one: the other hears of it and stops answering from memory', async () => {
+      const a = await instance(TIMES, { sql: other });
+      const b = await instance(TIMES, { as: a.auth });
+      const head = await b.warm();
+      statements.length = 0;
+      expect((await b.get(head)).status).toBe(200);
+      expect(statements).toEqual([]); // b answers from memory
+      expect((await a.app.request('/api/auth/logout', { method: 'POST', headers: a.auth })).status).toBe(200);
+      await expect.poll(async () => (await b.get(head)).status, { timeout: 3_000 }).toBe(401);
+    });
+
+    it("an admin ending a worker's sessions on one: the other hears of it", async () => {
+      const a = await instance(TIMES, { sql: other });
+      const b = await instance(TIMES, { as: a.auth });
+      const head = await b.warm();
+      const admin = await signIn(a.app, 'admin@riverton.example');
+      const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+      const revoked = await a.app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
+        method: 'POST',
+        headers: { ...admin, origin: 'http://localhost' },
+      });
+      expect(revoked.status).toBe(200);
+      await expect.poll(async () => (await b.get(head)).status, { timeout: 3_000 }).toBe(401);
+    });
+  });
+
+  // The price of answering from memory, bounded: a session ended with no notice (here, its row
+  // changed by hand; or a notice lost while the listening connection was down) is heard of
+  // only when the session is next asked for.
+  it('a session ended with no notice is answered "nothing new" for at most sessionMs, then 401', async () => {
+    const { get, warm, clock, auth } = await instance({ ...TIMES, headMs: 60_000 });
+    const head = await warm();
+    await changeOneOfTheCrews(); // something the worker's crew would get: none of it is given
+    const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+    await db.sql`update sessions set revoked_at = now() where token_hash = ${hash}`;
+    const meanwhile = await get(head);
+    expect(meanwhile.status).toBe(200);
+    expect(await meanwhile.json()).toMatchObject({ cursor: head, cases: [], departures: [], outcomes: [] });
+    expect((await get(head, '&behind=1')).status).toBe(401); // never any data: that asks the database
+    clock.now += TIMES.sessionMs;
+    expect((await get(head)).status).toBe(401);
+  });
+
+  it('a session past its expiry is asked of the database, however recently it was found', async () => {
+    const { pull, warm, clock } = await instance({ ...TIMES, headMs: 24 * 3600_000, sessionMs: 24 * 3600_000 });
+    const head = await warm();
+    clock.now += config.sessionHours * 3600_000 + 1_000; // past the session's 12 hours, on the instance's clock
+    statements.length = 0;
+    await pull(head);
+    expect(statements.some((s) => /from sessions/.test(s))).toBe(true);
+  });
+
+  it("a device's receipt falls due after receiptMs: written after the answer from memory, once", async () => {
+    const { pull, warm, clock } = await instance({ ...TIMES, headMs: 60_000, sessionMs: 60_000 });
+    const head = await warm();
+    const [device] = await db.sql<{ client_id: string }[]>`
+      select client_id from device_syncs order by pulled_at desc limit 1`;
+    const pulledAt = async () =>
+      (
+        await db.sql<{ at: Date }[]>`select pulled_at as at from device_syncs where client_id = ${device!.client_id}`
+      )[0]!.at.getTime();
+    const before = await pulledAt();
+    statements.length = 0;
+    await pull(head);
+    expect(statements).toEqual([]);
+    clock.now += TIMES.receiptMs;
+    await Promise.all([pull(head), pull(head), pull(head)]);
+    await expect.poll(pulledAt).toBeGreaterThan(before);
+    expect(statements.filter((s) => /from sessions/.test(s))).toEqual([]); // answered from memory
+    expect(statements.filter((s) => /insert into device_syncs/.test(s))).toHaveLength(1);
+    statements.length = 0;
+    await pull(head);
+    expect(statements).toEqual([]);
+  });
+
+  it('headMs 0 turns answers from memory off', async () => {
+    const { pull, warm } = await instance({ ...TIMES, headMs: 0 });
+    const head = await warm();
+    statements.length = 0;
+    await pull(head);
+    expect(statements).toHaveLength(1);
+  });
+
+  it('behind= takes 1 only', async () => {
+    const { get } = await instance();
+    const res = await get('0', '&behind=yes');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/behind/);
+  });
+});
