@@ -416,14 +416,19 @@ try {
     return times;
   }
   /**
-   * `pullOnce(i)` beside the bare route at concurrency 1 and 16: six alternated rounds of each,
-   * so both see the same machine. p50 and p95 of each, and the ratio of the p95s.
+   * `pullOnce(i)` beside the bare route at concurrency 1 and 16: after a warm-up of each, six
+   * alternated rounds of each, so both see the same machine. p50 and p95 of each, and the
+   * ratio of the p95s.
    */
   async function versusBare(what, pullOnce) {
     const out = {};
     for (const concurrency of [1, 16]) {
       const pulls = [];
       const bares = [];
+      // Unmeasured first: both warm (the bare route's process has served nothing yet, and a
+      // cold one is slower: its first rounds would flatter the pull).
+      await timed(async () => (await fetch(bareUrl)).json(), concurrency, concurrency * 100);
+      await timed(pullOnce, concurrency, concurrency * 100);
       for (let round = 0; round < 6; round++) {
         const n = concurrency * 40;
         bares.push(...(await timed(async () => (await fetch(bareUrl)).json(), concurrency, n)));

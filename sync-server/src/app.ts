@@ -24,7 +24,7 @@ import { reportRoutes } from './public/report.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
 import type { AppDeps } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
-import { resourcePolicy, securityHeaders } from './http/security-headers.ts';
+import { resourcePolicy, securityHeaders, SYNC_API_HEADERS } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { metricsRoutes } from './ops/metrics.routes.ts';
@@ -80,10 +80,12 @@ export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/', caseRoutes(deps))
     .notFound(apiNotFound);
 
+  const pageHeaders = secureHeaders(securityHeaders(deps.config, opts.staticDir));
+  const syncHeaders = secureHeaders(SYNC_API_HEADERS);
   const app = new Hono()
     // First: the request id, its log line and its metrics cover every answer below.
     .use(observeRequests(metrics, deps.log))
-    .use(secureHeaders(securityHeaders(deps.config, opts.staticDir)))
+    .use((c, next) => (c.req.path.startsWith('/api/sync/') ? syncHeaders(c, next) : pageHeaders(c, next)))
     .use(resourcePolicy)
     .route('/healthz', healthRoutes(deps))
     // Prometheus metrics: this machine, or a monitoring system with METRICS_TOKEN.

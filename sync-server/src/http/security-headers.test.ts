@@ -76,6 +76,21 @@ describe('security headers', () => {
     expect(noApp.get('script-src')).toEqual(["'self'"]);
   });
 
+  it("are a JSON API's on the sync API: it loads nothing, is framed by no one, and is not sniffed", async () => {
+    const res = await app.request('/api/sync/pull?cursor=0&clientId=x'); // 401: nobody signed in
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    for (const only of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection', 'x-download-options'])
+      expect(res.headers.get(only), only).toBeNull();
+    // The rest of the API keeps the page's policy.
+    expect(csp(await app.request('/api/day')).get('script-src')?.[0]).toBe("'self'");
+  });
+
   it('allow a new build dropped in place from its first request, and no longer the old one', async () => {
     const next = '{ __sveltekit_y = { base: "" }; }';
     writeFileSync(join(dir, '200.html'), page(next));

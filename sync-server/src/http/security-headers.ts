@@ -57,6 +57,28 @@ export function securityHeaders(
 }
 
 /**
+ * Security headers for the devices' sync API (`/api/sync/*`): JSON and one event stream,
+ * never a page, so a page's policy means nothing there. What stays: a policy that lets such
+ * an answer load nothing and be framed by no one, no MIME sniffing, no framing, no referrer,
+ * HSTS. What goes: the page's long policy and the headers only documents or old browsers read
+ * (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * X-Permitted-Cross-Domain-Policies, X-XSS-Protection). A device's poll is the busiest
+ * request there is: this is most of its header bytes.
+ */
+export const SYNC_API_HEADERS: SecureHeadersOptions = {
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  crossOriginEmbedderPolicy: false,
+  crossOriginOpenerPolicy: false,
+  crossOriginResourcePolicy: false, // `resourcePolicy` below
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+  xFrameOptions: 'DENY',
+};
+
+/**
  * `Cross-Origin-Resource-Policy`: `same-origin` for everything, except the Open311 API,
  * whose public responses (a request's `media_url` photo among them) other sites may load.
  */

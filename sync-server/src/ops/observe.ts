@@ -40,16 +40,20 @@ export function observeRequests(metrics: Metrics, log: Logger) {
     const status = c.res.status;
     metrics.requestDone(c.req.method, route, status, seconds);
     c.header(REQUEST_ID_HEADER, requestId);
-    lines?.info(
-      {
-        requestId,
-        method: c.req.method,
-        route,
-        status,
-        durationMs: Math.round(seconds * 1000 * 10) / 10,
-        ...(c.var.staff ? { userId: c.var.staff.id } : {}),
-      },
-      'request',
-    );
+    // Built only when it is written (a device's poll is the busiest request there is).
+    if (lines?.isLevelEnabled('info')) {
+      const staff = c.get('staff');
+      lines.info(
+        {
+          requestId,
+          method: c.req.method,
+          route,
+          status,
+          durationMs: Math.round(seconds * 1000 * 10) / 10,
+          ...(staff ? { userId: staff.id } : {}),
+        },
+        'request',
+      );
+    }
   });
 }

@@ -74,8 +74,6 @@ export function pageOf(streams: readonly Stream[], after: bigint, limit: number)
 export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHead?: bigint): Promise<PullResponse> {
   const after = BigInt(q.cursor);
   const take = q.limit + 1;
-  // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
-  const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   // The head first, in a statement before the streams (the session's, or its own); then each
   // stream up to it.
   const head = knownHead ?? (await changeLogHead(sql, q.cursor));
@@ -90,6 +88,8 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
       serverTime: new Date().toISOString(),
     };
   }
+  // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
+  const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   const [caseRows, departures, outcomes] = await Promise.all([
     sql<CaseStreamRow[]>`
       select ${caseColumns(sql, 'c')}, c.change_cursor::text as change_cursor from cases c
