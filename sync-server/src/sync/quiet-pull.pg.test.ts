@@ -7,7 +7,7 @@ import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
 import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
-import { QuietPull, type QuietPullTimes } from './quiet-pull.ts';
+import { QUIET_PULL_TIMES, QuietPull, type QuietPullTimes } from './quiet-pull.ts';
 
 // A device already up to date, answered from the instance's memory (`QuietPull`): no
 // statement reaches the database. The statements are counted by the client's own debug hook,
@@ -218,8 +218,95 @@ pg('a pull answered from the instance memory', () => {
     expect(meanwhile.status).toBe(200);
     expect(await meanwhile.json()).toMatchObject({ cursor: head, cases: [], departures: [], outcomes: [] });
     expect((await get(head, '&behind=1')).status).toBe(401); // never any data: that asks the database
+    // Nor a device behind the remembered head: data needs the database to vouch for the session.
+    expect((await get('0')).status).toBe(401);
     clock.now += TIMES.sessionMs;
     expect((await get(head)).status).toBe(401);
+  });
+
+  it('a remembered session is never used once the head is stale: the database is asked', async () => {
+    const { get, warm, clock, auth } = await instance(); // the head lives 1 s, the session 10 s
+    const head = await warm();
+    const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+    await db.sql`update sessions set revoked_at = now() where token_hash = ${hash}`;
+    clock.now += TIMES.headMs;
+    expect((await get(head)).status).toBe(401);
+  });
+
+  it('when its LISTEN starts again, an instance forgets every session (notices sent meanwhile are lost)', async () => {
+    const lonely = postgres(db.url!, {
+      max: 2,
+      onnotice: () => {},
+      types: {},
+      connection: { application_name: 'quiet-pull-relisten' },
+    });
+    try {
+      const { get, warm, auth } = await instance(TIMES, { sql: lonely });
+      const head = await warm();
+      const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+      await db.sql`update sessions set revoked_at = now() where token_hash = ${hash}`;
+      expect((await get(head)).status).toBe(200); // no notice: still believed
+      const [cut] = await db.sql<{ n: number }[]>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+        where application_name = 'quiet-pull-relisten' and query ilike 'listen%'`;
+      expect(cut!.n).toBe(1);
+      await expect.poll(async () => (await get(head)).status, { timeout: 5_000 }).toBe(401);
+    } finally {
+      await lonely.end({ timeout: 5 });
+    }
+  });
+
+  it('with the default times, a device at the head is answered from memory', async () => {
+    const { pull, warm } = await instance(QUIET_PULL_TIMES);
+    const head = await warm();
+    statements.length = 0;
+    await pull(head);
+    expect(statements).toEqual([]);
+  });
+
+  it("ending one worker's sessions leaves another's remembered", async () => {
+    const { app, warm, quiet } = await instance();
+    await warm();
+    const other = await signIn(app, 'worker.b@riverton.example');
+    const device = uuidv7();
+    const get = (cursor: string, extra = '') =>
+      app.request(`/api/sync/pull?clientId=${device}&cursor=${cursor}&limit=500${extra}`, {
+        headers: { ...other, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      });
+    let page = (await (await get('0', '&behind=1')).json()) as PullResponse;
+    while (page.hasMore) page = (await (await get(page.cursor, '&behind=1')).json()) as PullResponse;
+    await get(page.cursor); // its receipt, written after the answer
+    await quiet.settled();
+    await expect
+      .poll(async () => (await db.sql`select 1 from device_syncs where client_id = ${device}`).length)
+      .toBe(1);
+
+    const admin = await signIn(app, 'admin@riverton.example');
+    const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+    const revoked = await app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
+      method: 'POST',
+      headers: { ...admin, origin: 'http://localhost' },
+    });
+    expect(revoked.status).toBe(200);
+    statements.length = 0;
+    expect((await get(page.cursor)).status).toBe(200);
+    expect(statements).toEqual([]);
+  });
+
+  it("a pull that moves a device's cursor with nothing for it writes the receipt at the new cursor", async () => {
+    const { pull, warm } = await instance();
+    const head = await warm();
+    const [elsewhere] = await db.sql<{ id: string }[]>`
+      select id from cases
+      where assigned_crew_id is distinct from (select crew_id from users where email = 'worker@riverton.example')
+      order by id limit 1`;
+    await db.sql`update cases set priority = priority where id = ${elsewhere!.id}`;
+    const page = await pull(head, '&behind=1');
+    expect(page.cases).toEqual([]);
+    expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(head));
+    const [receipt] = await db.sql<{ cursor: string }[]>`
+      select cursor::text from device_syncs order by pulled_at desc limit 1`;
+    expect(receipt!.cursor).toBe(page.cursor);
   });
 
   it('a session past its expiry is asked of the database, however recently it was found', async () => {
