@@ -1,7 +1,7 @@
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { seedDemoCity } from '../src/demo/seed.ts';
-import type { Logger } from '../src/http/deps.ts';
+import type { Logger, Sql } from '../src/http/deps.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
 /** A fixed clock for seeded data: 10:00 in the demo city on a weekday. */
@@ -47,4 +47,18 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
     },
     close: () => db.close(),
   };
+}
+
+/**
+ * Changes one open case of the crew of the worker with `email` (the demo seed's), so the
+ * change log's trigger gives it a new cursor; answers its id.
+ */
+export async function touchCrewCase(sql: Sql, email: string): Promise<string> {
+  const [c] = await sql<{ id: string }[]>`
+    select id from cases
+    where assigned_crew_id = (select crew_id from users where email = ${email})
+      and state in ('assigned', 'in_progress', 'on_hold')
+    order by id limit 1`;
+  await sql`update cases set priority = priority where id = ${c!.id}`;
+  return c!.id;
 }

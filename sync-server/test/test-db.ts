@@ -45,3 +45,11 @@ function withDatabase(url: string, database: string): string {
   u.pathname = `/${database}`;
   return u.toString();
 }
+
+/**
+ * A client of its own on a test database that records every statement it sends (its debug
+ * hook), to count what a request costs the database.
+ */
+export function countingClient(url: string, statements: string[], max = 2): postgres.Sql {
+  return postgres(url, { max, onnotice: () => {}, types: {}, debug: (_connection, query) => statements.push(query) });
+}

@@ -5,8 +5,8 @@ import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PullResponse } from '@fieldfix/
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
-import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+import { quietLogger, TEST_NOW, touchCrewCase } from '../../test/test-app.ts';
+import { countingClient, createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 
 // What a device that is up to date costs the database: the statements the server sends for
 // one pull, counted by the client's own debug hook. A head pull (nothing new since the
@@ -26,12 +26,7 @@ pg('a pull from a device already at the head', () => {
     db = await createTestDatabase();
     const config = loadConfig({});
     await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
-    counted = postgres(db.url!, {
-      max: 2,
-      onnotice: () => {},
-      types: {},
-      debug: (_connection, query) => statements.push(query),
-    });
+    counted = countingClient(db.url!, statements);
     app = createApp({ sql: counted, config, dbKind: 'postgres', version: 'test', log: quietLogger });
     const res = await app.request('/api/auth/login?bearer=1', {
       method: 'POST',
@@ -61,17 +56,6 @@ pg('a pull from a device already at the head', () => {
     return page.cursor;
   }
 
-  /** Changes one of the worker's crew's open cases (the change log's trigger gives it a new cursor). */
-  async function changeOneOfTheCrews(): Promise<{ id: number }> {
-    const [c] = await db.sql<{ id: number }[]>`
-      select id from cases
-      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
-        and state in ('assigned', 'in_progress', 'on_hold')
-      order by id limit 1`;
-    await db.sql`update cases set priority = priority where id = ${c!.id}`;
-    return c!;
-  }
-
   it('sends one statement: the session and the head together', async () => {
     const head = await toHead();
     await pull(head); // records the device's receipt at the head once
@@ -85,10 +69,10 @@ pg('a pull from a device already at the head', () => {
 
   it('reads the streams, after the head, when something changed since', async () => {
     const head = await toHead();
-    const c = await changeOneOfTheCrews();
+    const c = await touchCrewCase(db.sql, 'worker@riverton.example');
     statements.length = 0;
     const page = await pull(head);
-    expect(page.cases.map((x) => x.id)).toEqual([c.id]);
+    expect(page.cases.map((x) => x.id)).toEqual([c]);
     expect(statements.length).toBeGreaterThan(1);
     expect(statements[0]).toMatch(/change_log_head_from\(/);
     expect(statements.filter((s) => /change_log_head/.test(s))).toHaveLength(1);
@@ -101,7 +85,7 @@ pg('a pull from a device already at the head', () => {
   // for a moment: the change is made before it is held.)
   it('at the last cursor issued, answers without the head lock; behind it, takes the lock', async () => {
     const head = await toHead();
-    const c = await changeOneOfTheCrews();
+    const c = await touchCrewCase(db.sql, 'worker@riverton.example');
     const [row] = await db.sql<{ issued: string }[]>`select last_value::text as issued from case_change_cursor`;
     const issued = row!.issued;
     expect(BigInt(issued)).toBeGreaterThan(BigInt(head));
@@ -119,7 +103,7 @@ pg('a pull from a device already at the head', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(answered).toBe(false);
       await holder`select pg_advisory_unlock(7311004)`;
-      expect((await behind).cases.map((x) => x.id)).toEqual([c.id]);
+      expect((await behind).cases.map((x) => x.id)).toEqual([c]);
     } finally {
       await holder.end({ timeout: 5 });
     }

@@ -5,8 +5,8 @@ import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PullResponse } from '@fieldfix/
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
-import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
-import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+import { quietLogger, TEST_NOW, touchCrewCase } from '../../test/test-app.ts';
+import { countingClient, createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 import { QUIET_PULL_TIMES, QuietPull, type QuietPullTimes } from './quiet-pull.ts';
 
 // A device already up to date, answered from the instance's memory (`QuietPull`): no
@@ -26,12 +26,7 @@ pg('a pull answered from the instance memory', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
-    counted = postgres(db.url!, {
-      max: 4,
-      onnotice: () => {},
-      types: {},
-      debug: (_connection, query) => statements.push(query),
-    });
+    counted = countingClient(db.url!, statements, 4);
   });
   afterAll(async () => {
     await counted?.end({ timeout: 5 });
@@ -85,15 +80,15 @@ pg('a pull answered from the instance memory', () => {
     return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
   }
 
-  /** Changes one of the worker's crew's open cases (the change log's trigger gives it a new cursor). */
-  async function changeOneOfTheCrews(): Promise<string> {
-    const [c] = await db.sql<{ id: string }[]>`
-      select id from cases
-      where assigned_crew_id = (select crew_id from users where email = 'worker@riverton.example')
-        and state in ('assigned', 'in_progress', 'on_hold')
-      order by id limit 1`;
-    await db.sql`update cases set priority = priority where id = ${c!.id}`;
-    return c!.id;
+  /** An admin, signed in on `app`, ends every session of the worker ("signed out everywhere"). */
+  async function endWorkerSessions(app: ReturnType<typeof createApp>): Promise<void> {
+    const admin = await signIn(app, 'admin@riverton.example');
+    const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+    const revoked = await app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
+      method: 'POST',
+      headers: { ...admin, origin: 'http://localhost' },
+    });
+    expect(revoked.status).toBe(200);
   }
 
   it('answers a device at the head with no statement at all', async () => {
@@ -108,7 +103,7 @@ pg('a pull answered from the instance memory', () => {
   it('a device behind the remembered head, or one that says it is behind, is answered by the database', async () => {
     const { pull, warm, clock, quiet } = await instance();
     const head = await warm();
-    const id = await changeOneOfTheCrews();
+    const id = await touchCrewCase(db.sql, 'worker@riverton.example');
 
     // Polling within the head's second: "nothing new", and the cursor stays where it was.
     statements.length = 0;
@@ -135,7 +130,7 @@ pg('a pull answered from the instance memory', () => {
   it('a head older than headMs is never used', async () => {
     const { pull, warm, clock } = await instance();
     const head = await warm();
-    const id = await changeOneOfTheCrews();
+    const id = await touchCrewCase(db.sql, 'worker@riverton.example');
     clock.now += TIMES.headMs;
     expect((await pull(head)).cases.map((c) => c.id)).toEqual([id]);
   });
@@ -162,13 +157,7 @@ pg('a pull answered from the instance memory', () => {
   it('sessions ended everywhere by an admin on this instance are forgotten at once', async () => {
     const { app, get, warm } = await instance();
     const head = await warm();
-    const admin = await signIn(app, 'admin@riverton.example');
-    const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
-    const revoked = await app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
-      method: 'POST',
-      headers: { ...admin, origin: 'http://localhost' },
-    });
-    expect(revoked.status).toBe(200);
+    await endWorkerSessions(app);
     expect((await get(head)).status).toBe(401);
   });
 
@@ -194,13 +183,7 @@ pg('a pull answered from the instance memory', () => {
       const a = await instance(TIMES, { sql: other });
       const b = await instance(TIMES, { as: a.auth });
       const head = await b.warm();
-      const admin = await signIn(a.app, 'admin@riverton.example');
-      const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
-      const revoked = await a.app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
-        method: 'POST',
-        headers: { ...admin, origin: 'http://localhost' },
-      });
-      expect(revoked.status).toBe(200);
+      await endWorkerSessions(a.app);
       await expect.poll(async () => (await b.get(head)).status, { timeout: 3_000 }).toBe(401);
     });
   });
@@ -211,7 +194,7 @@ pg('a pull answered from the instance memory', () => {
   it('a session ended with no notice is answered "nothing new" for at most sessionMs, then 401', async () => {
     const { get, warm, clock, auth } = await instance({ ...TIMES, headMs: 60_000 });
     const head = await warm();
-    await changeOneOfTheCrews(); // something the worker's crew would get: none of it is given
+    await touchCrewCase(db.sql, 'worker@riverton.example'); // something the worker's crew would get: none of it is given
     const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
     await db.sql`update sessions set revoked_at = now() where token_hash = ${hash}`;
     const meanwhile = await get(head);
@@ -281,13 +264,7 @@ pg('a pull answered from the instance memory', () => {
       .poll(async () => (await db.sql`select 1 from device_syncs where client_id = ${device}`).length)
       .toBe(1);
 
-    const admin = await signIn(app, 'admin@riverton.example');
-    const [worker] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
-    const revoked = await app.request(`/api/auth/users/${worker!.id}/revoke-sessions`, {
-      method: 'POST',
-      headers: { ...admin, origin: 'http://localhost' },
-    });
-    expect(revoked.status).toBe(200);
+    await endWorkerSessions(app);
     statements.length = 0;
     expect((await get(page.cursor)).status).toBe(200);
     expect(statements).toEqual([]);
