@@ -23,7 +23,7 @@ export const PullQuery = z.object({
    * pushed, its worker asked to sync now). The server then reads its database rather than
    * answer "nothing new" from what it read a moment before (the server's quiet pulls).
    */
-  behind: z.literal('1', '1, or leave it out').optional(),
+  behind: z.literal('1', '1 when the device knows it is behind, else leave it out').optional(),
 });
 export type PullQuery = z.infer<typeof PullQuery>;
 
