@@ -162,11 +162,17 @@ async function scrapeMetrics(inst) {
     const text = await res.text();
     if (res.status !== 200) return { status: res.status };
     const value = (name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const pulls = (from) =>
+      Number(
+        new RegExp(`^fieldfix_sync_pulls_total\\{answered_from="${from}"\\} ([\\d.e+]+)$`, 'm').exec(text)?.[1] ?? 0,
+      );
     return {
       status: 200,
       rss: value('process_resident_memory_bytes'),
       poolMax: value('fieldfix_db_pool_max_connections'),
       outboxDepth: value('fieldfix_notice_outbox_depth'),
+      pullsFromMemory: pulls('memory'),
+      pullsFromDatabase: pulls('database'),
     };
   } catch (err) {
     return { status: `network: ${err.cause?.code ?? err.message}` };
@@ -306,6 +312,9 @@ function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, integri
       photos_uploaded: run.photosUploaded,
       resident_reports: run.reports,
     },
+    // Where the pulls' answers came from (the instances' own counts, `QuietPull`).
+    pulls_answered_from_memory: metrics.reduce((n, m) => n + (m.pullsFromMemory ?? 0), 0),
+    pulls_answered_by_database: metrics.reduce((n, m) => n + (m.pullsFromDatabase ?? 0), 0),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
     instances_detail: insts.map((i, k) => ({
@@ -382,6 +391,12 @@ const rows = [
     [`${INSTANCES} instances`]: `${many.work.fixes_applied} / ${many.work.photos_uploaded} / ${many.work.resident_reports}`,
     '1 instance (baseline)': `${one.work.fixes_applied} / ${one.work.photos_uploaded} / ${one.work.resident_reports}`,
     ratio: `planned ${fixesPlanned} / ${fixesPlanned} / ${plan.residents.length}`,
+  },
+  {
+    what: "pulls answered from an instance's memory / by the database",
+    [`${INSTANCES} instances`]: `${many.pulls_answered_from_memory} / ${many.pulls_answered_by_database}`,
+    '1 instance (baseline)': `${one.pulls_answered_from_memory} / ${one.pulls_answered_by_database}`,
+    ratio: '',
   },
   {
     what: 'PostgreSQL connections, max',

@@ -17,6 +17,8 @@ export type Metrics = {
   requestDone(method: string, route: string, status: number, seconds: number): void;
   /** The outcomes of one push (R9). */
   pushOutcomes(outcomes: readonly { outcome: OutcomeKind; reason: Reason | null }[]): void;
+  /** A pull answered: from this instance's memory (nothing new) or by the database (`QuietPull`). */
+  pullAnswered(from: 'memory' | 'database'): void;
   /** The text a Prometheus server scrapes, with the database's figures read now. */
   render(): Promise<{ contentType: string; body: string }>;
 };
@@ -56,6 +58,12 @@ export function createMetrics(opts: {
     name: 'fieldfix_sync_push_outcomes_total',
     help: 'Outcomes of pushed changes (R9): applied, merged, superseded or rejected, and why (none when applied).',
     labelNames: ['outcome', 'reason'] as const,
+    registers,
+  });
+  const pulls = new Counter({
+    name: 'fieldfix_sync_pulls_total',
+    help: "Pulls answered, by where the answer came from: this instance's memory (a device up to date) or the database.",
+    labelNames: ['answered_from'] as const,
     registers,
   });
   const outboxDepth = new Gauge({
@@ -129,6 +137,9 @@ export function createMetrics(opts: {
     },
     pushOutcomes(outcomes) {
       for (const o of outcomes) push.inc({ outcome: o.outcome, reason: o.reason ?? 'none' });
+    },
+    pullAnswered(from) {
+      pulls.inc({ answered_from: from });
     },
     async render() {
       await readDatabase();

@@ -77,6 +77,23 @@ describe('/metrics', () => {
     else expect(value(text, 'fieldfix_db_connections{state="idle"}')).toBeGreaterThanOrEqual(0);
   });
 
+  it('counts pulls by where their answer came from: the database, or the instance memory', async () => {
+    const tablet = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-pulls');
+    const before = await scrape(server.url);
+    const grew = (after: string, from: string) =>
+      (value(after, `fieldfix_sync_pulls_total{answered_from="${from}"}`) ?? 0) -
+      (value(before, `fieldfix_sync_pulls_total{answered_from="${from}"}`) ?? 0);
+    const { cursor, pages } = await tablet.pullAll('0'); // saying it is behind: the database answers
+    expect(grew(await scrape(server.url), 'database')).toBe(pages.length);
+    // Polling at the head: answered from memory once the instance has read the head.
+    await expect
+      .poll(async () => {
+        await tablet.pull(cursor, 500, { behind: false });
+        return grew(await scrape(server.url), 'memory');
+      })
+      .toBeGreaterThan(0);
+  });
+
   it("counts a push's outcomes by kind and reason", async () => {
     const crewA = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a');
     const cases = await t.db.sql<{ id: string; crew: string }[]>`

@@ -69,6 +69,7 @@ export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: App
         const staff = c.get('staff');
         const query = c.req.valid('query');
         const page = await pullChanges(sql, staff, query, c.get('changeLogHead'));
+        metrics?.pullAnswered(c.get('fromMemory') ? 'memory' : 'database');
         // A crew device's delivery receipt: it now holds everything of its crew up to
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
         if (staff.role === 'worker' && staff.crewId) {
