@@ -41,6 +41,7 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
         return next();
       }
     }
+    const epoch = opts.quiet?.epoch ?? 0;
     const found = await findSession(sql, token, cursor?.success ? { head: { cursor: cursor.data } } : {});
     if (found.status === 'expired') {
       throw new ApiError(401, 'session-expired', 'Your shift session has ended. Sign in again to sync.');
@@ -48,7 +49,7 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
     if (found.status !== 'ok') {
       throw new ApiError(401, 'session-expired', 'You were signed out. Sign in again to sync.');
     }
-    opts.quiet?.remember(found);
+    opts.quiet?.remember(found, epoch);
     c.set('staff', found.staff);
     c.set('sessionTokenHash', found.tokenHash);
     if (found.changeLogHead !== undefined) c.set('changeLogHead', found.changeLogHead);

@@ -239,6 +239,23 @@ pg('a pull answered from the instance memory', () => {
     }
   });
 
+  // The race this guards against: a lookup reads the session, the session is ended and
+  // forgotten (here, or by a notice from another instance), and then the lookup's answer
+  // arrives and would be remembered for minutes.
+  it('a session found valid by a lookup that began before a forgetting is not remembered', async () => {
+    const { quiet, warm, auth } = await instance();
+    const head = BigInt(await warm());
+    const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+    const { staff } = quiet.answer(hash, head)!;
+    const found = { staff, tokenHash: hash, expiresAt: new Date(Date.now() + 3600_000) };
+    const asked = quiet.epoch; // the lookup begins
+    await quiet.forgetSession(hash); // the session is ended meanwhile
+    quiet.remember(found, asked); // the lookup's answer arrives
+    expect(quiet.answer(hash, head)).toBeNull();
+    quiet.remember(found, quiet.epoch); // a lookup begun after the forgetting
+    expect(quiet.answer(hash, head)).not.toBeNull();
+  });
+
   it('with the default times, a device at the head is answered from memory', async () => {
     const { pull, warm } = await instance(QUIET_PULL_TIMES);
     const head = await warm();

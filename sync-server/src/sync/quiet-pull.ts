@@ -65,6 +65,8 @@ export class QuietPull {
   readonly #shared: boolean;
   #listen: Promise<unknown> | null = null;
   #listening = false;
+  /** Counts every forgetting: a lookup that began before one is not remembered (`remember`). */
+  #epoch = 0;
   readonly #log: { warn(msg: string): void } | undefined;
 
   /**
@@ -95,10 +97,20 @@ export class QuietPull {
     return session ? { staff: session.staff, head } : null;
   }
 
-  /** A session the database just found valid. */
-  remember(found: { staff: Staff; tokenHash: string; expiresAt: Date }): void {
+  /** Take it before asking the database for a session; give it back to `remember`. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /**
+   * A session the database just found valid, asked at `epoch`. If any session was forgotten
+   * since (here or, by notice, elsewhere), it may be this one, ended after the database
+   * answered: it is not remembered, and its next pull asks again.
+   */
+  remember(found: { staff: Staff; tokenHash: string; expiresAt: Date }, epoch: number): void {
     if (this.#times.headMs <= 0) return;
     this.#startListening();
+    if (epoch !== this.#epoch) return;
     const until = Math.min(this.#now() + this.#times.sessionMs, found.expiresAt.getTime());
     this.#sessions.delete(found.tokenHash); // re-inserted last: the oldest go first when full
     keep(this.#sessions, found.tokenHash, { ...found, until });
@@ -106,6 +118,7 @@ export class QuietPull {
 
   /** A session ended here (signed out), after its row says so: forgotten here and on every instance. */
   async forgetSession(tokenHash: string): Promise<void> {
+    this.#epoch++;
     this.#sessions.delete(tokenHash);
     await this.#tell(`s:${tokenHash}`);
   }
@@ -117,6 +130,7 @@ export class QuietPull {
   }
 
   #dropUser(userId: string): void {
+    this.#epoch++;
     for (const [hash, s] of this.#sessions) if (s.staff.id === userId) this.#sessions.delete(hash);
   }
 
@@ -131,6 +145,7 @@ export class QuietPull {
   }
 
   #heard(payload: string): void {
+    this.#epoch++;
     if (payload.startsWith('s:')) this.#sessions.delete(payload.slice(2));
     else if (payload.startsWith('u:')) this.#dropUser(payload.slice(2));
   }
@@ -143,6 +158,7 @@ export class QuietPull {
         (payload) => this.#heard(payload),
         () => {
           // (Again) listening: whatever was sent while not is lost, so nothing remembered stands.
+          this.#epoch++;
           this.#sessions.clear();
           this.#listening = true;
         },
