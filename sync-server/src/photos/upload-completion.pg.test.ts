@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { expect, it } from 'vitest';
-import { createTestApp } from '../../test/test-app.ts';
+import { createApp } from '../app.ts';
+import type { Sql } from '../db/database.ts';
+import { createTestApp, quietLogger } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
@@ -78,6 +80,76 @@ it('a photo whose completion failed is finished by the next HEAD, and downloads 
     );
   } finally {
     await server.close();
+    await t.close();
+    await rm(photosDir, { recursive: true, force: true });
+  }
+});
+
+// The database cut while the completion's mark is on the wire (the PostgreSQL-restart fault
+// test hit it once): the UPDATE committed, its answer never came. The completion used to move
+// the bytes back to the pending key, leaving a complete row whose final key held no bytes.
+// A cut at exactly that moment cannot be made on demand, so the client here runs the
+// statement and then throws the error a cut connection gives (the one stand-in of this file).
+it("a completion whose mark committed but whose answer was lost keeps the photo's bytes where the row says", async () => {
+  const photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-lost-mark-'));
+  const t = await createTestApp({ photosDir, dataDir: photosDir });
+  try {
+    const real = t.db.sql;
+    const cut = ((first: unknown, ...rest: unknown[]) => {
+      const q = (real as unknown as (...a: unknown[]) => PromiseLike<unknown>)(first, ...rest);
+      const text = Array.isArray(first) ? first.join('?') : '';
+      if (!/set complete = true/.test(text)) return q;
+      return Promise.resolve(q).then(() => {
+        throw Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' });
+      });
+    }) as unknown as Sql;
+    Object.setPrototypeOf(cut, real);
+    const app = createApp({ sql: cut, config: t.config, dbKind: t.db.kind, version: 'test', log: quietLogger });
+    const worker = await t.login('worker@riverton.example');
+    const bytes = new Uint8Array(
+      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#456' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const [c] = await t.db.sql<{ id: string; version: number }[]>`
+      select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
+    const id = uuidv7();
+    const server = await listen(t);
+    try {
+      const tablet = new TestDevice(server.url, worker, 'lost-mark');
+      tablet.seen.set(c!.id, c!.version);
+      const [o] = await tablet.send(
+        tablet.make('attach_photo', c!.id, {
+          photoId: id,
+          tag: 'after',
+          contentType: 'image/jpeg',
+          byteSize: bytes.length,
+          width: 40,
+          height: 30,
+          takenAt: null,
+          lat: null,
+          long: null,
+        }),
+      );
+      expect(o!.outcome).toBe('applied');
+    } finally {
+      await server.close();
+    }
+    const patch = await app.request(`/api/photos/${id}/upload`, {
+      method: 'PATCH',
+      headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
+      body: bytes,
+    });
+    expect(patch.status).toBe(503); // the database, as far as this request knows, went away
+    const [row] = await t.db.sql<{ complete: boolean; storage_key: string }[]>`
+      select complete, storage_key from photos where id = ${id}`;
+    expect(row!.complete).toBe(true); // the mark committed
+    const stored = await photoStoreFor(t.config).read(row!.storage_key);
+    expect(stored && new Uint8Array(stored)).toEqual(bytes);
+    const get = await t.app.request(`/api/photos/${id}`, { headers: worker });
+    expect(get.status).toBe(200);
+    expect(new Uint8Array(await get.arrayBuffer())).toEqual(bytes);
+  } finally {
     await t.close();
     await rm(photosDir, { recursive: true, force: true });
   }

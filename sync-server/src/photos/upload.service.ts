@@ -348,6 +348,9 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
   }, timings.renewMs);
   // Set once the bytes are moved to their final key: undone if the photo is then not marked complete.
   let moved = false;
+  // Set while the mark is asked: an error then (the connection cut mid-statement) leaves its
+  // outcome unknown. It may have committed, and the row would then name the final key.
+  let marking = false;
   try {
     const all = (await store.read(keys.pending)) ?? new Uint8Array();
     if (all.length !== photo.byteSize) throw new UploadOffsetConflict(photo.byteSize, all.length);
@@ -357,14 +360,19 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
     if (lost) throw new PhotoBeingFinished(photoId, 1);
     await store.finalize(keys.pending, keys.final);
     moved = true;
+    marking = true;
     const marked = await markPhotoComplete(sql, photo.id, token, {
       storageKey: keys.final,
       sha256,
       thumbKey: thumb ? keys.thumb : null,
     });
+    marking = false;
     if (!marked) throw new PhotoBeingFinished(photoId, 1);
   } catch (err) {
-    if (moved) {
+    // The mark's answer lost: the bytes stay at their final key. If it committed, the photo is
+    // complete and whole; if not, the device's next HEAD finds no pending bytes and sends the
+    // photo again (moving them back would leave a complete row naming a key with no bytes).
+    if (moved && !marking) {
       // The row still says pending: put the bytes back where a resumed upload finds them.
       await store
         .finalize(keys.final, keys.pending)
