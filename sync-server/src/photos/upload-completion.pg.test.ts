@@ -11,6 +11,42 @@ import { listen, TestDevice } from '../../test/sync-client.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
 
+type App = Awaited<ReturnType<typeof createTestApp>>;
+
+/** A JPEG of `width`×`height` registered on one of streets-a's open cases (its attach_photo pushed). */
+async function photoToUpload(
+  t: App,
+  serverUrl: string,
+  worker: Record<string, string>,
+  [width, height]: [number, number],
+): Promise<{ id: string; bytes: Uint8Array<ArrayBuffer> }> {
+  const bytes = new Uint8Array(
+    await sharp({ create: { width, height, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer(),
+  );
+  const [c] = await t.db.sql<{ id: string; version: number }[]>`
+    select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
+  const tablet = new TestDevice(serverUrl, worker, `upload-${width}x${height}`);
+  tablet.seen.set(c!.id, c!.version);
+  const id = uuidv7();
+  const [o] = await tablet.send(
+    tablet.make('attach_photo', c!.id, {
+      photoId: id,
+      tag: 'after',
+      contentType: 'image/jpeg',
+      byteSize: bytes.length,
+      width,
+      height,
+      takenAt: null,
+      lat: null,
+      long: null,
+    }),
+  );
+  expect(o!.outcome).toBe('applied');
+  return { id, bytes };
+}
+
 // A photo whose last byte is stored but whose completion then fails (the bucket, the database
 // or the instance gone at that moment; here the store's finalize throws once, as a bucket
 // going away does). HEAD used to answer Upload-Offset = Upload-Length for it, so the app
@@ -22,30 +58,7 @@ it('a photo whose completion failed is finished by the next HEAD, and downloads 
   const server = await listen(t);
   try {
     const worker = await t.login('worker@riverton.example');
-    const bytes = new Uint8Array(
-      await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
-        .jpeg()
-        .toBuffer(),
-    );
-    const [c] = await t.db.sql<{ id: string; version: number }[]>`
-      select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
-    const tablet = new TestDevice(server.url, worker, 'repro');
-    tablet.seen.set(c!.id, c!.version);
-    const id = uuidv7();
-    const [o] = await tablet.send(
-      tablet.make('attach_photo', c!.id, {
-        photoId: id,
-        tag: 'after',
-        contentType: 'image/jpeg',
-        byteSize: bytes.length,
-        width: 64,
-        height: 48,
-        takenAt: null,
-        lat: null,
-        long: null,
-      }),
-    );
-    expect(o!.outcome).toBe('applied');
+    const { id, bytes } = await photoToUpload(t, server.url, worker, [64, 48]);
     const store = photoStoreFor(t.config);
     const finalize = store.finalize.bind(store);
     store.finalize = async () => {
@@ -106,35 +119,8 @@ it("a completion whose mark committed but whose answer was lost keeps the photo'
     Object.setPrototypeOf(cut, real);
     const app = createApp({ sql: cut, config: t.config, dbKind: t.db.kind, version: 'test', log: quietLogger });
     const worker = await t.login('worker@riverton.example');
-    const bytes = new Uint8Array(
-      await sharp({ create: { width: 40, height: 30, channels: 3, background: '#456' } })
-        .jpeg()
-        .toBuffer(),
-    );
-    const [c] = await t.db.sql<{ id: string; version: number }[]>`
-      select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
-    const id = uuidv7();
     const server = await listen(t);
-    try {
-      const tablet = new TestDevice(server.url, worker, 'lost-mark');
-      tablet.seen.set(c!.id, c!.version);
-      const [o] = await tablet.send(
-        tablet.make('attach_photo', c!.id, {
-          photoId: id,
-          tag: 'after',
-          contentType: 'image/jpeg',
-          byteSize: bytes.length,
-          width: 40,
-          height: 30,
-          takenAt: null,
-          lat: null,
-          long: null,
-        }),
-      );
-      expect(o!.outcome).toBe('applied');
-    } finally {
-      await server.close();
-    }
+    const { id, bytes } = await photoToUpload(t, server.url, worker, [40, 30]).finally(() => server.close());
     const patch = await app.request(`/api/photos/${id}/upload`, {
       method: 'PATCH',
       headers: { ...worker, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' },
@@ -168,30 +154,7 @@ it.skipIf(!process.env.TEST_DATABASE_URL)(
     const server = await listen(t);
     try {
       const worker = await t.login('worker@riverton.example');
-      const bytes = new Uint8Array(
-        await sharp({ create: { width: 64, height: 48, channels: 3, background: '#468' } })
-          .jpeg()
-          .toBuffer(),
-      );
-      const [c] = await t.db.sql<{ id: string; version: number }[]>`
-        select id::text, version from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress') order by id limit 1`;
-      const tablet = new TestDevice(server.url, worker, 'finishing');
-      tablet.seen.set(c!.id, c!.version);
-      const id = uuidv7();
-      const [o] = await tablet.send(
-        tablet.make('attach_photo', c!.id, {
-          photoId: id,
-          tag: 'after',
-          contentType: 'image/jpeg',
-          byteSize: bytes.length,
-          width: 64,
-          height: 48,
-          takenAt: null,
-          lat: null,
-          long: null,
-        }),
-      );
-      expect(o!.outcome).toBe('applied');
+      const { id, bytes } = await photoToUpload(t, server.url, worker, [64, 48]);
       // A slow bucket: moving the bytes to their final key waits until let go.
       const store = photoStoreFor(t.config);
       const finalize = store.finalize.bind(store);
@@ -224,21 +187,7 @@ it.skipIf(!process.env.TEST_DATABASE_URL)(
 
       // A request that lost its lease while the bucket worked (it stalled past it and another
       // took it): the photo is not marked complete, its bytes go back where HEAD finds them.
-      const id2 = uuidv7();
-      const [o2] = await tablet.send(
-        tablet.make('attach_photo', c!.id, {
-          photoId: id2,
-          tag: 'after',
-          contentType: 'image/jpeg',
-          byteSize: bytes.length,
-          width: 64,
-          height: 48,
-          takenAt: null,
-          lat: null,
-          long: null,
-        }),
-      );
-      expect(o2!.outcome).toBe('applied');
+      const { id: id2 } = await photoToUpload(t, server.url, worker, [64, 48]); // the same bytes
       store.finalize = async (from, to) => {
         store.finalize = finalize;
         await t.db.sql`update photos set upload_lease = gen_random_uuid()::text where id = ${id2}`;
