@@ -269,4 +269,11 @@ export const EQUIVALENT = [
     replacement,
     why: 'an entry past its `until` is never returned, deleted or not: this only frees memory (and deleting a key not there does nothing)',
   })),
+  {
+    module: 'quiet-pull',
+    code: 'this.#epoch++;',
+    mutator: 'UpdateOperator',
+    replacement: 'this.#epoch--',
+    why: '`remember()` only asks whether the epoch changed since its lookup began: counting down changes it as surely as counting up',
+  },
 ];
