@@ -24,6 +24,16 @@ describe('a pull cursor', () => {
   });
 });
 
+describe("a pull's behind flag", () => {
+  it('takes 1, or nothing; anything else is refused with words that say what it takes', () => {
+    expect(PullQuery.parse({ clientId: 'x', behind: '1' }).behind).toBe('1');
+    expect(PullQuery.parse({ clientId: 'x' }).behind).toBeUndefined();
+    const refused = PullQuery.safeParse({ clientId: 'x', behind: 'yes' });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]?.message).toMatch(/knows it is behind/);
+  });
+});
+
 describe('a pull answer', () => {
   const answer = { cursor: '42', hasMore: false, cases: [], departures: [], outcomes: [] };
 
