@@ -2,10 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { quietLogger } from '../../test/test-app.ts';
+import { createMetrics } from '../ops/metrics.ts';
+import { observeRequests } from '../ops/observe.ts';
+import { resourcePolicy } from './security-headers.ts';
 import { inlineScripts } from './static.ts';
 
 const page = (script: string) =>
@@ -123,5 +127,27 @@ describe('cross-origin resource policy', () => {
     expect(api.headers.get('cross-origin-resource-policy')).toBe('same-origin');
     const open311 = await app.request('/open311/v2/nothing-here.json');
     expect(open311.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  });
+});
+
+describe('headers added after a handler has answered', () => {
+  it('go onto the answer the handler made, not a copy of it', async () => {
+    // A copy is a new Response whose body is a stream: on Node the whole answer is built again
+    // as a web Response and sent through a stream reader, for every poll of every device.
+    const made: Response[] = [];
+    const metrics = createMetrics({ sql: undefined as never, dbKind: 'postgres', log: quietLogger });
+    const app = new Hono()
+      .use(observeRequests(metrics, quietLogger))
+      .use(resourcePolicy)
+      .get('/answer', (c) => {
+        const res = c.json({ ok: true });
+        made.push(res);
+        return res;
+      });
+    const res = await app.request('/answer', { headers: { 'x-request-id': 'answer-1' } });
+    expect(res).toBe(made[0]);
+    expect(res.headers.get('x-request-id')).toBe('answer-1');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    expect(await res.json()).toEqual({ ok: true });
   });
 });

@@ -3,6 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import type { Staff } from '../access/caller.ts';
 import type { Logger } from '../http/deps.ts';
+import { setOnAnswer } from '../http/security-headers.ts';
 import { inRequest, pinoOf } from './log.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -39,7 +40,7 @@ export function observeRequests(metrics: Metrics, log: Logger) {
     const route = routePath(c) || 'unmatched';
     const status = c.res.status;
     metrics.requestDone(c.req.method, route, status, seconds);
-    c.header(REQUEST_ID_HEADER, requestId);
+    setOnAnswer(c, REQUEST_ID_HEADER, requestId);
     // Built only when it is written (a device's poll is the busiest request there is).
     if (lines?.isLevelEnabled('info')) {
       const staff = c.get('staff');

@@ -194,6 +194,31 @@ describe('the request log', () => {
     expect(line).not.toHaveProperty('userId');
   });
 
+  it('adds the id and the resource policy to every kind of answer, each sent with its length', async () => {
+    // The request id and the resource policy are added once a handler has answered, over real
+    // HTTP: on every kind of answer, each still sent with its length.
+    const worker = await t.login('worker@riverton.example');
+    const admin = await t.login('admin@riverton.example');
+    const [c] = await t.db.sql<{ id: string }[]>`select id::text from cases order by id limit 1`;
+    const answers = [
+      await fetch(`${server.url}/healthz`),
+      await fetch(`${server.url}/api/cases/${c!.id}`, { headers: admin }),
+      await fetch(`${server.url}/api/sync/pull?cursor=0&limit=1&clientId=whole`, {
+        headers: { ...worker, 'fieldfix-protocol': '1' },
+      }),
+      await fetch(`${server.url}/api/no-such-thing`, { headers: admin }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 404]);
+    for (const a of answers) {
+      const body = Buffer.from(await a.arrayBuffer());
+      expect(a.headers.get('transfer-encoding')).toBeNull();
+      expect(a.headers.get('content-length')).toBe(String(body.byteLength));
+      expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(a.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    }
+    expect(answers[2]!.headers.get('server-timing')).toMatch(/total;dur=/);
+  });
+
   it('makes an id of its own when the one sent is not well-formed', async () => {
     const res = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'a b<script>' } });
     const id = res.headers.get('x-request-id')!;
