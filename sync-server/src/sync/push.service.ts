@@ -232,6 +232,13 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   const newPhotos: Parameters<typeof insertPhotos>[1] = [];
   const routeOps: { caseId: string; crewId: string; day: string; position: number | null }[] = [];
   const departmentOf = (c: WorkingCase) => types.get(c.serviceCode)!.departmentId;
+  // The same for every decision of the batch: made once, not once per mutation.
+  const crewDepartment = (id: string) => s.crews.get(id);
+  const departmentOfCase = (id: string) => {
+    const c = cases.get(id);
+    return c && departmentOf(c);
+  };
+  const photo = (id: string) => photos.get(id);
 
   for (const entry of s.fresh) {
     const m = mutationOf(entry);
@@ -249,14 +256,14 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
       const ctx: DecideContext = {
         actor,
         crewAtBaseVersion: history.get(`${mutation.caseId}@${mutation.baseVersion}`) ?? null,
-        crewDepartment: (id: string) => s.crews.get(id),
+        crewDepartment,
         now: at.toISOString(),
-        today: dateIn(at, s.opts.timeZone),
-        departmentOfCase: (id: string) => {
-          const c = cases.get(id);
-          return c && departmentOf(c);
+        // The city's day is asked by a few rules only (R2): worked out when one does.
+        get today() {
+          return dateIn(at, s.opts.timeZone);
         },
-        photo: (id: string) => photos.get(id),
+        departmentOfCase,
+        photo,
         ...(redirectedFrom
           ? {
               redirectedFrom: {
