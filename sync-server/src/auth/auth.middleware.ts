@@ -32,10 +32,11 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
     // A device that says it is behind (a hint, its own push, "Sync now") gets the database's answer.
     if (opts.quiet && cursor?.success && c.req.query('behind') === undefined) {
       const tokenHash = hashToken(token);
-      const known = opts.quiet.answer(tokenHash, BigInt(cursor.data));
+      const known = opts.quiet.answer(tokenHash, BigInt(cursor.data), c.req.query('clientId'));
       if (known) {
         c.set('staff', known.staff);
         c.set('sessionTokenHash', tokenHash);
+        // The cursor to answer "nothing new" with (see the pull route).
         c.set('changeLogHead', known.head);
         c.set('fromMemory', true);
         return next();

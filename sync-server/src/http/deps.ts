@@ -27,7 +27,10 @@ export type AppEnv = {
   Variables: {
     staff: Staff;
     sessionTokenHash: string;
-    /** The change log's head, read with the session (the pull's route only). */
+    /**
+     * The change log's head, read with the session (the pull's route only); when `fromMemory`,
+     * the cursor the pull answers "nothing new" with.
+     */
     changeLogHead?: bigint;
     /** The pull is answered from this instance's memory (`QuietPull`): no statement before the answer. */
     fromMemory?: boolean;

@@ -67,6 +67,18 @@ export function pageOf(streams: readonly Stream[], after: bigint, limit: number)
   return { page: items, cursor, hasMore: beyond };
 }
 
+/** "Nothing new": the device's cursor moves to `cursor` (its own, or a head it may skip to). */
+export function nothingNew(cursor: bigint): PullResponse {
+  return {
+    cursor: cursor.toString(),
+    hasMore: false,
+    cases: [],
+    departures: [],
+    outcomes: [],
+    serverTime: new Date().toISOString(),
+  };
+}
+
 /**
  * `knownHead`: the head read in an earlier statement of the same request (with the session,
  * `requireStaff(sql, { changeLogHead: true })`); any head read before the streams will do.
@@ -78,16 +90,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
   // stream up to it.
   const head = knownHead ?? (await changeLogHead(sql, q.cursor));
   // Nothing new in the whole city since the device's cursor: no stream can have anything.
-  if (head <= after) {
-    return {
-      cursor: after.toString(),
-      hasMore: false,
-      cases: [],
-      departures: [],
-      outcomes: [],
-      serverTime: new Date().toISOString(),
-    };
-  }
+  if (head <= after) return nothingNew(after);
   // The caller's scope, from the one access model: a worker's crew, a lead's department, the city.
   const inScope = caseScopeSql(sql, caseScope(callerOf(staff)), 'c');
   const [caseRows, departures, outcomes] = await Promise.all([

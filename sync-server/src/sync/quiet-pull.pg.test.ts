@@ -39,12 +39,16 @@ pg('a pull answered from the instance memory', () => {
    */
   async function instance(
     times: QuietPullTimes = TIMES,
-    { as, sql = counted }: { as?: Record<string, string>; sql?: postgres.Sql } = {},
+    {
+      as,
+      sql = counted,
+      email = 'worker@riverton.example',
+    }: { as?: Record<string, string>; sql?: postgres.Sql; email?: string } = {},
   ) {
     const clock = { now: Date.now() };
     const quiet = new QuietPull(sql, times, { shared: true, now: () => clock.now });
     const app = createApp({ sql, config, dbKind: 'postgres', version: 'test', log: quietLogger, quietPull: quiet });
-    const auth = as ?? (await signIn(app, 'worker@riverton.example'));
+    const auth = as ?? (await signIn(app, email));
     const clientId = uuidv7();
     const get = (cursor: string, extra = '', device = clientId) =>
       app.request(`/api/sync/pull?clientId=${device}&cursor=${cursor}&limit=500${extra}`, {
@@ -67,7 +71,13 @@ pg('a pull answered from the instance memory', () => {
       await pull(page.cursor, '&behind=1');
       return page.cursor;
     }
-    return { app, quiet, clock, auth, get, pull, warm };
+    /** Past half the head's life: a pull starts a new head read; then that read is done. */
+    async function readHeadAgain(cursor: string): Promise<void> {
+      clock.now += times.headMs / 2;
+      await pull(cursor);
+      await quiet.settled();
+    }
+    return { app, quiet, clock, auth, clientId, get, pull, warm, readHeadAgain };
   }
 
   async function signIn(app: ReturnType<typeof createApp>, email: string): Promise<Record<string, string>> {
@@ -121,8 +131,13 @@ pg('a pull answered from the instance memory', () => {
     statements.length = 0;
     expect(await pull(head)).toMatchObject({ cursor: head, cases: [] });
     await quiet.settled();
-    expect(statements).toEqual([expect.stringMatching(/change_log_head\(\)/)]);
-    // The head read again is past the device's cursor: the device gets the change.
+    // The head, then which scopes the changes up to it touched: the worker's crew among them.
+    expect(statements).toEqual([
+      expect.stringMatching(/change_log_head\(\)/),
+      expect.stringMatching(/from case_departures/),
+    ]);
+    // The head read again is past the device's cursor, with a change in its crew: the database
+    // is asked, and the device gets the change.
     const polled = await pull(head);
     expect(polled.cases.map((c) => c.id)).toEqual([id]);
   });
@@ -287,20 +302,27 @@ pg('a pull answered from the instance memory', () => {
     expect(statements).toEqual([]);
   });
 
-  it("a pull that moves a device's cursor with nothing for it writes the receipt at the new cursor", async () => {
-    const { pull, warm } = await instance();
+  it("a pull that moves a device's cursor past other crews' changes writes its receipt only when due, at the new cursor", async () => {
+    const { pull, warm, clock, clientId } = await instance();
     const head = await warm();
     const [elsewhere] = await db.sql<{ id: string }[]>`
       select id from cases
       where assigned_crew_id is distinct from (select crew_id from users where email = 'worker@riverton.example')
       order by id limit 1`;
+    const receipt = async () =>
+      (await db.sql<{ cursor: string }[]>`select cursor::text from device_syncs where client_id = ${clientId}`)[0]!
+        .cursor;
+    // warm() wrote the receipt at the head (its last pull from the database).
+    expect(await receipt()).toBe(head);
     await db.sql`update cases set priority = priority where id = ${elsewhere!.id}`;
     const page = await pull(head, '&behind=1');
     expect(page.cases).toEqual([]);
     expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(head));
-    const [receipt] = await db.sql<{ cursor: string }[]>`
-      select cursor::text from device_syncs order by pulled_at desc limit 1`;
-    expect(receipt!.cursor).toBe(page.cursor);
+    // Written moments ago: not again for a cursor moved past another crew's change.
+    expect(await receipt()).toBe(head);
+    clock.now += TIMES.receiptMs;
+    const later = await pull(page.cursor, '&behind=1');
+    await expect.poll(receipt).toBe(later.cursor);
   });
 
   it('a session past its expiry is asked of the database, however recently it was found', async () => {
@@ -348,5 +370,158 @@ pg('a pull answered from the instance memory', () => {
     const res = await get('0', '&behind=yes');
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/behind/);
+  });
+
+  describe('a device behind the head', () => {
+    /** An open case of `crew`, or of any crew of `department` but `butNot`. */
+    async function openCase(where: { crew?: string; department?: string; butNot?: string }): Promise<string> {
+      const [c] = await db.sql<{ id: string }[]>`
+        select c.id::text from cases c join crews k on k.id = c.assigned_crew_id
+        where c.state in ('assigned', 'in_progress', 'on_hold')
+          and (${where.crew ?? null}::text is null or k.id = ${where.crew ?? null})
+          and (${where.department ?? null}::text is null or k.department_id = ${where.department ?? null})
+          and k.id is distinct from ${where.butNot ?? null}
+        order by c.id limit 1`;
+      return c!.id;
+    }
+    const touch = (id: string) => db.sql`update cases set priority = priority where id = ${id}`;
+
+    it("only by other crews' changes: answered from memory, its cursor moved to the head, as the database would", async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      await touch(await openCase({ department: 'sanitation' }));
+      await touch(await openCase({ department: 'streets', butNot: 'streets-a' }));
+      await readHeadAgain(head);
+      statements.length = 0;
+      const quiet = await pull(head);
+      expect(statements).toEqual([]);
+      expect(quiet).toMatchObject({ cases: [], departures: [], outcomes: [], hasMore: false });
+      expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
+      // The database, asked now, says the same.
+      const asked = await pull(head, '&behind=1');
+      expect(asked).toMatchObject({ cursor: quiet.cursor, cases: [], departures: [], outcomes: [] });
+    });
+
+    it("by a change to a case of its crew: the database's answer, with the case", async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      await touch(await openCase({ department: 'sanitation' }));
+      const mine = await openCase({ crew: 'streets-a' });
+      await touch(mine);
+      await readHeadAgain(head);
+      statements.length = 0;
+      const page = await pull(head);
+      expect(statements.length).toBeGreaterThan(0);
+      expect(page.cases.map((c) => c.id)).toEqual([mine]);
+    });
+
+    it('by a case leaving its crew: the database gives the departure', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const leaving = await openCase({ crew: 'streets-a' });
+      await db.sql`update cases set assigned_crew_id = 'streets-b' where id = ${leaving}`;
+      try {
+        await readHeadAgain(head);
+        const page = await pull(head);
+        expect(page.departures).toEqual([leaving]);
+      } finally {
+        await db.sql`update cases set assigned_crew_id = 'streets-a' where id = ${leaving}`;
+      }
+    });
+
+    it('by an outcome of its own recorded meanwhile: the database gives the outcome', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const device = uuidv7(); // another tablet of the same worker, at the same cursor
+      const [me] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+      const id = uuidv7();
+      await db.sql.begin(async (tx) => {
+        await tx`select take_change_cursor()`;
+        await tx`
+          insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time,
+                                 outcome, message, cursor)
+          values (${id}, ${device}, 1, ${me!.id}, ${await openCase({ crew: 'streets-a' })}, 'add_note', '{}'::jsonb, 1,
+                  now(), 'rejected', 'A test outcome.', nextval('case_change_cursor'))`;
+      });
+      await readHeadAgain(head);
+      // The first tablet has no outcome there: from memory.
+      statements.length = 0;
+      expect((await pull(head)).outcomes).toEqual([]);
+      expect(statements).toEqual([]);
+      expect((await pull(head, '', device)).outcomes.map((o) => o.mutationId)).toEqual([id]);
+    });
+
+    it('a change still being written holds every device below it; once it commits, its crew gets it', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const mine = await openCase({ crew: 'streets-a' });
+      const writer = postgres(db.url!, { max: 1, onnotice: () => {} });
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let opened!: () => void;
+      const open = new Promise<void>((r) => (opened = r));
+      const slow = writer.begin(async (tx) => {
+        await tx`update cases set priority = priority where id = ${mine}`;
+        opened();
+        await held;
+      });
+      try {
+        await open;
+        // Later changes elsewhere commit first, with higher cursors.
+        await touch(await openCase({ department: 'sanitation' }));
+        await readHeadAgain(head);
+        const first = await pull(head);
+        expect(first.cases).toEqual([]);
+        release();
+        await slow;
+        const [row] = await db.sql<
+          { cursor: string }[]
+        >`select change_cursor::text as cursor from cases where id = ${mine}`;
+        // Never moved past the change still being written.
+        expect(BigInt(first.cursor)).toBeLessThan(BigInt(row!.cursor));
+        await readHeadAgain(first.cursor);
+        expect((await pull(first.cursor)).cases.map((c) => c.id)).toEqual([mine]);
+      } finally {
+        release();
+        await slow.catch(() => {});
+        await writer.end();
+      }
+    });
+
+    it('older than what the instance has read: asked of the database', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      await touch(await openCase({ department: 'sanitation' }));
+      await readHeadAgain(head);
+      statements.length = 0;
+      await pull((BigInt(head) - 1n).toString());
+      expect(statements.length).toBeGreaterThan(0);
+    });
+
+    it("a lead: other departments' changes from memory; one in the department from the database", async () => {
+      const { pull, warm, readHeadAgain } = await instance(TIMES, { email: 'lead@riverton.example' });
+      const head = await warm();
+      await touch(await openCase({ department: 'sanitation' }));
+      await readHeadAgain(head);
+      statements.length = 0;
+      const quiet = await pull(head);
+      expect(statements).toEqual([]);
+      expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
+      const streets = await openCase({ department: 'streets', butNot: 'streets-a' });
+      await touch(streets);
+      await readHeadAgain(quiet.cursor);
+      expect((await pull(quiet.cursor)).cases.map((c) => c.id)).toEqual([streets]);
+    });
+
+    it('an administrator (the whole city in scope): always the database', async () => {
+      const { pull, warm, readHeadAgain } = await instance(TIMES, { email: 'admin@riverton.example' });
+      const head = await warm();
+      const elsewhere = await openCase({ department: 'sanitation' });
+      await touch(elsewhere);
+      await readHeadAgain(head);
+      statements.length = 0;
+      expect((await pull(head)).cases.map((c) => c.id)).toEqual([elsewhere]);
+      expect(statements.length).toBeGreaterThan(0);
+    });
   });
 });

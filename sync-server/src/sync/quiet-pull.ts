@@ -10,13 +10,20 @@
  * - where it last recorded each crew device's delivery receipt (a pull that brings nothing
  *   writes one at most every `receiptMs`, see the pull route).
  *
- * A pull is answered from memory only when the session is remembered, the device's cursor is
- * at or past the remembered head, and the device does not say it is behind (`behind=1`: a
- * live hint told it of a change, it has just pushed, or its worker asked to sync now). The
- * answer, "nothing new, your cursor stays", is then what the database said a moment ago. The
- * cursor does not move, so no change can be skipped: one committed since reaches a device
- * that was not told of it at its next pull after the head is read again, at most `headMs`
- * later. A receipt falling due is written after the answer, not before it.
+ * A pull is answered from memory only when the session is remembered and the device does not
+ * say it is behind (`behind=1`: a live hint told it of a change, it has just pushed, or its
+ * worker asked to sync now), and either
+ * - the device's cursor is at or past the remembered head: "nothing new, your cursor stays";
+ * - or nothing in the device's scope changed between its cursor and the head: "nothing new,
+ *   your cursor moves to the head", as the database would have answered at that head. With
+ *   each head, the instance reads which scopes the changes since the last one touched (each
+ *   crew's cases and departures, each department's cases, each device's outcomes), so it knows
+ *   the newest change of every scope over a run of cursors. In a working city something
+ *   changes somewhere every second; a device's own crew, rarely.
+ * Either way the answer is what the database said at a head read a moment ago: a change
+ * committed since reaches a device that was not told of it at its next pull after the head is
+ * read again, at most `headMs` later. A receipt falling due is written after the answer, not
+ * before it.
  *
  * Sessions ended on any instance: the one that ends them forgets them at once and tells the
  * others (NOTIFY on `SESSIONS_CHANNEL`), which forget them as the notice arrives. An instance
@@ -46,6 +53,26 @@ export const SESSIONS_CHANNEL = 'fieldfix_sessions_ended';
 /** How many sessions and receipts one instance remembers at most (the oldest go first). */
 const KEPT = 50_000;
 
+/**
+ * The most cursors one head read looks through for the scopes they touched. An instance that
+ * served no pull for long enough to fall further behind starts its knowledge again at the head
+ * (devices behind it then ask the database once).
+ */
+const WINDOW = 100_000n;
+
+/**
+ * The newest change of each scope over the cursors `(from, to]`: every change there is counted.
+ * A crew's: its cases' changes and departures; a department's: its cases' changes; a device's
+ * (client id and person): its outcomes.
+ */
+type ScopeChanges = {
+  from: bigint;
+  to: bigint;
+  crews: Map<string, bigint>;
+  departments: Map<string, bigint>;
+  devices: Map<string, bigint>;
+};
+
 type Session = { staff: Staff; tokenHash: string; expiresAt: Date; until: number };
 
 /** A device as the receipt memory knows it: its client id and the person using it. */
@@ -59,8 +86,10 @@ export class QuietPull {
   /** When the remembered head's statement started (the head is at least that recent). */
   #headAt = -Infinity;
   #reading: Promise<void> | null = null;
+  #changes: ScopeChanges | null = null;
   readonly #sessions = new Map<string, Session>();
-  readonly #receipts = new Map<string, { cursor: string; at: number }>();
+  /** When this instance last wrote each device's receipt. */
+  readonly #receipts = new Map<string, number>();
   /** Sessions are shared between instances (PostgreSQL): remembered ones count only while listening. */
   readonly #shared: boolean;
   #listen: Promise<unknown> | null = null;
@@ -86,15 +115,34 @@ export class QuietPull {
   }
 
   /**
-   * The answer's head for a pull from memory, or null when the database must be asked: the
-   * remembered head is stale or past the device's cursor, or the session is not remembered.
+   * A pull from memory: who is asking, and the cursor to answer "nothing new" with (the
+   * device's own when it is at or past the remembered head, else that head). Null when the
+   * database must be asked: the remembered head is stale, the session is not remembered, or
+   * the device is behind the head and something in its scope changed in between (or this
+   * instance does not know: `clientId` not given, its cursor older than the instance's
+   * knowledge, or its scope the whole city).
    */
-  answer(tokenHash: string, cursor: bigint): { staff: Staff; head: bigint } | null {
+  answer(tokenHash: string, cursor: bigint, clientId?: string): { staff: Staff; head: bigint } | null {
     if (this.#times.headMs <= 0) return null;
     const head = this.#freshHead();
-    if (head === null || head > cursor) return null;
+    if (head === null) return null;
     const session = this.#recall(tokenHash);
-    return session ? { staff: session.staff, head } : null;
+    if (!session) return null;
+    if (head <= cursor) return { staff: session.staff, head: cursor };
+    return clientId !== undefined && this.#nothingFor(session.staff, clientId, cursor, head)
+      ? { staff: session.staff, head }
+      : null;
+  }
+
+  /** Whether nothing in the scope of `staff` on device `clientId` changed in `(cursor, head]`. */
+  #nothingFor(staff: Staff, clientId: string, cursor: bigint, head: bigint): boolean {
+    const k = this.#changes;
+    if (!k || k.to !== head || cursor < k.from) return false;
+    const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
+    if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
+    if (staff.role === 'worker') return !!staff.crewId && !changedSince(k.crews.get(staff.crewId));
+    if (staff.role === 'lead') return !!staff.departmentId && !changedSince(k.departments.get(staff.departmentId));
+    return false; // the city: every change is in scope
   }
 
   /** Take it before asking the database for a session; give it back to `remember`. */
@@ -168,17 +216,22 @@ export class QuietPull {
       });
   }
 
-  /** Whether a pull that brought nothing, leaving the device at `cursor`, must write its receipt. */
-  receiptDue(device: DeviceKey, cursor: string): boolean {
+  /**
+   * Whether a pull that brought nothing must write its device's receipt: none written here
+   * yet, or the last one `receiptMs` ago. Its cursor moving past other scopes' changes does
+   * not make it due (that is every poll in a busy city): what the receipt is read for is when
+   * the device last synced, and what it was delivered (always written).
+   */
+  receiptDue(device: DeviceKey): boolean {
     const last = this.#receipts.get(deviceKey(device));
-    return !last || last.cursor !== cursor || this.#now() - last.at >= this.#times.receiptMs;
+    return last === undefined || this.#now() - last >= this.#times.receiptMs;
   }
 
   /** A receipt being written for a device (marked first: pulls meanwhile do not write it too). */
-  receiptWritten(device: DeviceKey, cursor: string): void {
+  receiptWritten(device: DeviceKey): void {
     const key = deviceKey(device);
     this.#receipts.delete(key);
-    keep(this.#receipts, key, { cursor, at: this.#now() });
+    keep(this.#receipts, key, this.#now());
   }
 
   /** The receipt's write failed: the device's next pull writes it. */
@@ -204,16 +257,61 @@ export class QuietPull {
   #readHead(): void {
     if (this.#reading) return;
     const started = this.#now();
-    this.#reading = this.#sql<{ head: string }[]>`select change_log_head()::text as head`
-      .then(([row]) => {
-        this.#head = BigInt(row!.head);
-        this.#headAt = started;
-      })
+    this.#reading = this.#refresh(started)
       // The database unreachable: the head ages out and pulls ask the database, which answers 503.
       .catch(() => {})
       .finally(() => {
         this.#reading = null;
       });
+  }
+
+  /**
+   * Reads the head, then which scopes the changes since the last head touched, and only then
+   * makes both the ones answers use. The scopes are read in a statement after the head's, as a
+   * pull reads its streams: every change at or below the head is in that statement's snapshot,
+   * as it is now (a case changed again since is counted at its new cursor, by the next read).
+   */
+  async #refresh(started: number): Promise<void> {
+    const [row] = await this.#sql<{ head: string }[]>`select change_log_head()::text as head`;
+    const head = BigInt(row!.head);
+    const k = this.#changes;
+    if (!k || head < k.to || head - k.to > WINDOW) {
+      this.#changes = { from: head, to: head, crews: new Map(), departments: new Map(), devices: new Map() };
+    } else if (head > k.to) {
+      const rows = await this.#sql<
+        { scope: 'crew' | 'department' | 'device'; a: string; b: string | null; newest: string }[]
+      >`
+        select 'crew' as scope, assigned_crew_id as a, null as b, max(change_cursor)::text as newest from cases
+        where change_cursor > ${k.to.toString()}::bigint and change_cursor <= ${head.toString()}::bigint
+          and assigned_crew_id is not null
+        group by assigned_crew_id
+        union all
+        select 'crew', crew_id, null, max(cursor)::text from case_departures
+        where cursor > ${k.to.toString()}::bigint and cursor <= ${head.toString()}::bigint
+        group by crew_id
+        union all
+        select 'department', t.department_id, null, max(c.change_cursor)::text
+        from cases c join service_types t on t.code = c.service_code
+        where c.change_cursor > ${k.to.toString()}::bigint and c.change_cursor <= ${head.toString()}::bigint
+        group by t.department_id
+        union all
+        select 'device', client_id, user_id, max(cursor)::text from mutations
+        where cursor > ${k.to.toString()}::bigint and cursor <= ${head.toString()}::bigint
+        group by client_id, user_id`;
+      if (this.#changes !== k) return; // started again meanwhile
+      for (const r of rows) {
+        const map = r.scope === 'crew' ? k.crews : r.scope === 'department' ? k.departments : k.devices;
+        const key = r.scope === 'device' ? deviceKey({ clientId: r.a, userId: r.b! }) : r.a;
+        const newest = BigInt(r.newest);
+        if ((map.get(key) ?? -1n) < newest) map.set(key, newest);
+      }
+      k.to = head;
+      // Too many devices to keep: start again at this head.
+      if (k.devices.size > KEPT)
+        this.#changes = { from: head, to: head, crews: new Map(), departments: new Map(), devices: new Map() };
+    }
+    this.#head = head;
+    this.#headAt = started;
   }
 
   /** Resolves once no head read is under way and the LISTEN, if any, has started (tests). */

@@ -18,7 +18,7 @@ import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { requireProtocol } from './protocol.ts';
 import { pushMutations } from './push.service.ts';
-import { pullChanges } from './pull.service.ts';
+import { nothingNew, pullChanges } from './pull.service.ts';
 import { QuietPull } from './quiet-pull.ts';
 import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo.ts';
 import { liveHub } from '../dispatch/live-hub.ts';
@@ -68,7 +68,10 @@ export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: App
         // `c.get`, not `c.var`: the busiest route, and `c.var` copies every variable each time.
         const staff = c.get('staff');
         const query = c.req.valid('query');
-        const page = await pullChanges(sql, staff, query, c.get('changeLogHead'));
+        // From memory (`QuietPull`): nothing new, the cursor where the instance says it may be.
+        const page = c.get('fromMemory')
+          ? nothingNew(c.get('changeLogHead')!)
+          : await pullChanges(sql, staff, query, c.get('changeLogHead'));
         metrics?.pullAnswered(c.get('fromMemory') ? 'memory' : 'database');
         // A crew device's delivery receipt: it now holds everything of its crew up to
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
@@ -83,12 +86,13 @@ export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: App
             at,
             delivered,
           };
-          // A pull that brought nothing and finds the device where this instance last recorded
-          // it, moments ago, writes nothing: the board's "last synced" may lag by up to
-          // `receiptMs`, and a device polling an unchanged log costs no write.
+          // A pull that brought nothing writes nothing if this instance recorded the device's
+          // receipt moments ago, wherever its cursor moved meanwhile (past other crews'
+          // changes): the board's "last synced" may lag by up to `receiptMs`, and a device
+          // polling costs no write.
           const device = { clientId: query.clientId, userId: staff.id };
-          if (delivered || quiet.receiptDue(device, page.cursor)) {
-            quiet.receiptWritten(device, page.cursor);
+          if (delivered || quiet.receiptDue(device)) {
+            quiet.receiptWritten(device);
             const crewId = staff.crewId;
             const write = recordDevicePull(sql, crew).then(
               (facts) => {
