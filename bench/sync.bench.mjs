@@ -459,19 +459,42 @@ try {
   });
 
   // The same pulls from devices behind the city's last cursor by a change outside their scope
-  // (another department's case): nothing for them either, but the head is read in full (its
-  // lock and pg_locks) and each stream's index range is looked at.
+  // (another department's case): nothing for them either. The instance read its head past the
+  // devices' cursors, with the scopes the changes since touched (none of theirs): answered from
+  // memory, the cursor moved to the head. Then the same pulls saying they are behind
+  // (`behind=1`): the database reads the head in full (its lock and pg_locks) and each
+  // stream's index range.
   const [elsewhere] = await sql`select id from cases where assigned_crew_id not like 'bench-%' order by id limit 1`;
   await sql`update cases set priority = priority where id = ${elsewhere.id}`;
-  // The instance's remembered head (at most QUIET_PULL_TIMES.headMs old) has gone past the
-  // devices' cursors: each of these pulls reads the database.
   await new Promise((r) => setTimeout(r, 1_200));
-  const behindVersus = await versusBare("pull behind another department's change", async (i) => {
-    const k = i % tokens.length;
-    const h = await pull(tokens[k], heads[k], `prime-${k}`);
+  /** The server's pulls answered from memory and from the database, from its own metrics. */
+  async function pullsAnswered() {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const count = (from) =>
+      Number(new RegExp(`fieldfix_sync_pulls_total\\{answered_from="${from}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    return { memory: count('memory'), database: count('database') };
+  }
+  const movedOn = (k, h) => {
     if (h.body.cases.length !== 0 || BigInt(h.body.cursor) <= BigInt(heads[k])) {
       throw new Error("a pull behind another department's change: expected nothing, and the cursor moved on");
     }
+  };
+  const before = await pullsAnswered();
+  const behindVersus = await versusBare("pull behind another department's change", async (i) => {
+    const k = i % tokens.length;
+    movedOn(k, await pull(tokens[k], heads[k], `prime-${k}`));
+  });
+  const after = await pullsAnswered();
+  const behindFromMemory = {
+    memory: after.memory - before.memory,
+    database: after.database - before.database,
+  };
+  log(
+    `  of those pulls: ${behindFromMemory.memory} answered from memory, ${behindFromMemory.database} by the database`,
+  );
+  const behindAskedVersus = await versusBare("pull behind another department's change, behind=1", async (i) => {
+    const k = i % tokens.length;
+    movedOn(k, await pull(tokens[k], heads[k], `prime-${k}`, { behind: true }));
   });
 
   const m = (xs) => +median(xs).toFixed(0);
@@ -502,6 +525,8 @@ try {
     head_pull_vs_bare_route: versus,
     head_pull_told_behind_vs_bare_route: toldVersus,
     pull_behind_other_department_vs_bare_route: behindVersus,
+    pull_behind_other_department_answered: behindFromMemory,
+    pull_behind_other_department_told_behind_vs_bare_route: behindAskedVersus,
     change_log_rows: LOG_ROWS + 300,
     mutations: MUTATIONS,
     batch: BATCH,
@@ -575,6 +600,16 @@ try {
         what: `pull behind another department's change, nothing in scope, concurrency ${c} (bare route beside it)`,
         figure: `p50 ${behindVersus[c].pull_p50} ms, p95 ${behindVersus[c].pull_p95} ms`,
         ratio: `${behindVersus[c].p95_ratio}× the bare route's p95 (${behindVersus[c].bare_p95} ms)`,
+      })),
+      {
+        what: "those pulls: answered from the instance's memory / by the database",
+        figure: `${behindFromMemory.memory} / ${behindFromMemory.database}`,
+        ratio: '',
+      },
+      ...[1, 16].map((c) => ({
+        what: `the same saying it is behind (behind=1: the database asked), concurrency ${c}`,
+        figure: `p50 ${behindAskedVersus[c].pull_p50} ms, p95 ${behindAskedVersus[c].pull_p95} ms`,
+        ratio: `${behindAskedVersus[c].p95_ratio}× the bare route's p95 (${behindAskedVersus[c].bare_p95} ms)`,
       })),
     ],
     results,
