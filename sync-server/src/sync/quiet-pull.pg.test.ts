@@ -614,15 +614,74 @@ pg('a pull answered from the instance memory', () => {
       expect(fromMemory).toBeGreaterThan(0);
     });
 
-    it('an administrator (the whole city in scope): always the database', async () => {
-      const { pull, warm, readHeadAgain } = await instance(TIMES, { email: 'admin@riverton.example' });
+    it('an administrator (the whole city in scope, whatever department is on record): always the database', async () => {
+      await db.sql`update users set department_id = 'streets' where email = 'admin@riverton.example'`;
+      try {
+        const { pull, warm, readHeadAgain } = await instance(TIMES, { email: 'admin@riverton.example' });
+        const head = await warm();
+        const elsewhere = await openCase({ department: 'sanitation' });
+        await touch(elsewhere);
+        await readHeadAgain(head);
+        statements.length = 0;
+        expect((await pull(head)).cases.map((c) => c.id)).toEqual([elsewhere]);
+        expect(statements.length).toBeGreaterThan(0);
+      } finally {
+        await db.sql`update users set department_id = null where email = 'admin@riverton.example'`;
+      }
+    });
+
+    it("a device that already has its crew's newest change, behind only another crew's: from memory", async () => {
+      const { pull, warm, readHeadAgain } = await instance();
       const head = await warm();
-      const elsewhere = await openCase({ department: 'sanitation' });
-      await touch(elsewhere);
+      const mine = await openCase({ crew: 'streets-a' });
+      await touch(mine);
+      await readHeadAgain(head);
+      const got = await pull(head);
+      expect(got.cases.map((c) => c.id)).toEqual([mine]);
+      // The device's cursor is that change's: the instance still counts it as the crew's newest.
+      const [row] = await db.sql<
+        { cursor: string }[]
+      >`select change_cursor::text as cursor from cases where id = ${mine}`;
+      expect(got.cursor).toBe(row!.cursor);
+      await touch(await openCase({ department: 'sanitation' }));
+      await readHeadAgain(got.cursor);
+      statements.length = 0;
+      const quiet = await pull(got.cursor);
+      expect(statements).toEqual([]);
+      expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(got.cursor));
+    });
+
+    it("a crew's newest change counts, whether its cases' or its departures' read is the later", async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const [leaving, staying] = await db.sql<{ id: string }[]>`
+        select id::text from cases where assigned_crew_id = 'streets-a' and state in ('assigned', 'in_progress', 'on_hold')
+        order by id limit 2`;
+      await db.sql`update cases set assigned_crew_id = 'streets-b' where id = ${leaving!.id}`;
+      try {
+        await touch(staying!.id); // after the departure: the crew's newest change
+        const [departure] = await db.sql<{ cursor: string }[]>`
+          select cursor::text from case_departures where case_id = ${leaving!.id} order by cursor desc limit 1`;
+        await readHeadAgain(head);
+        // A device of the crew that has everything up to the departure gets the later change.
+        expect((await pull(departure!.cursor)).cases.map((c) => c.id)).toEqual([staying!.id]);
+      } finally {
+        await db.sql`update cases set assigned_crew_id = 'streets-a' where id = ${leaving!.id}`;
+      }
+    });
+
+    it('more cursors since the last read than it looks through: knowledge starts again at the head', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      await db.sql`select setval('case_change_cursor', (select last_value from case_change_cursor) + 100001)`;
+      await touch(await openCase({ department: 'sanitation' }));
       await readHeadAgain(head);
       statements.length = 0;
-      expect((await pull(head)).cases.map((c) => c.id)).toEqual([elsewhere]);
+      const page = await pull(head);
+      // The database is asked (the device is below what the instance knows), and says the same.
       expect(statements.length).toBeGreaterThan(0);
+      expect(page.cases).toEqual([]);
+      expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(head) + 100_000n);
     });
   });
 });

@@ -61,11 +61,11 @@ const KEPT = 50_000;
 const WINDOW = 100_000n;
 
 /**
- * The newest change of each scope over the cursors `(from, to]`: every change there is counted.
- * A crew's: its cases' changes and departures; a department's: its cases' changes; a device's
- * (client id and person): its outcomes.
+ * The change log's head (`to`), and the newest change of each scope over the cursors
+ * `(from, to]`: every change there is counted. A crew's: its cases' changes and departures; a
+ * department's: its cases' changes; a device's (client id and person): its outcomes.
  */
-type ScopeChanges = {
+type Known = {
   from: bigint;
   to: bigint;
   crews: Map<string, bigint>;
@@ -82,11 +82,10 @@ export class QuietPull {
   readonly #sql: Sql;
   readonly #times: QuietPullTimes;
   readonly #now: () => number;
-  #head: bigint | null = null;
   /** When the remembered head's statement started (the head is at least that recent). */
   #headAt = -Infinity;
   #reading: Promise<void> | null = null;
-  #changes: ScopeChanges | null = null;
+  #known: Known | null = null;
   readonly #sessions = new Map<string, Session>();
   /** When this instance last wrote each device's receipt. */
   readonly #receipts = new Map<string, number>();
@@ -124,25 +123,14 @@ export class QuietPull {
    */
   answer(tokenHash: string, cursor: bigint, clientId?: string): { staff: Staff; head: bigint } | null {
     if (this.#times.headMs <= 0) return null;
-    const head = this.#freshHead();
-    if (head === null) return null;
+    const known = this.#fresh();
+    if (known === null) return null;
     const session = this.#recall(tokenHash);
     if (!session) return null;
-    if (head <= cursor) return { staff: session.staff, head: cursor };
-    return clientId !== undefined && this.#nothingFor(session.staff, clientId, cursor, head)
-      ? { staff: session.staff, head }
+    if (known.to <= cursor) return { staff: session.staff, head: cursor };
+    return clientId !== undefined && nothingFor(known, session.staff, clientId, cursor)
+      ? { staff: session.staff, head: known.to }
       : null;
-  }
-
-  /** Whether nothing in the scope of `staff` on device `clientId` changed in `(cursor, head]`. */
-  #nothingFor(staff: Staff, clientId: string, cursor: bigint, head: bigint): boolean {
-    const k = this.#changes;
-    if (!k || k.to !== head || cursor < k.from) return false;
-    const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
-    if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
-    if (staff.role === 'worker') return !!staff.crewId && !changedSince(k.crews.get(staff.crewId));
-    if (staff.role === 'lead') return !!staff.departmentId && !changedSince(k.departments.get(staff.departmentId));
-    return false; // the city: every change is in scope
   }
 
   /** Take it before asking the database for a session; give it back to `remember`. */
@@ -247,11 +235,11 @@ export class QuietPull {
     return undefined;
   }
 
-  /** The head if read within `headMs`, else null. Past half its life a new read starts, one at a time. */
-  #freshHead(): bigint | null {
+  /** What was read within `headMs`, else null. Past half its life a new read starts, one at a time. */
+  #fresh(): Known | null {
     const age = this.#now() - this.#headAt;
     if (age >= this.#times.headMs / 2) this.#readHead();
-    return age < this.#times.headMs ? this.#head : null;
+    return age < this.#times.headMs ? this.#known : null;
   }
 
   #readHead(): void {
@@ -274,31 +262,34 @@ export class QuietPull {
   async #refresh(started: number): Promise<void> {
     const [row] = await this.#sql<{ head: string }[]>`select change_log_head()::text as head`;
     const head = BigInt(row!.head);
-    const k = this.#changes;
+    const k = this.#known;
+    // Nothing known yet, a head behind the one known (a database restored from a backup), or
+    // too many cursors to look through: knowledge starts again at this head.
     if (!k || head < k.to || head - k.to > WINDOW) {
-      this.#changes = { from: head, to: head, crews: new Map(), departments: new Map(), devices: new Map() };
+      this.#known = startingAt(head);
     } else if (head > k.to) {
+      const after = k.to.toString();
+      const upTo = head.toString();
       const rows = await this.#sql<
         { scope: 'crew' | 'department' | 'device'; a: string; b: string | null; newest: string }[]
       >`
         select 'crew' as scope, assigned_crew_id as a, null as b, max(change_cursor)::text as newest from cases
-        where change_cursor > ${k.to.toString()}::bigint and change_cursor <= ${head.toString()}::bigint
-          and assigned_crew_id is not null
+        where change_cursor > ${after}::bigint and change_cursor <= ${upTo}::bigint and assigned_crew_id is not null
         group by assigned_crew_id
         union all
         select 'crew', crew_id, null, max(cursor)::text from case_departures
-        where cursor > ${k.to.toString()}::bigint and cursor <= ${head.toString()}::bigint
+        where cursor > ${after}::bigint and cursor <= ${upTo}::bigint
         group by crew_id
         union all
         select 'department', t.department_id, null, max(c.change_cursor)::text
         from cases c join service_types t on t.code = c.service_code
-        where c.change_cursor > ${k.to.toString()}::bigint and c.change_cursor <= ${head.toString()}::bigint
+        where c.change_cursor > ${after}::bigint and c.change_cursor <= ${upTo}::bigint
         group by t.department_id
         union all
         select 'device', client_id, user_id, max(cursor)::text from mutations
-        where cursor > ${k.to.toString()}::bigint and cursor <= ${head.toString()}::bigint
+        where cursor > ${after}::bigint and cursor <= ${upTo}::bigint
         group by client_id, user_id`;
-      if (this.#changes !== k) return; // started again meanwhile
+      // A crew has a row for its cases and one for its departures: the newer counts.
       for (const r of rows) {
         const map = r.scope === 'crew' ? k.crews : r.scope === 'department' ? k.departments : k.devices;
         const key = r.scope === 'device' ? deviceKey({ clientId: r.a, userId: r.b! }) : r.a;
@@ -306,11 +297,9 @@ export class QuietPull {
         if ((map.get(key) ?? -1n) < newest) map.set(key, newest);
       }
       k.to = head;
-      // Too many devices to keep: start again at this head.
-      if (k.devices.size > KEPT)
-        this.#changes = { from: head, to: head, crews: new Map(), departments: new Map(), devices: new Map() };
+      // More devices than an instance keeps: knowledge starts again at this head.
+      if (k.devices.size > KEPT) this.#known = startingAt(head);
     }
-    this.#head = head;
     this.#headAt = started;
   }
 
@@ -318,6 +307,24 @@ export class QuietPull {
   async settled(): Promise<void> {
     await Promise.all([this.#reading, this.#listen]);
   }
+}
+
+/** Knowledge that starts at `head`: nothing known below it. */
+function startingAt(head: bigint): Known {
+  return { from: head, to: head, crews: new Map(), departments: new Map(), devices: new Map() };
+}
+
+/**
+ * Whether nothing in the scope of `staff` on device `clientId` changed between `cursor` (at or
+ * past what `k` starts from) and the head `k` knows.
+ */
+function nothingFor(k: Known, staff: Staff, clientId: string, cursor: bigint): boolean {
+  if (cursor < k.from) return false;
+  const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
+  if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
+  if (staff.role === 'worker') return !!staff.crewId && !changedSince(k.crews.get(staff.crewId));
+  if (staff.role === 'lead') return !!staff.departmentId && !changedSince(k.departments.get(staff.departmentId));
+  return false; // the city: every change is in scope
 }
 
 function deviceKey(d: DeviceKey): string {
