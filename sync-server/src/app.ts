@@ -22,7 +22,7 @@ import { mapRoutes } from './public/map.routes.ts';
 import { statsRoutes } from './public/stats.routes.ts';
 import { reportRoutes } from './public/report.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
-import type { AppDeps } from './http/deps.ts';
+import type { AppDeps, AppParts } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
 import { resourcePolicy, securityHeaders, SYNC_API_HEADERS } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
@@ -56,7 +56,7 @@ export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
   const quietPull =
     given.quietPull ??
     new QuietPull(given.sql, given.config.quietPull, { shared: given.dbKind === 'postgres', log: given.log });
-  const deps: AppDeps = { ...given, metrics, quietPull };
+  const deps: AppParts = { ...given, metrics, quietPull };
   const api = new Hono()
     .use(crossSiteGuard)
     // Before the 2 MiB limit: handlers run in registration order and a photo route answers

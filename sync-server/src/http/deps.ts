@@ -17,6 +17,9 @@ export type AppDeps = {
   quietPull?: QuietPull;
 };
 
+/** The dependencies as `createApp` hands them to the routes: with the parts it makes when not given. */
+export type AppParts = AppDeps & { metrics: Metrics; quietPull: QuietPull };
+
 export type Logger = {
   info(msg: string): void;
   warn(msg: string): void;

@@ -216,7 +216,9 @@ describe('the request log', () => {
       expect(a.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(a.headers.get('cross-origin-resource-policy')).toBe('same-origin');
     }
+    // How long the server took, for this origin only: no other site's script may read it.
     expect(answers[2]!.headers.get('server-timing')).toMatch(/total;dur=/);
+    expect(answers[2]!.headers.get('timing-allow-origin')).toBeNull();
   });
 
   it('makes an id of its own when the one sent is not well-formed', async () => {

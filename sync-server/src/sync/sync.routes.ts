@@ -15,11 +15,10 @@ import { findCrew } from '../auth/user.repo.ts';
 import { openEventStream } from '../http/event-stream.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
-import type { AppDeps, AppEnv } from '../http/deps.ts';
+import type { AppEnv, AppParts } from '../http/deps.ts';
 import { requireProtocol } from './protocol.ts';
 import { pushMutations } from './push.service.ts';
 import { nothingNew, pullChanges } from './pull.service.ts';
-import { QuietPull } from './quiet-pull.ts';
 import { recordCrewPosition, recordDevicePull } from '../dispatch/crew-sync.repo.ts';
 import { liveHub } from '../dispatch/live-hub.ts';
 import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispatch/live-publish.ts';
@@ -27,11 +26,10 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 /** How soon a device's browser reconnects a dropped hint stream. */
 const LIVE_RECONNECT_MS = 5_000;
 
-export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: AppDeps) {
+export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config }: AppParts) {
   const staffOnly = requireStaff(sql);
   // The pull reads the change log's head with the session: one round trip for a device up to
-  // date, none when this instance already knows it is (`QuietPull`).
-  const quiet = quietPull ?? new QuietPull(sql, config.quietPull, { shared: dbKind === 'postgres', log });
+  // date, none when this instance already knows it is (`QuietPull`, made by `createApp`).
   const staffWithHead = requireStaff(sql, { changeLogHead: true, quiet });
   // Looked up when first used: building the routes touches no database.
   const live = () => liveHub(sql, dbKind, log);
@@ -59,7 +57,7 @@ export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: App
           timeZone: config.cityTimeZone,
           ...(body.sentAt ? { sentAt: body.sentAt } : {}),
         });
-        metrics?.pushOutcomes(outcomes);
+        metrics.pushOutcomes(outcomes);
         // After the commit, without holding up the device: the dispatch boards hear of it.
         void publishCaseChanges(sql, live(), changedCaseIds(outcomes), log);
         return c.json({ outcomes } satisfies PushResponse);
@@ -72,7 +70,7 @@ export function syncRoutes({ sql, config, dbKind, log, metrics, quietPull }: App
         const page = c.get('fromMemory')
           ? nothingNew(c.get('changeLogHead')!)
           : await pullChanges(sql, staff, query, c.get('changeLogHead'));
-        metrics?.pullAnswered(c.get('fromMemory') ? 'memory' : 'database');
+        metrics.pullAnswered(c.get('fromMemory') ? 'memory' : 'database');
         // A crew device's delivery receipt: it now holds everything of its crew up to
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
         if (staff.role === 'worker' && staff.crewId) {
