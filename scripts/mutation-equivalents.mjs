@@ -92,6 +92,13 @@ export const EQUIVALENT = [
     replacement: 'a.cursor >= b.cursor',
     why: v8Sort,
   },
+  {
+    module: 'pull',
+    code: 'const cursor = known > after ? known : after;',
+    mutator: 'EqualityOperator',
+    replacement: 'known >= after',
+    why: 'when `known` equals `after` both branches give the same value',
+  },
 
   ...[
     ['LogicalOperator', "'departmentId' in d || d.departmentId === departmentId"],
@@ -240,6 +247,15 @@ export const EQUIVALENT = [
     why: 'the session was found by the same request a moment before; without the guard the next line throws a TypeError instead, and the request answers the same 500',
   },
 
+  // sync-server/src/sync/sync.routes.ts
+  {
+    module: 'sync-routes',
+    code: '.use(timing({ crossOrigin: false }))',
+    mutator: 'ObjectLiteral',
+    replacement: '{}',
+    why: "`crossOrigin: false` is Hono's timing default: the options only say so",
+  },
+
   // sync-server/src/sync/quiet-pull.ts
   ...['false', '<'].map((replacement) => ({
     module: 'quiet-pull',
@@ -275,6 +291,13 @@ export const EQUIVALENT = [
     mutator: 'UpdateOperator',
     replacement: 'this.#epoch--',
     why: '`remember()` only asks whether the epoch changed since its lookup began: counting down changes it as surely as counting up',
+  },
+  {
+    module: 'quiet-pull',
+    code: 'if ((map.get(key) ?? -1n) < newest) map.set(key, newest);',
+    mutator: 'EqualityOperator',
+    replacement: '(map.get(key) ?? -1n) <= newest',
+    why: 'when the two are equal, setting it again keeps the same value',
   },
   {
     module: 'quiet-pull',
