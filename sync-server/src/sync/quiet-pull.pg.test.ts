@@ -44,11 +44,12 @@ pg('a pull answered from the instance memory', () => {
       as,
       sql = counted,
       email = 'worker@riverton.example',
-    }: { as?: Record<string, string>; sql?: postgres.Sql; email?: string } = {},
+      log = quietLogger,
+    }: { as?: Record<string, string>; sql?: postgres.Sql; email?: string; log?: typeof quietLogger } = {},
   ) {
     const clock = { now: Date.now() };
     const quiet = new QuietPull(sql, times, { shared: true, now: () => clock.now });
-    const app = createApp({ sql, config, dbKind: 'postgres', version: 'test', log: quietLogger, quietPull: quiet });
+    const app = createApp({ sql, config, dbKind: 'postgres', version: 'test', log, quietPull: quiet });
     const auth = as ?? (await signIn(app, email));
     const clientId = uuidv7();
     const get = (cursor: string, extra = '', device = clientId) =>
@@ -356,6 +357,34 @@ pg('a pull answered from the instance memory', () => {
     statements.length = 0;
     await pull(head);
     expect(statements).toEqual([]);
+  });
+
+  it('a receipt whose write fails after an answer from memory is logged, and written at the next pull', async () => {
+    const warnings: string[] = [];
+    const log = { ...quietLogger, warn: (msg: string) => void warnings.push(msg) };
+    const { pull, warm, clock, clientId } = await instance({ ...TIMES, headMs: 60_000, sessionMs: 60_000 }, { log });
+    const head = await warm();
+    const pulledAt = async () =>
+      (
+        await db.sql<{ at: Date }[]>`select pulled_at as at from device_syncs where client_id = ${clientId}`
+      )[0]!.at.getTime();
+    const before = await pulledAt();
+    clock.now += TIMES.receiptMs;
+    await db.sql.unsafe(`
+      create function refuse_receipts() returns trigger language plpgsql as $$
+      begin raise exception 'receipts refused by the test'; end $$;
+      create trigger refuse_receipts before insert or update on device_syncs
+        for each row execute function refuse_receipts()`);
+    try {
+      // Answered all the same; its receipt's write fails after the answer, and says so.
+      expect((await pull(head)).cursor).toBe(head);
+      await expect.poll(() => warnings.filter((w) => /^pull receipt: .*receipts refused/.test(w))).toHaveLength(1);
+    } finally {
+      await db.sql.unsafe(`drop trigger refuse_receipts on device_syncs; drop function refuse_receipts()`);
+    }
+    // Not counted as written: the next pull writes it, not receiptMs later.
+    await pull(head);
+    await expect.poll(pulledAt).toBeGreaterThan(before);
   });
 
   it('headMs 0 turns answers from memory off', async () => {
