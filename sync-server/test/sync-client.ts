@@ -15,6 +15,18 @@ export async function listen(t: TestApp): Promise<{ url: string; close(): Promis
 
 type Payloads = { [K in Mutation['kind']]: Extract<Mutation, { kind: K }>['payload'] };
 
+/** An `attach_photo` payload for a crew's "after" photo taken with no place or time recorded. */
+export function afterPhoto(p: {
+  photoId: string;
+  byteSize: number;
+  width: number;
+  height: number;
+  contentType?: Payloads['attach_photo']['contentType'];
+}): Payloads['attach_photo'] {
+  const { contentType = 'image/jpeg', ...rest } = p;
+  return { tag: 'after', contentType, ...rest, takenAt: null, lat: null, long: null };
+}
+
 /** A device: its id, its session, its sequence, and the versions it last saw. */
 export class TestDevice {
   readonly clientId: string;

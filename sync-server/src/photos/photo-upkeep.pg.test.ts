@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../config.ts';
 import { connectPostgres } from '../db/database.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { listen, TestDevice } from '../../test/sync-client.ts';
+import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys, type PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
@@ -92,17 +92,7 @@ describe.each(storeKinds)('photo upkeep on %s', (_name, setUp) => {
     await device.pullAll();
     const photoId = uuidv7();
     const [outcome] = await device.send(
-      device.make('attach_photo', row!.id, {
-        photoId,
-        tag: 'after',
-        contentType: 'image/jpeg',
-        byteSize: photo.length,
-        width: 200,
-        height: 150,
-        takenAt: null,
-        lat: null,
-        long: null,
-      }),
+      device.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize: photo.length, width: 200, height: 150 })),
     );
     expect(outcome!.outcome).toBe('applied');
     return { caseId: row!.id, photoId };

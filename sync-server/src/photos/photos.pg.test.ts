@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { listen, TestDevice } from '../../test/sync-client.ts';
+import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import type { CaseRecord } from '@fieldfix/shared';
 import { seedReportPhotos } from '../demo/report-photos.ts';
 import { FilePhotoStore } from './photo-store.ts';
@@ -76,17 +76,7 @@ async function attachPhoto(byteSize: number, contentType: 'image/jpeg' | 'image/
   await crewA.pullAll();
   const photoId = uuidv7();
   const [outcome] = await crewA.send(
-    crewA.make('attach_photo', row!.id, {
-      photoId,
-      tag: 'after',
-      contentType,
-      byteSize,
-      width: 1600,
-      height: 1200,
-      takenAt: null,
-      lat: null,
-      long: null,
-    }),
+    crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize, width: 1600, height: 1200, contentType })),
   );
   expect(outcome!.outcome).toBe('applied');
   return photoId;

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { listen, TestDevice } from '../../test/sync-client.ts';
+import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
@@ -70,17 +70,7 @@ async function attachPhoto(): Promise<string> {
   await device.pullAll();
   const id = uuidv7();
   const [outcome] = await device.send(
-    device.make('attach_photo', row!.id, {
-      photoId: id,
-      tag: 'after',
-      contentType: 'image/jpeg',
-      byteSize: photo.length,
-      width: 640,
-      height: 480,
-      takenAt: null,
-      lat: null,
-      long: null,
-    }),
+    device.make('attach_photo', row!.id, afterPhoto({ photoId: id, byteSize: photo.length, width: 640, height: 480 })),
   );
   expect(outcome!.outcome).toBe('applied');
   return id;

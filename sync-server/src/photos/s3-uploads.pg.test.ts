@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { listen, TestDevice } from '../../test/sync-client.ts';
+import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { S3PhotoStore } from './s3-photo-store.ts';
@@ -53,17 +53,7 @@ async function attachPhoto(byteSize: number): Promise<string> {
   await crewA.pullAll();
   const photoId = uuidv7();
   const [outcome] = await crewA.send(
-    crewA.make('attach_photo', row!.id, {
-      photoId,
-      tag: 'after',
-      contentType: 'image/jpeg',
-      byteSize,
-      width: 1200,
-      height: 900,
-      takenAt: null,
-      lat: null,
-      long: null,
-    }),
+    crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize, width: 1200, height: 900 })),
   );
   expect(outcome!.outcome).toBe('applied');
   return photoId;

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import type { Sql } from '../db/database.ts';
 import { createTestApp, quietLogger } from '../../test/test-app.ts';
-import { listen, TestDevice } from '../../test/sync-client.ts';
+import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
 
@@ -31,17 +31,7 @@ async function photoToUpload(
   tablet.seen.set(c!.id, c!.version);
   const id = uuidv7();
   const [o] = await tablet.send(
-    tablet.make('attach_photo', c!.id, {
-      photoId: id,
-      tag: 'after',
-      contentType: 'image/jpeg',
-      byteSize: bytes.length,
-      width,
-      height,
-      takenAt: null,
-      lat: null,
-      long: null,
-    }),
+    tablet.make('attach_photo', c!.id, afterPhoto({ photoId: id, byteSize: bytes.length, width, height })),
   );
   expect(o!.outcome).toBe('applied');
   return { id, bytes };
