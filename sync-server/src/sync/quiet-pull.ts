@@ -33,7 +33,8 @@
  * worst is "nothing new" (never any data, never a write beside the receipt) answered to a
  * session ended elsewhere, until the notice arrives or `sessionMs` passes.
  */
-import type { Staff } from '../access/caller.ts';
+import { caseScope } from '@fieldfix/shared';
+import { callerOf, type Staff } from '../access/caller.ts';
 import type { Sql } from '../db/database.ts';
 
 export type QuietPullTimes = {
@@ -315,16 +316,25 @@ function startingAt(head: bigint): Known {
 }
 
 /**
- * Whether nothing in the scope of `staff` on device `clientId` changed between `cursor` (at or
- * past what `k` starts from) and the head `k` knows.
+ * Whether nothing that a pull by `staff` on device `clientId` reads changed between `cursor`
+ * (at or past what `k` starts from) and the head `k` knows: the device's own outcomes, and the
+ * cases of its scope as the access model draws it (the pull's, `caseScope`).
  */
 function nothingFor(k: Known, staff: Staff, clientId: string, cursor: bigint): boolean {
   if (cursor < k.from) return false;
   const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
   if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
-  if (staff.role === 'worker') return !!staff.crewId && !changedSince(k.crews.get(staff.crewId));
-  if (staff.role === 'lead') return !!staff.departmentId && !changedSince(k.departments.get(staff.departmentId));
-  return false; // the city: every change is in scope
+  const scope = caseScope(callerOf(staff));
+  switch (scope.kind) {
+    case 'crew':
+      return !changedSince(k.crews.get(scope.crewId));
+    case 'department':
+      return !changedSince(k.departments.get(scope.departmentId));
+    case 'none':
+      return true;
+    case 'city':
+      return false; // every change is in scope: the database is asked
+  }
 }
 
 function deviceKey(d: DeviceKey): string {
