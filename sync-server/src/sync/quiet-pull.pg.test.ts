@@ -660,6 +660,24 @@ pg('a pull answered from the instance memory', () => {
       }
     });
 
+    it('a lead with no department (no case in scope, only its outcomes): from memory, as the database would', async () => {
+      await db.sql`update users set department_id = null where email = 'lead.sanitation@riverton.example'`;
+      try {
+        const { pull, warm, readHeadAgain } = await instance(TIMES, { email: 'lead.sanitation@riverton.example' });
+        const head = await warm();
+        await touch(await openCase({ department: 'sanitation' }));
+        await readHeadAgain(head);
+        statements.length = 0;
+        const quiet = await pull(head);
+        expect(statements).toEqual([]);
+        expect(quiet.cases).toEqual([]);
+        expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
+        expect(await pull(head, '&behind=1')).toMatchObject({ cursor: quiet.cursor, cases: [] });
+      } finally {
+        await db.sql`update users set department_id = 'sanitation' where email = 'lead.sanitation@riverton.example'`;
+      }
+    });
+
     it("a device that already has its crew's newest change, behind only another crew's: from memory", async () => {
       const { pull, warm, readHeadAgain } = await instance();
       const head = await warm();

@@ -325,16 +325,10 @@ function nothingFor(k: Known, staff: Staff, clientId: string, cursor: bigint): b
   const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
   if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
   const scope = caseScope(callerOf(staff));
-  switch (scope.kind) {
-    case 'crew':
-      return !changedSince(k.crews.get(scope.crewId));
-    case 'department':
-      return !changedSince(k.departments.get(scope.departmentId));
-    case 'none':
-      return true;
-    case 'city':
-      return false; // every change is in scope: the database is asked
-  }
+  if (scope.kind === 'crew') return !changedSince(k.crews.get(scope.crewId));
+  if (scope.kind === 'department') return !changedSince(k.departments.get(scope.departmentId));
+  // No case in scope: only its outcomes count. The whole city: the database is asked.
+  return scope.kind === 'none';
 }
 
 function deviceKey(d: DeviceKey): string {
