@@ -308,6 +308,10 @@ export type MutationInsert = {
 /**
  * Records outcomes (R1, R9) and history entries in one statement. Cursors come straight from
  * the sequence: the caller's transaction is registered (holdChangeCursor).
+ *
+ * What a history entry shares with its mutation (who, when, and for most kinds the data, which
+ * is the payload itself) is not sent twice: the entry names its mutation and the statement
+ * takes the rest from the mutation's row. A push's bytes on the wire are most of its cost.
  */
 export async function insertOutcomesAndEvents(
   tx: Queryable,
@@ -315,22 +319,67 @@ export async function insertOutcomesAndEvents(
   events: EventInsert[],
 ): Promise<void> {
   if (outcomes.length === 0 && events.length === 0) return;
+  const byId = new Map(outcomes.map((o) => [o.id, o]));
+  const wireOutcomes = outcomes.map((o) => ({
+    ...o,
+    // The same as the device's time when its clock was right: sent once.
+    happened_at: o.happened_at === o.device_time ? undefined : o.happened_at,
+    landed_on_case_id: o.landed_on_case_id ?? undefined,
+    reason: o.reason ?? undefined,
+    case_version: o.case_version ?? undefined,
+  }));
+  const wireEvents = events.map((e) => {
+    const m = byId.get(e.mutation_id);
+    const shared = m && m.user_id === e.actor_user_id && m.happened_at === e.at;
+    return {
+      case_id: e.case_id,
+      kind: e.kind,
+      mutation_id: e.mutation_id,
+      at: shared ? undefined : e.at,
+      actor_user_id: shared ? undefined : e.actor_user_id,
+      data: shared && sameShallow(e.data, m.payload) ? undefined : e.data,
+      version: e.version,
+      crew_id: e.crew_id ?? undefined,
+      outcome: e.outcome,
+    };
+  });
   await tx`
     with recorded as (
       insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
                              device_time, happened_at, outcome, reason, message, case_version, cursor)
       select x.id, x.client_id, x.seq, x.user_id, x.case_id, x.landed_on_case_id, x.kind, x.payload, x.base_version,
-             x.device_time, x.happened_at, x.outcome, x.reason, x.message, x.case_version, nextval('case_change_cursor')
-      from jsonb_to_recordset(${json(tx, outcomes)}) as x(
+             x.device_time, coalesce(x.happened_at, x.device_time), x.outcome, x.reason, x.message, x.case_version,
+             nextval('case_change_cursor')
+      from jsonb_to_recordset(${json(tx, wireOutcomes)}) as x(
         id uuid, client_id text, seq integer, user_id text, case_id bigint, landed_on_case_id bigint, kind text,
         payload jsonb, base_version integer, device_time timestamptz, happened_at timestamptz, outcome text,
         reason text, message text, case_version integer)
+      returning id, user_id, happened_at, payload
     )
     insert into case_events (case_id, at, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
-    select x.case_id, x.at, x.kind, x.actor_user_id, x.mutation_id, x.data, x.version, x.crew_id, x.outcome
-    from jsonb_to_recordset(${json(tx, events)}) as x(
+    select x.case_id, coalesce(x.at, r.happened_at), x.kind, coalesce(x.actor_user_id, r.user_id), x.mutation_id,
+      coalesce(x.data, r.payload), x.version, x.crew_id, x.outcome
+    from rows from (jsonb_to_recordset(${json(tx, wireEvents)}) as (
       case_id bigint, at timestamptz, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer,
-      crew_id text, outcome text)`;
+      crew_id text, outcome text)) with ordinality as x(case_id, at, kind, actor_user_id, mutation_id, data, version,
+      crew_id, outcome, n)
+    left join recorded r on r.id = x.mutation_id
+    -- In the order given: a history entry's id tells what happened first (a redirect note, then the work).
+    order by x.n`;
+}
+
+/** Two JSON objects with the same keys and the same primitive values (a note's data and its payload). */
+function sameShallow(a: Record<string, unknown>, b: unknown): boolean {
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return false;
+  const bk = Object.keys(b);
+  const ak = Object.keys(a);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) {
+    const v = a[k];
+    if (typeof v === 'object' && v !== null) return false;
+    if (v !== (b as Record<string, unknown>)[k]) return false;
+  }
+  return true;
 }
 
 /** Photo metadata from `attach_photo`; the bytes arrive separately. */
