@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: timing child processes, medians, result files.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,70 @@ export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** CPU time (user + system, ms) of process `pid` from /proc (Linux, 100 ticks a second); 0 when gone. */
+function cpuMsOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time of every PostgreSQL process on this machine (backends, WAL writer, checkpointer). */
+function postgresCpuMs() {
+  let ms = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) ms += cpuMsOf(pid);
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  return ms;
+}
+
+/**
+ * Where the CPU of a measured step goes: `measure(name, fn)` runs `fn` and adds the CPU time this
+ * process (the benchmark's client), the server's process and PostgreSQL spent meanwhile to
+ * `name`'s tally. On a machine whose cores are all busy, throughput follows the sum, so this
+ * says what a faster path would have to cut. Null tallies where there is no /proc.
+ */
+export function cpuMeter(serverPid) {
+  const available = (() => {
+    try {
+      readFileSync('/proc/self/stat');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const tallies = new Map();
+  const now = () => [cpuMsOf(process.pid), serverPid ? cpuMsOf(serverPid) : 0, postgresCpuMs()];
+  return {
+    async measure(name, fn) {
+      if (!available) return fn();
+      const before = now();
+      const result = await fn();
+      const after = now();
+      const t = tallies.get(name) ?? [0, 0, 0];
+      tallies.set(
+        name,
+        t.map((x, i) => x + after[i] - before[i]),
+      );
+      return result;
+    },
+    /** CPU ms per `per` units of work for `name`, by process; null without /proc. */
+    per(name, units, per = 1000) {
+      const t = tallies.get(name);
+      if (!t) return null;
+      const [client, server, postgres] = t.map((x) => Math.round((x / units) * per));
+      return { client, server, postgres, total: client + server + postgres };
+    },
+  };
 }
 
 export async function freePort() {

@@ -11,7 +11,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import postgres from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
-import { BENCH_ADMIN_URL, freePort, median, percentile, report, stop, timeUntilHealthy } from './lib.mjs';
+import { BENCH_ADMIN_URL, cpuMeter, freePort, median, percentile, report, stop, timeUntilHealthy } from './lib.mjs';
 import { pouchdbPush } from './peers/pouchdb.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { seedDemoCity } from '../sync-server/src/demo/seed.ts';
@@ -216,18 +216,23 @@ try {
     return MUTATIONS / ((performance.now() - t0) / 1000);
   }
 
+  const cpu = cpuMeter(server.pid);
   const push = [];
   const replay = [];
   const raw = [];
   const rawWithHistory = [];
   const inProcess = [];
   for (let r = 0; r < RUNS; r++) {
+    // Each step's batches are made before it is timed (making ids and bodies is the client's own work).
     const batches = makeBatches();
-    push.push(await pushAll(batches, pushServerMs));
+    push.push(await cpu.measure('push', () => pushAll(batches, pushServerMs)));
     replay.push(await pushAll(batches)); // every mutation again: answered from recorded outcomes (R1)
-    raw.push(await rawInsert(makeBatches()));
-    rawWithHistory.push(await rawInsertWithHistory(makeBatches()));
-    inProcess.push(await pushInProcess(makeBatches()));
+    const forRaw = makeBatches();
+    raw.push(await cpu.measure('raw', () => rawInsert(forRaw)));
+    const forHistory = makeBatches();
+    rawWithHistory.push(await cpu.measure('history', () => rawInsertWithHistory(forHistory)));
+    const forInProcess = makeBatches();
+    inProcess.push(await cpu.measure('in-process', () => pushInProcess(forInProcess)));
     log(
       `run ${r + 1}/${RUNS}: push ${push.at(-1).toFixed(0)}/s, replay ${replay.at(-1).toFixed(0)}/s, ` +
         `raw ceiling ${raw.at(-1).toFixed(0)}/s (with history rows ${rawWithHistory.at(-1).toFixed(0)}/s), ` +
@@ -308,6 +313,19 @@ try {
       `${median(alone).toFixed(1)} ms alone`,
   );
 
+  const done = MUTATIONS * RUNS;
+  const cpuPer1000 = {
+    push: cpu.per('push', done),
+    raw_ceiling: cpu.per('raw', done),
+    raw_with_history: cpu.per('history', done),
+    push_without_http: cpu.per('in-process', done),
+  };
+  const cpuLine = (c) => (c ? `${c.client} + ${c.server} + ${c.postgres} = ${c.total}` : 'n/a');
+  log(
+    `CPU ms per 1,000 mutations (client + server + PostgreSQL): push ${cpuLine(cpuPer1000.push)}, ` +
+      `raw ceiling ${cpuLine(cpuPer1000.raw_ceiling)}, with history ${cpuLine(cpuPer1000.raw_with_history)}, ` +
+      `push without HTTP ${cpuLine(cpuPer1000.push_without_http)} (its rules run in the client)`,
+  );
   if (process.env.BENCH_PUSH_ONLY) {
     log(
       `push ${median(push).toFixed(0)}/s, ceiling ${median(raw).toFixed(0)}/s, with history ${median(rawWithHistory).toFixed(0)}/s, ` +
@@ -509,6 +527,7 @@ try {
     push_without_http_vs_raw_ceiling: +(median(inProcess) / median(raw)).toFixed(2),
     push_batch_server_ms: +median(pushServerMs).toFixed(1),
     push_vs_raw_ceiling: +(median(push) / median(raw)).toFixed(2),
+    cpu_ms_per_1000_mutations: cpuPer1000,
     other_department_push_p50_ms: +median(beside).toFixed(1),
     other_department_push_p95_ms: +percentile(beside, 95).toFixed(1),
     push_alone_p50_ms: +median(alone).toFixed(1),
@@ -561,6 +580,15 @@ try {
         figure: `${results.push_batch_server_ms} ms`,
         ratio: '',
       },
+      ...(cpuPer1000.push && cpuPer1000.raw_ceiling
+        ? [
+            {
+              what: 'CPU per 1,000 mutations, push: client + server + PostgreSQL (diagnostic)',
+              figure: `${cpuPer1000.push.client} + ${cpuPer1000.push.server} + ${cpuPer1000.push.postgres} = ${cpuPer1000.push.total} ms`,
+              ratio: `raw ceiling ${cpuPer1000.raw_ceiling.client} + ${cpuPer1000.raw_ceiling.postgres} = ${cpuPer1000.raw_ceiling.total} ms`,
+            },
+          ]
+        : []),
       {
         what: `a Sanitation push while a Streets writer is open ${OPEN_MS} ms`,
         figure: `p50 ${results.other_department_push_p50_ms} ms, p95 ${results.other_department_push_p95_ms} ms`,
