@@ -243,7 +243,9 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   for (const entry of s.fresh) {
     const m = mutationOf(entry);
     if (outcomes.has(m.id)) continue; // the same id twice in one batch: decided once (R1)
-    const at = entry.ok ? happenedAt(entry.mutation.deviceTime, s.opts.sentAt, s.now) : s.now;
+    const when = entry.ok ? happenedAt(entry.mutation.deviceTime, s.opts.sentAt, s.now) : s.now;
+    // Written into every row the mutation makes: formatted once.
+    const at = when.toISOString();
     if (!entry.ok) {
       refuse(entry.refused, at);
       continue;
@@ -257,10 +259,10 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
         actor,
         crewAtBaseVersion: history.get(`${mutation.caseId}@${mutation.baseVersion}`) ?? null,
         crewDepartment,
-        now: at.toISOString(),
+        now: at,
         // The city's day is asked by a few rules only (R2): worked out when one does.
         get today() {
-          return dateIn(at, s.opts.timeZone);
+          return dateIn(when, s.opts.timeZone);
         },
         departmentOfCase,
         photo,
@@ -307,7 +309,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   /** The outcome of one mutation, recorded once (R1, R9). */
   function answer(
     m: Mutation | RefusedMutation,
-    at: Date,
+    at: string,
     o: { landedOn: string | null; outcome: Outcome['outcome']; reason: Outcome['reason']; version: number | null },
     message = describeOutcome(m.kind, m.caseId, o.outcome, o.reason),
   ): void {
@@ -333,8 +335,8 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
       // A refused payload may hold what the database cannot store: its problem is kept instead.
       payload: full ? full.payload : { refused: (m as RefusedMutation).problem },
       base_version: full ? full.baseVersion : 0,
-      device_time: full ? full.deviceTime : at.toISOString(),
-      happened_at: at.toISOString(),
+      device_time: full ? full.deviceTime : at,
+      happened_at: at,
       outcome: outcome.outcome,
       reason: outcome.reason,
       message: outcome.message,
@@ -343,14 +345,14 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   }
 
   /** A mutation that says who it is but fails the schema: rejected by its own outcome (R9). */
-  function refuse(m: RefusedMutation, at: Date): void {
+  function refuse(m: RefusedMutation, at: string): void {
     const c = cases.get(m.caseId);
     const base = describeOutcome(m.kind, m.caseId, 'rejected', 'invalid-payload');
     const message = `${base.slice(0, -1)} (${m.problem}).`;
     if (c) {
       events.push({
         case_id: c.id,
-        at: at.toISOString(),
+        at,
         kind: m.kind,
         actor_user_id: actor.userId,
         mutation_id: m.id,
@@ -387,7 +389,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   }
 
   /** Applies one decision to the working copy and collects what it writes. */
-  function record(c: WorkingCase, m: Mutation, d: Decision, at: Date, redirectNote: boolean): WorkingCase {
+  function record(c: WorkingCase, m: Mutation, d: Decision, at: string, redirectNote: boolean): WorkingCase {
     let next = c;
     if (!redirectNote && (d.outcome === 'applied' || d.outcome === 'merged')) {
       next = { ...applyPatch(c, d), serviceCode: c.serviceCode };
@@ -396,7 +398,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
         changed.set(c.id, next);
       }
       for (const template of d.notices) {
-        notices.push({ caseId: c.id, template, mutationId: m.id, happenedAt: at.toISOString() });
+        notices.push({ caseId: c.id, template, mutationId: m.id, happenedAt: at });
       }
       if (d.route)
         routeOps.push({ caseId: c.id, crewId: d.route.crewId, day: d.route.day, position: d.route.position });
@@ -426,7 +428,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     // A fix whose photos were taken far from the report or long before: checked, not hidden.
     if (m.kind === 'fix' && !redirectNote && d.outcome === 'applied' && m.payload.photoIds.length > 0) {
       const shown = m.payload.photoIds.flatMap((id) => photos.get(id) ?? []);
-      const concern = fixPhotoConcern(shown, { lat: c.lat, long: c.long }, at.toISOString());
+      const concern = fixPhotoConcern(shown, { lat: c.lat, long: c.long }, at);
       if (concern) {
         const message = `Case #${c.id} was fixed, but ${concern}. Check the fix before the resident relies on it.`;
         inbox.push(inboxEntry(c, m.id, message, 'crossed-path'));
@@ -434,7 +436,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     }
     events.push({
       case_id: c.id,
-      at: at.toISOString(),
+      at,
       kind: d.event.kind,
       actor_user_id: actor.userId,
       mutation_id: m.id,
