@@ -387,6 +387,29 @@ pg('a pull answered from the instance memory', () => {
     await expect.poll(pulledAt).toBeGreaterThan(before);
   });
 
+  it('remembers at most 50,000 sessions: past that the oldest is asked of the database again', async () => {
+    const quiet = new QuietPull(counted, TIMES, { shared: false });
+    const staff = {
+      id: 'u-x',
+      name: 'X',
+      email: 'x@example.test',
+      role: 'worker',
+      crewId: null,
+      departmentId: null,
+    } as const;
+    const expiresAt = new Date(Date.now() + 60_000);
+    quiet.answer('none', 0n); // starts the head read
+    await quiet.settled();
+    for (let i = 0; i < 50_000; i++) quiet.remember({ staff, tokenHash: `h${i}`, expiresAt }, quiet.epoch);
+    const far = 1n << 60n; // past any head: answered with its own cursor when remembered
+    expect(quiet.answer('h0', far)).not.toBeNull();
+    quiet.remember({ staff, tokenHash: 'h50000', expiresAt }, quiet.epoch);
+    // The order is of remembering (an answer does not move a session): h0 goes first.
+    expect(quiet.answer('h0', far)).toBeNull();
+    expect(quiet.answer('h1', far)).not.toBeNull();
+    expect(quiet.answer('h50000', far)).not.toBeNull();
+  });
+
   it('headMs 0 turns answers from memory off', async () => {
     const { pull, warm } = await instance({ ...TIMES, headMs: 0 });
     const head = await warm();
@@ -730,6 +753,84 @@ pg('a pull answered from the instance memory', () => {
       expect(statements.length).toBeGreaterThan(0);
       expect(page.cases).toEqual([]);
       expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(head) + 100_000n);
+    });
+
+    // The edge itself: a head read 100,000 cursors past the last one still looks through them;
+    // one more and knowledge starts again. The head is the sequence's last cursor (no writer open).
+    for (const [gap, fromMemory] of [
+      [100_000, true],
+      [100_001, false],
+    ] as const) {
+      it(`a head ${gap.toLocaleString('en')} cursors past the last read: ${fromMemory ? 'looked through' : 'knowledge starts again'}`, async () => {
+        const { pull, warm, readHeadAgain } = await instance();
+        const head = await warm();
+        await readHeadAgain(head);
+        const [{ last }] = (await db.sql<{ last: string }[]>`select change_log_head()::text as last`) as [
+          { last: string },
+        ];
+        expect(last).toBe(head); // what the instance read last
+        await db.sql`select setval('case_change_cursor', ${(BigInt(head) + BigInt(gap) - 1n).toString()}::bigint)`;
+        await touch(await openCase({ department: 'sanitation' })); // takes head + gap
+        await readHeadAgain(head);
+        statements.length = 0;
+        const page = await pull(head);
+        expect(statements.length === 0).toBe(fromMemory);
+        expect(page.cases).toEqual([]);
+        expect(page.cursor).toBe((BigInt(head) + BigInt(gap)).toString());
+      });
+    }
+
+    it('a head behind the one it read (the database restored from a backup): knowledge starts again there', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const other = await openCase({ department: 'sanitation' });
+      for (let i = 0; i < 3; i++) await touch(other); // head + 3, none of the device's crew
+      await readHeadAgain(head);
+      const [{ top }] = (await db.sql<{ top: string }[]>`select last_value::text as top from case_change_cursor`) as [
+        { top: string },
+      ];
+      // Restored from a backup taken at head + 1: the next change, to a case of the device's
+      // crew, takes head + 2, a cursor the instance had already counted past.
+      await db.sql`select setval('case_change_cursor', ${(BigInt(head) + 1n).toString()}::bigint)`;
+      try {
+        const mine = await openCase({ crew: 'streets-a' });
+        await touch(mine);
+        await readHeadAgain(head);
+        // The device, at the head it had before: not answered "nothing new" from what the
+        // instance knew before the restore, but by the database, with its crew's case.
+        statements.length = 0;
+        const page = await pull(head);
+        expect(statements.length).toBeGreaterThan(0);
+        expect(page.cases.map((c) => c.id)).toEqual([mine]);
+      } finally {
+        await db.sql`select setval('case_change_cursor', ${top}::bigint + 10)`;
+      }
+    });
+
+    it('more than 50,000 devices with outcomes since the last read: knowledge starts again at the head', async () => {
+      const { pull, warm, readHeadAgain } = await instance();
+      const head = await warm();
+      const [me] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+      const caseId = await openCase({ crew: 'streets-b' });
+      // 50,001 other devices (a busy day's receipts, as outcomes): more than an instance keeps.
+      await db.sql.begin(async (tx) => {
+        await tx`select take_change_cursor()`;
+        await tx`
+          insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time,
+                                 outcome, message, cursor)
+          select gen_random_uuid(), 'kept-bound-' || g, 1, ${me!.id}, ${caseId}, 'add_note', '{}'::jsonb, 1, now(),
+            'rejected', 'A test outcome.', nextval('case_change_cursor')
+          from generate_series(1, 50001) g`;
+      });
+      await readHeadAgain(head);
+      statements.length = 0;
+      const page = await pull(head);
+      expect(statements.length).toBeGreaterThan(0); // below what the instance now knows: asked
+      expect(page).toMatchObject({ cases: [], outcomes: [] });
+      // At the head it read, the device is answered from memory again.
+      statements.length = 0;
+      await pull(page.cursor);
+      expect(statements).toEqual([]);
     });
   });
 });

@@ -200,8 +200,12 @@ export class QuietPull {
           this.#listening = true;
         },
       )
-      .catch(() => {
-        this.#listen = null; // the next session remembered tries again
+      .catch((err: unknown) => {
+        // Sessions are then asked of the database at every pull; the next one remembered tries again.
+        this.#log?.warn(
+          `quiet pull: could not listen for sessions ended on other instances, so every pull asks the database: ${(err as Error).message}`,
+        );
+        this.#listen = null;
       });
   }
 

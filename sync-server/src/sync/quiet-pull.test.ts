@@ -1,0 +1,89 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import type { Staff } from '../access/caller.ts';
+import { freePort } from '../../test/instances.ts';
+import { QuietPull, type QuietPullTimes } from './quiet-pull.ts';
+
+// The quiet-pull memory when the database cannot be reached: a client pointed at a port where
+// nothing listens, so every statement (the LISTEN, a NOTIFY, a head read) fails as it would
+// with the server down. And the memory's bounds, which need no database at all.
+
+const TIMES: QuietPullTimes = { headMs: 1_000, sessionMs: 10_000, receiptMs: 30_000 };
+const worker: Staff = {
+  id: 'u-worker',
+  name: 'Wren Worker',
+  email: 'worker@example.test',
+  role: 'worker',
+  crewId: 'streets-a',
+  departmentId: 'streets',
+};
+
+describe('the quiet-pull memory without a database', () => {
+  const clients: postgres.Sql[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.end({ timeout: 1 })));
+  });
+
+  async function unreachable(): Promise<postgres.Sql> {
+    const port = await freePort();
+    const sql = postgres(`postgres://postgres@127.0.0.1:${port}/none`, {
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => {},
+    });
+    clients.push(sql);
+    return sql;
+  }
+
+  function logged() {
+    const warnings: string[] = [];
+    return { warnings, log: { warn: (msg: string) => warnings.push(msg) } };
+  }
+
+  it('a LISTEN that fails is logged; nothing is answered from memory, and the next session tries again', async () => {
+    const { warnings, log } = logged();
+    const quiet = new QuietPull(await unreachable(), TIMES, { shared: true, log });
+    quiet.remember({ staff: worker, tokenHash: 'h1', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+    await quiet.settled();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/could not listen for sessions ended on other instances.*asks the database/);
+    expect(quiet.answer('h1', 10n)).toBeNull();
+
+    quiet.remember({ staff: worker, tokenHash: 'h2', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+    await quiet.settled();
+    expect(warnings).toHaveLength(2); // tried again, failed again
+  });
+
+  it('a NOTIFY that fails is logged, and the session is still forgotten on this instance', async () => {
+    const { warnings, log } = logged();
+    const quiet = new QuietPull(await unreachable(), TIMES, { shared: true, log });
+    const before = quiet.epoch;
+    await quiet.forgetSession('h1');
+    expect(warnings).toEqual([expect.stringMatching(/could not tell other instances a session ended/)]);
+    expect(quiet.epoch).toBeGreaterThan(before);
+    await quiet.forgetUser('u-worker');
+    expect(warnings).toHaveLength(2);
+  });
+
+  it('a head read that fails answers nothing from memory (the database is asked, and says 503)', async () => {
+    const quiet = new QuietPull(await unreachable(), TIMES, { shared: false });
+    quiet.remember({ staff: worker, tokenHash: 'h1', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+    expect(quiet.answer('h1', 10n)).toBeNull(); // starts the read
+    await quiet.settled();
+    expect(quiet.answer('h1', 10n)).toBeNull();
+  });
+
+  it('remembers at most 50,000 receipts: past that the oldest goes, and that device writes again', () => {
+    let now = 0;
+    const quiet = new QuietPull({} as postgres.Sql, TIMES, { now: () => now });
+    const device = (i: number) => ({ clientId: `device-${i}`, userId: 'u-worker' });
+    for (let i = 0; i < 50_000; i++) quiet.receiptWritten(device(i));
+    now += 1;
+    expect(quiet.receiptDue(device(0))).toBe(false);
+    expect(quiet.receiptDue(device(49_999))).toBe(false);
+    quiet.receiptWritten(device(50_000));
+    expect(quiet.receiptDue(device(0))).toBe(true); // the oldest, forgotten
+    expect(quiet.receiptDue(device(1))).toBe(false);
+    expect(quiet.receiptDue(device(50_000))).toBe(false);
+  });
+});
