@@ -765,10 +765,8 @@ pg('a pull answered from the instance memory', () => {
         const { pull, warm, readHeadAgain } = await instance();
         const head = await warm();
         await readHeadAgain(head);
-        const [{ last }] = (await db.sql<{ last: string }[]>`select change_log_head()::text as last`) as [
-          { last: string },
-        ];
-        expect(last).toBe(head); // what the instance read last
+        const [read] = await db.sql<{ last: string }[]>`select change_log_head()::text as last`;
+        expect(read!.last).toBe(head); // what the instance read last
         await db.sql`select setval('case_change_cursor', ${(BigInt(head) + BigInt(gap) - 1n).toString()}::bigint)`;
         await touch(await openCase({ department: 'sanitation' })); // takes head + gap
         await readHeadAgain(head);
@@ -786,9 +784,7 @@ pg('a pull answered from the instance memory', () => {
       const other = await openCase({ department: 'sanitation' });
       for (let i = 0; i < 3; i++) await touch(other); // head + 3, none of the device's crew
       await readHeadAgain(head);
-      const [{ top }] = (await db.sql<{ top: string }[]>`select last_value::text as top from case_change_cursor`) as [
-        { top: string },
-      ];
+      const [sequence] = await db.sql<{ top: string }[]>`select last_value::text as top from case_change_cursor`;
       // Restored from a backup taken at head + 1: the next change, to a case of the device's
       // crew, takes head + 2, a cursor the instance had already counted past.
       await db.sql`select setval('case_change_cursor', ${(BigInt(head) + 1n).toString()}::bigint)`;
@@ -803,7 +799,7 @@ pg('a pull answered from the instance memory', () => {
         expect(statements.length).toBeGreaterThan(0);
         expect(page.cases.map((c) => c.id)).toEqual([mine]);
       } finally {
-        await db.sql`select setval('case_change_cursor', ${top}::bigint + 10)`;
+        await db.sql`select setval('case_change_cursor', ${sequence!.top}::bigint + 10)`;
       }
     });
 
