@@ -92,6 +92,22 @@ pg('a pull answered from the instance memory', () => {
     return { authorization: `Bearer ${((await res.json()) as { token: string }).token}` };
   }
 
+  /** What `pulled` answers, asserting it sent no statement: answered from the instance's memory. */
+  async function fromMemory<T>(pulled: () => T | Promise<T>): Promise<T> {
+    statements.length = 0;
+    const answer = await pulled();
+    expect(statements).toEqual([]);
+    return answer;
+  }
+
+  /** What `pulled` answers, asserting the database was asked. */
+  async function fromDatabase<T>(pulled: () => T | Promise<T>): Promise<T> {
+    statements.length = 0;
+    const answer = await pulled();
+    expect(statements.length).toBeGreaterThan(0);
+    return answer;
+  }
+
   /** An admin, signed in on `app`, ends every session of the worker ("signed out everywhere"). */
   async function endWorkerSessions(app: ReturnType<typeof createApp>): Promise<void> {
     const admin = await signIn(app, 'admin@riverton.example');
@@ -106,10 +122,8 @@ pg('a pull answered from the instance memory', () => {
   it('answers a device at the head with no statement at all', async () => {
     const { pull, warm } = await instance();
     const head = await warm();
-    statements.length = 0;
-    const page = await pull(head);
+    const page = await fromMemory(() => pull(head));
     expect(page).toMatchObject({ cursor: head, hasMore: false, cases: [], departures: [], outcomes: [] });
-    expect(statements).toEqual([]);
   });
 
   it('a device behind the remembered head, or one that says it is behind, is answered by the database', async () => {
@@ -118,9 +132,7 @@ pg('a pull answered from the instance memory', () => {
     const id = await touchCrewCase(db.sql, 'worker@riverton.example');
 
     // Polling within the head's second: "nothing new", and the cursor stays where it was.
-    statements.length = 0;
-    expect(await pull(head)).toMatchObject({ cursor: head, cases: [] });
-    expect(statements).toEqual([]);
+    expect(await fromMemory(() => pull(head))).toMatchObject({ cursor: head, cases: [] });
 
     // Told of the change (a hint, its own push, "Sync now"): the database's answer at once.
     // (Another device of the same worker: its receipt does not touch the first one's.)
@@ -189,9 +201,7 @@ pg('a pull answered from the instance memory', () => {
       const a = await instance(TIMES, { sql: other });
       const b = await instance(TIMES, { as: a.auth });
       const head = await b.warm();
-      statements.length = 0;
-      expect((await b.get(head)).status).toBe(200);
-      expect(statements).toEqual([]); // b answers from memory
+      expect((await fromMemory(() => b.get(head))).status).toBe(200); // b answers from memory
       expect((await a.app.request('/api/auth/logout', { method: 'POST', headers: a.auth })).status).toBe(200);
       await expect.poll(async () => (await b.get(head)).status, { timeout: 3_000 }).toBe(401);
     });
@@ -276,9 +286,7 @@ pg('a pull answered from the instance memory', () => {
   it('with the default times, a device at the head is answered from memory', async () => {
     const { pull, warm } = await instance(QUIET_PULL_TIMES);
     const head = await warm();
-    statements.length = 0;
-    await pull(head);
-    expect(statements).toEqual([]);
+    await fromMemory(() => pull(head));
   });
 
   it("ending one worker's sessions leaves another's remembered", async () => {
@@ -299,9 +307,7 @@ pg('a pull answered from the instance memory', () => {
       .toBe(1);
 
     await endWorkerSessions(app);
-    statements.length = 0;
-    expect((await get(page.cursor)).status).toBe(200);
-    expect(statements).toEqual([]);
+    expect((await fromMemory(() => get(page.cursor))).status).toBe(200);
   });
 
   it("a pull that moves a device's cursor past other crews' changes writes its receipt only when due, at the new cursor", async () => {
@@ -346,17 +352,13 @@ pg('a pull answered from the instance memory', () => {
         await db.sql<{ at: Date }[]>`select pulled_at as at from device_syncs where client_id = ${device!.client_id}`
       )[0]!.at.getTime();
     const before = await pulledAt();
-    statements.length = 0;
-    await pull(head);
-    expect(statements).toEqual([]);
+    await fromMemory(() => pull(head));
     clock.now += TIMES.receiptMs;
     await Promise.all([pull(head), pull(head), pull(head)]);
     await expect.poll(pulledAt).toBeGreaterThan(before);
     expect(statements.filter((s) => /from sessions/.test(s))).toEqual([]); // answered from memory
     expect(statements.filter((s) => /insert into device_syncs/.test(s))).toHaveLength(1);
-    statements.length = 0;
-    await pull(head);
-    expect(statements).toEqual([]);
+    await fromMemory(() => pull(head));
   });
 
   it('a receipt whose write fails after an answer from memory is logged, and written at the next pull', async () => {
@@ -446,9 +448,7 @@ pg('a pull answered from the instance memory', () => {
       await touch(await openCase({ department: 'streets', butNot: 'streets-a' }));
       await readHeadAgain(head);
       await readHeadAgain(head); // nothing new since: what the instance knows stands
-      statements.length = 0;
-      const quiet = await pull(head);
-      expect(statements).toEqual([]);
+      const quiet = await fromMemory(() => pull(head));
       expect(quiet).toMatchObject({ cases: [], departures: [], outcomes: [], hasMore: false });
       expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
       // The database, asked now, says the same.
@@ -463,9 +463,7 @@ pg('a pull answered from the instance memory', () => {
       const mine = await openCase({ crew: 'streets-a' });
       await touch(mine);
       await readHeadAgain(head);
-      statements.length = 0;
-      const page = await pull(head);
-      expect(statements.length).toBeGreaterThan(0);
+      const page = await fromDatabase(() => pull(head));
       expect(page.cases.map((c) => c.id)).toEqual([mine]);
     });
 
@@ -499,9 +497,7 @@ pg('a pull answered from the instance memory', () => {
       });
       await readHeadAgain(head);
       // The first tablet has no outcome there: from memory.
-      statements.length = 0;
-      expect((await pull(head)).outcomes).toEqual([]);
-      expect(statements).toEqual([]);
+      expect((await fromMemory(() => pull(head))).outcomes).toEqual([]);
       expect((await pull(head, '', device)).outcomes.map((o) => o.mutationId)).toEqual([id]);
     });
 
@@ -547,9 +543,7 @@ pg('a pull answered from the instance memory', () => {
       const head = await warm();
       await touch(await openCase({ department: 'sanitation' }));
       await readHeadAgain(head);
-      statements.length = 0;
-      await pull((BigInt(head) - 1n).toString());
-      expect(statements.length).toBeGreaterThan(0);
+      await fromDatabase(() => pull((BigInt(head) - 1n).toString()));
     });
 
     it("a lead: other departments' changes from memory; one in the department from the database", async () => {
@@ -557,9 +551,7 @@ pg('a pull answered from the instance memory', () => {
       const head = await warm();
       await touch(await openCase({ department: 'sanitation' }));
       await readHeadAgain(head);
-      statements.length = 0;
-      const quiet = await pull(head);
-      expect(statements).toEqual([]);
+      const quiet = await fromMemory(() => pull(head));
       expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
       const streets = await openCase({ department: 'streets', butNot: 'streets-a' });
       await touch(streets);
@@ -589,7 +581,7 @@ pg('a pull answered from the instance memory', () => {
         fc.record({ kind: fc.constant('outcome' as const), device: fc.nat(emails.length - 1) }),
       );
       const steps = fc.array(fc.array(op, { maxLength: 3 }), { minLength: 2, maxLength: 5 });
-      let fromMemory = 0;
+      let answeredFromMemory = 0;
 
       await fc.assert(
         fc.asyncProperty(steps, async (plan) => {
@@ -654,7 +646,7 @@ pg('a pull answered from the instance memory', () => {
             for (const d of devices) {
               statements.length = 0;
               const quietly = await pull(d);
-              if (statements.every((q) => /device_syncs/.test(q))) fromMemory++;
+              if (statements.every((q) => /device_syncs/.test(q))) answeredFromMemory++;
               const asked = await pull(d, '&behind=1');
               expect(quietly).toEqual(asked);
               d.cursor = asked.cursor;
@@ -664,7 +656,7 @@ pg('a pull answered from the instance memory', () => {
         { numRuns: 8 },
       );
       // Not every answer came from the database: the property was about memory's answers.
-      expect(fromMemory).toBeGreaterThan(0);
+      expect(answeredFromMemory).toBeGreaterThan(0);
     });
 
     it('an administrator (the whole city in scope, whatever department is on record): always the database', async () => {
@@ -675,9 +667,7 @@ pg('a pull answered from the instance memory', () => {
         const elsewhere = await openCase({ department: 'sanitation' });
         await touch(elsewhere);
         await readHeadAgain(head);
-        statements.length = 0;
-        expect((await pull(head)).cases.map((c) => c.id)).toEqual([elsewhere]);
-        expect(statements.length).toBeGreaterThan(0);
+        expect((await fromDatabase(() => pull(head))).cases.map((c) => c.id)).toEqual([elsewhere]);
       } finally {
         await db.sql`update users set department_id = null where email = 'admin@riverton.example'`;
       }
@@ -690,9 +680,7 @@ pg('a pull answered from the instance memory', () => {
         const head = await warm();
         await touch(await openCase({ department: 'sanitation' }));
         await readHeadAgain(head);
-        statements.length = 0;
-        const quiet = await pull(head);
-        expect(statements).toEqual([]);
+        const quiet = await fromMemory(() => pull(head));
         expect(quiet.cases).toEqual([]);
         expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(head));
         expect(await pull(head, '&behind=1')).toMatchObject({ cursor: quiet.cursor, cases: [] });
@@ -716,9 +704,7 @@ pg('a pull answered from the instance memory', () => {
       expect(got.cursor).toBe(row!.cursor);
       await touch(await openCase({ department: 'sanitation' }));
       await readHeadAgain(got.cursor);
-      statements.length = 0;
-      const quiet = await pull(got.cursor);
-      expect(statements).toEqual([]);
+      const quiet = await fromMemory(() => pull(got.cursor));
       expect(BigInt(quiet.cursor)).toBeGreaterThan(BigInt(got.cursor));
     });
 
@@ -747,21 +733,19 @@ pg('a pull answered from the instance memory', () => {
       await db.sql`select setval('case_change_cursor', (select last_value from case_change_cursor) + 100001)`;
       await touch(await openCase({ department: 'sanitation' }));
       await readHeadAgain(head);
-      statements.length = 0;
-      const page = await pull(head);
       // The database is asked (the device is below what the instance knows), and says the same.
-      expect(statements.length).toBeGreaterThan(0);
+      const page = await fromDatabase(() => pull(head));
       expect(page.cases).toEqual([]);
       expect(BigInt(page.cursor)).toBeGreaterThan(BigInt(head) + 100_000n);
     });
 
     // The edge itself: a head read 100,000 cursors past the last one still looks through them;
     // one more and knowledge starts again. The head is the sequence's last cursor (no writer open).
-    for (const [gap, fromMemory] of [
+    for (const [gap, looksThrough] of [
       [100_000, true],
       [100_001, false],
     ] as const) {
-      it(`a head ${gap.toLocaleString('en')} cursors past the last read: ${fromMemory ? 'looked through' : 'knowledge starts again'}`, async () => {
+      it(`a head ${gap.toLocaleString('en')} cursors past the last read: ${looksThrough ? 'looked through' : 'knowledge starts again'}`, async () => {
         const { pull, warm, readHeadAgain } = await instance();
         const head = await warm();
         await readHeadAgain(head);
@@ -772,7 +756,7 @@ pg('a pull answered from the instance memory', () => {
         await readHeadAgain(head);
         statements.length = 0;
         const page = await pull(head);
-        expect(statements.length === 0).toBe(fromMemory);
+        expect(statements.length === 0).toBe(looksThrough);
         expect(page.cases).toEqual([]);
         expect(page.cursor).toBe((BigInt(head) + BigInt(gap)).toString());
       });
@@ -794,9 +778,7 @@ pg('a pull answered from the instance memory', () => {
         await readHeadAgain(head);
         // The device, at the head it had before: not answered "nothing new" from what the
         // instance knew before the restore, but by the database, with its crew's case.
-        statements.length = 0;
-        const page = await pull(head);
-        expect(statements.length).toBeGreaterThan(0);
+        const page = await fromDatabase(() => pull(head));
         expect(page.cases.map((c) => c.id)).toEqual([mine]);
       } finally {
         await db.sql`select setval('case_change_cursor', ${sequence!.top}::bigint + 10)`;
@@ -819,14 +801,10 @@ pg('a pull answered from the instance memory', () => {
           from generate_series(1, 50001) g`;
       });
       await readHeadAgain(head);
-      statements.length = 0;
-      const page = await pull(head);
-      expect(statements.length).toBeGreaterThan(0); // below what the instance now knows: asked
+      const page = await fromDatabase(() => pull(head)); // below what the instance now knows: asked
       expect(page).toMatchObject({ cases: [], outcomes: [] });
       // At the head it read, the device is answered from memory again.
-      statements.length = 0;
-      await pull(page.cursor);
-      expect(statements).toEqual([]);
+      await fromMemory(() => pull(page.cursor));
     });
   });
 });
