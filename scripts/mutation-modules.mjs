@@ -96,6 +96,7 @@ export const MODULES = [
     file: 'sync-server/src/sync/quiet-pull.ts',
     tests: [
       'sync-server/src/sync/quiet-pull.pg.test.ts',
+      'sync-server/src/sync/quiet-pull.test.ts',
       'sync-server/src/sync/head-pull.pg.test.ts',
       'sync-server/src/dispatch/board.pg.test.ts',
     ],
