@@ -48,7 +48,7 @@ pg('a pull answered from the instance memory', () => {
     }: { as?: Record<string, string>; sql?: postgres.Sql; email?: string; log?: typeof quietLogger } = {},
   ) {
     const clock = { now: Date.now() };
-    const quiet = new QuietPull(sql, times, { shared: true, now: () => clock.now });
+    const quiet = new QuietPull(sql, times, { shared: true, now: () => clock.now, log });
     const app = createApp({ sql, config, dbKind: 'postgres', version: 'test', log, quietPull: quiet });
     const auth = as ?? (await signIn(app, email));
     const clientId = uuidv7();
@@ -410,6 +410,26 @@ pg('a pull answered from the instance memory', () => {
     expect(quiet.answer('h0', far)).toBeNull();
     expect(quiet.answer('h1', far)).not.toBeNull();
     expect(quiet.answer('h50000', far)).not.toBeNull();
+  });
+
+  it('where LISTEN cannot run (a pooler in transaction mode): said once per try, and every pull asks the database', async () => {
+    // The same client, but its LISTEN refused as PgBouncer in transaction mode refuses it.
+    const noListen = new Proxy(counted, {
+      get: (target, key, receiver) =>
+        key === 'listen'
+          ? () => Promise.reject(new Error('LISTEN is not supported in transaction pooling'))
+          : Reflect.get(target, key, receiver),
+    });
+    const warnings: string[] = [];
+    const { pull, warm } = await instance(TIMES, {
+      sql: noListen,
+      log: { ...quietLogger, warn: (msg: string) => warnings.push(msg) },
+    });
+    const head = await warm();
+    expect(warnings.some((w) => /could not listen.*LISTEN is not supported/.test(w))).toBe(true);
+    // Sessions are never believed from memory (another instance's sign-out could not be heard).
+    const page = await fromDatabase(() => pull(head));
+    expect(page).toMatchObject({ cursor: head, cases: [] });
   });
 
   it('headMs 0 turns answers from memory off', async () => {
@@ -785,26 +805,35 @@ pg('a pull answered from the instance memory', () => {
       }
     });
 
-    it('more than 50,000 devices with outcomes since the last read: knowledge starts again at the head', async () => {
-      const { pull, warm, readHeadAgain } = await instance();
-      const head = await warm();
-      const [me] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
-      const caseId = await openCase({ crew: 'streets-b' });
-      // 50,001 other devices (a busy day's receipts, as outcomes): more than an instance keeps.
-      await db.sql.begin(async (tx) => {
-        await tx`select take_change_cursor()`;
-        await tx`
-          insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time,
-                                 outcome, message, cursor)
-          select gen_random_uuid(), 'kept-bound-' || g, 1, ${me!.id}, ${caseId}, 'add_note', '{}'::jsonb, 1, now(),
-            'rejected', 'A test outcome.', nextval('case_change_cursor')
-          from generate_series(1, 50001) g`;
+    // An instance keeps what it knows of at most 50,000 devices between two head reads.
+    for (const [devices, kept] of [
+      [50_000, true],
+      [50_001, false],
+    ] as const) {
+      it(`${devices.toLocaleString('en')} devices with outcomes since the last read: ${kept ? 'all counted' : 'knowledge starts again at the head'}`, async () => {
+        const { pull, warm, readHeadAgain } = await instance();
+        const head = await warm();
+        const [me] = await db.sql<{ id: string }[]>`select id from users where email = 'worker@riverton.example'`;
+        const caseId = await openCase({ crew: 'streets-b' });
+        // Other devices' outcomes (a busy day's pushes), none of them this device's.
+        await db.sql.begin(async (tx) => {
+          await tx`select take_change_cursor()`;
+          await tx`
+            insert into mutations (id, client_id, seq, user_id, case_id, kind, payload, base_version, device_time,
+                                   outcome, message, cursor)
+            select gen_random_uuid(), ${`kept-${devices}-`} || g, 1, ${me!.id}, ${caseId}, 'add_note', '{}'::jsonb, 1,
+              now(), 'rejected', 'A test outcome.', nextval('case_change_cursor')
+            from generate_series(1, ${devices}::int) g`;
+        });
+        await readHeadAgain(head);
+        // Kept: nothing of the device's changed, from memory. Past the bound: below what the
+        // instance now knows, the database is asked.
+        const page = await (kept ? fromMemory : fromDatabase)(() => pull(head));
+        expect(page).toMatchObject({ cases: [], outcomes: [] });
+        expect(BigInt(page.cursor)).toBeGreaterThanOrEqual(BigInt(head) + BigInt(devices));
+        // At the head it read, the device is answered from memory.
+        await fromMemory(() => pull(page.cursor));
       });
-      await readHeadAgain(head);
-      const page = await fromDatabase(() => pull(head)); // below what the instance now knows: asked
-      expect(page).toMatchObject({ cases: [], outcomes: [] });
-      // At the head it read, the device is answered from memory again.
-      await fromMemory(() => pull(page.cursor));
-    });
+    }
   });
 });

@@ -53,6 +53,23 @@ describe('the quiet-pull memory without a database', () => {
     expect(warnings).toHaveLength(2); // tried again, failed again
   });
 
+  it('with no logger given, a failed NOTIFY or LISTEN is still only a failure to tell', async () => {
+    const quiet = new QuietPull(await unreachable(), TIMES, { shared: true });
+    await expect(quiet.forgetSession('h1')).resolves.toBeUndefined();
+    await expect(quiet.forgetUser('u-worker')).resolves.toBeUndefined();
+    quiet.remember({ staff: worker, tokenHash: 'h1', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+    await expect(quiet.settled()).resolves.toBeUndefined();
+  });
+
+  it('embedded (one process): an ended session is not announced to anyone', async () => {
+    const sql = await unreachable();
+    const { warnings, log } = logged();
+    const quiet = new QuietPull(sql, TIMES, { shared: false, log });
+    await quiet.forgetSession('h1');
+    await quiet.forgetUser('u-worker');
+    expect(warnings).toEqual([]); // no NOTIFY was tried (it would have failed, and said so)
+  });
+
   it('a NOTIFY that fails is logged, and the session is still forgotten on this instance', async () => {
     const { warnings, log } = logged();
     const quiet = new QuietPull(await unreachable(), TIMES, { shared: true, log });
@@ -84,5 +101,18 @@ describe('the quiet-pull memory without a database', () => {
     expect(quiet.receiptDue(device(0))).toBe(true); // the oldest, forgotten
     expect(quiet.receiptDue(device(1))).toBe(false);
     expect(quiet.receiptDue(device(50_000))).toBe(false);
+  });
+
+  it('a receipt written again counts as the newest: the bound forgets the one written longest ago', () => {
+    let now = 0;
+    const quiet = new QuietPull({} as postgres.Sql, TIMES, { now: () => now });
+    const device = (i: number) => ({ clientId: `device-${i}`, userId: 'u-worker' });
+    for (let i = 0; i < 49_999; i++) quiet.receiptWritten(device(i));
+    now += 1;
+    quiet.receiptWritten(device(0)); // device 0 syncs again, before the bound is reached
+    quiet.receiptWritten(device(49_999)); // 50,000 remembered
+    quiet.receiptWritten(device(50_000)); // one too many: the one written longest ago goes
+    expect(quiet.receiptDue(device(0))).toBe(false);
+    expect(quiet.receiptDue(device(1))).toBe(true);
   });
 });
