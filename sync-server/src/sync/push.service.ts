@@ -352,9 +352,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     if (c) {
       events.push({
         case_id: c.id,
-        at,
         kind: m.kind,
-        actor_user_id: actor.userId,
         mutation_id: m.id,
         data: { outcome: 'rejected', reason: 'invalid-payload', problem: m.problem },
         version: c.version,
@@ -436,9 +434,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     }
     events.push({
       case_id: c.id,
-      at,
       kind: d.event.kind,
-      actor_user_id: actor.userId,
       mutation_id: m.id,
       data: d.event.data,
       version: next.version,

@@ -273,12 +273,14 @@ export async function updateCases(tx: Queryable, cases: WorkingCase[]): Promise<
     where c.id = x.id`;
 }
 
+/**
+ * A history entry a push writes. Who made it and when it happened are its mutation's (the
+ * person pushing, and the mutation's `happened_at`; the server's receipt time is the row's
+ * `received_at`): taken from the mutation's row as both are written.
+ */
 export type EventInsert = {
   case_id: string;
-  /** When the change happened (ISO); the server's receipt time is the row's `received_at`. */
-  at: string;
   kind: string;
-  actor_user_id: string;
   mutation_id: string;
   data: Record<string, unknown>;
   version: number;
@@ -311,7 +313,8 @@ export type MutationInsert = {
  *
  * What a history entry shares with its mutation (who, when, and for most kinds the data, which
  * is the payload itself) is not sent twice: the entry names its mutation and the statement
- * takes the rest from the mutation's row. A push's bytes on the wire are most of its cost.
+ * takes the rest from the mutation's row. The bytes a push sends cost it CPU on both sides.
+ * Every entry's mutation is among `outcomes`.
  */
 export async function insertOutcomesAndEvents(
   tx: Queryable,
@@ -328,21 +331,11 @@ export async function insertOutcomesAndEvents(
     reason: o.reason ?? undefined,
     case_version: o.case_version ?? undefined,
   }));
-  const wireEvents = events.map((e) => {
-    const m = byId.get(e.mutation_id);
-    const shared = m && m.user_id === e.actor_user_id && m.happened_at === e.at;
-    return {
-      case_id: e.case_id,
-      kind: e.kind,
-      mutation_id: e.mutation_id,
-      at: shared ? undefined : e.at,
-      actor_user_id: shared ? undefined : e.actor_user_id,
-      data: shared && sameShallow(e.data, m.payload) ? undefined : e.data,
-      version: e.version,
-      crew_id: e.crew_id ?? undefined,
-      outcome: e.outcome,
-    };
-  });
+  const wireEvents = events.map((e) => ({
+    ...e,
+    data: sameShallow(e.data, byId.get(e.mutation_id)?.payload) ? undefined : e.data,
+    crew_id: e.crew_id ?? undefined,
+  }));
   await tx`
     with recorded as (
       insert into mutations (id, client_id, seq, user_id, case_id, landed_on_case_id, kind, payload, base_version,
@@ -357,29 +350,25 @@ export async function insertOutcomesAndEvents(
       returning id, user_id, happened_at, payload
     )
     insert into case_events (case_id, at, kind, actor_user_id, mutation_id, data, version, crew_id, outcome)
-    select x.case_id, coalesce(x.at, r.happened_at), x.kind, coalesce(x.actor_user_id, r.user_id), x.mutation_id,
-      coalesce(x.data, r.payload), x.version, x.crew_id, x.outcome
+    select x.case_id, r.happened_at, x.kind, r.user_id, x.mutation_id, coalesce(x.data, r.payload), x.version,
+      x.crew_id, x.outcome
     from rows from (jsonb_to_recordset(${json(tx, wireEvents)}) as (
-      case_id bigint, at timestamptz, kind text, actor_user_id text, mutation_id uuid, data jsonb, version integer,
-      crew_id text, outcome text)) with ordinality as x(case_id, at, kind, actor_user_id, mutation_id, data, version,
-      crew_id, outcome, n)
-    left join recorded r on r.id = x.mutation_id
+      case_id bigint, kind text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text))
+      with ordinality as x(case_id, kind, mutation_id, data, version, crew_id, outcome, n)
+    join recorded r on r.id = x.mutation_id
     -- In the order given: a history entry's id tells what happened first (a redirect note, then the work).
     order by x.n`;
 }
 
-/** Two JSON objects with the same keys and the same primitive values (a note's data and its payload). */
+/**
+ * Whether `a` has exactly `b`'s keys, each with the same value or the same object (a note's
+ * data and its payload; a hold's data is a copy of its payload, which shares nested objects).
+ */
 function sameShallow(a: Record<string, unknown>, b: unknown): boolean {
   if (typeof b !== 'object' || b === null || Array.isArray(b)) return false;
-  const bk = Object.keys(b);
-  const ak = Object.keys(a);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak) {
-    const v = a[k];
-    if (typeof v === 'object' && v !== null) return false;
-    if (v !== (b as Record<string, unknown>)[k]) return false;
-  }
-  return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => a[k] === (b as Record<string, unknown>)[k]);
 }
 
 /** Photo metadata from `attach_photo`; the bytes arrive separately. */
