@@ -389,6 +389,25 @@ pg('a pull answered from the instance memory', () => {
     await expect.poll(pulledAt).toBeGreaterThan(before);
   });
 
+  it('one process (no LISTEN, no NOTIFY): a session signed out here is forgotten here at once', async () => {
+    const quiet = new QuietPull(counted, TIMES);
+    const staff = {
+      id: 'u-y',
+      name: 'Y',
+      email: 'y@example.test',
+      role: 'worker',
+      crewId: null,
+      departmentId: null,
+    } as const;
+    quiet.answer('none', 0n); // starts the head read
+    await quiet.settled();
+    quiet.remember({ staff, tokenHash: 'h-out', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+    const far = 1n << 60n;
+    expect(quiet.answer('h-out', far)).not.toBeNull();
+    await quiet.forgetSession('h-out');
+    expect(quiet.answer('h-out', far)).toBeNull();
+  });
+
   it('remembers at most 50,000 sessions: past that, the one found valid longest ago is asked of the database again', async () => {
     // Not shared (the default: one process, as embedded): no LISTEN is needed to believe them.
     const quiet = new QuietPull(counted, TIMES);

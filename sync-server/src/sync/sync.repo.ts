@@ -355,7 +355,9 @@ export async function insertOutcomesAndEvents(
     from rows from (jsonb_to_recordset(${json(tx, wireEvents)}) as (
       case_id bigint, kind text, mutation_id uuid, data jsonb, version integer, crew_id text, outcome text))
       with ordinality as x(case_id, kind, mutation_id, data, version, crew_id, outcome, n)
-    join recorded r on r.id = x.mutation_id
+    -- Every entry's mutation is in this batch; one that was not would have no time and fail the
+    -- statement and the whole push (nothing half-written), never be dropped.
+    left join recorded r on r.id = x.mutation_id
     -- In the order given: a history entry's id tells what happened first (a redirect note, then the work).
     order by x.n`;
 }
