@@ -389,18 +389,26 @@ pg('a pull answered from the instance memory', () => {
     await expect.poll(pulledAt).toBeGreaterThan(before);
   });
 
-  it('one process (no LISTEN, no NOTIFY): a session signed out here is forgotten here at once', async () => {
+  /** A staff member the memory is told of directly (no request, no row). */
+  const staff = {
+    id: 'u-x',
+    name: 'X',
+    email: 'x@example.test',
+    role: 'worker',
+    crewId: null,
+    departmentId: null,
+  } as const;
+
+  /** The memory of a single process (not shared: as embedded), its first head read done. */
+  async function oneProcess(): Promise<QuietPull> {
     const quiet = new QuietPull(counted, TIMES);
-    const staff = {
-      id: 'u-y',
-      name: 'Y',
-      email: 'y@example.test',
-      role: 'worker',
-      crewId: null,
-      departmentId: null,
-    } as const;
     quiet.answer('none', 0n); // starts the head read
     await quiet.settled();
+    return quiet;
+  }
+
+  it('one process (no LISTEN, no NOTIFY): a session signed out here is forgotten here at once', async () => {
+    const quiet = await oneProcess();
     quiet.remember({ staff, tokenHash: 'h-out', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
     const far = 1n << 60n;
     expect(quiet.answer('h-out', far)).not.toBeNull();
@@ -409,20 +417,10 @@ pg('a pull answered from the instance memory', () => {
   });
 
   it('remembers at most 50,000 sessions: past that, the one found valid longest ago is asked of the database again', async () => {
-    // Not shared (the default: one process, as embedded): no LISTEN is needed to believe them.
-    const quiet = new QuietPull(counted, TIMES);
-    const staff = {
-      id: 'u-x',
-      name: 'X',
-      email: 'x@example.test',
-      role: 'worker',
-      crewId: null,
-      departmentId: null,
-    } as const;
+    // Not shared (the default): no LISTEN is needed to believe them.
+    const quiet = await oneProcess();
     const expiresAt = new Date(Date.now() + 60_000);
     const remember = (i: number) => quiet.remember({ staff, tokenHash: `h${i}`, expiresAt }, quiet.epoch);
-    quiet.answer('none', 0n); // starts the head read
-    await quiet.settled();
     for (let i = 0; i < 49_999; i++) remember(i);
     const far = 1n << 60n; // past any head: answered with its own cursor when remembered
     expect(quiet.answer('h0', far)).not.toBeNull();

@@ -89,30 +89,34 @@ describe('the quiet-pull memory without a database', () => {
     expect(quiet.answer('h1', 10n)).toBeNull();
   });
 
-  it('remembers at most 50,000 receipts: past that the oldest goes, and that device writes again', () => {
-    let now = 0;
-    const quiet = new QuietPull({} as postgres.Sql, TIMES, { now: () => now });
+  /** The receipt memory alone (no database), by device number; nothing falls due by time in a test. */
+  function receipts() {
+    const quiet = new QuietPull({} as postgres.Sql, TIMES);
     const device = (i: number) => ({ clientId: `device-${i}`, userId: 'u-worker' });
-    for (let i = 0; i < 50_000; i++) quiet.receiptWritten(device(i));
-    now += 1;
-    expect(quiet.receiptDue(device(0))).toBe(false);
-    expect(quiet.receiptDue(device(49_999))).toBe(false);
-    quiet.receiptWritten(device(50_000));
-    expect(quiet.receiptDue(device(0))).toBe(true); // the oldest, forgotten
-    expect(quiet.receiptDue(device(1))).toBe(false);
-    expect(quiet.receiptDue(device(50_000))).toBe(false);
+    return {
+      written: (i: number) => quiet.receiptWritten(device(i)),
+      due: (i: number) => quiet.receiptDue(device(i)),
+    };
+  }
+
+  it('remembers at most 50,000 receipts: past that the oldest goes, and that device writes again', () => {
+    const { written, due } = receipts();
+    for (let i = 0; i < 50_000; i++) written(i);
+    expect(due(0)).toBe(false);
+    expect(due(49_999)).toBe(false);
+    written(50_000);
+    expect(due(0)).toBe(true); // the oldest, forgotten
+    expect(due(1)).toBe(false);
+    expect(due(50_000)).toBe(false);
   });
 
   it('a receipt written again counts as the newest: the bound forgets the one written longest ago', () => {
-    let now = 0;
-    const quiet = new QuietPull({} as postgres.Sql, TIMES, { now: () => now });
-    const device = (i: number) => ({ clientId: `device-${i}`, userId: 'u-worker' });
-    for (let i = 0; i < 49_999; i++) quiet.receiptWritten(device(i));
-    now += 1;
-    quiet.receiptWritten(device(0)); // device 0 syncs again, before the bound is reached
-    quiet.receiptWritten(device(49_999)); // 50,000 remembered
-    quiet.receiptWritten(device(50_000)); // one too many: the one written longest ago goes
-    expect(quiet.receiptDue(device(0))).toBe(false);
-    expect(quiet.receiptDue(device(1))).toBe(true);
+    const { written, due } = receipts();
+    for (let i = 0; i < 49_999; i++) written(i);
+    written(0); // device 0 syncs again, before the bound is reached
+    written(49_999); // 50,000 remembered
+    written(50_000); // one too many: the one written longest ago goes
+    expect(due(0)).toBe(false);
+    expect(due(1)).toBe(true);
   });
 });
