@@ -41,8 +41,12 @@
 // every mutation a device got an outcome for is in `mutations` exactly once with that outcome
 // and one history row; no mutation id twice; no resident notice sent twice (the outbox, and a
 // loopback SMTP server in this process that counts what it accepts by Message-ID).
+// Then the evening: the day's work done, every worker device still pulls every 5 s for 15 s
+// while nothing changes, and the instances say how many of those pulls they answered from
+// memory (the compressed day gives every crew a change between any two of its polls).
 //
-// Knobs: BENCH_DEVICES (1000), BENCH_SECONDS (60), BENCH_INSTANCES (3), BENCH_REPORTS.
+// Knobs: BENCH_DEVICES (1000), BENCH_SECONDS (60), BENCH_INSTANCES (3), BENCH_REPORTS,
+// BENCH_EVENING_SECONDS (15).
 // BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an admin
 // connection: the benchmark creates and drops its own databases.
 import { spawn } from 'node:child_process';
@@ -63,6 +67,7 @@ import {
   makePhotos,
   planTotals,
   runDay,
+  runEvening,
   runState,
   seedPlan,
   solveProofs,
@@ -76,6 +81,8 @@ const INSTANCES = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 3));
 const REPORTS = Math.max(1, Number(process.env.BENCH_REPORTS ?? Math.round(DEVICES / 20)));
 const RUN_OPTIONS = { ...BENCH_RUN_OPTIONS, seconds: SECONDS };
 const TZ = 'America/Detroit';
+const EVENING_SECONDS = Math.max(0, Number(process.env.BENCH_EVENING_SECONDS ?? 15));
+const EVENING_PULL_EVERY_MS = 5_000;
 const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString('hex')}`;
 const LINK_SECRET = 'bench-link-secret-bench-link-secret-0123';
 
@@ -233,7 +240,7 @@ async function oneRun(plan, photos, instances) {
 
     const lag = monitorEventLoopDelay({ resolution: 20 });
     lag.enable();
-    await runDay(run, plan, db, photos);
+    const { devices } = await runDay(run, plan, db, photos);
     const loadSeconds = (performance.now() - run.t0) / 1000;
     lag.disable();
     // The load generator's own event loop (sampled every 20 ms; the figures include those
@@ -244,6 +251,32 @@ async function oneRun(plan, photos, instances) {
       max: r1(lag.max / 1e6),
     };
     log(`  load done in ${r1(loadSeconds)} s: ${run.requests} requests`);
+
+    // The evening: the same devices polling while nothing changes, counted apart.
+    const before = await Promise.all(insts.map(scrapeMetrics));
+    const evening = runState(
+      insts.map((i) => i.base),
+      RUN_OPTIONS,
+    );
+    await runEvening(evening, devices, EVENING_SECONDS, EVENING_PULL_EVERY_MS);
+    const after = await Promise.all(insts.map(scrapeMetrics));
+    const answered = (from) => after.reduce((n, m, k) => n + (m[from] ?? 0) - (before[k][from] ?? 0), 0);
+    const eveningPulls = evening.routes.get('GET /api/sync/pull')?.ms ?? [];
+    const eveningResult = {
+      seconds: EVENING_SECONDS,
+      pull_every_s: EVENING_PULL_EVERY_MS / 1000,
+      pulls: eveningPulls.length,
+      p50_ms: r1(percentile(eveningPulls, 50)),
+      p95_ms: r1(percentile(eveningPulls, 95)),
+      p99_ms: r1(percentile(eveningPulls, 99)),
+      answered_from_memory: answered('pullsFromMemory'),
+      answered_by_database: answered('pullsFromDatabase'),
+      errors: [...evening.errors.values()].reduce((a, b) => a + b, 0),
+    };
+    log(
+      `  evening: ${eveningResult.pulls} pulls, p50/p95 ${eveningResult.p50_ms}/${eveningResult.p95_ms} ms, ` +
+        `from memory ${eveningResult.answered_from_memory}, by the database ${eveningResult.answered_by_database}`,
+    );
 
     // The notices: wait (at most 30 s) until none is due and unsent, then read what was sent.
     const check = postgres(db.url, { max: 1, onnotice: () => {} });
@@ -265,8 +298,12 @@ async function oneRun(plan, photos, instances) {
       integrity.checks.idle_in_transaction_max_during_run = idleInTxMax;
       integrity.checks.idle_in_transaction_at_end = idleInTxAtEnd;
       if (idleInTxAtEnd > 0) integrity.ok = false;
-      const res = summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, integrity, instances });
+      const res = summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics: before, integrity, instances });
       res.generator_event_loop_lag_ms = generatorLagMs;
+      res.evening = eveningResult;
+      res.instances_detail.forEach((d, k) => {
+        d.metrics_rss_end_mb = Number.isFinite(metrics[k].rss) ? mb(metrics[k].rss) : null;
+      });
       return res;
     } finally {
       await check.end({ timeout: 5 });
@@ -397,6 +434,18 @@ const rows = [
     [`${INSTANCES} instances`]: `${many.pulls_answered_from_memory} / ${many.pulls_answered_by_database}`,
     '1 instance (baseline)': `${one.pulls_answered_from_memory} / ${one.pulls_answered_by_database}`,
     ratio: '',
+  },
+  {
+    what: `evening: every device pulls every ${EVENING_PULL_EVERY_MS / 1000} s for ${EVENING_SECONDS} s, nothing changing: p50/p95/p99`,
+    [`${INSTANCES} instances`]: fmt({ ...many.evening, count: many.evening.pulls }),
+    '1 instance (baseline)': fmt({ ...one.evening, count: one.evening.pulls }),
+    ratio: `the day's pulls p95: ${many.routes['GET /api/sync/pull']?.p95_ms} / ${one.routes['GET /api/sync/pull']?.p95_ms} ms`,
+  },
+  {
+    what: "evening pulls answered from an instance's memory / by the database",
+    [`${INSTANCES} instances`]: `${many.evening.answered_from_memory} / ${many.evening.answered_by_database}`,
+    '1 instance (baseline)': `${one.evening.answered_from_memory} / ${one.evening.answered_by_database}`,
+    ratio: `errors ${many.evening.errors} / ${one.evening.errors}`,
   },
   {
     what: 'PostgreSQL connections, max',

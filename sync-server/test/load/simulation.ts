@@ -1037,7 +1037,7 @@ export async function runDay(
   day: SeededDay,
   photos: Photo[],
   { onStart }: { onStart?: () => void } = {},
-): Promise<void> {
+): Promise<{ devices: Device[] }> {
   const devices = plan.workers.map((w) => device(w.userId, 'worker', day.tokens.get(w.userId)!, w));
   const leads = plan.leads.map((l) => device(l.userId, 'lead', day.tokens.get(l.userId)!, l));
   run.t0 = performance.now();
@@ -1048,6 +1048,26 @@ export async function runDay(
     ...leads.map((l) => leadDay(run, l, day.today)),
     ...plan.residents.map((r) => residentReport(run, r)),
   ]);
+  return { devices };
+}
+
+/**
+ * After the day: every worker device still online, pulling every `everyMs` (the first at a
+ * random moment within it) for `seconds`, while nothing changes. What a quiet city costs: in
+ * a real day most polls find nothing new in their crew's scope. Counted in `run` (a fresh
+ * one, so its figures are the evening's alone).
+ */
+export async function runEvening(run: Run, devices: Device[], seconds: number, everyMs: number): Promise<void> {
+  run.t0 = performance.now();
+  run.deadline = run.t0 + seconds * 1000;
+  await Promise.all(
+    devices.map(async (dev) => {
+      for (let at = run.t0 + everyMs * run.rng(); at < run.deadline; at += everyMs) {
+        await sleep(at - performance.now());
+        await pullAll(run, dev);
+      }
+    }),
+  );
 }
 
 // ---- integrity ------------------------------------------------------------------------------------
