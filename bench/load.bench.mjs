@@ -271,11 +271,14 @@ async function oneRun(plan, photos, instances) {
       p99_ms: r1(percentile(eveningPulls, 99)),
       answered_from_memory: answered('pullsFromMemory'),
       answered_by_database: answered('pullsFromDatabase'),
+      // Those that brought a change the device had not had (the database's answers, always).
+      bringing_changes: evening.pullsWithChanges,
       errors: [...evening.errors.values()].reduce((a, b) => a + b, 0),
     };
     log(
       `  evening: ${eveningResult.pulls} pulls, p50/p95 ${eveningResult.p50_ms}/${eveningResult.p95_ms} ms, ` +
-        `from memory ${eveningResult.answered_from_memory}, by the database ${eveningResult.answered_by_database}`,
+        `from memory ${eveningResult.answered_from_memory}, by the database ${eveningResult.answered_by_database} ` +
+        `(${eveningResult.bringing_changes} of them bringing changes)`,
     );
 
     // The notices: wait (at most 30 s) until none is due and unsent, then read what was sent.
@@ -442,9 +445,9 @@ const rows = [
     ratio: `the day's pulls p95: ${many.routes['GET /api/sync/pull']?.p95_ms} / ${one.routes['GET /api/sync/pull']?.p95_ms} ms`,
   },
   {
-    what: "evening pulls answered from an instance's memory / by the database",
-    [`${INSTANCES} instances`]: `${many.evening.answered_from_memory} / ${many.evening.answered_by_database}`,
-    '1 instance (baseline)': `${one.evening.answered_from_memory} / ${one.evening.answered_by_database}`,
+    what: "evening pulls answered from an instance's memory / by the database (of which bringing changes)",
+    [`${INSTANCES} instances`]: `${many.evening.answered_from_memory} / ${many.evening.answered_by_database} (${many.evening.bringing_changes})`,
+    '1 instance (baseline)': `${one.evening.answered_from_memory} / ${one.evening.answered_by_database} (${one.evening.bringing_changes})`,
     ratio: `errors ${many.evening.errors} / ${one.evening.errors}`,
   },
   {

@@ -481,6 +481,8 @@ export function runState(bases: string[], opts: RunOptions = BENCH_RUN_OPTIONS) 
     unacknowledged: [] as { user: string; mutationIds: string[] }[],
     resends: 0,
     resendMismatches: 0,
+    /** Pull answers that brought something (cases, departures or outcomes). */
+    pullsWithChanges: 0,
     photosUploaded: 0,
     /** Uploads that went on from an offset past 0 after a failed try. */
     uploadResumes: 0,
@@ -770,6 +772,7 @@ export async function pullAll(run: Run, dev: Device): Promise<void> {
     }
     for (const id of b.departures) dev.view.delete(id);
     for (const o of b.outcomes) if (!run.outcomes.has(o.mutationId)) run.outcomes.set(o.mutationId, o.outcome);
+    if (b.cases.length + b.departures.length + b.outcomes.length > 0) run.pullsWithChanges++;
     dev.cursor = b.cursor;
     if (!b.hasMore) return;
   }
