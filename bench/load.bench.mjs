@@ -301,12 +301,18 @@ async function oneRun(plan, photos, instances) {
       integrity.checks.idle_in_transaction_max_during_run = idleInTxMax;
       integrity.checks.idle_in_transaction_at_end = idleInTxAtEnd;
       if (idleInTxAtEnd > 0) integrity.ok = false;
-      const res = summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics: before, integrity, instances });
+      const res = summarize(run, {
+        loadSeconds,
+        pgMax,
+        pgSamples,
+        insts,
+        metrics,
+        dayMetrics: before,
+        integrity,
+        instances,
+      });
       res.generator_event_loop_lag_ms = generatorLagMs;
       res.evening = eveningResult;
-      res.instances_detail.forEach((d, k) => {
-        d.metrics_rss_end_mb = Number.isFinite(metrics[k].rss) ? mb(metrics[k].rss) : null;
-      });
       return res;
     } finally {
       await check.end({ timeout: 5 });
@@ -321,7 +327,8 @@ async function oneRun(plan, photos, instances) {
   }
 }
 
-function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, integrity, instances }) {
+/** `metrics`: the instances' at the end; `dayMetrics`: theirs when the day was done (before the evening). */
+function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, dayMetrics, integrity, instances }) {
   const routes = {};
   for (const [route, r] of [...run.routes].sort(([a], [b]) => a.localeCompare(b))) {
     routes[route] = {
@@ -352,9 +359,9 @@ function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, integri
       photos_uploaded: run.photosUploaded,
       resident_reports: run.reports,
     },
-    // Where the pulls' answers came from (the instances' own counts, `QuietPull`).
-    pulls_answered_from_memory: metrics.reduce((n, m) => n + (m.pullsFromMemory ?? 0), 0),
-    pulls_answered_by_database: metrics.reduce((n, m) => n + (m.pullsFromDatabase ?? 0), 0),
+    // Where the day's pulls' answers came from (the instances' own counts, `QuietPull`).
+    pulls_answered_from_memory: dayMetrics.reduce((n, m) => n + (m.pullsFromMemory ?? 0), 0),
+    pulls_answered_by_database: dayMetrics.reduce((n, m) => n + (m.pullsFromDatabase ?? 0), 0),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
     instances_detail: insts.map((i, k) => ({
