@@ -163,6 +163,24 @@ function rssOf(pid) {
   }
 }
 
+/** The database's pull answers by reason, summed over the instances, between two scrapes of each. */
+function becauseBetween(before, after) {
+  const sum = {};
+  after.forEach((m, k) => {
+    for (const [why, n] of Object.entries(m.because ?? {})) {
+      const grew = n - (before[k].because?.[why] ?? 0);
+      if (grew > 0) sum[why] = (sum[why] ?? 0) + grew;
+    }
+  });
+  return sum;
+}
+
+/** `{ changed: 400, session: 59 }` as "changed 400, session 59". */
+function whyLine(because) {
+  const parts = Object.entries(because ?? {}).sort((a, b) => b[1] - a[1]);
+  return parts.length ? parts.map(([why, n]) => `${why} ${n}`).join(', ') : 'none';
+}
+
 async function scrapeMetrics(inst) {
   try {
     const res = await fetch(`${inst.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -173,8 +191,16 @@ async function scrapeMetrics(inst) {
       Number(
         new RegExp(`^fieldfix_sync_pulls_total\\{answered_from="${from}"\\} ([\\d.e+]+)$`, 'm').exec(text)?.[1] ?? 0,
       );
+    // Why the database answered pulls (`fieldfix_sync_pulls_by_database_total`), by reason.
+    const because = Object.fromEntries(
+      [...text.matchAll(/^fieldfix_sync_pulls_by_database_total\{because="([^"]+)"\} ([\d.e+]+)$/gm)].map((m) => [
+        m[1],
+        Number(m[2]),
+      ]),
+    );
     return {
       status: 200,
+      because,
       rss: value('process_resident_memory_bytes'),
       poolMax: value('fieldfix_db_pool_max_connections'),
       outboxDepth: value('fieldfix_notice_outbox_depth'),
@@ -271,6 +297,8 @@ async function oneRun(plan, photos, instances) {
       p99_ms: r1(percentile(eveningPulls, 99)),
       answered_from_memory: answered('pullsFromMemory'),
       answered_by_database: answered('pullsFromDatabase'),
+      // Why the database answered them, as the instances counted it.
+      database_because: becauseBetween(before, after),
       // Those that brought a change the device had not had (the database's answers, always).
       bringing_changes: evening.pullsWithChanges,
       errors: [...evening.errors.values()].reduce((a, b) => a + b, 0),
@@ -278,7 +306,7 @@ async function oneRun(plan, photos, instances) {
     log(
       `  evening: ${eveningResult.pulls} pulls, p50/p95 ${eveningResult.p50_ms}/${eveningResult.p95_ms} ms, ` +
         `from memory ${eveningResult.answered_from_memory}, by the database ${eveningResult.answered_by_database} ` +
-        `(${eveningResult.bringing_changes} of them bringing changes)`,
+        `(${eveningResult.bringing_changes} of them bringing changes; why: ${whyLine(eveningResult.database_because)})`,
     );
 
     // The notices: wait (at most 30 s) until none is due and unsent, then read what was sent.
@@ -362,6 +390,10 @@ function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, dayMetr
     // Where the day's pulls' answers came from (the instances' own counts, `QuietPull`).
     pulls_answered_from_memory: dayMetrics.reduce((n, m) => n + (m.pullsFromMemory ?? 0), 0),
     pulls_answered_by_database: dayMetrics.reduce((n, m) => n + (m.pullsFromDatabase ?? 0), 0),
+    pulls_by_database_because: becauseBetween(
+      dayMetrics.map(() => ({})),
+      dayMetrics,
+    ),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
     instances_detail: insts.map((i, k) => ({
@@ -446,6 +478,12 @@ const rows = [
     ratio: '',
   },
   {
+    what: "the day's pulls the database answered, by why memory could not",
+    [`${INSTANCES} instances`]: whyLine(many.pulls_by_database_because),
+    '1 instance (baseline)': whyLine(one.pulls_by_database_because),
+    ratio: '',
+  },
+  {
     what: `evening: every device pulls every ${EVENING_PULL_EVERY_MS / 1000} s for ${EVENING_SECONDS} s, nothing changing: p50/p95/p99`,
     [`${INSTANCES} instances`]: fmt({ ...many.evening, count: many.evening.pulls }),
     '1 instance (baseline)': fmt({ ...one.evening, count: one.evening.pulls }),
@@ -456,6 +494,12 @@ const rows = [
     [`${INSTANCES} instances`]: `${many.evening.answered_from_memory} / ${many.evening.answered_by_database} (${many.evening.bringing_changes})`,
     '1 instance (baseline)': `${one.evening.answered_from_memory} / ${one.evening.answered_by_database} (${one.evening.bringing_changes})`,
     ratio: `errors ${many.evening.errors} / ${one.evening.errors}`,
+  },
+  {
+    what: 'evening pulls the database answered, by why memory could not (`fieldfix_sync_pulls_by_database_total`)',
+    [`${INSTANCES} instances`]: whyLine(many.evening.database_because),
+    '1 instance (baseline)': whyLine(one.evening.database_because),
+    ratio: '',
   },
   {
     what: 'PostgreSQL connections, max',

@@ -22,7 +22,8 @@ function tokenOf(cookie: string | undefined, authorization: string | undefined):
  * For the pull (`changeLogHead`), the same statement reads the change log's head for the
  * device's cursor in the query (`c.var.changeLogHead`); a cursor that is no cursor reads none
  * (the route refuses it). With `quiet`, a device already up to date whose session this
- * instance found valid a moment ago is let through with no statement at all (`QuietPull`).
+ * instance found valid a moment ago is let through with no statement at all (`QuietPull`);
+ * on any route given `quiet`, a session the database finds valid is remembered for that.
  */
 export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: QuietPull } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -30,12 +31,16 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
     if (!token) throw new ApiError(401, 'not-authenticated', 'Sign in to continue.');
     const cursor = opts.changeLogHead ? Cursor.safeParse(c.req.query('cursor') ?? '0') : null;
     // A device that says it is behind (a hint, its own push, "Sync now") gets the database's answer.
-    if (opts.quiet && cursor?.success && c.req.query('behind') === undefined) {
-      const tokenHash = hashToken(token);
-      const known = opts.quiet.answer(tokenHash, BigInt(cursor.data), c.req.query('clientId'));
-      if (known) {
+    if (opts.quiet && cursor?.success) {
+      const tokenHash = c.req.query('behind') === undefined ? hashToken(token) : null;
+      const known = tokenHash
+        ? opts.quiet.consult(tokenHash, BigInt(cursor.data), c.req.query('clientId'))
+        : ({ asks: 'behind' } as const);
+      if ('asks' in known) {
+        c.set('askedBecause', known.asks);
+      } else {
         c.set('staff', known.staff);
-        c.set('sessionTokenHash', tokenHash);
+        c.set('sessionTokenHash', tokenHash!);
         // The cursor to answer "nothing new" with (see the pull route).
         c.set('changeLogHead', known.head);
         c.set('fromMemory', true);

@@ -3,7 +3,7 @@ import type { Sql } from '../db/database.ts';
 export type { Sql };
 import type { Config } from '../config.ts';
 import type { Metrics } from '../ops/metrics.ts';
-import type { QuietPull } from '../sync/quiet-pull.ts';
+import type { AskedBecause, QuietPull } from '../sync/quiet-pull.ts';
 
 export type AppDeps = {
   sql: Sql;
@@ -37,5 +37,7 @@ export type AppEnv = {
     changeLogHead?: bigint;
     /** The pull is answered from this instance's memory (`QuietPull`): no statement before the answer. */
     fromMemory?: boolean;
+    /** Why the pull is answered by the database instead (`QuietPull`; `/metrics`). */
+    askedBecause?: AskedBecause;
   };
 };

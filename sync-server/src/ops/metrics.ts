@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { OutcomeKind, Reason } from '@fieldfix/shared';
 import type { DatabaseKind, Sql } from '../db/database.ts';
 import type { Logger } from '../http/deps.ts';
+import type { AskedBecause } from '../sync/quiet-pull.ts';
 import { connectionsByState, outboxStats } from './db-stats.ts';
 
 /**
@@ -17,8 +18,11 @@ export type Metrics = {
   requestDone(method: string, route: string, status: number, seconds: number): void;
   /** The outcomes of one push (R9). */
   pushOutcomes(outcomes: readonly { outcome: OutcomeKind; reason: Reason | null }[]): void;
-  /** A pull answered: from this instance's memory (nothing new) or by the database (`QuietPull`). */
-  pullAnswered(from: 'memory' | 'database'): void;
+  /**
+   * A pull answered: from this instance's memory (nothing new) or by the database (`QuietPull`),
+   * and then why, when the instance could tell (`AskedBecause`).
+   */
+  pullAnswered(from: 'memory' | 'database', because?: AskedBecause): void;
   /** The text a Prometheus server scrapes, with the database's figures read now. */
   render(): Promise<{ contentType: string; body: string }>;
 };
@@ -64,6 +68,15 @@ export function createMetrics(opts: {
     name: 'fieldfix_sync_pulls_total',
     help: "Pulls answered, by where the answer came from: this instance's memory (a device up to date) or the database.",
     labelNames: ['answered_from'] as const,
+    registers,
+  });
+  const askedBecause = new Counter({
+    name: 'fieldfix_sync_pulls_by_database_total',
+    help:
+      'Pulls the database answered, by why memory could not: off, no-head (no recent head read), session ' +
+      '(not remembered here), behind (the device said so), changed (its scope or outcomes changed), ' +
+      'before-knowledge, no-client-id, city (a whole-city scope).',
+    labelNames: ['because'] as const,
     registers,
   });
   const outboxDepth = new Gauge({
@@ -138,8 +151,9 @@ export function createMetrics(opts: {
     pushOutcomes(outcomes) {
       for (const o of outcomes) push.inc({ outcome: o.outcome, reason: o.reason ?? 'none' });
     },
-    pullAnswered(from) {
+    pullAnswered(from, because) {
       pulls.inc({ answered_from: from });
+      if (from === 'database' && because) askedBecause.inc({ because });
     },
     async render() {
       await readDatabase();

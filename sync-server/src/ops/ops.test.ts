@@ -83,8 +83,19 @@ describe('/metrics', () => {
     const grew = (after: string, from: string) =>
       (value(after, `fieldfix_sync_pulls_total{answered_from="${from}"}`) ?? 0) -
       (value(before, `fieldfix_sync_pulls_total{answered_from="${from}"}`) ?? 0);
+    const because = (after: string, why: string) =>
+      (value(after, `fieldfix_sync_pulls_by_database_total{because="${why}"}`) ?? 0) -
+      (value(before, `fieldfix_sync_pulls_by_database_total{because="${why}"}`) ?? 0);
     const { cursor, pages } = await tablet.pullAll('0'); // saying it is behind: the database answers
-    expect(grew(await scrape(server.url), 'database')).toBe(pages.length);
+    let after = await scrape(server.url);
+    expect(grew(after, 'database')).toBe(pages.length);
+    expect(because(after, 'behind')).toBe(pages.length);
+    // Not saying so, from a cursor before anything the instance knows: the database, and why.
+    await tablet.pull('0', 500, { behind: false });
+    after = await scrape(server.url);
+    expect(grew(after, 'database')).toBe(pages.length + 1);
+    const reasons = ['no-head', 'session', 'before-knowledge'].map((why) => because(after, why));
+    expect(reasons.reduce((a, b) => a + b, 0)).toBe(1);
     // Polling at the head: answered from memory once the instance has read the head.
     await expect
       .poll(async () => {

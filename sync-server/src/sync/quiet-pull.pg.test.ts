@@ -156,6 +156,59 @@ pg('a pull answered from the instance memory', () => {
     expect(polled.cases.map((c) => c.id)).toEqual([id]);
   });
 
+  it('says why the database must answer when memory cannot', async () => {
+    const off = await instance({ ...TIMES, headMs: 0 });
+    expect(off.quiet.consult('any', 0n, off.clientId)).toEqual({ asks: 'off' });
+
+    const { quiet, warm, auth, clientId, readHeadAgain } = await instance();
+    const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+    expect(quiet.consult(hash, 0n, clientId)).toEqual({ asks: 'no-head' }); // its first: no head read yet
+    const head = BigInt(await warm());
+    expect(quiet.consult(hash, head, clientId)).toMatchObject({ head });
+    expect(quiet.consult('another session', head, clientId)).toEqual({ asks: 'session' });
+    // A cursor from before this instance's first head read: it cannot tell what changed since.
+    expect(quiet.consult(hash, 0n, clientId)).toEqual({ asks: 'before-knowledge' });
+
+    // The worker's crew changes; the instance reads the head again and knows it.
+    await touchCrewCase(db.sql, 'worker@riverton.example');
+    await readHeadAgain(head.toString());
+    expect(quiet.consult(hash, head, clientId)).toEqual({ asks: 'changed' });
+    expect(quiet.consult(hash, head, undefined)).toEqual({ asks: 'no-client-id' });
+    // Another device of the same worker, as behind: its crew changed too.
+    expect(quiet.consult(hash, head, uuidv7())).toEqual({ asks: 'changed' });
+
+    // The whole city's scope: nothing narrower to look through.
+    const [admin] = await db.sql<{ id: string }[]>`select id from users where role = 'admin' order by id limit 1`;
+    const staff = {
+      id: admin!.id,
+      name: 'Admin',
+      email: 'a@x',
+      role: 'admin',
+      crewId: null,
+      departmentId: null,
+    } as const;
+    quiet.remember({ staff, tokenHash: 'admin session', expiresAt: new Date(Date.now() + 3600_000) }, quiet.epoch);
+    expect(quiet.consult('admin session', head, clientId)).toEqual({ asks: 'city' });
+    // At the head it knows, any scope is answered from memory.
+    const now = quiet.consult('admin session', head + 10_000_000n, clientId);
+    expect(now).toMatchObject({ staff: { role: 'admin' } });
+  });
+
+  it('a session found valid by another sync request (a push, a position) is remembered for pulls', async () => {
+    const { app, warm, quiet } = await instance();
+    const head = BigInt(await warm());
+    const other = await signIn(app, 'worker.b@riverton.example');
+    const hash = (await import('../auth/session.repo.ts')).hashToken(other.authorization!.slice(7));
+    expect(quiet.consult(hash, head, uuidv7())).toEqual({ asks: 'session' });
+    const sent = await app.request('/api/sync/position', {
+      method: 'POST',
+      headers: { ...other, 'content-type': 'application/json' },
+      body: JSON.stringify({ lat: 42.33, long: -83.05, at: new Date().toISOString() }),
+    });
+    expect(sent.status).toBeLessThan(300);
+    expect(quiet.consult(hash, head, uuidv7())).toMatchObject({ head, staff: { email: 'worker.b@riverton.example' } });
+  });
+
   it('a head older than headMs is never used', async () => {
     const { pull, warm, clock } = await instance();
     const head = await warm();

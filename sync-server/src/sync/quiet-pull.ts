@@ -48,6 +48,20 @@ export type QuietPullTimes = {
 
 export const QUIET_PULL_TIMES: QuietPullTimes = { headMs: 1_000, sessionMs: 5 * 60_000, receiptMs: 30_000 };
 
+/**
+ * Why a pull was answered by the database rather than from memory (`/metrics`):
+ * - `off`: answers from memory are turned off (`headMs` 0);
+ * - `no-head`: no head read within `headMs` (the instance's first pull, or the database was unreachable);
+ * - `session`: the session is not remembered here (its first pull on this instance, or forgotten);
+ * - `behind`: the device said it is behind (`behind=1`; the pull route, not `consult`);
+ * - `changed`: something in its scope, or one of its own outcomes, changed since its cursor;
+ * - `before-knowledge`: its cursor is older than what this instance knows of the change log;
+ * - `no-client-id`: behind the head, and it did not say which device it is;
+ * - `city`: its scope is the whole city (nothing narrower to look through).
+ */
+export type AskedBecause =
+  'off' | 'no-head' | 'session' | 'behind' | 'changed' | 'before-knowledge' | 'no-client-id' | 'city';
+
 /** Where an instance that ends sessions tells the others: `s:<token hash>` or `u:<user id>`. */
 export const SESSIONS_CHANNEL = 'fieldfix_sessions_ended';
 
@@ -117,21 +131,28 @@ export class QuietPull {
   /**
    * A pull from memory: who is asking, and the cursor to answer "nothing new" with (the
    * device's own when it is at or past the remembered head, else that head). Null when the
-   * database must be asked: the remembered head is stale, the session is not remembered, or
-   * the device is behind the head and something in its scope changed in between (or this
-   * instance does not know: `clientId` not given, its cursor older than the instance's
-   * knowledge, or its scope the whole city).
+   * database must be asked (`consult` says why).
    */
   answer(tokenHash: string, cursor: bigint, clientId?: string): { staff: Staff; head: bigint } | null {
-    if (this.#times.headMs <= 0) return null;
+    const r = this.consult(tokenHash, cursor, clientId);
+    return 'asks' in r ? null : r;
+  }
+
+  /** `answer`, or why the database must be asked instead (`AskedBecause`). */
+  consult(
+    tokenHash: string,
+    cursor: bigint,
+    clientId?: string,
+  ): { staff: Staff; head: bigint } | { asks: AskedBecause } {
+    if (this.#times.headMs <= 0) return { asks: 'off' };
     const known = this.#fresh();
-    if (known === null) return null;
+    if (known === null) return { asks: 'no-head' };
     const session = this.#recall(tokenHash);
-    if (!session) return null;
+    if (!session) return { asks: 'session' };
     if (known.to <= cursor) return { staff: session.staff, head: cursor };
-    return clientId !== undefined && nothingFor(known, session.staff, clientId, cursor)
-      ? { staff: session.staff, head: known.to }
-      : null;
+    if (clientId === undefined) return { asks: 'no-client-id' };
+    const why = whyNotNothingFor(known, session.staff, clientId, cursor);
+    return why ? { asks: why } : { staff: session.staff, head: known.to };
   }
 
   /** Take it before asking the database for a session; give it back to `remember`. */
@@ -320,19 +341,19 @@ function startingAt(head: bigint): Known {
 }
 
 /**
- * Whether nothing that a pull by `staff` on device `clientId` reads changed between `cursor`
- * (at or past what `k` starts from) and the head `k` knows: the device's own outcomes, and the
- * cases of its scope as the access model draws it (the pull's, `caseScope`).
+ * Why the database must answer a pull by `staff` on device `clientId` at `cursor`, behind the
+ * head `k` knows; null when nothing it reads changed in between: the device's own outcomes,
+ * and the cases of its scope as the access model draws it (the pull's, `caseScope`).
  */
-function nothingFor(k: Known, staff: Staff, clientId: string, cursor: bigint): boolean {
-  if (cursor < k.from) return false;
+function whyNotNothingFor(k: Known, staff: Staff, clientId: string, cursor: bigint): AskedBecause | null {
+  if (cursor < k.from) return 'before-knowledge';
   const changedSince = (newest: bigint | undefined) => newest !== undefined && newest > cursor;
-  if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return false;
+  if (changedSince(k.devices.get(deviceKey({ clientId, userId: staff.id })))) return 'changed';
   const scope = caseScope(callerOf(staff));
-  if (scope.kind === 'crew') return !changedSince(k.crews.get(scope.crewId));
-  if (scope.kind === 'department') return !changedSince(k.departments.get(scope.departmentId));
+  if (scope.kind === 'crew') return changedSince(k.crews.get(scope.crewId)) ? 'changed' : null;
+  if (scope.kind === 'department') return changedSince(k.departments.get(scope.departmentId)) ? 'changed' : null;
   // No case in scope: only its outcomes count. The whole city: the database is asked.
-  return scope.kind === 'none';
+  return scope.kind === 'none' ? null : 'city';
 }
 
 function deviceKey(d: DeviceKey): string {

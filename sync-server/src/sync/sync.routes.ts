@@ -27,7 +27,9 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 const LIVE_RECONNECT_MS = 5_000;
 
 export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config }: AppParts) {
-  const staffOnly = requireStaff(sql);
+  // A session found valid by a push or a live stream is remembered for the device's pulls: behind
+  // a balancer that takes turns, its next poll on this instance is then answered from memory.
+  const staffOnly = requireStaff(sql, { quiet });
   // The pull reads the change log's head with the session: one round trip for a device up to
   // date, none when this instance already knows it is (`QuietPull`, made by `createApp`).
   const staffWithHead = requireStaff(sql, { changeLogHead: true, quiet });
@@ -70,7 +72,7 @@ export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config
         const page = c.get('fromMemory')
           ? nothingNew(c.get('changeLogHead')!)
           : await pullChanges(sql, staff, query, c.get('changeLogHead'));
-        metrics.pullAnswered(c.get('fromMemory') ? 'memory' : 'database');
+        metrics.pullAnswered(c.get('fromMemory') ? 'memory' : 'database', c.get('askedBecause'));
         // A crew device's delivery receipt: it now holds everything of its crew up to
         // `page.cursor` (a response lost on the way is pulled again at its next sync).
         if (staff.role === 'worker' && staff.crewId) {
