@@ -209,6 +209,24 @@ pg('a pull answered from the instance memory', () => {
     expect(quiet.consult(hash, head, uuidv7())).toMatchObject({ head, staff: { email: 'worker.b@riverton.example' } });
   });
 
+  it("an instance's knowledge starts when it first finds a session valid, not at its first poll", async () => {
+    const { pull, quiet, readHeadAgain } = await instance();
+    // Priming: the database answers (the device says it is behind), and the session is remembered.
+    let page = await pull('0', '&behind=1');
+    while (page.hasMore) page = await pull(page.cursor, '&behind=1');
+    await quiet.settled(); // its head read, and its LISTEN (which forgets what was remembered before it)
+    await pull(page.cursor, '&behind=1');
+    // Meanwhile another crew changes a case: the city moves past the device's cursor.
+    await touchCrewCase(db.sql, 'worker.b@riverton.example');
+    await fromMemory(() => pull(page.cursor)); // the head known is the device's own cursor
+    await readHeadAgain(page.cursor);
+    // Nothing in its crew changed since its cursor, which this instance knows: from memory,
+    // and the cursor moves to the head.
+    const moved = await fromMemory(() => pull(page.cursor));
+    expect(BigInt(moved.cursor)).toBeGreaterThan(BigInt(page.cursor));
+    expect(moved.cases).toEqual([]);
+  });
+
   it('a head older than headMs is never used', async () => {
     const { pull, warm, clock } = await instance();
     const head = await warm();

@@ -168,6 +168,9 @@ export class QuietPull {
   remember(found: { staff: Staff; tokenHash: string; expiresAt: Date }, epoch: number): void {
     if (this.#times.headMs <= 0) return;
     this.#startListening();
+    // What this instance knows starts at its first head read: read it now, while devices prime
+    // (their cursors then lie within it), not at the first poll, when some city may have moved on.
+    if (this.#known === null) this.#readHead();
     if (epoch !== this.#epoch) return;
     const until = Math.min(this.#now() + this.#times.sessionMs, found.expiresAt.getTime());
     this.#sessions.delete(found.tokenHash); // re-inserted last: the oldest go first when full
