@@ -307,12 +307,4 @@ export const EQUIVALENT = [
     replacement: 'true',
     why: 'a scope with no change known has `undefined` there, and `undefined > cursor` is false in JavaScript: the guard only says so',
   },
-  {
-    module: 'quiet-pull',
-    code: 'return clientId !== undefined && nothingFor(known, session.staff, clientId, cursor)',
-    span: 'clientId !== undefined',
-    mutator: 'ConditionalExpression',
-    replacement: 'true',
-    why: 'a pull without a clientId is refused by the route (400 naming clientId) whatever the memory says: no device is answered either way',
-  },
 ];
