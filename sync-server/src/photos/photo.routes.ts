@@ -6,7 +6,7 @@ import { callerOf } from '../access/caller.ts';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
-import type { AppDeps, AppEnv } from '../http/deps.ts';
+import type { AppEnv, AppParts } from '../http/deps.ts';
 import type { PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
@@ -109,9 +109,10 @@ function photoRemoved(id: string, removedAt: Date): ApiError {
  * A download is streamed by the server, or with PHOTO_DOWNLOADS=presigned answered, after the
  * same access check, with a redirect to a short-lived presigned URL of the bucket.
  */
-export function photoRoutes({ sql, config, log }: AppDeps, store: PhotoStore = photoStoreFor(config, log)) {
+export function photoRoutes({ sql, config, log, quietPull }: AppParts, store: PhotoStore = photoStoreFor(config, log)) {
   const timings = config.uploadTimings;
-  const staffOnly = requireStaff(sql);
+  // A crew device's session found valid here is remembered for its pulls (`QuietPull`).
+  const staffOnly = requireStaff(sql, { quiet: quietPull });
   const deps: UploadDeps = { sql, store, maxBytes: config.photoMaxBytes, log };
 
   async function visible(c: Context<AppEnv>, id: string): Promise<Photo> {

@@ -194,19 +194,32 @@ pg('a pull answered from the instance memory', () => {
     expect(now).toMatchObject({ staff: { role: 'admin' } });
   });
 
-  it('a session found valid by another sync request (a push, a position) is remembered for pulls', async () => {
+  it('a session found valid by another device request (a position, a photo) is remembered for pulls', async () => {
     const { app, warm, quiet } = await instance();
     const head = BigInt(await warm());
-    const other = await signIn(app, 'worker.b@riverton.example');
-    const hash = (await import('../auth/session.repo.ts')).hashToken(other.authorization!.slice(7));
-    expect(quiet.consult(hash, head, uuidv7())).toEqual({ asks: 'session' });
-    const sent = await app.request('/api/sync/position', {
-      method: 'POST',
-      headers: { ...other, 'content-type': 'application/json' },
-      body: JSON.stringify({ lat: 42.33, long: -83.05, at: new Date().toISOString() }),
-    });
-    expect(sent.status).toBeLessThan(300);
-    expect(quiet.consult(hash, head, uuidv7())).toMatchObject({ head, staff: { email: 'worker.b@riverton.example' } });
+    const requests: [string, (auth: Record<string, string>) => Promise<Response>][] = [
+      [
+        'worker.b@riverton.example',
+        (auth) =>
+          app.request('/api/sync/position', {
+            method: 'POST',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ lat: 42.33, long: -83.05, at: new Date().toISOString() }),
+          }),
+      ],
+      // A photo the server does not have: the session is found valid before the 404.
+      [
+        'lead@riverton.example',
+        (auth) => app.request(`/api/photos/${uuidv7()}/upload`, { method: 'HEAD', headers: auth }),
+      ],
+    ];
+    for (const [email, request] of requests) {
+      const auth = await signIn(app, email);
+      const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+      expect(quiet.consult(hash, head, uuidv7())).toEqual({ asks: 'session' });
+      expect((await request(auth)).status).not.toBe(401);
+      expect(quiet.consult(hash, head, uuidv7())).toMatchObject({ head, staff: { email } });
+    }
   });
 
   it("an instance's knowledge starts when it first finds a session valid, not at its first poll", async () => {
