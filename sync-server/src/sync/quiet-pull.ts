@@ -51,8 +51,10 @@ export const QUIET_PULL_TIMES: QuietPullTimes = { headMs: 1_000, sessionMs: 5 * 
 /**
  * Why a pull was answered by the database rather than from memory (`/metrics`):
  * - `off`: answers from memory are turned off (`headMs` 0);
- * - `no-head`: no head read within `headMs` (the instance's first pull, or the database was unreachable);
- * - `session`: the session is not remembered here (its first pull on this instance, or forgotten);
+ * - `no-head`: no head read within `headMs` (the instance's first pull, the database unreachable,
+ *   or the read waiting behind a saturated pool for longer than that);
+ * - `session`: the session is not remembered here (none of the device's requests has reached
+ *   this instance since it started or forgot it);
  * - `behind`: the device said it is behind (`behind=1`; the pull route, not `consult`);
  * - `changed`: something in its scope, or one of its own outcomes, changed since its cursor;
  * - `before-knowledge`: its cursor is older than what this instance knows of the change log;

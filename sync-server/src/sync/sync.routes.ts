@@ -27,8 +27,9 @@ import { changedCaseIds, publishCaseChanges, publishCrewSynced } from '../dispat
 const LIVE_RECONNECT_MS = 5_000;
 
 export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config }: AppParts) {
-  // A session found valid by a push or a live stream is remembered for the device's pulls: behind
-  // a balancer that takes turns, its next poll on this instance is then answered from memory.
+  // A session found valid by a push, a position or a live stream is remembered for its pulls:
+  // behind a balancer that takes turns, its next poll on this instance is then answered from
+  // memory.
   const staffOnly = requireStaff(sql, { quiet });
   // The pull reads the change log's head with the session: one round trip for a device up to
   // date, none when this instance already knows it is (`QuietPull`, made by `createApp`).
