@@ -197,7 +197,7 @@ pg('a pull answered from the instance memory', () => {
   it('a session found valid by another device request (a position, a photo) is remembered for pulls', async () => {
     const { app, warm, quiet } = await instance();
     const head = BigInt(await warm());
-    const requests: [string, (auth: Record<string, string>) => Promise<Response>][] = [
+    const requests: [string, (auth: Record<string, string>) => Response | Promise<Response>][] = [
       [
         'worker.b@riverton.example',
         (auth) =>
