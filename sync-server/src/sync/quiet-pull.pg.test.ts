@@ -240,6 +240,25 @@ pg('a pull answered from the instance memory', () => {
     expect(moved.cases).toEqual([]);
   });
 
+  it("a person's crew changed in the database is remembered from their next device request on", async () => {
+    const { quiet, warm, auth, clientId, app } = await instance();
+    const head = BigInt(await warm());
+    const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
+    expect(quiet.consult(hash, head, clientId)).toMatchObject({ staff: { crewId: 'streets-a' } });
+    await db.sql`update users set crew_id = 'streets-b' where email = 'worker@riverton.example'`;
+    try {
+      const sent = await app.request('/api/sync/position', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ lat: 42.33, long: -83.05, at: new Date().toISOString() }),
+      });
+      expect(sent.status).toBeLessThan(300);
+      expect(quiet.consult(hash, head, clientId)).toMatchObject({ staff: { crewId: 'streets-b' } });
+    } finally {
+      await db.sql`update users set crew_id = 'streets-a' where email = 'worker@riverton.example'`;
+    }
+  });
+
   it('a head older than headMs is never used', async () => {
     const { pull, warm, clock } = await instance();
     const head = await warm();
