@@ -262,7 +262,7 @@ export const EQUIVALENT = [
     code: 'if (this.#times.headMs <= 0) return;',
     mutator: replacement === 'false' ? 'ConditionalExpression' : 'EqualityOperator',
     replacement: replacement === 'false' ? 'false' : 'this.#times.headMs < 0',
-    why: 'with headMs 0 or less `answer()` returns null before it looks at any session: what `remember()` keeps is never used',
+    why: 'with headMs 0 or less `consult()` answers "off" before it looks at any session: what `remember()` keeps (and the head it reads) is never used',
   })),
   ...[
     ['ConditionalExpression', 'true'],

@@ -8,6 +8,7 @@ import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
 import { quietLogger, TEST_NOW, touchCrewCase } from '../../test/test-app.ts';
 import { countingClient, createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
+import type { Staff } from '../access/caller.ts';
 import { QUIET_PULL_TIMES, QuietPull, type QuietPullTimes } from './quiet-pull.ts';
 
 // A device already up to date, answered from the instance's memory (`QuietPull`): no
@@ -376,14 +377,14 @@ pg('a pull answered from the instance memory', () => {
     const { quiet, warm, auth } = await instance();
     const head = BigInt(await warm());
     const hash = (await import('../auth/session.repo.ts')).hashToken(auth.authorization!.slice(7));
-    const { staff } = quiet.answer(hash, head)!;
+    const { staff } = quiet.consult(hash, head) as { staff: Staff };
     const found = { staff, tokenHash: hash, expiresAt: new Date(Date.now() + 3600_000) };
     const asked = quiet.epoch; // the lookup begins
     await quiet.forgetSession(hash); // the session is ended meanwhile
     quiet.remember(found, asked); // the lookup's answer arrives
-    expect(quiet.answer(hash, head)).toBeNull();
+    expect(quiet.consult(hash, head)).toEqual({ asks: 'session' });
     quiet.remember(found, quiet.epoch); // a lookup begun after the forgetting
-    expect(quiet.answer(hash, head)).not.toBeNull();
+    expect(quiet.consult(hash, head)).toMatchObject({ staff });
   });
 
   it('with the default times, a device at the head is answered from memory', async () => {
@@ -505,7 +506,7 @@ pg('a pull answered from the instance memory', () => {
   /** The memory of a single process (not shared: as embedded), its first head read done. */
   async function oneProcess(): Promise<QuietPull> {
     const quiet = new QuietPull(counted, TIMES);
-    quiet.answer('none', 0n); // starts the head read
+    quiet.consult('none', 0n); // starts the head read
     await quiet.settled();
     return quiet;
   }
@@ -514,9 +515,9 @@ pg('a pull answered from the instance memory', () => {
     const quiet = await oneProcess();
     quiet.remember({ staff, tokenHash: 'h-out', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
     const far = 1n << 60n;
-    expect(quiet.answer('h-out', far)).not.toBeNull();
+    expect(quiet.consult('h-out', far)).toMatchObject({ staff });
     await quiet.forgetSession('h-out');
-    expect(quiet.answer('h-out', far)).toBeNull();
+    expect(quiet.consult('h-out', far)).toEqual({ asks: 'session' });
   });
 
   it('remembers at most 50,000 sessions: past that, the one found valid longest ago is asked of the database again', async () => {
@@ -526,13 +527,13 @@ pg('a pull answered from the instance memory', () => {
     const remember = (i: number) => quiet.remember({ staff, tokenHash: `h${i}`, expiresAt }, quiet.epoch);
     for (let i = 0; i < 49_999; i++) remember(i);
     const far = 1n << 60n; // past any head: answered with its own cursor when remembered
-    expect(quiet.answer('h0', far)).not.toBeNull();
+    expect(quiet.consult('h0', far)).toMatchObject({ staff });
     remember(0); // h0 found valid again (an answer alone does not count)
     remember(49_999); // 50,000 remembered
     remember(50_000); // one too many
-    expect(quiet.answer('h0', far)).not.toBeNull();
-    expect(quiet.answer('h1', far)).toBeNull();
-    expect(quiet.answer('h50000', far)).not.toBeNull();
+    expect(quiet.consult('h0', far)).toMatchObject({ staff });
+    expect(quiet.consult('h1', far)).toEqual({ asks: 'session' });
+    expect(quiet.consult('h50000', far)).toMatchObject({ staff });
   });
 
   it('where LISTEN cannot run (a pooler in transaction mode): said once per try, and every pull asks the database', async () => {

@@ -84,9 +84,9 @@ describe('the quiet-pull memory without a database', () => {
   it('a head read that fails answers nothing from memory (the database is asked, and says 503)', async () => {
     const quiet = new QuietPull(await unreachable(), TIMES, { shared: false });
     quiet.remember({ staff: worker, tokenHash: 'h1', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
-    expect(quiet.answer('h1', 10n)).toBeNull(); // starts the read
+    expect(quiet.consult('h1', 10n)).toEqual({ asks: 'no-head' }); // starts the read
     await quiet.settled();
-    expect(quiet.answer('h1', 10n)).toBeNull();
+    expect(quiet.consult('h1', 10n)).toEqual({ asks: 'no-head' });
   });
 
   /** The receipt memory alone (no database), by device number; nothing falls due by time in a test. */

@@ -132,15 +132,9 @@ export class QuietPull {
 
   /**
    * A pull from memory: who is asking, and the cursor to answer "nothing new" with (the
-   * device's own when it is at or past the remembered head, else that head). Null when the
-   * database must be asked (`consult` says why).
+   * device's own when it is at or past the remembered head, else that head); or why the
+   * database must be asked instead (`AskedBecause`).
    */
-  answer(tokenHash: string, cursor: bigint, clientId?: string): { staff: Staff; head: bigint } | null {
-    const r = this.consult(tokenHash, cursor, clientId);
-    return 'asks' in r ? null : r;
-  }
-
-  /** `answer`, or why the database must be asked instead (`AskedBecause`). */
   consult(
     tokenHash: string,
     cursor: bigint,
