@@ -12,6 +12,7 @@ import { sharedLinkSecret } from './notices-delivery/signed-links.ts';
 import { createLogger } from './ops/log.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startPhotoUpkeep } from './photos/photo-upkeep.ts';
+import { QuietPull } from './sync/quiet-pull.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -52,6 +53,10 @@ export async function startServer(
   log: Logger = consoleLogger(config.logLevel),
 ): Promise<RunningServer> {
   const db = config.databaseUrl ? connectPostgres(config.databaseUrl) : await openEmbedded(config.dataDir);
+  // The head of the change log, read once a second for devices up to date, on a connection of
+  // its own: never queued behind requests in a busy pool (`QuietPull`). Embedded PostgreSQL has
+  // one session: there it is shared. Opened at the first read.
+  const headDb = config.databaseUrl && config.quietPull.headMs > 0 ? connectPostgres(config.databaseUrl, 1) : null;
   try {
     const applied = await migrate(db.sql);
     if (applied.length > 0) log.info(`Applied migrations: ${applied.map((m) => `${m.version}_${m.name}`).join(', ')}`);
@@ -63,8 +68,13 @@ export async function startServer(
     // One link-signing key for every instance on this database (LINK_SECRET, else generated once).
     config = { ...config, linkSecret: config.linkSecret ?? (await sharedLinkSecret(db.sql, config.dataDir)) };
     const metrics = createMetrics({ sql: db.sql, dbKind: db.kind, log, processMetrics: true });
+    const quietPull = new QuietPull(db.sql, config.quietPull, {
+      shared: db.kind === 'postgres',
+      log,
+      ...(headDb ? { reads: headDb.sql } : {}),
+    });
     const app = createApp(
-      { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics },
+      { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics, quietPull },
       { staticDir: config.staticDir },
     );
     const server = await new Promise<ServerType>((resolve, reject) => {
@@ -104,10 +114,12 @@ export async function startServer(
         await notices?.stop();
         await noticeDb?.close();
         await photoUpkeep.stop();
+        await headDb?.close();
         await db.close();
       },
     };
   } catch (err) {
+    await headDb?.close();
     await db.close();
     throw err;
   }

@@ -47,6 +47,9 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
         return next();
       }
     }
+    // An instance's first lookups wait for its LISTEN, which forgets whatever was remembered before it.
+    const listening = opts.quiet?.listening();
+    if (listening) await listening;
     const epoch = opts.quiet?.epoch ?? 0;
     const found = await findSession(sql, token, cursor?.success ? { head: { cursor: cursor.data } } : {});
     if (found.status === 'expired') {

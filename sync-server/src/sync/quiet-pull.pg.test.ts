@@ -62,16 +62,12 @@ pg('a pull answered from the instance memory', () => {
       expect(r.status).toBe(200);
       return (await r.json()) as PullResponse;
     }
-    /**
-     * To the head through the database, with the head read in the background and the LISTEN
-     * started (which forgets sessions remembered before it): the session is then remembered again.
-     */
+    /** To the head through the database (the session remembered), and the head read in the background. */
     async function warm(): Promise<string> {
       let page = await pull('0', '&behind=1');
       while (page.hasMore) page = await pull(page.cursor, '&behind=1');
-      await pull(page.cursor); // starts the instance's head read, and writes the device's receipt
+      await pull(page.cursor); // writes the device's receipt
       await quiet.settled();
-      await pull(page.cursor, '&behind=1');
       return page.cursor;
     }
     /** Past half the head's life: a pull starts a new head read; then that read is done. */
@@ -125,6 +121,33 @@ pg('a pull answered from the instance memory', () => {
     const head = await warm();
     const page = await fromMemory(() => pull(head));
     expect(page).toMatchObject({ cursor: head, hasMore: false, cases: [], departures: [], outcomes: [] });
+  });
+
+  it("an instance's first session lookups are remembered: its LISTEN starts before them, not after", async () => {
+    // A new instance, and devices priming on it at once (the first requests it ever serves).
+    const { app, pull, quiet } = await instance();
+    const other = await signIn(app, 'worker.b@riverton.example');
+    const otherClient = uuidv7();
+    const prime = async (get: (cursor: string) => Promise<PullResponse>) => {
+      let page = await get('0');
+      while (page.hasMore) page = await get(page.cursor);
+      return page.cursor;
+    };
+    const pullAs = async (cursor: string, extra = '') => {
+      const r = await app.request(`/api/sync/pull?clientId=${otherClient}&cursor=${cursor}&limit=500${extra}`, {
+        headers: { ...other, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
+      });
+      expect(r.status).toBe(200);
+      return (await r.json()) as PullResponse;
+    };
+    const [mine, theirs] = await Promise.all([
+      prime((cursor) => pull(cursor, '&behind=1')),
+      prime((cursor) => pullAs(cursor, '&behind=1')),
+    ]);
+    await quiet.settled(); // the head read the first lookup started
+    // Their next polls: no statement. (Remembered before the LISTEN started, both were forgotten.)
+    expect(await fromMemory(() => pull(mine))).toMatchObject({ cursor: mine, cases: [] });
+    expect(await fromMemory(() => pullAs(theirs))).toMatchObject({ cursor: theirs, cases: [] });
   });
 
   it('a device behind the remembered head, or one that says it is behind, is answered by the database', async () => {
@@ -228,8 +251,7 @@ pg('a pull answered from the instance memory', () => {
     // Priming: the database answers (the device says it is behind), and the session is remembered.
     let page = await pull('0', '&behind=1');
     while (page.hasMore) page = await pull(page.cursor, '&behind=1');
-    await quiet.settled(); // its head read, and its LISTEN (which forgets what was remembered before it)
-    await pull(page.cursor, '&behind=1');
+    await quiet.settled(); // its head read
     // Meanwhile another crew changes a case: the city moves past the device's cursor.
     await touchCrewCase(db.sql, 'worker.b@riverton.example');
     await fromMemory(() => pull(page.cursor)); // the head known is the device's own cursor
@@ -510,6 +532,48 @@ pg('a pull answered from the instance memory', () => {
     await quiet.settled();
     return quiet;
   }
+
+  it('reads the head on a connection of its own: a pool with every connection busy does not hold it up', async () => {
+    const pool = postgres(db.url!, { max: 1, onnotice: () => {} });
+    const reads = postgres(db.url!, { max: 1, onnotice: () => {} });
+    const clock = { now: Date.now() };
+    let release = () => {};
+    try {
+      const quiet = new QuietPull(pool, TIMES, { now: () => clock.now, reads });
+      quiet.remember({ staff, tokenHash: 'h-busy', expiresAt: new Date(Date.now() + 60_000) }, quiet.epoch);
+      await quiet.settled(); // the first head read
+      const [row] = await db.sql<{ head: string }[]>`select change_log_head()::text as head`;
+      const before = BigInt(row!.head);
+      expect(quiet.consult('h-busy', before, 'c-busy')).toEqual({ staff, head: before });
+
+      // Every connection of the pool busy (requests queue behind it), and a change committed elsewhere.
+      let held = () => {};
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      const busy = pool.begin(async (tx) => {
+        await tx`select 1`;
+        held();
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await holding;
+      await touchCrewCase(db.sql, 'worker@riverton.example');
+
+      // Past half the head's life: the read starts, and ends while the pool is still busy.
+      clock.now += TIMES.headMs / 2;
+      expect(quiet.consult('h-busy', before, 'c-busy')).toEqual({ staff, head: before });
+      const read = await Promise.race([
+        quiet.settled().then(() => 'read'),
+        new Promise((resolve) => setTimeout(() => resolve('waiting behind the pool'), 3_000)),
+      ]);
+      expect(read).toBe('read');
+      const after = quiet.consult('h-busy', before, 'c-busy');
+      expect('head' in after && after.head > before).toBe(true);
+      release();
+      await busy;
+    } finally {
+      release();
+      await Promise.all([pool.end({ timeout: 5 }), reads.end({ timeout: 5 })]);
+    }
+  });
 
   it('one process (no LISTEN, no NOTIFY): a session signed out here is forgotten here at once', async () => {
     const quiet = await oneProcess();

@@ -53,6 +53,22 @@ describe('the quiet-pull memory without a database', () => {
     expect(warnings).toHaveLength(2); // tried again, failed again
   });
 
+  it("an instance's first lookups wait for its LISTEN; once one has failed, no request waits for the next try", async () => {
+    const { warnings, log } = logged();
+    const quiet = new QuietPull(await unreachable(), TIMES, { shared: true, log });
+    const first = quiet.listening();
+    expect(first).toBeInstanceOf(Promise);
+    await first; // failed (nothing listens there), and said so
+    expect(warnings).toHaveLength(1);
+    expect(quiet.listening()).toBeNull(); // tried again, in the background
+    await quiet.settled();
+    expect(warnings).toHaveLength(2);
+    // One process (embedded), or answers from memory off: nothing to wait for, nothing tried.
+    expect(new QuietPull(await unreachable(), TIMES, { shared: false, log }).listening()).toBeNull();
+    expect(new QuietPull(await unreachable(), { ...TIMES, headMs: 0 }, { shared: true, log }).listening()).toBeNull();
+    expect(warnings).toHaveLength(2);
+  });
+
   it('with no logger given, a failed NOTIFY or LISTEN is still only a failure to tell', async () => {
     const quiet = new QuietPull(await unreachable(), TIMES, { shared: true });
     await expect(quiet.forgetSession('h1')).resolves.toBeUndefined();

@@ -97,6 +97,8 @@ export type DeviceKey = { clientId: string; userId: string };
 
 export class QuietPull {
   readonly #sql: Sql;
+  /** Where the head is read (`reads`, else the pool). */
+  readonly #reads: Sql;
   readonly #times: QuietPullTimes;
   readonly #now: () => number;
   /** When the remembered head's statement started (the head is at least that recent). */
@@ -110,20 +112,25 @@ export class QuietPull {
   readonly #shared: boolean;
   #listen: Promise<unknown> | null = null;
   #listening = false;
+  #listenFailed = false;
   /** Counts every forgetting: a lookup that began before one is not remembered (`remember`). */
   #epoch = 0;
   readonly #log: { warn(msg: string): void } | undefined;
 
   /**
    * `shared`: other instances may end sessions (PostgreSQL, with LISTEN/NOTIFY); embedded
-   * PGlite serves one process, and delivers no notices.
+   * PGlite serves one process, and delivers no notices. `reads`: a connection of its own for the
+   * head reads. In the pool, a read waits behind every request queued there: under load it comes
+   * back older than `headMs`, and answers from memory stop just when they would spare the
+   * database most.
    */
   constructor(
     sql: Sql,
     times: QuietPullTimes = QUIET_PULL_TIMES,
-    opts: { shared?: boolean; now?: () => number; log?: { warn(msg: string): void } } = {},
+    opts: { shared?: boolean; now?: () => number; log?: { warn(msg: string): void }; reads?: Sql } = {},
   ) {
     this.#sql = sql;
+    this.#reads = opts.reads ?? sql;
     this.#times = times;
     this.#shared = opts.shared ?? false;
     this.#now = opts.now ?? Date.now;
@@ -149,6 +156,18 @@ export class QuietPull {
     if (clientId === undefined) return { asks: 'no-client-id' };
     const why = whyNotNothingFor(known, session.staff, clientId, cursor);
     return why ? { asks: why } : { staff: session.staff, head: known.to };
+  }
+
+  /**
+   * Null once this instance listens for sessions ended elsewhere (or cannot); until then, the
+   * LISTEN under way. A session lookup that waits for it first is not forgotten when the LISTEN
+   * starts: an instance's first requests (a city's devices priming) are remembered too.
+   */
+  listening(): Promise<unknown> | null {
+    if (this.#times.headMs <= 0 || !this.#shared || this.#listening) return null;
+    this.#startListening();
+    // Once a LISTEN has failed, requests no longer wait for the next try (see `#startListening`).
+    return this.#listenFailed ? null : this.#listen;
   }
 
   /** Take it before asking the database for a session; give it back to `remember`. */
@@ -226,6 +245,7 @@ export class QuietPull {
           `quiet pull: could not listen for sessions ended on other instances, so every pull asks the database: ${(err as Error).message}`,
         );
         this.#listen = null;
+        this.#listenFailed = true;
       });
   }
 
@@ -285,7 +305,7 @@ export class QuietPull {
    * as it is now (a case changed again since is counted at its new cursor, by the next read).
    */
   async #refresh(started: number): Promise<void> {
-    const [row] = await this.#sql<{ head: string }[]>`select change_log_head()::text as head`;
+    const [row] = await this.#reads<{ head: string }[]>`select change_log_head()::text as head`;
     const head = BigInt(row!.head);
     const k = this.#known;
     // Nothing known yet, a head behind the one known (a database restored from a backup), or
@@ -295,7 +315,7 @@ export class QuietPull {
     } else if (head > k.to) {
       const after = k.to.toString();
       const upTo = head.toString();
-      const rows = await this.#sql<
+      const rows = await this.#reads<
         { scope: 'crew' | 'department' | 'device'; a: string; b: string | null; newest: string }[]
       >`
         select 'crew' as scope, assigned_crew_id as a, null as b, max(change_cursor)::text as newest from cases
