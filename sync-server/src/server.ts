@@ -73,6 +73,7 @@ export async function startServer(
       log,
       ...(headDb ? { reads: headDb.sql } : {}),
     });
+    quietPull.start();
     const app = createApp(
       { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics, quietPull },
       { staticDir: config.staticDir },

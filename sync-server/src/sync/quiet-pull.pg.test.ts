@@ -150,6 +150,26 @@ pg('a pull answered from the instance memory', () => {
     expect(await fromMemory(() => pullAs(theirs))).toMatchObject({ cursor: theirs, cases: [] });
   });
 
+  it("an instance's knowledge starts when it starts: a device primed on another instance is judged from memory", async () => {
+    const first = await instance();
+    const second = await instance(TIMES, { as: first.auth });
+    second.quiet.start(); // as startServer does
+    await second.quiet.settled();
+    // The device primes on the first instance.
+    let page = await first.pull('0', '&behind=1');
+    while (page.hasMore) page = await first.pull(page.cursor, '&behind=1');
+    const primed = page.cursor;
+    // Another crew changes a case; then the device's session reaches the second instance.
+    await touchCrewCase(db.sql, 'worker.b@riverton.example');
+    await second.pull(primed, '&behind=1', first.clientId);
+    await second.readHeadAgain(primed);
+    // Its next poll there, from its primed cursor: nothing of its crew changed since, which the
+    // second instance knows (it has known the change log since before the device primed).
+    const polled = await fromMemory(() => second.pull(primed, '', first.clientId));
+    expect(BigInt(polled.cursor)).toBeGreaterThan(BigInt(primed));
+    expect(polled.cases).toEqual([]);
+  });
+
   it('a device behind the remembered head, or one that says it is behind, is answered by the database', async () => {
     const { pull, warm, clock, quiet } = await instance();
     const head = await warm();

@@ -170,6 +170,18 @@ export class QuietPull {
     return this.#listenFailed ? null : this.#listen;
   }
 
+  /**
+   * Starts what the instance knows at once, not at its first request (`startServer` calls it):
+   * the LISTEN, and the first head read, where its knowledge of the change log begins. A device
+   * whose cursor comes from another instance is then judged from memory here too, unless that
+   * cursor is older than this instance.
+   */
+  start(): void {
+    if (this.#times.headMs <= 0) return;
+    this.#startListening();
+    this.#readHead();
+  }
+
   /** Take it before asking the database for a session; give it back to `remember`. */
   get epoch(): number {
     return this.#epoch;
