@@ -246,6 +246,9 @@ async function oneRun(plan, photos, instances) {
       RUN_OPTIONS,
     );
     await warmUp(run, plan, db.tokens);
+    // The instances' counts once warm: the day's are counted from here (the warm-up primes
+    // again from cursor 0, and its pages beyond the first are rightly the database's).
+    const dawn = await Promise.all(insts.map(scrapeMetrics));
 
     // Pollers: connections on the bench database and each instance's RSS, every second.
     let pgMax = 0;
@@ -335,6 +338,7 @@ async function oneRun(plan, photos, instances) {
         pgSamples,
         insts,
         metrics,
+        dawnMetrics: dawn,
         dayMetrics: before,
         integrity,
         instances,
@@ -355,8 +359,14 @@ async function oneRun(plan, photos, instances) {
   }
 }
 
-/** `metrics`: the instances' at the end; `dayMetrics`: theirs when the day was done (before the evening). */
-function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, dayMetrics, integrity, instances }) {
+/**
+ * `metrics`: the instances' at the end; `dawnMetrics`: theirs when warm, before the day;
+ * `dayMetrics`: theirs when the day was done (before the evening).
+ */
+function summarize(
+  run,
+  { loadSeconds, pgMax, pgSamples, insts, metrics, dawnMetrics, dayMetrics, integrity, instances },
+) {
   const routes = {};
   for (const [route, r] of [...run.routes].sort(([a], [b]) => a.localeCompare(b))) {
     routes[route] = {
@@ -388,12 +398,15 @@ function summarize(run, { loadSeconds, pgMax, pgSamples, insts, metrics, dayMetr
       resident_reports: run.reports,
     },
     // Where the day's pulls' answers came from (the instances' own counts, `QuietPull`).
-    pulls_answered_from_memory: dayMetrics.reduce((n, m) => n + (m.pullsFromMemory ?? 0), 0),
-    pulls_answered_by_database: dayMetrics.reduce((n, m) => n + (m.pullsFromDatabase ?? 0), 0),
-    pulls_by_database_because: becauseBetween(
-      dayMetrics.map(() => ({})),
-      dayMetrics,
+    pulls_answered_from_memory: dayMetrics.reduce(
+      (n, m, k) => n + (m.pullsFromMemory ?? 0) - (dawnMetrics[k].pullsFromMemory ?? 0),
+      0,
     ),
+    pulls_answered_by_database: dayMetrics.reduce(
+      (n, m, k) => n + (m.pullsFromDatabase ?? 0) - (dawnMetrics[k].pullsFromDatabase ?? 0),
+      0,
+    ),
+    pulls_by_database_because: becauseBetween(dawnMetrics, dayMetrics),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
     instances_detail: insts.map((i, k) => ({
