@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { seedDemoCity } from '../src/demo/seed.ts';
@@ -15,6 +16,23 @@ export const quietLogger: Logger & { errors: unknown[] } = {
     quietLogger.errors.push(err);
   },
 };
+
+/**
+ * A whole server's config for a test that starts one (`startServer`) on `databaseUrl`: any free
+ * port on loopback, its files under `dataDir`, no field-app to serve, no demo data.
+ */
+export function serverConfig(databaseUrl: string, dataDir: string, overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl,
+    dataDir,
+    staticDir: join(dataDir, 'no-app'),
+    demoData: 'off',
+    ...overrides,
+  };
+}
 
 export type TestApp = {
   db: TestDatabase;

@@ -2,10 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
 import { startServer } from '../server.ts';
-import { quietLogger, TEST_NOW } from '../../test/test-app.ts';
+import { quietLogger, serverConfig, TEST_NOW } from '../../test/test-app.ts';
 import { createTestDatabase } from '../../test/test-db.ts';
 import { startLoopbackSmtp } from './loopback-smtp.ts';
 
@@ -32,17 +31,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the notice worker of a server o
         values ('SIDEWALK', 'Raised slab', 42.35, -86.97, '100 Test St', 'new') returning id::text`;
       await db.sql`insert into case_reporters (case_id, email) values (${c!.id}, 'reporter@example.org')`;
       server = await startServer(
-        {
-          ...loadConfig({}),
-          port: 0,
-          host: '127.0.0.1',
-          dataDir,
-          staticDir: join(dataDir, 'no-app'),
-          databaseUrl: db.url,
-          demoData: 'off',
-          noticeWorker: true,
-          smtpUrl: smtp.url,
-        },
+        serverConfig(db.url!, dataDir, { noticeWorker: true, smtpUrl: smtp.url }),
         quietLogger,
       );
       // Every connection of the request pool (10) held by a slow query, as under load.

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION, type PullResponse } from '@fieldfix/shared';
-import { loadConfig } from '../config.ts';
 import { seedDemoCity } from '../demo/seed.ts';
 import { startServer } from '../server.ts';
-import { quietLogger, TEST_NOW, touchCrewCase } from '../../test/test-app.ts';
+import { quietLogger, serverConfig, TEST_NOW, touchCrewCase } from '../../test/test-app.ts';
 import { createTestDatabase } from '../../test/test-db.ts';
 
 // A server on PostgreSQL reads the change log's head for devices up to date (`QuietPull`) on a
@@ -25,19 +24,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the head read of a server on Po
     let server: Awaited<ReturnType<typeof startServer>> | undefined;
     try {
       await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: 'America/Detroit' });
-      server = await startServer(
-        {
-          ...loadConfig({}),
-          port: 0,
-          host: '127.0.0.1',
-          dataDir,
-          staticDir: join(dataDir, 'no-app'),
-          databaseUrl: db.url,
-          demoData: 'off',
-          noticeWorker: false,
-        },
-        quietLogger,
-      );
+      server = await startServer(serverConfig(db.url!, dataDir, { noticeWorker: false }), quietLogger);
       // It listens for sessions ended elsewhere from the start, before any request.
       const listening = () =>
         db.sql<{ n: number }[]>`
