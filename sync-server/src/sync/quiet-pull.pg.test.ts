@@ -641,7 +641,12 @@ pg('a pull answered from the instance memory', () => {
   });
 
   it('headMs 0 turns answers from memory off', async () => {
-    const { pull, warm } = await instance({ ...TIMES, headMs: 0 });
+    const { pull, warm, quiet } = await instance({ ...TIMES, headMs: 0 });
+    // Nothing started with the instance: no LISTEN, no head read.
+    statements.length = 0;
+    quiet.start();
+    await quiet.settled();
+    expect(statements).toEqual([]);
     const head = await warm();
     statements.length = 0;
     await pull(head);
