@@ -155,6 +155,7 @@ pg('a pull answered from the instance memory', () => {
     const second = await instance(TIMES, { as: first.auth });
     second.quiet.start(); // as startServer does
     await second.quiet.settled();
+    expect(second.quiet.listening()).toBeNull(); // its LISTEN already up: no request waits for it
     // The device primes on the first instance.
     let page = await first.pull('0', '&behind=1');
     while (page.hasMore) page = await first.pull(page.cursor, '&behind=1');
