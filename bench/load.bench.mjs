@@ -163,6 +163,11 @@ function rssOf(pid) {
   }
 }
 
+/** How much a scraped count (`key`) grew, summed over the instances, between two scrapes of each. */
+function grewBetween(before, after, key) {
+  return after.reduce((n, m, k) => n + (m[key] ?? 0) - (before[k][key] ?? 0), 0);
+}
+
 /** The database's pull answers by reason, summed over the instances, between two scrapes of each. */
 function becauseBetween(before, after) {
   const sum = {};
@@ -289,7 +294,6 @@ async function oneRun(plan, photos, instances) {
     );
     await runEvening(evening, devices, EVENING_SECONDS, EVENING_PULL_EVERY_MS);
     const after = await Promise.all(insts.map(scrapeMetrics));
-    const answered = (from) => after.reduce((n, m, k) => n + (m[from] ?? 0) - (before[k][from] ?? 0), 0);
     const eveningPulls = evening.routes.get('GET /api/sync/pull')?.ms ?? [];
     const eveningResult = {
       seconds: EVENING_SECONDS,
@@ -298,8 +302,8 @@ async function oneRun(plan, photos, instances) {
       p50_ms: r1(percentile(eveningPulls, 50)),
       p95_ms: r1(percentile(eveningPulls, 95)),
       p99_ms: r1(percentile(eveningPulls, 99)),
-      answered_from_memory: answered('pullsFromMemory'),
-      answered_by_database: answered('pullsFromDatabase'),
+      answered_from_memory: grewBetween(before, after, 'pullsFromMemory'),
+      answered_by_database: grewBetween(before, after, 'pullsFromDatabase'),
       // Why the database answered them, as the instances counted it.
       database_because: becauseBetween(before, after),
       // Those that brought a change the device had not had (the database's answers, always).
@@ -398,14 +402,8 @@ function summarize(
       resident_reports: run.reports,
     },
     // Where the day's pulls' answers came from (the instances' own counts, `QuietPull`).
-    pulls_answered_from_memory: dayMetrics.reduce(
-      (n, m, k) => n + (m.pullsFromMemory ?? 0) - (dawnMetrics[k].pullsFromMemory ?? 0),
-      0,
-    ),
-    pulls_answered_by_database: dayMetrics.reduce(
-      (n, m, k) => n + (m.pullsFromDatabase ?? 0) - (dawnMetrics[k].pullsFromDatabase ?? 0),
-      0,
-    ),
+    pulls_answered_from_memory: grewBetween(dawnMetrics, dayMetrics, 'pullsFromMemory'),
+    pulls_answered_by_database: grewBetween(dawnMetrics, dayMetrics, 'pullsFromDatabase'),
     pulls_by_database_because: becauseBetween(dawnMetrics, dayMetrics),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
