@@ -22,7 +22,7 @@ import { mapRoutes } from './public/map.routes.ts';
 import { statsRoutes } from './public/stats.routes.ts';
 import { reportRoutes } from './public/report.routes.ts';
 import { ApiError, apiNotFound, onError } from './http/errors.ts';
-import type { AppDeps, AppParts } from './http/deps.ts';
+import type { AppDeps, AppParts, Sql } from './http/deps.ts';
 import { mountFieldApp } from './http/static.ts';
 import { resourcePolicy, securityHeaders, SYNC_API_HEADERS } from './http/security-headers.ts';
 import { crossSiteGuard } from './http/csrf.ts';
@@ -50,12 +50,23 @@ const requestBodyLimit = createMiddleware(async (c, next) =>
   c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : bodyLimit2MiB(c, next),
 );
 
+/**
+ * What an instance remembers to answer devices up to date (`QuietPull`): shared with other
+ * instances on PostgreSQL (LISTEN/NOTIFY), alone on embedded PGlite. `reads`: a connection of
+ * its own for the head reads (`startServer` gives one).
+ */
+export function quietPullFor(deps: Pick<AppDeps, 'sql' | 'config' | 'dbKind' | 'log'>, reads?: Sql): QuietPull {
+  return new QuietPull(deps.sql, deps.config.quietPull, {
+    shared: deps.dbKind === 'postgres',
+    log: deps.log,
+    ...(reads ? { reads } : {}),
+  });
+}
+
 /** The whole HTTP app: API sub-apps under /api, health, and the field-app on the same origin. */
 export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
   const metrics = given.metrics ?? createMetrics({ sql: given.sql, dbKind: given.dbKind, log: given.log });
-  const quietPull =
-    given.quietPull ??
-    new QuietPull(given.sql, given.config.quietPull, { shared: given.dbKind === 'postgres', log: given.log });
+  const quietPull = given.quietPull ?? quietPullFor(given);
   const deps: AppParts = { ...given, metrics, quietPull };
   const api = new Hono()
     .use(crossSiteGuard)

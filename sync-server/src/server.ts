@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
-import { createApp } from './app.ts';
+import { createApp, quietPullFor } from './app.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, openEmbedded, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -12,7 +12,6 @@ import { sharedLinkSecret } from './notices-delivery/signed-links.ts';
 import { createLogger } from './ops/log.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { startPhotoUpkeep } from './photos/photo-upkeep.ts';
-import { QuietPull } from './sync/quiet-pull.ts';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -68,11 +67,7 @@ export async function startServer(
     // One link-signing key for every instance on this database (LINK_SECRET, else generated once).
     config = { ...config, linkSecret: config.linkSecret ?? (await sharedLinkSecret(db.sql, config.dataDir)) };
     const metrics = createMetrics({ sql: db.sql, dbKind: db.kind, log, processMetrics: true });
-    const quietPull = new QuietPull(db.sql, config.quietPull, {
-      shared: db.kind === 'postgres',
-      log,
-      ...(headDb ? { reads: headDb.sql } : {}),
-    });
+    const quietPull = quietPullFor({ sql: db.sql, config, dbKind: db.kind, log }, headDb?.sql);
     quietPull.start();
     const app = createApp(
       { sql: db.sql, config, dbKind: db.kind, version: VERSION, log, metrics, quietPull },
