@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody, ErrorCode } from '@fieldfix/shared';
 import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from '../db/unavailable.ts';
@@ -32,6 +33,15 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 };
 
 /**
+ * The pattern of the route that answered (`/api/public/reports/:token/photos/:photoId`), for
+ * logs and metrics: never the raw path, which may hold a link's token or a report's. Errors
+ * are answered at the handler that threw; an unmatched path ends at a catch-all (`/api/*`).
+ */
+export function routeOf(c: Context): string {
+  return routePath(c) || 'unmatched';
+}
+
+/**
  * Turns everything thrown in a handler into the one JSON error shape. Unknown errors are
  * logged with their stack and answered with a bare 500: never a stack trace to a client.
  */
@@ -50,7 +60,7 @@ export function onError(log: (msg: string, err: unknown) => void): ErrorHandler 
       );
     }
     if (databaseUnavailable(err)) {
-      log(`database unavailable on ${c.req.method} ${c.req.path}`, err);
+      log(`database unavailable on ${c.req.method} ${routeOf(c)}`, err);
       return c.json(
         errorBody(
           'unavailable',
@@ -61,7 +71,7 @@ export function onError(log: (msg: string, err: unknown) => void): ErrorHandler 
         { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
       );
     }
-    log(`unhandled error on ${c.req.method} ${c.req.path}`, err);
+    log(`unhandled error on ${c.req.method} ${routeOf(c)}`, err);
     return c.json(
       errorBody(
         'internal',

@@ -10,7 +10,7 @@ import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { cors } from 'hono/cors';
 import { caseReadLevel, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError, routeOf } from '../http/errors.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
 import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { useApiKey } from '../api-keys/api-key.repo.ts';
@@ -336,7 +336,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
       const status = err.status === 404 || err.status === 403 ? err.status : 400;
       return send(c, fmt, errorDoc(status, err.message), status);
     }
-    deps.log.error(`unhandled error on ${c.req.method} ${c.req.path}`, err);
+    deps.log.error(`unhandled error on ${c.req.method} ${routeOf(c)}`, err);
     return send(c, fmt, errorDoc(500, 'Something went wrong on the server. Try again later.'), 500);
   });
   return app;

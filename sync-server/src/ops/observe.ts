@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
-import { routePath } from 'hono/route';
 import type { Staff } from '../access/caller.ts';
 import type { Logger } from '../http/deps.ts';
+import { routeOf } from '../http/errors.ts';
 import { setOnAnswer } from '../http/security-headers.ts';
 import { inRequest, pinoOf } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -35,9 +35,7 @@ export function observeRequests(metrics: Metrics, log: Logger) {
       done();
     }
     const seconds = (performance.now() - started) / 1000;
-    // The pattern of the handler that answered (errors are answered by the app's onError at
-    // the handler that threw); an unmatched path ends at a catch-all such as `/api/*`.
-    const route = routePath(c) || 'unmatched';
+    const route = routeOf(c);
     const status = c.res.status;
     metrics.requestDone(c.req.method, route, status, seconds);
     setOnAnswer(c, REQUEST_ID_HEADER, requestId);

@@ -275,6 +275,20 @@ describe('the request log', () => {
     expect(line).toMatchObject({ level: 'error', requestId: 'broken-1' });
     expect((line!.err as { message: string; stack: string }).message).toBe('the database went away');
     expect((line!.err as { stack: string }).stack).toMatch(/the database went away/);
+    // A path that holds a report's token: the error line names the route's pattern, never the token.
+    const token = '0190a3b2-5eca-7e70-8000-00000000c0de';
+    const photo = await fetch(`${s.url}/api/public/reports/${token}/photos/0190a3b2-5eca-7e70-8000-0000000000f1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/jpeg', 'x-request-id': 'broken-2' },
+      body: new Uint8Array([0xff, 0xd8, 0xff, 0xd9]),
+    });
+    expect(photo.status).toBe(500);
+    const [tokened] = errors.filter((l) => l.requestId === 'broken-2');
+    expect(tokened).toMatchObject({
+      level: 'error',
+      msg: expect.stringContaining('/api/public/reports/:token/photos/:photoId'),
+    });
+    expect(JSON.stringify(tokened)).not.toContain(token);
     // The metrics still answer, and say the database did not.
     const text = await scrape(s.url);
     expect(value(text, 'fieldfix_db_up')).toBe(0);
