@@ -62,4 +62,19 @@ export default ts.config(
     ],
     rules: { 'no-console': 'off' },
   },
+  {
+    // SQL only through postgres.js's tagged templates, whose values are sent as parameters.
+    // `unsafe()` runs a string as SQL: only the migrator may, for the repository's own files.
+    files: ['sync-server/src/**', 'shared/src/**'],
+    ignores: ['sync-server/src/db/migrate.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='unsafe']",
+          message: 'SQL goes through tagged templates (sql`...`), never unsafe(): values must be parameters.',
+        },
+      ],
+    },
+  },
 );
