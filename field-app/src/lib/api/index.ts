@@ -27,8 +27,12 @@ interface Schema<T> {
 export type ApiFailure =
   /** No answer at all: offline, server down, DNS… The device keeps working on what it has. */
   | { kind: 'network'; message: string }
-  /** The server answered with an error (`ErrorBody`), or at least a status. */
-  | { kind: 'http'; status: number; code: ErrorCode | null; message: string; details?: unknown }
+  /**
+   * The server answered with an error (`ErrorBody`), or at least a status. `retryAfter`: the
+   * response's `Retry-After` header as it came (unparsed), when it had one: a 503 or 429 from
+   * the server, a proxy or a load balancer, with a body or without.
+   */
+  | { kind: 'http'; status: number; code: ErrorCode | null; message: string; details?: unknown; retryAfter?: string }
   /** The server answered 2xx with something this version of the app does not understand. */
   | { kind: 'invalid-response'; status: number; message: string };
 
@@ -85,7 +89,7 @@ export async function request<T>(
   }
 
   const json = await jsonOrUndefined(res);
-  if (!res.ok) return { ok: false, error: httpFailure(res.status, json) };
+  if (!res.ok) return { ok: false, error: httpFailure(res.status, json, res.headers.get('retry-after')) };
 
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
@@ -102,12 +106,16 @@ export async function request<T>(
   return { ok: true, data: parsed.data };
 }
 
-/** An error answer in the app's terms: the server's own words when it sent `ErrorBody`. */
-export function httpFailure(status: number, json: unknown): ApiFailure {
+/**
+ * An error answer in the app's terms: the server's own words when it sent `ErrorBody`, and
+ * its `Retry-After` header's raw value (`retryAfter`, null when absent) when it sent one.
+ */
+export function httpFailure(status: number, json: unknown, retryAfter: string | null = null): ApiFailure {
+  const after = retryAfter === null ? {} : { retryAfter };
   const parsed = ErrorBody.safeParse(json);
-  if (!parsed.success) return { kind: 'http', status, code: null, message: fallbackMessage(status) };
+  if (!parsed.success) return { kind: 'http', status, code: null, message: fallbackMessage(status), ...after };
   const { code, message, details } = parsed.data.error;
-  return { kind: 'http', status, code, message, details };
+  return { kind: 'http', status, code, message, details, ...after };
 }
 
 /** The body as JSON, or undefined when it is not (a proxy's error page, an empty body…). */
@@ -223,5 +231,5 @@ export async function fetchPhotoBytes(id: string, variant: 'full' | 'thumb'): Pr
       ok: false,
       error: { kind: 'invalid-response', status: res.status, message: 'The server did not send a picture.' },
     };
-  return { ok: false, error: httpFailure(res.status, await jsonOrUndefined(res)) };
+  return { ok: false, error: httpFailure(res.status, await jsonOrUndefined(res), res.headers.get('retry-after')) };
 }

@@ -33,13 +33,23 @@ const CONTENT_TYPE = 'application/offset+octet-stream';
 
 const uploadPath = (id: string) => `/api/photos/${encodeURIComponent(id)}/upload`;
 
-function offsetOf(headers: { get(name: string): string | null }): number | null {
+/** A response's headers, read the same way from fetch (`res.headers`) and XHR (`getResponseHeader`). */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
+function offsetOf(headers: ResponseHeaders): number | null {
   const raw = headers.get('upload-offset');
   if (raw === null || !/^\d+$/.test(raw.trim())) return null;
   return Number(raw.trim());
 }
 
-function answered(status: number, offset: number | null, json: unknown): UploadResult {
+/**
+ * An upload request's answer from its status, headers (`Upload-Offset`, and `Retry-After` on a
+ * failure) and error body (undefined when there is none, as for a HEAD).
+ */
+export function answered(status: number, headers: ResponseHeaders, json: unknown): UploadResult {
+  const offset = offsetOf(headers);
   if (status >= 200 && status < 300) {
     if (offset === null) {
       return {
@@ -54,7 +64,7 @@ function answered(status: number, offset: number | null, json: unknown): UploadR
     }
     return { ok: true, offset };
   }
-  return { ok: false, error: httpFailure(status, json), offset };
+  return { ok: false, error: httpFailure(status, json, headers.get('retry-after')), offset };
 }
 
 /** `HEAD /api/photos/:id/upload`: how many bytes of the photo the server holds. */
@@ -65,7 +75,7 @@ export async function uploadOffset(id: string, signal?: AbortSignal): Promise<Up
       { method: 'HEAD', credentials: 'same-origin', cache: 'no-store', headers: SYNC_HEADERS },
       { signal },
     );
-    return answered(res.status, offsetOf(res.headers), undefined);
+    return answered(res.status, res.headers, undefined);
   } catch (err) {
     return { ok: false, error: thrownFailure(err), offset: null };
   }
@@ -165,7 +175,7 @@ const sendWithXhr: Send = (id, offset, bytes, signal, sending) =>
       } catch {
         json = undefined;
       }
-      resolve(answered(xhr.status, offsetOf({ get: (n) => xhr.getResponseHeader(n) }), json));
+      resolve(answered(xhr.status, { get: (n) => xhr.getResponseHeader(n) }, json));
     };
     xhr.onerror = () => reject(new TypeError('network error'));
     xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
@@ -185,5 +195,5 @@ const sendWithFetch: Send = async (id, offset, bytes, signal) => {
     signal,
   });
   linkMonitor.answered();
-  return answered(res.status, offsetOf(res.headers), res.status >= 400 ? await jsonOrUndefined(res) : undefined);
+  return answered(res.status, res.headers, res.status >= 400 ? await jsonOrUndefined(res) : undefined);
 };

@@ -14,8 +14,10 @@
  * Triggers: start, `online`, the page becoming visible, every 30 s while visible, a queued
  * change, and "Sync now". One tab syncs at a time (Web Locks, `fieldfix-sync`); a tab that
  * finds the lock taken tries again shortly. Network and server failures back off
- * exponentially with full jitter (1 s → 60 s). A 401 or 426 stops automatic tries until the
- * person signs in again or reloads; nothing on the device is dropped.
+ * exponentially with full jitter (1 s → 60 s); when the server says how long to wait
+ * (`Retry-After`, on a 503 or 429), the next try waits at least that long, plus a little
+ * jitter (`retryDelay`). A 401 or 426 stops automatic tries until the person signs in again or
+ * reloads; nothing on the device is dropped.
  *
  * Weak links: requests are given up when nothing moves for a while (`#lib/api/stall.ts`), not
  * after a fixed time, and `weak` is set as soon as waiting requests have not moved for
@@ -56,6 +58,16 @@ const HINT_RETRY_MS = 60_000;
 const HINTS_URL = '/api/sync/live';
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
+/**
+ * The longest wait a server's `Retry-After` can impose. Above the backoff's 60 s, so a server
+ * may ask for a longer pause than the device would take by itself (a rate limit's minute, a
+ * maintenance window); bounded, so a wrong header or a far-off date cannot strand the changes
+ * on a device for hours. "Sync now" and coming back online try at once whatever it says.
+ */
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+/** Spread above a `Retry-After`, so a city's devices told the same do not all return at once. */
+const RETRY_AFTER_JITTER_MIN_MS = 1_000;
+const RETRY_AFTER_JITTER_SHARE = 0.1;
 /** When another tab holds the lock: look again this soon (it may have missed our change). */
 const BUSY_RETRY_MS = 2_000;
 const PULL_LIMIT = 500;
@@ -98,10 +110,72 @@ export interface SyncStatus {
 /** A failed request, carried out of the sync to be classified once. */
 class SyncFailure extends Error {
   readonly failure: ApiFailure;
+  /** The server's `Retry-After` as it came (unparsed: `retryAfterMs` reads it), if any. */
+  readonly retryAfter: string | null;
   constructor(failure: ApiFailure) {
     super(failure.message);
     this.failure = failure;
+    this.retryAfter = retryAfterOf(failure);
   }
+}
+
+/**
+ * The `Retry-After` of a failed request: the response's header, which `#lib/api` keeps
+ * (`retryAfter`: from the sync server, a proxy, a rate limit's 429, a HEAD's 503 with no
+ * body); else the copy the sync server puts in the body of its 503s, `details.retryAfter`.
+ */
+function retryAfterOf(f: ApiFailure): string | null {
+  if (f.kind !== 'http') return null;
+  if (f.retryAfter !== undefined) return f.retryAfter;
+  if (typeof f.details !== 'object' || f.details === null) return null;
+  const { retryAfter } = f.details as { retryAfter?: unknown };
+  return typeof retryAfter === 'number' || typeof retryAfter === 'string' ? String(retryAfter) : null;
+}
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient accepts. */
+const HTTP_DATE = [
+  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`),
+  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`),
+];
+
+/**
+ * A `Retry-After` value (RFC 9110 §10.2.3) as milliseconds to wait from `now`: delta-seconds,
+ * or an HTTP-date (one already past: 0). Null when absent or not valid (negative, fractional,
+ * anything else); at most `RETRY_AFTER_MAX_MS`.
+ */
+export function retryAfterMs(header: string | null | undefined, now: number): number | null {
+  const value = header?.trim();
+  if (!value) return null;
+  let ms: number;
+  if (/^\d+$/.test(value)) {
+    ms = Number(value) * 1000;
+  } else if (HTTP_DATE.some((form) => form.test(value))) {
+    // asctime has no zone: it is GMT too.
+    const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);
+    if (Number.isNaN(at)) return null;
+    ms = Math.max(0, at - now);
+  } else {
+    return null;
+  }
+  return Math.min(ms, RETRY_AFTER_MAX_MS);
+}
+
+/**
+ * How long the next automatic try waits after `failures` failures in a row (0: the first).
+ * Full-jitter exponential backoff; a server's `Retry-After` (ms, from `retryAfterMs`) is a
+ * floor, with jitter added above it, never below.
+ */
+export function retryDelay(retryAfter: number | null, failures: number, random: () => number = Math.random): number {
+  const r = random();
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** failures);
+  const backoff = Math.round(r * ceiling); // full jitter
+  if (retryAfter === null) return backoff;
+  const spread = Math.max(RETRY_AFTER_JITTER_MIN_MS, retryAfter * RETRY_AFTER_JITTER_SHARE);
+  return Math.max(backoff, retryAfter + Math.round(r * spread));
 }
 
 const IDLE: SyncStatus = {
@@ -434,16 +508,18 @@ class SyncEngine {
       return;
     }
     // Everything else is worth another try later: no answer, 5xx, 429, 409 (server older
-    // than the app), or a response this version does not understand.
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.#failures);
-    const delay = Math.round(Math.random() * ceiling); // full jitter
+    // than the app), or a response this version does not understand. Not before the server
+    // said to, when it did (`Retry-After`).
+    const now = Date.now();
+    const retryAfter = err instanceof SyncFailure ? retryAfterMs(err.retryAfter, now) : null;
+    const delay = retryDelay(retryAfter, this.#failures);
     this.#failures++;
     this.#clearRetry();
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = null;
       this.#trigger();
     }, delay);
-    this.#set({ problem: { kind: 'retrying', message: f.message, retryAt: Date.now() + delay } });
+    this.#set({ problem: { kind: 'retrying', message: f.message, retryAt: now + delay } });
   }
 
   /** The server answered and the answer is stored: an earlier problem no longer holds. */
