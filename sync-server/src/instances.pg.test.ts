@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
+import { REPORT_LIMITS } from './public/report.routes.ts';
 import { proofFor } from '../test/report-proof.ts';
 import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
 
 // Three server processes (`node src/main.ts`, as a deployment runs them) on one PostgreSQL
 // database, each with its own data folder as on its own host: they start together on an
-// empty database, and what a request needs (sessions, sign-in limits, the key that signs
-// notice links, a resident's report sent twice) is shared through the database, so any
+// empty database, and what a request needs (sessions, sign-in limits, residents' report
+// limits, the key that signs notice links, a resident's report sent twice) is shared through the database, so any
 // instance answers as one would. The live feed across instances and the notice sender run by
 // several workers have their own tests (dispatch/live.pg.test.ts, notices-delivery/).
 // Needs a PostgreSQL server: the embedded database takes one process (server.test.ts).
@@ -20,6 +21,24 @@ const json = (url: string, body: unknown, headers: Record<string, string> = {}) 
     headers: { 'content-type': 'application/json', origin: new URL(url).origin, ...headers },
     body: JSON.stringify(body),
   });
+
+/** A resident's report from the app's form, with its proof of work. */
+function report(over: { device: string }) {
+  const token = randomUUID();
+  return {
+    token,
+    serviceCode: 'POTHOLE',
+    lat: 42.35595,
+    long: -86.9808,
+    address: '',
+    description: `Deep pothole in the right lane (${token})`,
+    attributes: { size: 'large' },
+    language: 'en',
+    proof: proofFor(token),
+    website: '',
+    ...over,
+  };
+}
 
 describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database', () => {
   let db: TestDatabase;
@@ -73,21 +92,23 @@ describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database'
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it("a phone's report limit counts across instances: its seventh report in the hour is refused wherever it lands", async () => {
+    const device = `device-${randomUUID()}`;
+    const statuses: number[] = [];
+    for (let n = 0; n < REPORT_LIMITS.perDevicePerHour + 1; n++) {
+      statuses.push((await json(`${at(n)}/api/public/reports`, report({ device }))).status);
+    }
+    expect(statuses).toEqual([...Array(REPORT_LIMITS.perDevicePerHour).fill(201), 429]);
+    // And on each of the others too: no instance kept a count of its own.
+    for (const i of [0, 1]) {
+      const again = await json(`${at(i)}/api/public/reports`, report({ device }));
+      expect(again.status).toBe(429);
+      expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+
   it('a link one instance signed opens on another: one key, kept in the database', async () => {
-    const token = randomUUID();
-    const body = {
-      token,
-      serviceCode: 'POTHOLE',
-      lat: 42.35595,
-      long: -86.9808,
-      address: '',
-      description: `Deep pothole in the right lane (${token})`,
-      attributes: { size: 'large' },
-      language: 'en',
-      device: `device-${randomUUID()}`,
-      proof: proofFor(token),
-      website: '',
-    };
+    const body = report({ device: `device-${randomUUID()}` });
     // The same report sent to two instances at once: one case.
     const [a, b] = await Promise.all([
       json(`${at(0)}/api/public/reports`, body),

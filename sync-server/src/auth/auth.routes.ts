@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { LoginRequest, type SessionResponse } from '@fieldfix/shared';
-import { ApiError, errorBody } from '../http/errors.ts';
+import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
 import { DUMMY_HASH, verifyPassword } from './password.ts';
@@ -26,12 +26,12 @@ export function authRoutes({ sql, config, quietPull }: AppDeps) {
       });
       if (!attempt.allowed) {
         const seconds = attempt.retryAfterSeconds;
-        return c.json(
-          errorBody('rate-limited', `Too many sign-in attempts. ${tryAgainIn(seconds)}`, {
-            retryAfterSeconds: seconds,
-          }),
+        throw new ApiError(
           429,
-          { 'Retry-After': String(seconds) },
+          'rate-limited',
+          `Too many sign-in attempts. ${tryAgainIn(seconds)}`,
+          { retryAfterSeconds: seconds },
+          { retryAfter: seconds },
         );
       }
       const user = await findUserByEmail(sql, email);

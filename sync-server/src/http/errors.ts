@@ -10,11 +10,20 @@ export class ApiError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: ErrorCode;
   readonly details: unknown;
-  constructor(status: ContentfulStatusCode, code: ErrorCode, message: string, details?: unknown) {
+  /** Seconds the client should wait before trying again: sent as `Retry-After`. */
+  readonly retryAfter: number | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    code: ErrorCode,
+    message: string,
+    details?: unknown,
+    opts: { retryAfter?: number } = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfter = opts.retryAfter;
   }
 }
 
@@ -48,7 +57,9 @@ export function routeOf(c: Context): string {
 export function onError(log: (msg: string, err: unknown) => void): ErrorHandler {
   return (err, c) => {
     if (err instanceof ApiError) {
-      return c.json(errorBody(err.code, err.message, err.details), err.status);
+      const retry =
+        err.retryAfter === undefined ? undefined : { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfter))) };
+      return c.json(errorBody(err.code, err.message, err.details), err.status, retry);
     }
     if (err instanceof HTTPException) {
       const status = err.status;

@@ -9,13 +9,11 @@ import { validate } from '../http/validate.ts';
 import type { AppEnv, AppParts } from '../http/deps.ts';
 import type { PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
-import { PhotoStoreUnavailableError } from './s3-photo-store.ts';
 import type { Photo } from './photo.repo.ts';
 import {
   canSeePhoto,
   checkCanUpload,
   photoNotInScope,
-  PhotoBeingFinished,
   photoOr404,
   receiveUpload,
   uploadHeadOffset,
@@ -77,14 +75,6 @@ const closeUnlessRead = createMiddleware<UploadEnv>(async (c, next) => {
   if (c.res.status >= 300 || c.res.headers.get('x-upload-cut') === '1') {
     c.res.headers.delete('x-upload-cut');
     c.res.headers.set('Connection', 'close');
-  }
-});
-
-/** A store that cannot be reached is a 503 with Retry-After: the device tries again later. */
-const retryAfterWhenUnavailable = createMiddleware<AppEnv>(async (c, next) => {
-  await next();
-  if (c.error instanceof PhotoStoreUnavailableError || c.error instanceof PhotoBeingFinished) {
-    c.res.headers.set('Retry-After', String(c.error.retryAfter));
   }
 });
 
@@ -168,7 +158,6 @@ export function photoRoutes({ sql, config, log, quietPull }: AppParts, store: Ph
 
   return (
     new Hono<AppEnv>()
-      .use(retryAfterWhenUnavailable)
       // HEAD is answered by this GET handler (Hono routes HEAD to GET and drops the body).
       .get('/:id/upload', staffOnly, validate('param', PhotoParam), async (c) => {
         const { id } = c.req.valid('param');
@@ -211,7 +200,6 @@ export function photoRoutes({ sql, config, log, quietPull }: AppParts, store: Ph
             if (err instanceof UploadOffsetConflict || err instanceof UploadInProgress) {
               c.header('Upload-Offset', String(err.actual));
             }
-            if (err instanceof UploadInProgress) c.header('Retry-After', String(err.retryAfter));
             throw err;
           }
         },

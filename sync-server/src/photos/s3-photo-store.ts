@@ -70,12 +70,12 @@ export type S3PhotoStoreOptions = {
 
 /** 503: the bucket did not answer. Nothing past the stored offset was kept; try again later. */
 export class PhotoStoreUnavailableError extends ApiError {
-  readonly retryAfter = 30;
   constructor(cause: unknown) {
     super(
       503,
       'unavailable',
       'The photo storage cannot be reached right now. The bytes stored so far are kept: try again in a minute, from the offset HEAD then gives.',
+      { retryAfter: 30 },
       { retryAfter: 30 },
     );
     this.cause = cause;

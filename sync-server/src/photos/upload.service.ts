@@ -80,15 +80,14 @@ async function storedOffset(store: PhotoStore, photo: Photo): Promise<number> {
 
 /** A 503 with Retry-After: the photo's bytes are all in and another request is finishing it. */
 export class PhotoBeingFinished extends ApiError {
-  readonly retryAfter: number;
   constructor(photoId: string, retryAfter: number) {
     super(
       503,
       'unavailable',
       `Photo ${photoId} has all its bytes and is being finished by another request. Ask again in ${retryAfter} s.`,
       { retryAfter },
+      { retryAfter },
     );
-    this.retryAfter = retryAfter;
   }
 }
 
@@ -163,16 +162,15 @@ function tooFar(photo: Photo, offset: number, length: number): void {
 /** A 409: another request is writing this photo's bytes right now (it holds the upload lease). */
 export class UploadInProgress extends ApiError {
   readonly actual: number;
-  readonly retryAfter: number;
   constructor(photoId: string, actual: number, retryAfter: number) {
     super(
       409,
       'upload-in-progress',
       `Photo ${photoId} is being uploaded by another request (${actual} bytes stored so far). Try again in ${retryAfter} s, from the offset HEAD then gives.`,
       { offset: actual, retryAfter },
+      { retryAfter },
     );
     this.actual = actual;
-    this.retryAfter = retryAfter;
   }
 }
 

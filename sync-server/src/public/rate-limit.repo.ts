@@ -36,6 +36,7 @@ export async function enforceLimits(sql: Queryable, limits: Limit[], now: Date, 
       'rate-limited',
       `Too many ${what} from this connection or address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
       { retryAfterSeconds: wait },
+      { retryAfter: wait },
     );
   }
 }

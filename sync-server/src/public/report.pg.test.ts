@@ -158,6 +158,10 @@ describe('POST /api/public/reports', () => {
     const e = await errorOf(limited);
     expect(e.code).toBe('rate-limited');
     expect(e.message).toMatch(/Try again in \d+ minutes?/);
+    // The same wait, in seconds, where a client's retry logic reads it.
+    const wait = Number(limited.headers.get('retry-after'));
+    expect(wait).toBeGreaterThan(0);
+    expect(Math.ceil(wait / 60)).toBe(Number(/Try again in (\d+) minute/.exec(e.message)?.[1]));
     // The phone that lost the answer of its first report still gets it.
     expect((await send(first)).status).toBe(200);
   });
