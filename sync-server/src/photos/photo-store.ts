@@ -1,5 +1,6 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 
 /**
  * Where photo bytes live, by key. Keys are made by the server only (`photoKeys`), never taken
@@ -25,8 +26,19 @@ export interface PhotoStore {
   openAppend(key: string, offset: number): Promise<PhotoAppender>;
   /** Replaces whatever is under `key` with `bytes` (thumbnails). */
   put(key: string, bytes: Uint8Array): Promise<void>;
-  /** All bytes under `key`, or null when there are none. */
+  /**
+   * All bytes under `key`, or null when there are none: loaded whole into memory, for code
+   * that needs them all (thumbnails, a notice's attachment, Open311 media). A download is
+   * streamed instead (`openRead`).
+   */
   read(key: string): Promise<Uint8Array | null>;
+  /**
+   * Opens `key` to be read piece by piece, or null when there is nothing: what fails before
+   * the first byte (a missing key, a bucket that does not answer) fails here, so a caller
+   * answers a request only once the bytes are there to send. The stream must be read to its
+   * end or cancelled: that closes the file or the bucket's connection.
+   */
+  openRead(key: string): Promise<PhotoReadStream | null>;
   /** Deletes `key`; no error when it is already gone. */
   remove(key: string): Promise<void>;
   /** Moves the bytes of `from` to `to` (a finished upload to its final key). */
@@ -44,6 +56,9 @@ export interface PhotoStore {
    */
   presignedUrl?(key: string, opts: PresignOptions): Promise<string>;
 }
+
+/** An opened key (see `PhotoStore.openRead`): its bytes as they are read, and how many there are. */
+export type PhotoReadStream = { body: ReadableStream<Uint8Array>; length: number | undefined };
 
 /** An upload in progress as the store sees it (see `PhotoStore.pendingUploads`). */
 export type PendingUpload = { photoId: string; bytes: number; lastModified: Date };
@@ -174,6 +189,25 @@ export class FilePhotoStore implements PhotoStore {
       return await readFile(this.#path(key));
     } catch (err) {
       if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async openRead(key: string): Promise<PhotoReadStream | null> {
+    let file: FileHandle;
+    try {
+      file = await open(this.#path(key), 'r');
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    try {
+      // The size of the open file: a later `put` renames another file into place, not this one.
+      const { size } = await file.stat();
+      // Closed by the stream at its end, on an error or when cancelled (autoClose).
+      return { body: Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>, length: size };
+    } catch (err) {
+      await file.close();
       throw err;
     }
   }

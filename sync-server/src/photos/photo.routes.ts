@@ -96,8 +96,9 @@ function photoRemoved(id: string, removedAt: Date): ApiError {
  * Photo bytes: resumable upload (HEAD/PATCH …/upload) and download of a complete photo and
  * its thumbnail. The photo row comes from the attach_photo mutation (sync); this only moves
  * bytes. `store` defaults to the configured one (PHOTO_STORE: a bucket, else files under PHOTOS_DIR).
- * A download is streamed by the server, or with PHOTO_DOWNLOADS=presigned answered, after the
- * same access check, with a redirect to a short-lived presigned URL of the bucket.
+ * A download is streamed by the server from the store as it is read (`PhotoStore.openRead`),
+ * or with PHOTO_DOWNLOADS=presigned answered, after the same access check, with a redirect to
+ * a short-lived presigned URL of the bucket.
  */
 export function photoRoutes({ sql, config, log, quietPull }: AppParts, store: PhotoStore = photoStoreFor(config, log)) {
   const timings = config.uploadTimings;
@@ -142,18 +143,28 @@ export function photoRoutes({ sql, config, log, quietPull }: AppParts, store: Ph
       const url = await presign(key, { expiresIn: config.photoUrlSeconds, contentType, cacheControl: IMMUTABLE });
       return c.body(null, 302, { Location: url, 'Cache-Control': 'private, no-store' });
     }
-    const bytes = await store.read(key);
-    if (!bytes) {
+    // Opened before answering: a missing key or a bucket that does not answer is still a
+    // 410/503 here. Once the headers are sent, the bytes are passed on as the store reads
+    // them, never held whole (a photo may be PHOTO_MAX_BYTES).
+    const opened = await store.openRead(key);
+    if (!opened) {
       // Deleted under the retention policy since the row was read: 410, as it would be now.
       const now = await photoOr404(sql, id);
       if (now.removedAt) throw photoRemoved(now.id, now.removedAt);
       throw new Error(`photo ${id}: ${key} is missing from the store`);
     }
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    const answer = {
       ...headers,
       'Content-Type': contentType,
-      'Content-Length': String(bytes.length),
-    });
+      ...(opened.length === undefined ? {} : { 'Content-Length': String(opened.length) }),
+    };
+    if (c.req.method === 'HEAD') {
+      // Hono answers HEAD with this GET's headers and drops its body unread: closed here
+      // instead, so no file or bucket connection is left open.
+      await opened.body.cancel();
+      return c.body(null, 200, answer);
+    }
+    return c.body(opened.body, 200, answer);
   }
 
   return (

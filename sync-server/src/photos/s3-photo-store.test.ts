@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -30,6 +30,25 @@ const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 async function readBack(store: PhotoStore, key: string): Promise<Uint8Array | null> {
   const got = await store.read(key);
   return got && new Uint8Array(got);
+}
+
+/** Everything `openRead` gives: the length it told, and the pieces its stream gave. */
+async function openBack(
+  store: PhotoStore,
+  key: string,
+): Promise<{ length: number | undefined; pieces: Uint8Array[]; all: Uint8Array } | null> {
+  const opened = await store.openRead(key);
+  if (!opened) return null;
+  const pieces: Uint8Array[] = [];
+  for await (const piece of opened.body) pieces.push(new Uint8Array(piece));
+  return { length: opened.length, pieces, all: cat(...pieces) };
+}
+
+/** The files this process has open (Linux: /proc/self/fd). */
+async function openFiles(): Promise<string[]> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+  return targets.filter(Boolean);
 }
 
 // Small parts: the tests see many part-objects without sending megabytes.
@@ -154,6 +173,54 @@ describe.each(stores)('the PhotoStore contract: %s', (_name, make) => {
     expect(await readBack(store, k.final)).toEqual(cat(photo, extra));
   });
 
+  it('openRead streams what is stored, in pieces, with its length; nothing stored: null', async () => {
+    const k = keys();
+    expect(await store.openRead(k.final)).toBeNull();
+    expect(await store.openRead(k.thumb)).toBeNull();
+    expect(await store.openRead(k.pending)).toBeNull();
+    // A photo of a few MiB comes in many pieces, none of them the whole photo.
+    const photo = bytes(3 * 1024 * 1024 + 17);
+    await store.put(k.final, photo);
+    const got = (await openBack(store, k.final))!;
+    expect(got.length).toBe(photo.length);
+    expect(got.all).toEqual(photo);
+    expect(got.pieces.length).toBeGreaterThan(4);
+    expect(Math.max(...got.pieces.map((p) => p.length))).toBeLessThanOrEqual(1024 * 1024);
+    // An upload in progress: its parts one after another.
+    const pending = bytes(10_000);
+    for (let at = 0; at < pending.length; at += 3000) {
+      await store.append(k.pending, at, pending.subarray(at, at + 3000));
+    }
+    const partial = (await openBack(store, k.pending))!;
+    expect(partial.length).toBe(pending.length);
+    expect(partial.all).toEqual(pending);
+    await store.put(k.thumb, new Uint8Array());
+    expect(await openBack(store, k.thumb)).toEqual({ length: 0, pieces: [], all: new Uint8Array() });
+  });
+
+  it('a stream cancelled before its end is closed, and the key reads whole again', async () => {
+    const k = keys();
+    const photo = bytes(2 * 1024 * 1024);
+    await store.put(k.final, photo);
+    const opened = (await store.openRead(k.final))!;
+    const reader = opened.body.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    expect(first.value!.length).toBeLessThan(photo.length);
+    if (store instanceof FilePhotoStore) {
+      expect((await openFiles()).filter((f) => f.endsWith(k.final))).toHaveLength(1);
+    }
+    await reader.cancel();
+    if (store instanceof FilePhotoStore) {
+      expect((await openFiles()).filter((f) => f.endsWith(k.final))).toEqual([]);
+    }
+    expect((await openBack(store, k.final))!.all).toEqual(photo);
+    // Read to its end, a file is closed too.
+    if (store instanceof FilePhotoStore) {
+      expect((await openFiles()).filter((f) => f.endsWith(k.final))).toEqual([]);
+    }
+  });
+
   it('a removed upload starts again at 0', async () => {
     const k = keys();
     await store.append(k.pending, 0, bytes(9000));
@@ -254,6 +321,8 @@ describe('S3PhotoStore on the bucket', () => {
       expect(err).toMatchObject({ status: 503, code: 'unavailable' });
       await expect(watched.append(k.pending, 5000, bytes(10))).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
       await expect(watched.read(k.thumb)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+      await expect(watched.openRead(k.thumb)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+      await expect(watched.openRead(k.pending)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
       expect(seen.length).toBeGreaterThan(0);
     } finally {
       await s3.start();
@@ -349,6 +418,7 @@ describe('S3PhotoStore on the bucket', () => {
   it('a missing bucket is a 503 too, not an empty store', async () => {
     const wrong = S3PhotoStore.fromConfig({ ...s3.config, bucket: 'no-such-bucket' });
     await expect(wrong.read(keys().final)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
+    await expect(wrong.openRead(keys().final)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
     await expect(wrong.size(keys().pending)).rejects.toBeInstanceOf(PhotoStoreUnavailableError);
   });
 });

@@ -13,8 +13,9 @@
  * object (a server-side copy when there is one part, else one PutObject of the bytes, or a
  * multipart upload for a large photo) and then deletes them.
  *
- * Every other key (`photos/…`, `thumbs/…`) is one object, written once with PutObject, and
- * may be handed out as a presigned GET URL (PHOTO_DOWNLOADS=presigned). The unfinished uploads
+ * Every other key (`photos/…`, `thumbs/…`) is one object, written once with PutObject,
+ * streamed from the bucket when downloaded through the server (`openRead`), and may be handed
+ * out as a presigned GET URL instead (PHOTO_DOWNLOADS=presigned). The unfinished uploads
  * are one listing of `<prefix>pending/`: the upkeep job sweeps those whose newest part is old.
  * A bucket that cannot be reached makes every call throw `PhotoStoreUnavailableError`: a
  * 503 the device retries later, after asking HEAD where to go on.
@@ -41,6 +42,7 @@ import {
   photoKeys,
   type PendingUpload,
   type PhotoAppender,
+  type PhotoReadStream,
   type PhotoStore,
   type PresignOptions,
 } from './photo-store.ts';
@@ -319,6 +321,38 @@ export class S3PhotoStore implements PhotoStore {
       );
     }
     return all;
+  }
+
+  /**
+   * One object: its GetObject answered (headers only; a missing key is null, a bucket that
+   * does not answer a 503), then its body as the bucket sends it. A pending key: its parts
+   * one after another, each fetched when the one before has been read.
+   */
+  async openRead(key: string): Promise<PhotoReadStream | null> {
+    if (this.#isSeries(key)) {
+      const parts = await this.#parts(key);
+      if (parts.length === 0) return null;
+      const length = this.#sizeOf(key, parts);
+      let next = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull: async (controller) => {
+          const p = parts[next++];
+          if (!p) return controller.close();
+          const bytes = await this.#get(p.key);
+          if (!bytes || bytes.length !== p.size) throw new Error(`${key}: part ${p.offset} changed while read`);
+          controller.enqueue(bytes);
+        },
+      });
+      return { body, length };
+    }
+    const name = this.#name(key);
+    try {
+      const res = await this.#s3(() => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: name })));
+      return { body: res.Body!.transformToWebStream() as ReadableStream<Uint8Array>, length: res.ContentLength };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
   }
 
   async remove(key: string): Promise<void> {
