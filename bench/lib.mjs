@@ -39,7 +39,7 @@ function cpuMsOf(pid) {
 }
 
 /** CPU time of every PostgreSQL process on this machine (backends, WAL writer, checkpointer). */
-function postgresCpuMs() {
+export function postgresCpuMs() {
   let ms = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;

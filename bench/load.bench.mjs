@@ -56,7 +56,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import postgres from 'postgres';
-import { BENCH_ADMIN_URL, freePort, percentile, r1, report, root, stop } from './lib.mjs';
+import { BENCH_ADMIN_URL, freePort, percentile, postgresCpuMs, r1, report, root, stop } from './lib.mjs';
 import { migrate } from '../sync-server/src/db/migrate.ts';
 import { startLoopbackSmtp } from '../sync-server/src/notices-delivery/loopback-smtp.ts';
 import {
@@ -168,6 +168,18 @@ function grewBetween(before, after, key) {
   return after.reduce((n, m, k) => n + (m[key] ?? 0) - (before[k][key] ?? 0), 0);
 }
 
+/**
+ * CPU ms per request between two scrapes: the instances' (summed) and PostgreSQL's
+ * (`pgCpuMs` over the same span, every PostgreSQL process on the machine), and their total.
+ */
+function cpuPer(before, after, pgCpuMs, requests) {
+  if (!requests) return null;
+  const instances = (grewBetween(before, after, 'cpuSeconds') * 1000) / requests;
+  const postgres = pgCpuMs / requests;
+  const round = (x) => Math.round(x * 100) / 100;
+  return { instances: round(instances), postgres: round(postgres), total: round(instances + postgres) };
+}
+
 /** The database's pull answers by reason, summed over the instances, between two scrapes of each. */
 function becauseBetween(before, after) {
   const sum = {};
@@ -207,6 +219,7 @@ async function scrapeMetrics(inst) {
       status: 200,
       because,
       rss: value('process_resident_memory_bytes'),
+      cpuSeconds: value('process_cpu_seconds_total'),
       poolMax: value('fieldfix_db_pool_max_connections'),
       outboxDepth: value('fieldfix_notice_outbox_depth'),
       pullsFromMemory: pulls('memory'),
@@ -254,6 +267,7 @@ async function oneRun(plan, photos, instances) {
     // The instances' counts once warm: the day's are counted from here (the warm-up primes
     // again from cursor 0, and its pages beyond the first are rightly the database's).
     const dawn = await Promise.all(insts.map(scrapeMetrics));
+    const pgCpuDawn = postgresCpuMs();
 
     // Pollers: connections on the bench database and each instance's RSS, every second.
     let pgMax = 0;
@@ -288,12 +302,14 @@ async function oneRun(plan, photos, instances) {
 
     // The evening: the same devices polling while nothing changes, counted apart.
     const before = await Promise.all(insts.map(scrapeMetrics));
+    const pgCpuDay = postgresCpuMs();
     const evening = runState(
       insts.map((i) => i.base),
       RUN_OPTIONS,
     );
     await runEvening(evening, devices, EVENING_SECONDS, EVENING_PULL_EVERY_MS);
     const after = await Promise.all(insts.map(scrapeMetrics));
+    const pgCpuEvening = postgresCpuMs();
     const eveningPulls = evening.routes.get('GET /api/sync/pull')?.ms ?? [];
     const eveningResult = {
       seconds: EVENING_SECONDS,
@@ -308,6 +324,7 @@ async function oneRun(plan, photos, instances) {
       database_because: becauseBetween(before, after),
       // Those that brought a change the device had not had (the database's answers, always).
       bringing_changes: evening.pullsWithChanges,
+      cpu_ms_per_pull: cpuPer(before, after, pgCpuEvening - pgCpuDay, eveningPulls.length),
       errors: [...evening.errors.values()].reduce((a, b) => a + b, 0),
     };
     log(
@@ -344,6 +361,7 @@ async function oneRun(plan, photos, instances) {
         metrics,
         dawnMetrics: dawn,
         dayMetrics: before,
+        pgCpuMs: pgCpuDay - pgCpuDawn,
         integrity,
         instances,
       });
@@ -369,7 +387,7 @@ async function oneRun(plan, photos, instances) {
  */
 function summarize(
   run,
-  { loadSeconds, pgMax, pgSamples, insts, metrics, dawnMetrics, dayMetrics, integrity, instances },
+  { loadSeconds, pgMax, pgSamples, insts, metrics, dawnMetrics, dayMetrics, pgCpuMs, integrity, instances },
 ) {
   const routes = {};
   for (const [route, r] of [...run.routes].sort(([a], [b]) => a.localeCompare(b))) {
@@ -405,6 +423,9 @@ function summarize(
     pulls_answered_from_memory: grewBetween(dawnMetrics, dayMetrics, 'pullsFromMemory'),
     pulls_answered_by_database: grewBetween(dawnMetrics, dayMetrics, 'pullsFromDatabase'),
     pulls_by_database_because: becauseBetween(dawnMetrics, dayMetrics),
+    // What a request of the day cost in CPU: the instances' own count (`process_cpu_seconds_total`)
+    // and every PostgreSQL process's, from warm to the day's end; not the load generator's.
+    cpu_ms_per_request: cpuPer(dawnMetrics, dayMetrics, pgCpuMs, run.requests),
     pg_connections_max: pgMax,
     pg_connections_median: pgSamples.length ? percentile(pgSamples, 50) : null,
     instances_detail: insts.map((i, k) => ({
@@ -453,6 +474,7 @@ try {
 
 const [many, one] = results;
 const ratio = (a, b) => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '');
+const cpuLine = (c) => (c ? `${c.instances} + ${c.postgres} = ${c.total} ms` : 'not measured (no /proc)');
 const fmt = (r) => (r ? `${r.p50_ms} / ${r.p95_ms} / ${r.p99_ms} ms (${r.count})` : '');
 const rows = [
   {
@@ -510,6 +532,18 @@ const rows = [
     what: 'evening pulls the database answered, by why memory could not (`fieldfix_sync_pulls_by_database_total`)',
     [`${INSTANCES} instances`]: whyLine(many.evening.database_because),
     '1 instance (baseline)': whyLine(one.evening.database_because),
+    ratio: '',
+  },
+  {
+    what: "CPU per request of the day: instances + PostgreSQL = total (not the load generator's)",
+    [`${INSTANCES} instances`]: cpuLine(many.cpu_ms_per_request),
+    '1 instance (baseline)': cpuLine(one.cpu_ms_per_request),
+    ratio: '',
+  },
+  {
+    what: 'CPU per evening pull: instances + PostgreSQL = total',
+    [`${INSTANCES} instances`]: cpuLine(many.evening.cpu_ms_per_pull),
+    '1 instance (baseline)': cpuLine(one.evening.cpu_ms_per_pull),
     ratio: '',
   },
   {
