@@ -64,8 +64,15 @@ export class TestDevice {
       headers: { ...this.headers, 'content-type': 'application/json', [PROTOCOL_HEADER]: String(protocol) },
       body: JSON.stringify({ clientId: this.clientId, mutations }),
     });
-    const body = (await res.json()) as { outcomes?: Outcome[] };
-    return { status: res.status, outcomes: body.outcomes ?? [], body };
+    // A proxy's error page (a 502 from nginx) is no JSON: kept as text.
+    const text = await res.text();
+    let body: { outcomes?: Outcome[] } | string;
+    try {
+      body = JSON.parse(text) as { outcomes?: Outcome[] };
+    } catch {
+      body = text;
+    }
+    return { status: res.status, outcomes: typeof body === 'string' ? [] : (body.outcomes ?? []), body };
   }
 
   /** Pushes and expects a 200. */
