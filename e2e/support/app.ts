@@ -20,6 +20,7 @@ export interface ServerCase {
 }
 export interface ServerEvent {
   kind: string;
+  actorName: string | null;
   data: Record<string, unknown>;
 }
 

@@ -96,6 +96,14 @@ test('a session that ends offline keeps every change; they go after the worker s
   await synced(page);
   expect(await notesOn(admin, first!.id, noteA)).toBe(1);
   expect(await notesOn(admin, second!.id, noteB)).toBe(1);
+  // In the first worker's name, as made: not the name of whoever was signed in meanwhile.
+  for (const [caseId, text] of [
+    [first!.id, noteA],
+    [second!.id, noteB],
+  ] as const) {
+    const note = (await serverCase(admin, caseId)).events.find((e) => e.kind === 'note' && e.data.text === text);
+    expect(note?.actorName).toBe('Sam Ortega');
+  }
   const clientIdAfter = (await deviceRows<{ key: string; value: string }>(page, 'meta')).find(
     (m) => m.key === 'clientId',
   )?.value;
