@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthy, startInstance, stopInstance, type Instance } from '../test/instances.ts';
+import { CONNECTION_NAME } from './db/database.ts';
 import { REPORT_LIMITS } from './public/report.routes.ts';
 import { proofFor } from '../test/report-proof.ts';
 import { createTestDatabase, type TestDatabase } from '../test/test-db.ts';
@@ -79,6 +80,30 @@ describe.skipIf(!onPostgres)('three server instances on one PostgreSQL database'
     for (const i of [1, 2]) expect((await fetch(`${at(i)}/api/auth/session`, { headers: auth })).status).toBe(200);
     expect((await json(`${at(2)}/api/auth/logout`, {}, auth)).status).toBe(200);
     for (const i of [0, 1, 2]) expect((await fetch(`${at(i)}/api/auth/session`, { headers: auth })).status).toBe(401);
+  });
+
+  it("each instance names its connections and counts its own in /metrics, not the fleet's", async () => {
+    const names = await db.sql<{ name: string; n: number }[]>`
+      select application_name as name, count(*)::int as n from pg_stat_activity
+      where datname = current_database() and application_name like 'fieldfix %'
+        and application_name <> ${CONNECTION_NAME} -- not this test process's own
+      group by 1`;
+    // One name per process: `fieldfix <host> <pid>`.
+    expect(names).toHaveLength(3);
+    const pids = instances.map((i) => i.child.pid);
+    expect(names.map((r) => Number(r.name.split(' ').at(-1))).sort()).toEqual([...pids].sort());
+    const fleet = names.reduce((a, r) => a + r.n, 0);
+    for (const i of instances) {
+      const text = await (await fetch(`${i.url}/metrics`)).text();
+      const own = [...text.matchAll(/^fieldfix_db_connections\{state="[^"]+"\} (\d+)$/gm)].reduce(
+        (a, m) => a + Number(m[1]),
+        0,
+      );
+      // At least its LISTEN and head-read connections; at most its 10 + 1 + 1 + 2; never all three's.
+      expect(own).toBeGreaterThanOrEqual(2);
+      expect(own).toBeLessThanOrEqual(14);
+      expect(own).toBeLessThan(fleet);
+    }
   });
 
   it('sign-in failures count across instances: the account locks after five, whichever instances they reached', async () => {

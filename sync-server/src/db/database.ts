@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 
@@ -14,11 +14,19 @@ export type Database = {
   close(): Promise<void>;
 };
 
+/**
+ * What this process's connections are called in PostgreSQL (`pg_stat_activity.application_name`):
+ * `fieldfix`, its host and its pid, so each instance can count its own connections
+ * (`fieldfix_db_connections`) and an administrator can tell instances apart. At most 63
+ * bytes, PostgreSQL's limit.
+ */
+export const CONNECTION_NAME = `fieldfix ${hostname().slice(0, 40)} ${process.pid}`.slice(0, 63);
+
 const clientOptions = {
   onnotice: () => {},
   // Keep bigint ids and cursors exact: they cross the wire as strings.
   types: {},
-  connection: { application_name: 'fieldfix' },
+  connection: { application_name: CONNECTION_NAME },
 } satisfies postgres.Options<Record<string, postgres.PostgresType>>;
 
 /**

@@ -1,4 +1,4 @@
-import type { DatabaseKind, Sql } from '../db/database.ts';
+import { CONNECTION_NAME, type DatabaseKind, type Sql } from '../db/database.ts';
 
 /** The resident notices waiting to be sent, as the metrics report them. */
 export type OutboxStats = {
@@ -26,11 +26,12 @@ export async function outboxStats(sql: Sql): Promise<OutboxStats> {
 }
 
 /**
- * The server's connections to the database by state (`active`, `idle`,
- * `idle in transaction`, …), as PostgreSQL sees them: every connection named `fieldfix`
- * (`db/database.ts`) to this database, from every instance and the notice worker, less the
- * one asking. postgres.js keeps no public count of its pool, and opens connections as they
- * are needed and keeps them: `idle` ones are the pool's spare capacity.
+ * This instance's connections to the database by state (`active`, `idle`,
+ * `idle in transaction`, …), as PostgreSQL sees them: those named with this process's
+ * `CONNECTION_NAME` (its request pool, its LISTEN and head-read connections, its notice
+ * worker's), less the one asking. postgres.js keeps no public count of its pool, and opens
+ * connections as they are needed and keeps them: `active` ones near the pool's maximum mean
+ * requests wait for one, `idle` ones are spare. Summed over instances, the fleet's.
  * PGlite has one session, always open: `{ open: 1 }`.
  */
 export async function connectionsByState(sql: Sql, kind: DatabaseKind): Promise<Record<string, number>> {
@@ -38,7 +39,7 @@ export async function connectionsByState(sql: Sql, kind: DatabaseKind): Promise<
   const rows = await sql<{ state: string | null; n: number }[]>`
     select coalesce(state, 'unknown') as state, count(*)::int as n
     from pg_stat_activity
-    where application_name = ${'fieldfix'} and datname = current_database() and pid <> pg_backend_pid()
+    where application_name = ${CONNECTION_NAME} and datname = current_database() and pid <> pg_backend_pid()
     group by 1`;
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }

@@ -102,8 +102,8 @@ export function createMetrics(opts: {
   const connections = new Gauge({
     name: 'fieldfix_db_connections',
     help:
-      'Connections named fieldfix to the database, from every instance, by state as PostgreSQL reports it ' +
-      '(pg_stat_activity, less the scrape): active ones run a query, idle ones are spare. Embedded PGlite: state="open" 1.',
+      "This instance's connections to the database, by state as PostgreSQL reports it (pg_stat_activity, by the " +
+      'connections\' application_name, less the scrape): active ones run a query, idle ones are spare. Embedded PGlite: state="open" 1.',
     labelNames: ['state'] as const,
     registers,
   });
