@@ -4,7 +4,9 @@
 //     no HTTP, no rules;
 //   - a peer: PouchDB replicating the same number of equivalent docs to express-pouchdb.
 // Then pull: priming a crew with 300 cases and a head pull with nothing new, over a change
-// log of 1,000,000 rows across 200 crews. Writes bench/results/sync.json.
+// log of 1,000,000 rows across 200 crews, beside a bare Hono route (bench/peers/bare-route.mjs)
+// and, as a diagnostic, the same route answering with the sync API's headers. Writes
+// bench/results/sync.json.
 //
 // BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an admin
 // connection: the benchmark creates and drops its own database.
@@ -418,6 +420,7 @@ try {
     url: `http://127.0.0.1:${barePort}/healthz`,
   }));
   const bareUrl = `http://127.0.0.1:${barePort}/pull?cursor=1&limit=500&clientId=bare`;
+  const headeredUrl = `http://127.0.0.1:${barePort}/pull-with-headers?cursor=1&limit=500&clientId=bare`;
   async function timed(fn, concurrency, n) {
     const times = [];
     let next = 0;
@@ -436,20 +439,26 @@ try {
   /**
    * `pullOnce(i)` beside the bare route at concurrency 1 and 16: after a warm-up of each, six
    * alternated rounds of each, so both see the same machine. p50 and p95 of each, and the
-   * ratio of the p95s.
+   * ratio of the p95s. `withHeaders`: also the bare route answering with the sync API's
+   * headers (a diagnostic, `headered_*`), in the same rounds.
    */
-  async function versusBare(what, pullOnce) {
+  async function versusBare(what, pullOnce, { withHeaders = false } = {}) {
     const out = {};
+    const bareOnce = async () => (await fetch(bareUrl)).json();
+    const headeredOnce = async () => (await fetch(headeredUrl)).json();
     for (const concurrency of [1, 16]) {
       const pulls = [];
       const bares = [];
+      const headered = [];
       // Unmeasured first: both warm (the bare route's process has served nothing yet, and a
       // cold one is slower: its first rounds would flatter the pull).
-      await timed(async () => (await fetch(bareUrl)).json(), concurrency, concurrency * 100);
+      await timed(bareOnce, concurrency, concurrency * 100);
+      if (withHeaders) await timed(headeredOnce, concurrency, concurrency * 100);
       await timed(pullOnce, concurrency, concurrency * 100);
       for (let round = 0; round < 6; round++) {
         const n = concurrency * 40;
-        bares.push(...(await timed(async () => (await fetch(bareUrl)).json(), concurrency, n)));
+        bares.push(...(await timed(bareOnce, concurrency, n)));
+        if (withHeaders) headered.push(...(await timed(headeredOnce, concurrency, n)));
         pulls.push(...(await timed(pullOnce, concurrency, n)));
       }
       const v = {
@@ -459,15 +468,27 @@ try {
         bare_p95: +percentile(bares, 95).toFixed(2),
       };
       out[concurrency] = { ...v, p95_ratio: +(v.pull_p95 / v.bare_p95).toFixed(2) };
+      if (withHeaders) {
+        const h95 = percentile(headered, 95);
+        Object.assign(out[concurrency], {
+          headered_p50: +percentile(headered, 50).toFixed(2),
+          headered_p95: +h95.toFixed(2),
+          p95_ratio_vs_headered: +(v.pull_p95 / h95).toFixed(2),
+        });
+      }
       log(`  ${what} vs bare route, concurrency ${concurrency}: ${JSON.stringify(out[concurrency])}`);
     }
     return out;
   }
-  const versus = await versusBare('head pull', async (i) => {
-    const k = i % tokens.length;
-    const h = await pull(tokens[k], heads[k], `prime-${k}`);
-    if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
-  });
+  const versus = await versusBare(
+    'head pull',
+    async (i) => {
+      const k = i % tokens.length;
+      const h = await pull(tokens[k], heads[k], `prime-${k}`);
+      if (h.body.cases.length !== 0 || h.body.cursor !== heads[k]) throw new Error('head pull moved');
+    },
+    { withHeaders: true },
+  );
   // The same, from devices that say they are behind (a hint, their own push, "Sync now"):
   // always the database's answer, the session and the head in one statement.
   const toldVersus = await versusBare('head pull told it is behind', async (i) => {
@@ -618,6 +639,11 @@ try {
         what: `head pull over HTTP, concurrency ${c}, answered from the instance's memory (bare Hono route beside it)`,
         figure: `p50 ${versus[c].pull_p50} ms, p95 ${versus[c].pull_p95} ms`,
         ratio: `${versus[c].p95_ratio}× the bare route's p95 (${versus[c].bare_p95} ms)`,
+      })),
+      ...[1, 16].map((c) => ({
+        what: `diagnostic: the bare route answering with the sync API's headers (security headers, request id, Server-Timing), concurrency ${c}`,
+        figure: `p50 ${versus[c].headered_p50} ms, p95 ${versus[c].headered_p95} ms`,
+        ratio: `the head pull is ${versus[c].p95_ratio_vs_headered}× its p95`,
       })),
       ...[1, 16].map((c) => ({
         what: `head pull that says it is behind (behind=1: the database asked), concurrency ${c}`,
