@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { CaseRecord, IsoDate, IsoDateTime } from '../domain/case.ts';
 import { ServiceType } from '../domain/service-type.ts';
+import { storableString } from '../domain/limits.ts';
+
+/** A department named by a lead or admin: looked up in the database, so no NUL. */
+const DepartmentId = storableString(64).min(1);
 
 /**
  * The lead's dispatch board (`GET /api/dispatch/board?date=&department=`): one department's
@@ -11,7 +15,7 @@ import { ServiceType } from '../domain/service-type.ts';
 export const BoardQuery = z.object({
   date: IsoDate,
   /** Leads see their own department only; an admin names one. */
-  department: z.string().min(1).max(64).optional(),
+  department: DepartmentId.optional(),
 });
 export type BoardQuery = z.infer<typeof BoardQuery>;
 
@@ -105,7 +109,7 @@ export type LiveEvent = z.infer<typeof LiveEvent>;
 /** `POST /api/dispatch/balance`: the server runs the solver on the board's day. */
 export const BalanceRequest = z.object({
   date: IsoDate,
-  department: z.string().min(1).max(64).optional(),
+  department: DepartmentId.optional(),
   /** Only these crews (default: every crew of the department); only reorder one crew's route. */
   crewIds: z.array(z.string().min(1).max(64)).max(200).optional(),
   mode: z.enum(['balance', 'order-route']).default('balance'),

@@ -3,7 +3,7 @@
  * schemas; the types are derived from them.
  */
 import { z } from 'zod';
-import { CODE_MAX } from '../domain/limits.ts';
+import { CODE_MAX, isStorableText } from '../domain/limits.ts';
 
 const Code = z.string().min(1).max(CODE_MAX);
 
@@ -52,7 +52,12 @@ export type ApiKeysResponse = z.infer<typeof ApiKeysResponse>;
 
 /** `POST /api/admin/api-keys`. */
 export const CreateApiKeyRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine(isStorableText, 'contains a character that cannot be stored (a NUL or a broken surrogate pair)'),
   rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
 });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;

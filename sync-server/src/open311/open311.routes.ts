@@ -8,7 +8,8 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { cors } from 'hono/cors';
-import { caseReadLevel, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
+import { createMiddleware } from 'hono/factory';
+import { caseReadLevel, isStorableText, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError, routeOf } from '../http/errors.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
@@ -101,6 +102,21 @@ function windowOf(c: Context, now: Date, defaultDays = MAX_WINDOW_DAYS): { from:
   return { from, to };
 }
 
+/**
+ * A path or query value with a NUL (`%00` decoded) is refused before anything reads it: codes,
+ * ids and tokens are looked up in the database, whose text cannot hold one.
+ */
+const storableUrl = createMiddleware(async (c, next) => {
+  const key = Object.entries(c.req.queries()).find(([, vs]) => vs.some((v) => !isStorableText(v)))?.[0];
+  if (key !== undefined || !isStorableText(c.req.path)) {
+    throw new Open311Error(
+      400,
+      `${key ?? 'The path'} contains a character that cannot be stored (a NUL or a broken surrogate pair).`,
+    );
+  }
+  await next();
+});
+
 /** `name.xml` → [`name`, `xml`]. */
 function splitFile(file: string): [string, Format] {
   const dot = file.lastIndexOf('.');
@@ -115,7 +131,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
   const clock = opts.now ?? (() => new Date());
   // Any site may call Open311 from a browser: it is public, and it reads no cookie or session
   // (POSTs carry their api_key), so there is nothing for another site to ride on.
-  const app = new Hono().use(cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 86_400 }));
+  const app = new Hono().use(cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 86_400 })).use(storableUrl);
 
   const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
   const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));
@@ -204,7 +220,12 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
         if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
           throw new Open311Error(400, 'Send the request as application/x-www-form-urlencoded (UTF-8).');
         }
-        const body = await c.req.parseBody({ all: true });
+        const body = await c.req.parseBody({ all: true }).catch(() => {
+          throw new Open311Error(
+            400,
+            'The request body is not a well-formed form: send it as application/x-www-form-urlencoded (UTF-8).',
+          );
+        });
         const form: Form = {};
         for (const [k, v] of Object.entries(body)) {
           const strings = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
