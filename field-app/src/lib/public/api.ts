@@ -8,7 +8,14 @@ import type { ErrorBody } from '@fieldfix/shared';
 
 export type PublicFailure =
   | { kind: 'network' }
-  | { kind: 'http'; status: number; code: string | null; message: string; retryAfterSeconds?: number };
+  | {
+      kind: 'http';
+      status: number;
+      code: string | null;
+      message: string;
+      /** The wait the server asked for: its `Retry-After` header as it came, else the body's seconds. */
+      retryAfter?: string;
+    };
 
 export type PublicResult<T> = { ok: true; data: T } | { ok: false; error: PublicFailure };
 
@@ -40,6 +47,9 @@ export async function publicRequest<T>(method: 'GET' | 'POST', path: string, bod
   if (!res.ok) {
     const e = (json as Partial<ErrorBody> | undefined)?.error;
     const details = e?.details as { retryAfterSeconds?: number } | undefined;
+    const retryAfter =
+      res.headers.get('retry-after') ??
+      (details?.retryAfterSeconds === undefined ? undefined : String(details.retryAfterSeconds));
     return {
       ok: false,
       error: {
@@ -47,7 +57,7 @@ export async function publicRequest<T>(method: 'GET' | 'POST', path: string, bod
         status: res.status,
         code: e?.code ?? null,
         message: e?.message ?? res.statusText,
-        retryAfterSeconds: details?.retryAfterSeconds,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
       },
     };
   }

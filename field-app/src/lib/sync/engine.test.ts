@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { session } from '../../../test/fixtures.ts';
-import { retryAfterMs, retryDelay, RETRY_AFTER_MAX_MS } from './engine.ts';
+import { retryAfterMs, RETRY_AFTER_MAX_MS } from '#lib/api/retry-after.ts';
+import { retryDelay } from './engine.ts';
 
 const NOW = Date.parse('2026-06-10T14:00:00.000Z');
 

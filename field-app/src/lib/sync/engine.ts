@@ -27,6 +27,7 @@
 import { MAX_PUSH_BATCH, type MutationKind, type PayloadOf, type SessionResponse } from '@fieldfix/shared';
 import { fetchServiceTypes, pull, push, request, type ApiFailure } from '#lib/api/index.ts';
 import { linkMonitor } from '#lib/api/stall.ts';
+import { retryAfterMs } from '#lib/api/retry-after.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import { downloadReportPhotos } from './report-photos.ts';
 import { keepCaseHistories } from './case-histories.ts';
@@ -58,13 +59,6 @@ const HINT_RETRY_MS = 60_000;
 const HINTS_URL = '/api/sync/live';
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
-/**
- * The longest wait a server's `Retry-After` can impose. Above the backoff's 60 s, so a server
- * may ask for a longer pause than the device would take by itself (a rate limit's minute, a
- * maintenance window); bounded, so a wrong header or a far-off date cannot strand the changes
- * on a device for hours. "Sync now" and coming back online try at once whatever it says.
- */
-export const RETRY_AFTER_MAX_MS = 5 * 60_000;
 /** Spread above a `Retry-After`, so a city's devices told the same do not all return at once. */
 const RETRY_AFTER_JITTER_MIN_MS = 1_000;
 const RETRY_AFTER_JITTER_SHARE = 0.1;
@@ -130,38 +124,6 @@ function retryAfterOf(f: ApiFailure): string | null {
   if (typeof f.details !== 'object' || f.details === null) return null;
   const { retryAfter } = f.details as { retryAfter?: unknown };
   return typeof retryAfter === 'number' || typeof retryAfter === 'string' ? String(retryAfter) : null;
-}
-
-const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
-const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
-const TIME = '\\d{2}:\\d{2}:\\d{2}';
-/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient accepts. */
-const HTTP_DATE = [
-  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`),
-  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`),
-  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`),
-];
-
-/**
- * A `Retry-After` value (RFC 9110 §10.2.3) as milliseconds to wait from `now`: delta-seconds,
- * or an HTTP-date (one already past: 0). Null when absent or not valid (negative, fractional,
- * anything else); at most `RETRY_AFTER_MAX_MS`.
- */
-export function retryAfterMs(header: string | null | undefined, now: number): number | null {
-  const value = header?.trim();
-  if (!value) return null;
-  let ms: number;
-  if (/^\d+$/.test(value)) {
-    ms = Number(value) * 1000;
-  } else if (HTTP_DATE.some((form) => form.test(value))) {
-    // asctime has no zone: it is GMT too.
-    const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);
-    if (Number.isNaN(at)) return null;
-    ms = Math.max(0, at - now);
-  } else {
-    return null;
-  }
-  return Math.min(ms, RETRY_AFTER_MAX_MS);
 }
 
 /**

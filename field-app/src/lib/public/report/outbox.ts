@@ -21,6 +21,8 @@ export type StoredReport = {
   trackKey: string | null;
   /** Why it was refused (the server's words), or the last reason it could not be sent yet. */
   problem: { kind: 'refused' | 'limited' | 'network' | 'server'; message: string } | null;
+  /** Not sent again before this time (ISO): the server asked to wait (`Retry-After`). */
+  notBefore?: string | null;
   /** The type's name when it was reported, to list it in the reader's language. */
   serviceCode: string;
 };

@@ -10,8 +10,21 @@ import { publicRequest } from '../api.ts';
 import { rememberTrackKey } from '../device-keys.ts';
 import { allReports, getReport, saveReport, type StoredReport } from './outbox.ts';
 import { findProof } from './proof.ts';
+import { retryAfterMs } from '../../api/retry-after.ts';
 
 const PHOTO_TIMEOUT_MS = 120_000;
+/**
+ * The longest a server's `Retry-After` holds a report back: an hour, the window of the
+ * residents' limits per phone and per address (a limit per email runs a day; the report is
+ * tried again hourly until then).
+ */
+const REPORT_RETRY_MAX_MS = 60 * 60_000;
+
+/** A limit or a server error: the report waits as long as the server asked, if it did. */
+function waitAsked(r: StoredReport, retryAfter: string | null | undefined): void {
+  const wait = retryAfterMs(retryAfter, Date.now(), REPORT_RETRY_MAX_MS);
+  r.notBefore = wait ? new Date(Date.now() + wait).toISOString() : null;
+}
 
 type Outcome = 'done' | 'wait' | 'refused';
 
@@ -32,14 +45,17 @@ async function sendPhoto(r: StoredReport, i: number): Promise<Outcome> {
   }
   if (res.ok) {
     p.sent = true;
+    r.notBefore = null;
     return 'done';
   }
   const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
   const message = body?.error?.message ?? res.statusText;
   if (res.status === 429 || res.status >= 500) {
     r.problem = { kind: res.status === 429 ? 'limited' : 'server', message };
+    waitAsked(r, res.headers.get('retry-after'));
     return 'wait';
   }
+  r.notBefore = null;
   // A photo the server will not take (too many, not a picture): the report stands without it.
   p.sent = true;
   r.problem = { kind: 'refused', message };
@@ -58,9 +74,10 @@ export async function sendOne(token: string): Promise<void> {
     if (!res.ok) {
       const e = res.error;
       if (e.kind === 'network') r.problem = { kind: 'network', message: '' };
-      else if (e.status === 429) r.problem = { kind: 'limited', message: e.message };
-      else if (e.status >= 500) r.problem = { kind: 'server', message: e.message };
-      else {
+      else if (e.status === 429 || e.status >= 500) {
+        r.problem = { kind: e.status === 429 ? 'limited' : 'server', message: e.message };
+        waitAsked(r, e.retryAfter);
+      } else {
         r.state = 'refused';
         r.problem = { kind: 'refused', message: e.message };
       }
@@ -70,6 +87,7 @@ export async function sendOne(token: string): Promise<void> {
     r.caseId = res.data.caseId;
     r.trackKey = res.data.trackKey;
     r.problem = null;
+    r.notBefore = null;
     rememberTrackKey(res.data.caseId, res.data.trackKey);
     await saveReport(r);
   }
@@ -89,17 +107,22 @@ export async function sendOne(token: string): Promise<void> {
 /** One sender at a time across the tabs and the service worker. */
 const SEND_LOCK = 'fieldfix-report-send';
 
-/** Sends every report still waiting, oldest first; true when none is left waiting. */
-export async function sendWaiting(after?: () => Promise<void>): Promise<boolean> {
+/**
+ * Sends every report still waiting, oldest first; true when none is left waiting. One the
+ * server asked to wait (`notBefore`) is left until then, unless the person asked to send now
+ * (`asked`).
+ */
+export async function sendWaiting(after?: () => Promise<void>, { asked = false } = {}): Promise<boolean> {
   if (typeof navigator !== 'undefined' && navigator.locks) {
-    return navigator.locks.request(SEND_LOCK, () => sendAllWaiting(after));
+    return navigator.locks.request(SEND_LOCK, () => sendAllWaiting(after, asked));
   }
-  return sendAllWaiting(after);
+  return sendAllWaiting(after, asked);
 }
 
-async function sendAllWaiting(after?: () => Promise<void>): Promise<boolean> {
+async function sendAllWaiting(after: (() => Promise<void>) | undefined, asked: boolean): Promise<boolean> {
   for (const r of (await allReports()).reverse()) {
     if (r.state !== 'waiting') continue;
+    if (!asked && r.notBefore && Date.parse(r.notBefore) > Date.now()) continue;
     try {
       await sendOne(r.token);
     } catch (err) {

@@ -16,6 +16,7 @@ class ReportSender {
   sending = $state(false);
   #running: Promise<void> | null = null;
   #again = false;
+  #asked = false;
   #timer: ReturnType<typeof setInterval> | null = null;
 
   /** Starts listening for the signal; call once from the page. Returns a stop function. */
@@ -38,17 +39,24 @@ class ReportSender {
     for (const r of this.reports) if (r.caseId && r.trackKey) rememberTrackKey(r.caseId, r.trackKey);
   }
 
-  /** Sends everything waiting; a call while sending runs once more afterwards. */
-  sendAll(): Promise<void> {
+  /**
+   * Sends everything waiting; a call while sending runs once more afterwards. `asked`: the
+   * person pressed "Send now", so a report the server asked to wait is tried too.
+   */
+  sendAll({ asked = false } = {}): Promise<void> {
     if (this.#running) {
       this.#again = true;
+      this.#asked ||= asked;
       return this.#running;
     }
     this.sending = true;
+    this.#asked = asked;
     this.#running = (async () => {
       do {
         this.#again = false;
-        const done = await sendWaiting(() => this.refresh()).catch(() => false);
+        const now = this.#asked;
+        this.#asked = false;
+        const done = await sendWaiting(() => this.refresh(), { asked: now }).catch(() => false);
         if (!done) void requestReportSync();
       } while (this.#again);
     })().finally(() => {

@@ -1,0 +1,50 @@
+/**
+ * A server's `Retry-After` (RFC 9110 §10.2.3), read the same way by the crew's sync engine
+ * (`#lib/sync/engine.ts`) and the residents' report sender (`#lib/public/report/send.ts`).
+ * No imports: the residents' pages take it without any of the crew app.
+ */
+
+/**
+ * The longest wait a server's `Retry-After` can impose on a crew device by default. Above the
+ * sync engine's 60 s backoff, so a server may ask for a longer pause than the device would take
+ * by itself (a rate limit's minute, a maintenance window); bounded, so a wrong header or a
+ * far-off date cannot strand the changes on a device for hours. "Sync now" and coming back
+ * online try at once whatever it says.
+ */
+export const RETRY_AFTER_MAX_MS = 5 * 60_000;
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient accepts. */
+const HTTP_DATE = [
+  new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`),
+  new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`),
+  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`),
+];
+
+/**
+ * A `Retry-After` value as milliseconds to wait from `now`: delta-seconds, or an HTTP-date (one
+ * already past: 0). Null when absent or not valid (negative, fractional, anything else); at
+ * most `max`.
+ */
+export function retryAfterMs(
+  header: string | null | undefined,
+  now: number,
+  max: number = RETRY_AFTER_MAX_MS,
+): number | null {
+  const value = header?.trim();
+  if (!value) return null;
+  let ms: number;
+  if (/^\d+$/.test(value)) {
+    ms = Number(value) * 1000;
+  } else if (HTTP_DATE.some((form) => form.test(value))) {
+    // asctime has no zone: it is GMT too.
+    const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);
+    if (Number.isNaN(at)) return null;
+    ms = Math.max(0, at - now);
+  } else {
+    return null;
+  }
+  return Math.min(ms, max);
+}
