@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../src/app.ts';
 import { loadConfig, type Config } from '../src/config.ts';
 import { seedDemoCity } from '../src/demo/seed.ts';
 import type { Logger, Sql } from '../src/http/deps.ts';
+import { startServer } from '../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './test-db.ts';
 
 /** A fixed clock for seeded data: 10:00 in the demo city on a weekday. */
@@ -79,4 +82,37 @@ export async function touchCrewCase(sql: Sql, email: string): Promise<string> {
     order by id limit 1`;
   await sql`update cases set priority = priority where id = ${c!.id}`;
   return c!.id;
+}
+
+/**
+ * A whole server (`startServer`) on `databaseUrl`, its files in a new folder, as the tests
+ * of the database going away run one: the demo city seeded at its start, the demo worker
+ * signed in (`auth`), and one of Streets Crew A's open cases with its version. `close()` stops
+ * the server and removes the folder.
+ */
+export async function serverWithWorker(databaseUrl: string, sql: Sql) {
+  const dir = await mkdtemp(join(tmpdir(), 'fieldfix-server-'));
+  const server = await startServer(
+    serverConfig(databaseUrl, dir, { demoData: 'auto', noticeWorker: false }),
+    quietLogger,
+  );
+  const login = await fetch(`${server.url}/api/auth/login?bearer=1`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
+  });
+  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+  const [c] = await sql<{ id: string; version: number }[]>`
+    select id::text, version from cases where assigned_crew_id = 'streets-a'
+      and state in ('assigned', 'in_progress') order by id limit 1`;
+  return {
+    server,
+    auth,
+    caseId: c!.id,
+    version: c!.version,
+    async close() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

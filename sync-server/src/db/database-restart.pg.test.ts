@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
-import { loadConfig } from '../config.ts';
-import { startServer, type RunningServer } from '../server.ts';
-import { quietLogger } from '../../test/test-app.ts';
+import type { RunningServer } from '../server.ts';
+import { serverWithWorker } from '../../test/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 import { TcpProxy } from '../../test/tcp-proxy.ts';
 import { TestDevice } from '../../test/sync-client.ts';
@@ -19,8 +15,8 @@ import { TestDevice } from '../../test/sync-client.ts';
 describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a running server', () => {
   let db: TestDatabase;
   let proxy: TcpProxy;
+  let stage: Awaited<ReturnType<typeof serverWithWorker>>;
   let server: RunningServer;
-  let dir: string;
   let auth: Record<string, string>;
   let caseId: string;
   let version: number;
@@ -30,37 +26,14 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a
     const url = new URL(db.url!);
     proxy = await new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) }).start();
     url.port = String(proxy.port);
-    dir = await mkdtemp(join(tmpdir(), 'fieldfix-restart-'));
-    server = await startServer(
-      {
-        ...loadConfig({}),
-        port: 0,
-        host: '127.0.0.1',
-        databaseUrl: url.toString(),
-        dataDir: dir,
-        staticDir: join(dir, 'no-app'),
-        noticeWorker: false,
-      },
-      quietLogger,
-    );
-    const login = await fetch(`${server.url}/api/auth/login?bearer=1`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: server.url },
-      body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
-    });
-    auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-    const [c] = await db.sql<{ id: string; version: number }[]>`
-      select id::text, version from cases where assigned_crew_id = 'streets-a'
-        and state in ('assigned', 'in_progress') order by id limit 1`;
-    caseId = c!.id;
-    version = c!.version;
+    stage = await serverWithWorker(url.toString(), db.sql);
+    ({ server, auth, caseId, version } = stage);
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
+    await stage?.close();
     await proxy?.stop();
     await db?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   const device = () => {

@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
-import { loadConfig } from '../config.ts';
-import { startServer, type RunningServer } from '../server.ts';
-import { quietLogger } from '../../test/test-app.ts';
+import type { RunningServer } from '../server.ts';
+import { serverWithWorker } from '../../test/test-app.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/test-db.ts';
 import { postgresBinaries, startPrivatePostgres, type PrivatePostgres } from '../../test/private-postgres.ts';
 import { TestDevice } from '../../test/sync-client.ts';
@@ -27,8 +23,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !postgresBinaries())(
   () => {
     let pg: PrivatePostgres;
     let db: TestDatabase;
+    let stage: Awaited<ReturnType<typeof serverWithWorker>>;
     let server: RunningServer;
-    let dir: string;
     let auth: Record<string, string>;
     let caseId: string;
     let version: number;
@@ -36,38 +32,15 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !postgresBinaries())(
     beforeAll(async () => {
       pg = await startPrivatePostgres();
       db = await createTestDatabase({ migrate: false, adminUrl: pg.url });
-      dir = await mkdtemp(join(tmpdir(), 'fieldfix-crash-'));
-      server = await startServer(
-        {
-          ...loadConfig({}),
-          port: 0,
-          host: '127.0.0.1',
-          databaseUrl: db.url!,
-          dataDir: dir,
-          staticDir: join(dir, 'no-app'),
-          noticeWorker: false,
-        },
-        quietLogger,
-      );
-      const login = await fetch(`${server.url}/api/auth/login?bearer=1`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: server.url },
-        body: JSON.stringify({ email: 'worker@riverton.example', password: 'fieldfix' }),
-      });
-      auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-      const [c] = await db.sql<{ id: string; version: number }[]>`
-        select id::text, version from cases where assigned_crew_id = 'streets-a'
-          and state in ('assigned', 'in_progress') order by id limit 1`;
-      caseId = c!.id;
-      version = c!.version;
+      stage = await serverWithWorker(db.url!, db.sql);
+      ({ server, auth, caseId, version } = stage);
     }, 180_000);
 
     afterAll(async () => {
-      await server?.stop();
+      await stage?.close();
       // The test's own connection may have been cut by the crash: closing it must not fail the run.
       await db?.close().catch(() => {});
       await pg?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
     }, 60_000);
 
     it('503 with Retry-After while it is down, nothing applied; after recovery the push lands once and a pull brings it', async () => {
