@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fetchPhotoBytes, fetchServiceTypes, httpFailure, push } from './index.ts';
+import { useFetchStub } from '../../../test/fetch-stub.ts';
 
 /** The sync server's rate limit: a 429 with its `ErrorBody` and the header. */
 function rateLimited(): Response {
@@ -11,19 +12,10 @@ function rateLimited(): Response {
 }
 
 describe('an error answer keeps its Retry-After header', () => {
-  let fetchMock: ReturnType<typeof vi.fn<typeof fetch>>;
-
-  beforeEach(() => {
-    fetchMock = vi.fn<typeof fetch>();
-    vi.stubGlobal('fetch', fetchMock);
-  });
-
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
+  const fetchStub = useFetchStub();
 
   it('a 503 with no body (a proxy, nginx) carries the header', async () => {
-    fetchMock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '30' } }));
+    fetchStub.mock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '30' } }));
     const res = await fetchServiceTypes();
     expect(res).toEqual({
       ok: false,
@@ -38,7 +30,7 @@ describe('an error answer keeps its Retry-After header', () => {
   });
 
   it('a 429 from the rate limit carries the header beside the server’s words', async () => {
-    fetchMock.mockResolvedValue(rateLimited());
+    fetchStub.mock.mockResolvedValue(rateLimited());
     const res = await push({ clientId: 'c1', mutations: [] });
     expect(res).toEqual({
       ok: false,
@@ -55,19 +47,21 @@ describe('an error answer keeps its Retry-After header', () => {
 
   it('keeps an HTTP-date as it came (the engine parses it)', async () => {
     const at = 'Wed, 10 Jun 2026 14:00:45 GMT';
-    fetchMock.mockResolvedValue(new Response('<html>busy</html>', { status: 503, headers: { 'retry-after': at } }));
+    fetchStub.mock.mockResolvedValue(
+      new Response('<html>busy</html>', { status: 503, headers: { 'retry-after': at } }),
+    );
     const res = await fetchServiceTypes();
     expect(res.ok ? null : res.error).toMatchObject({ kind: 'http', status: 503, retryAfter: at });
   });
 
   it('a photo download’s 503 carries the header too', async () => {
-    fetchMock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '5' } }));
+    fetchStub.mock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '5' } }));
     const res = await fetchPhotoBytes('p1', 'thumb');
     expect(res.ok ? null : res.error).toMatchObject({ kind: 'http', status: 503, retryAfter: '5' });
   });
 
   it('no header, no retryAfter', async () => {
-    fetchMock.mockResolvedValue(new Response(null, { status: 503 }));
+    fetchStub.mock.mockResolvedValue(new Response(null, { status: 503 }));
     const res = await fetchServiceTypes();
     expect(res.ok).toBe(false);
     expect(res.ok ? null : res.error).not.toHaveProperty('retryAfter');

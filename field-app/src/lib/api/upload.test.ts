@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { answered, uploadOffset, uploadPiece } from './upload.ts';
+import { useFetchStub } from '../../../test/fetch-stub.ts';
 
 /** Headers as `answered` reads them (what the XHR path builds on `getResponseHeader`). */
 const headers = (h: Record<string, string>) => ({ get: (name: string) => h[name.toLowerCase()] ?? null });
@@ -31,26 +32,17 @@ describe('an upload’s answer keeps its Retry-After header', () => {
   });
 
   describe('over the network', () => {
-    let fetchMock: ReturnType<typeof vi.fn<typeof fetch>>;
-
-    beforeEach(() => {
-      fetchMock = vi.fn<typeof fetch>();
-      vi.stubGlobal('fetch', fetchMock);
-    });
-
-    afterEach(() => {
-      vi.unstubAllGlobals();
-    });
+    const fetchStub = useFetchStub();
 
     it('a 503 to the HEAD (no body) carries the header', async () => {
-      fetchMock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '30' } }));
+      fetchStub.mock.mockResolvedValue(new Response(null, { status: 503, headers: { 'retry-after': '30' } }));
       const res = await uploadOffset('p1');
       expect(res).toMatchObject({ ok: false, error: { kind: 'http', status: 503, retryAfter: '30' }, offset: null });
     });
 
     it('a 429 to a PATCH sent with fetch (the service worker) carries the header', async () => {
       const body = { error: { code: 'rate-limited', message: 'Too many requests.' } };
-      fetchMock.mockResolvedValue(
+      fetchStub.mock.mockResolvedValue(
         new Response(JSON.stringify(body), {
           status: 429,
           headers: { 'content-type': 'application/json', 'retry-after': '60' },
@@ -86,7 +78,7 @@ describe('an upload’s answer keeps its Retry-After header', () => {
       }
       vi.stubGlobal('XMLHttpRequest', FakeXhr);
       const res = await uploadPiece('p1', 0, new ArrayBuffer(8));
-      expect(fetchMock).not.toHaveBeenCalled();
+      expect(fetchStub.mock).not.toHaveBeenCalled();
       expect(res).toMatchObject({ ok: false, error: { kind: 'http', status: 503, retryAfter: '15' }, offset: null });
     });
   });
