@@ -32,7 +32,7 @@
 // and every check with what it found.
 //
 // Knobs: BENCH_DEVICES (1000), BENCH_SECONDS (60), BENCH_REPORTS (devices / 20),
-// BENCH_FAULTS (kill,postgres,s3), BENCH_WINDOW_S (10), BENCH_LOGS=<folder> (each day's
+// BENCH_FAULTS (kill,postgres,s3; crash too: PostgreSQL itself crashed, on a server of the stage's own), BENCH_WINDOW_S (10), BENCH_LOGS=<folder> (each day's
 // instance logs), BENCH_LOG_LEVEL (warn; info logs every request with its duration and id).
 // BENCH_DATABASE_URL (else TEST_DATABASE_URL, else the local server) must be an
 // admin connection: every day creates and drops its own database.
@@ -195,6 +195,8 @@ async function oneDay(plan, photos, fault, baseline) {
   let t = performance.now();
   const stage = await setUpStage(plan, {
     adminUrl: ADMIN_URL,
+    // The crash fault stops PostgreSQL itself: a server of the stage's own.
+    ownPostgres: fault?.name === 'crash',
     ...(process.env.BENCH_LOG_LEVEL ? { logLevel: process.env.BENCH_LOG_LEVEL } : {}),
   });
   log(`  stage up in ${r1((performance.now() - t) / 1000)} s: ${stage.instances.map((i) => i.url).join(', ')}`);

@@ -21,6 +21,7 @@ import {
   type Run,
   type RunOptions,
 } from '../test/load/simulation.ts';
+import { postgresBinaries } from '../test/private-postgres.ts';
 
 // Faults during a load (issue 14): the day of `pnpm bench:load` (test/load/simulation.ts), cut
 // down to 64 crew devices, 4 leads and 6 residents in a 30 s day, against three server
@@ -80,8 +81,8 @@ let photos: Photo[];
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** A fresh stage for `test`, explained when the test fails, and taken down after. */
-async function withStage(test: (stage: Stage) => Promise<void>): Promise<void> {
-  const stage = await setUpStage(plan, { logLevel: process.env.LOAD_FAULTS_LOG_LEVEL });
+async function withStage(test: (stage: Stage) => Promise<void>, opts: { ownPostgres?: boolean } = {}): Promise<void> {
+  const stage = await setUpStage(plan, { logLevel: process.env.LOAD_FAULTS_LOG_LEVEL, ...opts });
   try {
     await test(stage);
   } catch (err) {
@@ -145,6 +146,22 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('faults during a load on three i
           `PostgreSQL restart: ${end.deliveries} notices delivered, ${end.repeats} sent again with their Message-ID`,
         );
       });
+    },
+    TIMEOUT_MS,
+  );
+
+  it.skipIf(!postgresBinaries())(
+    'PostgreSQL itself crashed mid-day (pg_ctl -m immediate) and started again: 503 with Retry-After meanwhile, never a 500; nothing lost',
+    async () => {
+      await withStage(
+        async (stage) => {
+          const { end } = await faultDay(stage, FAULTS.crash);
+          console.info(
+            `PostgreSQL crash: ${end.deliveries} notices delivered, ${end.repeats} sent again with their Message-ID`,
+          );
+        },
+        { ownPostgres: true },
+      );
     },
     TIMEOUT_MS,
   );

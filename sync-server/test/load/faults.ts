@@ -14,6 +14,9 @@
  *   - `postgres`: PostgreSQL restarted (the proxy drops every connection and refuses new ones
  *     for 6 s): requests answer 503 with Retry-After, never a 500; the devices back off and
  *     resume;
+ *   - `crash`: the same, with PostgreSQL itself crashed (`pg_ctl stop -m immediate`) and
+ *     started again 6 s later, crash recovery and all; it needs a stage with a PostgreSQL
+ *     server of its own (`ownPostgres`);
  *   - `s3`: the S3 server gone for 8 s (stopped, then started again on the same port and
  *     folder): uploads answer 503 and resume from the offset HEAD gives.
  * Each fault's own checks say that it really hit requests of the load (none can pass without
@@ -34,6 +37,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { S3PhotoStore } from '../../src/photos/s3-photo-store.ts';
 import { healthy, startInstance, stopInstance, type Instance } from '../instances.ts';
 import { createTestDatabase, type TestDatabase } from '../test-db.ts';
+import { startPrivatePostgres, type PrivatePostgres } from '../private-postgres.ts';
 import { startProxyOffThread, startS3OffThread, type OffThreadProxy } from './off-thread.ts';
 import {
   checkIntegrity,
@@ -98,6 +102,8 @@ export class Checks {
 export type Stage = {
   db: TestDatabase;
   proxy: OffThreadProxy;
+  /** The stage's own PostgreSQL server, when it has one (`ownPostgres`): the `crash` fault stops it. */
+  pg?: PrivatePostgres;
   s3: LoopbackS3;
   smtp: Awaited<ReturnType<typeof startLoopbackSmtp>>;
   instances: Instance[];
@@ -110,12 +116,22 @@ export type StageOptions = {
   instances?: number;
   /** The instances' LOG_LEVEL (warn). */
   logLevel?: string;
+  /**
+   * A PostgreSQL server of the stage's own (`test/private-postgres.ts`, from the machine's
+   * binaries) instead of `adminUrl`'s: the `crash` fault stops it for real.
+   */
+  ownPostgres?: boolean;
 };
 
 /** A fresh database with the plan's day, the proxy, the bucket, the SMTP server, and the instances up. */
 export async function setUpStage(plan: Plan, opts: StageOptions = {}): Promise<Stage> {
-  const db = await createTestDatabase({ adminUrl: opts.adminUrl });
-  const stage: Partial<Stage> = { db, instances: [] };
+  // Three instances' 14 connections each, the checks' and the proxy's: room above 50.
+  const pg = opts.ownPostgres ? await startPrivatePostgres({ maxConnections: 200 }) : undefined;
+  const db = await createTestDatabase({ adminUrl: pg?.url ?? opts.adminUrl }).catch(async (err: unknown) => {
+    await pg?.close();
+    throw err;
+  });
+  const stage: Partial<Stage> = { db, instances: [], ...(pg ? { pg } : {}) };
   try {
     stage.day = await seedPlan(db.sql, plan, { timeZone: TZ });
     const direct = new URL(db.url!);
@@ -163,6 +179,7 @@ export async function tearDownStage(stage: Partial<Stage>, logs?: { dir: string;
   await stage.s3?.close();
   await stage.proxy?.stop();
   await stage.db?.close();
+  await stage.pg?.close();
 }
 
 /**
@@ -202,7 +219,7 @@ export async function explainFailure(stage: Stage, photoIds: string[] = []): Pro
 
 // ---- the faults ----------------------------------------------------------------------------------
 
-export type FaultName = 'kill' | 'postgres' | 's3';
+export type FaultName = 'kill' | 'postgres' | 'crash' | 's3';
 /** When the fault was on, in ms since the day's clock started (a kill: `to` = `from`, the instance stays dead). */
 export type FaultWindow = { from: number; to: number };
 
@@ -236,6 +253,13 @@ export const FAULTS: Record<FaultName, Fault> = {
     downMs: 6_000,
     repeatsWithin: (w) => [w.from - 2_000, w.to],
   },
+  crash: {
+    name: 'crash',
+    what: 'PostgreSQL itself crashed (pg_ctl stop -m immediate on the stage own server), then started again: crash recovery',
+    atFrac: 0.35,
+    downMs: 6_000,
+    repeatsWithin: (w) => [w.from - 2_000, w.to],
+  },
   s3: {
     name: 's3',
     what: 'the S3 server (s3rver on loopback) stopped, then started again on the same port and folder',
@@ -244,6 +268,12 @@ export const FAULTS: Record<FaultName, Fault> = {
     repeatsWithin: () => null,
   },
 };
+
+/** The stage's own PostgreSQL server, which the `crash` fault needs (`ownPostgres`). */
+function ownPostgres(stage: Stage): PrivatePostgres {
+  if (!stage.pg) throw new Error('the crash fault needs a stage set up with ownPostgres');
+  return stage.pg;
+}
 
 /** The run options of a day with faults: `base` with smaller upload pieces. */
 export function faultRunOptions(base: RunOptions): RunOptions {
@@ -283,9 +313,11 @@ export async function runFaultDay(
   if (fault.name === 'kill') await stopInstance(victim, 'SIGKILL');
   else {
     if (fault.name === 'postgres') await stage.proxy.down();
+    else if (fault.name === 'crash') await ownPostgres(stage).stop('immediate');
     else await stage.s3.stop();
     await sleep(fault.downMs!);
     if (fault.name === 'postgres') await stage.proxy.up();
+    else if (fault.name === 'crash') await ownPostgres(stage).start();
     else await stage.s3.start();
   }
   const window = { from, to: fault.downMs === null ? from : performance.now() - run.t0 };
@@ -302,7 +334,7 @@ export async function runFaultDay(
       'other instances that exited',
       stage.instances.filter((i) => i !== victim && i.child.exitCode !== null).map((i) => i.url),
     );
-  } else if (fault.name === 'postgres') {
+  } else if (fault.name === 'postgres' || fault.name === 'crash') {
     // The outage hit the load: requests answered 503 with Retry-After, and no other way.
     const during = run.failedTries.filter((f) => f.at >= window.from && f.at <= window.to + 1_000);
     checks.above('requests answered 503 during the outage', during.filter((f) => f.status === 503).length, 0);
