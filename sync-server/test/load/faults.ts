@@ -255,7 +255,7 @@ export const FAULTS: Record<FaultName, Fault> = {
   },
   crash: {
     name: 'crash',
-    what: 'PostgreSQL itself crashed (pg_ctl stop -m immediate on the stage own server), then started again: crash recovery',
+    what: "PostgreSQL itself crashed (pg_ctl stop -m immediate on the stage's own server), then started again: crash recovery",
     atFrac: 0.35,
     downMs: 6_000,
     repeatsWithin: (w) => [w.from - 2_000, w.to],
