@@ -87,6 +87,8 @@ function watchOpenRead(store: PhotoStore, holdAfter = Infinity) {
           if (seen.given >= holdAfter) await released;
           if (seen.cancelled) return;
           const r = await reader.read();
+          // A read under way when the stream was cancelled answers done: not read to its end.
+          if (seen.cancelled) return;
           if (r.done) {
             seen.ended = true;
             controller.close();
