@@ -13,7 +13,7 @@ export default {
   // The files of the modules are picked by the Vitest config; `related` would follow imports
   // instead, and miss what a server test reaches over HTTP.
   vitest: { configFile: 'scripts/mutation.vitest.config.mjs', related: false },
-  mutate: modules.map((m) => m.file),
+  mutate: modules.flatMap((m) => m.mutate ?? [m.file]),
   coverageAnalysis: 'perTest',
   // Two workers: the machine has two cores, and each PostgreSQL suite makes its own database.
   concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),

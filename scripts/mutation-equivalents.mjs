@@ -307,4 +307,35 @@ export const EQUIVALENT = [
     replacement: 'true',
     why: 'a scope with no change known has `undefined` there, and `undefined > cursor` is false in JavaScript: the guard only says so',
   },
+  // field-app/src/lib/api/retry-after.ts
+  {
+    module: 'retry-after',
+    code: 'if (!value) return null;',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'an empty or absent value matches neither delta-seconds nor an HTTP-date form, and is null below anyway',
+  },
+  {
+    module: 'retry-after',
+    code: "const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);",
+    mutator: 'MethodExpression',
+    replacement: "value.startsWith('GMT')",
+    why: "no form starts with GMT, so ' GMT' is always appended; V8's Date.parse reads a date ending `GMT GMT` as the same GMT time",
+  },
+
+  // field-app/src/lib/sync/engine.ts (sync-retry: the waits between tries)
+  {
+    module: 'sync-retry',
+    code: "if (f.kind !== 'http') return null;",
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'a failure that is not an HTTP answer has neither a `retryAfter` nor `details`: the lines below answer null for it too',
+  },
+  {
+    module: 'sync-retry',
+    code: 'if (retryAfter === null) return backoff;',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'with no wait asked the floor below is `null + r × 1 s` = r × 1 s, never above the backoff r × (1 s × 2^failures): the same delay',
+  },
 ];

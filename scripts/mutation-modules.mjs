@@ -4,7 +4,11 @@
 // `beforeAll` reaches it (its mutants become "static" and every selected suite reruns for each).
 // Read by stryker.config.mjs, scripts/mutation.vitest.config.mjs and scripts/mutation.mjs.
 
-/** @type {{ name: string; file: string; tests: string[] }[]} */
+/**
+ * `mutate`: what of `file` is mutated, as Stryker's `file:firstLine-lastLine` ranges, when
+ * only part of it is reached by unit tests (default: the whole file).
+ * @type {{ name: string; file: string; mutate?: string[]; tests: string[] }[]}
+ */
 export const MODULES = [
   {
     name: 'rules',
@@ -110,6 +114,24 @@ export const MODULES = [
     name: 'optimistic',
     file: 'field-app/src/lib/sync/optimistic.ts',
     tests: ['field-app/src/lib/sync/*.test.ts', 'sync-server/src/sync/convergence.pg.test.ts'],
+  },
+  {
+    // The crew engine's waits between tries (`SyncFailure`, `retryAfterOf`, `retryDelay` and
+    // where `#fail` uses them): the unit tests reach these; the rest of the engine is the
+    // browser tests' (e2e), which Stryker does not run. Keep the ranges on those lines.
+    name: 'sync-retry',
+    file: 'field-app/src/lib/sync/engine.ts',
+    mutate: ['field-app/src/lib/sync/engine.ts:105-141', 'field-app/src/lib/sync/engine.ts:474-484'],
+    tests: [
+      'field-app/src/lib/sync/engine.test.ts',
+      'field-app/src/lib/api/index.test.ts',
+      'field-app/src/lib/api/upload.test.ts',
+    ],
+  },
+  {
+    name: 'retry-after',
+    file: 'field-app/src/lib/api/retry-after.ts',
+    tests: ['field-app/src/lib/api/retry-after.test.ts', 'field-app/src/lib/public/report/send.test.ts'],
   },
   {
     name: 'outbox',

@@ -1,41 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { session } from '../../../test/fixtures.ts';
-import { retryAfterMs, RETRY_AFTER_MAX_MS } from '#lib/api/retry-after.ts';
-import { retryDelay } from './engine.ts';
+import type { ApiFailure } from '#lib/api/index.ts';
+import { retryAfterOf, retryDelay } from './engine.ts';
 
 const NOW = Date.parse('2026-06-10T14:00:00.000Z');
 
-describe('reading Retry-After', () => {
-  it('reads delta-seconds', () => {
-    expect(retryAfterMs('30', NOW)).toBe(30_000);
-    expect(retryAfterMs(' 5 ', NOW)).toBe(5_000);
+describe("a failure's Retry-After", () => {
+  const http = (over: Partial<Extract<ApiFailure, { kind: 'http' }>>): ApiFailure => ({
+    kind: 'http',
+    status: 503,
+    code: 'unavailable',
+    message: 'Not now.',
+    ...over,
   });
 
-  it('reads zero as "now"', () => {
-    expect(retryAfterMs('0', NOW)).toBe(0);
+  it('the header first, else the copy in a 503 body, else none', () => {
+    expect(retryAfterOf(http({ retryAfter: '30', details: { retryAfter: 5 } }))).toBe('30');
+    expect(retryAfterOf(http({ details: { retryAfter: 5 } }))).toBe('5');
+    expect(retryAfterOf(http({ details: { retryAfter: 'Wed, 10 Jun 2026 14:00:45 GMT' } }))).toBe(
+      'Wed, 10 Jun 2026 14:00:45 GMT',
+    );
+    expect(retryAfterOf(http({}))).toBeNull();
+    expect(retryAfterOf({ kind: 'network', message: 'offline' })).toBeNull();
   });
 
-  it('ignores what is absent, negative, fractional or garbage', () => {
-    for (const bad of [null, undefined, '', '   ', '-5', '1.5', '5s', 'soon', '0x10', 'Infinity', '1e3']) {
-      expect(retryAfterMs(bad, NOW), String(bad)).toBeNull();
+  it('a body copy that is no number or text, or no body details at all, is none', () => {
+    for (const details of [null, 'later', 5, { retryAfter: true }, { retryAfter: null }, { other: 1 }]) {
+      expect(retryAfterOf(http({ details })), JSON.stringify(details)).toBeNull();
     }
-  });
-
-  it('reads an HTTP-date: the wait until then, or none when it has passed', () => {
-    expect(retryAfterMs('Wed, 10 Jun 2026 14:00:45 GMT', NOW)).toBe(45_000);
-    expect(retryAfterMs('Wed, 10 Jun 2026 13:59:00 GMT', NOW)).toBe(0);
-    expect(retryAfterMs('Sun, 06 Nov 1994 08:49:37 GMT', NOW)).toBe(0);
-    // The obsolete forms RFC 9110 asks a recipient to accept.
-    expect(retryAfterMs('Wednesday, 10-Jun-26 14:01:00 GMT', NOW)).toBe(60_000);
-    expect(retryAfterMs('Wed Jun 10 14:00:10 2026', NOW)).toBe(10_000);
-    // Not an HTTP-date, though Date.parse would take it.
-    expect(retryAfterMs('2026-06-10T14:01:00Z', NOW)).toBeNull();
-  });
-
-  it('caps what would keep the device waiting too long', () => {
-    expect(retryAfterMs('86400', NOW)).toBe(RETRY_AFTER_MAX_MS);
-    expect(retryAfterMs('99999999999999999999999', NOW)).toBe(RETRY_AFTER_MAX_MS);
-    expect(retryAfterMs('Fri, 01 Jan 2027 00:00:00 GMT', NOW)).toBe(RETRY_AFTER_MAX_MS);
   });
 });
 
@@ -55,6 +47,9 @@ describe('the delay before the next try', () => {
     }
     expect(retryDelay(5_000, 0, () => 0.999)).toBeLessThanOrEqual(6_000);
     expect(retryDelay(5_000, 0, () => 0.5)).toBeGreaterThan(5_000); // spread, not all at 5 s
+    // The spread: a tenth of the wait, at least a second.
+    expect(retryDelay(30_000, 0, () => 0.5)).toBe(31_500);
+    expect(retryDelay(2_000, 0, () => 0.5)).toBe(2_500);
   });
 
   it('keeps the grown backoff when it is longer than what the server asked', () => {
@@ -167,6 +162,12 @@ describe('the sync loop after a failed request', () => {
     expect(fetchMock).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1);
     await vi.waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(2));
+    await settle();
+    const problem = sync.status.problem;
+    expect(problem?.kind).toBe('retrying');
+    // Failed again: the backoff grew (random 0.5 of 2 s: 1 s from the second failure; a
+    // backoff that had not grown would wait 0.5 s, one that shrank 0.25 s).
+    expect((problem?.kind === 'retrying' ? problem.retryAt : 0) - Date.now()).toBeGreaterThan(800);
   });
 
   it('"Sync now" still tries at once while a Retry-After is waited out', async () => {
@@ -179,5 +180,10 @@ describe('the sync loop after a failed request', () => {
     await sync.syncNow();
     expect(fetchMock).toHaveBeenCalledTimes(2);
     expect(sync.status.problem).toMatchObject({ kind: 'retrying' });
+    // One wait at a time: the first one's timer (due 31.5 s in) is gone, the new one (due
+    // 32.5 s in) runs from the second failure.
+    await vi.advanceTimersByTimeAsync(31_000);
+    await settle();
+    expect(fetchMock).toHaveBeenCalledTimes(2);
   });
 });

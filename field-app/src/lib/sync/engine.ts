@@ -118,7 +118,7 @@ class SyncFailure extends Error {
  * (`retryAfter`: from the sync server, a proxy, a rate limit's 429, a HEAD's 503 with no
  * body); else the copy the sync server puts in the body of its 503s, `details.retryAfter`.
  */
-function retryAfterOf(f: ApiFailure): string | null {
+export function retryAfterOf(f: ApiFailure): string | null {
   if (f.kind !== 'http') return null;
   if (f.retryAfter !== undefined) return f.retryAfter;
   if (typeof f.details !== 'object' || f.details === null) return null;
