@@ -317,10 +317,10 @@ export const EQUIVALENT = [
   },
   {
     module: 'retry-after',
-    code: "const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);",
-    mutator: 'MethodExpression',
-    replacement: "value.startsWith('GMT')",
-    why: "no form starts with GMT, so ' GMT' is always appended; V8's Date.parse reads a date ending `GMT GMT` as the same GMT time",
+    code: 'if (!date) return null;',
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'a value of no HTTP-date form leaves `date` false, and `Date.parse(false)` is NaN: null just below',
   },
 
   // field-app/src/lib/sync/engine.ts (sync-retry: the waits between tries)
@@ -337,5 +337,12 @@ export const EQUIVALENT = [
     mutator: 'ConditionalExpression',
     replacement: 'false',
     why: 'with no wait asked the floor below is `null + r × 1 s` = r × 1 s, never above the backoff r × (1 s × 2^failures): the same delay',
+  },
+  {
+    module: 'sync-retry',
+    code: 'this.#clearRetry();',
+    mutator: 'CallExpression',
+    replacement: ';',
+    why: "no attempt that fails starts while a wait is pending: `#trigger` refuses then, `syncNow` clears the wait before it runs, and the run's loop stops once a wait is set; the call only guards against a future caller",
   },
 ];

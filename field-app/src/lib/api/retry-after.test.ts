@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, RETRY_AFTER_MAX_MS } from './retry-after.ts';
 
@@ -26,8 +27,24 @@ describe('reading Retry-After', () => {
     // The obsolete forms RFC 9110 asks a recipient to accept.
     expect(retryAfterMs('Wednesday, 10-Jun-26 14:01:00 GMT', NOW)).toBe(60_000);
     expect(retryAfterMs('Wed Jun 10 14:00:10 2026', NOW)).toBe(10_000);
+    expect(retryAfterMs('Sat Jun  6 14:00:30 2026', NOW - 4 * 86_400_000)).toBe(30_000);
+    expect(retryAfterMs('Thu Jul  2 00:00:00 2026', NOW, Infinity)).toBe((21 * 24 + 10) * 3_600_000);
     // Not an HTTP-date, though Date.parse would take it.
     expect(retryAfterMs('2026-06-10T14:01:00Z', NOW)).toBeNull();
+  });
+
+  it("reads an asctime date (it names no zone) as GMT, whatever the device's time zone", () => {
+    // V8 reads its zone once per process, so a device far from GMT is a Node process of its own.
+    const script = `
+      const { retryAfterMs } = await import(${JSON.stringify(new URL('./retry-after.ts', import.meta.url).href)});
+      console.log(JSON.stringify([new Date(2026, 5, 10).getTimezoneOffset(), retryAfterMs('Wed Jun 10 14:00:10 2026', ${NOW})]));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, TZ: 'Pacific/Auckland' },
+      encoding: 'utf8',
+    });
+    const [offsetMinutes, wait] = JSON.parse(out) as [number, number | null];
+    expect(offsetMinutes).toBe(-12 * 60); // the child did run twelve hours from GMT (New Zealand's winter)
+    expect(wait).toBe(10_000);
   });
 
   it('a date of the right form that names no day is none', () => {

@@ -16,12 +16,13 @@ export const RETRY_AFTER_MAX_MS = 5 * 60_000;
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 const TIME = '\\d{2}:\\d{2}:\\d{2}';
-/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient accepts. */
+/** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 form a recipient accepts. Both say GMT. */
 const HTTP_DATE = [
   new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`),
   new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`),
-  new RegExp(`^${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`),
 ];
+/** The obsolete asctime form (`Sun Nov  6 08:49:37 1994`): it names no zone, and means GMT. */
+const ASCTIME = new RegExp(`^(${DAY}) (${MONTH}) {1,2}(\\d{1,2}) (${TIME}) (\\d{4})$`);
 
 /**
  * A `Retry-After` value as milliseconds to wait from `now`: delta-seconds, or an HTTP-date (one
@@ -38,13 +39,14 @@ export function retryAfterMs(
   let ms: number;
   if (/^\d+$/.test(value)) {
     ms = Number(value) * 1000;
-  } else if (HTTP_DATE.some((form) => form.test(value))) {
-    // asctime has no zone: it is GMT too.
-    const at = Date.parse(value.endsWith('GMT') ? value : `${value} GMT`);
+  } else {
+    // asctime is written as the IMF-fixdate it stands for: never read in the device's own zone.
+    const a = ASCTIME.exec(value);
+    const date = a ? `${a[1]}, ${a[3]} ${a[2]} ${a[5]} ${a[4]} GMT` : HTTP_DATE.some((f) => f.test(value)) && value;
+    if (!date) return null;
+    const at = Date.parse(date);
     if (Number.isNaN(at)) return null;
     ms = Math.max(0, at - now);
-  } else {
-    return null;
   }
   return Math.min(ms, max);
 }
