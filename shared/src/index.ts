@@ -11,6 +11,7 @@ export * from './domain/crew-day.ts';
 export * from './domain/geo.ts';
 export * from './domain/fix-proof.ts';
 export * from './access/access.ts';
+export * from './access/contact-details.ts';
 export * from './access/public-case.ts';
 export * from './api/errors.ts';
 export * from './api/auth.ts';

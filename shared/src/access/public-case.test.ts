@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord } from '../domain/case.ts';
 import { caseReadLevel, PUBLIC_CALLER } from './access.ts';
+import { HIDDEN } from './contact-details.ts';
 import { PublicCase, toPublicCase } from './public-case.ts';
 
 const record: CaseRecord = {
@@ -60,6 +61,17 @@ describe('the public part of a case', () => {
     for (const secret of ['streets-a', 'old-town', '0b4f6c1e-3c1d-4a8e-9d7a-2b8e6f1a9c11', 'deep']) {
       expect(JSON.stringify(p)).not.toContain(secret);
     }
+  });
+
+  it("hides email addresses and phone numbers in the resident's description and the status note", () => {
+    const p = toPublicCase({
+      ...record,
+      description: 'Deep hole. Call me on (269) 555-0134 or write to ana.ruiz@example.org',
+      statusNotes: 'Resident asked for a call back: +1 269 555 0199.',
+    });
+    expect(p.description).toBe(`Deep hole. Call me on ${HIDDEN} or write to ${HIDDEN}`);
+    expect(p.statusNotes).toBe(`Resident asked for a call back: ${HIDDEN}.`);
+    expect(toPublicCase(record).statusNotes).toBeNull();
   });
 
   it('refuses a staff field slipped into it', () => {

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import { CaseRecord } from '../domain/case.ts';
+import { hideContactDetails } from './contact-details.ts';
 
 export const PublicCase = CaseRecord.pick({
   id: true,
@@ -24,17 +25,20 @@ export const PublicCase = CaseRecord.pick({
 }).strict();
 export type PublicCase = z.infer<typeof PublicCase>;
 
-/** The public fields of a case, and nothing else. */
+/**
+ * The public fields of a case, and nothing else. Its free text (the resident's description, the
+ * crew's status note) with any email address or phone number hidden (`hideContactDetails`).
+ */
 export function toPublicCase(c: CaseRecord): PublicCase {
   return {
     id: c.id,
     serviceCode: c.serviceCode,
-    description: c.description,
+    description: hideContactDetails(c.description),
     lat: c.lat,
     long: c.long,
     address: c.address,
     state: c.state,
-    statusNotes: c.statusNotes,
+    statusNotes: c.statusNotes === null ? null : hideContactDetails(c.statusNotes),
     requestedAt: c.requestedAt,
     updatedAt: c.updatedAt,
     expectedAt: c.expectedAt,

@@ -77,6 +77,34 @@ describe('GET /api/public/cases/:id', () => {
     }
   });
 
+  it('hides a phone number or an email address typed into the description or the status note; staff read them as written', async () => {
+    const id = await caseWithReporter();
+    const description = 'Deep hole. Call me on (269) 555-0134 or write to rosa.r@example.org';
+    const notes = 'Crew will call back on 269 555 0134.';
+    await t.db.sql`update cases set description = ${description}, status_notes = ${notes} where id = ${id}`;
+    const answers = [
+      await t.app.request(`/api/public/cases/${id}`),
+      await t.app.request(`/open311/v2/requests/${id}.json`),
+      await t.app.request(`/open311/v2/requests/${id}.xml`),
+      await t.app.request(`/open311/v2/requests.json?service_request_id=${id}`),
+    ];
+    for (const res of answers) {
+      expect(res.status, res.url).toBe(200);
+      const text = await res.text();
+      expect(text, res.url).toContain('Deep hole. Call me on');
+      for (const secret of ['555-0134', '555 0134', 'rosa.r@example.org', 'example.org']) {
+        expect(text, res.url).not.toContain(secret);
+      }
+    }
+    const track = PublicTrackResponse.parse(await (await t.app.request(`/api/public/cases/${id}`)).json());
+    expect(track.case.description).toBe('Deep hole. Call me on […] or write to […]');
+    expect(track.case.statusNotes).toBe('Crew will call back on […].');
+
+    const staff = await t.login('lead@riverton.example');
+    const mine = await (await t.app.request(`/api/cases/${id}`, { headers: staff })).json();
+    expect(JSON.stringify(mine)).toContain(description);
+  });
+
   it('refuses an id that is not a number (400) and answers 404 for a case that does not exist', async () => {
     expect((await t.app.request('/api/public/cases/abc')).status).toBe(400);
     const missing = await t.app.request('/api/public/cases/999999999');
