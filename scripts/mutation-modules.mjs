@@ -129,6 +129,12 @@ export const MODULES = [
     ],
   },
   {
+    // What the public reads of a resident's free text (`toPublicCase`).
+    name: 'contact-details',
+    file: 'shared/src/access/contact-details.ts',
+    tests: ['shared/src/access/contact-details.test.ts', 'shared/src/access/public-case.test.ts'],
+  },
+  {
     name: 'retry-after',
     file: 'field-app/src/lib/api/retry-after.ts',
     tests: ['field-app/src/lib/api/retry-after.test.ts', 'field-app/src/lib/public/report/send.test.ts'],

@@ -4,7 +4,11 @@ import { HIDDEN, hideContactDetails } from './contact-details.ts';
 
 describe('contact details in public text', () => {
   it.each([
-    ['Call 269-555-0134 after 5', `Call ${HIDDEN} after 5`],
+    ['Call 269-555-0134 after 5', 'Call […] after 5'],
+    ['a number that only ends like a date: 61 2026-12-06', `a number that only ends like a date: ${HIDDEN}`],
+    ['or starts like one: 2026-12-06 555 0134', `or starts like one: ${HIDDEN}`],
+    ['the same, year last: 61 12/06/2026', `the same, year last: ${HIDDEN}`],
+    ['and 12/06/2026 555 0134', `and ${HIDDEN}`],
     ['Call (269) 555-0134.', `Call ${HIDDEN}.`],
     ['tel 269.555.0134', `tel ${HIDDEN}`],
     ['+1 269 555 0134 is my cell', `${HIDDEN} is my cell`],
@@ -21,6 +25,7 @@ describe('contact details in public text', () => {
   it.each([
     'Pothole outside 1234 Main St, apt 5B',
     'See case #10234, reported on 2026-12-06 at 10:30',
+    'Reported before (2026-12-06) and again (+12/06/2026)',
     'Since 12/06/2026, about 3 ft wide and 6.5 in deep',
     'Since 6.12.26 near the bus stop',
     'Between 42.3501, -86.9712 and the bridge',

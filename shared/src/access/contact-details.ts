@@ -6,7 +6,7 @@
  * A phone number here is any run of at least 7 digits, written with spaces, dots, dashes,
  * slashes or brackets between them and an optional leading `+`: every country's numbers,
  * valid or not, and longer numbers that name a person too (a card, an account). Runs shaped
- * like a date (2026-12-06, 12/06/2026, 6.12.26) are kept. Shorter runs (a house number, a case
+ * like a date (2026-12-06, 12/06/2026) are kept. Shorter runs (a house number, a case
  * number, a time) are kept.
  */
 
@@ -21,20 +21,22 @@ export const HIDDEN = '[…]';
  */
 const LOCAL = "\\p{L}\\p{N}!#$%&'*+/=?^_`{|}~.-";
 const EMAIL = new RegExp(`(?<![${LOCAL}])[${LOCAL}]+@[\\p{L}\\p{N}-]+(?:\\.[\\p{L}\\p{N}-]+)+`, 'gu');
-/** A digit, then any digits each after at most two separators; a `+` or an opening bracket may lead. */
-const DIGIT_RUN = /[+(]?\d(?:[ \t.()/-]{0,2}\d)*/g;
-const DATE_LIKE = [/^\d{4}([-/.])\d{1,2}\1\d{1,2}$/, /^\d{1,2}([-/.])\d{1,2}\1(?:\d{2}|\d{4})$/];
+/**
+ * A phone number's digits: a digit, then any digits each after at most two separators. A `+`
+ * or an opening bracket may lead (group 1), apart from the digits (group 2).
+ */
+const DIGIT_RUN = /([+(]?)(\d(?:[ \t.()/-]{0,2}\d)*)/g;
+/** Dates with seven digits or more: year first, or year last (a two-digit year has six at most). */
+const DATE_LIKE = [/^\d{4}([-/.])\d{1,2}\1\d{1,2}$/, /^\d{1,2}([-/.])\d{1,2}\1\d{4}$/];
 const MIN_DIGITS = 7;
 
-function hidesAPhone(run: string): boolean {
-  const digits = run.replace(/\D/g, '').length;
-  const bare = run.replace(/^[+(]/, '');
-  return digits >= MIN_DIGITS && !DATE_LIKE.some((d) => d.test(bare));
+function isPhone(digits: string): boolean {
+  return digits.replace(/\D/g, '').length >= MIN_DIGITS && !DATE_LIKE.some((d) => d.test(digits));
 }
 
 /** `text` with every email address and phone number replaced by `HIDDEN`. */
 export function hideContactDetails(text: string): string {
   // No `@`, no address: the email pattern is not run over the text at all.
   const withoutEmails = text.includes('@') ? text.replace(EMAIL, HIDDEN) : text;
-  return withoutEmails.replace(DIGIT_RUN, (run) => (hidesAPhone(run) ? HIDDEN : run));
+  return withoutEmails.replace(DIGIT_RUN, (run, _lead: string, digits: string) => (isPhone(digits) ? HIDDEN : run));
 }
