@@ -11,7 +11,7 @@ import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys, type PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
-import { S3PhotoStore } from './s3-photo-store.ts';
+import { PhotoStoreUnavailableError, S3PhotoStore } from './s3-photo-store.ts';
 
 // Photo downloads through the server, on both stores (files, and an S3 bucket: s3rver on
 // loopback through the AWS SDK), over real HTTP against PostgreSQL: the bytes are streamed
@@ -329,6 +329,54 @@ describe.each<[string, () => Partial<Config>]>([
       expect(res.status).toBe(200);
       expect(sha256(new Uint8Array(await res.arrayBuffer()))).toBe(sha256(small));
     });
+
+  it('a completion that fails after storing the thumbnail leaves it to the next: made once, written once', async () => {
+    const photo = await noiseJpeg(320, 240);
+    const id = await attachPhoto(photo, [320, 240]);
+    const keys = photoKeys(id);
+    const made = () => thumbnailsMadeOf.filter((h) => h === sha256(photo)).length;
+    const puts: string[] = [];
+    const put = store.put.bind(store);
+    spies.push(
+      vi.spyOn(store, 'put').mockImplementation((key, bytes) => {
+        puts.push(key);
+        return put(key, bytes);
+      }),
+    );
+    // The store refuses the move to the final key once, after the thumbnail is stored.
+    const finalize = store.finalize.bind(store);
+    let refusals = 0;
+    spies.push(
+      vi
+        .spyOn(store, 'finalize')
+        .mockImplementation((from, to) =>
+          from === keys.pending && refusals++ === 0
+            ? Promise.reject(new PhotoStoreUnavailableError(new Error('the bucket went away')))
+            : finalize(from, to),
+        ),
+    );
+
+    const first = await patch(id, 0, photo);
+    expect(first.status).toBe(503);
+    expect(made()).toBe(1);
+    expect(await store.size(keys.thumb)).toBeGreaterThan(0);
+    const thumbBytes = (await store.read(keys.thumb))!;
+
+    // The device asks where it is: every byte is in, and that HEAD finishes the photo.
+    const head = await fetch(url(id, '/upload'), { method: 'HEAD', headers: worker });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('upload-offset')).toBe(String(photo.length));
+    const full = await fetch(url(id), { headers: worker });
+    expect(full.status).toBe(200);
+    expect(sha256(new Uint8Array(await full.arrayBuffer()))).toBe(sha256(photo));
+    const thumb = await fetch(url(id, '/thumb'), { headers: worker });
+    expect(thumb.status).toBe(200);
+    expect(sha256(new Uint8Array(await thumb.arrayBuffer()))).toBe(sha256(thumbBytes));
+
+    expect(refusals).toBe(2);
+    expect(made()).toBe(1);
+    expect(puts.filter((k) => k === keys.thumb)).toEqual([keys.thumb]);
+  });
 
   it('a thumbnail is made and stored once: not again by a resumed upload’s end, a retried last PATCH, HEADs or downloads', async () => {
     const photo = await noiseJpeg(640, 480); // its own bytes: its thumbnails are told apart by their input

@@ -323,6 +323,27 @@ describe.each(storeKinds)('photo upkeep on %s', (_name, setUp) => {
       expect(await store.pendingUpload(photoId)).toBeNull();
       const got = await fetch(url(photoId), { headers: lead });
       expect(new Uint8Array(await got.arrayBuffer())).toEqual(photo);
+      // Its thumbnail is the complete photo's: it stays.
+      expect(await store.size(keys.thumb)).toBeGreaterThan(0);
+      expect((await fetch(url(photoId, '/thumb'), { headers: lead })).status).toBe(200);
+    });
+
+    it('a thumbnail that a failed completion left goes with the abandoned bytes; the photo sent again gets its own', async () => {
+      const { photoId } = await attachPhoto();
+      const keys = photoKeys(photoId);
+      const half = Math.floor(photo.length / 2);
+      expect((await patch(photoId, 0, half)).status).toBe(204);
+      const leftOver = new Uint8Array([0xff, 0xd8, 0xff, 0xd9]); // what a failed completion stored
+      await store.put(keys.thumb, leftOver);
+
+      expect((await sweeper().runOnce(later(73))).swept).toBeGreaterThanOrEqual(1);
+      expect(await store.pendingUpload(photoId)).toBeNull();
+      expect(await store.size(keys.thumb)).toBe(0);
+
+      await uploadAll(photoId);
+      const thumb = await fetch(url(photoId, '/thumb'), { headers: lead });
+      expect(thumb.status).toBe(200);
+      expect((await thumb.arrayBuffer()).byteLength).toBeGreaterThan(leftOver.length);
     });
 
     it('two instances sweeping at once remove each upload once, and nothing fails', async () => {

@@ -11,10 +11,11 @@
  *   and a pass cut halfway is simply done again (deleting what is gone is no error).
  *
  * - Sweep of abandoned uploads. Bytes of an unfinished upload that have not grown for
- *   UPLOAD_ABANDON_HOURS are removed, so what HEAD reports falls back to 0: a device that
- *   comes back later sends the photo again from the start (it still holds it) and the upload
- *   completes as usual. The sweep takes the photo's upload lease first, as a PATCH does, and
- *   looks again under it: bytes being written, or written since the listing, are left alone.
+ *   UPLOAD_ABANDON_HOURS are removed, with any thumbnail a failed completion left, so what
+ *   HEAD reports falls back to 0: a device that comes back later sends the photo again from
+ *   the start (it still holds it) and the upload completes as usual. The sweep takes the
+ *   photo's upload lease first, as a PATCH does, and looks again under it: bytes being
+ *   written, or written since the listing, are left alone.
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.ts';
@@ -174,7 +175,8 @@ export class PhotoUpkeep {
     const token = randomUUID();
     if (await takeUploadLease(sql, photoId, token, SWEEP_LEASE_SECONDS)) {
       try {
-        return await this.#removeIfStale(photoId, cutoff);
+        // Unfinished: a thumbnail left by a completion that failed goes with its bytes.
+        return await this.#removeIfStale(photoId, cutoff, { thumbnail: true });
       } finally {
         await releaseUploadLease(sql, photoId, token).catch((e: unknown) =>
           this.#deps.log.error(`photo ${photoId}: could not release the upload lease (it runs out by itself)`, e),
@@ -185,19 +187,24 @@ export class PhotoUpkeep {
     // Unfinished, and another holds its lease: a PATCH is writing it right now.
     if (complete === false) return false;
     // No such photo: nobody can ever resume these bytes.
-    if (complete === undefined) return this.#removeIfStale(photoId, cutoff);
+    if (complete === undefined) return this.#removeIfStale(photoId, cutoff, { thumbnail: true });
     // Left over by a finished upload (its bytes are under their final key): under the row lock.
     return sql.begin(async (tx: Queryable) =>
-      (await lockCompletePhoto(tx, photoId)) ? this.#removeIfStale(photoId, cutoff) : false,
+      (await lockCompletePhoto(tx, photoId)) ? this.#removeIfStale(photoId, cutoff, { thumbnail: false }) : false,
     );
   }
 
-  /** Looks again (under the lease or lock) and removes the pending bytes if they have still not moved. */
-  async #removeIfStale(photoId: string, cutoff: number): Promise<boolean> {
+  /**
+   * Looks again (under the lease or lock) and removes the pending bytes if they have still not
+   * moved, and with them the thumbnail of a photo that is not complete (`thumbnail`).
+   */
+  async #removeIfStale(photoId: string, cutoff: number, opts: { thumbnail: boolean }): Promise<boolean> {
     const { store } = this.#deps;
     const now = await store.pendingUpload(photoId);
     if (!now || now.lastModified.getTime() > cutoff) return false;
-    await store.remove(photoKeys(photoId).pending);
+    const keys = photoKeys(photoId);
+    await store.remove(keys.pending);
+    if (opts.thumbnail) await store.remove(keys.thumb);
     return true;
   }
 }

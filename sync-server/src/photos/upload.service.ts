@@ -350,11 +350,17 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
   // outcome unknown. It may have committed, and the row would then name the final key.
   let marking = false;
   try {
-    const all = (await store.read(keys.pending)) ?? new Uint8Array();
+    // A thumbnail stored by an earlier completion that then failed (the bucket, the lease, the
+    // mark) is this photo's: kept, and not made again.
+    const [pending, thumbStored] = await Promise.all([
+      store.read(keys.pending),
+      store.size(keys.thumb).then((size) => size > 0),
+    ]);
+    const all = pending ?? new Uint8Array();
     if (all.length !== photo.byteSize) throw new UploadOffsetConflict(photo.byteSize, all.length);
-    const thumb = await checkAndThumbnail(deps, photo, all);
+    const thumb = await checkAndThumbnail(deps, photo, all, thumbStored);
     const sha256 = createHash('sha256').update(all).digest('hex');
-    if (thumb) await store.put(keys.thumb, thumb);
+    if (thumb.made) await store.put(keys.thumb, thumb.made);
     if (lost) throw new PhotoBeingFinished(photoId, 1);
     await store.finalize(keys.pending, keys.final);
     moved = true;
@@ -362,7 +368,7 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
     const marked = await markPhotoComplete(sql, photo.id, token, {
       storageKey: keys.final,
       sha256,
-      thumbKey: thumb ? keys.thumb : null,
+      thumbKey: thumb.made || thumb.stored ? keys.thumb : null,
     });
     marking = false;
     if (!marked) throw new PhotoBeingFinished(photoId, 1);
@@ -372,10 +378,10 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
     // photo again (moving them back would leave a complete row naming a key with no bytes).
     if (moved && !marking) {
       // The row still says pending: put the bytes back where a resumed upload finds them.
+      // Its thumbnail stays for the completion that follows (swept with the bytes if none does).
       await store
         .finalize(keys.final, keys.pending)
         .catch((e: unknown) => deps.log.error(`photo ${photoId}: could not undo finalize`, e));
-      await store.remove(keys.thumb).catch(() => {});
     }
     throw err;
   } finally {
@@ -383,8 +389,19 @@ async function complete(deps: UploadDeps, photoId: string, token: string, timing
   }
 }
 
-/** The type by content and the thumbnail; a 415 (bytes deleted) when the bytes are not the declared image. */
-async function checkAndThumbnail(deps: UploadDeps, photo: Photo, bytes: Uint8Array): Promise<Uint8Array | null> {
+/** A photo's thumbnail at completion: made now, already stored, or none (no image library). */
+type Thumbnail = { made: Uint8Array | null; stored: boolean };
+
+/**
+ * The type by content, and the thumbnail unless one is `stored`; a 415 (bytes deleted) when the
+ * bytes are not the declared image.
+ */
+async function checkAndThumbnail(
+  deps: UploadDeps,
+  photo: Photo,
+  bytes: Uint8Array,
+  stored: boolean,
+): Promise<Thumbnail> {
   const pending = photoKeys(photo.id).pending;
   const detected = sniffPhotoType(bytes);
   if (detected !== photo.contentType) {
@@ -396,10 +413,12 @@ async function checkAndThumbnail(deps: UploadDeps, photo: Photo, bytes: Uint8Arr
       { declared: photo.contentType, detected: detected ?? describeBytes(bytes) },
     );
   }
+  if (stored) return { made: null, stored };
   try {
-    return await makeThumbnail(bytes, (err) =>
+    const made = await makeThumbnail(bytes, (err) =>
       deps.log.warn(`Photo thumbnails are off: the image library did not load (${String(err)}).`),
     );
+    return { made, stored };
   } catch (err) {
     if (!(err instanceof UnreadableImageError)) throw err;
     await deps.store.remove(pending);
