@@ -203,8 +203,9 @@ export class PhotoUpkeep {
     const now = await store.pendingUpload(photoId);
     if (!now || now.lastModified.getTime() > cutoff) return false;
     const keys = photoKeys(photoId);
-    await store.remove(keys.pending);
+    // The thumbnail first: a pass cut between the two finds the pending bytes again next time.
     if (opts.thumbnail) await store.remove(keys.thumb);
+    await store.remove(keys.pending);
     return true;
   }
 }
