@@ -47,8 +47,12 @@ describe('reading Retry-After', () => {
     expect(wait).toBe(10_000);
   });
 
-  it('a date of the right form that names no day is none', () => {
-    expect(retryAfterMs('Wed, 31 Feb 2026 99:00:00 GMT', NOW)).toBeNull();
+  it('a date of the right form that names no time is none', () => {
+    for (const time of ['24:00:00', '29:00:00', '14:60:00', '14:70:00', '14:00:60', '14:00:99']) {
+      expect(retryAfterMs(`Wed, 10 Jun 2026 ${time} GMT`, NOW), time).toBeNull();
+      expect(retryAfterMs(`Wed Jun 10 ${time} 2026`, NOW), time).toBeNull();
+    }
+    expect(retryAfterMs('Wed, 10 Jun 2026 19:59:59 GMT', NOW, Infinity)).toBe(6 * 3_600_000 - 1_000);
   });
 
   it('caps what would keep the device waiting too long', () => {

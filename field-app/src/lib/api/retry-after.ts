@@ -15,7 +15,8 @@ export const RETRY_AFTER_MAX_MS = 5 * 60_000;
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)';
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
-const TIME = '\\d{2}:\\d{2}:\\d{2}';
+/** Hours, minutes and seconds that exist (V8 would read 14:00:99 as 1999, or 23:59:60 as 23:59:00). */
+const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d';
 /** RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 form a recipient accepts. Both say GMT. */
 const HTTP_DATE = [
   new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`),
