@@ -26,8 +26,9 @@ export const PublicCase = CaseRecord.pick({
 export type PublicCase = z.infer<typeof PublicCase>;
 
 /**
- * The public fields of a case, and nothing else. Its free text (the resident's description, the
- * crew's status note) with any email address or phone number hidden (`hideContactDetails`).
+ * The public fields of a case, and nothing else. Its free text (the resident's description and
+ * address, the crew's status note) with any email address or phone number hidden
+ * (`hideContactDetails`).
  */
 export function toPublicCase(c: CaseRecord): PublicCase {
   return {
@@ -36,7 +37,7 @@ export function toPublicCase(c: CaseRecord): PublicCase {
     description: hideContactDetails(c.description),
     lat: c.lat,
     long: c.long,
-    address: c.address,
+    address: hideContactDetails(c.address),
     state: c.state,
     statusNotes: c.statusNotes === null ? null : hideContactDetails(c.statusNotes),
     requestedAt: c.requestedAt,

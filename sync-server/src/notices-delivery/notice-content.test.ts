@@ -104,6 +104,19 @@ describe('notice content', () => {
     expect(Math.round(metersBetween({ lat: 0, long: 0 }, { lat: 0, long: 1 }))).toBe(111_195);
   });
 
+  it("a crew's note and a resident's reason to reopen are quoted without phone numbers or email addresses", () => {
+    const fixed = facts({ event: { kind: 'fixed', data: { note: 'Done. Call Rosa on 269-555-0134 if it sinks.' } } });
+    expect(noticeContent('fixed', fixed, 'en', links, ZONE).note).toBe('Done. Call Rosa on […] if it sinks.');
+    const closed = facts({
+      event: { kind: 'closed_not_fixed', data: { reason: 'cannot_locate', note: ' a@b.example ' } },
+    });
+    expect(noticeContent('closed', closed, 'es', links, ZONE).note).toBe('[…]');
+    const reopened = facts({ event: { kind: 'reopened', data: { reason: 'Still there, ring me: +1 269 555 0199' } } });
+    expect(noticeContent('reopened', reopened, 'en', links, ZONE).note).toBe('Still there, ring me: […]');
+    const blank = facts({ event: { kind: 'reopened', data: { reason: '   ' } } });
+    expect(noticeContent('reopened', blank, 'en', links, ZONE).note).toBeNull();
+  });
+
   it('a note with markup is text in the HTML part and as typed in the plain-text part', () => {
     const f = facts({ event: { kind: 'fixed', data: { note: '<b>done</b> & "clean"' } } });
     const out = renderNotice(noticeContent('fixed', f, 'en', links, ZONE), {

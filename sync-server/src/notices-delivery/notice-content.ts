@@ -1,4 +1,4 @@
-import { haversineMetres, type ResidentNotificationTemplate } from '@fieldfix/shared';
+import { haversineMetres, hideContactDetails, type ResidentNotificationTemplate } from '@fieldfix/shared';
 import type { NoticeFacts, NoticePhoto } from './notice.repo.ts';
 
 /** What one notice says, in one language, before it is put into the email templates. */
@@ -52,6 +52,14 @@ export const SERVICE_NAMES_ES: Record<string, string> = {
 export const serviceNameIn = (facts: Pick<NoticeFacts, 'serviceCode' | 'serviceName'>, lang: 'en' | 'es'): string =>
   (lang === 'es' ? SERVICE_NAMES_ES[facts.serviceCode] : undefined) ?? facts.serviceName;
 
+/**
+ * Someone's words quoted in a notice (a crew's note, a resident's reason to reopen): followers
+ * are anyone who confirmed an email address, so no contact details, as on the public pages.
+ */
+function quoted(v: unknown): string | null {
+  return typeof v === 'string' && v.trim() ? hideContactDetails(v.trim()) : null;
+}
+
 /** Builds the words of a notice from its facts. Pure: the clock and the zone are passed in. */
 export function noticeContent(
   template: ResidentNotificationTemplate,
@@ -64,7 +72,7 @@ export function noticeContent(
   const what = `${serviceNameIn(facts, lang)}${facts.address ? (es ? ` en ${facts.address}` : ` at ${facts.address}`) : ''}`;
   const id = facts.caseId;
   const data = facts.event?.data ?? {};
-  const note = typeof data.note === 'string' && data.note.trim() ? data.note.trim() : null;
+  const note = quoted(data.note);
   const track = { href: links.track, label: es ? 'Ver el estado del caso' : 'See where your case stands' };
   const base = {
     lang,
@@ -158,7 +166,7 @@ export function noticeContent(
       };
     }
     case 'reopened': {
-      const reason = typeof data.reason === 'string' && data.reason.trim() ? data.reason.trim() : null;
+      const reason = quoted(data.reason);
       return {
         ...base,
         note: reason,

@@ -3,7 +3,14 @@
  * is sent in. Cases pass through the access model (`caseReadLevel`, `toPublicCase`) first:
  * an Open311 document is made from a `PublicCase` and public facts of its place and type.
  */
-import { caseReadLevel, open311Status, toPublicCase, type Caller, type PublicCase } from '@fieldfix/shared';
+import {
+  caseReadLevel,
+  hideContactDetails,
+  open311Status,
+  toPublicCase,
+  type Caller,
+  type PublicCase,
+} from '@fieldfix/shared';
 import type { Open311CaseRow, Open311Service, TimelineEvent } from './open311.repo.ts';
 import type { FmsStatus } from './open311.schemas.ts';
 import type { Value } from './open311-format.ts';
@@ -169,8 +176,11 @@ export function requestDoc(row: Open311CaseRow, ctx: RequestContext): Value | nu
   if (ctx.timelines) {
     // The type's declared attributes only: a catalogue attribute is about the problem.
     const declared = new Set(service?.attributes.map((a) => a.code) ?? []);
+    // A free-text answer (a pole's number, a surface) is the resident's words: no contact details.
     doc.extended_attributes = Object.fromEntries(
-      Object.entries(row.record.attributes).filter(([k]) => declared.has(k)),
+      Object.entries(row.record.attributes)
+        .filter(([k]) => declared.has(k))
+        .map(([k, v]) => [k, typeof v === 'string' ? hideContactDetails(v) : v]),
     ) as Value;
     doc.notes = (ctx.timelines.get(p.id) ?? []).map((e) => ({
       datetime: e.at.toISOString(),

@@ -81,10 +81,14 @@ describe('GET /api/public/cases/:id', () => {
     const id = await caseWithReporter();
     const description = 'Deep hole. Call me on (269) 555-0134 or write to rosa.r@example.org';
     const notes = 'Crew will call back on 269 555 0134.';
-    await t.db.sql`update cases set description = ${description}, status_notes = ${notes} where id = ${id}`;
+    const address = '100 Alder Ave (rosa.r@example.org)';
+    await t.db.sql`
+      update cases set description = ${description}, status_notes = ${notes}, address = ${address},
+        service_code = 'GRAFFITI', attributes = ${t.db.sql.json({ surface: 'bus shelter, call 269-555-0134' })}
+      where id = ${id}`;
     const answers = [
       await t.app.request(`/api/public/cases/${id}`),
-      await t.app.request(`/open311/v2/requests/${id}.json`),
+      await t.app.request(`/open311/v2/requests/${id}.json?extensions=true`),
       await t.app.request(`/open311/v2/requests/${id}.xml`),
       await t.app.request(`/open311/v2/requests.json?service_request_id=${id}`),
     ];
@@ -99,10 +103,14 @@ describe('GET /api/public/cases/:id', () => {
     const track = PublicTrackResponse.parse(await (await t.app.request(`/api/public/cases/${id}`)).json());
     expect(track.case.description).toBe('Deep hole. Call me on […] or write to […]');
     expect(track.case.statusNotes).toBe('Crew will call back on […].');
+    expect(track.case.address).toBe('100 Alder Ave ([…])');
+    const [request] = await (await t.app.request(`/open311/v2/requests/${id}.json?extensions=true`)).json();
+    expect(request.extended_attributes).toEqual({ surface: 'bus shelter, call […]' });
 
-    const staff = await t.login('lead@riverton.example');
+    const staff = await t.login('admin@riverton.example');
     const mine = await (await t.app.request(`/api/cases/${id}`, { headers: staff })).json();
-    expect(JSON.stringify(mine)).toContain(description);
+    for (const written of [description, notes, address, '269-555-0134'])
+      expect(JSON.stringify(mine)).toContain(written);
   });
 
   it('refuses an id that is not a number (400) and answers 404 for a case that does not exist', async () => {
