@@ -307,15 +307,6 @@ export const EQUIVALENT = [
     replacement: 'true',
     why: 'a scope with no change known has `undefined` there, and `undefined > cursor` is false in JavaScript: the guard only says so',
   },
-  // shared/src/access/contact-details.ts
-  {
-    module: 'contact-details',
-    code: "const withoutEmails = text.includes('@') ? text.replace(EMAIL, HIDDEN) : text;",
-    mutator: 'StringLiteral',
-    replacement: '""',
-    why: 'the check only spares a scan: without an `@` the email pattern finds nothing, and the text comes back as it was',
-  },
-
   // field-app/src/lib/api/retry-after.ts
   {
     module: 'retry-after',

@@ -30,6 +30,11 @@ describe('contact details in public text', () => {
       `no such day: ${HIDDEN}, ${HIDDEN}, ${HIDDEN}, ${HIDDEN}`,
     ],
     ['no such year range: 1234-5678', `no such year range: ${HIDDEN}`],
+    ['no such dates, year last: 13/13/2026, 12/06/1850', `no such dates, year last: ${HIDDEN}, ${HIDDEN}`],
+    // Numbers that only start or end like what is kept.
+    ...['61 2019-2026', '2019-2026 61', '1 42.350123', '42.350123 5', '1 42.3501 -86.9712', '42.3501 -86.9712 5']
+      .concat(['1 9.30-17.30', '9.30-17.30 5', '1 49002-1234', '49002-1234 5'])
+      .map((n) => [`near ${n}.`, `near ${HIDDEN}.`] as [string, string]),
     ['a reference SR-2026-0012345', `a reference SR-${HIDDEN}`],
     ['call 269-555-0134 at 10:30', `call ${HIDDEN} at 10:30`],
     ['call 269 555 0134 3rd ring', `call ${HIDDEN} 3rd ring`],
@@ -58,6 +63,8 @@ describe('contact details in public text', () => {
     'Open 9.30-17.30',
     'Riverton, MI 49002-1234',
     'Same as case #1002345 and pole #8801234',
+    'From 2026-01-01, 25/12/2026 and 12/25/2026, or 1900-01-01',
+    'Positions 42.3501  -86.9712 and 42.3501 86.9712, hours 10.30-17.30',
   ])('keeps %j as written', (text) => {
     expect(hideContactDetails(text)).toBe(text);
   });

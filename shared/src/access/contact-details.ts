@@ -58,7 +58,7 @@ function isDate(s: string): boolean {
 
 /** Seven digits or more that are none of what is kept (above). */
 function isPhone(digits: string): boolean {
-  if ((digits.match(/\p{Nd}/gu) ?? []).length < MIN_DIGITS) return false;
+  if (digits.replace(/\P{Nd}/gu, '').length < MIN_DIGITS) return false;
   if (isDate(digits)) return false;
   const years = /^(\d{4})\p{Pd}(\d{4})$/u.exec(digits);
   if (years && isYear(years[1]!) && isYear(years[2]!)) return false;
@@ -70,19 +70,20 @@ function isPhone(digits: string): boolean {
 
 /** `text` with every email address and phone number replaced by `HIDDEN`. */
 export function hideContactDetails(text: string): string {
-  // No `@`, no address: the email pattern is not run over the text at all.
-  const withoutEmails = /[@＠]/.test(text) ? text.replace(EMAIL, HIDDEN) : text;
-  return withoutEmails.replace(NUMBER, (run: string, lead: string, digits: string, at: number, all: string) => {
-    if (!lead && all[at - 1] === '#') {
-      // Only its first part is the reference: what follows after a space may be a phone.
-      const [, first, sep, rest] = FIRST_PART.exec(digits) ?? [digits, digits, '', ''];
-      return rest && isPhone(rest) ? `${first}${sep}${HIDDEN}` : run;
-    }
-    const split = NEXT_WORD_OWNS_LAST_PART.test(all.slice(at + run.length)) && LAST_PART.exec(digits);
-    if (split) {
-      const [, head, sep, last] = split as unknown as [string, string, string, string];
-      return `${isPhone(head) ? HIDDEN : lead + head}${sep}${last}`;
-    }
-    return isPhone(digits) ? HIDDEN : run;
-  });
+  return text
+    .replace(EMAIL, HIDDEN)
+    .replace(NUMBER, (run: string, lead: string, digits: string, at: number, all: string) => {
+      if (!lead && all[at - 1] === '#') {
+        // Only its first part is the reference: what follows after a space may be a phone.
+        const parts = FIRST_PART.exec(digits);
+        if (!parts || !isPhone(parts[3]!)) return run;
+        return `${parts[1]!}${parts[2]!}${HIDDEN}`;
+      }
+      const split = NEXT_WORD_OWNS_LAST_PART.test(all.slice(at + run.length)) && LAST_PART.exec(digits);
+      if (split) {
+        const [, head, sep, last] = split as unknown as [string, string, string, string];
+        return `${isPhone(head) ? HIDDEN : lead + head}${sep}${last}`;
+      }
+      return isPhone(digits) ? HIDDEN : run;
+    });
 }

@@ -47,7 +47,8 @@ describe('reading Retry-After', () => {
     expect(wait).toBe(10_000);
   });
 
-  it('a date of the right form that names no time is none', () => {
+  it('a date of the right form that names no day or no time is none', () => {
+    expect(retryAfterMs('Wed, 32 Jun 2026 12:00:00 GMT', NOW)).toBeNull();
     for (const time of ['24:00:00', '29:00:00', '14:60:00', '14:70:00', '14:00:60', '14:00:99']) {
       expect(retryAfterMs(`Wed, 10 Jun 2026 ${time} GMT`, NOW), time).toBeNull();
       expect(retryAfterMs(`Wed Jun 10 ${time} 2026`, NOW), time).toBeNull();
