@@ -61,7 +61,9 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
   await page.getByText('Más grande que una llanta').click();
   await page.getByRole('button', { name: 'Usar mi ubicación' }).click();
   await expect(page.getByTestId('report-place')).toContainText('Lugar: su ubicación');
-  await page.getByLabel('¿Qué pasa y qué debe buscar la cuadrilla?').fill('Bache hondo en el carril derecho.');
+  await page
+    .getByLabel('¿Qué pasa y qué debe buscar la cuadrilla?')
+    .fill('Bache hondo en el carril derecho. Llámeme al 612 345 678.');
   await page
     .getByTestId('report-photo-input')
     .setInputFiles({ name: 'bache.jpg', mimeType: 'image/jpeg', buffer: photo });
@@ -105,8 +107,11 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
   // Routed to the crew of the district and type: Streets Crew A reads it, Crew B may not.
   const crewA = await request.get(`/api/cases/${caseId}`, { headers: await bearer(request, WORKER) });
   expect(crewA.status()).toBe(200);
-  const { case: c } = (await crewA.json()) as { case: { crewId: string; address: string; reportPhotoIds: string[] } };
+  const { case: c } = (await crewA.json()) as {
+    case: { crewId: string; address: string; description: string; reportPhotoIds: string[] };
+  };
   expect(c.crewId).toBe('streets-a');
+  expect(c.description).toBe('Bache hondo en el carril derecho. Llámeme al 612 345 678.'); // staff: as written
   expect(c.address).toMatch(/Cedar Ave/);
   expect(c.reportPhotoIds).toHaveLength(1);
   const crewB = await request.get(`/api/cases/${caseId}`, { headers: await bearer(request, WORKER_B) });
@@ -120,6 +125,10 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
 
   await status.getByRole('link', { name: `Ver el caso #${caseId} y lo que pasa con él` }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(`Caso #${caseId}`);
+  // The public reads the description without the phone number, and why.
+  await expect(page.getByText('Bache hondo en el carril derecho. Llámeme al […].')).toBeVisible();
+  await expect(page.getByText('Los teléfonos y correos electrónicos no se muestran al público')).toBeVisible();
+  await axeClean(page);
 
   // None of the crew app: no sync protocol, no crew database, no staff frame.
   const bodies = await Promise.all(
