@@ -55,6 +55,20 @@ export class Mailbox {
 }
 
 /** A notice's state in a word or two, with the reason when it failed. */
+/** What the delivery table says when the filter `filter` shows no notice. */
+export function noEntries(filter: OutboxStatus | 'all'): string {
+  switch (filter) {
+    case 'all':
+      return "No notices yet. One is queued each time a resident's case is received, scheduled, fixed, closed or reopened.";
+    case 'pending':
+      return 'No notice is waiting to be sent.';
+    case 'sent':
+      return 'No notice has been sent yet.';
+    case 'failed':
+      return 'No notice has failed.';
+  }
+}
+
 export function entryState(e: OutboxEntry): string {
   if (e.status === 'sent') return `Sent to ${e.recipients} ${e.recipients === 1 ? 'person' : 'people'}`;
   if (e.status === 'failed') return `Failed after ${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}`;

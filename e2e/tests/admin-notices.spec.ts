@@ -1,0 +1,88 @@
+import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { ADMIN, WORKER, signIn, submitSignIn } from '../support/app.ts';
+import { waitForMail } from '../support/mail.ts';
+
+// The administrators' page of resident notices (`/admin/mailbox`), against the real server and
+// its real SMTP server on loopback: a resident's report sends "we received your report", and
+// the admin sees that notice sent, to one person, in the delivery table, filters it by state
+// (a filter with nothing in it says so), and opens its case. Crew members are sent home.
+
+async function axeClean(page: Page) {
+  const axe = await new AxeBuilder({ page }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+test("an admin sees a resident's notice sent, filters the delivery table by state, and opens the case", async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  // A resident reports a pothole with an email address.
+  const resident = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const form = await resident.newPage();
+  await form.goto('/report');
+  await form.getByText('Pothole', { exact: true }).click();
+  await form.getByText('Up to a car tyre').click();
+  await form.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
+  await form.getByRole('option', { name: '2210 Cedar Ave' }).click();
+  const email = `resident-${Date.now()}@example.org`;
+  await form.getByLabel('Your email').fill(email);
+  await form.getByRole('button', { name: 'Send the report' }).click();
+  const sent = form.getByTestId('report-status').getByRole('heading');
+  await expect(sent).toHaveText(/^Sent\. Your case number is #\d+\.$/, { timeout: 30_000 });
+  const caseId = /#(\d+)/.exec((await sent.textContent()) ?? '')![1]!;
+  await resident.close();
+  // Its "received" notice reaches the mail server: only then is it counted as sent.
+  const mail = await waitForMail(email);
+  expect(mail.subject).toBe(`We received your report (case #${caseId})`);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/login');
+  await submitSignIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/inbox$/);
+  await page.getByRole('link', { name: 'Notices' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Resident notices');
+  await expect(page.getByText('Notices go to residents through the mail server in SMTP_URL.')).toBeVisible();
+  const table = page.getByTestId('outbox-table');
+  const notice = table.getByRole('row').filter({ has: page.getByRole('link', { name: `#${caseId}`, exact: true }) });
+  await expect(notice).toHaveCount(1);
+  await expect(notice).toContainText('received');
+  await expect(notice).toContainText('Sent to 1 person');
+  await expect(notice.getByRole('button', { name: /Retry/ })).toHaveCount(0); // sent: nothing to retry
+  await axeClean(page);
+
+  // By state: "Failed" has none, and says so; "Sent" has it; "All" again has it.
+  const failed = page.getByRole('button', { name: 'Failed' });
+  await failed.click();
+  await expect(failed).toHaveAttribute('aria-pressed', 'true');
+  await expect(table.getByTestId('outbox-empty')).toHaveText('No notice has failed.');
+  await expect(notice).toHaveCount(0);
+  await axeClean(page);
+  await page.getByRole('button', { name: 'Sent' }).click();
+  await expect(notice).toHaveCount(1);
+  await expect(table.getByTestId('outbox-empty')).toHaveCount(0);
+  await expect(table.locator('tbody tr')).not.toHaveCount(0);
+  for (const state of await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.status)))
+    expect(state).toBe('sent');
+  // With the keyboard, as with a pointer.
+  await page.getByRole('button', { name: 'All' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'All' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(notice).toHaveCount(1);
+
+  await notice.getByRole('link', { name: `#${caseId}`, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/cases/${caseId}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await context.close();
+
+  // A crew member who opens the page is sent home, and never sees a notice.
+  const crew = await browser.newContext();
+  const tablet = await crew.newPage();
+  await signIn(tablet, WORKER);
+  await tablet.goto('/admin/mailbox');
+  await expect(tablet).not.toHaveURL(/\/admin\//);
+  await expect(tablet.getByRole('heading', { name: 'Resident notices' })).toHaveCount(0);
+  await crew.close();
+});
