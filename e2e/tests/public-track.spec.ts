@@ -99,11 +99,21 @@ test('following by email needs the link from the confirmation, and can be stoppe
   const mail = await waitForMail(email);
   expect(mail.subject).toBe(`Confirme los avisos del caso #${fixed.case.id} de la ciudad`);
   expect(mail.lang).toBe('es');
-  await page.goto(linkIn(mail, /\/track\/\d+\?follow=/));
-  await expect(page.getByRole('status')).toContainText(`Done: ${email} will get updates`);
-  // The token left the address bar.
+  // Its link opens the page in the email's language (`lang=es`), though the browser is English.
+  const link = linkIn(mail, /\/track\/\d+\?follow=/);
+  expect(new URL(link, 'http://x').searchParams.get('lang')).toBe('es');
+  await page.goto(link);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  await expect(page.getByRole('status')).toContainText(`Listo: ${email} recibirá novedades`);
+  // The token and the language left the address bar; Spanish stays the page's language.
+  await expect.poll(() => page.url()).not.toContain('lang=');
   expect(page.url()).not.toContain('follow=');
   await page.reload();
+  await expect(page.getByText(`${email} recibe novedades de este caso.`)).toBeVisible();
+  // Back to English with the switch: a reload keeps it (the address no longer says Spanish).
+  await page.getByRole('button', { name: 'View this page in English' }).click();
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await expect(page.getByText(`${email} gets updates about this case.`)).toBeVisible();
 
   await page.getByRole('button', { name: 'Stop the updates' }).click();

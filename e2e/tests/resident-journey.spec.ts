@@ -68,6 +68,7 @@ test('a resident reports a pothole offline in Spanish, gets one Spanish "fixed" 
   page: crew,
   playwright,
   baseURL,
+  request,
 }) => {
   test.setTimeout(150_000);
 
@@ -180,6 +181,16 @@ test('a resident reports a pothole offline in Spanish, gets one Spanish "fixed" 
   expect(fixedMail.text).toContain('¿Sigue el problema?');
   expect(fixedMail.text).toMatch(/Foto tomada a /);
   expect(fixedMail.text).not.toMatch(/\b(Fixed|Your report|The crew)\b/);
+  // Its "still a problem?" page speaks Spanish too, read in an English browser (opening it
+  // changes nothing: mail scanners open links).
+  const stillPage = await request.get(linkIn(fixedMail, /\/still-a-problem\?token=/), {
+    headers: { 'accept-language': 'en-US,en;q=0.9' },
+  });
+  expect(stillPage.status()).toBe(200);
+  const stillHtml = await stillPage.text();
+  expect(stillHtml).toContain('<html lang="es">');
+  expect(stillHtml).toContain(`¿Sigue el problema del caso #${caseId}?`);
+  expect(stillHtml).toContain('Sí, el problema sigue');
   // The photo travels inside the email, shown in its HTML, and is the crew's after-photo
   // (the server's thumbnail of it, byte for byte).
   expect(fixedMail.attachments).toHaveLength(1);

@@ -1,16 +1,71 @@
+import type { Context } from 'hono';
 import { html } from 'hono/html';
+import { languageDetector } from 'hono/language';
+
+/** The languages of the residents' pages (as the app's and the notices'). */
+export type PageLang = 'en' | 'es';
+
+/**
+ * The language of a page a resident opens from a notice: `?lang=` in its address (a Spanish
+ * notice's links carry `lang=es`), else the browser's first choice of English and Spanish
+ * (`es-MX` is Spanish), else English. Nothing is remembered: no cookie.
+ */
+export const residentLanguage = languageDetector({
+  supportedLanguages: ['en', 'es'],
+  fallbackLanguage: 'en',
+  order: ['querystring', 'header'],
+  caches: false,
+});
+
+/** The language `residentLanguage` found for this request. */
+export const pageLang = (c: Context): PageLang => (c.get('language') === 'es' ? 'es' : 'en');
 
 /**
  * A small public page (no app, no session): the answer to a link in a resident's email
- * (unsubscribe, "still a problem?"). `body` is text, or markup built with `html`.
+ * (unsubscribe, "still a problem?"), in `lang`. `body` is text, or markup built with `html`.
+ * Readable outdoors on a phone: large type, strong contrast, a button a thumb can hit.
  */
-export function publicPage(title: string, body: unknown) {
+export function publicPage(lang: PageLang, title: string, body: unknown) {
   return html`<!doctype html>
-    <html lang="en">
+    <html lang="${lang}">
       <head>
         <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${title}</title>
+        <style>
+          body {
+            margin: 0;
+            font:
+              1.125rem/1.5 system-ui,
+              sans-serif;
+            color: #111;
+            background: #fff;
+          }
+          main {
+            max-width: 36rem;
+            margin: 0 auto;
+            padding: 1.5rem 1rem;
+          }
+          h1 {
+            font-size: 1.6rem;
+            line-height: 1.25;
+          }
+          button {
+            min-height: 3rem;
+            padding: 0.75rem 1.25rem;
+            font: inherit;
+            font-weight: 700;
+            color: #fff;
+            background: #0b3d91;
+            border: 0;
+            border-radius: 0.5rem;
+            cursor: pointer;
+          }
+          button:focus-visible {
+            outline: 3px solid #111;
+            outline-offset: 3px;
+          }
+        </style>
       </head>
       <body>
         <main>

@@ -132,6 +132,14 @@ async function fixWithPhoto(caseId: string, { upload = true } = {}): Promise<() 
 const mailsFor = (caseId: string) =>
   Promise.all(smtp.received.filter((r) => r.raw.includes(`case ${caseId}`)).map((r) => smtp.parse(r)));
 
+/** `path` with its `token`'s second-to-last character changed (to another, whatever it was). */
+function withTokenAltered(path: string): string {
+  const url = new URL(path, 'https://311.riverton.example');
+  const token = url.searchParams.get('token')!;
+  url.searchParams.set('token', token.slice(0, -2) + (token.at(-2) === 'A' ? 'B' : 'A') + token.slice(-1));
+  return url.pathname + url.search;
+}
+
 describe('resident notices over SMTP (R10)', () => {
   it('[R10] a fix pushed by a crew reaches the SMTP server once for the reporter, a follower and a merged duplicate’s reporter', async () => {
     const { id, people } = await caseWithPeople();
@@ -169,6 +177,40 @@ describe('resident notices over SMTP (R10)', () => {
     expect(en.html).toMatch(/<img src="data:image\/jpeg;base64,/);
     const meta = await sharp(photo.content).metadata();
     expect(meta.width).toBeLessThanOrEqual(320);
+
+    // Each email's links open their pages in its language (`lang=es`, `lang=en`), whatever the
+    // reader's browser prefers.
+    const links = (m: typeof es) => m.text!.match(/https:\/\/311\.riverton\.example\/\S+/g)!;
+    const unsubscribeOf = (m: typeof es) =>
+      /<([^>]+)>/.exec(m.headerLines.find((h) => h.key === 'list-unsubscribe')!.line)![1]!;
+    expect(
+      links(es)
+        .map((u) => u.replace(/\?.*/, ''))
+        .sort(),
+    ).toEqual([
+      'https://311.riverton.example/api/public/unsubscribe',
+      'https://311.riverton.example/still-a-problem',
+      `https://311.riverton.example/track/${id}`,
+    ]);
+    for (const url of [...links(es), unsubscribeOf(es)]) expect(new URL(url).searchParams.get('lang'), url).toBe('es');
+    expect(links(en)).toHaveLength(3);
+    for (const url of [...links(en), unsubscribeOf(en)]) expect(new URL(url).searchParams.get('lang'), url).toBe('en');
+    const unsubscribe = unsubscribeOf(es).replace('https://311.riverton.example', '');
+    const page = await (await t.app.request(unsubscribe, { headers: { 'accept-language': 'en-US' } })).text();
+    expect(page).toContain('<html lang="es">');
+    expect(page).toContain(`¿Dejar de recibir avisos del caso #${id}?`);
+    expect(page).toContain(`reporter.${id}@example.org no recibirá más avisos de este caso.`);
+    const done = await t.app.request(unsubscribe, { method: 'POST' });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(`reporter.${id}@example.org no recibirá más avisos del caso #${id}.`);
+    const forged = await t.app.request(withTokenAltered(unsubscribe), { method: 'POST' });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('Este enlace no es válido');
+    // English, from the English email, even in a Spanish browser.
+    const english = unsubscribeOf(en).replace('https://311.riverton.example', '');
+    const enPage = await (await t.app.request(english, { headers: { 'accept-language': 'es' } })).text();
+    expect(enPage).toContain('<html lang="en">');
+    expect(enPage).toContain(`Stop notices about case #${id}?`);
   });
 
   it('[R10] every email has a signed unsubscribe link and one-click List-Unsubscribe headers that work', async () => {
@@ -183,7 +225,7 @@ describe('resident notices over SMTP (R10)', () => {
     expect(url.startsWith('https://311.riverton.example/api/public/unsubscribe?token=')).toBe(true);
     const path = url.replace('https://311.riverton.example', '');
     // A token changed by one character is refused (the character changed, whatever it was).
-    const forged = path.slice(0, -2) + (path.at(-2) === 'A' ? 'B' : 'A') + path.slice(-1);
+    const forged = withTokenAltered(path);
     expect(forged).not.toBe(path);
     expect((await t.app.request(forged, { method: 'POST' })).status).toBe(400);
     // The one-click POST, as a mail provider sends it: no Origin, no cookie.

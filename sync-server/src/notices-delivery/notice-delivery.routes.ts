@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { publicPage } from '../http/public-page.ts';
+import { pageLang, publicPage, residentLanguage, type PageLang } from '../http/public-page.ts';
 import { createMiddleware } from 'hono/factory';
 import { html } from 'hono/html';
 import { z } from 'zod';
@@ -25,34 +25,66 @@ import { linkSecret, verifyLink } from './signed-links.ts';
  * header. Public: the signed token is the only authority, so it is mounted outside the
  * cookie-session CSRF guard (a mail provider's one-click POST has no Origin). GET shows a
  * page with a button, because mail scanners open links; POST unsubscribes (RFC 8058).
- * Answers are small HTML pages for a person, not JSON.
+ * Answers are small HTML pages for a person, not JSON, in English or Spanish
+ * (`residentLanguage`: a Spanish notice's link says `lang=es`).
  */
 export function unsubscribeRoutes({ sql, config }: AppDeps) {
   const claims = (c: Context) => {
     const token = c.req.query('token') ?? '';
     return verifyLink(linkSecret(config), token, 'unsubscribe');
   };
+  const invalid = (c: Context) => {
+    const lang = pageLang(c);
+    return c.html(publicPage(lang, UNSUBSCRIBE[lang].invalidTitle, UNSUBSCRIBE[lang].invalid), 400);
+  };
   return new Hono()
+    .use(residentLanguage)
     .get('/', (c) => {
       const who = claims(c);
-      if (!who) return c.html(publicPage('This link is not valid', 'Use the link from your most recent notice.'), 400);
+      if (!who) return invalid(c);
+      const lang = pageLang(c);
+      const w = UNSUBSCRIBE[lang];
       return c.html(
         publicPage(
-          `Stop notices about case #${who.caseId}?`,
-          html`<form method="post" action="?token=${c.req.query('token')}">
-            <p>${who.email} will receive no more notices about this case.</p>
-            <button type="submit">Stop notices</button>
+          lang,
+          w.askTitle(who.caseId),
+          html`<form method="post" action="?token=${c.req.query('token')}&amp;lang=${lang}">
+            <p>${w.ask(who.email)}</p>
+            <button type="submit">${w.button}</button>
           </form>`,
         ),
       );
     })
     .post('/', async (c) => {
       const who = claims(c);
-      if (!who) return c.html(publicPage('This link is not valid', 'Use the link from your most recent notice.'), 400);
+      if (!who) return invalid(c);
       await unsubscribe(sql, who.caseId, who.email);
-      return c.html(publicPage('Done', `${who.email} will receive no more notices about case #${who.caseId}.`));
+      const lang = pageLang(c);
+      return c.html(publicPage(lang, UNSUBSCRIBE[lang].doneTitle, UNSUBSCRIBE[lang].done(who.email, who.caseId)));
     });
 }
+
+/** What the unsubscribe pages say, in the notices' languages. */
+const UNSUBSCRIBE = {
+  en: {
+    invalidTitle: 'This link is not valid',
+    invalid: 'Use the link from your most recent notice.',
+    askTitle: (id: string) => `Stop notices about case #${id}?`,
+    ask: (email: string) => `${email} will receive no more notices about this case.`,
+    button: 'Stop notices',
+    doneTitle: 'Done',
+    done: (email: string, id: string) => `${email} will receive no more notices about case #${id}.`,
+  },
+  es: {
+    invalidTitle: 'Este enlace no es válido',
+    invalid: 'Use el enlace de su aviso más reciente.',
+    askTitle: (id: string) => `¿Dejar de recibir avisos del caso #${id}?`,
+    ask: (email: string) => `${email} no recibirá más avisos de este caso.`,
+    button: 'Dejar de recibir avisos',
+    doneTitle: 'Listo',
+    done: (email: string, id: string) => `${email} no recibirá más avisos del caso #${id}.`,
+  },
+} satisfies Record<PageLang, unknown>;
 
 /** Mounted at `/api/admin`: the mailbox, the outbox's delivery state, and retrying a notice. Admins only. */
 export function noticeAdminRoutes({ sql, config }: AppDeps) {

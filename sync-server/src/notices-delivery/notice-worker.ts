@@ -267,14 +267,16 @@ export class NoticeWorker {
       n.template === 'fixed'
         ? new Date((n.happenedAt ?? n.createdAt).getTime() + STILL_A_PROBLEM_DAYS * 86_400_000)
         : null;
+    // The pages its links open speak the notice's language, whatever the reader's browser prefers.
+    const lang = `&lang=${r.language}`;
     const links = {
-      track: `${base}/track/${n.caseId}?k=${signLink(secret, { p: 'track', caseId: n.caseId })}`,
+      track: `${base}/track/${n.caseId}?k=${signLink(secret, { p: 'track', caseId: n.caseId })}${lang}`,
       stillAProblem: until
-        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: Math.floor(until.getTime() / 1000) })}`
+        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: Math.floor(until.getTime() / 1000) })}${lang}`
         : null,
       stillAProblemUntil: until,
     };
-    const unsubscribeUrl = `${base}/api/public/unsubscribe?token=${signLink(secret, { p: 'unsubscribe', caseId: n.caseId, email: r.email })}`;
+    const unsubscribeUrl = `${base}/api/public/unsubscribe?token=${signLink(secret, { p: 'unsubscribe', caseId: n.caseId, email: r.email })}${lang}`;
     const content = noticeContent(n.template, facts, r.language, links, config.cityTimeZone);
     const rendered = renderNotice(content, { unsubscribeUrl, photoCid: photo ? PHOTO_CID : null });
     const domain = /@([^>\s]+)>?\s*$/.exec(config.mailFrom)?.[1] ?? 'fieldfix.invalid';

@@ -94,7 +94,8 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
         language,
         exp: Math.floor((now.getTime() + FOLLOW_LINK_DAYS * DAY_MS) / 1000),
       });
-      const link = `${baseOf(c)}/track/${id}?follow=${encodeURIComponent(token)}`;
+      // The page opens in the email's language, whatever the reader's browser prefers.
+      const link = `${baseOf(c)}/track/${id}?follow=${encodeURIComponent(token)}&lang=${language}`;
       try {
         await sendFollowConfirmation(config, { email, language, caseId: id, link });
       } catch {

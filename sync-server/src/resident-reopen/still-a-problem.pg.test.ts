@@ -235,6 +235,68 @@ describe('still a problem?', () => {
     expect(await written(id)).toEqual(before);
   });
 
+  it('speaks Spanish when the link says lang=es (a Spanish notice), or the browser prefers it; English otherwise', async () => {
+    const id = await fixedCase();
+    const token = encodeURIComponent(link(id));
+    const page = async (query: string, headers: Record<string, string> = {}) => {
+      const res = await t.app.request(`/still-a-problem?token=${token}${query}`, { headers });
+      expect(res.status).toBe(200);
+      return res.text();
+    };
+    const spanish = await page('&lang=es');
+    expect(spanish).toContain('<html lang="es">');
+    expect(spanish).toContain(`<h1>¿Sigue el problema del caso #${id}?</h1>`);
+    expect(spanish).toContain('Sí, el problema sigue');
+    // The form's answer comes back in the page's language.
+    expect(spanish).toMatch(/<form method="post" action="\?token=[^"]+&amp;lang=es">/);
+    expect(await page('', { 'accept-language': 'es-MX,es;q=0.9,en;q=0.5' })).toContain('<html lang="es">');
+    // The link's language wins over the browser's; anything else is English.
+    expect(await page('&lang=en', { 'accept-language': 'es-MX' })).toContain('<html lang="en">');
+    for (const [query, headers] of [
+      ['', {}],
+      ['&lang=fr', {}],
+      ['&lang=<b>', { 'accept-language': 'fr-FR,de;q=0.8' }],
+      ['', { 'accept-language': 'es;q=0, en' }],
+    ] as const) {
+      const english = await page(query, headers);
+      expect(english).toContain('<html lang="en">');
+      expect(english).toContain(`Is case #${id} still a problem?`);
+      expect(english).toMatch(/action="\?token=[^"]+&amp;lang=en"/);
+    }
+
+    const post = (query: string, token = link(id)) =>
+      t.app.request(`/still-a-problem?token=${encodeURIComponent(token)}${query}`, {
+        method: 'POST',
+        headers: { origin: 'https://mail.example.net', 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    const done = await post('&lang=es');
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(`Gracias. El caso #${id} está abierto otra vez`);
+    const twice = await post('&lang=es');
+    expect(await twice.text()).toContain(`El caso #${id} ya se reabrió con este enlace`);
+    expect(await written(id)).toMatchObject({ reopened: 1, notices: 1 });
+    // Refusals too.
+    const forged = await post('&lang=es', link(id, 2, 'not-the-secret'));
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('Este enlace no es válido');
+    const old = await fixedCase(15);
+    const expired = await post('&lang=es', link(old, 15));
+    expect(expired.status).toBe(410);
+    expect(await expired.text()).toContain(`Este enlace venció; reporte el problema de nuevo al 311`);
+    const notFixed = await fixedCase(2, 'closed_not_fixed');
+    const refused = await post('&lang=es', link(notFixed));
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain(`El caso #${notFixed} se cerró sin arreglo`);
+    const open = await fixedCase(2, 'assigned');
+    expect(await (await post('&lang=es', link(open))).text()).toContain(`El caso #${open} ya está abierto otra vez`);
+  });
+
+  it('the page is readable on a phone outdoors: large type, a button a thumb can hit', async () => {
+    const page = await (await get(link(await fixedCase()))).text();
+    expect(page).toContain('width=device-width, initial-scale=1');
+    expect(page).toMatch(/button \{[^}]*min-height: 3rem/);
+  });
+
   it('the link key is the same for one link and differs between links', () => {
     expect(linkKey({ caseId: '12', exp: 100 })).toBe(linkKey({ caseId: '12', exp: 100 }));
     expect(linkKey({ caseId: '12', exp: 100 })).not.toBe(linkKey({ caseId: '12', exp: 101 }));

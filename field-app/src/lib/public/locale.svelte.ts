@@ -1,9 +1,15 @@
 /**
- * The residents' pages' language: the one the person chose (kept on the device by Paraglide's
- * localStorage strategy), else the browser's, else English. Switching re-renders the page in
- * place (`{#key}` in the layout) without reloading it, so a form being filled in is kept.
+ * The residents' pages' language: the one the address asks for (`?lang=es`: a Spanish notice's
+ * links carry it, so its reader lands in Spanish on any device), else the one the person chose
+ * (kept on the device by Paraglide's localStorage strategy), else the browser's, else English.
+ * Switching re-renders the page in place (`{#key}` in the layout) without reloading it, so a
+ * form being filled in is kept.
  */
 import { getLocale, locales, setLocale, type Locale } from './paraglide/runtime.js';
+
+/** The address's `lang`, if it names one of ours, kept as the person's choice (before the first render). */
+const asked = new URLSearchParams(location.search).get('lang') as Locale;
+if (locales.includes(asked)) setLocale(asked, { reload: false });
 
 class LocaleState {
   current = $state<Locale>(getLocale());

@@ -46,8 +46,17 @@ export async function confirmFollow(
   };
 }
 
-/** Asks for updates by email (the server sends a confirmation link to `email`). */
-export async function askToFollow(caseId: string, email: string, language: PublicLocale): Promise<TrackNotice> {
+/**
+ * Asks for updates by email (the server sends a confirmation link to `email`); `invalid`, and
+ * nothing sent, when `email` is not a full address (checked here, not on the page, to keep
+ * reading a case light).
+ */
+export async function askToFollow(
+  caseId: string,
+  email: string,
+  language: PublicLocale,
+): Promise<TrackNotice | 'invalid'> {
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return 'invalid';
   const res = await publicRequest('POST', `/api/public/cases/${caseId}/follow`, { email, language });
   return res.ok
     ? { text: m.follow_sent({ email }), tone: 'ok' }
