@@ -20,12 +20,19 @@ export const residentLanguage = languageDetector({
 /** The language `residentLanguage` found for this request. */
 export const pageLang = (c: Context): PageLang => (c.get('language') === 'es' ? 'es' : 'en');
 
+/** The way on to a case's public page, in each language. */
+const SEE_CASE = {
+  en: (id: string) => `See where case #${id} stands`,
+  es: (id: string) => `Ver el estado del caso #${id}`,
+} satisfies Record<PageLang, (id: string) => string>;
+
 /**
  * A small public page (no app, no session): the answer to a link in a resident's email
- * (unsubscribe, "still a problem?"), in `lang`. `body` is text, or markup built with `html`.
- * Readable outdoors on a phone: large type, strong contrast, a button a thumb can hit.
+ * (unsubscribe, "still a problem?"), in `lang`. `body` is text, or markup built with `html`;
+ * with `caseId`, a link on to that case's tracking page follows it. Readable outdoors on a
+ * phone: large type, strong contrast, a button a thumb can hit.
  */
-export function publicPage(lang: PageLang, title: string, body: unknown) {
+export function publicPage(lang: PageLang, title: string, body: unknown, caseId?: string) {
   return html`<!doctype html>
     <html lang="${lang}">
       <head>
@@ -61,7 +68,11 @@ export function publicPage(lang: PageLang, title: string, body: unknown) {
             border-radius: 0.5rem;
             cursor: pointer;
           }
-          button:focus-visible {
+          a {
+            color: #0b3d91;
+          }
+          button:focus-visible,
+          a:focus-visible {
             outline: 3px solid #111;
             outline-offset: 3px;
           }
@@ -71,6 +82,7 @@ export function publicPage(lang: PageLang, title: string, body: unknown) {
         <main>
           <h1>${title}</h1>
           ${typeof body === 'string' ? html`<p>${body}</p>` : body}
+          ${caseId ? html`<p><a href="/track/${caseId}?lang=${lang}">${SEE_CASE[lang](caseId)}</a></p>` : ''}
         </main>
       </body>
     </html>`;

@@ -202,7 +202,9 @@ describe('resident notices over SMTP (R10)', () => {
     expect(page).toContain(`reporter.${id}@example.org no recibirá más avisos de este caso.`);
     const done = await t.app.request(unsubscribe, { method: 'POST' });
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain(`reporter.${id}@example.org no recibirá más avisos del caso #${id}.`);
+    const donePage = await done.text();
+    expect(donePage).toContain(`reporter.${id}@example.org no recibirá más avisos del caso #${id}.`);
+    expect(donePage).toContain(`<a href="/track/${id}?lang=es">Ver el estado del caso #${id}</a>`);
     const forged = await t.app.request(withTokenAltered(unsubscribe), { method: 'POST' });
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('Este enlace no es válido');

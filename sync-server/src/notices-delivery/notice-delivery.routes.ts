@@ -60,7 +60,9 @@ export function unsubscribeRoutes({ sql, config }: AppDeps) {
       if (!who) return invalid(c);
       await unsubscribe(sql, who.caseId, who.email);
       const lang = pageLang(c);
-      return c.html(publicPage(lang, UNSUBSCRIBE[lang].doneTitle, UNSUBSCRIBE[lang].done(who.email, who.caseId)));
+      return c.html(
+        publicPage(lang, UNSUBSCRIBE[lang].doneTitle, UNSUBSCRIBE[lang].done(who.email, who.caseId), who.caseId),
+      );
     });
 }
 

@@ -181,7 +181,9 @@ describe('still a problem?', () => {
     const before = await written(id);
     for (const res of [await get(link(id, 15)), await post(link(id, 15))]) {
       expect(res.status).toBe(410);
-      expect(await res.text()).toContain('This link has expired; report the problem again');
+      const page = await res.text();
+      expect(page).toContain('This link has expired; report the problem again');
+      expect(page).toContain(`<a href="/track/${id}?lang=en">See where case #${id} stands</a>`);
     }
     // A link still in date for a fix more than 14 days old (the fix came earlier than the link says).
     expect((await post(link(id, 1))).status).toBe(410);
@@ -211,7 +213,9 @@ describe('still a problem?', () => {
     for (const token of forged) {
       for (const res of [await get(token), await post(token)]) {
         expect(res.status, token).toBe(400);
-        expect(await res.text()).toContain('This link is not valid');
+        const page = await res.text();
+        expect(page).toContain('This link is not valid');
+        expect(page).not.toContain('/track/'); // no case named by a link that is not ours
       }
     }
     expect(await written(id)).toEqual(before);
@@ -271,7 +275,10 @@ describe('still a problem?', () => {
       });
     const done = await post('&lang=es');
     expect(done.status).toBe(200);
-    expect(await done.text()).toContain(`Gracias. El caso #${id} está abierto otra vez`);
+    const thanks = await done.text();
+    expect(thanks).toContain(`Gracias. El caso #${id} está abierto otra vez`);
+    // On to the case's page, in the same language.
+    expect(thanks).toContain(`<a href="/track/${id}?lang=es">Ver el estado del caso #${id}</a>`);
     const twice = await post('&lang=es');
     expect(await twice.text()).toContain(`El caso #${id} ya se reabrió con este enlace`);
     expect(await written(id)).toMatchObject({ reopened: 1, notices: 1 });

@@ -78,7 +78,7 @@ export function stillAProblemRoutes(deps: AppDeps) {
   const expired = (c: Context, caseId: string) => {
     const lang = pageLang(c);
     const w = WORDS[lang];
-    return c.html(publicPage(lang, w.expiredTitle, w.expired(caseId, w.reportAgain)), 410);
+    return c.html(publicPage(lang, w.expiredTitle, w.expired(caseId, w.reportAgain), caseId), 410);
   };
 
   return new Hono()
@@ -124,17 +124,17 @@ function answer(
   const w = WORDS[lang];
   switch (r.kind) {
     case 'reopened':
-      return c.html(publicPage(lang, w.reopenedTitle, w.reopened(id)));
+      return c.html(publicPage(lang, w.reopenedTitle, w.reopened(id), id));
     case 'already-reopened':
-      return c.html(publicPage(lang, w.alreadyTitle, w.already(id)));
+      return c.html(publicPage(lang, w.alreadyTitle, w.already(id), id));
     case 'refused':
       switch (r.why) {
         case 'expired':
           return expired(c, id);
         case 'open':
-          return c.html(publicPage(lang, w.openTitle, w.open(id)), 409);
+          return c.html(publicPage(lang, w.openTitle, w.open(id), id), 409);
         case 'closed-not-fixed':
-          return c.html(publicPage(lang, w.notFixedTitle, w.notFixed(id, w.reportAgain)), 409);
+          return c.html(publicPage(lang, w.notFixedTitle, w.notFixed(id, w.reportAgain), id), 409);
         case 'wrong-case':
         case 'no-case':
           return c.html(publicPage(lang, w.invalidTitle, w.invalid), 400);
