@@ -183,3 +183,26 @@ test('address suggestions come from the city streets, and open reports nearby ca
   expect((await request.get('/api/public/services')).status()).toBe(200);
   await context.close();
 });
+
+test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  const residents = page.getByRole('complementary', { name: 'Not city staff?' });
+  await residents.getByRole('link', { name: 'Report a problem' }).click();
+  await expect(page).toHaveURL(/\/report$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Report a problem');
+  await axeClean(page);
+  await page.goto('/login');
+  await residents.getByRole('link', { name: 'Buscar un caso' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Buscar un caso');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'es');
+  await page.getByRole('link', { name: 'Reportar un problema' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reportar un problema');
+  await page.goto('/login');
+  await axeClean(page);
+  await context.close();
+});
