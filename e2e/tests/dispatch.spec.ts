@@ -402,6 +402,10 @@ test('"Balance the day" previews every change with figures per crew; accepting s
   const preview = lead.getByTestId('balance-preview');
   await expect(preview).toBeVisible({ timeout: 20_000 });
   await expect(preview.getByTestId('plan-crew').first()).toBeVisible();
+  // The demo day has more work than the Streets crews' hours: the plan keeps every case and
+  // says the day does not fit, rather than leaving cases where they were.
+  await expect(preview.getByTestId('plan-overtime')).toContainText("The day's work does not fit the crews' hours.");
+  await expect(preview.getByRole('heading', { name: 'Could not be placed' })).toHaveCount(0);
   const changes = preview.getByTestId('plan-change');
   await shoot(lead, 'dispatch-balance-preview');
   const n = await changes.count();

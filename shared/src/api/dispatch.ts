@@ -144,6 +144,11 @@ export const BalanceResponse = z.object({
   after: z.array(PlanCrewFigures),
   /** Cases the plan could not place (no crew with the skill or the room). */
   unplaced: z.array(z.object({ caseId: z.string(), why: z.string() })),
+  /**
+   * The day's work does not fit the crews' hours: the plan lets routes run over them, the
+   * overrun shared by each crew's capacity, rather than leave cases out.
+   */
+  overtime: z.boolean(),
   solveMs: z.number(),
 });
 export type BalanceResponse = z.infer<typeof BalanceResponse>;

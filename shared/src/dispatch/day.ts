@@ -70,6 +70,12 @@ const DayInputShape = z.object({
   speedKmh: Finite.refine((n) => n > 0, 'must be positive').default(25),
   /** At most this many crews get a non-empty route. */
   maxRoutes: z.number().int().positive().optional(),
+  /**
+   * Routes may run past their crews' `capacityMinutes`: for a day whose work does not fit the
+   * crews' hours. Every case is then placed, and each crew's minutes are only what its load is
+   * evened out against (its share), so the overrun is shared by capacity.
+   */
+  overtime: z.boolean().default(false),
   crews: z.array(DayCrew).min(1, 'a day needs at least one crew'),
   cases: z.array(DayCase),
 });

@@ -135,7 +135,7 @@ export function compileProblem(day: ParsedDay): Problem {
     service: Float64Array.from(cases, (c) => c.serviceMinutes),
     demand: Float64Array.from(cases, (c) => c.demand ?? 0),
     capDemand: Float64Array.from(day.crews, (c) => c.capacity ?? Infinity),
-    capMinutes: Float64Array.from(day.crews, (c) => c.capacityMinutes ?? Infinity),
+    capMinutes: Float64Array.from(day.crews, (c) => (day.overtime ? Infinity : (c.capacityMinutes ?? Infinity))),
     allowed,
     restricted,
     current,

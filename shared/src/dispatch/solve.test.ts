@@ -170,6 +170,39 @@ describe('solveDay rules', () => {
     expect(plan.solveMs).toBeLessThan(1000);
   });
 
+  it("with overtime, a day over the crews' hours is shared out by capacity instead of leaving cases out", () => {
+    // 24 cases of 60 min (1,440 min of work) for a crew of 480 and a crew of 600 (1,080 min):
+    // the work does not fit. Today crew a has 18 of them, crew b 6.
+    const cases = Array.from({ length: 24 }, (_, i) => ({
+      id: `c${i}`,
+      ...at(42.3 + (i % 6) * 0.002, -83 + Math.floor(i / 6) * 0.002),
+      serviceMinutes: 60,
+    }));
+    const day = (overtime: boolean): DayInput => ({
+      overtime,
+      crews: [
+        { id: 'a', start: at(42.3, -83), capacityMinutes: 480, currentCaseIds: cases.slice(0, 18).map((c) => c.id) },
+        { id: 'b', start: at(42.3, -83), capacityMinutes: 600, currentCaseIds: cases.slice(18).map((c) => c.id) },
+      ],
+      cases,
+    });
+    const share = (p: Plan, k: number, cap: number) => (p.routes[k]!.serviceMinutes + p.routes[k]!.travelMinutes) / cap;
+    for (const seed of [1, 2]) {
+      // Within the limits, cases are left out for want of room.
+      const limited = solveDay(day(false), { iterations: 300, seed });
+      expect(limited.unplaced.length).toBeGreaterThan(0);
+      expect(limited.unplaced.every((u) => u.why === 'no crew that can take it has room left')).toBe(true);
+      // With overtime, every case is placed and both crews run over by the same share of their hours.
+      const plan = solveDay(day(true), { iterations: 300, seed });
+      expect(plan.unplaced).toEqual([]);
+      expect(plan.routes.flatMap((r) => r.caseIds).sort()).toEqual(cases.map((c) => c.id).sort());
+      const [a, b] = [share(plan, 0, 480), share(plan, 1, 600)];
+      expect(Math.min(a, b)).toBeGreaterThan(1);
+      expect(Math.abs(a - b)).toBeLessThan(0.15);
+      expect(plan.routes[0]!.caseIds.length).toBeLessThan(plan.routes[1]!.caseIds.length);
+    }
+  });
+
   it('leaves a case no crew has the skill for unplaced, saying why', () => {
     const plan = solveDay(
       {

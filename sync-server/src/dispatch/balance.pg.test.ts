@@ -100,6 +100,34 @@ describe('POST /api/dispatch/balance', () => {
     expect(after.crews.find((c) => c.id === move.toCrewId)!.cases.map((x) => x.case.id)).toContain(move.caseId);
   });
 
+  it("an overloaded day is balanced with overtime: every case placed, the busiest crew's day shorter, the lead told", async () => {
+    await t.db.sql`update crews set skills = ${['POTHOLE', 'SIDEWALK', 'DEBRIS']} where id = 'streets-b'`;
+    const before = await board();
+    // The demo day does not fit: both Streets crews have more work than hours.
+    for (const crew of before.crews) expect(crew.load.serviceMinutes, crew.id).toBeGreaterThan(crew.capacityMinutes);
+    const res = await balance({ date: DAY, timeLimitMs: 300 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const plan = BalanceResponse.parse(res.body);
+    expect(plan.overtime).toBe(true);
+    expect(plan.unplaced).toEqual([]);
+    const all = before.crews.flatMap((c) => c.cases.map((x) => x.case.id));
+    expect(plan.after.reduce((n, f) => n + f.cases, 0)).toBe(all.length);
+    const capacity = new Map(before.crews.map((c) => [c.id, c.capacityMinutes]));
+    const load = (f: BalanceResponse['after'][number]) => f.serviceMinutes + f.travelMinutes;
+    const shareGap = (fs: BalanceResponse['after']) => {
+      const shares = fs.map((f) => load(f) / capacity.get(f.crewId)!);
+      return Math.max(...shares) - Math.min(...shares);
+    };
+    expect(Math.max(...plan.after.map(load))).toBeLessThan(Math.max(...plan.before.map(load)));
+    expect(shareGap(plan.after)).toBeLessThan(shareGap(plan.before));
+    expect(shareGap(plan.after)).toBeLessThan(0.1);
+    // Ordering one crew's route is never told the day does not fit.
+    const one = BalanceResponse.parse(
+      (await balance({ date: DAY, mode: 'order-route', crewIds: ['streets-a'], timeLimitMs: 100 })).body,
+    );
+    expect(one.overtime).toBe(false);
+  });
+
   it('is for the department’s leads, and names what is wrong with a request', async () => {
     expect((await balance({ date: DAY }, as.worker!)).status).toBe(403);
     expect((await balance({ date: DAY, department: 'streets' }, as.otherLead!)).status).toBe(403);

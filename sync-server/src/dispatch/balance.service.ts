@@ -9,8 +9,9 @@
  * day, carried-over work included, in route order. Cases in progress or on hold stay with
  * their crew (locked): the crew is on them. Unassigned cases are not placed by a balance: the
  * queue may hold months of backlog, and which of it goes out today is the lead's choice.
- * A case the plan cannot place (no crew with the skill or the room) stays where it is and is
- * listed in `unplaced`.
+ * A case the plan cannot place (no crew with the skill) stays where it is and is listed in
+ * `unplaced`. A day whose work does not fit the crews' hours is balanced with overtime
+ * (`solveBalance`): the overrun is shared out, and the lead is told the day does not fit.
  */
 import type { BalanceRequest, BalanceResponse, PlanChange } from '@fieldfix/shared';
 import { ApiError } from '../http/errors.ts';
@@ -65,8 +66,45 @@ export function dayInput(day: DispatchDay, request: BalanceRequest): { input: Da
   return { input, crewIds };
 }
 
+/** A case some crew of the day may take: one with its skill (or listing none), its own crew if locked. */
+function someCrewTakes(input: DayInputLike, caseId: string): boolean {
+  const c = input.cases.find((x) => x.id === caseId);
+  if (!c) return false;
+  return input.crews.some(
+    (k) => (!c.locked || k.id === c.crewId) && (c.skill === undefined || !k.skills || k.skills.includes(c.skill)),
+  );
+}
+
+/**
+ * Solves a balance with `solve`: within the crews' hours first (`capacityMinutes` a limit),
+ * and again with `overtime` when the day cannot fit them: its service minutes alone exceed
+ * them, or the plan left out a case some crew could take (no room). A lead balancing an
+ * overloaded day gets every case placed and the overrun shared by capacity, not a plan that
+ * leaves cases where they were (on the busiest crew). "Order this route" keeps every case of
+ * its route already.
+ */
+export async function solveBalance(
+  input: DayInputLike,
+  mode: BalanceRequest['mode'],
+  solve: (input: DayInputLike) => Promise<PlanLike>,
+): Promise<{ plan: PlanLike; overtime: boolean }> {
+  if (mode !== 'balance') return { plan: await solve(input), overtime: false };
+  const hours = input.crews.reduce((t, c) => t + (c.capacityMinutes ?? Infinity), 0);
+  const work = input.cases.reduce((t, c) => t + (c.serviceMinutes ?? 0), 0);
+  if (work <= hours) {
+    const plan = await solve(input);
+    if (!plan.unplaced.some((u) => someCrewTakes(input, u.caseId))) return { plan, overtime: false };
+  }
+  return { plan: await solve({ ...input, overtime: true }), overtime: true };
+}
+
 /** The plan as changes (only cases whose crew or place in the route changes) and figures. */
-export function toBalanceResponse(day: DispatchDay, crewIds: string[], plan: PlanLike): BalanceResponse {
+export function toBalanceResponse(
+  day: DispatchDay,
+  crewIds: string[],
+  plan: PlanLike,
+  overtime = false,
+): BalanceResponse {
   const rows = new Map<string, { row: BoardCaseRow; crewId: string; position: number }>();
   for (const crewId of crewIds) {
     (day.routes.get(crewId) ?? []).forEach((row, i) => rows.set(row.record.id, { row, crewId, position: i + 1 }));
@@ -114,6 +152,7 @@ export function toBalanceResponse(day: DispatchDay, crewIds: string[], plan: Pla
     before: figures(new Map(crewIds.map((id) => [id, day.routes.get(id) ?? []]))),
     after: figures(after),
     unplaced: plan.unplaced,
+    overtime,
     solveMs: Math.round(plan.solveMs),
   };
 }

@@ -18,7 +18,7 @@ import type { Sql } from '../db/database.ts';
 import { findDepartment } from './board.repo.ts';
 import { loadDispatchDay, toBoard } from './board.service.ts';
 import { liveHub } from './live-hub.ts';
-import { dayInput, toBalanceResponse } from './balance.service.ts';
+import { dayInput, toBalanceResponse, solveBalance } from './balance.service.ts';
 import { solveInWorker } from './solver.ts';
 
 /** How soon a browser's EventSource reconnects after the stream drops. */
@@ -75,13 +75,10 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
         const departmentId = await boardDepartment(sql, c.var.staff, request.department);
         const day = await loadDispatchDay(sql, departmentId, request.date);
         const { input, crewIds } = dayInput(day, request);
-        const plan = await solveInWorker({
-          mode: request.mode,
-          input,
-          crewId: crewIds[0],
-          timeLimitMs: request.timeLimitMs,
-        });
-        return c.json(toBalanceResponse(day, crewIds, plan) satisfies BalanceResponse);
+        const { plan, overtime } = await solveBalance(input, request.mode, (given) =>
+          solveInWorker({ mode: request.mode, input: given, crewId: crewIds[0], timeLimitMs: request.timeLimitMs }),
+        );
+        return c.json(toBalanceResponse(day, crewIds, plan, overtime) satisfies BalanceResponse);
       })
   );
 }

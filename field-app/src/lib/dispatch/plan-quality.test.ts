@@ -13,6 +13,7 @@ const plan = (after: [service: number, travel: number][], unplaced = 0): Balance
     cases: 3,
   })),
   unplaced: Array.from({ length: unplaced }, (_, i) => ({ caseId: String(i), why: 'no room' })),
+  overtime: false,
   solveMs: 1000,
 });
 
