@@ -187,10 +187,13 @@ test('address suggestions come from the city streets, and open reports nearby ca
 test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
   browser,
 }) => {
-  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const context = await browser.newContext({ locale: 'en-US' });
   const page = await context.newPage();
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in');
+  // Nobody has signed in on this phone: the crew app does not store itself here.
+  await page.waitForTimeout(1500);
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
   const residents = page.getByRole('complementary', { name: 'Not city staff?' });
   await residents.getByRole('link', { name: 'Report a problem' }).click();
   await expect(page).toHaveURL(/\/report$/);
