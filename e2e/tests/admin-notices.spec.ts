@@ -46,6 +46,8 @@ test("an admin sees a resident's notice sent, filters the delivery table by stat
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Resident notices');
   await expect(page.getByText('Notices go to residents through the mail server in SMTP_URL.')).toBeVisible();
   const table = page.getByTestId('outbox-table');
+  // Every column is named, the retry buttons' too (for a screen reader).
+  await expect(table.getByRole('columnheader')).toHaveText(['Notice', 'Case', 'Queued', 'State', 'Retry']);
   const notice = table.getByRole('row').filter({ has: page.getByRole('link', { name: `#${caseId}`, exact: true }) });
   await expect(notice).toHaveCount(1);
   await expect(notice).toContainText('received');
@@ -54,22 +56,32 @@ test("an admin sees a resident's notice sent, filters the delivery table by stat
   await axeClean(page);
 
   // By state: "Failed" has none, and says so; "Sent" has it; "All" again has it.
-  const failed = page.getByRole('button', { name: 'Failed' });
+  const failed = page.getByRole('button', { name: 'Failed', exact: true });
   await failed.click();
   await expect(failed).toHaveAttribute('aria-pressed', 'true');
   await expect(table.getByTestId('outbox-empty')).toHaveText('No notice has failed.');
   await expect(notice).toHaveCount(0);
   await axeClean(page);
-  await page.getByRole('button', { name: 'Sent' }).click();
+  await page.getByRole('button', { name: 'Sent', exact: true }).click();
   await expect(notice).toHaveCount(1);
   await expect(table.getByTestId('outbox-empty')).toHaveCount(0);
   await expect(table.locator('tbody tr')).not.toHaveCount(0);
   for (const state of await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.status)))
     expect(state).toBe('sent');
   // With the keyboard, as with a pointer.
-  await page.getByRole('button', { name: 'All' }).focus();
+  await page.getByRole('button', { name: 'All', exact: true }).focus();
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('button', { name: 'All' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'All', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(notice).toHaveCount(1);
+
+  // Without a connection a filter shows nothing rather than the rows of the one before, and says why.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Pending', exact: true }).click();
+  await expect(page.getByRole('alert')).toHaveText('The mailbox needs a connection. Connect, then press Refresh.');
+  await expect(table.getByTestId('outbox-empty')).toHaveText('Could not read the notices.');
+  await expect(notice).toHaveCount(0);
+  await context.setOffline(false);
+  await page.getByRole('button', { name: 'All', exact: true }).click();
   await expect(notice).toHaveCount(1);
 
   await notice.getByRole('link', { name: `#${caseId}`, exact: true }).click();

@@ -1,20 +1,28 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
+import { createMiddleware } from 'hono/factory';
 import { languageDetector } from 'hono/language';
 
 /** The languages of the residents' pages (as the app's and the notices'). */
 export type PageLang = 'en' | 'es';
 
-/**
- * The language of a page a resident opens from a notice: `?lang=` in its address (a Spanish
- * notice's links carry `lang=es`), else the browser's first choice of English and Spanish
- * (`es-MX` is Spanish), else English. Nothing is remembered: no cookie.
- */
-export const residentLanguage = languageDetector({
+const detectLanguage = languageDetector({
   supportedLanguages: ['en', 'es'],
   fallbackLanguage: 'en',
   order: ['querystring', 'header'],
   caches: false,
+});
+
+/**
+ * The language of a page a resident opens from a notice: `?lang=` in its address (a notice's
+ * links carry its language), else the browser's first choice of English and Spanish (`es-MX`
+ * is Spanish), else English. Nothing is remembered: no cookie. The answer varies with
+ * `Accept-Language` and is about one person's link: no cache keeps it.
+ */
+export const residentLanguage = createMiddleware(async (c, next) => {
+  await detectLanguage(c, next);
+  c.res.headers.set('Vary', 'Accept-Language');
+  c.res.headers.set('Cache-Control', 'no-store');
 });
 
 /** The language `residentLanguage` found for this request. */

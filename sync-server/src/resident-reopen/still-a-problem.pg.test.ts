@@ -245,6 +245,9 @@ describe('still a problem?', () => {
     const page = async (query: string, headers: Record<string, string> = {}) => {
       const res = await t.app.request(`/still-a-problem?token=${token}${query}`, { headers });
       expect(res.status).toBe(200);
+      // Its words depend on the browser's language, and it is one person's link: never cached.
+      expect(res.headers.get('vary')).toBe('Accept-Language');
+      expect(res.headers.get('cache-control')).toBe('no-store');
       return res.text();
     };
     const spanish = await page('&lang=es');
@@ -293,7 +296,7 @@ describe('still a problem?', () => {
     const notFixed = await fixedCase(2, 'closed_not_fixed');
     const refused = await post('&lang=es', link(notFixed));
     expect(refused.status).toBe(409);
-    expect(await refused.text()).toContain(`El caso #${notFixed} se cerró sin arreglo`);
+    expect(await refused.text()).toContain(`El caso #${notFixed} se cerró sin arreglarse`);
     const open = await fixedCase(2, 'assigned');
     expect(await (await post('&lang=es', link(open))).text()).toContain(`El caso #${open} ya está abierto otra vez`);
   });

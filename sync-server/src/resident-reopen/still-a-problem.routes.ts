@@ -41,12 +41,12 @@ const WORDS = {
     reopenedTitle: 'Caso reabierto',
     reopened: (id: string) => `Gracias. El caso #${id} está abierto otra vez y una cuadrilla lo revisará.`,
     alreadyTitle: 'El caso ya se reabrió',
-    already: (id: string) => `El caso #${id} ya se reabrió con este enlace. No hace falta nada más.`,
+    already: (id: string) => `El caso #${id} ya se reabrió con este enlace. No hace falta hacer nada más.`,
     openTitle: 'El caso ya está abierto',
     open: (id: string) => `El caso #${id} ya está abierto otra vez y una cuadrilla lo revisará.`,
     notFixedTitle: 'Este caso no se puede reabrir aquí',
     notFixed: (id: string, again: string) =>
-      `El caso #${id} se cerró sin arreglo, por la razón de nuestro último aviso. Si el problema sigue, ${again}.`,
+      `El caso #${id} se cerró sin arreglarse, por el motivo que le indicamos en nuestro último aviso. Si el problema sigue, ${again}.`,
   },
 } satisfies Record<PageLang, unknown>;
 

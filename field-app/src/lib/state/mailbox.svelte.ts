@@ -13,6 +13,8 @@ export class Mailbox {
   filter = $state<OutboxStatus | 'all'>('all');
   selectedId = $state<string | null>(null);
   loading = $state(false);
+  /** Whether `entries` are what the server answered for `filter` (false after a failed read). */
+  entriesRead = $state(false);
   error = $state('');
   busy = $state.raw<ReadonlySet<string>>(new Set());
 
@@ -31,7 +33,9 @@ export class Mailbox {
       this.messages = mail.data.messages;
       if (!this.selected) this.selectedId = this.messages[0]?.id ?? null;
     }
-    if (outbox.ok) this.entries = outbox.data.entries;
+    // A filter that could not be read shows nothing, not the rows of the filter before it.
+    this.entries = outbox.ok ? outbox.data.entries : [];
+    this.entriesRead = outbox.ok;
     const failure = !mail.ok ? mail.error : !outbox.ok ? outbox.error : null;
     if (failure) {
       this.error =
@@ -54,7 +58,6 @@ export class Mailbox {
   }
 }
 
-/** A notice's state in a word or two, with the reason when it failed. */
 /** What the delivery table says when the filter `filter` shows no notice. */
 export function noEntries(filter: OutboxStatus | 'all'): string {
   switch (filter) {
@@ -69,6 +72,7 @@ export function noEntries(filter: OutboxStatus | 'all'): string {
   }
 }
 
+/** A notice's state in a word or two, with the reason when it failed. */
 export function entryState(e: OutboxEntry): string {
   if (e.status === 'sent') return `Sent to ${e.recipients} ${e.recipients === 1 ? 'person' : 'people'}`;
   if (e.status === 'failed') return `Failed after ${e.attempts} ${e.attempts === 1 ? 'attempt' : 'attempts'}`;
