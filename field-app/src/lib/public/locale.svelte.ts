@@ -1,6 +1,6 @@
 /**
- * The residents' pages' language: the one the address asks for (`?lang=es`: a Spanish notice's
- * links carry it, so its reader lands in Spanish on any device), else the one the person chose
+ * The residents' pages' language: the one the address asks for (`?lang=es`: a notice's links
+ * carry its language, so its reader lands in it on any device), else the one the person chose
  * (kept on the device by Paraglide's localStorage strategy), else the browser's, else English.
  * Switching re-renders the page in place (`{#key}` in the layout) without reloading it, so a
  * form being filled in is kept.
