@@ -3,6 +3,7 @@ import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
 import { precachePlan } from './tools/precache-plan.ts';
+import { RESIDENT_LOCALE_KEY } from './src/lib/public/locale-key.ts';
 
 /** Where `vite dev` forwards `/api` (the sync server; `pnpm --filter @fieldfix/sync-server dev`). */
 const apiTarget = process.env.FIELDFIX_API_URL ?? 'http://localhost:8080';
@@ -17,6 +18,7 @@ export default defineConfig({
       project: './project.inlang',
       outdir: './src/lib/public/paraglide',
       strategy: ['localStorage', 'preferredLanguage', 'baseLocale'],
+      localStorageKey: RESIDENT_LOCALE_KEY,
     }),
     sveltekit({
       // SPA: every route is rendered in the browser from one fallback page. The sync server

@@ -1,6 +1,7 @@
 /**
  * The residents' pages' words for the server's codes: case states, timeline steps, service
- * types and groups, close reasons, and dates. Every string comes from messages/{locale}.json.
+ * types, close reasons, and dates. Every string comes from messages/{locale}.json. (The
+ * types' groups are in group-words.ts: a case's page does not need them.)
  */
 import type { CaseState, PublicTimelineStep } from '@fieldfix/shared';
 import { m } from './paraglide/messages.js';
@@ -31,14 +32,6 @@ const SERVICES: Record<string, () => string> = {
   SIGN: m.svc_SIGN,
 };
 export const serviceWords = (code: string, name: string): string => SERVICES[code]?.() ?? name;
-
-const GROUPS: Record<string, () => string> = {
-  'Streets & sidewalks': m.grp_streets,
-  'Trash & recycling': m.grp_trash,
-  Trees: m.grp_trees,
-  'Lights & signals': m.grp_lights,
-};
-export const groupWords = (group: string): string => GROUPS[group]?.() ?? group;
 
 /** The catalogue's departments (by their name, which is what the public record carries). */
 const DEPARTMENTS: Record<string, () => string> = {
