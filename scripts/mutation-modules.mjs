@@ -146,6 +146,14 @@ export const MODULES = [
     tests: ['field-app/src/lib/api/retry-after.test.ts', 'field-app/src/lib/public/report/send.test.ts'],
   },
   {
+    // When "balance the day" solves again with overtime (`someCrewTakes`, `solveBalance`); the
+    // rest of the file maps boards and plans, the HTTP tests' (balance.pg.test.ts).
+    name: 'balance-overtime',
+    file: 'sync-server/src/dispatch/balance.service.ts',
+    mutate: ['sync-server/src/dispatch/balance.service.ts:69-99'],
+    tests: ['sync-server/src/dispatch/balance.service.test.ts'],
+  },
+  {
     name: 'outbox',
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [

@@ -73,6 +73,24 @@ describe('solveBalance', () => {
     expect((await solveBalance(loose, 'balance', third.solve)).overtime).toBe(true);
   });
 
+  it('counts a case with no skill, a crew listing no skills, and a locked case its own crew can take as left for room', async () => {
+    const noSkill = day({ cases: [...day().cases, { id: 'x', ...at, serviceMinutes: 30, crewId: 'a' }] });
+    expect((await solveBalance(noSkill, 'balance', solver(['x']).solve)).overtime).toBe(true);
+    // A graffiti case no crew lists, but crew c lists no skills: it can take it.
+    const anyCrew = day({
+      crews: [...day().crews, { id: 'c', start: at, capacityMinutes: 480 }],
+      cases: [...day().cases, { id: 'g1', ...at, serviceMinutes: 30, skill: 'GRAFFITI', crewId: 'a' }],
+    });
+    expect((await solveBalance(anyCrew, 'balance', solver(['g1']).solve)).overtime).toBe(true);
+    // A pothole locked to crew a, which works potholes.
+    const lockedOk = day({
+      cases: [...day().cases, { id: 'p3', ...at, serviceMinutes: 30, skill: 'POTHOLE', crewId: 'a', locked: true }],
+    });
+    expect((await solveBalance(lockedOk, 'balance', solver(['p3']).solve)).overtime).toBe(true);
+    // A plan naming a case the day does not have (never expected): not a reason to solve again.
+    expect((await solveBalance(day(), 'balance', solver(['nope']).solve)).overtime).toBe(false);
+  });
+
   it('goes straight to overtime when the service minutes alone exceed the crews’ hours', async () => {
     const full = day({
       cases: Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, ...at, serviceMinutes: 100, skill: 'POTHOLE' })),
