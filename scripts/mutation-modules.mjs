@@ -150,7 +150,7 @@ export const MODULES = [
     // rest of the file maps boards and plans, the HTTP tests' (balance.pg.test.ts).
     name: 'balance-overtime',
     file: 'sync-server/src/dispatch/balance.service.ts',
-    mutate: ['sync-server/src/dispatch/balance.service.ts:69-99'],
+    mutate: ['sync-server/src/dispatch/balance.service.ts:70-99'],
     tests: ['sync-server/src/dispatch/balance.service.test.ts'],
   },
   {

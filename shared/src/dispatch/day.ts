@@ -57,6 +57,19 @@ export const DayCase = z.object({
 });
 export type DayCase = z.infer<typeof DayCase>;
 
+/**
+ * Whether a crew may take a case: it works the case's skill (`skills` null: every case), and a
+ * locked case stays with its current crew (`isCurrentCrew`). The solver's rule, for anyone who
+ * must tell which cases a plan could have placed.
+ */
+export function crewMayTake(
+  skills: ReadonlySet<string> | null,
+  isCurrentCrew: boolean,
+  c: { skill?: string | undefined; locked?: boolean | undefined },
+): boolean {
+  return (!c.locked || isCurrentCrew) && (c.skill === undefined || !skills || skills.has(c.skill));
+}
+
 export const DistanceKind = z.enum(['haversine', 'euclidean', 'euc2d-rounded']);
 export type DistanceKind = z.infer<typeof DistanceKind>;
 export const Objective = z.enum(['balanced', 'distance']);

@@ -1,4 +1,4 @@
-import type { DistanceKind, ParsedDay } from './day.ts';
+import { crewMayTake, type DistanceKind, type ParsedDay } from './day.ts';
 
 /**
  * A day compiled for the search: every place is a node (crew starts first, then cases),
@@ -100,8 +100,7 @@ export function compileProblem(day: ParsedDay): Problem {
   cases.forEach((c, i) => {
     locked[i] = c.locked ? 1 : 0;
     for (let k = 0; k < K; k++) {
-      const skills = skillSets[k];
-      const ok = (locked[i] ? current[i] === k : true) && (c.skill === undefined || !skills || skills.has(c.skill));
+      const ok = crewMayTake(skillSets[k]!, current[i] === k, c);
       allowed[k * n + i] = ok ? 1 : 0;
       if (!ok) restricted = true;
     }

@@ -87,6 +87,15 @@ describe('solveBalance', () => {
       cases: [...day().cases, { id: 'p3', ...at, serviceMinutes: 30, skill: 'POTHOLE', crewId: 'a', locked: true }],
     });
     expect((await solveBalance(lockedOk, 'balance', solver(['p3']).solve)).overtime).toBe(true);
+    // The same pothole listed in crew a's route rather than naming its crew (crew b lists none).
+    const listed = day({
+      crews: [{ ...day().crews[0]!, currentCaseIds: ['p4'] }, day().crews[1]!],
+      cases: [...day().cases, { id: 'p4', ...at, serviceMinutes: 30, skill: 'POTHOLE', locked: true }],
+    });
+    expect((await solveBalance(listed, 'balance', solver(['p4']).solve)).overtime).toBe(true);
+    // Locked, and no crew has it now: none may take it.
+    const orphan = day({ cases: [...day().cases, { id: 'p5', ...at, serviceMinutes: 30, locked: true }] });
+    expect((await solveBalance(orphan, 'balance', solver(['p5']).solve)).overtime).toBe(false);
     // A plan naming a case the day does not have (never expected): not a reason to solve again.
     expect((await solveBalance(day(), 'balance', solver(['nope']).solve)).overtime).toBe(false);
   });

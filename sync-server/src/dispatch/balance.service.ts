@@ -18,6 +18,7 @@ import { ApiError } from '../http/errors.ts';
 import type { BoardCaseRow } from './board.repo.ts';
 import { serviceMinutesOf, type DispatchDay } from './board.service.ts';
 import { CITY_SPEED_KMH, routeLoad } from './route-load.ts';
+import { crewMayTake } from '../../../shared/src/dispatch/day.ts';
 import type { DayInputLike, PlanLike } from './solver.ts';
 
 /** The solver's day for the crews `request` names (their routes as they are now). */
@@ -66,13 +67,12 @@ export function dayInput(day: DispatchDay, request: BalanceRequest): { input: Da
   return { input, crewIds };
 }
 
-/** A case some crew of the day may take: one with its skill (or listing none), its own crew if locked. */
+/** A case some crew of the day may take (the solver's own rule: skills, and a locked case's crew). */
 function someCrewTakes(input: DayInputLike, caseId: string): boolean {
   const c = input.cases.find((x) => x.id === caseId);
   if (!c) return false;
-  return input.crews.some(
-    (k) => (!c.locked || k.id === c.crewId) && (c.skill === undefined || !k.skills || k.skills.includes(c.skill)),
-  );
+  const current = c.crewId ?? input.crews.find((k) => k.currentCaseIds?.includes(caseId))?.id;
+  return input.crews.some((k) => crewMayTake(k.skills ? new Set(k.skills) : null, k.id === current, c));
 }
 
 /**

@@ -12,7 +12,8 @@ export class Mailbox {
   entries = $state.raw<OutboxEntry[]>([]);
   filter = $state<OutboxStatus | 'all'>('all');
   selectedId = $state<string | null>(null);
-  loading = $state(false);
+  /** True from the start: the page reads at once, and must not say the read failed before it began. */
+  loading = $state(true);
   /** Whether `entries` are what the server answered for `filter` (false after a failed read). */
   entriesRead = $state(false);
   error = $state('');
