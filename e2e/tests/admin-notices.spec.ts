@@ -1,18 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
 import { ADMIN, WORKER, signIn, submitSignIn } from '../support/app.ts';
 import { waitForMail } from '../support/mail.ts';
+import { axeClean } from '../support/axe.ts';
 
 // The administrators' page of resident notices (`/admin/mailbox`), against the real server and
 // its real SMTP server on loopback: a resident's report sends "we received your report", and
 // the admin sees that notice sent, to one person, in the delivery table, filters it by state
 // (a filter with nothing in it says so), and opens its case. Crew members are sent home.
-
-async function axeClean(page: Page) {
-  const axe = await new AxeBuilder({ page }).analyze();
-  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 test("an admin sees a resident's notice sent, filters the delivery table by state, and opens the case", async ({
   browser,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
 import postgres from 'postgres';
 import { generateCases } from '@fieldfix/sync-server/generate-cases';
 import { e2eDatabaseUrlFile } from '../support/paths.ts';
+import { axeClean } from '../support/axe.ts';
 
 // The city's record with a big city's year: 100,000 generated cases put straight into the test
 // database (one insert … select generate_series). `/map` draws them as numbered circles and
@@ -34,12 +34,6 @@ test.beforeAll(async () => {
     await sql.end();
   }
 });
-
-async function axeClean(page: Page) {
-  const axe = await new AxeBuilder({ page }).analyze();
-  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 const map = (page: Page) => page.getByTestId('record-map');
 const total = async (page: Page) => Number(await map(page).getAttribute('data-total'));

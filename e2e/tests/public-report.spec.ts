@@ -1,7 +1,7 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import { WORKER, WORKER_B, potholeJpeg } from '../support/app.ts';
 import { gzippedScriptsKb } from '../support/budget.ts';
+import { axeClean } from '../support/axe.ts';
 
 // `/report`: a resident on a phone, in Spanish, with no signal, reports a pothole with a photo.
 // The report waits on the phone ("waiting to send"), goes when the signal returns, and lands
@@ -10,12 +10,6 @@ import { gzippedScriptsKb } from '../support/budget.ts';
 
 // Old Town, on Cedar Ave: Streets Crew A's district.
 const OLD_TOWN = { latitude: 42.35595, longitude: -86.9808 };
-
-async function axeClean(page: Page) {
-  const axe = await new AxeBuilder({ page }).analyze();
-  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 async function bearer(request: APIRequestContext, who: { email: string; password: string }) {
   const res = await request.post('/api/auth/login?bearer=1', { data: who });

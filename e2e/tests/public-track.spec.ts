@@ -1,7 +1,7 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import { gzippedScriptsKb } from '../support/budget.ts';
 import { linkIn, waitForMail } from '../support/mail.ts';
+import { axeClean } from '../support/axe.ts';
 
 // `/track/{id}`: a resident with no account reads a case's public timeline in Spanish or
 // English (the switch sticks), follows it by email with a confirmation link, stops following,
@@ -32,12 +32,6 @@ async function fixedCase(request: APIRequestContext): Promise<Track> {
     if (t.case.state === 'fixed' && t.timeline.length > 0) return t;
   }
   throw new Error('the demo city has no fixed case');
-}
-
-async function axeClean(page: Page) {
-  const axe = await new AxeBuilder({ page }).analyze();
-  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
 
 test('a Spanish reader sees the timeline, switches to English, and the choice sticks', async ({ browser, request }) => {

@@ -41,6 +41,8 @@ export const ApiKeyInfo = z.strictObject({
   name: z.string(),
   createdAt: z.iso.datetime({ offset: true }),
   createdBy: z.string().nullable(),
+  /** The creator's name (null when they are gone or unknown). */
+  createdByName: z.string().nullable(),
   revokedAt: z.iso.datetime({ offset: true }).nullable(),
   lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
   rateLimitPerMinute: z.number().int().positive(),
@@ -61,7 +63,13 @@ export const CreateApiKeyRequest = z.strictObject({
   rateLimitPerMinute: z.number().int().min(1).max(100_000).default(60),
 });
 export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+/** What a client sends (the limit may be left out). */
+export type CreateApiKeyInput = z.input<typeof CreateApiKeyRequest>;
 
 /** The new key's secret is in this answer only: it is stored hashed. */
 export const CreateApiKeyResponse = z.strictObject({ key: ApiKeyInfo, secret: z.string() });
 export type CreateApiKeyResponse = z.infer<typeof CreateApiKeyResponse>;
+
+/** `POST /api/admin/api-keys/{id}/revoke`: the key as it now is. */
+export const RevokeApiKeyResponse = z.strictObject({ key: ApiKeyInfo });
+export type RevokeApiKeyResponse = z.infer<typeof RevokeApiKeyResponse>;

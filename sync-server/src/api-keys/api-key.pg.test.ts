@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeysResponse, CreateApiKeyResponse } from '@fieldfix/shared';
+import { ApiKeysResponse, CreateApiKeyResponse, RevokeApiKeyResponse } from '@fieldfix/shared';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { createApp } from '../app.ts';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
@@ -47,7 +47,13 @@ describe('Open311 API keys', () => {
     const res = await t.app.request('/api/admin/api-keys', json('POST', { name: 'Neighbourhood app' }));
     expect(res.status).toBe(201);
     const { key, secret } = CreateApiKeyResponse.parse(await res.json());
-    expect(key).toMatchObject({ name: 'Neighbourhood app', createdBy: 'u-admin', revokedAt: null, lastUsedAt: null });
+    expect(key).toMatchObject({
+      name: 'Neighbourhood app',
+      createdBy: 'u-admin',
+      createdByName: 'Jordan Lee',
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     const [row] = await t.db.sql<{ key_hash: string }[]>`select key_hash from api_keys where id = ${key.id}`;
     expect(row!.key_hash).toBe(hashApiKey(secret));
     const everything = JSON.stringify(await t.db.sql`select * from api_keys`);
@@ -64,6 +70,9 @@ describe('Open311 API keys', () => {
 
     const revoked = await t.app.request(`/api/admin/api-keys/${key.id}/revoke`, { method: 'POST', headers: admin });
     expect(revoked.status).toBe(200);
+    const { key: after } = RevokeApiKeyResponse.parse(await revoked.json());
+    expect(after).toMatchObject({ id: key.id, createdByName: 'Jordan Lee' });
+    expect(after.revokedAt).not.toBeNull();
     const refused = await submit(secret);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual([

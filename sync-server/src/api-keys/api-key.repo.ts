@@ -11,6 +11,8 @@ export type ApiKey = {
   name: string;
   createdAt: string;
   createdBy: string | null;
+  /** The name of the admin who made it, for people reading the list. */
+  createdByName: string | null;
   revokedAt: string | null;
   lastUsedAt: string | null;
   rateLimitPerMinute: number;
@@ -21,16 +23,23 @@ type Row = {
   name: string;
   created_at: Date;
   created_by: string | null;
+  created_by_name: string | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
   rate_limit_per_minute: number;
 };
+
+/** A key's columns from `k`, an `api_keys` row, and `u`, its creator (left joined). */
+const keyColumns = (sql: Queryable) => sql`
+  k.id, k.name, k.created_at, k.created_by, u.name as created_by_name, k.revoked_at, k.last_used_at,
+  k.rate_limit_per_minute`;
 
 const toApiKey = (r: Row): ApiKey => ({
   id: r.id,
   name: r.name,
   createdAt: r.created_at.toISOString(),
   createdBy: r.created_by,
+  createdByName: r.created_by_name,
   revokedAt: r.revoked_at?.toISOString() ?? null,
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
   rateLimitPerMinute: r.rate_limit_per_minute,
@@ -50,24 +59,25 @@ export async function insertApiKey(
   k: { id: string; name: string; token: string; createdBy: string | null; rateLimitPerMinute: number },
 ): Promise<ApiKey> {
   const [row] = await sql<Row[]>`
-    insert into api_keys (id, name, key_hash, created_by, rate_limit_per_minute)
-    values (${k.id}, ${k.name}, ${hashApiKey(k.token)}, ${k.createdBy}, ${k.rateLimitPerMinute})
-    returning id, name, created_at, created_by, revoked_at, last_used_at, rate_limit_per_minute`;
+    with made as (
+      insert into api_keys (id, name, key_hash, created_by, rate_limit_per_minute)
+      values (${k.id}, ${k.name}, ${hashApiKey(k.token)}, ${k.createdBy}, ${k.rateLimitPerMinute})
+      returning *)
+    select ${keyColumns(sql)} from made k left join users u on u.id = k.created_by`;
   return toApiKey(row!);
 }
 
 export async function listApiKeys(sql: Queryable): Promise<ApiKey[]> {
   const rows = await sql<Row[]>`
-    select id, name, created_at, created_by, revoked_at, last_used_at, rate_limit_per_minute
-    from api_keys order by created_at, id`;
+    select ${keyColumns(sql)} from api_keys k left join users u on u.id = k.created_by order by k.created_at, k.id`;
   return rows.map(toApiKey);
 }
 
 /** Revokes a key; false when there is no such key. Revoking twice keeps the first time. */
 export async function revokeApiKey(sql: Queryable, id: string): Promise<ApiKey | null> {
   const [row] = await sql<Row[]>`
-    update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ${id}
-    returning id, name, created_at, created_by, revoked_at, last_used_at, rate_limit_per_minute`;
+    with revoked as (update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ${id} returning *)
+    select ${keyColumns(sql)} from revoked k left join users u on u.id = k.created_by`;
   return row ? toApiKey(row) : null;
 }
 

@@ -7,6 +7,7 @@ import {
   CreateApiKeyRequest,
   type ApiKeysResponse,
   type CreateApiKeyResponse,
+  type RevokeApiKeyResponse,
 } from '@fieldfix/shared';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { callerOf } from '../access/caller.ts';
@@ -41,7 +42,7 @@ export function apiKeyRoutes({ sql }: AppDeps) {
       async (c) => {
         const key = await revokeApiKey(sql, c.req.valid('param').id);
         if (!key) throw new ApiError(404, 'not-found', 'There is no such API key.');
-        return c.json({ key });
+        return c.json({ key } satisfies RevokeApiKeyResponse);
       },
     );
 }
