@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { CaseRecord, IsoDate, IsoDateTime } from '../domain/case.ts';
 import { ServiceType } from '../domain/service-type.ts';
 import { Crew } from '../domain/people.ts';
+import { SaneDate } from '../domain/limits.ts';
 
 export const DayQuery = z.object({
   crew: z.string().min(1).max(64).optional(),
-  date: IsoDate.optional(),
+  date: SaneDate.optional(),
 });
 
 /**

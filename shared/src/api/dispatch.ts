@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CaseRecord, IsoDate, IsoDateTime } from '../domain/case.ts';
 import { ServiceType } from '../domain/service-type.ts';
-import { storableString } from '../domain/limits.ts';
+import { SaneDate, SaneDateTime, storableString } from '../domain/limits.ts';
 
 /** A department named by a lead or admin: looked up in the database, so no NUL. */
 const DepartmentId = storableString(64).min(1);
@@ -13,7 +13,7 @@ const DepartmentId = storableString(64).min(1);
  * set_priority, set_due, merge_duplicate, cancel) pushed through the outbox.
  */
 export const BoardQuery = z.object({
-  date: IsoDate,
+  date: SaneDate,
   /** Leads see their own department only; an admin names one. */
   department: DepartmentId.optional(),
 });
@@ -48,7 +48,7 @@ export type BoardCase = z.infer<typeof BoardCase>;
 export const CrewPosition = z.object({
   lat: z.number().min(-90).max(90),
   long: z.number().min(-180).max(180),
-  at: IsoDateTime,
+  at: SaneDateTime,
 });
 export type CrewPosition = z.infer<typeof CrewPosition>;
 
@@ -108,7 +108,7 @@ export type LiveEvent = z.infer<typeof LiveEvent>;
 
 /** `POST /api/dispatch/balance`: the server runs the solver on the board's day. */
 export const BalanceRequest = z.object({
-  date: IsoDate,
+  date: SaneDate,
   department: DepartmentId.optional(),
   /** Only these crews (default: every crew of the department); only reorder one crew's route. */
   crewIds: z.array(z.string().min(1).max(64)).max(200).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime } from '../domain/case.ts';
+import { SaneDateTime } from '../domain/limits.ts';
 import { describeIssue, Mutation, MutationIdentity, type RefusedMutation } from './mutation.ts';
 import { Outcome } from './outcome.ts';
 
@@ -14,7 +14,7 @@ export const PushRequest = z.object({
    * device's clock offset, which places each change at the time it was really made
    * (`deviceTime` + offset). Absent from protocol 3 devices.
    */
-  sentAt: IsoDateTime.optional(),
+  sentAt: SaneDateTime.optional(),
 });
 export type PushRequest = z.infer<typeof PushRequest>;
 
@@ -31,7 +31,7 @@ export type PushResponse = z.infer<typeof PushResponse>;
 export const PushEnvelope = z.object({
   clientId: z.string().min(1).max(64),
   mutations: z.array(z.unknown()).min(1).max(MAX_PUSH_BATCH),
-  sentAt: IsoDateTime.optional(),
+  sentAt: SaneDateTime.optional(),
 });
 
 export type PushEntry = { ok: true; mutation: Mutation } | { ok: false; refused: RefusedMutation };

@@ -123,7 +123,15 @@ const GARBAGE = [
   '00000000-0000-4000-8000-000000000000', // a UUID where a number is expected
   '123e4567-e89b-12d3-a456-42661417400', // nearly a UUID
 ];
-const QUERY_GARBAGE = [...GARBAGE.filter((g) => g !== '0'), '', '%5B%5D', '%7B%22a%22%3A1%7D'];
+/** Well-formed dates PostgreSQL cannot store (year 0, and year 1 at +14:00 is year 0 in UTC) or that do not exist. */
+const DATE_GARBAGE = ['0000-01-01', '0000-01-01T00:00:00Z', '0001-01-01T00:00:00+14:00', '2026-02-30'];
+const QUERY_GARBAGE = [
+  ...GARBAGE.filter((g) => g !== '0'),
+  '',
+  '%5B%5D',
+  '%7B%22a%22%3A1%7D',
+  ...DATE_GARBAGE.map(encodeURIComponent),
+];
 /** Header values (a header cannot carry a NUL or a line break at all). */
 const HEADER_GARBAGE = ['', 'abc', '-1', '1.5', '99999999999999999999', '999999999999999', LONG];
 
@@ -192,6 +200,7 @@ const FIELD_GARBAGE: [string, (v: unknown) => unknown][] = [
   ['-1', () => -1],
   ['a NUL', () => 'a\u0000b'],
   ['a lone surrogate', () => '\uD800x'],
+  ...DATE_GARBAGE.map((d): [string, () => string] => [d, () => d]),
   ['100,000 chars', () => 'x'.repeat(100_000)],
   [`${DEPTH} levels deep`, () => '@@deep@@'],
 ];
