@@ -4,7 +4,7 @@
  * characters), routed, and created through the change log, or, on the test endpoint,
  * checked and answered without creating any work.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isStorableText, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
 import type { Queryable, Sql } from '../db/database.ts';
 import { cityDate } from '../time.ts';
@@ -141,6 +141,49 @@ export type Once = {
 
 export type IntakeDeps = { sql: Sql; timeZone: string; now?: () => Date };
 
+/** What the sandbox's answer to a POST carries: the request as checked (nothing is stored). */
+export type SandboxRequest = { serviceCode: string; lat: number; long: number; requestedAt: Date };
+
+/** A sandbox request's id is its token after `test-`. */
+export const SANDBOX_ID_PREFIX = 'test-';
+const SANDBOX_SIGNATURE_CHARS = 22;
+
+function sandboxSignature(secret: string, body: string): string {
+  // Its own prefix: no signed link (`signLink`, the same key) is ever taken for a sandbox token.
+  return createHmac('sha256', secret)
+    .update(`open311-sandbox:${body}`)
+    .digest('base64url')
+    .slice(0, SANDBOX_SIGNATURE_CHARS);
+}
+
+/**
+ * The sandbox stores nothing, so its token carries what its look-ups answer (the type, the
+ * point, the time), signed with the server's link key: only a token it issued is found, on any
+ * instance that shares the key.
+ */
+export function sandboxToken(secret: string, r: SandboxRequest): string {
+  const claims = [r.serviceCode, r.lat, r.long, Math.floor(r.requestedAt.getTime() / 1000)];
+  const body = Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
+  return `${body}${sandboxSignature(secret, body)}`;
+}
+
+/** The request a sandbox token stands for, or null: not one the sandbox issued. */
+export function readSandboxToken(secret: string, token: string): SandboxRequest | null {
+  if (!/^[\w-]+$/.test(token) || token.length <= SANDBOX_SIGNATURE_CHARS) return null;
+  const body = token.slice(0, -SANDBOX_SIGNATURE_CHARS);
+  const got = Buffer.from(token.slice(-SANDBOX_SIGNATURE_CHARS));
+  const want = Buffer.from(sandboxSignature(secret, body));
+  if (!timingSafeEqual(got, want)) return null;
+  const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as [string, number, number, number];
+  const [serviceCode, lat, long, seconds] = claims;
+  return { serviceCode, lat, long, requestedAt: new Date(seconds * 1000) };
+}
+
+/** The request a sandbox `service_request_id` stands for, or null. */
+export function readSandboxRequestId(secret: string, id: string): SandboxRequest | null {
+  return id.startsWith(SANDBOX_ID_PREFIX) ? readSandboxToken(secret, id.slice(SANDBOX_ID_PREFIX.length)) : null;
+}
+
 /**
  * Checks the form and, unless `sandbox`, creates the case. Throws `Open311Error`: 404 for an
  * unknown service code, 400 for anything else wrong (a point outside the city included).
@@ -150,7 +193,8 @@ export async function submitRequest(
   services: Map<string, Open311Service>,
   form: Form,
   opts: {
-    sandbox: boolean;
+    /** The test endpoint: checked and answered, nothing created; its tokens are signed with `secret`. */
+    sandbox: false | { secret: string };
     apiKeyId: string | null;
     acceptLanguage: string | undefined;
     /** How the report came in, for the history (`open311` by default; `web` for the residents' form). */
@@ -211,8 +255,11 @@ export async function submitRequest(
         `The point ${lat}, ${long} is outside the city: this city cannot take a request there.`,
       );
     }
+    if (opts.sandbox) {
+      const token = sandboxToken(opts.sandbox.secret, { serviceCode: service.code, lat, long, requestedAt: now });
+      return { serviceRequestId: `${SANDBOX_ID_PREFIX}${token}`, token, replayed: false };
+    }
     const token = randomUUID();
-    if (opts.sandbox) return { serviceRequestId: `test-${token}`, token, replayed: false };
     const before = opts.once ? await opts.once.existing(tx) : null;
     if (before) return { serviceRequestId: before, token: '', replayed: true };
     // The lead merges duplicates (R6); the history names the likely ones so they need not search.

@@ -11,13 +11,14 @@ import {
   type Caller,
   type PublicCase,
 } from '@fieldfix/shared';
-import type { Open311CaseRow, Open311Service, TimelineEvent } from './open311.repo.ts';
+import type { Open311CaseRow, Open311Service, TimelineEvent, UpdateRow } from './open311.repo.ts';
+import type { SandboxRequest } from './intake.ts';
 import type { FmsStatus } from './open311.schemas.ts';
 import type { Value } from './open311-format.ts';
 
 export const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2';
 /** When this endpoint's behaviour last changed (the discovery `changeset`). */
-export const CHANGESET = '2026-12-02T00:00:00Z';
+export const CHANGESET = '2026-12-06T00:00:00Z';
 
 /** The endpoint roots: the production one and the sandbox that creates no work. */
 export const ROOTS = { production: '/open311/v2', test: '/open311/v2-test' } as const;
@@ -167,7 +168,8 @@ export function requestDoc(row: Open311CaseRow, ctx: RequestContext): Value | nu
     updated_datetime: p.closedAt ?? p.updatedAt,
     expected_datetime: p.expectedAt,
     address: p.address || null,
-    address_id: row.addressId,
+    // The client's own words like the address beside it: no contact details.
+    address_id: row.addressId === null ? null : hideContactDetails(row.addressId),
     zipcode: row.zipcode,
     lat: p.lat,
     long: p.long,
@@ -191,14 +193,54 @@ export function requestDoc(row: Open311CaseRow, ctx: RequestContext): Value | nu
   return doc;
 }
 
-export function updateDoc(e: TimelineEvent, base: string): Value {
+/**
+ * A request the sandbox answered, from what its id carries (it stored nothing): open, at its
+ * point, with its type's public facts. Its description and address were not kept.
+ */
+export function sandboxRequestDoc(id: string, r: SandboxRequest, ctx: RequestContext, extensions: boolean): Value {
+  const service = ctx.services.get(r.serviceCode);
+  const requested = r.requestedAt.toISOString();
+  const doc: Record<string, Value> = {
+    service_request_id: id,
+    status: 'open',
+    status_notes: 'A test request: it was checked and answered, and no work was created.',
+    service_name: service?.name ?? null,
+    service_code: r.serviceCode,
+    description: null,
+    agency_responsible: service?.departmentName ?? null,
+    service_notice: serviceNotice(service),
+    requested_datetime: requested,
+    updated_datetime: requested,
+    expected_datetime: service ? new Date(r.requestedAt.getTime() + service.slaDays * 86_400_000).toISOString() : null,
+    address: null,
+    address_id: null,
+    zipcode: null,
+    lat: r.lat,
+    long: r.long,
+    media_url: null,
+  };
+  if (extensions) {
+    doc.extended_attributes = {};
+    doc.notes = [{ datetime: requested, description: describeEvent({ kind: 'reported', data: {} }), type: 'reported' }];
+  }
+  return doc;
+}
+
+/**
+ * One entry of the updates feed. Its `updated_datetime` is when the server received the change,
+ * the time the feed is selected by: work done offline reaches the server after it was done, and
+ * a client (FixMyStreet) drops any update whose time lies outside the window it asked for, so
+ * the time the work was done would hide every late sync. That time is not repeated here: it is
+ * each of the request's `notes` (`requests/{id}` with `extensions=true`).
+ */
+export function updateDoc(e: UpdateRow, base: string): Value {
   const photos = Array.isArray(e.data.photoIds) ? (e.data.photoIds as unknown[]) : [];
   const photo = e.kind === 'fixed' && typeof photos[0] === 'string' ? photos[0] : null;
   return {
     update_id: e.id,
     service_request_id: e.caseId,
     status: fmsStatus(e),
-    updated_datetime: e.at.toISOString(),
+    updated_datetime: e.receivedAt.toISOString(),
     description: describeEvent(e),
     media_url: photo ? mediaUrl(base, photo) : null,
   };

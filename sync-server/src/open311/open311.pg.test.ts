@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
-import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { FilePhotoStore } from '../photos/photo-store.ts';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
+import { hashApiKey } from '../api-keys/api-key.repo.ts';
 import * as S from './open311.schemas.ts';
 import { asXmlText, loadPublishedSchemas, readXml, SCHEMA_DIR, validateAgainst } from './published-schemas.ts';
 
@@ -69,6 +70,22 @@ async function both<T extends z.ZodType>(path: (fmt: string) => string, schema: 
   return { data: data as z.infer<T>, xml: text };
 }
 
+/** A POST of `body` as it is, bytes and all, with `contentType`. */
+async function postRaw(
+  url: string,
+  body: string | Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+) {
+  const res = await t.app.request(url, {
+    method: 'POST',
+    headers: { 'content-type': contentType, ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
+  bodies.push({ url, body: await res.clone().text() });
+  return res;
+}
+
 async function countCases(): Promise<number> {
   const [row] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
   return row!.n;
@@ -80,7 +97,8 @@ function conforms(file: string, value: unknown) {
 
 beforeAll(async () => {
   photosDir = await mkdtemp(join(tmpdir(), 'fieldfix-open311-'));
-  t = await createTestApp({ photosDir });
+  // The sandbox signs its tokens with the link key: one of the test's own, not the data folder's.
+  t = await createTestApp({ photosDir, linkSecret: 'open311-test-link-secret' });
   await t.db.sql`update case_reporters set ${t.db.sql(SECRETS)}`;
 });
 afterAll(async () => {
@@ -259,6 +277,125 @@ describe('Open311 GeoReport v2: reading', () => {
 
 const OLD_TOWN = { lat: '42.3555', long: '-86.975' }; // Old Town: Streets Crew A, Sanitation North
 
+describe('Open311 GeoReport v2: the updates feed and late syncs', () => {
+  it('an update is timed by its arrival: work done hours before it synced is in the window it arrived in', async () => {
+    const now = Date.now();
+    const [event] = await t.db.sql<{ id: string }[]>`
+      insert into case_events (case_id, at, received_at, kind, data, version, crew_id)
+      values (3, ${new Date(now - 5 * 3_600_000)}, ${new Date(now - 10 * 60_000)}, 'started', ${t.db.sql.json({})}, 90,
+        'streets-a')
+      returning id::text`;
+    const start = new Date(now - 3_600_000).toISOString();
+    const end = new Date(now + 60_000).toISOString();
+    const { data } = await both(
+      (f) => `/open311/v2/servicerequestupdates.${f}?start_date=${start}&end_date=${end}`,
+      S.RequestUpdates,
+    );
+    const update = data.find((u) => u.update_id === event!.id)!;
+    expect(update).toMatchObject({ service_request_id: '3', status: 'IN_PROGRESS' });
+    // FixMyStreet drops an update whose time lies outside the window it asked for.
+    expect(update.updated_datetime).toBe(new Date(now - 10 * 60_000).toISOString());
+    for (const u of data) {
+      expect(Date.parse(u.updated_datetime)).toBeGreaterThanOrEqual(Date.parse(start));
+      expect(Date.parse(u.updated_datetime)).toBeLessThanOrEqual(Date.parse(end));
+    }
+    // When the work was done stays in the request's public timeline.
+    const { data: request } = await both((f) => `/open311/v2/requests/3.${f}?extensions=true`, S.Requests);
+    expect(request[0]!.notes).toContainEqual({
+      datetime: new Date(now - 5 * 3_600_000).toISOString(),
+      description: 'Work in progress.',
+      type: 'started',
+    });
+  });
+});
+
+describe('Open311 GeoReport v2: dates', () => {
+  const refusals: [string, RegExp][] = [
+    ['start_date=0000-01-01T00:00:00Z', /^start_date must lie between 1970-01-01/],
+    ['end_date=0001-01-01T00:00:00Z', /^end_date must lie between 1970-01-01/],
+    ['start_date=1969-12-31T23:59:59Z&end_date=1970-01-02T00:00:00Z', /^start_date must lie between/],
+    ['end_date=9999-12-31T23:59:00-14:00', /^end_date must lie between/],
+    ['start_date=2026-02-30T00:00:00Z', /^start_date names a day that is not in the calendar: 2026-02-30\.$/],
+    ['start_date=2025-02-29', /^start_date names a day that is not in the calendar/],
+    ['end_date=2026-13-01T00:00:00Z', /^end_date names a day that is not in the calendar/],
+    ['start_date=2026-06-01T24:00:00Z', /^start_date names a time or a zone that does not exist: T24:00:00Z\.$/],
+    ['start_date=2026-06-01T10:60:00Z', /^start_date names a time or a zone/],
+    ['start_date=2026-06-01T10:00:00%2B25:00', /^start_date names a time or a zone/],
+    ['start_date=2999-01-01T00:00:00Z', /^start_date is in the future: without an end_date the window ends now/],
+  ];
+
+  it('a date PostgreSQL cannot hold, a day not in the calendar or a start in the future is a 400 naming it', async () => {
+    for (const endpoint of ['requests', 'servicerequestupdates']) {
+      for (const [q, message] of refusals) {
+        const { data } = await both((f) => `/open311/v2/${endpoint}.${f}?${q}`, S.Errors, 400);
+        expect(data[0]!.description, `${endpoint} ${q}`).toMatch(message);
+      }
+    }
+    expect(quietLogger.errors).toEqual([]);
+  });
+
+  it('zones, bare dates and the earliest end_date are read as written', async () => {
+    const utc = await both((f) => `/open311/v2/requests.${f}?${JUNE}`, S.Requests);
+    const zoned = await both(
+      (f) => `/open311/v2/requests.${f}?start_date=2026-04-01T02:00:00%2B02:00&end_date=2026-06-10T17:00:00-07:00`,
+      S.Requests,
+    );
+    expect(zoned.data).toEqual(utc.data);
+    const bare = await both((f) => `/open311/v2/requests.${f}?start_date=2026-04-01&end_date=2026-06-11`, S.Requests);
+    expect(bare.data).toEqual(utc.data);
+    const leap = await both((f) => `/open311/v2/requests.${f}?start_date=2024-02-29T00:00:00.5Z`, S.Requests);
+    expect(leap.data).toEqual([]);
+    const early = await both(
+      (f) => `/open311/v2/servicerequestupdates.${f}?end_date=1970-01-01T00:00:00Z`,
+      S.RequestUpdates,
+    );
+    expect(early.data).toEqual([]);
+  });
+});
+
+describe('Open311 GeoReport v2: reads are public, whatever api_key they carry', () => {
+  it('a GET with an unknown key, or with a key past its limit, is answered and counts nothing', async () => {
+    const key = 'ff311_tight-read-key';
+    await t.db.sql`
+      insert into api_keys (id, name, key_hash, rate_limit_per_minute)
+      values ('k_tight_reads', 'Tight reads', ${hashApiKey(key)}, 2)`;
+    for (const k of ['bogus', key]) {
+      for (const path of [
+        `/open311/v2/requests.json?${JUNE}`,
+        '/open311/v2/requests/1.xml',
+        '/open311/v2/servicerequestupdates.json',
+        '/open311/v2/duplicates.json?service_code=POTHOLE&lat=42.36&long=-86.98',
+        '/open311/v2-test/requests.json',
+      ]) {
+        for (let i = 0; i < 3; i += 1) {
+          const res = await get(`${path}${path.includes('?') ? '&' : '?'}api_key=${k}`);
+          expect(res.status, `${path} with api_key=${k}`).toBe(200);
+        }
+      }
+    }
+    const [row] = await t.db.sql<{ last_used_at: Date | null; window_start: Date | null; window_count: number }[]>`
+      select last_used_at, window_start, window_count from api_keys where id = 'k_tight_reads'`;
+    expect(row).toEqual({ last_used_at: null, window_start: null, window_count: 0 });
+
+    // A POST still needs the key and counts against it; past the limit a browser script can
+    // read how long to wait.
+    const form = {
+      api_key: key,
+      service_code: 'POTHOLE',
+      ...OLD_TOWN,
+      'attribute[size]': 'small',
+    };
+    const origin = { origin: 'https://civic.example' };
+    expect((await post('/open311/v2-test/requests.json', form, origin)).status).toBe(200);
+    expect((await post('/open311/v2-test/requests.json', form, origin)).status).toBe(200);
+    const limited = await post('/open311/v2-test/requests.json', form, origin);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('access-control-allow-origin')).toBe('*');
+    expect(limited.headers.get('access-control-expose-headers')?.toLowerCase()).toBe('retry-after');
+  });
+});
+
 describe('Open311 GeoReport v2: POST requests', () => {
   const valid = {
     api_key: DEMO_API_KEY,
@@ -369,6 +506,139 @@ describe('Open311 GeoReport v2: POST requests', () => {
     expect((await post('/open311/v2-test/requests.json', { ...valid, api_key: '' })).status).toBe(403);
     const after = await countCases();
     expect(after).toBe(before);
+  });
+
+  it('address_id is the client’s words: shown without the contact details in it, in JSON, XML and lists', async () => {
+    const addressId = 'jane.doe@example.org 555 867 5309';
+    const res = await post('/open311/v2/requests.json', {
+      ...valid,
+      lat: '42.3561',
+      long: '-86.9771',
+      address_id: addressId,
+    });
+    const id = S.CreatedRequests.parse(await res.json())[0]!.service_request_id;
+    const one = await both((f) => `/open311/v2/requests/${id}.${f}`, S.Requests);
+    expect(one.data[0]!.address_id).toBe('[…] […]');
+    expect(one.xml).toContain('<address_id>[…] […]</address_id>');
+    const listed = await both((f) => `/open311/v2/requests.${f}?service_request_id=${id}`, S.Requests);
+    const near = await both(
+      (f) => `/open311/v2/duplicates.${f}?service_code=POTHOLE&lat=42.3561&long=-86.9771`,
+      S.Requests,
+    );
+    for (const text of [JSON.stringify(one.data), one.xml, JSON.stringify(listed.data), listed.xml, near.xml]) {
+      expect(text).not.toContain('jane.doe');
+      expect(text).not.toContain('867');
+    }
+    // Staff keep what was sent.
+    const [row] = await t.db.sql<{ address_id: string }[]>`select address_id from cases where id = ${id}`;
+    expect(row!.address_id).toBe(addressId);
+  });
+
+  it('a body that is not UTF-8 is refused, naming what is wrong; UTF-8 is kept as sent', async () => {
+    const form = new URLSearchParams({ ...valid, description: 'x' });
+    const urlencoded = 'application/x-www-form-urlencoded';
+    const multipart = (field: string, value: Uint8Array) => {
+      const parts = Object.entries({ ...valid, [field]: '' }).map(([k, v]) =>
+        Buffer.concat([
+          Buffer.from(`--b0undary\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n`),
+          k === field ? Buffer.from(value) : Buffer.from(v),
+          Buffer.from('\r\n'),
+        ]),
+      );
+      return new Uint8Array(Buffer.concat([...parts, Buffer.from('--b0undary--\r\n')]));
+    };
+    const before = await countCases();
+    const refusals: [string | Uint8Array, string, RegExp][] = [
+      [form.toString().replace('description=x', 'description=%ff%fe'), urlencoded, /^description is not valid UTF-8/],
+      [form.toString().replace('description=x', 'description=caf%E9'), urlencoded, /^description is not valid UTF-8/],
+      [form.toString().replace('description=x', 'desc%ffription=x'), urlencoded, /^A field name is not valid UTF-8/],
+      [
+        new Uint8Array([...Buffer.from(form.toString().replace('description=x', 'description=caf')), 0xe9]),
+        urlencoded,
+        /^The request body is not valid UTF-8/,
+      ],
+      [
+        form.toString(),
+        `${urlencoded}; charset=ISO-8859-1`,
+        /^The request body is declared charset=ISO-8859-1: .* UTF-8/,
+      ],
+      [form.toString(), `${urlencoded}; charset="windows-1252"`, /charset=windows-1252/],
+      [
+        multipart('description', new Uint8Array([0x63, 0x61, 0x66, 0xe9])),
+        'multipart/form-data; boundary=b0undary',
+        /^description is not valid UTF-8/,
+      ],
+    ];
+    for (const root of ['/open311/v2', '/open311/v2-test']) {
+      for (const [body, type, message] of refusals) {
+        const res = await postRaw(`${root}/requests.json`, body, type);
+        expect(res.status, `${root} ${type}`).toBe(400);
+        expect(S.Errors.parse(await res.json())[0]!.description).toMatch(message);
+      }
+    }
+    expect(await countCases()).toBe(before);
+
+    const words = 'Nid-de-poule près du café, 30 cm — ½ voie';
+    const sent: [string | Uint8Array, string][] = [
+      [
+        new URLSearchParams({ ...valid, lat: '42.3564', description: words }).toString(),
+        `${urlencoded}; charset=UTF-8`,
+      ],
+      [
+        new Uint8Array(
+          Buffer.from(
+            `${new URLSearchParams({ ...valid, lat: '42.3565', description: 'x' }).toString().replace('description=x', `description=${words}`)}`,
+          ),
+        ),
+        urlencoded,
+      ],
+      [multipart('description', new TextEncoder().encode(words)), 'multipart/form-data; boundary=b0undary'],
+      [multipart('description', new TextEncoder().encode(`\uFFFD ${words}`)), 'multipart/form-data; boundary=b0undary'],
+    ];
+    for (const [body, type] of sent) {
+      const res = await postRaw('/open311/v2/requests.json', body, type);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const id = S.CreatedRequests.parse(await res.json())[0]!.service_request_id;
+      const [row] = await t.db.sql<{ description: string }[]>`select description from cases where id = ${id}`;
+      expect(row!.description.replace('\uFFFD ', '')).toBe(words);
+    }
+  });
+
+  it(`the test endpoint answers its own ids and tokens, and no other${WHY_SKIPPED}`, async () => {
+    const before = await countCases();
+    const res = await post('/open311/v2-test/requests.json', valid);
+    const [answer] = S.CreatedRequests.parse(await res.json());
+    const { service_request_id: id, token } = answer!;
+    expect(id).toBe(`test-${token}`);
+    const { data: found } = await both((f) => `/open311/v2-test/tokens/${token}.${f}`, S.TokenAnswer);
+    expect(found).toEqual([{ service_request_id: id, token }]);
+    const { data } = await both((f) => `/open311/v2-test/requests/${id}.${f}`, S.Requests);
+    expect(data[0]).toMatchObject({
+      service_request_id: id,
+      status: 'open',
+      service_code: 'POTHOLE',
+      service_name: 'Pothole',
+      agency_responsible: 'Streets',
+      lat: Number(valid.lat),
+      long: Number(valid.long),
+      description: null,
+    });
+    expect(Date.parse(data[0]!.expected_datetime!) - Date.parse(data[0]!.requested_datetime)).toBe(5 * 86_400_000);
+    if (published) conforms('requests.json', data);
+    const { data: extended } = await both((f) => `/open311/v2-test/requests/${id}.${f}?extensions=true`, S.Requests);
+    expect(extended[0]!.notes).toEqual([
+      { datetime: data[0]!.requested_datetime, description: 'Reported.', type: 'reported' },
+    ]);
+    const { data: listed } = await both((f) => `/open311/v2-test/requests.${f}?service_request_id=${id},1`, S.Requests);
+    expect(listed.map((r) => r.service_request_id)).toEqual([id, '1']);
+
+    // An altered token, and the sandbox's ids and tokens on the production endpoint, are not found.
+    const altered = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    await both((f) => `/open311/v2-test/tokens/${altered}.${f}`, S.Errors, 404);
+    await both((f) => `/open311/v2-test/requests/test-${altered}.${f}`, S.Errors, 404);
+    await both((f) => `/open311/v2/tokens/${token}.${f}`, S.Errors, 404);
+    await both((f) => `/open311/v2/requests/${id}.${f}`, S.Errors, 404);
+    expect(await countCases()).toBe(before);
   });
 
   it('likely duplicates: an open case of the same type near the point, nearest first', async () => {

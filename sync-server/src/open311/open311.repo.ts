@@ -130,10 +130,13 @@ export async function findTimelines(sql: Queryable, caseIds: string[]): Promise<
   return out;
 }
 
-/** A timeline entry of the updates feed, with what access needs to know about its case. */
-export type UpdateRow = TimelineEvent & { crewId: string | null; departmentId: string };
+/**
+ * A timeline entry of the updates feed, with when the server received it (work done offline
+ * arrives after it was done) and what access needs to know about its case.
+ */
+export type UpdateRow = TimelineEvent & { receivedAt: Date; crewId: string | null; departmentId: string };
 
-/** Public timeline entries recorded in a window (the updates feed), oldest first. */
+/** Public timeline entries received in a window (the updates feed), oldest arrival first. */
 export async function findUpdates(
   sql: Queryable,
   q: { from: Date; to: Date; limit: number; offset: number },
@@ -143,13 +146,15 @@ export async function findUpdates(
       id: string;
       case_id: string;
       at: Date;
+      received_at: Date;
       kind: string;
       data: Record<string, unknown>;
       crew_id: string | null;
       department_id: string;
     }[]
   >`
-    select e.id::text, e.case_id::text, e.at, e.kind, e.data, c.assigned_crew_id as crew_id, t.department_id
+    select e.id::text, e.case_id::text, e.at, e.received_at, e.kind, e.data, c.assigned_crew_id as crew_id,
+      t.department_id
     from case_events e
     join cases c on c.id = e.case_id
     join service_types t on t.code = c.service_code
@@ -162,6 +167,7 @@ export async function findUpdates(
     id: r.id,
     caseId: r.case_id,
     at: r.at,
+    receivedAt: r.received_at,
     kind: r.kind,
     data: r.data,
     crewId: r.crew_id,

@@ -10,16 +10,18 @@ import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { caseReadLevel, isStorableText, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
+import { linkSecret } from '../notices-delivery/signed-links.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError, routeOf } from '../http/errors.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
 import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { useApiKey } from '../api-keys/api-key.repo.ts';
 import { likelyDuplicates } from '../routing/routing.service.ts';
-import { submitRequest, type Form } from './intake.ts';
+import { readSandboxRequestId, readSandboxToken, SANDBOX_ID_PREFIX, submitRequest, type Form } from './intake.ts';
 import {
   discoveryDoc,
   requestDoc,
+  sandboxRequestDoc,
   serviceDefinitionDoc,
   serviceDoc,
   updateDoc,
@@ -54,17 +56,39 @@ const MAX_PAGE_SIZE = 1000;
 const ID = /^\d{1,18}$/;
 const FILE = '[^/]+\\.(?:xml|json)';
 
+/** The instants a date parameter may name: no request is older than 1970, and years have four digits. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const W3C_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2})))?$/;
+
 function isoParam(c: Context, key: string): Date | null {
   const v = c.req.query(key);
   if (v === undefined || v === '') return null;
   // W3C date-times must carry a zone; a bare date is taken as that day in UTC.
-  if (
-    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/.test(v) ||
-    Number.isNaN(Date.parse(v))
-  ) {
-    throw new Open311Error(400, `${key} must be a W3C date-time with a zone, e.g. 2026-06-01T00:00:00Z.`);
+  const m = W3C_DATE_TIME.exec(v);
+  if (!m) throw new Open311Error(400, `${key} must be a W3C date-time with a zone, e.g. 2026-06-01T00:00:00Z.`);
+  const n = (i: number) => Number(m[i] ?? 0);
+  const [year, month, day, hour, minute, second] = [n(1), n(2), n(3), n(4), n(5), n(6)];
+  const [zoneHours, zoneMinutes] = [n(10), n(11)];
+  // Set apart from the time: `Date.UTC` would take the years 0 to 99 as 1900 to 1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    throw new Open311Error(400, `${key} names a day that is not in the calendar: ${v.slice(0, 10)}.`);
   }
-  return new Date(v);
+  if (hour > 23 || minute > 59 || second > 59 || zoneHours > 23 || zoneMinutes > 59) {
+    throw new Open311Error(400, `${key} names a time or a zone that does not exist: ${v.slice(10)}.`);
+  }
+  const zone = (m[9] === '-' ? -1 : 1) * (zoneHours * 60 + zoneMinutes);
+  const fraction = Math.floor(Number(`0${m[7] ?? ''}`) * 1000);
+  const at = date.getTime() + ((hour * 60 + minute - zone) * 60 + second) * 1000 + fraction;
+  if (at < EARLIEST || at > LATEST) {
+    throw new Open311Error(
+      400,
+      `${key} must lie between ${new Date(EARLIEST).toISOString()} and ${new Date(LATEST).toISOString()}.`,
+    );
+  }
+  return new Date(at);
 }
 
 function intParam(c: Context, key: string, min: number, max: number, fallback: number): number {
@@ -93,8 +117,15 @@ function listParam(c: Context, key: string): string[] | null {
 function windowOf(c: Context, now: Date, defaultDays = MAX_WINDOW_DAYS): { from: Date; to: Date } {
   const start = isoParam(c, 'start_date');
   const end = isoParam(c, 'end_date');
+  if (start && !end && start > now) {
+    throw new Open311Error(
+      400,
+      'start_date is in the future: without an end_date the window ends now, so give a start_date before now.',
+    );
+  }
   const to = end ?? (start ? new Date(Math.min(now.getTime(), start.getTime() + MAX_WINDOW_DAYS * DAY_MS)) : now);
-  const from = start ?? new Date(to.getTime() - (end ? MAX_WINDOW_DAYS : defaultDays) * DAY_MS);
+  // A window reckoned back from an early end_date starts no earlier than any date may.
+  const from = start ?? new Date(Math.max(EARLIEST, to.getTime() - (end ? MAX_WINDOW_DAYS : defaultDays) * DAY_MS));
   if (from > to) throw new Open311Error(400, 'start_date must be before end_date.');
   if (to.getTime() - from.getTime() > MAX_WINDOW_DAYS * DAY_MS) {
     throw new Open311Error(400, `start_date and end_date may be at most ${MAX_WINDOW_DAYS} days apart.`);
@@ -117,6 +148,79 @@ const storableUrl = createMiddleware(async (c, next) => {
   await next();
 });
 
+/** A form field's name or value: `+` is a space, and %-escapes must spell UTF-8. */
+function formPart(raw: string, name: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    throw new Open311Error(
+      400,
+      `${name} is not valid UTF-8: each %-escape must be two hex digits, and together they must spell UTF-8 (é is %C3%A9).`,
+    );
+  }
+}
+
+/**
+ * The POST's form. GeoReport v2 form bodies are UTF-8: a body declared in another charset, or
+ * whose bytes or %-escapes are not UTF-8, is refused, never stored with replacement characters.
+ */
+async function formOf(c: Context): Promise<Form> {
+  const type = c.req.header('content-type') ?? '';
+  const mediaType = type.split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/x-www-form-urlencoded' && mediaType !== 'multipart/form-data') {
+    throw new Open311Error(400, 'Send the request as application/x-www-form-urlencoded (UTF-8).');
+  }
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    throw new Open311Error(
+      400,
+      `The request body is declared charset=${charset}: GeoReport v2 forms are UTF-8, so send it as UTF-8 (charset=utf-8).`,
+    );
+  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const entries: [string, string][] = [];
+  if (mediaType === 'application/x-www-form-urlencoded') {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new Open311Error(400, 'The request body is not valid UTF-8: GeoReport v2 forms are UTF-8.');
+    }
+    for (const pair of text.split('&')) {
+      if (pair === '') continue;
+      const eq = pair.indexOf('=');
+      const key = formPart(eq < 0 ? pair : pair.slice(0, eq), 'A field name');
+      entries.push([key, formPart(eq < 0 ? '' : pair.slice(eq + 1), key)]);
+    }
+  } else {
+    const body = await c.req.parseBody({ all: true }).catch(() => {
+      throw new Open311Error(
+        400,
+        'The request body is not a well-formed form: send it as application/x-www-form-urlencoded (UTF-8).',
+      );
+    });
+    for (const [k, v] of Object.entries(body)) {
+      for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string') entries.push([k, x]);
+    }
+    // The platform reads a part that is not UTF-8 with replacement characters (U+FFFD): a name
+    // or value with one whose UTF-8 is not in the body was not UTF-8 as sent.
+    const raw = Buffer.from(bytes);
+    const broken = entries.flat().find((s) => s.includes('\uFFFD') && !raw.includes(Buffer.from(s, 'utf8')));
+    if (broken !== undefined) {
+      const field = entries.find(([k, v]) => k === broken || v === broken)![0];
+      throw new Open311Error(
+        400,
+        `${field === broken ? 'A field name' : field} is not valid UTF-8: GeoReport v2 forms are UTF-8.`,
+      );
+    }
+  }
+  const values = new Map<string, string[]>();
+  for (const [k, v] of entries) values.set(k, [...(values.get(k) ?? []), v]);
+  const form: Form = Object.create(null) as Form;
+  for (const [k, vs] of values) form[k] = vs.length === 1 ? vs[0]! : vs;
+  return form;
+}
+
 /** `name.xml` → [`name`, `xml`]. */
 function splitFile(file: string): [string, Format] {
   const dot = file.lastIndexOf('.');
@@ -131,17 +235,21 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
   const clock = opts.now ?? (() => new Date());
   // Any site may call Open311 from a browser: it is public, and it reads no cookie or session
   // (POSTs carry their api_key), so there is nothing for another site to ride on.
-  const app = new Hono().use(cors({ origin: '*', allowMethods: ['GET', 'POST'], maxAge: 86_400 })).use(storableUrl);
+  // A 429's Retry-After is exposed, so a script in a browser can wait as long as it says.
+  const app = new Hono()
+    .use(cors({ origin: '*', allowMethods: ['GET', 'POST'], exposeHeaders: ['Retry-After'], maxAge: 86_400 }))
+    .use(storableUrl);
 
   const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
   const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));
 
-  /** The caller of a request: an Open311 client when it sends a key, else the public. */
-  async function callerOf(key: string | undefined | null, required: boolean): Promise<Caller> {
-    if (!key) {
-      if (required) throw new Open311Error(403, 'An api_key is required to submit a request.');
-      return PUBLIC_CALLER;
-    }
+  /**
+   * The caller of a POST: the Open311 client its api_key names, each use counted against the
+   * key's limit. Reads are public: an api_key sent with a GET (FixMyStreet sends one with every
+   * poll) is neither checked nor counted.
+   */
+  async function callerOf(key: string | undefined | null): Promise<Caller> {
+    if (!key) throw new Open311Error(403, 'An api_key is required to submit a request.');
     const use = await useApiKey(sql, key, clock());
     if (use.status === 'unknown') throw new Open311Error(403, 'The api_key is not valid (unknown or revoked).');
     if (use.status === 'limited') {
@@ -150,8 +258,8 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
     return { kind: 'open311', keyId: use.keyId };
   }
 
-  async function requestsDoc(c: Context, rows: Open311CaseRow[], caller: Caller, extensions: boolean) {
-    const ctx: RequestContext = { caller, base: baseOf(c), services: await services() };
+  async function requestsDoc(c: Context, rows: Open311CaseRow[], extensions: boolean) {
+    const ctx: RequestContext = { caller: PUBLIC_CALLER, base: baseOf(c), services: await services() };
     if (extensions && rows.length > 0)
       ctx.timelines = await findTimelines(
         sql,
@@ -161,6 +269,17 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
       'service_requests',
       rows.map((r) => requestDoc(r, ctx)).filter((d): d is Value => d !== null),
     );
+  }
+
+  /** The sandbox's answers for the ids among `ids` it issued: it stores nothing, each id carries its request. */
+  async function sandboxDocs(c: Context, ids: string[], extensions: boolean): Promise<Value[]> {
+    const issued = ids.flatMap((id) => {
+      const r = id.startsWith(SANDBOX_ID_PREFIX) ? readSandboxRequestId(linkSecret(config), id) : null;
+      return r ? [{ id, r }] : [];
+    });
+    if (issued.length === 0) return [];
+    const ctx: RequestContext = { caller: PUBLIC_CALLER, base: baseOf(c), services: await services() };
+    return issued.map(({ id, r }) => sandboxRequestDoc(id, r, ctx, extensions));
   }
 
   const extensionsOn = (c: Context) => c.req.query('extensions') === 'true';
@@ -175,12 +294,13 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
     );
 
     app.get(`/requests.${fmt}`, async (c) => {
-      const caller = await callerOf(c.req.query('api_key'), false);
       const ids = listParam(c, 'service_request_id');
       let filter: RequestFilter;
+      let tested: Value[] = [];
       if (ids) {
         // The id list overrides every other filter (the spec).
         filter = { kind: 'ids', ids: ids.filter((id) => ID.test(id)).slice(0, MAX_PAGE_SIZE) };
+        if (opts.sandbox) tested = await sandboxDocs(c, ids, extensionsOn(c));
       } else {
         const status = listParam(c, 'status');
         if (status?.some((s) => s !== 'open' && s !== 'closed')) {
@@ -204,7 +324,12 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
         };
       }
       const rows = filter.kind === 'ids' && filter.ids.length === 0 ? [] : await findRequests(sql, filter);
-      return send(c, fmt, await requestsDoc(c, rows, caller, extensionsOn(c)));
+      const doc = await requestsDoc(c, rows, extensionsOn(c));
+      return send(
+        c,
+        fmt,
+        tested.length === 0 ? doc : listDoc('service_requests', [...tested, ...(doc.data as Value[])]),
+      );
     });
 
     app.post(
@@ -216,29 +341,15 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
         },
       }),
       async (c) => {
-        const type = c.req.header('content-type') ?? '';
-        if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) {
-          throw new Open311Error(400, 'Send the request as application/x-www-form-urlencoded (UTF-8).');
-        }
-        const body = await c.req.parseBody({ all: true }).catch(() => {
-          throw new Open311Error(
-            400,
-            'The request body is not a well-formed form: send it as application/x-www-form-urlencoded (UTF-8).',
-          );
-        });
-        const form: Form = {};
-        for (const [k, v] of Object.entries(body)) {
-          const strings = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
-          if (strings.length > 0) form[k] = strings.length === 1 ? strings[0]! : strings;
-        }
+        const form = await formOf(c);
         const key = typeof form.api_key === 'string' ? form.api_key : (c.req.query('api_key') ?? null);
-        const caller = await callerOf(key, true);
+        const caller = await callerOf(key);
         const created = await submitRequest(
           { sql, timeZone: config.cityTimeZone, now: clock },
           await services(),
           form,
           {
-            sandbox: opts.sandbox,
+            sandbox: opts.sandbox ? { secret: linkSecret(config) } : false,
             apiKeyId: caller.kind === 'open311' ? caller.keyId : null,
             acceptLanguage: c.req.header('accept-language'),
           },
@@ -261,7 +372,6 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
 
     // FixMyStreet's updates feed: each public change of a case in the window, oldest first.
     app.get(`/servicerequestupdates.${fmt}`, async (c) => {
-      const caller = await callerOf(c.req.query('api_key'), false);
       const pageSize = intParam(c, 'page_size', 1, MAX_PAGE_SIZE, MAX_PAGE_SIZE);
       const page = intParam(c, 'page', 1, 1_000_000, 1);
       const base = baseOf(c);
@@ -272,7 +382,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
       });
       // Through the access model like every read (public callers see every case's timeline).
       const updates = rows.filter(
-        (e) => caseReadLevel(caller, { crewId: e.crewId, departmentId: e.departmentId }) !== 'none',
+        (e) => caseReadLevel(PUBLIC_CALLER, { crewId: e.crewId, departmentId: e.departmentId }) !== 'none',
       );
       return send(
         c,
@@ -286,7 +396,6 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
 
     // Extension: open requests of the same type near a point, before a report is sent.
     app.get(`/duplicates.${fmt}`, async (c) => {
-      const caller = await callerOf(c.req.query('api_key'), false);
       const code = c.req.query('service_code');
       const lat = Number(c.req.query('lat'));
       const long = Number(c.req.query('long'));
@@ -300,7 +409,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
       const rows = near.length === 0 ? [] : await findRequests(sql, { kind: 'ids', ids: near.map((n) => n.id) });
       const order = new Map(near.map((n, i) => [n.id, i]));
       rows.sort((a, b) => order.get(a.record.id)! - order.get(b.record.id)!);
-      return send(c, fmt, await requestsDoc(c, rows, caller, false));
+      return send(c, fmt, await requestsDoc(c, rows, false));
     });
   }
 
@@ -313,15 +422,20 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
 
   app.get(`/requests/:file{${FILE}}`, async (c) => {
     const [id, fmt] = splitFile(c.req.param('file'));
-    const caller = await callerOf(c.req.query('api_key'), false);
+    const tested = opts.sandbox ? await sandboxDocs(c, [id], extensionsOn(c)) : [];
+    if (tested.length > 0) return send(c, fmt, listDoc('service_requests', tested));
     const rows = ID.test(id) ? await findRequests(sql, { kind: 'ids', ids: [id] }) : [];
-    const doc = await requestsDoc(c, rows, caller, extensionsOn(c));
+    const doc = await requestsDoc(c, rows, extensionsOn(c));
     if ((doc.data as Value[]).length === 0) throw new Open311Error(404, `No request has the id ${id}.`);
     return send(c, fmt, doc);
   });
 
   app.get(`/tokens/:file{${FILE}}`, async (c) => {
     const [token, fmt] = splitFile(c.req.param('file'));
+    // The sandbox's own tokens stand for what it answered, and only on the sandbox.
+    if (opts.sandbox && readSandboxToken(linkSecret(config), token)) {
+      return send(c, fmt, listDoc('service_requests', [{ service_request_id: `${SANDBOX_ID_PREFIX}${token}`, token }]));
+    }
     const caseId = token.length <= 64 ? await findToken(sql, token) : null;
     if (!caseId) throw new Open311Error(404, `No request has the token ${token}.`);
     return send(c, fmt, listDoc('service_requests', [{ service_request_id: caseId, token }]));
