@@ -6,11 +6,11 @@
  * answers the same case, and every new case costs its sender a moment of computing.
  */
 import { z } from 'zod';
-import { storableString, TEXT_MAX } from '../domain/limits.ts';
+import { CODE_MAX, storableString, TEXT_MAX } from '../domain/limits.ts';
 import { IsoDateTime } from '../domain/case.ts';
 import { CaseState } from '../domain/lifecycle.ts';
 import { ServiceAttribute } from '../domain/service-type.ts';
-import { PublicLocale } from './public.ts';
+import { PublicEmail, PublicLocale } from './public.ts';
 
 export {
   leadingZeroBits,
@@ -22,6 +22,11 @@ export {
 } from './report-proof.ts';
 
 const Uuid = z.uuid();
+/**
+ * An attribute's code as a report names it: a code of the catalogue's kind. Anything else could
+ * not be told apart in the Open311 form the report is checked through (`attribute[a]b]`).
+ */
+const AttributeCode = z.string().regex(new RegExp(`^[A-Za-z0-9_.-]{1,${CODE_MAX}}$`));
 
 /** `GET /api/public/services`: the types a resident may report, with their group. */
 export const PublicService = z.object({
@@ -69,14 +74,15 @@ export const PublicReportRequest = z.object({
   address: storableString(500).default(''),
   description: storableString(TEXT_MAX).default(''),
   /** Answers to the type's questions, by attribute code. */
-  attributes: z.record(z.string().max(64), storableString(TEXT_MAX)).default({}),
-  email: z
-    .string()
-    .trim()
-    .max(254)
-    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'not an email address')
-    .nullable()
-    .default(null),
+  attributes: z
+    .record(AttributeCode, storableString(TEXT_MAX), {
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? `${JSON.stringify(issue.input)} is not an attribute code (1 to ${CODE_MAX} letters, digits, _ . or -)`
+          : undefined,
+    })
+    .default({}),
+  email: PublicEmail.nullable().default(null),
   /** The language of the notices (and of the answers' messages). */
   language: PublicLocale,
   /** A random id this phone keeps (limits per device). */

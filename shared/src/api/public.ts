@@ -62,13 +62,20 @@ export const PublicTrackResponse = z.object({
 });
 export type PublicTrackResponse = z.infer<typeof PublicTrackResponse>;
 
+/**
+ * A resident's email address (following a case, a report's notices): something@somewhere.tld
+ * with no space, control character (a NUL included: PostgreSQL cannot store one) or half of a
+ * surrogate pair; refused before any mail is sent or anything is stored.
+ */
+export const PublicEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .regex(/^[^\s@\p{Cc}\p{Cs}]+@[^\s@\p{Cc}\p{Cs}]+\.[^\s@\p{Cc}\p{Cs}]+$/u, 'not an email address');
+
 /** `POST /api/public/cases/:id/follow`: asks for a confirmation email (double opt-in). */
 export const FollowRequest = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254)
-    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'not an email address'),
+  email: PublicEmail,
   language: PublicLocale,
 });
 export type FollowRequest = z.infer<typeof FollowRequest>;

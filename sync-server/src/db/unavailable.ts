@@ -29,8 +29,18 @@ function unavailableState(state: string): boolean {
   );
 }
 
+/**
+ * Node's error for a request whose client went away before its body was read ("aborted",
+ * ECONNRESET from no system call): the client's doing, whatever the code says. A database
+ * connection reset comes from its socket's read or write ("read ECONNRESET").
+ */
+function requestAborted(e: { code?: unknown; message?: unknown; syscall?: unknown }): boolean {
+  return e.code === 'ECONNRESET' && e.message === 'aborted' && e.syscall === undefined;
+}
+
 export function databaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
+    if (requestAborted(e)) return false;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (CLIENT_CODES.has(code) || unavailableState(code))) return true;
     e = (e as { cause?: unknown }).cause;

@@ -210,6 +210,22 @@ describe('GET /api/public/map/cases (the list)', () => {
     expect(seen).toEqual(expected.map((c) => c.id));
   });
 
+  it('hides a phone number or an email address typed into an address, as every public answer does', async () => {
+    const c = f.cases.find((x) => onMap(x) && inBox(city, x))!;
+    const [was] = await f.db.sql<{ address: string }[]>`select address from cases where id = ${c.id}`;
+    await f.db.sql`
+      update cases set address = 'Flat of Bob, tel 269-555-0145, bob3.pii@example.org' where id = ${c.id}`;
+    try {
+      const box = [c.long - 1e-5, c.lat - 1e-5, c.long + 1e-5, c.lat + 1e-5];
+      const { status, body, text } = await get<PublicMapListResponse>(`/api/public/map/cases?bbox=${box.join(',')}`);
+      expect(status).toBe(200);
+      expect(body.cases.find((x) => x.id === c.id)?.address).toBe('Flat of Bob, tel […], […]');
+      for (const secret of ['269-555-0145', '555-0145', 'bob3.pii', 'example.org']) expect(text).not.toContain(secret);
+    } finally {
+      await f.db.sql`update cases set address = ${was!.address} where id = ${c.id}`;
+    }
+  });
+
   it('refuses a bad page size naming it', async () => {
     const res = await f.app.request(`/api/public/map/cases?bbox=${city.join(',')}&limit=5000`);
     expect(res.status).toBe(400);

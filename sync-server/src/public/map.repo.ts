@@ -5,7 +5,7 @@
  * joins `case_reporters`. The index of migration 0015 holds every column the cell query reads.
  */
 import type { PublicMapCase, PublicMapCell, PublicMapFilters } from '@fieldfix/shared';
-import { MAP_CLOSED_DAYS } from '@fieldfix/shared';
+import { hideContactDetails, MAP_CLOSED_DAYS } from '@fieldfix/shared';
 import type { Queryable } from '../db/database.ts';
 
 export const OPEN_STATES = ['new', 'assigned', 'in_progress', 'on_hold'] as const;
@@ -126,7 +126,8 @@ export async function mapCases(
       id: r.id,
       serviceCode: r.service_code,
       state: r.state,
-      address: r.address,
+      // Typed by the reporter: a phone number or an email address in it is not shown (as `toPublicCase`).
+      address: hideContactDetails(r.address),
       lat: r.lat,
       long: r.long,
       requestedAt: r.requested_at.toISOString(),

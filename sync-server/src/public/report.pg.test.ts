@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,9 @@ import {
 } from '@fieldfix/shared';
 import { proofFor } from '../../test/report-proof.ts';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
+import { UNKNOWN_ADDRESS } from '../auth/client-address.ts';
 import { verifyLink } from '../notices-delivery/signed-links.ts';
+import { REPORT_LIMITS } from './report.routes.ts';
 
 // The residents' report form's API: a report made once whatever how often it is sent, limits,
 // the honeypot and the proof of work, 4xx that name the problem, routing to the right crew,
@@ -145,6 +147,64 @@ describe('POST /api/public/reports', () => {
     expect(notJson.status).toBe(400);
   });
 
+  it('refuses an email with a NUL, a control character or half a surrogate pair, and creates nothing', async () => {
+    const [before] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
+    for (const email of [
+      'a\u0000@example.org',
+      'a\u0001@example.org',
+      'a\u007f@example.org',
+      'a@exam\u001bple.org',
+      'a\ud800@example.org',
+      'a@example.org\udfff',
+    ]) {
+      const res = await send(report({ email }));
+      expect(res.status, JSON.stringify(email)).toBe(400);
+      expect((await errorOf(res)).message, JSON.stringify(email)).toMatch(/email: not an email address/);
+    }
+    const [after] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
+    expect(after!.n).toBe(before!.n);
+  });
+
+  it('refuses an answer under a key that is not an attribute code, naming the key', async () => {
+    const [before] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
+    for (const key of ['a]b', '', 'size][', 'size ', 'x'.repeat(65)]) {
+      const res = await send(report({ attributes: { size: 'large', [key]: 'x' } }));
+      expect(res.status, JSON.stringify(key)).toBe(400);
+      const e = await errorOf(res);
+      expect(e.code).toBe('invalid-body');
+      expect(e.message, JSON.stringify(key)).toContain(`${JSON.stringify(key)} is not an attribute code`);
+    }
+    // A code of the catalogue's kind that the type does not ask: named by the intake.
+    const unknown = await send(report({ attributes: { size: 'large', ab: 'x' } }));
+    expect(unknown.status).toBe(400);
+    expect((await errorOf(unknown)).message).toMatch(/attribute\[ab\] is not an attribute of this service/);
+    const [after] = await t.db.sql<{ n: number }[]>`select count(*)::int as n from cases`;
+    expect(after!.n).toBe(before!.n);
+  });
+
+  it('counts only reports that pass every check against the limits', async () => {
+    const device = `device-${randomUUID()}`;
+    const refused: Record<string, unknown>[] = [
+      { serviceCode: 'NOPE' },
+      { lat: 40.0, long: -80.0 },
+      { attributes: {} },
+      { attributes: { size: 'huge' } },
+      { email: 'not-an-email' },
+      { website: 'http://spam.example' },
+    ];
+    for (const over of refused) {
+      expect((await send(report({ device, ...over }))).status, JSON.stringify(over)).toBe(400);
+    }
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await send(report({ device }))).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
+    // Refused by the limit: not counted either, and still refused.
+    expect((await send(report({ device }))).status).toBe(429);
+    const bucket = `report:device:${createHash('sha256').update(device).digest('hex').slice(0, 32)}`;
+    const [hits] = await t.db.sql<{ hits: number }[]>`select hits from public_rate_limits where bucket = ${bucket}`;
+    expect(hits!.hits).toBe(6);
+  });
+
   it('limits reports per device, and says when to try again; a replay is not counted', async () => {
     const device = `device-${randomUUID()}`;
     const first = report({ device });
@@ -193,6 +253,35 @@ describe('what the form reads', () => {
     expect((await errorOf(bad)).message).toMatch(/q: type part of an address/);
     const odd = await t.app.request(`/api/public/addresses?q=${encodeURIComponent('%_\\')}`);
     expect(odd.status).toBe(200);
+  });
+
+  it('reads a point as decimal degrees only, and names the parameter that is not one', async () => {
+    const good = await t.app.request('/api/public/addresses/near?lat=42.35595&long=-86.9808');
+    expect(good.status).toBe(200);
+    expect((await t.app.request('/api/public/addresses/near?lat=42&long=-87')).status).toBe(200);
+    const bad: [string, RegExp][] = [
+      ['lat=&long=', /lat: lat must be a number between -90 and 90.*long: long must be a number between -180 and 180/],
+      ['lat=%20&long=-86.98', /lat: lat must be a number/],
+      ['lat=42.35&long=%20', /long: long must be a number/],
+      ['lat=0x2A&long=-86.98', /lat: lat must be a number/],
+      ['lat=4.2e1&long=-86.98', /lat: lat must be a number/],
+      ['lat=%2B42.35&long=-86.98', /lat: lat must be a number/],
+      ['lat=Infinity&long=-86.98', /lat: lat must be a number/],
+      ['lat=95&long=-86.98', /lat: lat must be a number between -90 and 90/],
+      ['lat=42.35&long=-186', /long: long must be a number between -180 and 180/],
+      ['long=-86.98', /lat: lat is required/],
+      ['lat=42.35&lat=42.36&long=-86.98', /lat: lat must be a number .*given once/],
+    ];
+    for (const [q, words] of bad) {
+      for (const path of ['/api/public/addresses/near', '/api/public/nearby']) {
+        const url = `${path}?${path.endsWith('nearby') ? 'service=POTHOLE&' : ''}${q}`;
+        const res = await t.app.request(url);
+        expect(res.status, url).toBe(400);
+        const e = await errorOf(res);
+        expect(e.code, url).toBe('invalid-query');
+        expect(e.message, url).toMatch(words);
+      }
+    }
   });
 
   it('shows open cases of the same type nearby with public fields only', async () => {
@@ -268,6 +357,44 @@ describe('PUT /api/public/reports/:token/photos/:photoId', () => {
     const fourth = await put(body.token, randomUUID(), jpeg);
     expect(fourth.status).toBe(409);
     expect((await errorOf(fourth)).message).toMatch(/at most 3 photos/);
+  });
+
+  it('counts only photos it takes against the limit per address', async () => {
+    const bucket = `report-photo:ip:${UNKNOWN_ADDRESS}`;
+    // One photo short of the hour's limit.
+    await t.db.sql`
+      insert into public_rate_limits (bucket, window_start, hits)
+      values (${bucket}, ${new Date()}, ${REPORT_LIMITS.photosPerHour - 1})
+      on conflict (bucket) do update set window_start = excluded.window_start, hits = excluded.hits`;
+    try {
+      const body = report();
+      const { caseId } = PublicReportResponse.parse(await (await send(body)).json());
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer();
+      const refused: [() => Response | Promise<Response>, number][] = [
+        [() => put(body.token, randomUUID(), png), 415],
+        [() => put(body.token, randomUUID(), new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2, 3])), 400],
+        [() => put(body.token, randomUUID(), new Uint8Array()), 400],
+        [() => put(randomUUID(), randomUUID(), new Uint8Array([0xff, 0xd8, 0xff])), 404],
+        [() => put(body.token, 'nope', new Uint8Array([1])), 400],
+      ];
+      for (const [sent, status] of refused) expect((await sent()).status).toBe(status);
+      const jpeg = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#321' } })
+        .jpeg()
+        .toBuffer();
+      const photoId = randomUUID();
+      expect((await put(body.token, photoId, jpeg)).status).toBe(201);
+      // Sent again: the same photo, not another.
+      expect((await put(body.token, photoId, jpeg)).status).toBe(200);
+      const over = await put(body.token, randomUUID(), jpeg);
+      expect(over.status).toBe(429);
+      expect((await errorOf(over)).message).toMatch(/Too many photos/);
+      const rows = await t.db.sql`select 1 from photos where case_id = ${caseId}`;
+      expect(rows).toHaveLength(1);
+    } finally {
+      await t.db.sql`delete from public_rate_limits where bucket = ${bucket}`;
+    }
   });
 
   it('refuses a photo larger than the limit with a 413', async () => {

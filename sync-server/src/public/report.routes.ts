@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import {
   caseReadLevel,
@@ -67,10 +68,19 @@ const HOUR = 3600;
 /** Limits on new reports (replays of a report already made do not count). */
 export const REPORT_LIMITS = { perAddressPerHour: 30, perDevicePerHour: 6, perEmailPerDay: 10, photosPerHour: 60 };
 
-const Point = {
-  lat: z.coerce.number().min(-90, 'lat must be between -90 and 90').max(90, 'lat must be between -90 and 90'),
-  long: z.coerce.number().min(-180, 'long must be between -180 and 180').max(180, 'long must be between -180 and 180'),
-};
+/**
+ * A coordinate of the query string in decimal degrees (`42.35`, `-86.98`), read as it is
+ * written: a blank, `0x2A` or `1e1` is not one (a number-coercion would read 0, 42 and 10).
+ */
+function degrees(name: 'lat' | 'long', limit: number) {
+  const words = `${name} must be a number between -${limit} and ${limit} (decimal degrees)`;
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? `${name} is required` : `${words}, given once`) })
+    .regex(z.regexes.number, words)
+    .transform(Number)
+    .pipe(z.number().min(-limit, words).max(limit, words));
+}
+const Point = { lat: degrees('lat', 90), long: degrees('long', 180) };
 const AddressQuery = z.object({ q: z.string().trim().min(1, 'type part of an address').max(100) });
 const NearQuery = z.object(Point);
 const NearbyQuery = z.object({ service: z.string().min(1).max(64), ...Point });
@@ -89,13 +99,31 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
   const proofBits = opts.proofBits ?? REPORT_PROOF_BITS;
   const addressOf = (c: Context) => clientAddress(c, config.trustProxyHops);
   const refuse = (message: string) => new ApiError(400, 'report-refused', message);
-  const limitTo = (maxSize: number, what: string) =>
-    bodyLimit({
+  // The phone went away before the whole body came (a tunnel, the app closed): the client's
+  // doing, answered as such (no one reads it) and not taken for the database going away.
+  const cutShort = (what: string) =>
+    new ApiError(400, 'bad-request', `${what} was cut off before all of it arrived: send it again.`);
+  const limitTo = (maxSize: number, what: string) => {
+    const limit = bodyLimit({
       maxSize,
       onError: () => {
         throw new ApiError(413, 'payload-too-large', `${what} is larger than ${Math.round(maxSize / 1024)} KiB.`);
       },
     });
+    // A body without a length (chunked) is read here, before the handler: a cut is the client's.
+    return createMiddleware(async (c, next) => {
+      let reached = false;
+      try {
+        await limit(c, () => {
+          reached = true;
+          return next();
+        });
+      } catch (err) {
+        if (reached || err instanceof ApiError) throw err;
+        throw cutShort(what);
+      }
+    });
+  };
 
   return new Hono()
     .get('/services', async (c) => {
@@ -164,6 +192,8 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
       if (earlier) return answer(earlier.caseId, true);
 
       const now = clock();
+      // Counted in the transaction that creates the case, once every check has passed: a refused
+      // report uses up nothing, and a hit is kept only with the case it made.
       const limits = [
         { bucket: `report:ip:${addressOf(c)}`, max: REPORT_LIMITS.perAddressPerHour, windowSeconds: HOUR },
         { bucket: `report:device:${hashOf(r.device)}`, max: REPORT_LIMITS.perDevicePerHour, windowSeconds: HOUR },
@@ -175,7 +205,6 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
           windowSeconds: 24 * HOUR,
         });
       }
-      await enforceLimits(sql, limits, now, 'reports');
 
       const services = new Map((await listServices(sql)).map((s) => [s.code, s]));
       if (!services.has(r.serviceCode)) {
@@ -205,7 +234,9 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
           once: {
             existing: async (tx) => {
               await lockToken(tx, r.token);
-              return (await reportByToken(tx, r.token))?.caseId ?? null;
+              const made = (await reportByToken(tx, r.token))?.caseId ?? null;
+              if (made === null) await enforceLimits(tx, limits, now, 'reports');
+              return made;
             },
             record: (tx, caseId) => recordToken(tx, r.token, caseId, now),
           },
@@ -225,12 +256,6 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
       async (c) => {
         const { token, photoId } = c.req.valid('param');
         const now = clock();
-        await enforceLimits(
-          sql,
-          [{ bucket: `report-photo:ip:${addressOf(c)}`, max: REPORT_LIMITS.photosPerHour, windowSeconds: HOUR }],
-          now,
-          'photos',
-        );
         const report = await reportByToken(sql, token);
         if (!report) {
           throw new ApiError(404, 'not-found', 'No report was sent with this token: send the report first.');
@@ -263,7 +288,12 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
         const answer = { photoId, caseId: report.caseId } satisfies ReportPhotoResponse;
         if (facts.photoCase === report.caseId) return c.json(answer, 200);
 
-        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        let bytes: Uint8Array;
+        try {
+          bytes = new Uint8Array(await c.req.arrayBuffer());
+        } catch {
+          throw cutShort('The photo');
+        }
         if (bytes.length === 0)
           throw new ApiError(400, 'bad-request', 'The photo is empty: send the picture as the body.');
         const type = sniffPhotoType(bytes);
@@ -278,6 +308,13 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
         if (!photo) {
           throw new ApiError(400, 'bad-request', 'The picture could not be read: take the photo again and send it.');
         }
+        // Counted once the photo is known good (a refused one uses up nothing), before it is kept.
+        await enforceLimits(
+          sql,
+          [{ bucket: `report-photo:ip:${addressOf(c)}`, max: REPORT_LIMITS.photosPerHour, windowSeconds: HOUR }],
+          now,
+          'photos',
+        );
         const keys = photoKeys(photoId);
         // The bytes first: a row never points at a file that is not there.
         await store.put(keys.final, photo.bytes);

@@ -170,6 +170,37 @@ describe('following a case by email', () => {
     expect((await post(`/api/public/cases/${id}/unfollow`, { token: foreign })).status).toBe(400);
   });
 
+  it('refuses an email with a NUL, a control character or half a surrogate pair before mailing; an old link naming one is not valid', async () => {
+    const id = await caseWithReporter();
+    for (const email of [
+      'a\u0000@example.org',
+      'a\u0001@example.org',
+      'a\u007f@example.org',
+      'a@exa\u0085mple.org',
+      'a\ud800@example.org',
+      'a@example.org\udc00',
+    ]) {
+      const res = await post(`/api/public/cases/${id}/follow`, { email, language: 'en' });
+      expect(res.status, JSON.stringify(email)).toBe(400);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error.message, JSON.stringify(email)).toMatch(/email: not an email address/);
+    }
+    expect((await mailbox()).filter((m) => m.subject.includes(`#${id}`))).toEqual([]);
+    // A resident's address in another script is still one.
+    expect((await post(`/api/public/cases/${id}/follow`, { email: 'josé@example.org', language: 'es' })).status).toBe(
+      202,
+    );
+    // Mailed before addresses were checked so: refused as a link, never a 500.
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    for (const email of ['a\u0000@example.org', 'a\ud800@example.org']) {
+      const token = signLink(SECRET, { p: 'follow', caseId: id, email, language: 'en', exp });
+      const res = await post('/api/public/follows/confirm', { token });
+      expect(res.status, JSON.stringify(email)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid-link');
+    }
+    expect(await t.db.sql`select 1 from case_followers where case_id = ${id}`).toHaveLength(0);
+  });
+
   it('limits confirmation emails to one address (429 with the wait)', async () => {
     const id = await caseWithReporter();
     const statuses: number[] = [];

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import {
   FollowConfirm,
   FollowRequest,
+  PublicEmail,
   PublicReopenRequest,
   STILL_A_PROBLEM_WINDOW_DAYS,
   UnfollowRequest,
@@ -108,7 +109,10 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
       const { token } = c.req.valid('json');
       const secret = linkSecret(config);
       const claims = verifyLink(secret, token, 'follow', new Date(0));
-      if (!claims) throw new ApiError(400, 'invalid-link', 'This confirmation link is not valid: ask for a new one.');
+      // A link mailed before addresses were checked as now may name one that cannot be stored.
+      if (!claims || !PublicEmail.safeParse(claims.email).success) {
+        throw new ApiError(400, 'invalid-link', 'This confirmation link is not valid: ask for a new one.');
+      }
       if (claims.exp * 1000 < clock().getTime()) {
         throw new ApiError(410, 'link-expired', 'This confirmation link has expired: ask for a new one.');
       }
