@@ -31,6 +31,7 @@ export function serverConfig(databaseUrl: string, dataDir: string, overrides: Pa
     host: '127.0.0.1',
     databaseUrl,
     dataDir,
+    photosDir: join(dataDir, 'photos'),
     staticDir: join(dataDir, 'no-app'),
     demoData: 'off',
     ...overrides,
@@ -46,10 +47,15 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
-/** A migrated, demo-seeded database and the app on it, called in-process with `app.request`. */
+/**
+ * A migrated, demo-seeded database and the app on it, called in-process with `app.request`.
+ * Its files (photos, a generated link key) go to a folder of its own, removed on close, never
+ * to the `.data/` that `npm start` uses.
+ */
 export async function createTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = { ...loadConfig({}), ...overrides };
+  const dataDir = await mkdtemp(join(tmpdir(), 'fieldfix-test-app-'));
+  const config = { ...loadConfig({}), dataDir, photosDir: join(dataDir, 'photos'), ...overrides };
   await seedDemoCity(db.sql, { now: TEST_NOW, timeZone: config.cityTimeZone });
   const app = createApp({ sql: db.sql, config, dbKind: db.kind, version: 'test', log: quietLogger });
   return {
@@ -66,7 +72,10 @@ export async function createTestApp(overrides: Partial<Config> = {}): Promise<Te
       const { token } = (await res.json()) as { token: string };
       return { authorization: `Bearer ${token}` };
     },
-    close: () => db.close(),
+    async close() {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

@@ -111,7 +111,7 @@ export const BalanceRequest = z.object({
   date: SaneDate,
   department: DepartmentId.optional(),
   /** Only these crews (default: every crew of the department); only reorder one crew's route. */
-  crewIds: z.array(z.string().min(1).max(64)).max(200).optional(),
+  crewIds: z.array(z.string().min(1).max(64)).min(1).max(200).optional(),
   mode: z.enum(['balance', 'order-route']).default('balance'),
   /** Give the solver this long at most (it returns its best so far). */
   timeLimitMs: z.number().int().min(50).max(10_000).default(1000),

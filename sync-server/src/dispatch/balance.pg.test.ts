@@ -137,6 +137,9 @@ describe('POST /api/dispatch/balance', () => {
     const two = await balance({ date: DAY, mode: 'order-route', crewIds: ['streets-a', 'streets-b'] });
     expect(two.status).toBe(400);
     expect(JSON.stringify(two.body)).toMatch(/exactly one crew/);
+    const none = await balance({ date: DAY, crewIds: [] });
+    expect(none.status).toBe(400);
+    expect(JSON.stringify(none.body)).toMatch(/crewIds: Too small/);
     const slow = await balance({ date: DAY, timeLimitMs: 60_000 });
     expect(slow.status).toBe(400);
     expect(JSON.stringify(slow.body)).toMatch(/timeLimitMs/);

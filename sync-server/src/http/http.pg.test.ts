@@ -34,6 +34,28 @@ describe('HTTP boundary', () => {
     expect(body.error.message).toMatch(/JSON/);
   });
 
+  it('refuses a JSON body sent as another type with a 415 that says so, not as an empty body', async () => {
+    const worker = await t.login('worker@riverton.example');
+    const send = (contentType: string | null) =>
+      t.app.request('/api/cases/histories', {
+        method: 'POST',
+        headers: { ...worker, ...(contentType ? { 'content-type': contentType } : {}) },
+        body: JSON.stringify({ ids: ['1'] }),
+      });
+    for (const type of ['text/plain', null, 'application/x-json-ish']) {
+      const res = await send(type);
+      expect(res.status, String(type)).toBe(415);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error).toEqual({
+        code: 'invalid-body',
+        message: 'Send the request body as JSON, with Content-Type: application/json.',
+      });
+    }
+    for (const type of ['application/json', 'Application/JSON; charset=utf-8', 'application/merge-patch+json']) {
+      expect((await send(type)).status, type).toBe(200);
+    }
+  });
+
   it('refuses a body over 2 MiB with 413', async () => {
     const res = await t.app.request('/api/auth/login', {
       method: 'POST',

@@ -7,6 +7,10 @@ import { ApiError } from './errors.ts';
 const TARGET_NAMES = { json: 'request body', query: 'query string', param: 'path', form: 'form' } as const;
 const CODES = { json: 'invalid-body', query: 'invalid-query', param: 'bad-request', form: 'invalid-body' } as const;
 
+/** `application/json` or a `+json` type: what Hono's validator reads as JSON. */
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const mediaType = (contentType: string) => contentType.split(';')[0]!.trim();
+
 const UNSTORABLE = 'contains a character that cannot be stored (a NUL or a broken surrogate pair)';
 
 /**
@@ -31,7 +35,12 @@ export function validate<T extends z.ZodType, Target extends keyof typeof CODES 
   target: Target,
   schema: T,
 ) {
-  return zValidator(target, schema, (result) => {
+  return zValidator(target, schema, (result, c) => {
+    // Hono reads a body of another type as `{}`: the schema would then name missing fields,
+    // not the real problem.
+    if (target === 'json' && !JSON_TYPE.test(mediaType(c.req.header('content-type') ?? ''))) {
+      throw new ApiError(415, 'invalid-body', 'Send the request body as JSON, with Content-Type: application/json.');
+    }
     if (!result.success) {
       const issues = result.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
       const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
