@@ -5,7 +5,7 @@
  * checked and answered without creating any work.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { isStorableText, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
+import { isStorableText, PublicEmail, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
 import type { Queryable, Sql } from '../db/database.ts';
 import { cityDate } from '../time.ts';
 import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
@@ -109,8 +109,6 @@ export function checkAttributes(defs: ServiceAttribute[], form: Form): Record<st
   }
   return out;
 }
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The reporter's language: `language` or `locale` in the form, else the first of Accept-Language. */
 export function languageOf(form: Form, acceptLanguage: string | undefined): string | null {
@@ -224,7 +222,8 @@ export async function submitRequest(
   if (description.length > TEXT_MAX) throw new Open311Error(400, `description is longer than ${TEXT_MAX} characters.`);
   const attributes = checkAttributes(service.attributes, form);
   const email = short(form, 'email', 254);
-  if (email !== null && !EMAIL.test(email)) throw new Open311Error(400, 'email is not an email address.');
+  if (email !== null && !PublicEmail.safeParse(email).success)
+    throw new Open311Error(400, 'email is not an email address.');
   const mediaUrl = short(form, 'media_url', 2000);
   if (mediaUrl !== null && !/^https?:\/\/\S+$/.test(mediaUrl))
     throw new Open311Error(400, 'media_url must be an http(s) URL.');

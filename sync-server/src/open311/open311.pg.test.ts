@@ -475,6 +475,9 @@ describe('Open311 GeoReport v2: POST requests', () => {
       [{ ...valid, 'attribute[colour]': 'red' }, 400, /not an attribute of this service/],
       [{ ...valid, description: 'x'.repeat(4001) }, 400, /description is longer than 4000/],
       [{ ...valid, email: 'not-an-email' }, 400, /email/],
+      // A control character would be stored and mailed to: refused like the residents' form's.
+      [{ ...valid, email: 'a\u0001b@example.org' }, 400, /email is not an email address/],
+      [{ ...valid, email: 'a\u007fb@example.org' }, 400, /email is not an email address/],
     ];
     const before = await countCases();
     for (const [form, status, message] of cases) {

@@ -144,7 +144,11 @@ describe('GET /api/public/map', () => {
 
   it('says what is wrong with a bad box, zoom or filter (400), never a 500', async () => {
     const bad: [string, RegExp][] = [
-      ['zoom=12', /bbox/],
+      ['zoom=12', /bbox is required/],
+      [`bbox=${city.join(',')}&bbox=${city.join(',')}&zoom=12`, /bbox must be given once/],
+      ['bbox=0x2A,2,3,4&zoom=12', /west "0x2A" is not a number in decimal degrees/],
+      ['bbox=-87, ,-86,43&zoom=12', /south " " is not a number/],
+      ['bbox=-87,4e1,-86,43&zoom=12', /south "4e1" is not a number/],
       ['bbox=1,2,3&zoom=12', /bbox needs four numbers/],
       ['bbox=a,2,3,4&zoom=12', /west "a" is not a number/],
       ['bbox=-86,42,-87,43&zoom=12', /west must be less than east/],

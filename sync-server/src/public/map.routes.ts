@@ -33,35 +33,41 @@ export const CELL_PIXELS = 16;
 export const MAX_CELLS = 40_000;
 const STATES = [...OPEN_STATES, ...CLOSED_STATES] as string[];
 
-const num = (name: string) => (s: string) => {
-  const x = Number(s);
-  return s.trim() !== '' && Number.isFinite(x) ? x : `${name} "${s}" is not a number`;
-};
+/** A number as written in decimal degrees (`-86.98`): not a blank, `0x2A` or `1e1`. */
+const num = (name: string) => (s: string) =>
+  z.regexes.number.test(s) ? Number(s) : `${name} "${s}" is not a number in decimal degrees`;
 
-const Bbox = z.string({ error: 'bbox is required: west,south,east,north in degrees' }).transform((s, ctx) => {
-  const parts = s.split(',');
-  if (parts.length !== 4) {
-    ctx.addIssue({ code: 'custom', message: 'bbox needs four numbers: west,south,east,north' });
-    return z.NEVER;
-  }
-  const xs = parts.map((p, i) => num(['west', 'south', 'east', 'north'][i]!)(p));
-  const bad = xs.find((x) => typeof x === 'string');
-  if (bad !== undefined) {
-    ctx.addIssue({ code: 'custom', message: bad as string });
-    return z.NEVER;
-  }
-  const [w, so, e, n] = xs as number[];
-  const problems: string[] = [];
-  if (w! < -180 || e! > 180) problems.push('west and east must be between -180 and 180');
-  if (so! < -90 || n! > 90) problems.push('south and north must be between -90 and 90');
-  if (!(w! < e!)) problems.push('west must be less than east (a box across the antimeridian is not supported)');
-  if (!(so! < n!)) problems.push('south must be less than north');
-  if (problems.length) {
-    ctx.addIssue({ code: 'custom', message: problems.join('; ') });
-    return z.NEVER;
-  }
-  return [w!, so!, e!, n!] as [number, number, number, number];
-});
+const Bbox = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? 'bbox is required: west,south,east,north in degrees'
+        : 'bbox must be given once: west,south,east,north in degrees',
+  })
+  .transform((s, ctx) => {
+    const parts = s.split(',');
+    if (parts.length !== 4) {
+      ctx.addIssue({ code: 'custom', message: 'bbox needs four numbers: west,south,east,north' });
+      return z.NEVER;
+    }
+    const xs = parts.map((p, i) => num(['west', 'south', 'east', 'north'][i]!)(p));
+    const bad = xs.find((x) => typeof x === 'string');
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: bad as string });
+      return z.NEVER;
+    }
+    const [w, so, e, n] = xs as number[];
+    const problems: string[] = [];
+    if (w! < -180 || e! > 180) problems.push('west and east must be between -180 and 180');
+    if (so! < -90 || n! > 90) problems.push('south and north must be between -90 and 90');
+    if (!(w! < e!)) problems.push('west must be less than east (a box across the antimeridian is not supported)');
+    if (!(so! < n!)) problems.push('south must be less than north');
+    if (problems.length) {
+      ctx.addIssue({ code: 'custom', message: problems.join('; ') });
+      return z.NEVER;
+    }
+    return [w!, so!, e!, n!] as [number, number, number, number];
+  });
 
 const Codes = (what: string) =>
   z
