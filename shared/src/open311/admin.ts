@@ -36,6 +36,20 @@ export const RoutingTable = z.strictObject({
 });
 export type RoutingTable = z.infer<typeof RoutingTable>;
 
+/**
+ * `GET /api/admin/routing/names`: what a routing table may name, with the names people read,
+ * so an admin picks from lists instead of typing ids.
+ */
+export const RoutingNames = z.strictObject({
+  departments: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+  districts: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+  types: z.array(
+    z.strictObject({ code: z.string(), name: z.string(), group: z.string(), departmentId: z.string() }),
+  ),
+  crews: z.array(z.strictObject({ id: z.string(), name: z.string(), departmentId: z.string() })),
+});
+export type RoutingNames = z.infer<typeof RoutingNames>;
+
 export const ApiKeyInfo = z.strictObject({
   id: z.string(),
   name: z.string(),

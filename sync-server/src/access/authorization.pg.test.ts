@@ -145,6 +145,10 @@ const MATRIX: Record<string, Row> = {
     request: () => ({ path: '/api/admin/routing' }),
     expect: staff({ crew: 403, admin: 200 }),
   },
+  'GET /api/admin/routing/names': {
+    request: () => ({ path: '/api/admin/routing/names' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
   'PUT /api/admin/routing': {
     request: () => ({ path: '/api/admin/routing', init: { ...json({ rules: DEMO_ROUTING }), method: 'PUT' } }),
     expect: staff({ crew: 403, admin: 200 }),

@@ -556,6 +556,7 @@ const SWEEP: Record<string, Row> = {
   'POST /api/admin/outbox/:id/retry': { who: 'admin', params: () => ({ id: '999999' }) },
   'GET /api/admin/mailbox': { who: 'admin' },
   'GET /api/admin/routing': { who: 'admin' },
+  'GET /api/admin/routing/names': { who: 'admin' },
   'PUT /api/admin/routing': {
     who: 'admin',
     body: { kind: 'json', sample: () => ({ rules: DEMO_ROUTING, duplicateRadiusM: { POTHOLE: 50 } }) },

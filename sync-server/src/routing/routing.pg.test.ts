@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RoutingTable, type RoutingRule } from '@fieldfix/shared';
+import { RoutingNames, RoutingTable, type RoutingRule } from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { DEMO_API_KEY, DEMO_ROUTING } from '../demo/demo-open311.ts';
 import { districtAt, likelyDuplicates, routeRequest } from './routing.service.ts';
@@ -89,6 +89,27 @@ describe('automatic routing', () => {
       message: 'Routed to Streets (waiting for a crew): district Old Town, type Pothole.',
     });
     expect((await put(DEMO_ROUTING)).status).toBe(200);
+  });
+
+  it('an admin reads what a table may name, with names; others may not', async () => {
+    const res = await t.app.request('/api/admin/routing/names', { headers: admin });
+    expect(res.status).toBe(200);
+    const names = RoutingNames.parse(await res.json());
+    expect(names.departments).toContainEqual({ id: 'streets', name: 'Streets' });
+    expect(names.districts.map((d) => d.name)).toContain('Old Town');
+    expect(names.types).toContainEqual({ ...POTHOLE, name: 'Pothole' });
+    expect(names.crews).toContainEqual({ id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets' });
+    // Every rule of the demo table names only what is listed.
+    for (const r of DEMO_ROUTING) {
+      expect(names.departments.map((d) => d.id)).toContain(r.departmentId);
+      if (r.districtId) expect(names.districts.map((d) => d.id)).toContain(r.districtId);
+      if (r.crewId) expect(names.crews.find((c) => c.id === r.crewId)?.departmentId).toBe(r.departmentId);
+    }
+    for (const who of ['lead@riverton.example', 'worker@riverton.example']) {
+      const refused = await t.app.request('/api/admin/routing/names', { headers: await t.login(who) });
+      expect(refused.status, who).toBe(403);
+    }
+    expect((await t.app.request('/api/admin/routing/names')).status).toBe(401);
   });
 
   it('a table that names what does not exist, or mixes departments, is refused whole', async () => {

@@ -2,7 +2,7 @@
  * Automatic routing's SQL: the routing table (`routing_rules`, this module's alone), the
  * districts whose bounding box holds a point, and open cases near a point for duplicates.
  */
-import type { RoutingRule } from '@fieldfix/shared';
+import type { RoutingNames, RoutingRule } from '@fieldfix/shared';
 import type { Queryable } from '../db/database.ts';
 import type { Geometry } from './point-in-polygon.ts';
 
@@ -153,4 +153,18 @@ export async function routingVocabulary(sql: Queryable) {
     ),
     crews: new Map(crews.map((c) => [c.id, c.department_id])),
   };
+}
+
+/** What a routing table may name, with names, in the order people read them. */
+export async function routingNameLists(sql: Queryable): Promise<RoutingNames> {
+  const [departments, districts, types, crews] = await Promise.all([
+    sql<RoutingNames['departments']>`select id, name from departments order by name, id`,
+    sql<RoutingNames['districts']>`select id, name from districts order by name, id`,
+    sql<RoutingNames['types']>`
+      select code, name, group_name as "group", department_id as "departmentId" from service_types
+      order by group_name, name, code`,
+    sql<RoutingNames['crews']>`
+      select id, name, department_id as "departmentId" from crews order by name, id`,
+  ]);
+  return { departments: [...departments], districts: [...districts], types: [...types], crews: [...crews] };
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { canManageRouting, RoutingTable, type RoutingRule } from '@fieldfix/shared';
+import { canManageRouting, RoutingTable, type RoutingNames, type RoutingRule } from '@fieldfix/shared';
 import { requireStaff } from '../auth/auth.middleware.ts';
 import { callerOf } from '../access/caller.ts';
 import { ApiError } from '../http/errors.ts';
@@ -10,6 +10,7 @@ import {
   listDuplicateRadii,
   listRoutingRules,
   replaceRoutingRules,
+  routingNameLists,
   routingVocabulary,
   setDuplicateRadii,
 } from './routing.repo.ts';
@@ -17,12 +18,14 @@ import {
 /**
  * The routing table, for administrators: `GET` reads it, `PUT` replaces it whole (checked
  * first: every name must exist, a crew must be of the rule's department, a type or group
- * must be the department's). Mounted at `/api/admin/routing`.
+ * must be the department's), `GET /names` lists what it may name. Mounted at
+ * `/api/admin/routing`.
  */
 export function routingRoutes({ sql }: AppDeps) {
   return new Hono<AppEnv>()
     .use(requireStaff(sql), routingAdmin)
     .get('/', async (c) => c.json(await readTable(sql)))
+    .get('/names', async (c) => c.json((await routingNameLists(sql)) satisfies RoutingNames))
     .put('/', validate('json', RoutingTable), async (c) => {
       const { rules, duplicateRadiusM = {} } = c.req.valid('json');
       await sql.begin(async (tx) => {

@@ -1,7 +1,7 @@
 /**
  * Admin calls: resident notice delivery (the mailbox, the embedded default without SMTP_URL,
- * each notice's delivery state, and retrying one) and Open311 API keys. Same origin, session
- * cookie; functions never throw, like `index.ts`.
+ * each notice's delivery state, and retrying one), Open311 API keys, and the routing table.
+ * Same origin, session cookie; functions never throw, like `index.ts`.
  */
 import {
   ApiKeysResponse,
@@ -10,10 +10,19 @@ import {
   OutboxRetryResponse,
   OutboxStatusResponse,
   RevokeApiKeyResponse,
+  RoutingNames,
+  RoutingTable,
   type CreateApiKeyInput,
+  type RoutingRule,
   type OutboxStatus,
 } from '@fieldfix/shared';
-import { request, type ApiResult } from './index.ts';
+import { request, type ApiFailure, type ApiResult } from './index.ts';
+
+/** What went wrong with an admin's desk job (`what`: "save the table"), and what to do next. */
+export function adminFailure(error: ApiFailure, what: string): string {
+  if (error.kind === 'network') return `Could not ${what}: this needs a connection. Connect, then try again.`;
+  return `Could not ${what}: ${error.message}`;
+}
 
 export function fetchMailbox(): Promise<ApiResult<MailboxResponse>> {
   return request('GET', '/api/admin/mailbox', MailboxResponse);
@@ -38,4 +47,17 @@ export function createApiKey(body: CreateApiKeyInput): Promise<ApiResult<CreateA
 
 export function revokeApiKey(id: string): Promise<ApiResult<RevokeApiKeyResponse>> {
   return request('POST', `/api/admin/api-keys/${encodeURIComponent(id)}/revoke`, RevokeApiKeyResponse);
+}
+
+export function fetchRoutingTable(): Promise<ApiResult<RoutingTable>> {
+  return request('GET', '/api/admin/routing', RoutingTable);
+}
+
+export function fetchRoutingNames(): Promise<ApiResult<RoutingNames>> {
+  return request('GET', '/api/admin/routing/names', RoutingNames);
+}
+
+/** Replaces the whole table (each type's duplicate distance is kept); answers it as saved. */
+export function saveRoutingTable(rules: RoutingRule[]): Promise<ApiResult<RoutingTable>> {
+  return request('PUT', '/api/admin/routing', RoutingTable, { rules });
 }

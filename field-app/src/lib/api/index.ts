@@ -58,7 +58,7 @@ export const SYNC_HEADERS = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
 
 /** One request to the server, its answer checked against `schema` (admin.ts uses it too). */
 export async function request<T>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   schema: Schema<T>,
   body?: unknown,

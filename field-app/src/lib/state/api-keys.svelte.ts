@@ -6,8 +6,7 @@
  * needs a connection.
  */
 import type { ApiKeyInfo, CreateApiKeyResponse } from '@fieldfix/shared';
-import { createApiKey, fetchApiKeys, revokeApiKey } from '#lib/api/admin.ts';
-import type { ApiFailure } from '#lib/api/index.ts';
+import { adminFailure, createApiKey, fetchApiKeys, revokeApiKey } from '#lib/api/admin.ts';
 import { formatMoment } from './format.ts';
 
 /** The limit a new key gets unless the admin sets another (the server's default too). */
@@ -39,7 +38,7 @@ export class ApiKeys {
       this.error = '';
     } else {
       this.keys = [];
-      this.error = failureMessage(res.error, 'read the keys');
+      this.error = adminFailure(res.error, 'read the keys');
     }
   }
 
@@ -50,7 +49,7 @@ export class ApiKeys {
     const res = await createApiKey({ name, rateLimitPerMinute });
     this.creating = false;
     if (!res.ok) {
-      this.error = failureMessage(res.error, 'make the key');
+      this.error = adminFailure(res.error, 'make the key');
       return false;
     }
     this.made = res.data;
@@ -70,14 +69,8 @@ export class ApiKeys {
     const res = await revokeApiKey(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
     if (res.ok) this.keys = this.keys.map((k) => (k.id === id ? res.data.key : k));
-    else this.error = failureMessage(res.error, 'revoke the key');
+    else this.error = adminFailure(res.error, 'revoke the key');
   }
-}
-
-/** What went wrong, and what to do next. */
-export function failureMessage(error: ApiFailure, what: string): string {
-  if (error.kind === 'network') return `Could not ${what}: this needs a connection. Connect, then try again.`;
-  return `Could not ${what}: ${error.message}`;
 }
 
 /** A key's state in words: revoked when, or when it was last used. */

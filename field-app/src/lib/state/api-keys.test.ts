@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiKeyInfo } from '@fieldfix/shared';
-import { failureMessage, keyState, orderKeys } from './api-keys.svelte.ts';
+import { adminFailure } from '#lib/api/admin.ts';
+import { keyState, orderKeys } from './api-keys.svelte.ts';
 
 const key = (id: string, over: Partial<ApiKeyInfo> = {}): ApiKeyInfo => ({
   id,
@@ -35,11 +36,11 @@ describe('Open311 keys, as the admin reads them', () => {
   });
 
   it('tells the admin to connect when there was no answer, and passes on what the server said otherwise', () => {
-    expect(failureMessage({ kind: 'network', message: 'offline' }, 'make the key')).toBe(
+    expect(adminFailure({ kind: 'network', message: 'offline' }, 'make the key')).toBe(
       'Could not make the key: this needs a connection. Connect, then try again.',
     );
     expect(
-      failureMessage({ kind: 'http', status: 400, code: 'invalid-body', message: 'name: too short.' }, 'make the key'),
+      adminFailure({ kind: 'http', status: 400, code: 'invalid-body', message: 'name: too short.' }, 'make the key'),
     ).toBe('Could not make the key: name: too short.');
   });
 });

@@ -1,0 +1,160 @@
+/**
+ * The admin's routing table: which crew gets a new report, by department, district and type.
+ * Edited as rows picked from lists (the server's names), saved whole; the server checks the
+ * table and refuses it whole, and its problems are shown against the rows they name. A desk
+ * job that needs a connection.
+ */
+import type { RoutingNames, RoutingRule } from '@fieldfix/shared';
+import { adminFailure, fetchRoutingNames, fetchRoutingTable, saveRoutingTable } from '#lib/api/admin.ts';
+import type { ApiFailure } from '#lib/api/index.ts';
+
+/**
+ * One rule as the page edits it: `''` is "any" for the district and what it covers, and "no
+ * crew" for the crew. `what` is `type:CODE` or `group:NAME`.
+ */
+export type RuleRow = { key: number; departmentId: string; districtId: string; what: string; crewId: string };
+
+let nextKey = 1;
+
+export function toRule(r: RuleRow): RoutingRule {
+  const [kind, value] =
+    r.what === '' ? ['', ''] : [r.what.slice(0, r.what.indexOf(':')), r.what.slice(r.what.indexOf(':') + 1)];
+  return {
+    departmentId: r.departmentId,
+    districtId: r.districtId || null,
+    serviceCode: kind === 'type' ? value : null,
+    group: kind === 'group' ? value : null,
+    crewId: r.crewId || null,
+  };
+}
+
+export function toRow(r: RoutingRule): RuleRow {
+  const what = r.serviceCode !== null ? `type:${r.serviceCode}` : r.group !== null ? `group:${r.group}` : '';
+  return { key: nextKey++, departmentId: r.departmentId, districtId: r.districtId ?? '', what, crewId: r.crewId ?? '' };
+}
+
+/**
+ * The rows department by department (in the names' order), in each the most general first:
+ * the order the table is shown and sent in, so the server's `rules.N` is the N-th row here.
+ */
+export function orderRows(rows: readonly RuleRow[], names: RoutingNames): RuleRow[] {
+  const dept = new Map(names.departments.map((d, i) => [d.id, i]));
+  const district = new Map(names.districts.map((d, i) => [d.id, i]));
+  const specificity = (r: RuleRow) => (r.what.startsWith('type:') ? 2 : r.what.startsWith('group:') ? 1 : 0);
+  return [...rows].sort(
+    (a, b) =>
+      (dept.get(a.departmentId) ?? 1e9) - (dept.get(b.departmentId) ?? 1e9) ||
+      (a.districtId === '' ? -1 : (district.get(a.districtId) ?? 1e9)) -
+        (b.districtId === '' ? -1 : (district.get(b.districtId) ?? 1e9)) ||
+      specificity(a) - specificity(b) ||
+      a.what.localeCompare(b.what) ||
+      a.key - b.key,
+  );
+}
+
+/** A rule in words: "Potholes in Old Town go to Streets Crew B." */
+export function describeRule(r: RuleRow, names: RoutingNames): string {
+  const what = r.what.startsWith('type:')
+    ? (names.types.find((t) => t.code === r.what.slice(5))?.name ?? r.what.slice(5))
+    : r.what.startsWith('group:')
+      ? `Any type in ${r.what.slice(6)}`
+      : 'Any type';
+  const where = r.districtId
+    ? (names.districts.find((d) => d.id === r.districtId)?.name ?? r.districtId)
+    : 'any district';
+  const crew = r.crewId ? (names.crews.find((c) => c.id === r.crewId)?.name ?? r.crewId) : 'the lead, with no crew';
+  return `${what} in ${where} goes to ${crew}.`;
+}
+
+export class RoutingTableEditor {
+  names = $state.raw<RoutingNames | null>(null);
+  rows = $state<RuleRow[]>([]);
+  /** The table as the server last answered it, to tell unsaved changes. */
+  saved = $state.raw('');
+  loading = $state(true);
+  saving = $state(false);
+  error = $state('');
+  /** The server's reasons for refusing the table, each with the row it names (by key) when it names one. */
+  problems = $state.raw<{ key: number | null; message: string }[]>([]);
+  /** Said once a save went through. */
+  status = $state('');
+
+  dirty = $derived(JSON.stringify(this.rows.map(toRule)) !== this.saved);
+
+  async load(): Promise<void> {
+    this.loading = true;
+    const [names, table] = await Promise.all([fetchRoutingNames(), fetchRoutingTable()]);
+    this.loading = false;
+    if (!names.ok || !table.ok) {
+      this.error = adminFailure((!names.ok ? names.error : !table.ok ? table.error : null)!, 'read the routing table');
+      return;
+    }
+    this.error = '';
+    this.names = names.data;
+    this.take(table.data.rules);
+  }
+
+  private take(rules: RoutingRule[]): void {
+    this.rows = orderRows(rules.map(toRow), this.names!);
+    this.saved = JSON.stringify(this.rows.map(toRule));
+    this.problems = [];
+  }
+
+  /** A new rule for the department: any district, any type, no crew (the admin then picks). */
+  add(departmentId: string): RuleRow {
+    const row = { key: nextKey++, departmentId, districtId: '', what: '', crewId: '' };
+    this.rows = [...this.rows, row];
+    this.status = '';
+    return row;
+  }
+
+  remove(key: number): void {
+    this.rows = this.rows.filter((r) => r.key !== key);
+    this.problems = this.problems.filter((p) => p.key !== key);
+    this.status = '';
+  }
+
+  /** Back to the table as saved. */
+  undo(): void {
+    const rules = JSON.parse(this.saved) as RoutingRule[];
+    this.rows = rules.map(toRow);
+    this.problems = [];
+    this.status = '';
+  }
+
+  async save(): Promise<boolean> {
+    this.saving = true;
+    this.error = '';
+    this.status = '';
+    // Sent in the order shown: the server's `rules.N` is then the N-th row on the page.
+    const rows = orderRows(this.rows, this.names!);
+    this.rows = rows;
+    const res = await saveRoutingTable(rows.map(toRule));
+    this.saving = false;
+    if (res.ok) {
+      this.take(res.data.rules);
+      this.status = 'Saved. New reports are routed by this table from now on.';
+      return true;
+    }
+    this.problems = problemsOf(res.error, rows);
+    this.error =
+      this.problems.length > 0
+        ? 'The table was not saved: the server found the problems marked below. Nothing changed.'
+        : adminFailure(res.error, 'save the table');
+    return false;
+  }
+}
+
+/** The server's `rules.N: what` problems, each against its row. */
+export function problemsOf(error: ApiFailure, rows: readonly RuleRow[]): { key: number | null; message: string }[] {
+  if (error.kind !== 'http' || error.status !== 400) return [];
+  const issues = (error.details as { issues?: unknown } | undefined)?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues
+    .filter((i): i is string => typeof i === 'string')
+    .map((issue) => {
+      const m = /^rules\.(\d+): (.*)$/.exec(issue);
+      const row = m ? rows[Number(m[1])] : undefined;
+      return row ? { key: row.key, message: m![2]! } : { key: null, message: issue };
+    });
+}
