@@ -49,7 +49,9 @@ test('an admin moves a district to another crew, a repeated rule is refused and 
     await expect(rule).toContainText('Any type in Eastfield goes to Streets Crew A.');
     await expect(page.getByTestId('routing-state')).toHaveText('Changes not saved yet.');
     await page.getByRole('button', { name: 'Save the table' }).click();
-    await expect(page.getByTestId('routing-state')).toHaveText('Saved. New reports are routed by this table from now on.');
+    await expect(page.getByTestId('routing-state')).toHaveText(
+      'Saved. New reports are routed by this table from now on.',
+    );
     const saved = await serverRules(request);
     expect(saved).toContainEqual(expect.objectContaining({ districtId: 'eastfield', crewId: 'streets-a' }));
     expect(saved).toHaveLength(before.length);

@@ -43,9 +43,7 @@ export type RoutingTable = z.infer<typeof RoutingTable>;
 export const RoutingNames = z.strictObject({
   departments: z.array(z.strictObject({ id: z.string(), name: z.string() })),
   districts: z.array(z.strictObject({ id: z.string(), name: z.string() })),
-  types: z.array(
-    z.strictObject({ code: z.string(), name: z.string(), group: z.string(), departmentId: z.string() }),
-  ),
+  types: z.array(z.strictObject({ code: z.string(), name: z.string(), group: z.string(), departmentId: z.string() })),
   crews: z.array(z.strictObject({ id: z.string(), name: z.string(), departmentId: z.string() })),
 });
 export type RoutingNames = z.infer<typeof RoutingNames>;
