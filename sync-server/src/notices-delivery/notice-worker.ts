@@ -24,7 +24,7 @@ import {
   type NoticeFacts,
   type Recipient,
 } from './notice.repo.ts';
-import { linkSecret, signLink, stableMessageId } from './signed-links.ts';
+import { linkBase, linkSecret, signLink, stableMessageId } from './signed-links.ts';
 
 export type NoticeWorkerOptions = {
   /** Notices claimed at a time; they are sent concurrently. */
@@ -262,7 +262,7 @@ export class NoticeWorker {
   ): Mail.Options {
     const { config } = this.#deps;
     const secret = linkSecret(config);
-    const base = (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
+    const base = linkBase(config);
     const until =
       n.template === 'fixed'
         ? new Date((n.happenedAt ?? n.createdAt).getTime() + STILL_A_PROBLEM_DAYS * 86_400_000)

@@ -68,6 +68,15 @@ export async function sharedLinkSecret(sql: Queryable, dataDir: string): Promise
 }
 
 /**
+ * Where the links in an email point: PUBLIC_URL, else this server on localhost (the embedded
+ * default). Never a request's Host, which whoever sends the request chooses: a confirmation
+ * asked for with \`Host: evil.example\` must not mail a resident a link there.
+ */
+export function linkBase(config: Pick<Config, 'publicUrl' | 'port'>): string {
+  return (config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
+}
+
+/**
  * The link-signing key: `LINK_SECRET`, or one generated on first use and kept in the data
  * folder (`link-secret`), so links sent before a restart keep working.
  */

@@ -158,6 +158,19 @@ describe('following a case by email', () => {
     expect(await t.db.sql`select 1 from notice_unsubscribes where case_id = ${id}`).toHaveLength(0);
   });
 
+  it('mails a link to this server, never to the host a request names (PUBLIC_URL, else localhost)', async () => {
+    const id = await caseWithReporter();
+    const res = await t.app.request(`http://evil.example/api/public/cases/${id}/follow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', host: 'evil.example' },
+      body: JSON.stringify({ email: 'host-check@example.org', language: 'en' }),
+    });
+    expect(res.status).toBe(202);
+    const mail = (await mailbox()).find((m) => m.to === 'host-check@example.org');
+    expect(mail!.text).not.toContain('evil.example');
+    expect(mail!.text).toContain(`http://localhost:${t.config.port}/track/${id}?follow=`);
+  });
+
   it('refuses a bad email, a forged or expired confirmation, and an unfollow token of another case', async () => {
     const id = await caseWithReporter();
     const other = await caseWithReporter();

@@ -26,7 +26,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import { unsubscribe } from '../notices-delivery/notice.repo.ts';
-import { linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
+import { linkBase, linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
 import { findRequests, findTimelines, listServices } from '../open311/open311.repo.ts';
 import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { reopenByResidentLink } from '../resident-reopen/still-a-problem.repo.ts';
@@ -96,7 +96,7 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
         exp: Math.floor((now.getTime() + FOLLOW_LINK_DAYS * DAY_MS) / 1000),
       });
       // The page opens in the email's language, whatever the reader's browser prefers.
-      const link = `${baseOf(c)}/track/${id}?follow=${encodeURIComponent(token)}&lang=${language}`;
+      const link = `${linkBase(config)}/track/${id}?follow=${encodeURIComponent(token)}&lang=${language}`;
       try {
         await sendFollowConfirmation(config, { email, language, caseId: id, link });
       } catch {
