@@ -154,6 +154,30 @@ export const MODULES = [
     tests: ['sync-server/src/dispatch/balance.service.test.ts'],
   },
   {
+    // What an Open311 request may say: its dates (a real calendar day, in range, a window that
+    // makes sense) and its POST body (UTF-8 only). Keep the ranges on `isoParam`, `windowOf`,
+    // `formPart` and `formOf`.
+    name: 'open311-input',
+    file: 'sync-server/src/open311/open311.routes.ts',
+    mutate: [
+      'sync-server/src/open311/open311.routes.ts:60-92',
+      'sync-server/src/open311/open311.routes.ts:117-134',
+      'sync-server/src/open311/open311.routes.ts:152-222',
+    ],
+    tests: ['sync-server/src/open311/open311.pg.test.ts'],
+  },
+  {
+    // The admin's routing table as rows and back, in order, in words, and the server's
+    // problems against their rows (the editor class itself is the browser tests').
+    name: 'routing-table',
+    file: 'field-app/src/lib/state/routing-table.svelte.ts',
+    mutate: [
+      'field-app/src/lib/state/routing-table.svelte.ts:19-69',
+      'field-app/src/lib/state/routing-table.svelte.ts:151-162',
+    ],
+    tests: ['field-app/src/lib/state/routing-table.test.ts'],
+  },
+  {
     name: 'outbox',
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [

@@ -17,13 +17,11 @@ export type RuleRow = { key: number; departmentId: string; districtId: string; w
 let nextKey = 1;
 
 export function toRule(r: RuleRow): RoutingRule {
-  const [kind, value] =
-    r.what === '' ? ['', ''] : [r.what.slice(0, r.what.indexOf(':')), r.what.slice(r.what.indexOf(':') + 1)];
   return {
     departmentId: r.departmentId,
     districtId: r.districtId || null,
-    serviceCode: kind === 'type' ? value : null,
-    group: kind === 'group' ? value : null,
+    serviceCode: r.what.startsWith('type:') ? r.what.slice('type:'.length) : null,
+    group: r.what.startsWith('group:') ? r.what.slice('group:'.length) : null,
     crewId: r.crewId || null,
   };
 }
@@ -34,22 +32,26 @@ export function toRow(r: RoutingRule): RuleRow {
 }
 
 /**
- * The rows department by department (in the names' order), in each the most general first:
- * the order the table is shown and sent in, so the server's `rules.N` is the N-th row here.
+ * The rows department by department (in the names' order), in each any district first, then
+ * the districts in order, and in each the most general first (any type, a group, a type): the
+ * order the table is shown and sent in, so the server's `rules.N` is the N-th row here. A name
+ * the lists lack comes after those they have.
  */
 export function orderRows(rows: readonly RuleRow[], names: RoutingNames): RuleRow[] {
-  const dept = new Map(names.departments.map((d, i) => [d.id, i]));
-  const district = new Map(names.districts.map((d, i) => [d.id, i]));
-  const specificity = (r: RuleRow) => (r.what.startsWith('type:') ? 2 : r.what.startsWith('group:') ? 1 : 0);
-  return [...rows].sort(
-    (a, b) =>
-      (dept.get(a.departmentId) ?? 1e9) - (dept.get(b.departmentId) ?? 1e9) ||
-      (a.districtId === '' ? -1 : (district.get(a.districtId) ?? 1e9)) -
-        (b.districtId === '' ? -1 : (district.get(b.districtId) ?? 1e9)) ||
-      specificity(a) - specificity(b) ||
-      a.what.localeCompare(b.what) ||
-      a.key - b.key,
-  );
+  const rank = (ids: string[], id: string) => (ids.indexOf(id) < 0 ? ids.length : ids.indexOf(id));
+  const departments = names.departments.map((d) => d.id);
+  const districts = names.districts.map((d) => d.id);
+  const covers = [...new Set(names.types.map((t) => `group:${t.group}`)), ...names.types.map((t) => `type:${t.code}`)];
+  const sortKey = (r: RuleRow) => [
+    rank(departments, r.departmentId),
+    r.districtId === '' ? -1 : rank(districts, r.districtId),
+    r.what === '' ? -1 : rank(covers, r.what),
+    r.key,
+  ];
+  return [...rows].sort((a, b) => {
+    const [ka, kb] = [sortKey(a), sortKey(b)];
+    return ka.map((x, i) => x - kb[i]!).find((d) => d !== 0) ?? 0;
+  });
 }
 
 /** A rule in words: "Potholes in Old Town go to Streets Crew B." */
