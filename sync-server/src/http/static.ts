@@ -14,6 +14,12 @@ export const FALLBACK_PAGE = '200.html';
  */
 export function mountFieldApp<E extends Env>(app: Hono<E>, staticDir: string): void {
   const fallback = join(staticDir, FALLBACK_PAGE);
+  // Not served: the app learns of a new version from its service worker, not from this file.
+  // SvelteKit's client asks for it after a navigation that failed (a 404) and reloads when it
+  // differs from its own version, which this build reads before the page sets it: every wrong
+  // address then loaded itself again, about 13 times a second. Without the file it shows its
+  // "not found" page.
+  app.get('/_app/version.json', (c) => c.text('Not found', 404));
   app.use(
     '*',
     serveStatic({
