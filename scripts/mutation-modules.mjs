@@ -160,9 +160,9 @@ export const MODULES = [
     name: 'open311-input',
     file: 'sync-server/src/open311/open311.routes.ts',
     mutate: [
-      'sync-server/src/open311/open311.routes.ts:60-92',
-      'sync-server/src/open311/open311.routes.ts:117-134',
-      'sync-server/src/open311/open311.routes.ts:152-222',
+      'sync-server/src/open311/open311.routes.ts:61-91',
+      'sync-server/src/open311/open311.routes.ts:116-133',
+      'sync-server/src/open311/open311.routes.ts:151-221',
     ],
     tests: ['sync-server/src/open311/open311.pg.test.ts'],
   },

@@ -315,12 +315,14 @@ describe('Open311 GeoReport v2: dates', () => {
     ['end_date=0001-01-01T00:00:00Z', /^end_date must lie between 1970-01-01/],
     ['start_date=1969-12-31T23:59:59Z&end_date=1970-01-02T00:00:00Z', /^start_date must lie between/],
     ['end_date=9999-12-31T23:59:00-14:00', /^end_date must lie between/],
-    ['start_date=2026-02-30T00:00:00Z', /^start_date names a day that is not in the calendar: 2026-02-30\.$/],
-    ['start_date=2025-02-29', /^start_date names a day that is not in the calendar/],
-    ['end_date=2026-13-01T00:00:00Z', /^end_date names a day that is not in the calendar/],
-    ['start_date=2026-06-01T24:00:00Z', /^start_date names a time or a zone that does not exist: T24:00:00Z\.$/],
-    ['start_date=2026-06-01T10:60:00Z', /^start_date names a time or a zone/],
-    ['start_date=2026-06-01T10:00:00%2B25:00', /^start_date names a time or a zone/],
+    ['start_date=2026-02-30T00:00:00Z', /^start_date must be a real day and time, as a W3C date-time with a zone/],
+    ['start_date=2025-02-29', /^start_date must be a real day and time/],
+    ['end_date=2026-13-01T00:00:00Z', /^end_date must be a real day and time/],
+    ['start_date=2026-06-01T24:00:00Z', /^start_date must be a real day and time/],
+    ['start_date=2026-06-01T10:60:00Z', /^start_date must be a real day and time/],
+    ['start_date=2026-06-01T10:00:00%2B25:00', /^start_date must be a real day and time/],
+    ['start_date=2026-06-01T10:00:00', /^start_date must be a real day and time/],
+    ['end_date=June 1', /^end_date must be a real day and time/],
     ['start_date=2999-01-01T00:00:00Z', /^start_date is in the future: without an end_date the window ends now/],
   ];
 
@@ -343,6 +345,46 @@ describe('Open311 GeoReport v2: dates', () => {
     expect(zoned.data).toEqual(utc.data);
     const bare = await both((f) => `/open311/v2/requests.${f}?start_date=2026-04-01&end_date=2026-06-11`, S.Requests);
     expect(bare.data).toEqual(utc.data);
+    // The same instant in minutes only, or across the date line: the same requests.
+    const minutes = await both(
+      (f) => `/open311/v2/requests.${f}?start_date=2026-04-01T00:00Z&end_date=2026-06-11T14:00%2B14:00`,
+      S.Requests,
+    );
+    expect(minutes.data).toEqual(utc.data);
+    // A zone read the wrong way round would move the window by hours: the last request of the
+    // window is in it up to its own second, and out of it a second earlier.
+    const last = utc.data.map((r) => Date.parse(r.requested_datetime)).reduce((a, b) => Math.max(a, b));
+    const at = (ms: number, zone: number) => {
+      const local = new Date(ms + zone * 3_600_000).toISOString().slice(0, 19);
+      const sign = zone < 0 ? '-' : '%2B';
+      return `${local}${sign}${String(Math.abs(zone)).padStart(2, '0')}:00`;
+    };
+    for (const zone of [-7, 0, 5]) {
+      const upTo = await both(
+        (f) => `/open311/v2/requests.${f}?start_date=2026-04-01T00:00:00Z&end_date=${at(last, zone)}`,
+        S.Requests,
+      );
+      expect(upTo.data.length, `zone ${zone}`).toBe(utc.data.length);
+      const before = await both(
+        (f) => `/open311/v2/requests.${f}?start_date=2026-04-01T00:00:00Z&end_date=${at(last - 1000, zone)}`,
+        S.Requests,
+      );
+      expect(before.data.length, `zone ${zone}`).toBeLessThan(utc.data.length);
+    }
+    // An empty date is no date; a start alone opens a window of 90 days from it.
+    const empty = await both((f) => `/open311/v2/requests.${f}?${JUNE}&status=&service_code=`, S.Requests);
+    expect(empty.data).toEqual(utc.data);
+    const blank = await both((f) => `/open311/v2/requests.${f}?start_date=&end_date=`, S.Requests);
+    const plain = await both((f) => `/open311/v2/requests.${f}`, S.Requests);
+    expect(blank.data).toEqual(plain.data);
+    const startOnly = await both((f) => `/open311/v2/requests.${f}?start_date=2026-04-01T00:00:00Z`, S.Requests);
+    expect(startOnly.data).toEqual(utc.data);
+    // A start in the future is fine when the end is given too: nothing is in that window.
+    const ahead = await both(
+      (f) => `/open311/v2/requests.${f}?start_date=2999-01-01T00:00:00Z&end_date=2999-01-02T00:00:00Z`,
+      S.Requests,
+    );
+    expect(ahead.data).toEqual([]);
     const leap = await both((f) => `/open311/v2/requests.${f}?start_date=2024-02-29T00:00:00.5Z`, S.Requests);
     expect(leap.data).toEqual([]);
     const early = await both(
@@ -605,6 +647,50 @@ describe('Open311 GeoReport v2: POST requests', () => {
       const [row] = await t.db.sql<{ description: string }[]>`select description from cases where id = ${id}`;
       expect(row!.description.replace('\uFFFD ', '')).toBe(words);
     }
+  });
+
+  it('a form is read as the spec writes it: + is a space, a name alone is empty, a repeated name is a list', async () => {
+    const urlencoded = 'application/x-www-form-urlencoded';
+    const base = new URLSearchParams({ ...valid, lat: '42.3566' }).toString();
+    // On the test endpoint: checked as a real POST, nothing made.
+    const send = (body: string, type = urlencoded) => postRaw('/open311/v2-test/requests.json', body, type);
+    for (const type of [
+      `${urlencoded}; charset=utf8`,
+      `${urlencoded}; charset="UTF-8"`,
+      `${urlencoded};charset=utf-8`,
+      'Application/X-WWW-Form-Urlencoded',
+    ]) {
+      expect((await send(base, type)).status, type).toBe(200);
+    }
+    for (const [type, message] of [
+      [`${urlencoded}; charset=utf-88`, /charset=utf-88/],
+      [`${urlencoded}; charset=xutf-8`, /charset=xutf-8/],
+      [`${urlencoded};charset=latin1`, /charset=latin1/],
+      [`${urlencoded}; charset=`, /charset=:/],
+      ['text/plain', /^Send the request as application\/x-www-form-urlencoded/],
+      [`${urlencoded}x`, /^Send the request as application\/x-www-form-urlencoded/],
+    ] as const) {
+      const res = await send(base, type);
+      expect(res.status, type).toBe(400);
+      expect(S.Errors.parse(await res.json())[0]!.description, type).toMatch(message);
+    }
+    // `+` in a value is a space; empty pairs are nothing; a name with no `=` is an empty value.
+    const spaced = await send(`${base}&&description=Deep+hole+by+the+stop&&email`);
+    expect(spaced.status).toBe(200);
+    // A single-choice answer given twice: a list, refused by name.
+    const twice = await send(`${base}&attribute%5Bsize%5D=small`);
+    expect(twice.status).toBe(400);
+    expect(S.Errors.parse(await twice.json())[0]!.description).toMatch(/attribute\[size\]/);
+    // The same on the real endpoint keeps the words as sent.
+    const made = await postRaw(
+      '/open311/v2/requests.json',
+      `${new URLSearchParams({ ...valid, lat: '42.3567' }).toString()}&description=Deep+hole%2Bmore&email`,
+      urlencoded,
+    );
+    expect(made.status, await made.clone().text()).toBe(200);
+    const id = S.CreatedRequests.parse(await made.json())[0]!.service_request_id;
+    const [row] = await t.db.sql<{ description: string }[]>`select description from cases where id = ${id}`;
+    expect(row!.description).toBe('Deep hole+more');
   });
 
   it(`the test endpoint answers its own ids and tokens, and no other${WHY_SKIPPED}`, async () => {
