@@ -133,6 +133,11 @@ test('/map and /stats in Spanish are axe clean at phone and desktop sizes', asyn
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mapa de casos');
   await expect(map(page)).toHaveAttribute('data-drawn', 'true', { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Acercar' })).toBeVisible();
+  // The map's own buttons are big enough for a thumb.
+  for (const name of ['Acercar', 'Alejar']) {
+    const box = await page.getByRole('button', { name }).boundingBox();
+    expect(Math.min(box!.width, box!.height), name).toBeGreaterThanOrEqual(44);
+  }
   for (const size of SIZES) {
     await page.setViewportSize(size);
     await axeClean(page);
