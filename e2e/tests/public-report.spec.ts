@@ -203,3 +203,27 @@ test('a resident who opens the city’s address, where staff sign in, finds the 
   await axeClean(page);
   await context.close();
 });
+
+test('switching the language keeps the report being written', async ({ browser }) => {
+  const phone = await browser.newContext({
+    locale: 'en-US',
+    viewport: { width: 390, height: 844 },
+    serviceWorkers: 'block',
+  });
+  const page = await phone.newPage();
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+  await page.getByLabel('What is wrong, and what should the crew look for?').fill('Deep hole by the bus stop');
+  await page.getByLabel('Your email').fill('keeps@example.org');
+  await page.getByRole('button', { name: 'Ver esta página en español' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reportar un problema');
+  await expect(page.getByLabel('¿Qué pasa y qué debe buscar la cuadrilla?')).toHaveValue('Deep hole by the bus stop');
+  await expect(page.getByLabel('Su correo electrónico')).toHaveValue('keeps@example.org');
+  await expect(page.getByRole('radio', { name: 'Bache' })).toBeChecked();
+  // And back again, still there.
+  await page.getByRole('button', { name: 'View this page in English' }).click();
+  await expect(page.getByLabel('Your email')).toHaveValue('keeps@example.org');
+  await expect(page.getByRole('radio', { name: 'Pothole' })).toBeChecked();
+  await phone.close();
+});
