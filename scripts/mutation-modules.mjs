@@ -79,6 +79,12 @@ export const MODULES = [
     ],
   },
   {
+    // The push's protocol: the batch's bounds, its sent time, and each change parsed on its own.
+    name: 'push-protocol',
+    file: 'shared/src/sync/push.ts',
+    tests: ['shared/src/sync/push.test.ts', 'sync-server/src/sync/sync.pg.test.ts'],
+  },
+  {
     // The pull's protocol: the cursor, the query's bounds and the answer's shape.
     name: 'pull-protocol',
     file: 'shared/src/sync/pull.ts',
