@@ -29,6 +29,11 @@ try {
       : [];
   // The log is JSON lines; a person at a terminal gets the greeting as text besides.
   log.info(`${ready}; database: ${db}`);
+  if (server.db.kind !== 'embedded' && !config.publicUrl) {
+    log.warn(
+      "PUBLIC_URL is not set: the links in Open311, tracking and map answers follow each request's Host header. Set PUBLIC_URL to the address people reach (docs/deploy.md).",
+    );
+  }
   if (demo.length > 0) {
     log.info(
       `Demo logins (password "${DEMO_PASSWORD}"): ${DEMO_LOGINS.map((l) => l.email).join(', ')}; Open311 demo api_key "${DEMO_API_KEY}"`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signLink, stableMessageId, verifyLink } from './signed-links.ts';
+import { answerBase, linkBase, signLink, stableMessageId, verifyLink } from './signed-links.ts';
 
 const SECRET = 'a-test-secret-of-more-than-32-characters';
 
@@ -37,5 +37,22 @@ describe('signed links in notices', () => {
     expect(a).toBe(stableMessageId('7', 'ann@example.org', 'city.example'));
     expect(a).not.toBe(stableMessageId('8', 'ann@example.org', 'city.example'));
     expect(a).toMatch(/^<notice-7-[0-9a-f]{16}@city\.example>$/);
+  });
+});
+
+describe('where links point', () => {
+  it('in emails: PUBLIC_URL without its trailing slash, else this server on localhost, never a Host', () => {
+    expect(linkBase({ publicUrl: 'https://311.riverton.example/', port: 8080 })).toBe('https://311.riverton.example');
+    expect(linkBase({ publicUrl: undefined, port: 8123 })).toBe('http://localhost:8123');
+  });
+
+  it('in answers: PUBLIC_URL whatever the request names, else the origin the request came to', () => {
+    const proxied = { publicUrl: 'https://311.riverton.example//' };
+    expect(answerBase(proxied, 'http://10.0.0.7:8080/open311/v2/requests.json')).toBe('https://311.riverton.example');
+    expect(answerBase(proxied, 'http://evil.example/api/public/cases/1')).toBe('https://311.riverton.example');
+    // The embedded default on a local network: a tablet gets links it can follow.
+    expect(answerBase({ publicUrl: undefined }, 'http://192.168.1.20:5173/tiles/style.json?x=1')).toBe(
+      'http://192.168.1.20:5173',
+    );
   });
 });

@@ -77,6 +77,17 @@ export function linkBase(config: Pick<Config, 'publicUrl' | 'port'>): string {
 }
 
 /**
+ * Where the links in an API answer point (Open311's media URLs, a tracked case's photos, the
+ * map style's tiles): PUBLIC_URL, else the address the request came to, so a tablet on the
+ * local network gets links it can follow. Unset, that address is the request's Host: fine for
+ * the embedded default, where the answer goes back to whoever chose it, and the reason the
+ * server asks for PUBLIC_URL when it runs on a database of its own (main.ts).
+ */
+export function answerBase(config: Pick<Config, 'publicUrl'>, requestUrl: string): string {
+  return (config.publicUrl ?? new URL(requestUrl).origin).replace(/\/+$/, '');
+}
+
+/**
  * The link-signing key: `LINK_SECRET`, or one generated on first use and kept in the data
  * folder (`link-secret`), so links sent before a restart keep working.
  */

@@ -11,7 +11,7 @@ import { cors } from 'hono/cors';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { caseReadLevel, isStorableText, PUBLIC_CALLER, type Caller } from '@fieldfix/shared';
-import { linkSecret } from '../notices-delivery/signed-links.ts';
+import { answerBase, linkSecret } from '../notices-delivery/signed-links.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError, routeOf } from '../http/errors.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
@@ -239,7 +239,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
     .use(cors({ origin: '*', allowMethods: ['GET', 'POST'], exposeHeaders: ['Retry-After'], maxAge: 86_400 }))
     .use(storableUrl);
 
-  const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+  const baseOf = (c: Context) => answerBase(config, c.req.url);
   const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));
 
   /**

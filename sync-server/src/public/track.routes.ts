@@ -26,7 +26,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import { unsubscribe } from '../notices-delivery/notice.repo.ts';
-import { linkBase, linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
+import { answerBase, linkBase, linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
 import { findRequests, findTimelines, listServices } from '../open311/open311.repo.ts';
 import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { reopenByResidentLink } from '../resident-reopen/still-a-problem.repo.ts';
@@ -44,7 +44,7 @@ export type PublicRouteOptions = { now?: () => Date };
 export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
   const { sql, config } = deps;
   const clock = opts.now ?? (() => new Date());
-  const baseOf = (c: Context) => (config.publicUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+  const baseOf = (c: Context) => answerBase(config, c.req.url);
   const notFound = (id: string) =>
     new ApiError(404, 'not-found', `There is no case #${id}. Check the number in your email or receipt.`);
 

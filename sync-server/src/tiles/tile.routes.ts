@@ -3,6 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { Hono, type Context } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
 import { ApiError } from '../http/errors.ts';
+import { answerBase } from '../notices-delivery/signed-links.ts';
 import { demoTileProvider } from './demo-tiles.ts';
 import { pmtilesProvider } from './pmtiles-provider.ts';
 import type { TileMeta, TileProvider } from './provider.ts';
@@ -78,8 +79,7 @@ export function tileRoutes(deps: AppDeps, opts: { provider?: TileProvider; cache
   function tilesUrl(c: Context, m: TileMeta): string {
     if (externalUrl) return externalUrl.replaceAll('{version}', m.version);
     // Behind a TLS proxy the request arrives as plain http: the public origin is configured.
-    const origin = new URL(deps.config.publicUrl ?? c.req.url).origin;
-    return `${origin}/tiles/${m.version}/{z}/{x}/{y}.pbf`;
+    return `${answerBase(deps.config, c.req.url)}/tiles/${m.version}/{z}/{x}/{y}.pbf`;
   }
 
   return (
