@@ -77,6 +77,8 @@ export type BoardCrew = z.infer<typeof BoardCrew>;
 export const BoardResponse = z.object({
   date: IsoDate,
   departmentId: z.string(),
+  /** The department's name, for the board's heading. */
+  departmentName: z.string(),
   serverTime: IsoDateTime,
   /** The change cursor the board reflects: live events after it change the picture. */
   cursor: z.string(),

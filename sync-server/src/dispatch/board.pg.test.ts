@@ -44,6 +44,7 @@ describe('GET /api/dispatch/board', () => {
   it("gives a lead their department's crews, each with its open cases in route order", async () => {
     const b = await board();
     expect(b.departmentId).toBe('streets');
+    expect(b.departmentName).toBe('Streets');
     expect(b.crews.map((c) => c.id).sort()).toEqual(['streets-a', 'streets-b']);
     const a = crewOf(b, 'streets-a');
     // Carried over from yesterday first, then today's route, each day 1..n; all open.

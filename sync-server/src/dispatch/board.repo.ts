@@ -129,6 +129,12 @@ export async function findTypeFigures(
   );
 }
 
+/** A department's name, as people know it ("Streets"); its id when it has none. */
+export async function findDepartmentName(sql: Sql, departmentId: string): Promise<string> {
+  const [row] = await sql<{ name: string }[]>`select name from departments where id = ${departmentId}`;
+  return row?.name ?? departmentId;
+}
+
 export type DistrictBox = { id: string; name: string; centre: { lat: number; long: number } };
 
 export async function findDistricts(sql: Sql): Promise<DistrictBox[]> {

@@ -11,6 +11,7 @@ import {
   currentCursor,
   findCrewPulls,
   findCrewRoutes,
+  findDepartmentName,
   findDispatchCrews,
   findDistricts,
   findTypeFigures,
@@ -31,6 +32,7 @@ type TypeFigures = Map<string, { estimatedMinutes: number; slaDays: number; depa
 /** A department's day as loaded: what the board and the balancer both start from. */
 export type DispatchDay = {
   departmentId: string;
+  departmentName: string;
   date: string;
   cursor: string;
   crews: (DispatchCrew & { start: LatLong; skillCodes: string[] })[];
@@ -45,7 +47,7 @@ export type DispatchDay = {
 export async function loadDispatchDay(sql: Sql, departmentId: string, date: string): Promise<DispatchDay> {
   // The cursor first: anything that changes while the rest is read comes as a live event after it.
   const cursor = await currentCursor(sql);
-  const [crews, routeRows, unassigned, pulls, types, allTypes, districts] = await Promise.all([
+  const [crews, routeRows, unassigned, pulls, types, allTypes, districts, departmentName] = await Promise.all([
     findDispatchCrews(sql, departmentId),
     findCrewRoutes(sql, departmentId, date),
     findUnassigned(sql, departmentId),
@@ -53,6 +55,7 @@ export async function loadDispatchDay(sql: Sql, departmentId: string, date: stri
     findTypeFigures(sql),
     listServiceTypes(sql),
     findDistricts(sql),
+    findDepartmentName(sql, departmentId),
   ]);
   const serviceTypes = allTypes.filter((t) => t.departmentId === departmentId);
   const routes = new Map<string, BoardCaseRow[]>(crews.map((c) => [c.id, []]));
@@ -60,6 +63,7 @@ export async function loadDispatchDay(sql: Sql, departmentId: string, date: stri
   const cityCentre = centreOf(districts.map((d) => d.centre));
   return {
     departmentId,
+    departmentName,
     date,
     cursor,
     crews: crews.map((c) => ({
@@ -125,6 +129,7 @@ export function toBoard(day: DispatchDay, now: Date): BoardResponse {
   return {
     date: day.date,
     departmentId: day.departmentId,
+    departmentName: day.departmentName,
     serverTime: now.toISOString(),
     cursor: day.cursor,
     crews,

@@ -60,6 +60,7 @@ function crew(id: string, cases: BoardCase[]) {
 const board: BoardResponse = {
   date: DATE,
   departmentId: 'streets',
+  departmentName: 'Streets',
   serverTime: T,
   cursor: '10',
   crews: [crew('A', [item('1', 'A', 1), item('2', 'A', 2)]), crew('B', [item('3', 'B', 1)])],
