@@ -65,6 +65,53 @@ export async function serverCase(
   return (await res.json()) as { case: ServerCase; events: ServerEvent[] };
 }
 
+/** Signs in through the API with a cookie of its own (a desk, or a device other than the page). */
+export async function apiSession(
+  playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } },
+  baseURL: string,
+  who: { email: string; password: string },
+): Promise<APIRequestContext> {
+  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  expect((await api.post('/api/auth/login', { data: who })).status()).toBe(200);
+  return api;
+}
+
+/**
+ * One change pushed to a case at its version on the server, as a device of its own would send
+ * it (a lead's desk, a crew's other tablet): the server's outcome ("applied", "rejected"…).
+ */
+export async function pushOne(
+  api: APIRequestContext,
+  caseId: string,
+  kind: string,
+  payload: object,
+  device = 'e2e-device',
+): Promise<string> {
+  const { case: current } = await serverCase(api, caseId);
+  const clientId = `${device}-${uuidv7().slice(-12)}`;
+  const res = await api.post('/api/sync/push', {
+    headers: { 'fieldfix-protocol': '4' },
+    data: {
+      clientId,
+      sentAt: new Date().toISOString(),
+      mutations: [
+        {
+          id: uuidv7(),
+          clientId,
+          seq: 0,
+          caseId,
+          baseVersion: current.version,
+          deviceTime: new Date().toISOString(),
+          kind,
+          payload,
+        },
+      ],
+    },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  return ((await res.json()) as { outcomes: { outcome: string }[] }).outcomes[0]!.outcome;
+}
+
 export const count = (events: ServerEvent[], pred: (e: ServerEvent) => boolean) => events.filter(pred).length;
 
 /** Opens a case from the day list, as a person would. */

@@ -1,6 +1,6 @@
 import { expect, request, test } from '@playwright/test';
 import { type Page } from '@playwright/test';
-import { LEAD, openCase, row, serverDay, signIn, synced, uuidv7 } from '../support/app.ts';
+import { LEAD, openCase, pushOne, row, serverDay, signIn, synced } from '../support/app.ts';
 
 // A crew's tablet that is online hears of a lead's change as it commits (`/api/sync/live`)
 // and pulls it at once: the day list shows it within seconds, not at the next poll (every
@@ -33,32 +33,9 @@ test("a lead's change shows on an open tablet within seconds, without waiting fo
 
   const lead = await request.newContext({ baseURL: test.info().project.use.baseURL });
   expect((await lead.post('/api/auth/login', { data: LEAD })).status()).toBe(200);
-  const { case: current } = (await (await lead.get(`/api/cases/${target!.id}`)).json()) as {
-    case: { version: number };
-  };
-  const clientId = `e2e-hints-${Date.now()}`;
   const changedAt = Date.now();
   const pullsBefore = pulls.length;
-  const res = await lead.post('/api/sync/push', {
-    headers: { 'fieldfix-protocol': '4' },
-    data: {
-      clientId,
-      sentAt: new Date().toISOString(),
-      mutations: [
-        {
-          id: uuidv7(),
-          clientId,
-          seq: 0,
-          caseId: target!.id,
-          baseVersion: current.version,
-          deviceTime: new Date().toISOString(),
-          kind: 'set_priority',
-          payload: { priority: 'urgent' },
-        },
-      ],
-    },
-  });
-  expect(res.status(), await res.text()).toBe(200);
+  expect(await pushOne(lead, target!.id, 'set_priority', { priority: 'urgent' }, 'e2e-hints')).toBe('applied');
   await expect(row(page, target!.id)).toContainText('Urgent', { timeout: 10_000 });
   const seconds = (Date.now() - changedAt) / 1000;
   console.log(`The lead's change was on the tablet ${seconds.toFixed(1)} s after it was pushed`);

@@ -1,7 +1,8 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import {
   WORKER,
   WORKER_B,
+  apiSession,
   bigJpeg,
   devicePhotos,
   offlineReady,
@@ -36,17 +37,6 @@ type FullCase = {
   reportPhotoIds: string[];
   version: number;
 };
-
-/** Signs in through the API with a cookie of its own (a desk, or a device other than the page). */
-async function apiSession(
-  playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } },
-  baseURL: string,
-  who: { email: string; password: string },
-): Promise<APIRequestContext> {
-  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
-  expect((await api.post('/api/auth/login', { data: who })).status()).toBe(200);
-  return api;
-}
 
 /** Width and height of a JPEG, from its start-of-frame marker. */
 function jpegSize(bytes: Buffer): { width: number; height: number } | null {

@@ -63,6 +63,12 @@ export class DispatchBoard {
   selected = $state.raw<ReadonlySet<string>>(new Set());
   undoStack = $state.raw<UndoEntry[]>([]);
   busy = $state(false);
+  /**
+   * A card the keyboard should land on once it is drawn in its new place (after a move it is
+   * drawn again when the outbox has it, a moment later): its grip, or its "Move to…" button.
+   */
+  focusRequest = $state<{ caseId: string; part: 'grip' | 'move' } | null>(null);
+  #focusTimer: ReturnType<typeof setTimeout> | undefined;
 
   #date: () => string;
   #department: () => string | undefined;
@@ -317,6 +323,15 @@ export class DispatchBoard {
     return slot < rest.length ? all.indexOf(rest[slot]!) : all.length;
   }
 
+  /** Puts the keyboard on a card's grip or "Move to…" button as soon as it is (re)drawn. */
+  focusCard(caseId: string, part: 'grip' | 'move'): void {
+    this.focusRequest = { caseId, part };
+    clearTimeout(this.#focusTimer);
+    // Long enough for a busy tablet to redraw (a device still priming thousands of cases takes
+    // seconds); the card takes the keyboard only if it is lost meanwhile, never from elsewhere.
+    this.#focusTimer = setTimeout(() => (this.focusRequest = null), 10_000);
+  }
+
   // ---- moves ----------------------------------------------------------------------------------
 
   #dayOf = (caseId: string): string | null => this.projected?.cases.get(caseId)?.case.assignedDay ?? null;
@@ -349,7 +364,7 @@ export class DispatchBoard {
   /** Undoes the last move: the inverse moves are queued like any other. */
   async undo(): Promise<void> {
     const last = this.undoStack.at(-1);
-    if (!last || !this.board) return;
+    if (!last || !this.board || this.busy) return;
     const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf);
     if (moves.length > 0 && !(await this.#queue(moves))) return;
     this.undoStack = this.undoStack.slice(0, -1);
@@ -402,13 +417,21 @@ export class DispatchBoard {
 
   // ---- crossed paths ----------------------------------------------------------------------------
 
-  async acknowledge(c: Crossing): Promise<void> {
+  /** Dismisses a desk change that did not take, or marks a notice as read; says which. */
+  async acknowledge(c: Crossing): Promise<boolean> {
+    const where = c.caseIds.length === 1 ? ` (case #${c.caseIds[0]})` : '';
     if (c.source === 'outcome') {
       await dismissOutcome(c.id);
-      return;
+      this.announcement = `Dismissed${where}.`;
+      return true;
     }
     const res = await acknowledgeNotice(c.id);
-    if (res.ok) this.notices = this.notices.filter((n) => n.id !== c.id);
-    else this.announcement = `Could not mark it as read: ${res.error.message}`;
+    if (res.ok) {
+      this.notices = this.notices.filter((n) => n.id !== c.id);
+      this.announcement = `Marked as read${where}.`;
+      return true;
+    }
+    this.announcement = `Could not mark it as read: ${res.error.message}`;
+    return false;
   }
 }

@@ -10,6 +10,53 @@ import { enqueue } from '#lib/sync/engine.ts';
 
 export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer';
 
+/** The last change saved from the actions, followed until the server has answered about it. */
+export interface SavedChange {
+  /** The mutation's id (its outcome's key). */
+  id: string;
+  /** "Start saved", "Note saved"… */
+  what: string;
+  /** There was no signal when it was saved. */
+  offline: boolean;
+}
+
+/** What the device knows of a change's fate: still waiting (blocked or not), or the server's outcome. */
+export interface ChangeFate {
+  waiting: readonly { mutationId: string; blocked: string | null }[];
+  history: readonly {
+    mutationId: string;
+    tone: 'ok' | 'warn' | 'bad';
+    label: string;
+    message: string;
+    next: string | null;
+  }[];
+}
+
+/**
+ * The message after a save, true to what happened since: "saved on this device" while it waits,
+ * "and synced" once applied, and the server's refusal (in its words, with what to do) once the
+ * change was not applied or was refused. A saved message must never outlive a refusal.
+ */
+export function savedMessage(
+  saved: SavedChange | null,
+  fate: ChangeFate,
+): { text: string; tone: 'ok' | 'warn' | 'bad' } | null {
+  if (!saved) return null;
+  const past = fate.history.find((h) => h.mutationId === saved.id);
+  if (past) {
+    if (past.tone === 'ok') return { text: `${saved.what} on this device, and synced.`, tone: 'ok' };
+    return { text: `${past.label}: ${past.message}${past.next ? ` ${past.next}` : ''}`, tone: past.tone };
+  }
+  const waiting = fate.waiting.find((w) => w.mutationId === saved.id);
+  if (waiting?.blocked) return { text: `The server refused this change: ${waiting.blocked}`, tone: 'bad' };
+  return {
+    text: saved.offline
+      ? `${saved.what} on this device. It will sync when there is signal.`
+      : `${saved.what} on this device.`,
+    tone: 'ok',
+  };
+}
+
 /** The longest note or reason the server takes (the shared limit). */
 export const MAX_TEXT = TEXT_MAX;
 
@@ -19,8 +66,8 @@ export class CaseActions {
   /** The form on show, if any. */
   open = $state<ActionForm | null>(null);
   saving = $state(false);
-  /** Said after a save, for the person (and screen readers). */
-  saved = $state('');
+  /** The last change saved, for the message said after it (see `savedMessage`). */
+  saved = $state<SavedChange | null>(null);
   /** What went wrong, for the person. */
   error = $state('');
 
@@ -43,7 +90,7 @@ export class CaseActions {
   show(form: ActionForm): void {
     this.open = this.open === form ? null : form;
     this.error = '';
-    this.saved = '';
+    this.saved = null;
   }
 
   cancel(): void {
@@ -131,15 +178,15 @@ export class CaseActions {
     }
     this.saving = true;
     this.error = '';
-    this.saved = '';
+    this.saved = null;
     // Only the form this change came from closes: one opened while saving (a tap on
     // "Add note" right after "Start") stays open with what is typed in it.
     const from = this.open;
     try {
-      await enqueue(kind, this.#caseId(), payload);
+      const row = await enqueue(kind, this.#caseId(), payload);
       if (this.open === from) this.open = null;
       const online = typeof navigator === 'undefined' || navigator.onLine;
-      this.saved = online ? `${what} on this device.` : `${what} on this device. It will sync when there is signal.`;
+      this.saved = { id: row.id, what, offline: !online };
       return true;
     } catch (err) {
       if (err instanceof SaveError) this.error = err.message;

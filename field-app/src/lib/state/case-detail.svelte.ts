@@ -24,6 +24,8 @@ import { formatDate, formatMoment } from './format.ts';
 
 export interface WaitingChange {
   seq: number;
+  /** The change's id (the key of the server's outcome, once it comes). */
+  mutationId: string;
   text: string;
   savedAt: string;
   /** The rules expect the server not to apply it: why, in words. */
@@ -200,6 +202,7 @@ export class CaseDetail {
       const unlikely = guess?.predicted === 'superseded' || guess?.predicted === 'rejected';
       return {
         seq: p.seq,
+        mutationId: p.id,
         text: describeChange(p.mutation, data.serviceType),
         savedAt: formatMoment(p.mutation.deviceTime, this.#clock.now),
         expectation:

@@ -29,13 +29,24 @@ export class Inbox {
     }
   }
 
-  /** Marks a notice as read; for a group, every change in it. */
-  async acknowledge(id: string): Promise<void> {
+  /** Said after a notice was marked as read (and read out). */
+  said = $state('');
+
+  /** Marks a notice as read; for a group, every change in it. True when it was. */
+  async acknowledge(id: string): Promise<boolean> {
+    if (this.busy.has(id)) return false;
     this.busy = new Set([...this.busy, id]);
+    this.said = '';
     const res = await acknowledgeNotice(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
-    if (res.ok) this.notices = this.notices.filter((n) => n.id !== id);
-    else this.error = `Could not mark it as read: ${res.error.message}`;
+    if (!res.ok) {
+      this.error = `Could not mark it as read: ${res.error.message}`;
+      return false;
+    }
+    this.notices = this.notices.filter((n) => n.id !== id);
+    const left = this.notices.length;
+    this.said = `Marked as read. ${left === 0 ? 'Nothing else waiting.' : left === 1 ? '1 notice left.' : `${left} notices left.`}`;
+    return true;
   }
 }
 
