@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import postgres from 'postgres';
-import { generateCases } from '@fieldfix/sync-server/generate-cases';
-import { e2eDatabaseUrlFile } from '../support/paths.ts';
 import { axeClean } from '../support/axe.ts';
+import { ensureBigCity, GENERATED } from '../support/big-city.ts';
 
 // The city's record with a big city's year: 100,000 generated cases put straight into the test
 // database (one insert … select generate_series). `/map` draws them as numbered circles and
@@ -14,25 +12,12 @@ const SIZES = [
   { name: 'phone', width: 390, height: 844 },
   { name: 'desktop', width: 1280, height: 800 },
 ];
-const GENERATED = 100_000;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
-  let url: string;
-  try {
-    url = readFileSync(e2eDatabaseUrlFile(), 'utf8');
-  } catch {
+  if (!(await ensureBigCity()))
     test.skip(true, 'needs TEST_DATABASE_URL (the generated cases go straight into PostgreSQL)');
-    return;
-  }
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    const [row] = await sql<{ n: number }[]>`select count(*)::int as n from cases`;
-    if ((row?.n ?? 0) < GENERATED) await generateCases(sql, { count: GENERATED, now: new Date() });
-  } finally {
-    await sql.end();
-  }
 });
 
 const map = (page: Page) => page.getByTestId('record-map');

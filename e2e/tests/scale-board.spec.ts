@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { LEAD, signIn } from '../support/app.ts';
+import { ensureBigCity } from '../support/big-city.ts';
+
+// The lead's board in a big city: with 100,000 cases in the record, thousands are open with no
+// crew, and the board takes the oldest 5,000 into its queue. Drawn whole, those cards made the
+// board take seconds to open and again after every move (a keyboard test timed out behind
+// them). The queue draws a page of 100 at a time, oldest first; "Show more" draws the next.
+
+test.beforeAll(async () => {
+  if (!(await ensureBigCity()))
+    test.skip(true, 'needs TEST_DATABASE_URL (the generated cases go straight into PostgreSQL)');
+});
+
+test("a big city's backlog: the queue counts every case it holds, draws a page, and shows more by keyboard", async ({
+  browser,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  const desk = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
+  const page = await desk.newPage();
+  await signIn(page, LEAD);
+  const t0 = Date.now();
+  await page.getByRole('link', { name: 'Dispatch' }).click();
+  const queue = page.locator('[data-testid="board-column"][data-crew-id="queue"]');
+  await expect(queue).toBeVisible({ timeout: 60_000 });
+  const held = Number(await queue.getAttribute('data-count'));
+  const drawn = queue.getByTestId('board-card');
+  console.log(`The board opened with ${held} cases in its queue in ${Date.now() - t0} ms`);
+  expect(held).toBeGreaterThan(1000);
+  await expect(queue.getByRole('heading', { level: 2 })).toContainText(`(${held})`);
+  await expect(drawn).toHaveCount(100);
+
+  const more = queue.getByTestId('queue-more');
+  const left = (n: number) => n.toLocaleString('en-US');
+  await expect(more).toHaveText(`Show 100 more unassigned cases (${left(held - 100)} not shown)`);
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await expect(drawn).toHaveCount(200);
+  // The button stays under the keyboard for the next page.
+  await expect(more).toBeFocused();
+  await expect(more).toContainText(`(${left(held - 200)} not shown)`);
+  // Oldest first, as the server sent them: the page drawn is the head of the queue.
+  const ids = await drawn.evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id')));
+  expect(new Set(ids).size).toBe(200);
+  await desk.close();
+});
