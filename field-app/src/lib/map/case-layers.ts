@@ -90,13 +90,21 @@ export function routeLine(cases: readonly MapCase[]): FeatureCollection<LineStri
   };
 }
 
-/** Colours by status bucket (the list's badge colours). */
+/**
+ * Colours by status bucket (the list's badge colours). The day map draws a done pin faded
+ * (`DONE_PIN_OPACITY`) over the map, inside a white ring: so its green is dark enough that the
+ * faded pin still stands out from the ring and from the light map by 3:1 or more (WCAG 1.4.11,
+ * graphical objects; `case-layers.test.ts`), and it stays green, apart from the open pins' blue.
+ */
 export const STATUS_COLOURS: Record<StatusFilter, string> = {
   open: '#1f4e9c',
   in_progress: '#a34f00',
   on_hold: '#5b6470',
-  done: '#2b7a3d',
+  done: '#064a17',
 };
+
+/** How opaque the day map draws a done pin's fill (`DayMap.svelte`), to set done ones back. */
+export const DONE_PIN_OPACITY = 0.6;
 
 export const OVERDUE_RING = '#d1001f';
 export const DUE_TODAY_RING = '#e8a100';

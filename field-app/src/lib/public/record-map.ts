@@ -21,6 +21,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2?url';
 import notoBold from '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2?url';
 import type { PublicMapCell } from '@fieldfix/shared';
+import { mapLocale, type MapControlWords } from '#lib/map/locale.ts';
 import { BAND_COLOURS, CLOSED_COLOUR, bandOf } from './record.ts';
 
 export { MapLibreMap };
@@ -104,15 +105,14 @@ const meanAgeColour = [
   ],
 ] as const;
 
-export type MapWords = { zoomIn: string; zoomOut: string; resetNorth: string };
-
 export async function createRecordMap(
   container: HTMLElement,
   opts: {
     bounds: [number, number, number, number] | null;
     /** Where to open instead of the whole city (a link to a place). */
     view?: { center: [number, number]; zoom: number } | null;
-    words: MapWords;
+    /** Its controls' words, in the page's language. */
+    words: MapControlWords;
   },
 ): Promise<MapLibreMap> {
   setWorkerUrl(workerUrl);
@@ -195,11 +195,7 @@ export async function createRecordMap(
     fitBoundsOptions: { padding: 16 },
     attributionControl: { compact: true },
     fadeDuration: 0,
-    locale: {
-      'NavigationControl.ZoomIn': opts.words.zoomIn,
-      'NavigationControl.ZoomOut': opts.words.zoomOut,
-      'NavigationControl.ResetBearing': opts.words.resetNorth,
-    },
+    locale: mapLocale(opts.words),
   });
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
   return map;

@@ -13,9 +13,21 @@ import { rememberFollow } from './device-keys.ts';
 export type TrackNotice = { text: string; tone: 'ok' | 'error' };
 export type Following = { email: string; unfollowToken: string };
 
+/**
+ * Puts the focus on the page's element `id` once the page has drawn the answer being returned:
+ * the button pressed was disabled meanwhile (or is gone), and the focus fell to the page's
+ * start, out of sight of the answer. Done here, not on the page, to keep reading a case light.
+ */
+function focusSoon(id: string): void {
+  setTimeout(() => document.getElementById(id)?.focus());
+}
+
 /** What went wrong with a request about case `caseId`, in the reader's language. */
 export function failureWords(f: PublicFailure, caseId: string): string {
   if (f.kind === 'network') return m.error_network();
+  // An address with no case number in it (`/track/abc`, a link cut short): the server refuses it
+  // (400) as it would any request it cannot read, but this is no fault to try again.
+  if (f.status === 400 && !/^\d{1,18}$/.test(caseId)) return m.track_not_a_number({ id: caseId });
   if (f.status === 404) return m.track_not_found({ id: caseId });
   if (f.status === 429) return m.too_many();
   return m.error_server();
@@ -56,8 +68,12 @@ export async function askToFollow(
   email: string,
   language: PublicLocale,
 ): Promise<TrackNotice | 'invalid'> {
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return 'invalid';
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+    focusSoon('follow-email');
+    return 'invalid';
+  }
   const res = await publicRequest('POST', `/api/public/cases/${caseId}/follow`, { email, language });
+  focusSoon('follow-notice');
   return res.ok
     ? { text: m.follow_sent({ email }), tone: 'ok' }
     : { text: failureWords(res.error, caseId), tone: 'error' };
@@ -71,6 +87,7 @@ export async function unfollow(
   const res = await publicRequest('POST', `/api/public/cases/${caseId}/unfollow`, {
     token: following.unfollowToken,
   });
+  focusSoon('follow-notice');
   if (res.ok || (res.error.kind === 'http' && res.error.status === 400)) {
     rememberFollow(caseId, null);
     return { notice: { text: m.unfollowed({ email: following.email }), tone: 'ok' }, stopped: true };
@@ -81,6 +98,7 @@ export async function unfollow(
 /** "Still a problem?": reopens the case with the tracking key this phone was given. */
 export async function reopen(caseId: string, key: string): Promise<TrackNotice> {
   const res = await publicRequest<PublicReopenResponse>('POST', `/api/public/cases/${caseId}/reopen`, { key });
+  focusSoon('page-notice');
   if (res.ok) return { text: m.reopen_done(), tone: 'ok' };
   return {
     text: res.error.kind === 'http' && res.error.status < 500 ? m.reopen_refused() : failureWords(res.error, caseId),

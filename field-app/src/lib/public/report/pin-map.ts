@@ -11,6 +11,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import notoRegular from '@fontsource/noto-sans/files/noto-sans-latin-400-normal.woff2?url';
 import notoBold from '@fontsource/noto-sans/files/noto-sans-latin-700-normal.woff2?url';
 import { fontNames, type BasemapStyle } from '#lib/tiles/basemap.ts';
+import { mapLocale, type MapControlWords } from '#lib/map/locale.ts';
 
 export { MapLibreMap };
 
@@ -26,11 +27,14 @@ function provideFonts(style: BasemapStyle): void {
   }
 }
 
-/** A map in `container` around `center` (the city's centre when null), with zoom buttons labelled. */
+/**
+ * A map in `container` around `center` (the city's centre when null), its controls (zoom,
+ * credits) and itself named in the page's language.
+ */
 export async function createPinMap(
   container: HTMLElement,
   center: { lat: number; long: number } | null,
-  labels: { zoomIn: string; zoomOut: string; map: string },
+  words: MapControlWords,
 ): Promise<MapLibreMap> {
   if (!ready) {
     setWorkerUrl(workerUrl);
@@ -47,9 +51,8 @@ export async function createPinMap(
     zoom: center ? 17 : (style.zoom ?? 14),
     attributionControl: { compact: true },
     fadeDuration: 0,
-    locale: { 'NavigationControl.ZoomIn': labels.zoomIn, 'NavigationControl.ZoomOut': labels.zoomOut },
+    locale: mapLocale(words),
   });
   map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
-  map.getCanvas().setAttribute('aria-label', labels.map);
   return map;
 }
