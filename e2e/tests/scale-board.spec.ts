@@ -30,6 +30,10 @@ test("a big city's backlog: the queue counts every case it holds, draws a page, 
   expect(held).toBeGreaterThan(1000);
   await expect(queue.getByRole('heading', { level: 2 })).toContainText(`(${held})`);
   await expect(drawn).toHaveCount(100);
+  // More open cases with no crew than the board takes: it says it holds the oldest.
+  await expect(queue.getByTestId('queue-capped')).toHaveText(
+    new RegExp(`^The board holds the oldest ${held.toLocaleString('en-US')} of [\\d,]+\\.$`),
+  );
 
   const more = queue.getByTestId('queue-more');
   const left = (n: number) => n.toLocaleString('en-US');

@@ -83,8 +83,10 @@ export const BoardResponse = z.object({
   /** The change cursor the board reflects: live events after it change the picture. */
   cursor: z.string(),
   crews: z.array(BoardCrew),
-  /** Open cases of the department with no crew, oldest first. */
+  /** Open cases of the department with no crew, oldest first (at most 5,000). */
   unassigned: z.array(BoardCase),
+  /** How many open cases of the department have no crew: more than `unassigned` holds past 5,000. */
+  unassignedTotal: z.number().int().nonnegative(),
   serviceTypes: z.array(ServiceType),
   districts: z.array(z.object({ id: z.string(), name: z.string() })),
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BoardResponse, haversineMetres, type BoardCrew } from '@fieldfix/shared';
 import { createTestApp, TEST_NOW, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
+import { findUnassigned } from './board.repo.ts';
 import { CITY_SPEED_KMH } from './route-load.ts';
 
 // The dispatch board over real HTTP: who may open it, what each crew's column holds (route
@@ -117,6 +118,12 @@ describe('GET /api/dispatch/board', () => {
       where st.department_id = 'streets' and c.assigned_crew_id is null
         and c.state in ('new', 'assigned', 'in_progress', 'on_hold')`;
     expect(b.unassigned.length).toBe(row!.n);
+    expect(b.unassignedTotal).toBe(row!.n);
+    // Past the limit the queue holds the oldest, and says how many there are in all.
+    const capped = await findUnassigned(t.db.sql, 'streets', 2);
+    expect(capped.rows.map((r) => r.record.id)).toEqual(b.unassigned.slice(0, 2).map((u) => u.case.id));
+    expect(capped.total).toBe(row!.n);
+    expect((await findUnassigned(t.db.sql, 'no-such-department')).total).toBe(0);
     expect(b.districts.length).toBe(5);
     expect(new Set(b.serviceTypes.map((s) => s.departmentId))).toEqual(new Set(['streets']));
   });

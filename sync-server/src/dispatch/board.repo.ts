@@ -87,15 +87,26 @@ export async function findCrewRoutes(sql: Sql, departmentId: string, day: string
 }
 
 /** Open cases of the department (by service type) with no crew, oldest first. */
-export async function findUnassigned(sql: Sql, departmentId: string): Promise<BoardCaseRow[]> {
-  const rows = await sql<(CaseRow & { change_cursor: string })[]>`
-    select ${caseColumns(sql, 'c')}, c.change_cursor::text
+/**
+ * The queue: the department's open cases with no crew, oldest first, at most `limit`, and how
+ * many there are in all (the board says when it holds only the oldest).
+ */
+export async function findUnassigned(
+  sql: Sql,
+  departmentId: string,
+  limit = UNASSIGNED_LIMIT,
+): Promise<{ rows: BoardCaseRow[]; total: number }> {
+  const rows = await sql<(CaseRow & { change_cursor: string; total: number })[]>`
+    select ${caseColumns(sql, 'c')}, c.change_cursor::text, count(*) over ()::int as total
     from cases c
     where c.assigned_crew_id is null and c.state = any(${[...OPEN_STATES]}::text[])
       and c.service_code in (select code from service_types where department_id = ${departmentId})
     order by c.requested_at, c.id
-    limit ${UNASSIGNED_LIMIT}`;
-  return rows.map((r) => ({ record: toCaseRecord(r), changeCursor: BigInt(r.change_cursor) }));
+    limit ${limit}`;
+  return {
+    rows: rows.map((r) => ({ record: toCaseRecord(r), changeCursor: BigInt(r.change_cursor) })),
+    total: rows[0]?.total ?? 0,
+  };
 }
 
 /** Every pull the department's crews' devices logged (pruned to about a week), by crew. */

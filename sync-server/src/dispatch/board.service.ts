@@ -38,6 +38,8 @@ export type DispatchDay = {
   crews: (DispatchCrew & { start: LatLong; skillCodes: string[] })[];
   routes: Map<string, BoardCaseRow[]>;
   unassigned: BoardCaseRow[];
+  /** How many open cases have no crew, of which `unassigned` holds the oldest. */
+  unassignedTotal: number;
   pulls: Map<string, { cursor: bigint; at: Date }[]>;
   types: TypeFigures;
   serviceTypes: ServiceType[];
@@ -47,7 +49,7 @@ export type DispatchDay = {
 export async function loadDispatchDay(sql: Sql, departmentId: string, date: string): Promise<DispatchDay> {
   // The cursor first: anything that changes while the rest is read comes as a live event after it.
   const cursor = await currentCursor(sql);
-  const [crews, routeRows, unassigned, pulls, types, allTypes, districts, departmentName] = await Promise.all([
+  const [crews, routeRows, queue, pulls, types, allTypes, districts, departmentName] = await Promise.all([
     findDispatchCrews(sql, departmentId),
     findCrewRoutes(sql, departmentId, date),
     findUnassigned(sql, departmentId),
@@ -73,7 +75,8 @@ export async function loadDispatchDay(sql: Sql, departmentId: string, date: stri
       skillCodes: c.skills ?? serviceTypes.map((t) => t.code),
     })),
     routes,
-    unassigned,
+    unassigned: queue.rows,
+    unassignedTotal: queue.total,
     pulls,
     types,
     serviceTypes,
@@ -134,6 +137,7 @@ export function toBoard(day: DispatchDay, now: Date): BoardResponse {
     cursor: day.cursor,
     crews,
     unassigned: day.unassigned.map((r) => boardCase(r, null)),
+    unassignedTotal: day.unassignedTotal,
     serviceTypes: day.serviceTypes,
     districts: day.districts.map((d) => ({ id: d.id, name: d.name })),
   };

@@ -65,6 +65,7 @@ const board: BoardResponse = {
   cursor: '10',
   crews: [crew('A', [item('1', 'A', 1), item('2', 'A', 2)]), crew('B', [item('3', 'B', 1)])],
   unassigned: [item('4', null, null)],
+  unassignedTotal: 1,
   serviceTypes: [],
   districts: [],
 };
