@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type APIRequestContext, type Browser, type Page, type APIRequest } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page, type APIRequest } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import {
   FIXABLE,
@@ -16,37 +16,18 @@ import {
   stateBadge,
   synced,
 } from '../support/app.ts';
+import { CREW_A, CREW_B, card, cardIds, column, openBoard } from '../support/board.ts';
 
 // The lead's dispatch board (issue 12): moves by drag and drop and by keyboard are ordinary
 // sync mutations; crews' devices get them when they sync; field work done offline stands
 // and the lead sees it on the board; the board follows the crews live.
 
-const CREW_A = 'streets-a';
-const CREW_B = 'streets-b';
 const shots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
 const serious = (r: { violations: { impact?: string | null; id: string; nodes: { target: unknown }[] }[] }) =>
   r.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${String(v.nodes[0]?.target)}`);
-
-const column = (page: Page, crewId: string) => page.locator(`[data-testid="board-column"][data-crew-id="${crewId}"]`);
-const card = (page: Page, id: string) => page.locator(`[data-testid="board-card"][data-case-id="${id}"]`);
-const cardIds = (page: Page, crewId: string) =>
-  column(page, crewId)
-    .getByTestId('board-card')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id') ?? ''));
-
-async function openBoard(browser: Browser, baseURL: string | undefined): Promise<Page> {
-  const desk = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
-  const page = await desk.newPage();
-  await signIn(page, LEAD);
-  await page.getByRole('link', { name: 'Dispatch' }).click();
-  await expect(page).toHaveURL(/\/dispatch/);
-  await expect(column(page, CREW_A)).toBeVisible();
-  await expect(page.getByTestId('board-freshness')).toHaveAttribute('data-live', 'true');
-  return page;
-}
 
 // The demo city is shared by every spec of the run: this file puts back the routes it found
 // (its moves, lasso and balance change them), so the specs after it see the day they expect.

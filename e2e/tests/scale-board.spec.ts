@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { LEAD, signIn } from '../support/app.ts';
 import { ensureBigCity } from '../support/big-city.ts';
+import { column } from '../support/board.ts';
 
 // The lead's board in a big city: with 100,000 cases in the record, thousands are open with no
 // crew, and the board takes the oldest 5,000 into its queue. Drawn whole, those cards made the
@@ -22,7 +23,7 @@ test("a big city's backlog: the queue counts every case it holds, draws a page, 
   await signIn(page, LEAD);
   const t0 = Date.now();
   await page.getByRole('link', { name: 'Dispatch' }).click();
-  const queue = page.locator('[data-testid="board-column"][data-crew-id="queue"]');
+  const queue = column(page, 'queue');
   await expect(queue).toBeVisible({ timeout: 60_000 });
   const held = Number(await queue.getAttribute('data-count'));
   const drawn = queue.getByTestId('board-card');

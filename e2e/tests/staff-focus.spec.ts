@@ -1,7 +1,6 @@
-import { expect, test, type Browser, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import {
   ADMIN,
-  LEAD,
   WORKER,
   apiSession,
   bigJpeg,
@@ -14,6 +13,7 @@ import {
   submitSignIn,
   synced,
 } from '../support/app.ts';
+import { CREW_A, CREW_B, card, cardIds, column, openBoard } from '../support/board.ts';
 import { axeClean } from '../support/axe.ts';
 
 // The staff side for a keyboard, a screen reader and a phone in the field: the keyboard keeps
@@ -24,35 +24,12 @@ import { axeClean } from '../support/axe.ts';
 // focus, a spinning icon for those who asked for less motion, a stored map deleted on one
 // tap, the admins' header on a phone, the mail preview's focus ring).
 
-const CREW_A = 'streets-a';
-const CREW_B = 'streets-b';
-
 const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
 const activeText = (page: Page) =>
   page.evaluate(() => {
     const a = document.activeElement;
     return a ? `${a.tagName.toLowerCase()}: ${(a.textContent ?? '').trim().slice(0, 60)}` : 'none';
   });
-
-const column = (page: Page, crewId: string) => page.locator(`[data-testid="board-column"][data-crew-id="${crewId}"]`);
-const card = (page: Page, id: string) => page.locator(`[data-testid="board-card"][data-case-id="${id}"]`);
-const cardIds = (page: Page, crewId: string) =>
-  column(page, crewId)
-    .getByTestId('board-card')
-    .evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id') ?? ''));
-
-async function openBoard(browser: Browser, baseURL: string | undefined, height = 800): Promise<Page> {
-  const desk = await browser.newContext({ baseURL, viewport: { width: 1280, height } });
-  const page = await desk.newPage();
-  await signIn(page, LEAD);
-  await page.getByRole('link', { name: 'Dispatch' }).click();
-  await expect(page).toHaveURL(/\/dispatch/);
-  // Late in a full run the city has thousands of cases (the public map's), and the desk's
-  // device primes them while the board loads: slower than a fresh city.
-  await expect(column(page, CREW_A)).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByTestId('board-freshness')).toHaveAttribute('data-live', 'true', { timeout: 30_000 });
-  return page;
-}
 
 test('a photo being prepared keeps the keyboard on its button, which works again after', async ({ page }) => {
   test.setTimeout(90_000);
