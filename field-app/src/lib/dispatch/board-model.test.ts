@@ -113,6 +113,24 @@ describe('the board with the lead’s moves replayed', () => {
     expect(p.leaving.has('2')).toBe(true);
   });
 
+  it('a crew’s work from yesterday stays first: positions count the day’s cases only', () => {
+    const leftover = { ...item('5', 'B', 1), case: { ...item('5', 'B', 1).case, assignedDay: '2026-11-30' } };
+    const carried: BoardResponse = { ...board, crews: [board.crews[0]!, crew('B', [leftover, item('3', 'B', 1)])] };
+    const p = projectBoard(
+      carried,
+      deskChanges(
+        carried,
+        [m(1, '1', 'assign', { crewId: 'B', day: DATE, position: 1 }), m(2, '3', 'reorder', { position: 1 })],
+        [],
+      ),
+    );
+    // Stop 1 of today is after yesterday's case; case 3 then moves back to stop 1.
+    expect(p.lists.get('B')).toEqual(['5', '3', '1']);
+    expect(p.cases.get('5')!.case.routePosition).toBe(1);
+    expect(p.cases.get('3')!.case.routePosition).toBe(1);
+    expect(p.cases.get('1')!.case.routePosition).toBe(2);
+  });
+
   it('an applied change is replayed only until the board shows its version', () => {
     const applied = {
       mutationId: 'x',

@@ -5,8 +5,9 @@
  * version reached the change's outcome), then the server's picture alone is shown.
  *
  * Columns are lists of case ids: `''` is the unassigned queue, any other key a crew's route in
- * order. Routes on the server are renumbered 1…n on every move (`placeOnRoute`), so a list
- * and its positions are the same thing: position p is index p − 1.
+ * order. A crew's column holds its work carried over from earlier days first, then the
+ * board's day. The server numbers each day's route 1…n on its own, on every move
+ * (`placeOnRoute`), so a position counts only the cases of its day (`routeIndex`).
  */
 import type { BoardCase, BoardCrew, BoardResponse, CaseRecord, Mutation, OutcomeKind } from '@fieldfix/shared';
 
@@ -73,6 +74,32 @@ function remove(lists: Lists, caseId: string): void {
   if (at) lists.get(at.column)!.splice(at.index, 1);
 }
 
+/** The day a case is on (its `assignedDay`), or null. */
+export type DayOf = (caseId: string) => string | null;
+
+/**
+ * The index in a crew's column `ids` of stop `position` (null: the last) of `day`'s route,
+ * for `caseId` once taken out of the column. The cases of earlier days come first, and a
+ * position counts only the cases of its own day.
+ */
+export function routeIndex(
+  ids: readonly string[],
+  dayOf: DayOf,
+  caseId: string,
+  day: string,
+  position: number | null,
+): number {
+  let earlier = 0;
+  let same = 0;
+  for (const id of ids) {
+    if (id === caseId) continue;
+    const d = dayOf(id);
+    if (d === day) same++;
+    else if (d !== null && d < day) earlier++;
+  }
+  return earlier + (position === null ? same : Math.min(Math.max(position, 1) - 1, same));
+}
+
 /** Inserts at `index` (clamped), after taking the case out of wherever it was. */
 export function place(lists: Lists, caseId: string, column: string, index: number): void {
   remove(lists, caseId);
@@ -115,6 +142,7 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
     const item = cases.get(id)!;
     cases.set(id, { ...item, case: { ...item.case, ...p } });
   };
+  const dayOf: DayOf = (id) => cases.get(id)?.case.assignedDay ?? null;
 
   for (const { mutation: m, acknowledged } of [...changes].sort((a, b) => a.seq - b.seq)) {
     const item = cases.get(m.caseId);
@@ -125,7 +153,7 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
       case 'assign': {
         const { crewId, day, position } = m.payload;
         const stays = day === board.date && lists.has(crewId) && crewId !== QUEUE;
-        if (stays) place(lists, m.caseId, crewId, position === null ? Infinity : position - 1);
+        if (stays) place(lists, m.caseId, crewId, routeIndex(lists.get(crewId)!, dayOf, m.caseId, day, position));
         else {
           remove(lists, m.caseId);
           leaving.add(m.caseId);
@@ -140,9 +168,17 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
           patch(m.caseId, { crewId: null, assignedDay: null, routePosition: null, state: 'new' });
         }
         break;
-      case 'reorder':
-        if (at && at.column !== QUEUE) place(lists, m.caseId, at.column, m.payload.position - 1);
+      case 'reorder': {
+        const day = item.case.assignedDay;
+        if (at && at.column !== QUEUE && day !== null)
+          place(
+            lists,
+            m.caseId,
+            at.column,
+            routeIndex(lists.get(at.column)!, dayOf, m.caseId, day, m.payload.position),
+          );
         break;
+      }
       case 'set_priority':
         patch(m.caseId, { priority: m.payload.priority });
         break;
@@ -158,11 +194,14 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
         break;
     }
   }
-  // Route positions as the lists say.
+  // Route positions as the lists say, each day's route numbered on its own.
   for (const [column, ids] of lists) {
-    ids.forEach((id, i) => {
+    const stops = new Map<string | null, number>();
+    ids.forEach((id) => {
       const item = cases.get(id)!;
-      const routePosition = column === QUEUE ? null : i + 1;
+      const day = item.case.assignedDay;
+      stops.set(day, (stops.get(day) ?? 0) + 1);
+      const routePosition = column === QUEUE ? null : stops.get(day)!;
       if (item.case.routePosition !== routePosition) cases.set(id, { ...item, case: { ...item.case, routePosition } });
     });
   }

@@ -2,19 +2,16 @@
  * Moves on the board as sync mutations (pure). Every move, undo and accepted plan is said the
  * same way: the lists the lead wants (`desired`), from which `converge` derives the fewest
  * `assign` / `unassign` / `reorder` mutations that take the current lists there, each with
- * the position the server will place the case at (it renumbers a route 1…n on every move and
- * inserts a case at its position, as `place` does here).
+ * the position the server will place the case at (it renumbers each day's route 1…n on every
+ * move and inserts a case at its position among the cases of its day: `routeIndex`).
  */
 import type { BalanceResponse } from '@fieldfix/shared';
-import { QUEUE, cloneLists, locate, place, type Lists } from './board-model.ts';
+import { QUEUE, cloneLists, locate, place, type DayOf, type Lists } from './board-model.ts';
 
 export type DeskMove =
   | { kind: 'assign'; caseId: string; payload: { crewId: string; day: string; position: number | null } }
   | { kind: 'unassign'; caseId: string; payload: Record<string, never> }
   | { kind: 'reorder'; caseId: string; payload: { position: number } };
-
-/** Facts about a case the planning needs: its route's day. */
-export type DayOf = (caseId: string) => string | null;
 
 /** Indexes (into `seq`) of a longest strictly increasing subsequence. */
 function longestIncreasing(seq: readonly number[]): Set<number> {
@@ -39,17 +36,23 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
 /**
  * The mutations that turn `current` into `desired` for the columns `desired` names, on the
  * board's day `date`. Cases that already sit in the right order stay put (a longest run in
- * order is kept); the others are placed one by one, each right after its predecessor.
+ * order is kept); the others are placed one by one, each right after its predecessor, on the
+ * board's day. A crew's work carried over from an earlier day comes before the day's own on
+ * the server (and on the crew's tablet), so one the lead wants below a case of the day is
+ * placed too: it joins the day.
  */
 export function converge(current: Lists, desired: Lists, date: string, dayOf: DayOf): DeskMove[] {
   const lists = cloneLists(current);
   const moves: DeskMove[] = [];
+  const days = new Map<string, string | null>();
+  const dayNow = (id: string) => (days.has(id) ? days.get(id)! : dayOf(id));
   // Into the queue first: its order is the server's (oldest first), not the lead's.
   for (const id of desired.get(QUEUE) ?? []) {
     const at = locate(lists, id);
     if (at && at.column !== QUEUE) {
       moves.push({ kind: 'unassign', caseId: id, payload: {} });
       place(lists, id, QUEUE, 0);
+      days.set(id, null);
     }
   }
   for (const [column, want] of desired) {
@@ -59,22 +62,29 @@ export function converge(current: Lists, desired: Lists, date: string, dayOf: Da
     const inOrder = here.filter((id) => wantIndex.has(id));
     const keepIdx = longestIncreasing(inOrder.map((id) => wantIndex.get(id)!));
     const keep = new Set(inOrder.filter((_, i) => keepIdx.has(i)));
+    let ofTheDay = false;
+    for (const id of want) {
+      if (!keep.has(id) || dayNow(id) === date) ofTheDay = true;
+      else if (ofTheDay) keep.delete(id);
+    }
     want.forEach((id, i) => {
       if (keep.has(id)) return;
       const from = locate(lists, id);
-      const sameRoute = from?.column === column && dayOf(id) === date;
+      const sameRoute = from?.column === column && dayNow(id) === date;
       // Right after its predecessor (already in place), or first.
       const target = lists.get(column)!;
       const predecessor = i > 0 ? want[i - 1]! : null;
       const without = target.filter((x) => x !== id);
       const index = predecessor === null ? 0 : without.indexOf(predecessor) + 1;
-      const position = index + 1;
+      // Its stop among the day's cases: those of earlier days before it do not count.
+      const position = without.slice(0, index).filter((x) => dayNow(x) === date).length + 1;
       moves.push(
         sameRoute
           ? { kind: 'reorder', caseId: id, payload: { position } }
           : { kind: 'assign', caseId: id, payload: { crewId: column, day: date, position } },
       );
       place(lists, id, column, index);
+      days.set(id, date);
       keep.add(id);
     });
   }
