@@ -103,21 +103,49 @@ test('a key is made and revoked on a phone by keyboard alone, and a lead is sent
   await expect(page.getByTestId('keys')).toBeVisible();
   // Nothing wider than the phone.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // A slow connection: while the key is made, "Make key" says it is busy and keeps the keyboard.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/admin/api-keys', async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  });
   await page.getByLabel('Name', { exact: true }).focus();
   await page.keyboard.type(name);
+  await page.getByRole('button', { name: 'Make key' }).focus();
   await page.keyboard.press('Enter');
+  const makeButton = page.getByRole('button', { name: 'Making the key…' });
+  await expect(makeButton).toHaveAttribute('aria-disabled', 'true');
+  await expect(makeButton).toBeFocused();
+  await page.keyboard.press('Enter'); // a second press while busy makes no second key
+  release();
   await expect(page.getByTestId('new-key').getByRole('heading')).toHaveText(`Key made for ${name}`);
+  await page.unroute('**/api/admin/api-keys');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   const card = page
     .getByTestId('keys')
     .getByRole('listitem')
     .filter({ has: page.getByRole('heading', { name, exact: true }) });
   await expect(card).toContainText('Reports per minute 60');
-  await card.getByRole('button', { name: `Revoke ${name}` }).focus();
+  await expect(
+    page.getByTestId('keys').getByRole('heading', { name, exact: true }),
+    'one key made for two presses',
+  ).toHaveCount(1);
+  // Revoking by keyboard: the question takes it (on "Keep it"), "Keep it" gives it back to
+  // "Revoke", and once revoked it lands on the key's name, with the outcome said.
+  const revokeButton = card.getByRole('button', { name: `Revoke ${name}` });
+  await revokeButton.focus();
   await page.keyboard.press('Enter');
-  await card.getByRole('button', { name: 'Revoke it' }).focus();
+  await expect(card.getByRole('button', { name: 'Keep it' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(revokeButton).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await expect(card.getByRole('button', { name: 'Revoke it' })).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(card).toContainText('Revoked');
+  await expect(card.getByRole('heading', { name, exact: true })).toBeFocused();
+  await expect(page.getByTestId('keys-said')).toHaveText(`${name} is revoked: its app can no longer send reports.`);
   await axeClean(page);
   await phone.close();
 

@@ -44,6 +44,8 @@ export class ApiKeys {
 
   /** Makes a key; true when it was made (its secret is then in `made`). */
   async create(name: string, rateLimitPerMinute: number): Promise<boolean> {
+    // The button stays pressable while a key is made (it keeps the keyboard): a second press waits.
+    if (this.creating) return false;
     this.creating = true;
     this.error = '';
     const res = await createApiKey({ name, rateLimitPerMinute });
@@ -62,14 +64,20 @@ export class ApiKeys {
     this.made = null;
   }
 
-  async revoke(id: string): Promise<void> {
+  /** Revokes a key; true when it was revoked. */
+  async revoke(id: string): Promise<boolean> {
+    if (this.busy.has(id)) return false;
     this.confirming = null;
     this.busy = new Set([...this.busy, id]);
     this.error = '';
     const res = await revokeApiKey(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
-    if (res.ok) this.keys = this.keys.map((k) => (k.id === id ? res.data.key : k));
-    else this.error = adminFailure(res.error, 'revoke the key');
+    if (!res.ok) {
+      this.error = adminFailure(res.error, 'revoke the key');
+      return false;
+    }
+    this.keys = this.keys.map((k) => (k.id === id ? res.data.key : k));
+    return true;
   }
 }
 

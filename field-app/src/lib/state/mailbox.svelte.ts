@@ -51,6 +51,8 @@ export class Mailbox {
 
   /** Sends a failed or waiting notice again now. */
   async retry(id: string): Promise<void> {
+    // The button stays pressable while it works (it keeps the keyboard): a second press waits.
+    if (this.busy.has(id)) return;
     this.busy = new Set([...this.busy, id]);
     const res = await retryOutboxEntry(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
