@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CaseRecord, IsoDate, IsoDateTime } from '../domain/case.ts';
 import { ServiceType } from '../domain/service-type.ts';
 import { SaneDate, SaneDateTime, storableString } from '../domain/limits.ts';
+import { Priority } from '../domain/lifecycle.ts';
 
 /** A department named by a lead or admin: looked up in the database, so no NUL. */
 const DepartmentId = storableString(64).min(1);
@@ -12,10 +13,27 @@ const DepartmentId = storableString(64).min(1);
  * Moves are not made here: they are ordinary sync mutations (assign, unassign, reorder,
  * set_priority, set_due, merge_duplicate, cancel) pushed through the outbox.
  */
+/**
+ * Which unassigned cases the board's queue holds: the oldest `UNASSIGNED_LIMIT` that match the
+ * lead's filters, so a big city's backlog past the first few thousand can be reached. The
+ * crews' routes are always whole (the board filters those as it draws them).
+ */
+export const QueueFilter = z.object({
+  district: storableString(64).min(1).optional(),
+  type: storableString(64).min(1).optional(),
+  priority: Priority.optional(),
+  /** Only cases reported at least this many days ago. */
+  minAgeDays: z.coerce.number().int().min(1).max(3650).optional(),
+  /** Only cases past their service level. */
+  overdue: z.stringbool({ truthy: ['true'], falsy: ['false'] }).optional(),
+});
+export type QueueFilter = z.infer<typeof QueueFilter>;
+
 export const BoardQuery = z.object({
   date: SaneDate,
   /** Leads see their own department only; an admin names one. */
   department: DepartmentId.optional(),
+  ...QueueFilter.shape,
 });
 export type BoardQuery = z.infer<typeof BoardQuery>;
 

@@ -120,12 +120,76 @@ describe('GET /api/dispatch/board', () => {
     expect(b.unassigned.length).toBe(row!.n);
     expect(b.unassignedTotal).toBe(row!.n);
     // Past the limit the queue holds the oldest, and says how many there are in all.
-    const capped = await findUnassigned(t.db.sql, 'streets', 2);
+    const capped = await findUnassigned(t.db.sql, 'streets', { limit: 2 });
     expect(capped.rows.map((r) => r.record.id)).toEqual(b.unassigned.slice(0, 2).map((u) => u.case.id));
     expect(capped.total).toBe(row!.n);
     expect((await findUnassigned(t.db.sql, 'no-such-department')).total).toBe(0);
     expect(b.districts.length).toBe(5);
     expect(new Set(b.serviceTypes.map((s) => s.departmentId))).toEqual(new Set(['streets']));
+  });
+
+  it("narrows the queue by the lead's filters, so cases past the queue's cap can be reached", async () => {
+    // The demo's queue is all of normal priority, and all overdue by the real clock the board
+    // reads: one urgent case and one reported just now make those filters tell.
+    const [urgent, fresh] = (await board()).unassigned;
+    await t.db.sql`update cases set priority = 'urgent' where id = ${urgent!.case.id}`;
+    await t.db.sql`update cases set requested_at = now() where id = ${fresh!.case.id}`;
+    const whole = await board();
+    const queue = whole.unassigned;
+    expect(queue.length).toBeGreaterThan(8);
+    const some = <T>(values: T[]) => values.find((v, _, all) => all.filter((x) => x === v).length >= 2)!;
+    const district = some(queue.map((u) => u.case.districtId).filter((d) => d !== null));
+    const type = some(queue.map((u) => u.case.serviceCode));
+    const priority = 'urgent';
+    const ages = queue.map((u) => Math.floor((Date.now() - Date.parse(u.case.requestedAt)) / 86_400_000)).sort();
+    const minAgeDays = ages[Math.floor(ages.length / 2)]!;
+    const cases: [string, (u: (typeof queue)[number]) => boolean][] = [
+      [`district=${district}`, (u) => u.case.districtId === district],
+      [`type=${type}`, (u) => u.case.serviceCode === type],
+      [`priority=${priority}`, (u) => u.case.priority === priority],
+      [`minAgeDays=${minAgeDays}`, (u) => Date.parse(u.case.requestedAt) <= Date.now() - minAgeDays * 86_400_000],
+      ['overdue=true', (u) => u.overdue],
+      [`type=${type}&district=${district}`, (u) => u.case.serviceCode === type && u.case.districtId === district],
+    ];
+    for (const [filter, keeps] of cases) {
+      const narrowed = await board(as.lead!, `date=${DAY}&${filter}`);
+      const want = queue.filter(keeps).map((u) => u.case.id);
+      expect(want.length, filter).toBeLessThan(queue.length);
+      if (!filter.includes('&')) expect(want.length, filter).toBeGreaterThan(0);
+      expect(
+        narrowed.unassigned.map((u) => u.case.id),
+        filter,
+      ).toEqual(want);
+      expect(narrowed.unassignedTotal, filter).toBe(want.length);
+      // The crews' routes are whole whatever the filter.
+      expect(
+        narrowed.crews.map((c) => c.cases.length),
+        filter,
+      ).toEqual(whole.crews.map((c) => c.cases.length));
+    }
+    // With a cap: the oldest that match, and how many match in all.
+    const capped = await findUnassigned(t.db.sql, 'streets', { filter: { type }, limit: 1 });
+    expect(capped.rows.map((r) => r.record.id)).toEqual(
+      queue
+        .filter((u) => u.case.serviceCode === type)
+        .slice(0, 1)
+        .map((u) => u.case.id),
+    );
+    expect(capped.total).toBe(queue.filter((u) => u.case.serviceCode === type).length);
+  });
+
+  it('refuses a filter it cannot read, naming it', async () => {
+    for (const [query, field] of [
+      ['priority=soon', 'priority'],
+      ['minAgeDays=-3', 'minAgeDays'],
+      ['minAgeDays=two', 'minAgeDays'],
+      ['overdue=yes', 'overdue'],
+      ['district=', 'district'],
+    ] as const) {
+      const res = await get(`/api/dispatch/board?date=${DAY}&${query}`, as.lead!);
+      expect(res.status, query).toBe(400);
+      expect(JSON.stringify(res.body), query).toContain(field);
+    }
   });
 
   it("never carries the residents' contact details", async () => {

@@ -3,7 +3,7 @@
  * unassigned queue, and the crews' devices' pulls. A handful of statements whatever the
  * number of cases (run side by side), never one per crew or per case.
  */
-import { OPEN_STATES, ROUTE_STATES, type CaseRecord } from '@fieldfix/shared';
+import { OPEN_STATES, ROUTE_STATES, type CaseRecord, type QueueFilter } from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
 import { caseColumns, toCaseRecord, type CaseRow } from '../cases/case.repo.ts';
 
@@ -86,21 +86,35 @@ export async function findCrewRoutes(sql: Sql, departmentId: string, day: string
   return rows.map((r) => ({ record: toCaseRecord(r), changeCursor: BigInt(r.change_cursor) }));
 }
 
-/** Open cases of the department (by service type) with no crew, oldest first. */
 /**
  * The queue: the department's open cases with no crew, oldest first, at most `limit`, and how
- * many there are in all (the board says when it holds only the oldest).
+ * many there are in all (the board says when it holds only the oldest). `filter` narrows it
+ * as the board's filters do, judged at `now` (age, service level), so the lead reaches the
+ * cases they look for past the first `limit`.
  */
 export async function findUnassigned(
   sql: Sql,
   departmentId: string,
-  limit = UNASSIGNED_LIMIT,
+  {
+    filter = {},
+    now = new Date(),
+    limit = UNASSIGNED_LIMIT,
+  }: { filter?: QueueFilter; now?: Date; limit?: number } = {},
 ): Promise<{ rows: BoardCaseRow[]; total: number }> {
   const rows = await sql<(CaseRow & { change_cursor: string; total: number })[]>`
     select ${caseColumns(sql, 'c')}, c.change_cursor::text, count(*) over ()::int as total
     from cases c
     where c.assigned_crew_id is null and c.state = any(${[...OPEN_STATES]}::text[])
       and c.service_code in (select code from service_types where department_id = ${departmentId})
+      ${filter.district ? sql`and c.district_id = ${filter.district}` : sql``}
+      ${filter.type ? sql`and c.service_code = ${filter.type}` : sql``}
+      ${filter.priority ? sql`and c.priority = ${filter.priority}` : sql``}
+      ${filter.minAgeDays ? sql`and c.requested_at <= ${now}::timestamptz - make_interval(days => ${filter.minAgeDays})` : sql``}
+      ${
+        filter.overdue
+          ? sql`and c.requested_at + make_interval(days => (select st.sla_days from service_types st where st.code = c.service_code)) < ${now}::timestamptz`
+          : sql``
+      }
     order by c.requested_at, c.id
     limit ${limit}`;
   return {

@@ -4,7 +4,15 @@
  * queue; the department's service types and the districts. Loaded in one round of parallel
  * queries, assembled in memory.
  */
-import type { BoardCase, BoardCrew, BoardResponse, CaseRecord, LatLong, ServiceType } from '@fieldfix/shared';
+import type {
+  BoardCase,
+  BoardCrew,
+  BoardResponse,
+  CaseRecord,
+  LatLong,
+  QueueFilter,
+  ServiceType,
+} from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
 import { listServiceTypes } from '../cases/case.repo.ts';
 import {
@@ -46,13 +54,19 @@ export type DispatchDay = {
   districts: DistrictBox[];
 };
 
-export async function loadDispatchDay(sql: Sql, departmentId: string, date: string): Promise<DispatchDay> {
+/** A department's day; `narrow` says which unassigned cases the queue holds (the board's filters). */
+export async function loadDispatchDay(
+  sql: Sql,
+  departmentId: string,
+  date: string,
+  narrow: { filter?: QueueFilter; now?: Date } = {},
+): Promise<DispatchDay> {
   // The cursor first: anything that changes while the rest is read comes as a live event after it.
   const cursor = await currentCursor(sql);
   const [crews, routeRows, queue, pulls, types, allTypes, districts, departmentName] = await Promise.all([
     findDispatchCrews(sql, departmentId),
     findCrewRoutes(sql, departmentId, date),
-    findUnassigned(sql, departmentId),
+    findUnassigned(sql, departmentId, narrow),
     findCrewPulls(sql, departmentId),
     findTypeFigures(sql),
     listServiceTypes(sql),

@@ -56,10 +56,11 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
   return (
     new Hono<AppEnv>()
       .get('/board', staffOnly, validate('query', BoardQuery), async (c) => {
-        const query = c.req.valid('query');
-        const departmentId = await boardDepartment(sql, c.var.staff, query.department);
-        const day = await loadDispatchDay(sql, departmentId, query.date);
-        return c.json(toBoard(day, new Date()) satisfies BoardResponse);
+        const { date, department, ...filter } = c.req.valid('query');
+        const departmentId = await boardDepartment(sql, c.var.staff, department);
+        const now = new Date();
+        const day = await loadDispatchDay(sql, departmentId, date, { filter, now });
+        return c.json(toBoard(day, now) satisfies BoardResponse);
       })
       .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
         // Refused before the stream starts: a plain JSON error, not an event.

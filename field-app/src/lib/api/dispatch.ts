@@ -2,13 +2,18 @@
  * The dispatch board's calls to the server (leads and admins). Moves are not made here: they
  * are sync mutations in the outbox, pushed by the sync loop like a crew's work.
  */
-import { BalanceResponse, BoardResponse, LiveEvent, type BalanceRequest } from '@fieldfix/shared';
+import { BalanceResponse, BoardResponse, LiveEvent, type BalanceRequest, type QueueFilter } from '@fieldfix/shared';
 import { request, type ApiResult } from './index.ts';
 
 /** `GET /api/dispatch/board`: one department's day, crew by crew, with the unassigned queue. */
-export function fetchBoard(date: string, department?: string): Promise<ApiResult<BoardResponse>> {
+export function fetchBoard(
+  date: string,
+  department?: string,
+  queue: QueueFilter = {},
+): Promise<ApiResult<BoardResponse>> {
   const q = new URLSearchParams({ date });
   if (department) q.set('department', department);
+  for (const [key, value] of Object.entries(queue)) q.set(key, String(value));
   return request('GET', `/api/dispatch/board?${q}`, BoardResponse);
 }
 

@@ -7,7 +7,15 @@
  * component initialises: it loads and listens while the component is there.
  */
 import { untrack } from 'svelte';
-import type { BoardCase, BoardCrew, BoardResponse, LeadNotice, MutationKind, PayloadOf } from '@fieldfix/shared';
+import type {
+  BoardCase,
+  BoardCrew,
+  BoardResponse,
+  LeadNotice,
+  MutationKind,
+  PayloadOf,
+  QueueFilter,
+} from '@fieldfix/shared';
 import { acknowledgeNotice, fetchNotices } from '#lib/api/index.ts';
 import { fetchBoard, liveUrl, parseLiveEvent } from '#lib/api/dispatch.ts';
 import { SaveError, dismissOutcome } from '#lib/db/index.ts';
@@ -70,6 +78,9 @@ export class DispatchBoard {
   focusRequest = $state<{ caseId: string; part: 'grip' | 'move' } | null>(null);
   #focusTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Whether the queue shown was narrowed by the server to the lead's filters. */
+  queueFiltered = $state(false);
+  #queueFilter: QueueFilter = {};
   #date: () => string;
   #department: () => string | undefined;
   #desk = new Live(() => watchDeskChanges());
@@ -195,6 +206,16 @@ export class DispatchBoard {
     void pruneBoards(date).catch(() => {});
   }
 
+  /**
+   * Asks the server for the queue narrowed to the lead's filters: its cap (the oldest 5,000)
+   * then applies to the cases that match, so a big backlog can be searched, not only its oldest.
+   */
+  filterQueue(filter: QueueFilter): void {
+    if (JSON.stringify(filter) === JSON.stringify(this.#queueFilter)) return;
+    this.#queueFilter = filter;
+    this.#soon();
+  }
+
   /** Refetch now (the Refresh button, back online). */
   refresh(): void {
     void this.#fetch();
@@ -211,17 +232,22 @@ export class DispatchBoard {
   async #fetch(): Promise<void> {
     const date = this.#date();
     const department = this.#department();
+    const filter = this.#queueFilter;
     this.loading = true;
-    const [res] = await Promise.all([fetchBoard(date, department), this.#loadNotices()]);
+    const [res] = await Promise.all([fetchBoard(date, department, filter), this.#loadNotices()]);
     this.loading = false;
-    if (date !== this.#date() || department !== this.#department()) return;
+    if (date !== this.#date() || department !== this.#department() || filter !== this.#queueFilter) return;
     if (res.ok) {
       this.board = res.data;
       this.fetchedAt = new Date().toISOString();
       this.error = '';
-      await saveBoard(res.data, this.fetchedAt).catch((err: unknown) =>
-        console.warn('Keeping the board on this device failed', err),
-      );
+      const filtered = Object.keys(filter).length > 0;
+      this.queueFiltered = filtered;
+      // The device keeps the whole board for a day with no signal, not a filtered one.
+      if (!filtered)
+        await saveBoard(res.data, this.fetchedAt).catch((err: unknown) =>
+          console.warn('Keeping the board on this device failed', err),
+        );
       return;
     }
     const e = res.error;

@@ -2,7 +2,7 @@
  * The board's filters (pure). A filtered-out case is hidden from its column, not moved: the
  * crew's load still counts it, and moves keep its place in the route.
  */
-import type { BoardCase, CaseState, Priority } from '@fieldfix/shared';
+import type { BoardCase, CaseState, Priority, QueueFilter } from '@fieldfix/shared';
 import { ageDays } from './words.ts';
 
 export interface BoardFilters {
@@ -38,4 +38,18 @@ export function matches(item: BoardCase, f: BoardFilters, now: Date): boolean {
   if (f.overdue && !item.overdue) return false;
   if (f.minAgeDays > 0 && ageDays(c.requestedAt, now) < f.minAgeDays) return false;
   return true;
+}
+
+/**
+ * What the server is asked to narrow the queue by (every filter but the state: the queue's
+ * cases are all new), so its cap of the oldest applies to the cases that match.
+ */
+export function queueFilterOf(f: BoardFilters): QueueFilter {
+  const q: QueueFilter = {};
+  if (f.district) q.district = f.district;
+  if (f.type) q.type = f.type;
+  if (f.priority) q.priority = f.priority;
+  if (f.minAgeDays > 0) q.minAgeDays = f.minAgeDays;
+  if (f.overdue) q.overdue = true;
+  return q;
 }
