@@ -11,6 +11,7 @@ import { cityDate } from '../time.ts';
 import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
 import { insertRequest } from './intake.repo.ts';
 import { Open311Error } from './open311-format.ts';
+import { placeAddress } from '../public/address.repo.ts';
 import type { Open311Service } from './open311.repo.ts';
 import { serviceNotice } from './open311.documents.ts';
 
@@ -205,17 +206,43 @@ export async function submitRequest(
   const service = services.get(code);
   if (!service) throw new Open311Error(404, `No service has the code ${code}.`);
 
-  const lat = coordinate(form, 'lat');
-  const long = coordinate(form, 'long');
-  const addressString = short(form, 'address_string', 500);
+  const givenLat = coordinate(form, 'lat');
+  const givenLong = coordinate(form, 'long');
+  let addressString = short(form, 'address_string', 500);
   const addressId = short(form, 'address_id');
-  if ((lat === null) !== (long === null)) throw new Open311Error(400, 'Send lat and long together.');
-  if (lat === null || long === null) {
+  if ((givenLat === null) !== (givenLong === null)) throw new Open311Error(400, 'Send lat and long together.');
+  let lat: number;
+  let long: number;
+  if (givenLat !== null && givenLong !== null) {
+    lat = givenLat;
+    long = givenLong;
+  } else if (addressString) {
+    // One location of the three the spec allows: an address is placed on the city's streets.
+    const placed = await placeAddress(deps.sql, addressString);
+    const quoted = JSON.stringify(addressString);
+    if (placed.kind === 'incomplete')
+      throw new Open311Error(
+        400,
+        `address_string ${quoted} needs a house number and a street (for example "412 Beech Ave"), or send lat and long.`,
+      );
+    if (placed.kind === 'none')
+      throw new Open311Error(
+        400,
+        `address_string ${quoted} is not an address in this city: check the number and the street, or send lat and long.`,
+      );
+    if (placed.kind === 'several')
+      throw new Open311Error(
+        400,
+        `address_string ${quoted} could be ${placed.candidates.slice(0, 3).join(' or ')}: send the full address, or lat and long.`,
+      );
+    ({ lat, long } = placed.place);
+    addressString = placed.place.address;
+  } else {
     throw new Open311Error(
       400,
-      addressString || addressId
-        ? 'This city places requests by position: send lat and long (an address alone cannot be placed yet).'
-        : 'A location is required: send lat and long.',
+      addressId
+        ? 'This city cannot place an address_id: send lat and long, or an address_string.'
+        : 'A location is required: send lat and long, or an address_string.',
     );
   }
   const description = one(form, 'description') ?? '';

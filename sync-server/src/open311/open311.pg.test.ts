@@ -502,13 +502,40 @@ describe('Open311 GeoReport v2: POST requests', () => {
     await both((f) => `/open311/v2/tokens/no-such-token.${f}`, S.Errors, 404);
   });
 
+  it('places a request sent with an address alone on the city’s streets (one location of the three the spec allows)', async () => {
+    const res = await post('/open311/v2/requests.json', {
+      ...valid,
+      lat: '',
+      long: '',
+      address_string: '412 beech, Riverton MI',
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const id = S.CreatedRequests.parse(await res.json())[0]!.service_request_id!;
+    const [c] = await t.db.sql<{ address: string; lat: number; long: number; district_id: string }[]>`
+      select address, lat, long, district_id from cases where id = ${id}`;
+    const [block] = await t.db.sql<{ from_lat: number; to_lat: number; from_long: number; to_long: number }[]>`
+      select from_lat, to_lat, from_long, to_long from address_ranges
+      where street = 'Beech Ave' and 412 between from_number and to_number and parity = 0`;
+    // The address as the city writes it, at its place along its block face.
+    expect(c!.address).toBe('412 Beech Ave');
+    expect(c!.lat).toBeGreaterThanOrEqual(Math.min(block!.from_lat, block!.to_lat));
+    expect(c!.lat).toBeLessThanOrEqual(Math.max(block!.from_lat, block!.to_lat));
+    expect(c!.long).toBeGreaterThanOrEqual(Math.min(block!.from_long, block!.to_long));
+    expect(c!.long).toBeLessThanOrEqual(Math.max(block!.from_long, block!.to_long));
+    expect(c!.district_id).not.toBeNull();
+  });
+
   it('refuses as the spec says: 403 without a good key, 404 unknown code, 400 for the rest', async () => {
     const cases: [Record<string, string | string[]>, number, RegExp][] = [
       [{ ...valid, api_key: '' }, 403, /api_key is required/],
       [{ ...valid, api_key: 'wrong' }, 403, /not valid/],
       [{ ...valid, service_code: '' }, 400, /service_code is required/],
       [{ ...valid, service_code: 'NOPE' }, 404, /No service has the code NOPE/],
-      [{ ...valid, lat: '', long: '' }, 400, /send lat and long/],
+      [{ ...valid, lat: '', long: '', address_string: '' }, 400, /send lat and long, or an address_string/],
+      [{ ...valid, lat: '', long: '', address_string: '', address_id: 'parcel-77' }, 400, /cannot place an address_id/],
+      [{ ...valid, lat: '', long: '', address_string: 'Beech Ave' }, 400, /"Beech Ave" needs a house number/],
+      [{ ...valid, lat: '', long: '', address_string: '99999 Nowhere Rd' }, 400, /is not an address in this city/],
+      [{ ...valid, lat: '', long: '', address_string: '412 B' }, 400, /could be 412 Beech Ave or 412 Birch Ave/],
       [{ ...valid, long: '' }, 400, /together/],
       [{ ...valid, lat: '91' }, 400, /lat must be a number/],
       [{ ...valid, lat: '40.0', long: '-80.0' }, 400, /outside the city/],

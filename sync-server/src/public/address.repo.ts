@@ -64,6 +64,32 @@ export async function suggestAddresses(sql: Queryable, q: string): Promise<Addre
   return rows.map((r) => ({ address: `${number} ${r.street}`, ...placeOf(r, number) }));
 }
 
+/** Where a written address is: one house on one street of the city, or why it cannot be placed. */
+export type PlacedAddress =
+  | { kind: 'found'; place: AddressSuggestion }
+  | { kind: 'incomplete' }
+  | { kind: 'none' }
+  | { kind: 'several'; candidates: string[] };
+
+/**
+ * Places an address as a client wrote it (Open311's `address_string`): its first line ("412
+ * Beech Ave, Riverton" is 412 Beech Ave), a house number and a street, the street's name
+ * exact or the start of only one street's.
+ */
+export async function placeAddress(sql: Queryable, text: string): Promise<PlacedAddress> {
+  const m = /^\s*(\d{1,6})(?:\s*[,#]\s*|\s+)([^,\n]*[^,\n\s])/.exec(text);
+  if (!m) return { kind: 'incomplete' };
+  const line = `${m[1]} ${m[2]}`;
+  const { number, street } = parseAddressQuery(line);
+  if (number === null || street === '') return { kind: 'incomplete' };
+  const byAddress = new Map((await suggestAddresses(sql, line)).map((s) => [s.address, s]));
+  const found = [...byAddress.values()];
+  const exact = found.filter((s) => s.address.toLowerCase() === `${number} ${street}`);
+  const pick = exact.length === 1 ? exact : found;
+  if (pick.length === 1) return { kind: 'found', place: pick[0]! };
+  return pick.length === 0 ? { kind: 'none' } : { kind: 'several', candidates: pick.map((s) => s.address) };
+}
+
 /** Metres per degree of latitude (and of longitude at the equator). */
 const M_PER_DEG = 111_320;
 /** Farther than this from every block face, a point has no street address. */
