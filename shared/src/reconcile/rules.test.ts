@@ -135,6 +135,20 @@ describe('decide', () => {
     );
   });
 
+  it('[R6] a merge of a case into itself is refused, in words that say so', () => {
+    const c = kase({});
+    const m = { ...mutation('merge_duplicate'), payload: { intoCaseId: c.id } } as Mutation;
+    const d = decide(c, m, rules, ctx(lead, null));
+    expect(d).toMatchObject({ outcome: 'rejected', reason: 'invalid-payload' });
+    expect(describeOutcome('merge_duplicate', c.id, d.outcome, d.reason)).toBe(
+      `Merge on case #${c.id} refused: a case cannot be merged into itself.`,
+    );
+    // Other refusals keep their own words.
+    expect(describeOutcome('cancel', c.id, 'rejected', 'invalid-payload')).toBe(
+      `Cancellation on case #${c.id} refused: a value in it is not one the case type accepts.`,
+    );
+  });
+
   it('[R8] a worker may work a case that was theirs when the device last saw it, not one that never was', () => {
     const moved = kase({ crewId: 'b' });
     expect(decide(moved, mutation('add_note'), rules, ctx(worker, 'a')).outcome).toBe('applied');

@@ -501,6 +501,9 @@ export function describeOutcome(
     case 'superseded':
       return `${what} not applied: ${reason ? REASON_WORDS[reason] : 'overtaken by a later change'}.`;
     case 'rejected':
+      // A merge's one payload the rules refuse is a case merged into itself: said as such.
+      if (kind === 'merge_duplicate' && reason === 'invalid-payload')
+        return `${what} refused: a case cannot be merged into itself.`;
       return `${what} refused: ${reason ? REASON_WORDS[reason] : 'not allowed'}.`;
   }
 }
