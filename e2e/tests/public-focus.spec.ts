@@ -92,6 +92,26 @@ test('asking for updates on a phone: the answer shows by the form, takes the foc
   await context.close();
 });
 
+test('with no signal before the first answer, "No connection" by the form takes the focus too', async ({
+  browser,
+  request,
+}) => {
+  const id = await fixedCase(request);
+  const context = await browser.newContext({ locale: 'en-US', viewport: PHONE, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto(`/track/${id}`);
+  const box = page.getByRole('region', { name: 'Get updates by email' });
+  await box.getByLabel('Your email').fill(`offline.${Date.now()}@example.org`);
+  // The page's actions come with the first press: with no signal they cannot, and the page
+  // says so itself, where the person is.
+  await context.setOffline(true);
+  await box.getByRole('button', { name: 'Send me updates' }).press('Enter');
+  const alert = box.getByRole('alert');
+  await expect(alert).toHaveText('No connection. Check your signal and try again.');
+  await expect(alert, await focused(page)).toBeFocused();
+  await context.close();
+});
+
 test('a case number that is not one is called so, with where to find the number, in Spanish and English', async ({
   browser,
 }) => {
