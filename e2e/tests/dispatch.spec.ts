@@ -207,6 +207,11 @@ test('a lead moves six cases from crew A to crew B; crew B gets them, a fix done
   const byDrag = [fixedOffline!.id, ...others.slice(0, 4)];
   const byKeyboard = others[4]!;
   await expect(card(lead, routeA[0]!).getByTestId('card-receipt')).toBeVisible();
+  // Crew B's route starts with yesterday's leftovers (the demo's, before any move), and their
+  // cards say so; the day's own do not.
+  const routeB = await cardIds(lead, CREW_B);
+  await expect(card(lead, routeB[0]!)).toContainText('From yesterday');
+  await expect(card(lead, routeB.at(-1)!)).not.toContainText('From yesterday');
 
   // Five by drag and drop, each onto crew B's route.
   // A native drag that Chromium drops on the floor under load (seen once on a busy CI machine,

@@ -1,6 +1,8 @@
 /** What a person reads about a case, derived from the stored record (pure). */
 import {
+  dateIn,
   formatAge,
+  ROUTE_STATES,
   slaState,
   STATE_LABELS,
   type CaseRecord,
@@ -8,10 +10,11 @@ import {
   type ServiceType,
   type SlaState,
 } from '@fieldfix/shared';
+import { formatDay } from './format.ts';
 
 export interface Badge {
   label: string;
-  tone: 'overdue' | 'due-today' | 'urgent' | 'high' | 'state';
+  tone: 'overdue' | 'due-today' | 'urgent' | 'high' | 'state' | 'carried';
 }
 
 export const PRIORITY_LABELS: Record<Priority, string> = {
@@ -32,13 +35,28 @@ export function ageText(c: CaseRecord, now: Date): string {
   return age === 'today' ? 'Reported today' : `Reported ${age} ago`;
 }
 
-/** Badges worth a glance: SLA first, then priority when high or urgent. */
+/**
+ * "From yesterday", "From Friday, November 27": an open case still on its crew's route from an
+ * earlier day than `day` (carried over: it comes first in the day, before the day's own).
+ */
+export function carriedOver(c: Pick<CaseRecord, 'state' | 'assignedDay'>, day: string): Badge | null {
+  if (!c.assignedDay || c.assignedDay >= day || !(ROUTE_STATES as readonly string[]).includes(c.state)) return null;
+  const yesterday = new Date(Date.parse(`${day}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  return {
+    label: c.assignedDay === yesterday ? 'From yesterday' : `From ${formatDay(c.assignedDay)}`,
+    tone: 'carried',
+  };
+}
+
+/** Badges worth a glance: SLA first, then priority when high or urgent, then work carried over. */
 export function caseBadges(c: CaseRecord, now: Date, timeZone: string): Badge[] {
   const badges: Badge[] = [];
   const sla = SLA_BADGES[slaState(c.state, c.expectedAt, now, timeZone)];
   if (sla) badges.push(sla);
   if (c.priority === 'urgent') badges.push({ label: PRIORITY_LABELS.urgent, tone: 'urgent' });
   if (c.priority === 'high') badges.push({ label: PRIORITY_LABELS.high, tone: 'high' });
+  const carried = carriedOver(c, dateIn(now, timeZone));
+  if (carried) badges.push(carried);
   return badges;
 }
 
