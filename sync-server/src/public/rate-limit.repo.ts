@@ -26,17 +26,38 @@ export async function takeHits(sql: Queryable, limits: Limit[], now: Date): Prom
   return wait;
 }
 
+/** A 429 naming what to do, and when. */
+function tooMany(what: string, wait: number): ApiError {
+  const minutes = Math.ceil(wait / 60);
+  return new ApiError(
+    429,
+    'rate-limited',
+    `Too many ${what} from this connection or address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+    { retryAfterSeconds: wait },
+    { retryAfter: wait },
+  );
+}
+
 /** Throws a 429 naming what to do when any limit is passed. */
 export async function enforceLimits(sql: Queryable, limits: Limit[], now: Date, what: string): Promise<void> {
   const wait = await takeHits(sql, limits, now);
-  if (wait !== null) {
-    const minutes = Math.ceil(wait / 60);
-    throw new ApiError(
-      429,
-      'rate-limited',
-      `Too many ${what} from this connection or address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      { retryAfterSeconds: wait },
-      { retryAfter: wait },
-    );
+  if (wait !== null) throw tooMany(what, wait);
+}
+
+/**
+ * Throws the same 429 when a bucket is already spent, counting nothing (one read): a flood
+ * is refused before the work a request costs (routing, addresses). The count that decides
+ * stays `enforceLimits`, in the transaction that does the work.
+ */
+export async function refuseIfSpent(sql: Queryable, limits: Limit[], now: Date, what: string): Promise<void> {
+  const rows = await sql<{ bucket: string; window_start: Date; hits: number }[]>`
+    select bucket, window_start, hits from public_rate_limits where bucket = any(${limits.map((l) => l.bucket)})`;
+  let wait: number | null = null;
+  for (const r of rows) {
+    const l = limits.find((x) => x.bucket === r.bucket)!;
+    const ends = r.window_start.getTime() + l.windowSeconds * 1000;
+    if (ends > now.getTime() && r.hits >= l.max)
+      wait = Math.max(wait ?? 0, Math.ceil((ends - now.getTime()) / 1000), 1);
   }
+  if (wait !== null) throw tooMany(what, wait);
 }

@@ -200,6 +200,9 @@ describe('POST /api/public/reports', () => {
     expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
     // Refused by the limit: not counted either, and still refused.
     expect((await send(report({ device }))).status).toBe(429);
+    // Once spent, the limit is said before any other work: even a point outside the city (a
+    // 400 after routing) gets the 429.
+    expect((await send(report({ device, lat: 40.0, long: -80.0 }))).status).toBe(429);
     const bucket = `report:device:${createHash('sha256').update(device).digest('hex').slice(0, 32)}`;
     const [hits] = await t.db.sql<{ hits: number }[]>`select hits from public_rate_limits where bucket = ${bucket}`;
     expect(hits!.hits).toBe(6);
@@ -390,6 +393,9 @@ describe('PUT /api/public/reports/:token/photos/:photoId', () => {
       const over = await put(body.token, randomUUID(), jpeg);
       expect(over.status).toBe(429);
       expect((await errorOf(over)).message).toMatch(/Too many photos/);
+      // Once spent, said before the photo is read: a file that is no picture (a 415 before)
+      // gets the 429 too, and costs no decoding.
+      expect((await put(body.token, randomUUID(), png)).status).toBe(429);
       const rows = await t.db.sql`select 1 from photos where case_id = ${caseId}`;
       expect(rows).toHaveLength(1);
     } finally {

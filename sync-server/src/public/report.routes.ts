@@ -50,7 +50,7 @@ import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { describeBytes, sniffPhotoType } from '../photos/photo-type.ts';
 import { likelyDuplicates } from '../routing/routing.service.ts';
 import { nearestAddress, suggestAddresses } from './address.repo.ts';
-import { enforceLimits } from './rate-limit.repo.ts';
+import { enforceLimits, refuseIfSpent } from './rate-limit.repo.ts';
 import { reencodeReportPhoto } from './report-photo.ts';
 import {
   insertReportPhoto,
@@ -206,6 +206,8 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
         });
       }
 
+      // A spent limit is said before the report's work (types, address, routing) is done.
+      await refuseIfSpent(sql, limits, now, 'reports');
       const services = new Map((await listServices(sql)).map((s) => [s.code, s]));
       if (!services.has(r.serviceCode)) {
         throw new ApiError(400, 'invalid-body', `No service has the code ${r.serviceCode}: pick a problem type again.`);
@@ -287,6 +289,11 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
         if (refusal) throw new ApiError(403, 'forbidden', 'Only the phone that sent the report may add its photos.');
         const answer = { photoId, caseId: report.caseId } satisfies ReportPhotoResponse;
         if (facts.photoCase === report.caseId) return c.json(answer, 200);
+        const limits = [
+          { bucket: `report-photo:ip:${addressOf(c)}`, max: REPORT_LIMITS.photosPerHour, windowSeconds: HOUR },
+        ];
+        // A spent limit is said before the photo is read and re-encoded (the costly part).
+        await refuseIfSpent(sql, limits, now, 'photos');
 
         let bytes: Uint8Array;
         try {
@@ -309,12 +316,7 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
           throw new ApiError(400, 'bad-request', 'The picture could not be read: take the photo again and send it.');
         }
         // Counted once the photo is known good (a refused one uses up nothing), before it is kept.
-        await enforceLimits(
-          sql,
-          [{ bucket: `report-photo:ip:${addressOf(c)}`, max: REPORT_LIMITS.photosPerHour, windowSeconds: HOUR }],
-          now,
-          'photos',
-        );
+        await enforceLimits(sql, limits, now, 'photos');
         const keys = photoKeys(photoId);
         // The bytes first: a row never points at a file that is not there.
         await store.put(keys.final, photo.bytes);
