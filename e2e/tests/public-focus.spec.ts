@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 import { potholeJpeg } from '../support/app.ts';
 import { axeClean } from '../support/axe.ts';
 
@@ -31,15 +31,20 @@ const focused = (page: Page) =>
       : '';
   });
 
-test('asking for updates on a phone: the answer shows by the form, takes the focus, and is announced', async ({
-  browser,
-  request,
-}) => {
+/** A fixed case's page on a phone, with no service worker, and its follow box. */
+async function trackOnPhone(browser: Browser, request: APIRequestContext) {
   const id = await fixedCase(request);
   const context = await browser.newContext({ locale: 'en-US', viewport: PHONE, serviceWorkers: 'block' });
   const page = await context.newPage();
   await page.goto(`/track/${id}`);
-  const box = page.getByRole('region', { name: 'Get updates by email' });
+  return { id, context, page, box: page.getByRole('region', { name: 'Get updates by email' }) };
+}
+
+test('asking for updates on a phone: the answer shows by the form, takes the focus, and is announced', async ({
+  browser,
+  request,
+}) => {
+  const { id, context, page, box } = await trackOnPhone(browser, request);
   const send = box.getByRole('button', { name: 'Send me updates' });
   const email = box.getByLabel('Your email');
 
@@ -96,11 +101,7 @@ test('with no signal before the first answer, "No connection" by the form takes 
   browser,
   request,
 }) => {
-  const id = await fixedCase(request);
-  const context = await browser.newContext({ locale: 'en-US', viewport: PHONE, serviceWorkers: 'block' });
-  const page = await context.newPage();
-  await page.goto(`/track/${id}`);
-  const box = page.getByRole('region', { name: 'Get updates by email' });
+  const { context, page, box } = await trackOnPhone(browser, request);
   await box.getByLabel('Your email').fill(`offline.${Date.now()}@example.org`);
   // The page's actions come with the first press: with no signal they cannot, and the page
   // says so itself, where the person is.

@@ -1,36 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord } from '@fieldfix/shared';
+import { caseRecord } from '../../../test/fixtures.ts';
 import { carriedOver, caseBadges } from './case-view.ts';
 
-const record = (over: Partial<CaseRecord>): CaseRecord => ({
-  id: '7',
-  serviceCode: 'POTHOLE',
-  description: '',
-  lat: 42.35,
-  long: -86.98,
-  address: '412 Beech Ave',
-  districtId: null,
-  state: 'assigned',
-  priority: 'normal',
-  statusNotes: null,
-  holdReason: null,
-  resolutionCode: null,
-  closeReason: null,
-  attributes: {},
-  requestedAt: '2026-11-20T09:00:00.000Z',
-  updatedAt: '2026-11-20T09:00:00.000Z',
-  expectedAt: '2026-12-30T09:00:00.000Z',
-  closedAt: null,
-  crewId: 'streets-a',
-  assignedDay: '2026-12-01',
-  routePosition: 1,
-  mediaUrl: null,
-  reportPhotoIds: [],
-  mergedIntoId: null,
-  cancelled: false,
-  version: 3,
-  ...over,
-});
+// An open case on crew A's route, planned for 1 December, due long after.
+const record = (over: Partial<CaseRecord>): CaseRecord =>
+  caseRecord('7', { assignedDay: '2026-12-01', expectedAt: '2026-12-30T09:00:00.000Z', ...over });
 
 describe('work carried over from an earlier day', () => {
   it('says yesterday, or the day it was planned for', () => {
