@@ -184,6 +184,13 @@ export const MODULES = [
     tests: ['field-app/src/lib/state/routing-table.test.ts'],
   },
   {
+    // The lead's moves as mutations: stops counted among the day's cases, carried-over work
+    // first, undo and accepted plans reaching the lists wanted.
+    name: 'board-moves',
+    file: 'field-app/src/lib/dispatch/moves.ts',
+    tests: ['field-app/src/lib/dispatch/moves.test.ts', 'field-app/src/lib/dispatch/board-model.test.ts'],
+  },
+  {
     name: 'outbox',
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE, cloneLists, locate, type DayOf, type Lists } from './board-model.ts';
-import { converge, listsAccepting, planAccept, planMove, planUndo, snapshot, type DeskMove } from './moves.ts';
+import {
+  converge,
+  listsAccepting,
+  listsAfterMove,
+  planAccept,
+  planMove,
+  planUndo,
+  snapshot,
+  type DeskMove,
+} from './moves.ts';
 
 const DATE = '2026-12-01';
 const today = () => DATE;
@@ -197,5 +206,205 @@ describe('moves on a crew’s column that starts with work carried over', () => 
       expect(after.get('A')).toEqual(want.get('A'));
       expect(after.get('B')).toEqual(want.get('B'));
     }
+  });
+});
+
+describe('moves, undos and plans against the server’s model (seeded)', () => {
+  let seed = 23;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const YESTERDAY = '2026-11-30';
+  /** A board as the server sends it: each crew's column in day order, a few cases carried over. */
+  function randomBoard(): { lists: Lists; dayOf: DayOf } {
+    const days = new Map<string, string>();
+    const lists: Lists = new Map([[QUEUE, ['q1', 'q2', 'q3']]]);
+    for (const [crew, n] of [
+      ['A', 2 + rnd(6)],
+      ['B', rnd(5)],
+      ['C', 1 + rnd(3)],
+    ] as const) {
+      const ids = Array.from({ length: n }, (_, i) => `${crew.toLowerCase()}${i + 1}`);
+      for (const id of ids) days.set(id, rnd(4) === 0 ? YESTERDAY : DATE);
+      lists.set(
+        crew,
+        ids.sort((x, y) => days.get(x)!.localeCompare(days.get(y)!)),
+      );
+    }
+    return { lists, dayOf: (id) => days.get(id) ?? null };
+  }
+  const allIds = (lists: Lists) => [...lists.values()].flat();
+  const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)]!;
+
+  it('a move lands exactly where the lead dropped it, and its undo puts every case back after its old neighbour', () => {
+    for (let run = 0; run < 400; run++) {
+      const { lists: start, dayOf } = randomBoard();
+      const ids = [...new Set(Array.from({ length: 1 + rnd(3) }, () => pick(allIds(start))))];
+      const column = pick([...start.keys()]);
+      const index = rnd(start.get(column)!.length + 1);
+      // Where the lead dropped them: together, before the case that was at `index` (not moved).
+      const stay = start.get(column)!.filter((id) => !ids.includes(id));
+      const above = start
+        .get(column)!
+        .slice(0, index)
+        .filter((id) => !ids.includes(id)).length;
+      const dropped = [...stay.slice(0, above), ...ids, ...stay.slice(above)];
+      expect(listsAfterMove(start, ids, column, index).get(column)).toEqual(dropped);
+      const snap = snapshot(start, ids);
+      const moved = serve(start, planMove(start, ids, column, index, DATE, dayOf), dayOf);
+      if (column !== QUEUE) expect(moved.get(column), `run ${run}`).toEqual(dropped);
+      else expect(new Set(moved.get(QUEUE))).toEqual(new Set(dropped));
+      for (const [col, list] of start)
+        if (col !== column) expect(moved.get(col), `run ${run}`).toEqual(list.filter((id) => !ids.includes(id)));
+      // Meanwhile another case of an earlier day comes onto a crew's route, at its top: undo
+      // puts each case back after the case that was before it, wherever that is now (a case
+      // that was first goes first again).
+      const crew = pick(['A', 'B', 'C']);
+      moved.get(crew)!.unshift('x1');
+      const dayAfter: DayOf = (id) =>
+        id === 'x1' ? YESTERDAY : ids.includes(id) ? (locate(moved, id)?.column === QUEUE ? null : DATE) : dayOf(id);
+      const undone = serve(moved, planUndo(moved, snap, DATE, dayAfter), dayAfter);
+      const first = (list: string[]) => {
+        const k = list.findIndex((id) => !ids.includes(id));
+        return k < 0 ? list.length : k;
+      };
+      for (const [col, list] of start) {
+        if (col === QUEUE) continue;
+        const k = first(list);
+        const want = col === crew ? [...list.slice(0, k), 'x1', ...list.slice(k)] : list;
+        expect(undone.get(col), `undo, run ${run}`).toEqual(want);
+      }
+    }
+  });
+
+  it('undo puts a case back at its old stop when the case before it has left the board', () => {
+    const start = board();
+    const snap = snapshot(start, ['a3']);
+    const moved = serve(start, planMove(start, ['a3'], 'B', 0, DATE, today));
+    moved.set(
+      'A',
+      moved.get('A')!.filter((id) => id !== 'a2'),
+    ); // a2 cancelled meanwhile
+    const undone = serve(moved, planUndo(moved, snap, DATE, today));
+    expect(undone.get('A')).toEqual(['a1', 'a4', 'a3', 'a5', 'a6']);
+    expect(undone.get('B')).toEqual(['b1', 'b2']);
+  });
+
+  it('undo follows the case before it to the top, and leaves gone a case that left the board', () => {
+    const start = board();
+    const snap = snapshot(start, ['a3', 'a5']);
+    const moved = serve(start, planMove(start, ['a3', 'a5'], 'B', 0, DATE, today));
+    // Meanwhile a1 is cancelled (a2 is now first) and a5 is merged away: both leave the board.
+    moved.set(
+      'A',
+      moved.get('A')!.filter((id) => id !== 'a1'),
+    );
+    moved.set(
+      'B',
+      moved.get('B')!.filter((id) => id !== 'a5'),
+    );
+    const undone = serve(moved, planUndo(moved, snap, DATE, today));
+    expect(undone.get('A')).toEqual(['a2', 'a3', 'a4', 'a6']);
+    expect(undone.get('B')).toEqual(['b1', 'b2']);
+    expect(locate(undone, 'a5')).toBeNull();
+  });
+
+  it('a plan may send a case to the queue, or to the end of a route', () => {
+    const plan = [
+      { caseId: 'a2', fromCrewId: 'A', toCrewId: null, fromPosition: 2, toPosition: null, baseVersion: 1 },
+      { caseId: 'a1', fromCrewId: 'A', toCrewId: 'B', fromPosition: 1, toPosition: null, baseVersion: 1 },
+      { caseId: 'b1', fromCrewId: 'B', toCrewId: 'A', fromPosition: 1, toPosition: 1, baseVersion: 1 },
+    ];
+    const want = listsAccepting(board(), plan);
+    expect(want.get(QUEUE)).toEqual(['q1', 'q2', 'a2']);
+    expect(want.get('B')).toEqual(['b2', 'a1']);
+    expect(want.get('A')).toEqual(['b1', 'a3', 'a4', 'a5', 'a6']);
+    const after = serve(board(), planAccept(board(), plan, DATE, today));
+    expect(after.get('A')).toEqual(want.get('A'));
+    expect(after.get('B')).toEqual(want.get('B'));
+    expect(after.get(QUEUE)).toContain('a2');
+  });
+
+  it('moves only the cases out of order: a longest run already in order stays put', () => {
+    /** The length of a longest increasing run, by the plain quadratic method. */
+    const longestRun = (xs: number[]) => {
+      const best = xs.map(() => 1);
+      for (let i = 0; i < xs.length; i++)
+        for (let j = 0; j < i; j++) if (xs[j]! < xs[i]!) best[i] = Math.max(best[i]!, best[j]! + 1);
+      return Math.max(0, ...best);
+    };
+    for (let run = 0; run < 300; run++) {
+      const n = 1 + rnd(9);
+      const ids = Array.from({ length: n }, (_, i) => `a${i + 1}`);
+      const start: Lists = new Map([
+        [QUEUE, []],
+        ['A', ids],
+      ]);
+      const want = [...ids].sort(() => rnd(3) - 1);
+      const moves = converge(start, new Map([['A', want]]), DATE, today);
+      const kept = longestRun(ids.map((id) => want.indexOf(id)));
+      expect(moves.length, `${ids} → ${want}`).toBe(n - kept);
+      expect(moves.every((m) => m.kind === 'reorder')).toBe(true);
+      expect(serve(start, moves).get('A')).toEqual(want);
+    }
+  });
+
+  it('an accepted plan gives the routes it planned, stop by stop', () => {
+    for (let run = 0; run < 300; run++) {
+      const { lists: start, dayOf } = randomBoard();
+      // The plan's routes: the crews' cases dealt out again, each route in a new order.
+      const crews = [...start.keys()].filter((k) => k !== QUEUE);
+      const planned: Lists = new Map(crews.map((c) => [c, [] as string[]]));
+      for (const id of crews.flatMap((c) => start.get(c)!)) planned.get(pick(crews))!.push(id);
+      for (const ids of planned.values()) ids.sort(() => rnd(3) - 1);
+      const changes = crews.flatMap((crew) =>
+        planned.get(crew)!.flatMap((id, i) => {
+          const from = locate(start, id)!;
+          if (from.column === crew && from.index === i) return [];
+          return [
+            {
+              caseId: id,
+              fromCrewId: from.column,
+              toCrewId: crew,
+              fromPosition: from.index + 1,
+              toPosition: i + 1,
+              baseVersion: 1,
+            },
+          ];
+        }),
+      );
+      changes.sort(() => rnd(3) - 1); // a plan lists its changes in no particular order
+      const accepted = listsAccepting(start, changes);
+      for (const crew of crews) expect(accepted.get(crew), `run ${run}`).toEqual(planned.get(crew));
+      const after = serve(start, planAccept(start, changes, DATE, dayOf), dayOf);
+      for (const crew of crews) expect(after.get(crew), `served, run ${run}`).toEqual(planned.get(crew));
+    }
+  });
+
+  it('what is not on the board is left out: an unknown crew, a case gone', () => {
+    const start = board();
+    expect(listsAfterMove(start, ['a1'], 'Z', 0)).toEqual(start);
+    expect(snapshot(start, ['gone', 'a2'])).toEqual([{ caseId: 'a2', column: 'A', index: 1, after: 'a1' }]);
+    const plan = [
+      { caseId: 'gone', fromCrewId: 'A', toCrewId: 'B', fromPosition: 9, toPosition: 1, baseVersion: 1 },
+      { caseId: 'a1', fromCrewId: 'A', toCrewId: 'Z', fromPosition: 1, toPosition: 1, baseVersion: 1 },
+      { caseId: 'a2', fromCrewId: 'A', toCrewId: 'B', fromPosition: 2, toPosition: 1, baseVersion: 1 },
+    ];
+    const want = listsAccepting(start, plan);
+    // A plan made before a case left the board, or naming a crew the board has not: the rest of
+    // it is followed, those cases stay where they are.
+    expect(want.get('B')).toEqual(['a2', 'b1', 'b2']);
+    expect(want.get('A')).toEqual(['a1', 'a3', 'a4', 'a5', 'a6']);
+    expect(planAccept(start, plan, DATE, today)).toEqual([
+      { kind: 'assign', caseId: 'a2', payload: { crewId: 'B', day: DATE, position: 1 } },
+    ]);
+    expect(converge(start, new Map([['Z', ['a1']]]), DATE, today)).toEqual([]);
+  });
+
+  it('nothing to do is no move at all', () => {
+    const { lists, dayOf } = randomBoard();
+    expect(converge(lists, cloneLists(lists), DATE, dayOf)).toEqual([]);
+    expect(planMove(lists, [], 'A', 0, DATE, dayOf)).toEqual([]);
   });
 });

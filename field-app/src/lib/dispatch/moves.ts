@@ -56,8 +56,8 @@ export function converge(current: Lists, desired: Lists, date: string, dayOf: Da
     }
   }
   for (const [column, want] of desired) {
-    if (column === QUEUE) continue;
-    const here = lists.get(column) ?? [];
+    const here = lists.get(column);
+    if (column === QUEUE || !here) continue; // a crew not on the board: nothing to place there
     const wantIndex = new Map(want.map((id, i) => [id, i]));
     const inOrder = here.filter((id) => wantIndex.has(id));
     const keepIdx = longestIncreasing(inOrder.map((id) => wantIndex.get(id)!));
@@ -179,15 +179,17 @@ export function planUndo(current: Lists, snap: readonly Snapshot[], date: string
  */
 export function listsAccepting(current: Lists, changes: BalanceResponse['changes']): Lists {
   const lists = cloneLists(current);
-  for (const c of changes) {
-    const at = locate(lists, c.caseId);
-    if (at) lists.get(at.column)!.splice(at.index, 1);
+  // Only what the board can follow: a case still on it (not cancelled since the plan was made),
+  // to a crew on it or the queue. The others stay where they are.
+  const known = changes.filter((c) => locate(lists, c.caseId) && lists.has(c.toCrewId ?? QUEUE));
+  for (const c of known) {
+    const at = locate(lists, c.caseId)!;
+    lists.get(at.column)!.splice(at.index, 1);
   }
-  const ordered = [...changes].sort((a, b) => (a.toPosition ?? 0) - (b.toPosition ?? 0));
+  const ordered = [...known].sort((a, b) => (a.toPosition ?? 0) - (b.toPosition ?? 0));
   for (const c of ordered) {
     const column = c.toCrewId ?? QUEUE;
-    const ids = lists.get(column);
-    if (!ids) continue;
+    const ids = lists.get(column)!;
     const index = c.toPosition === null || column === QUEUE ? ids.length : c.toPosition - 1;
     ids.splice(Math.max(0, Math.min(index, ids.length)), 0, c.caseId);
   }
