@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { ADMIN, WORKER, signIn, submitSignIn } from '../support/app.ts';
 import { waitForMail } from '../support/mail.ts';
 import { axeClean } from '../support/axe.ts';
+import { onCityDatabase } from '../support/big-city.ts';
 
 // The administrators' page of resident notices (`/admin/mailbox`), against the real server and
 // its real SMTP server on loopback: a resident's report sends "we received your report", and
@@ -91,4 +92,51 @@ test("an admin sees a resident's notice sent, filters the delivery table by stat
   await expect(tablet).not.toHaveURL(/\/admin\//);
   await expect(tablet.getByRole('heading', { name: 'Resident notices' })).toHaveCount(0);
   await crew.close();
+});
+
+test('retrying a failed notice by keyboard: the button says it is busy and keeps the keyboard, then the page says what happened', async ({
+  browser,
+}) => {
+  // A notice the mail server refused, written straight into the database (the loopback mail
+  // server takes everything).
+  const failedId = await onCityDatabase(async (sql) => {
+    const [row] = await sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template, failed_at, attempts, last_error)
+      values ((select min(id) from cases), 'received', now(), 5,
+        'The mail server refused the message (550 mailbox unavailable)')
+      returning id::text`;
+    return row!.id;
+  });
+  test.skip(failedId === null, 'needs TEST_DATABASE_URL (the failure is written straight into PostgreSQL)');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/login');
+  await submitSignIn(page, ADMIN);
+  await expect(page).toHaveURL(/\/inbox$/);
+  await page.goto('/admin/mailbox');
+  await page.getByRole('button', { name: 'Failed', exact: true }).click();
+  const row = page
+    .getByTestId('outbox-table')
+    .locator('tbody tr')
+    .filter({ hasText: `#${failedId} ` });
+  await expect(row).toContainText('550 mailbox unavailable');
+  const retry = row.getByRole('button', { name: `Retry notice #${failedId}` });
+
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/api/admin/outbox/*/retry', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await retry.focus();
+  await page.keyboard.press('Enter');
+  await expect(retry).toHaveAttribute('aria-disabled', 'true');
+  await expect(retry).toBeFocused();
+  release();
+  // Taken: no longer among the failed, so its button goes; what happened takes the keyboard.
+  const said = page.getByTestId('outbox-said');
+  await expect(said).toHaveText(`Notice #${failedId} will be sent again in a moment.`);
+  await expect(row).toHaveCount(0);
+  await expect(said).toBeFocused();
+  await context.close();
 });

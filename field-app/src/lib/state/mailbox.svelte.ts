@@ -49,15 +49,19 @@ export class Mailbox {
     await this.load();
   }
 
-  /** Sends a failed or waiting notice again now. */
-  async retry(id: string): Promise<void> {
+  /** Sends a failed or waiting notice again now; true when the server took it. */
+  async retry(id: string): Promise<boolean> {
     // The button stays pressable while it works (it keeps the keyboard): a second press waits.
-    if (this.busy.has(id)) return;
+    if (this.busy.has(id)) return false;
     this.busy = new Set([...this.busy, id]);
     const res = await retryOutboxEntry(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
-    if (res.ok) await this.load();
-    else this.error = `Could not retry notice ${id}: ${res.error.message}`;
+    if (!res.ok) {
+      this.error = `Could not retry notice ${id}: ${res.error.message}`;
+      return false;
+    }
+    await this.load();
+    return true;
   }
 }
 
