@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DONE_PIN_OPACITY, STATUS_COLOURS } from './case-layers.ts';
+import { DONE_PIN_OPACITY, PIN_PAINT, STATUS_COLOURS } from './case-layers.ts';
 
 // The day map's pins against the map (WCAG 1.4.11: a graphical object stands out from the
 // colours next to it by 3:1 or more). A done pin is drawn faded over the map, in a white ring.
@@ -39,9 +38,10 @@ describe('the day map’s done pins', () => {
     });
   }
 
-  it('are drawn at the opacity measured here', () => {
-    const dayMap = readFileSync(new URL('../ui/DayMap.svelte', import.meta.url), 'utf8');
-    expect(dayMap).toContain("'circle-opacity': ['case', ['==', ['get', 'bucket'], 'done'], DONE_PIN_OPACITY, 1]");
+  it('are drawn at the opacity measured here, in the green measured here', () => {
+    expect(PIN_PAINT['circle-opacity']).toEqual(['case', ['==', ['get', 'bucket'], 'done'], DONE_PIN_OPACITY, 1]);
+    // The last colour of the match is the one for done pins.
+    expect((PIN_PAINT['circle-color'] as unknown[]).at(-1)).toBe(STATUS_COLOURS.done);
   });
 
   it('stay green, apart from the open, in-progress and on-hold pins', () => {

@@ -2,6 +2,7 @@
  * The crew's cases as map data (pure): pins styled by status, priority and SLA (an overdue
  * case gets a red ring), and the route order as a line.
  */
+import type { CircleLayerSpecification } from 'maplibre-gl';
 import type { StatusFilter } from '#lib/state/day-filters.ts';
 import type { Badge } from '#lib/state/case-view.ts';
 
@@ -108,3 +109,25 @@ export const DONE_PIN_OPACITY = 0.6;
 
 export const OVERDUE_RING = '#d1001f';
 export const DUE_TODAY_RING = '#e8a100';
+
+/**
+ * How the day map paints a case's pin (MapLibre's circle paint, over `casePins`' properties):
+ * its status colour (done ones faded), a size by priority, a ring by service level.
+ */
+export const PIN_PAINT: NonNullable<CircleLayerSpecification['paint']> = {
+  'circle-color': [
+    'match',
+    ['get', 'bucket'],
+    'open',
+    STATUS_COLOURS.open,
+    'in_progress',
+    STATUS_COLOURS.in_progress,
+    'on_hold',
+    STATUS_COLOURS.on_hold,
+    STATUS_COLOURS.done,
+  ],
+  'circle-radius': ['match', ['get', 'priority'], 'urgent', 15, 'high', 13, 11],
+  'circle-stroke-color': ['match', ['get', 'sla'], 'overdue', OVERDUE_RING, 'due-today', DUE_TODAY_RING, '#ffffff'],
+  'circle-stroke-width': ['match', ['get', 'sla'], 'overdue', 5, 'due-today', 4, 2],
+  'circle-opacity': ['case', ['==', ['get', 'bucket'], 'done'], DONE_PIN_OPACITY, 1],
+};
