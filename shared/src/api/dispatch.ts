@@ -8,12 +8,6 @@ import { Priority } from '../domain/lifecycle.ts';
 const DepartmentId = storableString(64).min(1);
 
 /**
- * The lead's dispatch board (`GET /api/dispatch/board?date=&department=`): one department's
- * day, crew by crew, with the unassigned queue and what each crew's device has received.
- * Moves are not made here: they are ordinary sync mutations (assign, unassign, reorder,
- * set_priority, set_due, merge_duplicate, cancel) pushed through the outbox.
- */
-/**
  * Which unassigned cases the board's queue holds: the oldest `UNASSIGNED_LIMIT` that match the
  * lead's filters, so a big city's backlog past the first few thousand can be reached. The
  * crews' routes are always whole (the board filters those as it draws them).
@@ -29,6 +23,13 @@ export const QueueFilter = z.object({
 });
 export type QueueFilter = z.infer<typeof QueueFilter>;
 
+/**
+ * The lead's dispatch board (`GET /api/dispatch/board?date=&department=`, and the queue's
+ * filters): one department's
+ * day, crew by crew, with the unassigned queue and what each crew's device has received.
+ * Moves are not made here: they are ordinary sync mutations (assign, unassign, reorder,
+ * set_priority, set_due, merge_duplicate, cancel) pushed through the outbox.
+ */
 export const BoardQuery = z.object({
   date: SaneDate,
   /** Leads see their own department only; an admin names one. */
