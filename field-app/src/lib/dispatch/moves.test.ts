@@ -54,6 +54,14 @@ function serve(start: Lists, moves: readonly DeskMove[], dayOf: DayOf = today): 
   return lists;
 }
 
+/** A seeded generator of whole numbers below `n` (the same runs every time). */
+function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+}
+
 const board = (): Lists =>
   new Map([
     [QUEUE, ['q1', 'q2']],
@@ -111,11 +119,7 @@ describe('moves on the board', () => {
   });
 
   it('any wanted routes are reached (seeded shuffles)', () => {
-    let seed = 7;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const rnd = seeded(7);
     for (let run = 0; run < 300; run++) {
       const start = board();
       const all = [...start.values()].flat().filter((id) => !id.startsWith('q'));
@@ -173,11 +177,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
   });
 
   it('any wanted routes are reached, whatever days the cases are on (seeded shuffles)', () => {
-    let seed = 11;
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const rnd = seeded(11);
     const DAYS = ['2026-11-28', YESTERDAY, DATE];
     for (let run = 0; run < 300; run++) {
       // A start as the server has it: each crew's column in day order.
@@ -210,11 +210,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
 });
 
 describe('moves, undos and plans against the server’s model (seeded)', () => {
-  let seed = 23;
-  const rnd = (n: number) => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed % n;
-  };
+  const rnd = seeded(23);
   const YESTERDAY = '2026-11-30';
   /** A board as the server sends it: each crew's column in day order, a few cases carried over. */
   function randomBoard(): { lists: Lists; dayOf: DayOf } {
