@@ -192,6 +192,33 @@ describe('GET /api/dispatch/board', () => {
     }
   });
 
+  it('takes a case back onto an earlier day (an undo of a move): it shows among that day’s, before the board’s day', async () => {
+    const a = crewOf(await board(), 'streets-a');
+    const leftovers = a.cases.filter((c) => c.case.assignedDay! < DAY);
+    expect(leftovers.length).toBe(2);
+    const yesterday = leftovers[0]!.case.assignedDay!;
+    const todays = a.cases.find((c) => c.case.assignedDay === DAY && c.case.state === 'assigned')!.case;
+    const desk = new TestDevice(server.url, as.lead!, 'desk-undo-day');
+    desk.seen.set(todays.id, todays.version);
+    const [outcome] = await desk.send(
+      desk.make('assign', todays.id, { crewId: 'streets-a', day: yesterday, position: 2 }),
+    );
+    expect(outcome!.outcome).toBe('applied');
+    const after = crewOf(await board(), 'streets-a');
+    expect(after.cases.slice(0, 3).map((c) => c.case.id)).toEqual([
+      leftovers[0]!.case.id,
+      todays.id,
+      leftovers[1]!.case.id,
+    ]);
+    const back = after.cases[1]!.case;
+    expect(back).toMatchObject({ assignedDay: yesterday, routePosition: 2, state: 'assigned' });
+    // No "scheduled" notice again: it was already on the crew's route.
+    const [notices] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from notification_outbox where case_id = ${todays.id} and template = 'scheduled'
+        and created_at > now() - interval '1 minute'`;
+    expect(notices!.n).toBe(0);
+  });
+
   it("never carries the residents' contact details", async () => {
     const res = await fetch(`${server.url}/api/dispatch/board?date=${DAY}`, { headers: as.lead });
     const text = await res.text();

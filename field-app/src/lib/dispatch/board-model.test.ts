@@ -131,6 +131,24 @@ describe('the board with the lead’s moves replayed', () => {
     expect(p.cases.get('1')!.case.routePosition).toBe(2);
   });
 
+  it('an undo putting work back on yesterday keeps it on the board, among yesterday’s', () => {
+    const leftover = { ...item('5', 'B', 1), case: { ...item('5', 'B', 1).case, assignedDay: '2026-11-30' } };
+    const carried: BoardResponse = { ...board, crews: [board.crews[0]!, crew('B', [leftover, item('3', 'B', 1)])] };
+    const p = projectBoard(
+      carried,
+      deskChanges(carried, [m(1, '1', 'assign', { crewId: 'B', day: '2026-11-30', position: 2 })], []),
+    );
+    expect(p.lists.get('B')).toEqual(['5', '1', '3']);
+    expect(p.leaving.has('1')).toBe(false);
+    expect(p.cases.get('1')!.case).toMatchObject({ assignedDay: '2026-11-30', routePosition: 2 });
+    // A later day is off the board, as before.
+    const later = projectBoard(
+      carried,
+      deskChanges(carried, [m(1, '1', 'assign', { crewId: 'B', day: '2026-12-02', position: 1 })], []),
+    );
+    expect(later.leaving.has('1')).toBe(true);
+  });
+
   it('an applied change is replayed only until the board shows its version', () => {
     const applied = {
       mutationId: 'x',

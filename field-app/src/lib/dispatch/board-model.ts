@@ -152,7 +152,8 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
     switch (m.kind) {
       case 'assign': {
         const { crewId, day, position } = m.payload;
-        const stays = day === board.date && lists.has(crewId) && crewId !== QUEUE;
+        // The board's day, or an earlier one (work carried over, put back by an undo).
+        const stays = day <= board.date && lists.has(crewId) && crewId !== QUEUE;
         if (stays) place(lists, m.caseId, crewId, routeIndex(lists.get(crewId)!, dayOf, m.caseId, day, position));
         else {
           remove(lists, m.caseId);

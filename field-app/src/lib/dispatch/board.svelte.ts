@@ -23,7 +23,7 @@ import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/disp
 import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
 import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
-import { listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
+import { carriedOver, listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
 import { deskNextStep, noticeNextStep } from './words.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
@@ -49,6 +49,8 @@ export interface Crossing {
 interface UndoEntry {
   label: string;
   snap: Snapshot[];
+  /** The work carried over from earlier days before the move, with its day. */
+  carried: Map<string, string>;
 }
 
 /** Live events come in bursts (a crew's push touches many cases): one refetch per burst. */
@@ -370,6 +372,7 @@ export class DispatchBoard {
     if (!this.board || caseIds.length === 0) return false;
     const before = this.lists;
     const snap = snapshot(before, caseIds);
+    const carried = carriedOver(before, this.board.date, this.#dayOf);
     const moves = planMove(before, caseIds, column, index, this.board.date, this.#dayOf);
     if (moves.length === 0) {
       this.announcement = 'Nothing moved: the cases are already there.';
@@ -382,7 +385,7 @@ export class DispatchBoard {
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
-    this.undoStack = [...this.undoStack.slice(-19), { label, snap }];
+    this.undoStack = [...this.undoStack.slice(-19), { label, snap, carried }];
     this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
     return true;
   }
@@ -391,7 +394,7 @@ export class DispatchBoard {
   async undo(): Promise<void> {
     const last = this.undoStack.at(-1);
     if (!last || !this.board || this.busy) return;
-    const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf);
+    const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf, last.carried);
     if (moves.length > 0 && !(await this.#queue(moves))) return;
     this.undoStack = this.undoStack.slice(0, -1);
     this.announcement = `Undone: ${last.label}.`;
@@ -402,8 +405,9 @@ export class DispatchBoard {
     if (!this.board || moves.length === 0) return false;
     const ids = [...new Set(moves.map((m) => m.caseId))];
     const snap = snapshot(this.lists, ids);
+    const carried = carriedOver(this.lists, this.board.date, this.#dayOf);
     if (!(await this.#queue(moves))) return false;
-    this.undoStack = [...this.undoStack.slice(-19), { label, snap }];
+    this.undoStack = [...this.undoStack.slice(-19), { label, snap, carried }];
     this.announcement = `${label}.`;
     return true;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE, cloneLists, locate, type DayOf, type Lists } from './board-model.ts';
 import {
+  carriedOver,
   converge,
   listsAccepting,
   listsAfterMove,
@@ -17,11 +18,16 @@ const today = () => DATE;
 /**
  * What the server does with each mutation (sync.repo.ts `placeOnRoute`, rules.ts): a case is
  * put at its position among its crew's cases of the same day, and a crew's column holds the
- * earlier days first.
+ * earlier days first. `days` gets each case's day after.
  */
-function serve(start: Lists, moves: readonly DeskMove[], dayOf: DayOf = today): Lists {
+function serve(
+  start: Lists,
+  moves: readonly DeskMove[],
+  dayOf: DayOf = today,
+  days = new Map<string, string | null>(),
+): Lists {
   const lists = cloneLists(start);
-  const days = new Map<string, string | null>();
+  days.clear();
   for (const [column, ids] of lists) for (const id of ids) days.set(id, column === QUEUE ? null : dayOf(id));
   const takeOut = (id: string) => {
     for (const [column, ids] of lists)
@@ -176,6 +182,74 @@ describe('moves on a crew’s column that starts with work carried over', () => 
     expect(serve(board(), moves, carried).get('A')).toEqual(['a4', 'a1', 'a2', 'a3', 'a5', 'a6']);
   });
 
+  it('undo of that drop puts yesterday’s work back on yesterday, first again', () => {
+    const start = board();
+    const snap = snapshot(start, ['a4']);
+    const before = carriedOver(start, DATE, carried);
+    expect(before).toEqual(
+      new Map([
+        ['a1', YESTERDAY],
+        ['a2', YESTERDAY],
+      ]),
+    );
+    const days = new Map<string, string | null>();
+    const moved = serve(start, planMove(start, ['a4'], 'A', 0, DATE, carried), carried, days);
+    expect(days.get('a1')).toBe(DATE);
+    const now: DayOf = (id) => days.get(id) ?? null;
+    const undo = planUndo(moved, snap, DATE, now, before);
+    const after = new Map<string, string | null>();
+    expect(serve(moved, undo, now, after).get('A')).toEqual(start.get('A'));
+    expect(['a1', 'a2', 'a3', 'a4'].map((id) => after.get(id))).toEqual([YESTERDAY, YESTERDAY, DATE, DATE]);
+    // Without the days before the move, the order comes back and the leftovers stay on the day.
+    const plain = new Map<string, string | null>();
+    expect(serve(moved, planUndo(moved, snap, DATE, now), now, plain).get('A')).toEqual(start.get('A'));
+    expect(plain.get('a1')).toBe(DATE);
+  });
+
+  it('undo moves only what the move changed: yesterday’s case above the drop stays as it is', () => {
+    const start = board();
+    const before = carriedOver(start, DATE, carried);
+    const days = new Map<string, string | null>();
+    // Between yesterday's two: a2 comes below a case of the day and joins it; a1 does not.
+    const moved = serve(start, planMove(start, ['a5'], 'A', 1, DATE, carried), carried, days);
+    expect(moved.get('A')).toEqual(['a1', 'a5', 'a2', 'a3', 'a4', 'a6']);
+    expect([days.get('a1'), days.get('a2')]).toEqual([YESTERDAY, DATE]);
+    const now: DayOf = (id) => days.get(id) ?? null;
+    const undo = planUndo(moved, snapshot(start, ['a5']), DATE, now, before);
+    expect(undo.map((m) => m.caseId).sort()).toEqual(['a2', 'a5']);
+    const after = new Map<string, string | null>();
+    expect(serve(moved, undo, now, after).get('A')).toEqual(start.get('A'));
+    expect([after.get('a1'), after.get('a2')]).toEqual([YESTERDAY, YESTERDAY]);
+  });
+
+  it('undo puts yesterday’s work back on its day even when the case dropped above it has left the board', () => {
+    const start = board();
+    const before = carriedOver(start, DATE, carried);
+    const days = new Map<string, string | null>();
+    const moved = serve(start, planMove(start, ['b1'], 'A', 0, DATE, carried), carried, days);
+    expect([days.get('a1'), days.get('a2')]).toEqual([DATE, DATE]);
+    // b1 is cancelled meanwhile: crew A's order is back as it was, its leftovers still on the day.
+    moved.set(
+      'A',
+      moved.get('A')!.filter((id) => id !== 'b1'),
+    );
+    expect(moved.get('A')).toEqual(start.get('A'));
+    const now: DayOf = (id) => days.get(id) ?? null;
+    const undo = planUndo(moved, snapshot(start, ['b1']), DATE, now, before);
+    expect(undo).toEqual([
+      { kind: 'assign', caseId: 'a1', payload: { crewId: 'A', day: YESTERDAY, position: 1 } },
+      { kind: 'assign', caseId: 'a2', payload: { crewId: 'A', day: YESTERDAY, position: 2 } },
+    ]);
+    // …and a leftover that left the board too stays gone.
+    moved.set(
+      'A',
+      moved.get('A')!.filter((id) => id !== 'a2'),
+    );
+    expect(planUndo(moved, snapshot(start, ['b1']), DATE, now, before)).toEqual([
+      { kind: 'assign', caseId: 'a1', payload: { crewId: 'A', day: YESTERDAY, position: 1 } },
+    ]);
+  });
+
   it('any wanted routes are reached, whatever days the cases are on (seeded shuffles)', () => {
     const rnd = seeded(11);
     const DAYS = ['2026-11-28', YESTERDAY, DATE];
@@ -248,7 +322,8 @@ describe('moves, undos and plans against the server’s model (seeded)', () => {
       const dropped = [...stay.slice(0, above), ...ids, ...stay.slice(above)];
       expect(listsAfterMove(start, ids, column, index).get(column)).toEqual(dropped);
       const snap = snapshot(start, ids);
-      const moved = serve(start, planMove(start, ids, column, index, DATE, dayOf), dayOf);
+      const daysMoved = new Map<string, string | null>();
+      const moved = serve(start, planMove(start, ids, column, index, DATE, dayOf), dayOf, daysMoved);
       if (column !== QUEUE) expect(moved.get(column), `run ${run}`).toEqual(dropped);
       else expect(new Set(moved.get(QUEUE))).toEqual(new Set(dropped));
       for (const [col, list] of start)
@@ -258,9 +333,15 @@ describe('moves, undos and plans against the server’s model (seeded)', () => {
       // that was first goes first again).
       const crew = pick(['A', 'B', 'C']);
       moved.get(crew)!.unshift('x1');
-      const dayAfter: DayOf = (id) =>
-        id === 'x1' ? YESTERDAY : ids.includes(id) ? (locate(moved, id)?.column === QUEUE ? null : DATE) : dayOf(id);
-      const undone = serve(moved, planUndo(moved, snap, DATE, dayAfter), dayAfter);
+      // What the board knows after the move: the server's days (x1 is yesterday's).
+      const dayAfter: DayOf = (id) => (id === 'x1' ? YESTERDAY : (daysMoved.get(id) ?? null));
+      const daysUndone = new Map<string, string | null>();
+      const undone = serve(
+        moved,
+        planUndo(moved, snap, DATE, dayAfter, carriedOver(start, DATE, dayOf)),
+        dayAfter,
+        daysUndone,
+      );
       const first = (list: string[]) => {
         const k = list.findIndex((id) => !ids.includes(id));
         return k < 0 ? list.length : k;
@@ -270,6 +351,8 @@ describe('moves, undos and plans against the server’s model (seeded)', () => {
         const k = first(list);
         const want = col === crew ? [...list.slice(0, k), 'x1', ...list.slice(k)] : list;
         expect(undone.get(col), `undo, run ${run}`).toEqual(want);
+        // Each case back on the day it was on, leftovers from yesterday too.
+        for (const id of list) expect(daysUndone.get(id), `day of ${id}, run ${run}`).toBe(dayOf(id));
       }
     }
   });

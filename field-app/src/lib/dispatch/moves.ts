@@ -37,11 +37,18 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
  * The mutations that turn `current` into `desired` for the columns `desired` names, on the
  * board's day `date`. Cases that already sit in the right order stay put (a longest run in
  * order is kept); the others are placed one by one, each right after its predecessor, on the
- * board's day. A crew's work carried over from an earlier day comes before the day's own on
- * the server (and on the crew's tablet), so one the lead wants below a case of the day is
- * placed too: it joins the day.
+ * board's day, or on the earlier day `back` names for it (an undo putting work carried over
+ * back where it was). A crew's route runs day by day on the server (and on the crew's
+ * tablet), earlier days first, so a case the lead wants below one of a later day is placed
+ * too, on that later day: work carried over that the lead puts below the day's joins the day.
  */
-export function converge(current: Lists, desired: Lists, date: string, dayOf: DayOf): DeskMove[] {
+export function converge(
+  current: Lists,
+  desired: Lists,
+  date: string,
+  dayOf: DayOf,
+  back: ReadonlyMap<string, string> = new Map(),
+): DeskMove[] {
   const lists = cloneLists(current);
   const moves: DeskMove[] = [];
   const days = new Map<string, string | null>();
@@ -62,30 +69,41 @@ export function converge(current: Lists, desired: Lists, date: string, dayOf: Da
     const inOrder = here.filter((id) => wantIndex.has(id));
     const keepIdx = longestIncreasing(inOrder.map((id) => wantIndex.get(id)!));
     const keep = new Set(inOrder.filter((_, i) => keepIdx.has(i)));
-    let ofTheDay = false;
+    // The day each placed case ends on; a kept case stays on its own, which must not come
+    // before a day above it.
+    const dayFor = new Map<string, string>();
+    let latest = '';
     for (const id of want) {
-      if (!keep.has(id) || dayNow(id) === date) ofTheDay = true;
-      else if (ofTheDay) keep.delete(id);
+      const own = dayNow(id);
+      const asked = back.get(id);
+      if (keep.has(id) && own !== null && own >= latest && (asked === undefined || asked === own)) {
+        latest = own;
+        continue;
+      }
+      keep.delete(id);
+      const day = (asked ?? date) > latest ? (asked ?? date) : latest;
+      dayFor.set(id, day);
+      latest = day;
     }
     want.forEach((id, i) => {
       if (keep.has(id)) return;
+      const day = dayFor.get(id)!;
       const from = locate(lists, id);
-      const sameRoute = from?.column === column && dayNow(id) === date;
+      const sameRoute = from?.column === column && dayNow(id) === day;
       // Right after its predecessor (already in place), or first.
       const target = lists.get(column)!;
       const predecessor = i > 0 ? want[i - 1]! : null;
       const without = target.filter((x) => x !== id);
       const index = predecessor === null ? 0 : without.indexOf(predecessor) + 1;
-      // Its stop among the day's cases: those of earlier days before it do not count.
-      const position = without.slice(0, index).filter((x) => dayNow(x) === date).length + 1;
+      // Its stop among its day's cases: those of other days before it do not count.
+      const position = without.slice(0, index).filter((x) => dayNow(x) === day).length + 1;
       moves.push(
         sameRoute
           ? { kind: 'reorder', caseId: id, payload: { position } }
-          : { kind: 'assign', caseId: id, payload: { crewId: column, day: date, position } },
+          : { kind: 'assign', caseId: id, payload: { crewId: column, day, position } },
       );
       place(lists, id, column, index);
-      days.set(id, date);
-      keep.add(id);
+      days.set(id, day);
     });
   }
   return moves;
@@ -122,6 +140,22 @@ export function snapshot(lists: Lists, caseIds: readonly string[]): Snapshot[] {
     if (!at) continue;
     const ids = lists.get(at.column)!;
     out.push({ caseId: id, column: at.column, index: at.index, after: at.index > 0 ? ids[at.index - 1]! : null });
+  }
+  return out;
+}
+
+/**
+ * The crews' work carried over from earlier days than `date`, by case, with its day: what an
+ * undo puts back on its own day when the move put it on the board's.
+ */
+export function carriedOver(lists: Lists, date: string, dayOf: DayOf): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [column, ids] of lists) {
+    if (column === QUEUE) continue;
+    for (const id of ids) {
+      const day = dayOf(id);
+      if (day !== null && day < date) out.set(id, day);
+    }
   }
   return out;
 }
@@ -166,10 +200,26 @@ export function planMove(
   return converge(current, changedColumns(current, desired), date, dayOf);
 }
 
-/** The mutations that undo a move whose snapshot was taken before it. */
-export function planUndo(current: Lists, snap: readonly Snapshot[], date: string, dayOf: DayOf): DeskMove[] {
+/**
+ * The mutations that undo a move whose snapshot was taken before it: each case back after
+ * its old neighbour, and the work carried over then (`carried`, from `carriedOver`) back on
+ * its own day where the move put it on the board's.
+ */
+export function planUndo(
+  current: Lists,
+  snap: readonly Snapshot[],
+  date: string,
+  dayOf: DayOf,
+  carried: ReadonlyMap<string, string> = new Map(),
+): DeskMove[] {
   const desired = listsRestoring(current, snap);
-  return converge(current, changedColumns(current, desired), date, dayOf);
+  const columns = changedColumns(current, desired);
+  // A column whose order is back but whose leftovers are still on the board's day.
+  for (const [id, day] of carried) {
+    const at = locate(desired, id);
+    if (at && at.column !== QUEUE && dayOf(id) !== day) columns.set(at.column, desired.get(at.column)!);
+  }
+  return converge(current, columns, date, dayOf, carried);
 }
 
 /**
