@@ -521,7 +521,7 @@ export const EQUIVALENT = [
     code: 'if (column === QUEUE) continue;',
     mutator: 'ConditionalExpression',
     replacement: 'false',
-    why: "the queue's cases have no day (null), which `carriedOver` skips anyway",
+    why: "the queue's cases have no day (null), which `leftoversOf` skips anyway",
   },
   {
     module: 'board-moves',

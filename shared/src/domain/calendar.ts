@@ -11,3 +11,8 @@ export function dateIn(instant: Date, timeZone: string): string {
   }
   return f.format(instant);
 }
+
+/** The calendar day `days` after `isoDate` (`YYYY-MM-DD`; negative: before). */
+export function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

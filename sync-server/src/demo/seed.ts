@@ -1,5 +1,5 @@
 import { Faker, en } from '@faker-js/faker';
-import type { CaseState, Priority } from '@fieldfix/shared';
+import { addDays, type CaseState, type Priority } from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
 import { hashPassword } from '../auth/password.ts';
 import { cityDate } from '../time.ts';
@@ -135,10 +135,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-function addDays(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 type CaseRow = {

@@ -6,7 +6,7 @@
  * and with no crew page.
  */
 import { liveQuery, type Observable } from 'dexie';
-import { LEAD_KINDS, type BoardResponse, type MutationKind } from '@fieldfix/shared';
+import { LEAD_KINDS, addDays, type BoardResponse, type MutationKind } from '@fieldfix/shared';
 import { db, type BoardRow, type OutcomeRow, type PendingRow } from './database.ts';
 
 export type { BoardRow };
@@ -38,7 +38,7 @@ export async function getBoard(date: string, departmentId?: string): Promise<Boa
 
 /** Boards of past days go after a week (a lead may look back a few days offline). */
 export async function pruneBoards(today: string): Promise<void> {
-  const cutoff = new Date(Date.parse(`${today}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+  const cutoff = addDays(today, -7);
   await db()
     .boards.filter((r) => r.date < cutoff)
     .delete();

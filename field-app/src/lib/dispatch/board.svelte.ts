@@ -23,7 +23,7 @@ import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/disp
 import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
 import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
-import { carriedOver, listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
+import { leftoversOf, listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
 import { deskNextStep, noticeNextStep } from './words.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
@@ -372,7 +372,7 @@ export class DispatchBoard {
     if (!this.board || caseIds.length === 0) return false;
     const before = this.lists;
     const snap = snapshot(before, caseIds);
-    const carried = carriedOver(before, this.board.date, this.#dayOf);
+    const carried = leftoversOf(before, this.board.date, this.#dayOf);
     const moves = planMove(before, caseIds, column, index, this.board.date, this.#dayOf);
     if (moves.length === 0) {
       this.announcement = 'Nothing moved: the cases are already there.';
@@ -405,7 +405,7 @@ export class DispatchBoard {
     if (!this.board || moves.length === 0) return false;
     const ids = [...new Set(moves.map((m) => m.caseId))];
     const snap = snapshot(this.lists, ids);
-    const carried = carriedOver(this.lists, this.board.date, this.#dayOf);
+    const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
     if (!(await this.#queue(moves))) return false;
     this.undoStack = [...this.undoStack.slice(-19), { label, snap, carried }];
     this.announcement = `${label}.`;

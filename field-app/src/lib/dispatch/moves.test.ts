@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUEUE, cloneLists, locate, type DayOf, type Lists } from './board-model.ts';
 import {
-  carriedOver,
+  leftoversOf,
   converge,
   listsAccepting,
   listsAfterMove,
@@ -185,7 +185,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
   it('undo of that drop puts yesterday’s work back on yesterday, first again', () => {
     const start = board();
     const snap = snapshot(start, ['a4']);
-    const before = carriedOver(start, DATE, carried);
+    const before = leftoversOf(start, DATE, carried);
     expect(before).toEqual(
       new Map([
         ['a1', YESTERDAY],
@@ -208,7 +208,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
 
   it('undo moves only what the move changed: yesterday’s case above the drop stays as it is', () => {
     const start = board();
-    const before = carriedOver(start, DATE, carried);
+    const before = leftoversOf(start, DATE, carried);
     const days = new Map<string, string | null>();
     // Between yesterday's two: a2 comes below a case of the day and joins it; a1 does not.
     const moved = serve(start, planMove(start, ['a5'], 'A', 1, DATE, carried), carried, days);
@@ -224,7 +224,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
 
   it('undo puts yesterday’s work back on its day even when the case dropped above it has left the board', () => {
     const start = board();
-    const before = carriedOver(start, DATE, carried);
+    const before = leftoversOf(start, DATE, carried);
     const days = new Map<string, string | null>();
     const moved = serve(start, planMove(start, ['b1'], 'A', 0, DATE, carried), carried, days);
     expect([days.get('a1'), days.get('a2')]).toEqual([DATE, DATE]);
@@ -338,7 +338,7 @@ describe('moves, undos and plans against the server’s model (seeded)', () => {
       const daysUndone = new Map<string, string | null>();
       const undone = serve(
         moved,
-        planUndo(moved, snap, DATE, dayAfter, carriedOver(start, DATE, dayOf)),
+        planUndo(moved, snap, DATE, dayAfter, leftoversOf(start, DATE, dayOf)),
         dayAfter,
         daysUndone,
       );

@@ -148,7 +148,7 @@ export function snapshot(lists: Lists, caseIds: readonly string[]): Snapshot[] {
  * The crews' work carried over from earlier days than `date`, by case, with its day: what an
  * undo puts back on its own day when the move put it on the board's.
  */
-export function carriedOver(lists: Lists, date: string, dayOf: DayOf): Map<string, string> {
+export function leftoversOf(lists: Lists, date: string, dayOf: DayOf): Map<string, string> {
   const out = new Map<string, string>();
   for (const [column, ids] of lists) {
     if (column === QUEUE) continue;
@@ -202,7 +202,7 @@ export function planMove(
 
 /**
  * The mutations that undo a move whose snapshot was taken before it: each case back after
- * its old neighbour, and the work carried over then (`carried`, from `carriedOver`) back on
+ * its old neighbour, and the work carried over then (`carried`, from `leftoversOf`) back on
  * its own day where the move put it on the board's.
  */
 export function planUndo(

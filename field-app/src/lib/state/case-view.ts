@@ -1,5 +1,6 @@
 /** What a person reads about a case, derived from the stored record (pure). */
 import {
+  addDays,
   dateIn,
   formatAge,
   ROUTE_STATES,
@@ -41,9 +42,8 @@ export function ageText(c: CaseRecord, now: Date): string {
  */
 export function carriedOver(c: Pick<CaseRecord, 'state' | 'assignedDay'>, day: string): Badge | null {
   if (!c.assignedDay || c.assignedDay >= day || !(ROUTE_STATES as readonly string[]).includes(c.state)) return null;
-  const yesterday = new Date(Date.parse(`${day}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
   return {
-    label: c.assignedDay === yesterday ? 'From yesterday' : `From ${formatDay(c.assignedDay)}`,
+    label: c.assignedDay === addDays(day, -1) ? 'From yesterday' : `From ${formatDay(c.assignedDay)}`,
     tone: 'carried',
   };
 }
