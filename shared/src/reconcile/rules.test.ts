@@ -143,7 +143,10 @@ describe('decide', () => {
     expect(describeOutcome('merge_duplicate', c.id, d.outcome, d.reason)).toBe(
       `Merge on case #${c.id} refused: a case cannot be merged into itself.`,
     );
-    // Other refusals keep their own words.
+    // Other refusals keep their own words, a merge's too.
+    expect(describeOutcome('merge_duplicate', c.id, 'rejected', 'not-your-department')).toBe(
+      `Merge on case #${c.id} refused: the case belongs to another department.`,
+    );
     expect(describeOutcome('cancel', c.id, 'rejected', 'invalid-payload')).toBe(
       `Cancellation on case #${c.id} refused: a value in it is not one the case type accepts.`,
     );
