@@ -29,6 +29,8 @@ const LOG_ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
 const LOG_CREWS = 200;
 const PRIME_CASES = 300;
 const PULL_SAMPLES = Number(process.env.BENCH_PULL_SAMPLES ?? 200);
+/** Requests each process answers before the pulls are compared with the bare route. */
+const WARM_REQUESTS = 3_000;
 const PROTOCOL = { 'fieldfix-protocol': '1' };
 
 const log = (msg) => process.stdout.write(`${msg}\n`);
@@ -456,7 +458,8 @@ try {
       if (withHeaders) await timed(headeredOnce, concurrency, concurrency * 100);
       await timed(pullOnce, concurrency, concurrency * 100);
       for (let round = 0; round < 6; round++) {
-        const n = concurrency * 40;
+        // At least 200 a round: a p95 of fewer samples is a handful of outliers.
+        const n = Math.max(200, concurrency * 40);
         bares.push(...(await timed(bareOnce, concurrency, n)));
         if (withHeaders) headered.push(...(await timed(headeredOnce, concurrency, n)));
         pulls.push(...(await timed(pullOnce, concurrency, n)));
@@ -479,6 +482,21 @@ try {
       log(`  ${what} vs bare route, concurrency ${concurrency}: ${JSON.stringify(out[concurrency])}`);
     }
     return out;
+  }
+  // Both processes warmed alike before any round is timed: the sync server has already answered
+  // the pulls above, the bare route nothing, and a process that has not yet compiled its hot
+  // path (V8 tiers a function up after some thousands of calls) is slower at p50 and p95.
+  // Without this, the first comparison set a warm pull beside a cold baseline.
+  const warmPull = async (i) => {
+    const k = i % tokens.length;
+    await pull(tokens[k], heads[k], `prime-${k}`);
+  };
+  for (const once of [
+    async () => (await fetch(bareUrl)).json(),
+    async () => (await fetch(headeredUrl)).json(),
+    warmPull,
+  ]) {
+    await timed(once, 1, WARM_REQUESTS);
   }
   const versus = await versusBare(
     'head pull',
