@@ -9,12 +9,13 @@ export const prerender = false;
 const isResidentPage = (routeId: string | null) => routeId?.startsWith('/(public)/') ?? false;
 
 /**
- * Staff pages get the crew app's frame (`StaffShell`) and are sent to sign-in when nobody is
- * signed in on this device (#lib/ui/staff-frame.ts). All of that is imported here, for those
- * pages only, so a resident never downloads it.
+ * Staff pages get the crew app's frame (`StaffShell`), and the error page the staff's way on
+ * (`StaffWays`); they are sent to sign-in when nobody is signed in on this device
+ * (#lib/ui/staff-frame.ts). All of that is imported here, for those pages only, so a resident
+ * never downloads it.
  */
 export const load: LayoutLoad = async ({ url, route }) => {
-  if (isResidentPage(route.id)) return { shell: null };
+  if (isResidentPage(route.id)) return { shell: null, ways: null };
   const { staffFrame } = await import('#lib/ui/staff-frame.ts');
-  return { shell: await staffFrame(url, route.id) };
+  return staffFrame(url, route.id);
 };
