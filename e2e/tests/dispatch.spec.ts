@@ -15,6 +15,7 @@ import {
   signIn,
   stateBadge,
   synced,
+  uuidv7,
 } from '../support/app.ts';
 import { CREW_A, CREW_B, card, cardIds, column, openBoard } from '../support/board.ts';
 
@@ -39,17 +40,6 @@ type Placement = { crewId: string | null; day: string | null; position: number |
 let lead: APIRequestContext;
 let before = new Map<string, Placement>();
 const cityToday = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Detroit' }).format(new Date());
-
-/** A mutation id as devices make them (UUIDv7: time first, then random). */
-function uuidv7(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  const ms = Date.now();
-  for (let i = 0; i < 6; i++) b[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
-  b[6] = (b[6]! & 0x0f) | 0x70;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 async function boardPlacements(): Promise<Map<string, Placement & { version: number; open: boolean }>> {
   const res = await lead.get(`/api/dispatch/board?date=${cityToday()}`);
