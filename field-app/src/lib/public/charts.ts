@@ -65,8 +65,9 @@ export function bars(
               ...AXIS,
               splits: () => xs,
               values: (_u, splits) => splits.map((i) => o.labels[i] ?? ''),
-              // Slanted when the labels would run into each other (many, or a narrow phone).
-              rotate: slanted(width, o.labels) ? -35 : 0,
+              // Slanted when the labels would run into each other (many, or a narrow phone), each
+              // ending at its bar: slanted the other way, the last ran off the chart's right edge.
+              rotate: slanted(width, o.labels) ? 35 : 0,
               size: slanted(width, o.labels) ? 110 : 40,
               gap: 4,
             },
