@@ -168,8 +168,7 @@ const MATRIX: Record<string, Row> = {
   'GET /healthz': { request: () => ({ path: '/healthz' }), expect: all(200) },
   // Not a person's: this machine or METRICS_TOKEN (ops/metrics.routes.ts); in-process requests have no address.
   'GET /metrics': { request: () => ({ path: '/metrics' }), expect: all(403) },
-  'GET /tiles/meta.json': { request: () => ({ path: '/tiles/meta.json' }), expect: all(200) },
-  'GET /tiles/style.json': { request: () => ({ path: '/tiles/style.json' }), expect: all(200) },
+  'GET /tiles/:document': { request: () => ({ path: '/tiles/meta.json' }), expect: all(200) },
   'GET /tiles/:version/:z/:x/:file': { request: (f) => ({ path: f.tile }), expect: all(200) },
   'POST /api/auth/login': {
     request: () => ({ path: '/api/auth/login', init: json({ email: LOGINS.crew, password: 'fieldfix' }) }),

@@ -483,8 +483,7 @@ const SWEEP: Record<string, Row> = {
   ...OPEN311,
   'GET /healthz': { who: 'anonymous' },
   'GET /metrics': { who: 'anonymous', refusesAll: true },
-  'GET /tiles/meta.json': { who: 'anonymous' },
-  'GET /tiles/style.json': { who: 'anonymous' },
+  'GET /tiles/:document': { who: 'anonymous', params: () => ({ document: 'style.json' }) },
   'GET /tiles/:version/:z/:x/:file': {
     who: 'anonymous',
     params: (f) => ({ version: f.tileVersion, z: '14', x: '4233', file: '6060.pbf' }),
