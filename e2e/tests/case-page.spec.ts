@@ -39,6 +39,8 @@ test('the resident’s photos are on the device: the case page shows them with n
   await context.setOffline(true);
   await page.reload();
   await openCase(page, withPhoto!.id);
+  // Its number by its title, as the board and the lead call it.
+  await expect(page.getByTestId('case-number')).toHaveText(`#${withPhoto!.id}`);
   const photos = page.getByTestId('resident-photos');
   await expect(photos.getByRole('img', { name: /the resident sent with the report/ })).toHaveCount(
     withPhoto!.reportPhotoIds.length,
