@@ -111,3 +111,32 @@ test('the table reads on a phone, and a lead is sent home', async ({ browser }) 
   await expect(lead.getByRole('heading', { name: 'Routing' })).toHaveCount(0);
   await desk.close();
 });
+
+test("/admin lists the administrators' areas, each a way in; a lead is sent home from it", async ({ browser }) => {
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const admin = await phone.newPage();
+  await admin.goto('/login');
+  await submitSignIn(admin, ADMIN);
+  await expect(admin).toHaveURL(/\/inbox$/);
+  await admin.goto('/admin');
+  await expect(admin.getByRole('heading', { level: 1 })).toHaveText('Administration');
+  const areas = admin.getByTestId('admin-areas').getByRole('link');
+  await expect(areas).toHaveText(['Resident notices', 'Routing', 'Open311 keys']);
+  await axeClean(admin);
+  expect(await admin.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await areas.filter({ hasText: 'Routing' }).click();
+  await expect(admin.getByRole('heading', { level: 1 })).toHaveText('Routing');
+  // The menu marks the area open.
+  await expect(admin.getByRole('link', { name: 'Routing', exact: true }).first()).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await phone.close();
+
+  const desk = await browser.newContext();
+  const lead = await desk.newPage();
+  await signIn(lead, LEAD);
+  await lead.goto('/admin');
+  await expect(lead).toHaveURL(/\/inbox$/);
+  await desk.close();
+});

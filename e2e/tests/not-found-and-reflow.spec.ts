@@ -40,7 +40,7 @@ test('an unknown address shows "not found" once, with the way on for whoever is 
     await page.goto('/login');
     await submitSignIn(page, who);
     await page.waitForURL(/\/(day|inbox)$/);
-    await page.goto('/admin');
+    await page.goto('/admin/nothing');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
     await expect(page.getByRole('main').getByRole('link')).toHaveText([way]);
     await page.getByRole('link', { name: way }).click();
