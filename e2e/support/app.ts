@@ -29,8 +29,8 @@ export async function signIn(page: Page, who = WORKER): Promise<void> {
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByRole('button', { name: /sign in/i }).click();
-  // A crew member lands on the day, a lead on the inbox.
-  await expect(page).toHaveURL(who === LEAD ? /\/inbox$/ : /\/day$/);
+  // A crew member lands on the day, a lead or an administrator (no crew) on the inbox.
+  await expect(page).toHaveURL(who === LEAD || who === ADMIN ? /\/inbox$/ : /\/day$/);
 }
 
 /** Waits until the device has synced: nothing pending, the loop idle, a sync time shown. */

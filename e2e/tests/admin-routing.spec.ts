@@ -115,9 +115,7 @@ test('the table reads on a phone, and a lead is sent home', async ({ browser }) 
 test("/admin lists the administrators' areas, each a way in; a lead is sent home from it", async ({ browser }) => {
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const admin = await phone.newPage();
-  await admin.goto('/login');
-  await submitSignIn(admin, ADMIN);
-  await expect(admin).toHaveURL(/\/inbox$/);
+  await signIn(admin, ADMIN);
   await admin.goto('/admin');
   await expect(admin.getByRole('heading', { level: 1 })).toHaveText('Administration');
   const areas = admin.getByTestId('admin-areas').getByRole('link');

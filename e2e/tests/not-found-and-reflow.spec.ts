@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ADMIN, LEAD, WORKER, submitSignIn } from '../support/app.ts';
+import { ADMIN, LEAD, WORKER, signIn, submitSignIn } from '../support/app.ts';
 import { axeClean } from '../support/axe.ts';
 
 // An address no page has gets a "not found" page, once, with the way on (it used to load
@@ -37,9 +37,7 @@ test('an unknown address shows "not found" once, with the way on for whoever is 
   ] as const) {
     const tablet = await browser.newContext({ viewport: { width: 1024, height: 768 }, serviceWorkers: 'block' });
     const page = await tablet.newPage();
-    await page.goto('/login');
-    await submitSignIn(page, who);
-    await page.waitForURL(/\/(day|inbox)$/);
+    await signIn(page, who);
     await page.goto('/admin/nothing');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
     await expect(page.getByRole('main').getByRole('link')).toHaveText([way]);

@@ -8,6 +8,7 @@ import {
   canManageRouting,
   staffCaller,
   type SessionResponse,
+  type StaffCaller,
 } from '@fieldfix/shared';
 
 export type AdminArea = {
@@ -18,7 +19,7 @@ export type AdminArea = {
   title: string;
   /** What it is for, in a sentence. */
   about: string;
-  may: (caller: ReturnType<typeof staffCaller>) => boolean;
+  may: (caller: StaffCaller) => boolean;
 };
 
 export const ADMIN_AREAS: readonly AdminArea[] = [
