@@ -1,11 +1,11 @@
 // The mail the e2e server sent, as its loopback SMTP server received it (support/server.ts
 // writes each accepted message to a folder as an `.eml`): parsed with mailparser, as a mail
 // client would read it.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from '@playwright/test';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { e2eMailDir } from './paths.ts';
+import { e2eMailDir, e2eRefusedMailDir } from './paths.ts';
 
 export interface ReceivedMail {
   /** The `.eml` file, named in the order the SMTP server accepted the messages. */
@@ -92,6 +92,16 @@ export async function waitForMail(
     )
     .toBe(true);
   return found!;
+}
+
+/** From now on the e2e server's mail server refuses `address` for good (550), as for a mailbox that does not exist. */
+export async function refuseMailTo(address: string): Promise<void> {
+  await writeFile(join(e2eRefusedMailDir(), address.toLowerCase()), '');
+}
+
+/** The mail server takes `address` again (the mailbox was set up). */
+export async function acceptMailTo(address: string): Promise<void> {
+  await rm(join(e2eRefusedMailDir(), address.toLowerCase()), { force: true });
 }
 
 /** The first link in a message's plain text that `pattern` matches, as a path the tests can open. */

@@ -22,3 +22,11 @@ export function e2eDatabaseUrlFile(port = Number(process.env.E2E_PORT ?? 8181)):
 export function e2eMailDir(port = Number(process.env.E2E_PORT ?? 8181)): string {
   return join(root, '.test-output', `e2e-mail-${port}`);
 }
+
+/**
+ * Where a test lists the addresses the e2e server's mail server refuses for good (`550`), one
+ * empty file each (support/mail.ts `refuseMailTo`): a mailbox that does not exist.
+ */
+export function e2eRefusedMailDir(port = Number(process.env.E2E_PORT ?? 8181)): string {
+  return join(e2eMailDir(port), 'refused');
+}

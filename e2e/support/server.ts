@@ -3,7 +3,7 @@
 // server when set, else embedded PGlite in a temporary folder. Both are removed on exit.
 // Its email (resident notices, follow confirmations) goes over SMTP to a real SMTP server on
 // loopback, which writes each message it accepts to a folder tests read (support/mail.ts).
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { loadConfig } from '@fieldfix/sync-server/config';
 import { startLoopbackSmtp } from '@fieldfix/sync-server/loopback-smtp';
 import { startServer } from '@fieldfix/sync-server/server';
-import { e2eDatabaseUrlFile, e2eMailDir, e2eStaticDir } from './paths.ts';
+import { e2eDatabaseUrlFile, e2eMailDir, e2eRefusedMailDir, e2eStaticDir } from './paths.ts';
 
 const port = Number(process.env.E2E_PORT ?? 8181);
 const adminUrl = process.env.TEST_DATABASE_URL;
@@ -62,12 +62,14 @@ cpSync(base.staticDir, staticDir, { recursive: true });
 cleanups.push(() => rmSync(staticDir, { recursive: true, force: true }));
 
 // The mail server: each message is in the folder, whole, before the SMTP server accepts it,
-// so a notice the server counts as sent is there to read. Named in the order accepted.
+// so a notice the server counts as sent is there to read. Named in the order accepted. It
+// refuses the addresses a test lists in the refused folder, as long as they are listed.
 const mailDir = e2eMailDir(port);
 rmSync(mailDir, { recursive: true, force: true });
-mkdirSync(mailDir, { recursive: true });
+mkdirSync(e2eRefusedMailDir(port), { recursive: true });
 let accepted = 0;
 const smtp = await startLoopbackSmtp({
+  refuseRecipient: (address) => existsSync(join(e2eRefusedMailDir(port), address)),
   async onReceived(message) {
     const name = `${String(++accepted).padStart(5, '0')}-${message.acceptedWallMs}`;
     await writeFile(join(mailDir, `${name}.tmp`), message.raw);

@@ -20,11 +20,16 @@ export type LoopbackSmtpOptions = {
    * message with a 451, as a real server with a full disk would.
    */
   onReceived?: (r: Received) => void | Promise<void>;
+  /**
+   * Whether to refuse a recipient for good (`550 5.1.1`), as a real server refuses an address
+   * with no mailbox behind it. None is refused when not given.
+   */
+  refuseRecipient?: (address: string) => boolean | Promise<boolean>;
 };
 
 /**
  * A real SMTP server on 127.0.0.1 for tests and the benchmark (npm `smtp-server`): it accepts
- * every message and keeps it.
+ * every message and keeps it, but for the recipients `refuseRecipient` refuses.
  */
 export async function startLoopbackSmtp(opts: LoopbackSmtpOptions = {}) {
   const received: Received[] = [];
@@ -35,6 +40,19 @@ export async function startLoopbackSmtp(opts: LoopbackSmtpOptions = {}) {
     logger: false,
     disableReverseLookup: true,
     size: 20 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      const refuse = opts.refuseRecipient;
+      if (!refuse) return callback();
+      Promise.resolve(refuse(address.address.toLowerCase())).then(
+        (refused) => {
+          if (!refused) return callback();
+          const refusal = new Error('5.1.1 No mailbox here by that name');
+          (refusal as Error & { responseCode: number }).responseCode = 550;
+          callback(refusal);
+        },
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+      );
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

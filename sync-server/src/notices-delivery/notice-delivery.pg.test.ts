@@ -291,6 +291,79 @@ describe('resident notices over SMTP (R10)', () => {
     expect(again.status).toBe(404);
   });
 
+  it('[R10] an address the mail server refuses for good is given up on at once, the others still reached; a "try later" is retried', async () => {
+    const { id, people } = await caseWithPeople('en');
+    const neighbour = `neighbour.${id}@example.org`;
+    const refusing = new Set([neighbour]);
+    const strict = await startLoopbackSmtp({ refuseRecipient: (a) => refusing.has(a) });
+    // Another server says "try later" (451) to the neighbour once: a full mailbox.
+    let fullOnce = true;
+    const busy = await startLoopbackSmtp({
+      onReceived(m) {
+        if (m.to.includes(neighbour) && fullOnce) {
+          fullOnce = false;
+          throw new Error('mailbox full');
+        }
+      },
+    });
+    const [row] = await t.db.sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template) values (${id}, 'received') returning id::text`;
+    const workerOn = (url: string) =>
+      new NoticeWorker(
+        {
+          sql: t.db.sql,
+          config: t.config,
+          mailer: new SmtpMailer(url),
+          photos: new FilePhotoStore(photosDir),
+          log: quietLogger,
+        },
+        { backoffSeconds: () => 0 },
+      );
+    const toThisCase = (s: typeof strict) =>
+      s.received
+        .filter((m) => m.raw.includes(`case ${id}`))
+        .flatMap((m) => m.to)
+        .sort();
+    const admin = await t.login('admin@riverton.example');
+    const entry = async () =>
+      (
+        (await (await t.app.request('/api/admin/outbox/status', { headers: admin })).json()) as {
+          entries: { id: string; status: string; attempts: number; lastError: string | null }[];
+        }
+      ).entries.find((e) => e.id === row!.id)!;
+    const first = workerOn(strict.url);
+    const second = workerOn(busy.url);
+    try {
+      while ((await first.runOnce()) > 0);
+      // One pass: the two others reached, the refused address not tried again, the notice failed.
+      expect(toThisCase(strict)).toEqual(people.filter((p) => p !== neighbour));
+      const failed = await entry();
+      expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(failed.lastError).toContain(
+        `The mail server refused ${neighbour} (550 5.1.1 No mailbox here by that name)`,
+      );
+      expect(failed.lastError).toContain('sent to the other 2 people');
+
+      // The mailbox mended, an admin retries: only the one not reached is sent to, and the
+      // "try later" on the way is tried again, not given up on.
+      refusing.clear();
+      expect(
+        (await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin })).status,
+      ).toBe(200);
+      await second.runOnce();
+      expect(await entry()).toMatchObject({ status: 'pending', attempts: 1 });
+      expect((await entry()).lastError).toMatch(/451/);
+      while ((await second.runOnce()) > 0);
+      expect(await entry()).toMatchObject({ status: 'sent' });
+      expect(toThisCase(busy)).toEqual([neighbour]);
+    } finally {
+      // The workers' pooled connections first: an open one holds a server's close up.
+      await Promise.all([first.stop(), second.stop()]);
+      await strict.close();
+      await busy.close();
+    }
+  });
+
   it('[R10] without SMTP_URL the messages are kept in the data folder and shown to admins only', async () => {
     const { id } = await caseWithPeople('en');
     const boxed = new NoticeWorker({

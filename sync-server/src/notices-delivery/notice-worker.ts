@@ -201,6 +201,8 @@ export class NoticeWorker {
       const photo = await this.#photoBytes(facts);
       const [recipients, done] = await Promise.all([recipientsOf(sql, n.caseId), deliveredTo(sql, n.id)]);
       let busyElsewhere = false;
+      /** The recipients the mail server refused for good, with its reason. */
+      const refused: { email: string; reason: string }[] = [];
       for (const r of recipients) {
         if (done.has(r.email)) continue;
         const mail = this.compose(n, facts, r, photo);
@@ -218,7 +220,10 @@ export class NoticeWorker {
             await this.#deps.mailer.send(mail, { outboxId: n.id, caseId: n.caseId, template: n.template });
           } catch (err) {
             if (certainlyNotSent(err)) await releaseDelivery(sql, n.id, r.email);
-            throw err;
+            // An address refused for good is not tried again; the others still get theirs.
+            if (!refusedForGood(err)) throw err;
+            refused.push({ email: r.email, reason: serverReply(err) });
+            continue;
           }
           const acceptedAt = performance.now();
           await markDelivered(sql, n.id, r.email);
@@ -230,6 +235,7 @@ export class NoticeWorker {
       }
       // Another worker is still sending to someone: look again once its claim is surely over.
       if (busyElsewhere) await deferNotice(sql, n.id, this.#opts.leaseSeconds);
+      else if (refused.length > 0) await this.#refused(n, refused, recipients.length);
       else await markNoticeSent(sql, n.id);
     } catch (err) {
       const attempts = n.attempts + 1;
@@ -242,6 +248,24 @@ export class NoticeWorker {
         this.#deps.log.error('Resident notices: could not record a failure (the claim will lapse).', e),
       );
     }
+  }
+
+  /**
+   * A notice some of whose recipients the mail server refused for good (no such mailbox, or the
+   * message refused): given up on at once, not retried for hours to the same answer. The
+   * reason names the addresses for the admins' mailbox; the log line does not (residents'
+   * addresses stay out of logs).
+   */
+  async #refused(n: DueNotice, refused: { email: string; reason: string }[], of: number) {
+    const sent = of - refused.length;
+    const reason =
+      `The mail server refused ${refused.map((r) => `${r.email} (${r.reason})`).join(', ')} for good` +
+      (sent > 0 ? `; sent to the other ${sent === 1 ? 'person' : `${sent} people`}` : '') +
+      '. Correct the address or ask the resident, then press Retry.';
+    this.#deps.log.warn(
+      `Resident notice ${n.id} (${n.template}, case ${n.caseId}): the mail server refused ${refused.length} of ${of} recipients for good — given up; an admin may retry it`,
+    );
+    await markNoticeFailed(this.#deps.sql, n.id, reason, 0, true);
   }
 
   async #photoBytes(facts: NoticeFacts): Promise<{ bytes: Buffer; contentType: string } | null> {
@@ -321,6 +345,30 @@ function certainlyNotSent(err: unknown): boolean {
     e.syscall === 'connect' ||
     e.syscall === 'getaddrinfo'
   );
+}
+
+/**
+ * True when the mail server refused the recipient or the message itself for good (a 5xx reply
+ * to RCPT TO or DATA: no such mailbox, a message it will never take). Sending again gets the
+ * same answer. A 4xx is a "try later"; a refusal of our sender or login is the server's
+ * setup, which an admin fixes, so both are retried as before.
+ */
+function refusedForGood(err: unknown): boolean {
+  const e = err as { responseCode?: number; command?: string };
+  return (
+    typeof e.responseCode === 'number' &&
+    e.responseCode >= 500 &&
+    e.responseCode < 600 &&
+    (e.command === 'RCPT TO' || e.command === 'DATA')
+  );
+}
+
+/** The mail server's own reply in an error from nodemailer ("550 5.1.1 …"), else its message. */
+function serverReply(err: unknown): string {
+  const e = err as { response?: unknown; message?: unknown };
+  return String(typeof e.response === 'string' ? e.response : e.message)
+    .trim()
+    .slice(0, 200);
 }
 
 /** The mailbox folder of the embedded default (no `SMTP_URL`). */
