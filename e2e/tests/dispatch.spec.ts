@@ -163,6 +163,51 @@ async function shoot(page: Page, name: string, top = true): Promise<void> {
   await page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
+test("yesterday's two leftovers swapped by keyboard stay yesterday's, on the board and on the server", async ({
+  browser,
+  baseURL,
+}) => {
+  const lead = await openBoard(browser, baseURL);
+  // Crew B's column starts with yesterday's two, as the demo's crews do (before the tests below move any).
+  const before = await cardIds(lead, CREW_B);
+  const [first, second] = [before[0]!, before[1]!];
+  const fromYesterday = async (ids: string[]) => {
+    for (const id of ids) await expect(card(lead, id)).toContainText('From yesterday');
+    await expect(card(lead, before[2]!)).not.toContainText('From yesterday');
+  };
+  await fromYesterday([first, second]);
+
+  await card(lead, first).getByTestId('card-grip').focus();
+  await lead.keyboard.press('Enter');
+  await lead.keyboard.press('ArrowDown');
+  await lead.keyboard.press('Space');
+  await expect(lead.getByTestId('board-announcement')).toContainText(
+    `Case #${first} moved to Streets Crew B at stop 2`,
+  );
+  const swapped = [second, first, ...before.slice(2)];
+  await expect.poll(() => cardIds(lead, CREW_B)).toEqual(swapped);
+  await fromYesterday([first, second]);
+  // As the server has it: the same order, both still yesterday's, today's route untouched.
+  await synced(lead);
+  await lead.reload();
+  await expect(column(lead, CREW_B)).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => cardIds(lead, CREW_B), { timeout: 15_000 }).toEqual(swapped);
+  await fromYesterday([first, second]);
+
+  // Swapped back by keyboard: as they were, still yesterday's.
+  await card(lead, second).getByTestId('card-grip').focus();
+  await lead.keyboard.press('Enter');
+  await lead.keyboard.press('ArrowDown');
+  await lead.keyboard.press('Space');
+  await expect.poll(() => cardIds(lead, CREW_B)).toEqual(before);
+  await synced(lead);
+  await lead.reload();
+  await expect(column(lead, CREW_B)).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => cardIds(lead, CREW_B), { timeout: 15_000 }).toEqual(before);
+  await fromYesterday([first, second]);
+  await lead.context().close();
+});
+
 test('a lead moves six cases from crew A to crew B; crew B gets them, a fix done offline stands, and the board follows live', async ({
   page,
   context,

@@ -156,6 +156,28 @@ describe('moves on a crew’s column that starts with work carried over', () => 
     expect(serve(board(), moves, carried).get('A')).toEqual(['a1', 'a2', 'a3', 'a6', 'a4', 'a5']);
   });
 
+  it('yesterday’s work reordered among yesterday’s stays on yesterday: one reorder, the day’s route untouched', () => {
+    const days = new Map<string, string | null>();
+    // a2 above a1, and a1 dropped after a2 (the last of yesterday's, above today's): the same wish.
+    for (const moves of [
+      planMove(board(), ['a2'], 'A', 0, DATE, carried),
+      planMove(board(), ['a1'], 'A', 2, DATE, carried),
+    ]) {
+      expect(moves).toEqual([
+        { kind: 'reorder', caseId: moves[0]!.caseId, payload: { position: moves[0]!.caseId === 'a1' ? 2 : 1 } },
+      ]);
+      expect(serve(board(), moves, carried, days).get('A')).toEqual(['a2', 'a1', 'a3', 'a4', 'a5', 'a6']);
+      expect([days.get('a1'), days.get('a2'), days.get('a3')]).toEqual([YESTERDAY, YESTERDAY, DATE]);
+    }
+    // Dropped among today's, it joins today; on another crew's column, it is that crew's today.
+    expect(planMove(board(), ['a1'], 'A', 3, DATE, carried)).toEqual([
+      { kind: 'assign', caseId: 'a1', payload: { crewId: 'A', day: DATE, position: 2 } },
+    ]);
+    expect(planMove(board(), ['a1'], 'B', 0, DATE, carried)).toEqual([
+      { kind: 'assign', caseId: 'a1', payload: { crewId: 'B', day: DATE, position: 1 } },
+    ]);
+  });
+
   it('a case from another crew lands where it was dropped', () => {
     const moves = planMove(board(), ['b1'], 'A', 4, DATE, carried);
     expect(moves).toEqual([{ kind: 'assign', caseId: 'b1', payload: { crewId: 'A', day: DATE, position: 3 } }]);
