@@ -130,7 +130,7 @@ test('a notice the mail server refused for good: the admin reads why, retries it
   await expect(row).toContainText(
     `The mail server refused ${email} (550 5.1.1 No mailbox here by that name) for good.`,
   );
-  await expect(row).toContainText('Correct the address or ask the resident, then press Retry.');
+  await expect(row).toContainText('Not tried again: press Retry once that mailbox takes mail.');
   await axeClean(page);
 
   // The mailbox now exists. Retry, by keyboard: while the request is out the button says it is

@@ -261,7 +261,7 @@ export class NoticeWorker {
     const reason =
       `The mail server refused ${refused.map((r) => `${r.email} (${r.reason})`).join(', ')} for good` +
       (sent > 0 ? `; sent to the other ${sent === 1 ? 'person' : `${sent} people`}` : '') +
-      '. Correct the address or ask the resident, then press Retry.';
+      `. Not tried again: press Retry once ${refused.length === 1 ? 'that mailbox takes' : 'those mailboxes take'} mail.`;
     this.#deps.log.warn(
       `Resident notice ${n.id} (${n.template}, case ${n.caseId}): the mail server refused ${refused.length} of ${of} recipients for good — given up; an admin may retry it`,
     );
