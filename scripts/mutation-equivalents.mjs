@@ -504,10 +504,25 @@ export const EQUIVALENT = [
   },
   {
     module: 'board-moves',
-    code: 'const day = (asked ?? date) > latest ? (asked ?? date) : latest;',
+    code: 'const day = wanted > latest ? wanted : latest;',
     mutator: 'EqualityOperator',
-    replacement: '(asked ?? date) >= latest',
+    replacement: 'wanted >= latest',
     why: 'when the two days are equal either branch gives the same day',
+  },
+  {
+    module: 'board-moves',
+    code: 'const wanted = asked ?? (own !== null && locate(lists, id)?.column === column ? own : date);',
+    span: 'own !== null',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: "a case with no day is in the queue, never in the crew's column the check that follows asks for",
+  },
+  {
+    module: 'board-moves',
+    code: 'const wanted = asked ?? (own !== null && locate(lists, id)?.column === column ? own : date);',
+    mutator: 'OptionalChaining',
+    replacement: 'locate(lists, id).column',
+    why: "every wanted case is on the board (the wanted lists are made from the board's), so `locate` never misses",
   },
   {
     module: 'board-moves',
@@ -577,13 +592,5 @@ export const EQUIVALENT = [
     mutator: 'LogicalOperator',
     replacement: 'at || at.column !== QUEUE',
     why: 'a column added to converge with every case in order and on its day gets no move: the condition only saves work',
-  },
-  {
-    module: 'board-moves',
-    code: 'const day = (asked ?? date) > latest ? (asked ?? date) : latest;',
-    span: '(asked ?? date) > latest',
-    mutator: 'ConditionalExpression',
-    replacement: 'true',
-    why: 'an undo asks for an earlier day only for a case it puts back after its old neighbour, of that day or an earlier one: no later day is above it (`latest` is never past the day asked)',
   },
 ];

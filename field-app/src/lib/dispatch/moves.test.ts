@@ -178,6 +178,15 @@ describe('moves on a crew’s column that starts with work carried over', () => 
     ]);
   });
 
+  it('a case from two days ago dropped among yesterday’s joins yesterday; today’s route is untouched', () => {
+    const days = new Map<string, string | null>();
+    const older = (id: string) => (id === 'a1' ? '2026-11-28' : carried(id));
+    const moves = planMove(board(), ['a1'], 'A', 2, DATE, older);
+    expect(moves).toEqual([{ kind: 'assign', caseId: 'a1', payload: { crewId: 'A', day: YESTERDAY, position: 2 } }]);
+    expect(serve(board(), moves, older, days).get('A')).toEqual(['a2', 'a1', 'a3', 'a4', 'a5', 'a6']);
+    expect(['a1', 'a2', 'a3'].map((id) => days.get(id))).toEqual([YESTERDAY, YESTERDAY, DATE]);
+  });
+
   it('a case from another crew lands where it was dropped', () => {
     const moves = planMove(board(), ['b1'], 'A', 4, DATE, carried);
     expect(moves).toEqual([{ kind: 'assign', caseId: 'b1', payload: { crewId: 'A', day: DATE, position: 3 } }]);

@@ -38,8 +38,8 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
  * board's day `date`. Cases that already sit in the right order stay put (a longest run in
  * order is kept); the others are placed one by one, each right after its predecessor, on the
  * board's day, or on the earlier day `back` names for it (an undo putting work carried over
- * back where it was), or on its own earlier day when it is work carried over that stays among
- * that day's cases on its crew's column (the lead reordering yesterday's). A crew's route runs day by day on the server (and on the crew's
+ * back where it was), or, moved within its crew's column, on its own day when the cases above
+ * it allow (the lead reordering yesterday's among themselves). A crew's route runs day by day on the server (and on the crew's
  * tablet), earlier days first, so a case the lead wants below one of a later day is placed
  * too, on that later day: work carried over that the lead puts below the day's joins the day.
  */
@@ -82,12 +82,10 @@ export function converge(
         continue;
       }
       keep.delete(id);
-      // Work carried over that the lead reorders among its own day's cases, on its crew's
-      // column, stays on its day (a reorder, its badge kept); dropped among a later day's,
-      // it joins that day.
-      const stays =
-        asked === undefined && own !== null && own < date && own >= latest && locate(lists, id)?.column === column;
-      const wanted = asked ?? (stays ? own : date);
+      // A case moved within its crew's column keeps its day where the cases above it allow:
+      // work carried over that the lead reorders among its own day's stays on that day (a
+      // reorder, its badge kept); dropped below a later day's case, it joins that day.
+      const wanted = asked ?? (own !== null && locate(lists, id)?.column === column ? own : date);
       const day = wanted > latest ? wanted : latest;
       dayFor.set(id, day);
       latest = day;
