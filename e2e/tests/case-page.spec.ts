@@ -61,7 +61,9 @@ test('every crew page has no serious accessibility violations and fits a tablet 
   await signIn(page);
   await synced(page);
   await offlineReady(page);
-  const [first] = await day(page);
+  // A case reported with a photo: its page is the longest.
+  const first = (await day(page)).find((c) => c.reportPhotoIds.length > 0);
+  expect(first, 'the demo crew has a case reported with a photo').toBeTruthy();
   // AxeBuilder needs a page of a context made with newContext().
   const leadContext = await browser.newContext({ baseURL });
   const lead = await leadContext.newPage();
@@ -95,6 +97,12 @@ test('every crew page has no serious accessibility violations and fits a tablet 
       // Nothing wider than the screen: no sideways scrolling with a glove.
       const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) problems.push(`${size.name} ${path}: ${overflow}px wider than the screen`);
+      // A case's first action in the first screen, above the resident's photos: no scrolling to start.
+      if (path.startsWith('/cases/')) {
+        const start = await p.getByTestId('case-actions').getByRole('button').first().boundingBox();
+        if (!start || start.y + start.height > size.height)
+          problems.push(`${size.name} ${path}: the first action is below the first screen (at ${start?.y}px)`);
+      }
     }
   }
   expect(problems).toEqual([]);
