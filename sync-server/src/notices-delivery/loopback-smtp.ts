@@ -17,7 +17,8 @@ export type LoopbackSmtpOptions = {
   /**
    * Called with each message before the server accepts it (the browser tests write it to a
    * folder): once its promise settles, the message is surely kept. A failure refuses the
-   * message with a 451, as a real server with a full disk would.
+   * message with a 451, as a real server with a full disk would, or with the failure's own
+   * `responseCode` when it has one (a 554: a message refused for good).
    */
   onReceived?: (r: Received) => void | Promise<void>;
   /**
@@ -73,7 +74,8 @@ export async function startLoopbackSmtp(opts: LoopbackSmtpOptions = {}) {
               await opts.onReceived(message);
             } catch (err) {
               const refusal = new Error(`Not kept: ${err instanceof Error ? err.message : String(err)}`);
-              (refusal as Error & { responseCode: number }).responseCode = 451;
+              const code = (err as { responseCode?: unknown }).responseCode;
+              (refusal as Error & { responseCode: number }).responseCode = typeof code === 'number' ? code : 451;
               callback(refusal);
               return;
             }

@@ -291,11 +291,17 @@ describe('resident notices over SMTP (R10)', () => {
     expect(again.status).toBe(404);
   });
 
-  it('[R10] an address the mail server refuses for good is given up on at once, the others still reached; a "try later" is retried', async () => {
+  it('[R10] an address or a message the mail server refuses for good is given up on at once, the others still reached; a "try later" is retried', async () => {
     const { id, people } = await caseWithPeople('en');
     const neighbour = `neighbour.${id}@example.org`;
-    const refusing = new Set([neighbour]);
-    const strict = await startLoopbackSmtp({ refuseRecipient: (a) => refusing.has(a) });
+    const reporter = `reporter.${id}@example.org`;
+    // The neighbour's address is refused (550 to RCPT TO), the reporter's message too (554 after DATA).
+    const strict = await startLoopbackSmtp({
+      refuseRecipient: (a) => a === neighbour,
+      onReceived(m) {
+        if (m.to.includes(reporter)) throw Object.assign(new Error('5.7.1 Refused by policy'), { responseCode: 554 });
+      },
+    });
     // Another server says "try later" (451) to the neighbour once: a full mailbox.
     let fullOnce = true;
     const busy = await startLoopbackSmtp({
@@ -335,18 +341,16 @@ describe('resident notices over SMTP (R10)', () => {
     const second = workerOn(busy.url);
     try {
       while ((await first.runOnce()) > 0);
-      // One pass: the two others reached, the refused address not tried again, the notice failed.
-      expect(toThisCase(strict)).toEqual(people.filter((p) => p !== neighbour));
+      // One pass: the other reached, the two refused not tried again, the notice failed.
+      expect(toThisCase(strict)).toEqual(people.filter((p) => p !== neighbour && p !== reporter));
       const failed = await entry();
       expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
-      expect(failed.lastError).toContain(
-        `The mail server refused ${neighbour} (550 5.1.1 No mailbox here by that name)`,
-      );
-      expect(failed.lastError).toContain('sent to the other 2 people');
+      expect(failed.lastError).toContain(`${neighbour} (550 5.1.1 No mailbox here by that name)`);
+      expect(failed.lastError).toContain(`${reporter} (554 Not kept: 5.7.1 Refused by policy)`);
+      expect(failed.lastError).toContain('for good; sent to the other person.');
 
-      // The mailbox mended, an admin retries: only the one not reached is sent to, and the
-      // "try later" on the way is tried again, not given up on.
-      refusing.clear();
+      // An admin retries, through a server that takes them: only the two not reached are sent
+      // to, and the "try later" on the way is tried again, not given up on.
       expect(
         (await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin })).status,
       ).toBe(200);
@@ -355,7 +359,7 @@ describe('resident notices over SMTP (R10)', () => {
       expect((await entry()).lastError).toMatch(/451/);
       while ((await second.runOnce()) > 0);
       expect(await entry()).toMatchObject({ status: 'sent' });
-      expect(toThisCase(busy)).toEqual([neighbour]);
+      expect(toThisCase(busy)).toEqual([neighbour, reporter]);
     } finally {
       // The workers' pooled connections first: an open one holds a server's close up.
       await Promise.all([first.stop(), second.stop()]);
