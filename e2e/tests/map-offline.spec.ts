@@ -217,3 +217,47 @@ test('on a slow link the day list itself shows the map still downloading, how fa
   await expect(note).toBeHidden({ timeout: 90_000 });
   await expect(page.getByTestId('case-row').first()).toBeVisible();
 });
+
+test('the offline map settings: one zoom level fewer keeps fewer tiles, back again downloads the rest, and the choice outlives a reload', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  await signIn(page);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const status = page.getByTestId('offline-map');
+  await expect(status).toHaveAttribute('data-phase', 'ready', { timeout: 45_000 });
+  const usage = page.getByTestId('offline-map-usage');
+  const tiles = async () => Number(/Map tiles on this device: (\d+) /.exec((await usage.textContent()) ?? '')?.[1]);
+  await expect(usage).toContainText('of the 100.0 MB allowed');
+  const whole = await tiles();
+  expect(whole).toBeGreaterThan(10);
+  const closest = page.getByLabel('Closest zoom kept');
+  await expect(closest).toHaveValue('17');
+  await expect(closest).toHaveAccessibleDescription(/17 shows each house/);
+
+  // One level less detail, and the stored map deleted: what comes back is the smaller map.
+  await closest.fill('16');
+  await page.getByLabel('Space for map tiles (MB)').fill('50');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await page.getByRole('button', { name: /Delete the stored map/ }).click();
+  await page.getByTestId('delete-map-confirm').getByRole('button', { name: 'Delete the map' }).click();
+  await expect(page.getByTestId('delete-map-status')).toHaveText('The stored map was deleted from this device.');
+  await expect(status).toHaveAttribute('data-phase', 'ready', { timeout: 45_000 });
+  await expect(usage).toContainText('of the 50.0 MB allowed');
+  const fewer = await tiles();
+  expect(fewer).toBeGreaterThan(0);
+  expect(fewer).toBeLessThan(whole / 2); // a zoom level holds about three quarters of the tiles
+
+  // Kept on the device: a reload shows the choice.
+  await page.reload();
+  await expect(closest).toHaveValue('16');
+  await expect(page.getByLabel('Space for map tiles (MB)')).toHaveValue('50');
+
+  // Back to 17: the tiles it lacks are downloaded, and the map is whole again.
+  await closest.fill('17');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await expect.poll(tiles, { timeout: 45_000 }).toBe(whole);
+  await expect(status).toHaveAttribute('data-phase', 'ready');
+});

@@ -75,7 +75,7 @@ class OfflineMap {
 
   async #loadStored(): Promise<void> {
     try {
-      this.settings = await getMapSettings();
+      this.#takeSettings(await getMapSettings());
       this.area = (await getArea(DAY_AREA)) ?? null;
       if (this.area?.complete && this.phase === 'idle') this.phase = 'ready';
       // Counting every stored tile takes longer: the status says "ready" first.
@@ -84,6 +84,13 @@ class OfflineMap {
       // Storage unavailable: the next check says more.
       console.warn('Reading the stored map failed', err);
     }
+  }
+
+  /** The stored settings, as a new value only when they changed (the settings page follows it). */
+  #takeSettings(stored: MapSettings): void {
+    const now = this.settings;
+    if (stored.minZoom !== now.minZoom || stored.maxZoom !== now.maxZoom || stored.budgetBytes !== now.budgetBytes)
+      this.settings = stored;
   }
 
   /** Works out what the day area needs and downloads it when small enough. */
@@ -106,7 +113,7 @@ class OfflineMap {
     const session = await getSession();
     const crewId = session?.crew?.id ?? session?.user.crewId ?? null;
     if (!crewId) return;
-    this.settings = await getMapSettings();
+    this.#takeSettings(await getMapSettings());
     const basemap = await this.#basemap();
     if (!basemap) return;
     const { meta, style } = basemap;
@@ -204,11 +211,12 @@ class OfflineMap {
     else if (!result.active) this.#noteNewerMap();
   }
 
+  /** Keeps new settings; the day's area is then planned again (and downloaded) in the background. */
   async saveSettings(next: MapSettings): Promise<void> {
     await saveMapSettings(next);
     this.settings = next;
     this.usage = await tileUsage();
-    await this.check();
+    void this.check();
   }
 
   /** Deletes every stored map tile (the person asked). */
