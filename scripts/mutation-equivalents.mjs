@@ -593,4 +593,21 @@ export const EQUIVALENT = [
     replacement: 'at || at.column !== QUEUE',
     why: 'a column added to converge with every case in order and on its day gets no move: the condition only saves work',
   },
+  // sync-server/src/sync/route-order.ts (route-order: a batch's route moves in its order)
+  {
+    module: 'route-order',
+    code: 'return c.crewId && c.assignedDay && (ROUTE_STATES as readonly CaseState[]).includes(c.state)',
+    span: 'c.crewId && c.assignedDay',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: "a case in a route state always has a crew and a day (the rules never leave work with no crew, and the cases table's check ties the day to the crew)",
+  },
+  {
+    module: 'route-order',
+    code: 'return c.crewId && c.assignedDay && (ROUTE_STATES as readonly CaseState[]).includes(c.state)',
+    span: 'c.crewId && c.assignedDay',
+    mutator: 'LogicalOperator',
+    replacement: 'c.crewId || c.assignedDay',
+    why: "a case has a crew exactly when it has a day (the cases table's check `(assigned_crew_id is null) = (assigned_day is null)`)",
+  },
 ];

@@ -191,6 +191,12 @@ export const MODULES = [
     tests: ['field-app/src/lib/dispatch/moves.test.ts', 'field-app/src/lib/dispatch/board-model.test.ts'],
   },
   {
+    // A batch's route moves replayed in its order on the server (as the board planned them).
+    name: 'route-order',
+    file: 'sync-server/src/sync/route-order.ts',
+    tests: ['sync-server/src/sync/route-order.test.ts', 'sync-server/src/dispatch/board.pg.test.ts'],
+  },
+  {
     name: 'outbox',
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [

@@ -219,6 +219,38 @@ describe('GET /api/dispatch/board', () => {
     expect(notices!.n).toBe(0);
   });
 
+  it('a batch of moves lands in the order the board sent them: each case placed at its turn, not the batch’s day changes first', async () => {
+    // Crew B's column: yesterday's two, then today's. The desk takes yesterday's two to the end
+    // of today, after moving today's first case to the end, in one batch (as "Order this
+    // route" does). Before, every day change of the batch was written first, so the first
+    // placements counted cases that joined the day only later in the batch.
+    const b = crewOf(await board(), 'streets-b');
+    const leftovers = b.cases.filter((c) => c.case.assignedDay! < DAY).map((c) => c.case);
+    const todays = b.cases.filter((c) => c.case.assignedDay === DAY).map((c) => c.case);
+    expect(leftovers.length).toBe(2);
+    expect(todays.length).toBeGreaterThanOrEqual(3);
+    const desk = new TestDevice(server.url, as.lead!, 'desk-batch-order');
+    for (const c of b.cases) desk.seen.set(c.case.id, c.case.version);
+    const n = todays.length;
+    const outcomes = await desk.send(
+      desk.make('reorder', todays[0]!.id, { position: n }),
+      desk.make('assign', leftovers[0]!.id, { crewId: 'streets-b', day: DAY, position: n + 1 }),
+      desk.make('reorder', todays[1]!.id, { position: n + 1 }),
+      desk.make('assign', leftovers[1]!.id, { crewId: 'streets-b', day: DAY, position: n + 2 }),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    const after = crewOf(await board(), 'streets-b').cases.map((c) => c.case);
+    expect(after.map((c) => c.id)).toEqual([
+      ...todays.slice(2).map((c) => c.id),
+      todays[0]!.id,
+      leftovers[0]!.id,
+      todays[1]!.id,
+      leftovers[1]!.id,
+    ]);
+    expect(after.map((c) => c.routePosition)).toEqual(after.map((_, i) => i + 1));
+    expect(after.every((c) => c.assignedDay === DAY)).toBe(true);
+  });
+
   it("never carries the residents' contact details", async () => {
     const res = await fetch(`${server.url}/api/dispatch/board?date=${DAY}`, { headers: as.lead });
     const text = await res.text();

@@ -39,8 +39,9 @@ import {
   loadTypeRules,
   lockCases,
   holdChangeCursor,
-  placeOnRoute,
+  numberRoutes,
   readCases,
+  routesAsTheyStand,
   updateCases,
   type CrewDay,
   type EventInsert,
@@ -48,6 +49,7 @@ import {
   type MutationInsert,
   type WorkingCase,
 } from './sync.repo.ts';
+import { replayRoutes, routeOf, type RouteChange } from './route-order.ts';
 
 /** How many merges deep work may be redirected (a merged into b merged into c …). */
 export const MAX_REDIRECTS = 5;
@@ -230,7 +232,8 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   const notices: ResidentNotificationInsert[] = [];
   const inbox: LeadInboxEntry[] = [];
   const newPhotos: Parameters<typeof insertPhotos>[1] = [];
-  const routeOps: { caseId: string; crewId: string; day: string; position: number | null }[] = [];
+  /** The batch's changes of route, in its order (placed, or joining or leaving a route). */
+  const routeChanges: RouteChange[] = [];
   const departmentOf = (c: WorkingCase) => types.get(c.serviceCode)!.departmentId;
   // The same for every decision of the batch: made once, not once per mutation.
   const crewDepartment = (id: string) => s.crews.get(id);
@@ -398,8 +401,10 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
       for (const template of d.notices) {
         notices.push({ caseId: c.id, template, mutationId: m.id, happenedAt: at });
       }
-      if (d.route)
-        routeOps.push({ caseId: c.id, crewId: d.route.crewId, day: d.route.day, position: d.route.position });
+      const from = routeOf(c);
+      const to = d.route ? `${d.route.crewId}|${d.route.day}` : routeOf(next);
+      if (d.route || from !== to)
+        routeChanges.push({ caseId: c.id, from, to, placed: d.route ? { position: d.route.position } : null });
       if (m.kind === 'attach_photo') {
         const p = m.payload;
         newPhotos.push({
@@ -448,12 +453,18 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   // heads stay below its cursors until it commits (SPEC.md, "Versions and cursors").
   // Every row written below is already locked by this transaction (lockEverything).
   // The statements are sent together and run in the order given (postgres.js pipelines a
-  // transaction's queries on its connection); route moves need each answer before the next.
+  // transaction's queries on its connection).
   const register = holdChangeCursor(tx);
+  // The routes the batch places cases on, read as they stood before it writes a case (the
+  // statements run in the order given); its changes are then replayed on them in its order,
+  // and each route numbered 1…n in one statement.
+  const placedOn = [...new Set(routeChanges.flatMap((r) => (r.placed && r.to ? [r.to] : [])))];
+  const routesBefore = placedOn.length > 0 ? routesAsTheyStand(tx, placedOn) : null;
   const updated = updateCases(tx, [...changed.values()]);
-  if (routeOps.length > 0) {
+  if (routesBefore) {
+    const routes = replayRoutes(await routesBefore, routeChanges);
     await Promise.all([register, updated]);
-    for (const op of routeOps) await placeOnRoute(tx, op.caseId, op.crewId, op.day, op.position);
+    await numberRoutes(tx, routes);
   }
   await Promise.all([
     register,

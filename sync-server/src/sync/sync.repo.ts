@@ -14,6 +14,7 @@ import {
   type TypeRules,
 } from '@fieldfix/shared';
 import type { Queryable } from '../db/database.ts';
+import type { RouteKey } from './route-order.ts';
 
 /** A JSON parameter (postgres.js types it; passing JSON text would encode it twice). */
 function json(tx: Queryable, value: unknown) {
@@ -401,28 +402,30 @@ export async function insertPhotos(
 }
 
 /**
- * Places a case in a crew's day: at the end (`position` null) or at `position`, moving the
- * open cases from there on down by one. Returns the position it got.
+ * The open cases of each route (`crewId|day`) in `routes`, in route order, as this
+ * transaction sees them: read before a batch writes its cases, it is where the batch began.
  */
-export async function placeOnRoute(
-  tx: Queryable,
-  caseId: string,
-  crewId: string,
-  day: string,
-  position: number | null,
-): Promise<number> {
-  const others = await tx<{ id: string }[]>`
-    select id::text from cases
-    where assigned_crew_id = ${crewId} and assigned_day = ${day}::date and id <> ${caseId}
-      and state = any(${[...ROUTE_STATES]}::text[])
-    order by route_position nulls last, id`;
-  const at = position === null ? others.length + 1 : Math.min(position, others.length + 1);
-  const order = others.map((o) => o.id);
-  order.splice(at - 1, 0, caseId);
-  const rows = order.map((id, i) => ({ id, pos: i + 1 }));
+export async function routesAsTheyStand(tx: Queryable, routes: readonly RouteKey[]): Promise<Map<RouteKey, string[]>> {
+  const out = new Map<RouteKey, string[]>(routes.map((r) => [r, []]));
+  if (routes.length === 0) return out;
+  const pairs = routes.map((r) => r.split('|') as [string, string]);
+  const rows = await tx<{ id: string; crew_id: string; day: string }[]>`
+    select c.id::text, c.assigned_crew_id as crew_id, c.assigned_day::text as day
+    from cases c
+    join unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::date[]) as r(crew_id, day)
+      on c.assigned_crew_id = r.crew_id and c.assigned_day = r.day
+    where c.state = any(${[...ROUTE_STATES]}::text[])
+    order by c.route_position nulls last, c.id`;
+  for (const r of rows) out.get(`${r.crew_id}|${r.day}`)?.push(r.id);
+  return out;
+}
+
+/** Numbers each route's cases 1…n in the order given (only the rows whose position changes are written). */
+export async function numberRoutes(tx: Queryable, routes: ReadonlyMap<RouteKey, readonly string[]>): Promise<void> {
+  const rows = [...routes.values()].flatMap((ids) => ids.map((id, i) => ({ id, pos: i + 1 })));
+  if (rows.length === 0) return;
   await tx`
     update cases c set route_position = x.pos
     from jsonb_to_recordset(${json(tx, rows)}) as x(id bigint, pos integer)
     where c.id = x.id and c.route_position is distinct from x.pos`;
-  return at;
 }

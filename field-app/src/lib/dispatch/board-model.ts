@@ -6,8 +6,9 @@
  *
  * Columns are lists of case ids: `''` is the unassigned queue, any other key a crew's route in
  * order. A crew's column holds its work carried over from earlier days first, then the
- * board's day. The server numbers each day's route 1…n on its own, on every move
- * (`placeOnRoute`), so a position counts only the cases of its day (`routeIndex`).
+ * board's day. The server numbers each day's route 1…n on its own, move by move in a batch's
+ * order (sync-server `replayRoutes`), so a position counts only the cases of its day
+ * (`routeIndex`).
  */
 import type { BoardCase, BoardCrew, BoardResponse, CaseRecord, Mutation, OutcomeKind } from '@fieldfix/shared';
 

@@ -16,9 +16,9 @@ const DATE = '2026-12-01';
 const today = () => DATE;
 
 /**
- * What the server does with each mutation (sync.repo.ts `placeOnRoute`, rules.ts): a case is
- * put at its position among its crew's cases of the same day, and a crew's column holds the
- * earlier days first. `days` gets each case's day after.
+ * What the server does with each mutation, in the batch's order (sync-server route-order.ts
+ * `replayRoutes`, rules.ts): a case is put at its position among its crew's cases of the same
+ * day, and a crew's column holds the earlier days first. `days` gets each case's day after.
  */
 function serve(
   start: Lists,
