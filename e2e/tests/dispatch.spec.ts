@@ -456,3 +456,69 @@ test('"Balance the day" previews every change with figures per crew; accepting s
   await synced(lead);
   await lead.context().close();
 });
+
+test('"Order this route" suggests a shorter order for one crew only; accepted, the crew drives less, and the board keeps it', async ({
+  browser,
+  baseURL,
+}) => {
+  const lead = await openBoard(browser, baseURL);
+  const crew = column(lead, CREW_B);
+  const driving = async () => {
+    const text = (await crew.locator('.load-text').textContent()) ?? '';
+    const m = /(?:(\d+) h )?(\d+) min driving/.exec(text);
+    expect(m, `the driving time in "${text}"`).toBeTruthy();
+    return Number(m![1] ?? 0) * 60 + Number(m![2]);
+  };
+  // A route as a lead may leave it: its last case moved to the middle, a longer drive.
+  const given = await cardIds(lead, CREW_B);
+  expect(given.length).toBeGreaterThanOrEqual(6);
+  await card(lead, given.at(-1)!).getByTestId('card-move').click();
+  const dialog = lead.getByTestId('move-dialog');
+  await dialog.getByTestId('move-stop').selectOption({ index: Math.floor(given.length / 2) });
+  await dialog.getByRole('button', { name: 'Move' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(async () => (await cardIds(lead, CREW_B)).indexOf(given.at(-1)!))
+    .toBe(Math.floor(given.length / 2));
+  await synced(lead);
+  const before = await driving();
+  const cards = await cardIds(lead, CREW_B);
+
+  await crew.getByRole('button', { name: /^Order this route\W+Streets Crew B$/ }).click();
+  const preview = lead.getByTestId('balance-preview');
+  await expect(preview.getByRole('heading', { name: 'Suggested order for Streets Crew B' })).toBeVisible({
+    timeout: 20_000,
+  });
+  // Only this crew: its row in the figures, its own cases, from one of its stops to another.
+  await expect(preview.getByTestId('plan-crew')).toHaveCount(1);
+  await expect(preview.getByTestId('plan-crew')).toContainText('Streets Crew B');
+  const [kmBefore, kmAfter] = (
+    /([\d.]+) km → ([\d.]+) km/.exec((await preview.getByTestId('plan-crew').textContent())!) ?? []
+  )
+    .slice(1)
+    .map(Number);
+  expect(kmAfter).toBeLessThan(kmBefore!);
+  const changes = preview.getByTestId('plan-change');
+  expect(await changes.count()).toBeGreaterThan(0);
+  for (const id of await changes.evaluateAll((els) => els.map((e) => e.getAttribute('data-case-id')))) {
+    expect(cards).toContain(id);
+    await expect(preview.locator(`[data-case-id="${id}"]`)).toContainText(
+      /Streets Crew B, stop \d+ → Streets Crew B, stop \d+/,
+    );
+  }
+
+  await preview.getByRole('button', { name: 'Accept all' }).click();
+  await expect(preview).toHaveCount(0);
+  await expect(lead.getByTestId('board-announcement')).toContainText('accepted');
+  // The same cases, in another order, with less driving; as the server has it after a reload.
+  await expect.poll(async () => [...(await cardIds(lead, CREW_B))].sort()).toEqual([...cards].sort());
+  await expect.poll(driving).toBeLessThan(before);
+  await synced(lead);
+  const ordered = await cardIds(lead, CREW_B);
+  expect(ordered).not.toEqual(cards);
+  await lead.reload();
+  await expect(column(lead, CREW_B)).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => cardIds(lead, CREW_B), { timeout: 15_000 }).toEqual(ordered);
+  expect(await driving()).toBeLessThan(before);
+  await lead.context().close();
+});
