@@ -593,6 +593,29 @@ export const EQUIVALENT = [
     replacement: 'at || at.column !== QUEUE',
     why: 'a column added to converge with every case in order and on its day gets no move: the condition only saves work',
   },
+  // sync-server/src/sync/push.service.ts: the batch's route changes
+  {
+    module: 'push',
+    code: 'const routeChanges: RouteChange[] = [];',
+    mutator: 'ArrayDeclaration',
+    replacement: '["Stryker was here"]',
+    why: 'a change naming no route finds no route to take its case from or put it on, and reads no route',
+  },
+  {
+    module: 'push',
+    code: 'const routesBefore = placedOn.length > 0 ? routesAsTheyStand(tx, placedOn) : null;',
+    span: 'placedOn.length > 0',
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: 'with no route to read, the routes are read as none, replayed as none and numbered as none: only a statement saved',
+  },
+  {
+    module: 'push',
+    code: 'const routesBefore = placedOn.length > 0 ? routesAsTheyStand(tx, placedOn) : null;',
+    mutator: 'EqualityOperator',
+    replacement: 'placedOn.length >= 0',
+    why: 'with no route to read, the routes are read as none, replayed as none and numbered as none: only a statement saved',
+  },
   // sync-server/src/sync/route-order.ts (route-order: a batch's route moves in its order)
   {
     module: 'route-order',

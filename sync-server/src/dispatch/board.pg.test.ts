@@ -251,6 +251,27 @@ describe('GET /api/dispatch/board', () => {
     expect(after.every((c) => c.assignedDay === DAY)).toBe(true);
   });
 
+  it('a batch that also takes a case off the route and notes another: the rest numbered 1…n, the noted one in its place', async () => {
+    const b = crewOf(await board(), 'streets-b');
+    const route = b.cases.filter((c) => c.case.assignedDay === DAY).map((c) => c.case);
+    expect(route.length).toBeGreaterThanOrEqual(4);
+    const n = route.length;
+    const desk = new TestDevice(server.url, as.lead!, 'desk-batch-leaving');
+    for (const c of route) desk.seen.set(c.id, c.version);
+    const outcomes = await desk.send(
+      desk.make('add_note', route[2]!.id, { text: 'Cones left at the corner.' }),
+      desk.make('unassign', route[0]!.id, {}),
+      desk.make('reorder', route[1]!.id, { position: n - 1 }),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied', 'applied']);
+    const after = crewOf(await board(), 'streets-b').cases.map((c) => c.case);
+    expect(after.map((c) => c.id)).toEqual([...route.slice(2).map((c) => c.id), route[1]!.id]);
+    expect(after.map((c) => c.routePosition)).toEqual(after.map((_, i) => i + 1));
+    const [gone] = await t.db.sql<{ crew: string | null; position: number | null }[]>`
+      select assigned_crew_id as crew, route_position as position from cases where id = ${route[0]!.id}`;
+    expect(gone).toEqual({ crew: null, position: null });
+  });
+
   it("never carries the residents' contact details", async () => {
     const res = await fetch(`${server.url}/api/dispatch/board?date=${DAY}`, { headers: as.lead });
     const text = await res.text();
