@@ -39,9 +39,10 @@ function longestIncreasing(seq: readonly number[]): Set<number> {
  * order is kept); the others are placed one by one, each right after its predecessor, on the
  * board's day, or on the earlier day `back` names for it (an undo putting work carried over
  * back where it was), or, moved within its crew's column, on its own day when the cases above
- * it allow (the lead reordering yesterday's among themselves). A crew's route runs day by day on the server (and on the crew's
- * tablet), earlier days first, so a case the lead wants below one of a later day is placed
- * too, on that later day: work carried over that the lead puts below the day's joins the day.
+ * it allow (the lead reordering yesterday's among themselves). A crew's route runs day by day
+ * on the server (and on the crew's tablet), earlier days first, so a case the lead wants below
+ * one of a later day is placed too, on that later day: work carried over that the lead puts
+ * below the day's joins the day.
  */
 export function converge(
   current: Lists,
