@@ -70,8 +70,14 @@ export function watchDeskChanges(): Observable<DeskChanges> {
   });
 }
 
-/** The departments the device's catalogue names (an admin picks one for the board). */
-export async function catalogueDepartments(): Promise<string[]> {
+/**
+ * The departments an admin may open on the board, by name: the server's list, or with no
+ * signal the ids the device's catalogue names (the admin API is loaded only for an admin).
+ */
+export async function boardDepartments(): Promise<{ id: string; name: string }[]> {
+  const { fetchRoutingNames } = await import('#lib/api/admin.ts');
+  const res = await fetchRoutingNames();
+  if (res.ok) return [...res.data.departments].sort((a, b) => a.name.localeCompare(b.name));
   const types = await db().serviceTypes.toArray();
-  return [...new Set(types.map((t) => t.departmentId))].sort();
+  return [...new Set(types.map((t) => t.departmentId))].sort().map((id) => ({ id, name: id }));
 }

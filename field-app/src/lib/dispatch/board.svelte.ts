@@ -84,6 +84,7 @@ export class DispatchBoard {
   queueFiltered = $state(false);
   #queueFilter: QueueFilter = {};
   #date: () => string;
+  /** The board's department; undefined until one is named (the server asks an admin to name one). */
   #department: () => string | undefined;
   #desk = new Live(() => watchDeskChanges());
   #source: EventSource | null = null;
@@ -196,6 +197,12 @@ export class DispatchBoard {
   // ---- loading and live -----------------------------------------------------------------------
 
   async #show(date: string, department: string | undefined): Promise<void> {
+    // No department named yet (an admin who has not chosen one): nothing to ask the server for.
+    if (department === undefined) {
+      this.board = null;
+      this.fetchedAt = null;
+      return;
+    }
     const kept = await getBoard(date, department).catch(() => undefined);
     if (kept && date === this.#date()) {
       this.board = kept.board;
@@ -235,6 +242,7 @@ export class DispatchBoard {
     const date = this.#date();
     const department = this.#department();
     const filter = this.#queueFilter;
+    if (department === undefined) return;
     this.loading = true;
     const [res] = await Promise.all([fetchBoard(date, department, filter), this.#loadNotices()]);
     this.loading = false;
@@ -273,7 +281,7 @@ export class DispatchBoard {
 
   #connect(department: string | undefined): void {
     this.#disconnect();
-    if (typeof EventSource === 'undefined') return;
+    if (typeof EventSource === 'undefined' || department === undefined) return;
     this.stream = 'connecting';
     const source = new EventSource(liveUrl(department));
     this.#source = source;
