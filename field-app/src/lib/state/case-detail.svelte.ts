@@ -20,7 +20,8 @@ import { PRIORITY_LABELS, attributeLines, caseBadges, navigateLinks, serviceName
 import { OUTCOME_LABELS, describeChange, nextStep } from './change-words.ts';
 import { Clock } from './clock.svelte.ts';
 import { Live } from './live.svelte.ts';
-import { formatDate, formatMoment } from './format.ts';
+import { dueDay } from './due-date.ts';
+import { formatDate, formatDay, formatMoment } from './format.ts';
 
 export interface WaitingChange {
   seq: number;
@@ -285,7 +286,8 @@ export class CaseDetail {
       badges: caseBadges(c, now, cityTimeZone(this.#session())),
       requested: formatMoment(c.requestedAt, now),
       requestedDate: formatDate(c.requestedAt),
-      due: c.expectedAt ? formatDate(c.expectedAt) : null,
+      // A day of the city, as the overdue badge counts it.
+      due: c.expectedAt ? formatDay(dueDay(c.expectedAt, cityTimeZone(this.#session()))) : null,
       attributes: attributeLines(c, this.serviceType),
       lat: c.lat.toFixed(5),
       long: c.long.toFixed(5),
