@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { addDays, dateIn } from '@fieldfix/shared';
-import { LEAD, apiSession, serverCase, synced } from '../support/app.ts';
+import { LEAD, apiSession, pushOne, serverCase, synced } from '../support/app.ts';
 import { card, openBoard } from '../support/board.ts';
 
 // A lead's "Change…" dialog on the board, against the real server: a due date is a day of
@@ -106,6 +106,8 @@ test('"Change…": a due date is the end of that day in the city; a merge and a 
   await expect(lead.locator('dt', { hasText: /^Due$/ }).locator('xpath=following-sibling::dd[1]')).toHaveText(
     named.format(Date.UTC(y!, m! - 1, d!)),
   );
+  // Leaves the city's days as it found them for the tests that follow.
+  expect(await pushOne(api, kept, 'cancel', { reason: 'no_action_needed', note: 'Test case' })).toBe('applied');
   await api.dispose();
   await lead.context().close();
 });
