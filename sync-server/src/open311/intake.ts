@@ -11,7 +11,7 @@ import { cityDate } from '../time.ts';
 import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
 import { insertRequest } from './intake.repo.ts';
 import { Open311Error } from './open311-format.ts';
-import { placeAddress } from '../public/address.repo.ts';
+import { nearestAddress, placeAddress } from '../public/address.repo.ts';
 import type { Open311Service } from './open311.repo.ts';
 import { serviceNotice } from './open311.documents.ts';
 
@@ -263,6 +263,10 @@ export async function submitRequest(
     accountId: short(form, 'account_id'),
     language: languageOf(form, opts.acceptLanguage),
   };
+
+  // A point with no address is named by the nearest house number on the city's streets (none
+  // farther than a block face away): crews and leads read a case by its address.
+  if (!addressString && !opts.sandbox) addressString = (await nearestAddress(deps.sql, { lat, long }))?.address ?? null;
 
   const now = deps.now?.() ?? new Date();
   const created = await deps.sql.begin(async (tx) => {

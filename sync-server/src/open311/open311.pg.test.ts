@@ -525,6 +525,22 @@ describe('Open311 GeoReport v2: POST requests', () => {
     expect(c!.district_id).not.toBeNull();
   });
 
+  it('names a request sent with lat and long alone by the nearest house number, as the residents’ form does', async () => {
+    const res = await post('/open311/v2/requests.json', { ...valid, address_string: '' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const id = S.CreatedRequests.parse(await res.json())[0]!.service_request_id!;
+    const [c] = await t.db.sql<{ address: string; lat: number; long: number }[]>`
+      select address, lat, long from cases where id = ${id}`;
+    // The point stays where it was sent; the address is the one the residents' form suggests there.
+    expect(c).toMatchObject({ lat: Number(OLD_TOWN.lat), long: Number(OLD_TOWN.long) });
+    const near = await t.app.request(`/api/public/addresses/near?lat=${OLD_TOWN.lat}&long=${OLD_TOWN.long}`);
+    const [{ address }] = ((await near.json()) as { suggestions: { address: string }[] }).suggestions as [
+      { address: string },
+    ];
+    expect(address).toMatch(/^\d+ \S/);
+    expect(c!.address).toBe(address);
+  });
+
   it('refuses as the spec says: 403 without a good key, 404 unknown code, 400 for the rest', async () => {
     const cases: [Record<string, string | string[]>, number, RegExp][] = [
       [{ ...valid, api_key: '' }, 403, /api_key is required/],

@@ -212,7 +212,8 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
       if (!services.has(r.serviceCode)) {
         throw new ApiError(400, 'invalid-body', `No service has the code ${r.serviceCode}: pick a problem type again.`);
       }
-      const address = r.address.trim() || (await nearestAddress(sql, r))?.address || '';
+      // With none given, the intake names the point by its nearest address.
+      const address = r.address.trim();
       const form: Form = {
         service_code: r.serviceCode,
         lat: String(r.lat),
