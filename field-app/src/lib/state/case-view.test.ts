@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseRecord } from '@fieldfix/shared';
 import { caseRecord } from '../../../test/fixtures.ts';
-import { carriedOver, caseBadges } from './case-view.ts';
+import { carriedOver, caseBadges, placeName } from './case-view.ts';
 
 // An open case on crew A's route, planned for 1 December, due long after.
 const record = (over: Partial<CaseRecord>): CaseRecord =>
@@ -33,5 +33,14 @@ describe('work carried over from an earlier day', () => {
       'Overdue',
       'Urgent',
     ]);
+  });
+});
+
+describe('where a case is, in words', () => {
+  it('is its address, or its coordinates where no street address is near', () => {
+    expect(placeName(record({ address: '412 Beech Ave' }))).toBe('412 Beech Ave');
+    expect(placeName(record({ address: '  ', lat: 42.35712345, long: -86.973 }))).toBe(
+      'No street address: 42.35712, -86.97300',
+    );
   });
 });

@@ -95,6 +95,14 @@ export function attributeLines(c: CaseRecord, type: ServiceType | null | undefin
   return lines;
 }
 
+/**
+ * Where a case is, in words: its address, or for a point no street address is near (a park,
+ * a river bank) its coordinates, so no heading or card is left empty.
+ */
+export function placeName(c: Pick<CaseRecord, 'address' | 'lat' | 'long'>): string {
+  return c.address.trim() || `No street address: ${c.lat.toFixed(5)}, ${c.long.toFixed(5)}`;
+}
+
 /** A link that opens the device's maps app (geo:) or, on desktops, OpenStreetMap. */
 export function navigateLinks(c: CaseRecord): { geo: string; osm: string } {
   const lat = c.lat.toFixed(6);

@@ -7,7 +7,7 @@ import { watchDeviceCases, type DeviceCases } from '#lib/db/index.ts';
 import { actorOf, bridging, project } from '#lib/sync/optimistic.ts';
 import { Clock } from './clock.svelte.ts';
 import { Live } from './live.svelte.ts';
-import { ageText, caseBadges, serviceName, stateLabel, type Badge } from './case-view.ts';
+import { ageText, caseBadges, placeName, serviceName, stateLabel, type Badge } from './case-view.ts';
 import { cityTimeZone, dayList } from './day-list.ts';
 import { dateIn } from '@fieldfix/shared';
 import { formatDay } from './format.ts';
@@ -101,7 +101,7 @@ export class DayPage {
         stop: i + 1,
         serviceName: serviceName(c, type),
         icon: type?.icon ?? 'wrench',
-        address: c.address,
+        address: placeName(c),
         age: ageText(c, now),
         state: stateLabel(c),
         badges: caseBadges(c, now, this.#timeZone),
