@@ -8,7 +8,7 @@ import { TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
 import { SaveError } from '#lib/db/index.ts';
 import { enqueue } from '#lib/sync/engine.ts';
 
-export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer';
+export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer' | 'reopen';
 
 /** The last change saved from the actions, followed until the server has answered about it. */
 export interface SavedChange {
@@ -79,6 +79,7 @@ export class CaseActions {
   closeReason = $state('');
   closeNote = $state('');
   transferReason = $state('');
+  reopenReason = $state('');
 
   #may: (kind: MutationKind) => boolean;
 
@@ -159,6 +160,16 @@ export class CaseActions {
     if (!reason) return this.#invalid('Say why the case should go to someone else.');
     if (await this.#save('transfer_request', { departmentId: null, reason }, 'Transfer request saved')) {
       this.transferReason = '';
+      return true;
+    }
+    return false;
+  }
+
+  async saveReopen(): Promise<boolean> {
+    const reason = this.reopenReason.trim();
+    if (!reason) return this.#invalid('Say why the case is being reopened.');
+    if (await this.#save('reopen', { reason }, 'Reopen saved')) {
+      this.reopenReason = '';
       return true;
     }
     return false;

@@ -16,7 +16,15 @@ import {
 import { fetchCaseWithHistory } from '#lib/api/index.ts';
 import { saveCaseHistory, serviceTypeFor, watchCase, type CaseData, type StoredHistory } from '#lib/db/index.ts';
 import { actorOf, bridging, project, type Projection } from '#lib/sync/optimistic.ts';
-import { PRIORITY_LABELS, attributeLines, caseBadges, navigateLinks, serviceName, stateLabel } from './case-view.ts';
+import {
+  PRIORITY_LABELS,
+  attributeLines,
+  caseBadges,
+  navigateLinks,
+  placeName,
+  serviceName,
+  stateLabel,
+} from './case-view.ts';
 import { OUTCOME_LABELS, describeChange, nextStep } from './change-words.ts';
 import { Clock } from './clock.svelte.ts';
 import { Live } from './live.svelte.ts';
@@ -60,6 +68,8 @@ export interface AvailableActions {
   close: boolean;
   transfer: boolean;
   note: boolean;
+  /** A closed case may be opened again (a lead's or an admin's: R10). */
+  reopen: boolean;
   /** The field work on this case is a crew's, not this person's (a lead, an admin, another crew). */
   crewOnly: boolean;
 }
@@ -76,6 +86,7 @@ const NO_ACTIONS: AvailableActions = {
   close: false,
   transfer: false,
   note: false,
+  reopen: false,
   crewOnly: false,
 };
 
@@ -262,6 +273,7 @@ export class CaseDetail {
       ...crew,
       fixNeedsPhoto: crew.fix && !!type?.photoRequiredOnFix,
       note: this.may('add_note'),
+      reopen: !open && this.may('reopen'),
       crewOnly: open && !this.may('start'),
     };
   });
@@ -277,7 +289,7 @@ export class CaseDetail {
       serviceName: serviceName(c, this.serviceType),
       icon: this.serviceType?.icon ?? 'wrench',
       description: c.description,
-      address: c.address,
+      address: placeName(c),
       state: stateLabel(c),
       open: isOpen(c.state),
       cancelled: c.cancelled,
