@@ -24,6 +24,7 @@ export * from './api/public.ts';
 export * from './api/public-record.ts';
 export * from './api/public-report.ts';
 export * from './api/dispatch.ts';
+export * from './api/people.ts';
 export * from './sync/protocol-version.ts';
 export * from './sync/mutation.ts';
 export * from './sync/outcome.ts';

@@ -16,6 +16,7 @@ import { tileRoutes } from './tiles/tile.routes.ts';
 import { open311Routes } from './open311/open311.routes.ts';
 import { routingRoutes } from './routing/routing.routes.ts';
 import { apiKeyRoutes } from './api-keys/api-key.routes.ts';
+import { peopleRoutes } from './auth/people.routes.ts';
 import { dispatchRoutes } from './dispatch/dispatch.routes.ts';
 import { trackRoutes } from './public/track.routes.ts';
 import { mapRoutes } from './public/map.routes.ts';
@@ -83,6 +84,7 @@ export function createApp(given: AppDeps, opts: { staticDir?: string } = {}) {
     .route('/admin/outbox', residentNotificationRoutes(deps))
     .route('/admin/routing', routingRoutes(deps))
     .route('/admin/api-keys', apiKeyRoutes(deps))
+    .route('/admin/people', peopleRoutes(deps))
     .route('/admin', noticeAdminRoutes(deps))
     // The residents' pages: no account (sync-server/src/public).
     .route('/public', trackRoutes(deps))

@@ -235,6 +235,11 @@ export function canManageRouting(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';
 }
 
+/** Staff accounts (who signs in, in which role, on which crew) are managed by admins only. */
+export function canManagePeople(caller: Caller): boolean {
+  return caller.kind === 'staff' && caller.role === 'admin';
+}
+
 /** Open311 API keys are created, listed and revoked by admins only. */
 export function canManageApiKeys(caller: Caller): boolean {
   return caller.kind === 'staff' && caller.role === 'admin';

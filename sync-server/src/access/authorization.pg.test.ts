@@ -14,6 +14,8 @@ import {
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { DEMO_API_KEY, DEMO_ROUTING } from '../demo/demo-open311.ts';
 import { insertApiKey } from '../api-keys/api-key.repo.ts';
+import { DUMMY_HASH } from '../auth/password.ts';
+import { insertPerson } from '../auth/user.repo.ts';
 import { linkSecret, signLink } from '../notices-delivery/signed-links.ts';
 
 // The authorization matrix: every route of the app × every kind of caller, with the status
@@ -49,6 +51,8 @@ type Fixture = {
   tile: string;
   open311Token: string;
   apiKeyId: string;
+  /** A member of staff the admin may change. */
+  personId: string;
   /** A resident's report (its token) with one photo already stored. */
   reportToken: string;
   reportPhotoId: string;
@@ -163,6 +167,29 @@ const MATRIX: Record<string, Row> = {
   },
   'POST /api/admin/api-keys/:id/revoke': {
     request: (f) => ({ path: `/api/admin/api-keys/${f.apiKeyId}/revoke`, init: { method: 'POST' } }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'GET /api/admin/people': {
+    request: () => ({ path: '/api/admin/people' }),
+    expect: staff({ crew: 403, admin: 200 }),
+  },
+  'POST /api/admin/people': {
+    request: () => ({
+      path: '/api/admin/people',
+      init: json({
+        name: 'Matrix newcomer',
+        email: `matrix.${Date.now()}@riverton.example`,
+        password: 'matrix-password-1',
+        placement: { role: 'admin' },
+      }),
+    }),
+    expect: staff({ crew: 403, admin: 201 }),
+  },
+  'PUT /api/admin/people/:id': {
+    request: (f) => ({
+      path: `/api/admin/people/${f.personId}`,
+      init: { ...json({ name: 'Matrix person' }), method: 'PUT' },
+    }),
     expect: staff({ crew: 403, admin: 200 }),
   },
   'GET /healthz': { request: () => ({ path: '/healthz' }), expect: all(200) },
@@ -512,6 +539,13 @@ beforeAll(async () => {
     body: fixture.jpeg as BodyInit,
   });
   expect(photo.status).toBe(201);
+  fixture.personId = (await insertPerson(t.db.sql, {
+    id: 'u_matrix',
+    name: 'Matrix person',
+    email: 'matrix.person@riverton.example',
+    passwordHash: DUMMY_HASH,
+    placement: { role: 'worker', crew_id: 'streets-b', department_id: 'streets' },
+  }))!.id;
   fixture.apiKeyId = (
     await insertApiKey(t.db.sql, {
       id: 'k_matrix',

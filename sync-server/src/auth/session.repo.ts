@@ -85,9 +85,14 @@ export async function revokeSession(sql: Sql, tokenHash: string): Promise<void> 
   await sql`update sessions set revoked_at = now() where token_hash = ${tokenHash} and revoked_at is null`;
 }
 
-/** Signs a person out everywhere (a lost tablet, a member of staff who left). */
-export async function revokeUserSessions(sql: Sql, userId: string): Promise<number> {
-  const rows =
-    await sql`update sessions set revoked_at = now() where user_id = ${userId} and revoked_at is null returning 1`;
+/**
+ * Signs a person out everywhere (a lost tablet, a member of staff who left), but for the
+ * session `keep` (an admin's own, as they set their own password).
+ */
+export async function revokeUserSessions(sql: Sql, userId: string, keep?: string): Promise<number> {
+  const rows = await sql`
+    update sessions set revoked_at = now()
+    where user_id = ${userId} and revoked_at is null ${keep ? sql`and token_hash <> ${keep}` : sql``}
+    returning 1`;
   return rows.length;
 }

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorBody, PeopleResponse, PersonResponse } from '@fieldfix/shared';
+import { createTestApp, type TestApp } from '../../test/test-app.ts';
+
+// Staff accounts, administered through the app (`/api/admin/people`), against real
+// PostgreSQL: an account made here signs in with its first password in its role and crew;
+// bad input is a 400 naming the problem and stores nothing; a taken email is a 409; a new
+// password or an ended account signs the person out everywhere; an admin cannot end or
+// demote their own account.
+
+let t: TestApp;
+let admin: Record<string, string>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  admin = await t.login('admin@riverton.example');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const send = (method: string, path: string, body: unknown, who = admin) =>
+  t.app.request(path, { method, headers: { 'content-type': 'application/json', ...who }, body: JSON.stringify(body) });
+const people = async () =>
+  PeopleResponse.parse(await (await t.app.request('/api/admin/people', { headers: admin })).json());
+const userCount = async () => Number((await t.db.sql`select count(*)::int as n from users`)[0]!.n);
+
+const newWorker = (email: string) => ({
+  name: 'Dana Reyes',
+  email,
+  password: 'pothole-season-7',
+  placement: { role: 'worker', crewId: 'streets-b' },
+});
+
+describe('staff accounts', () => {
+  it('lists everyone with the crews and departments they may be put in; never a password hash', async () => {
+    const res = await t.app.request('/api/admin/people', { headers: admin });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain('scrypt$');
+    const list = PeopleResponse.parse(JSON.parse(text));
+    expect(list.people.find((p) => p.email === 'worker@riverton.example')).toMatchObject({
+      role: 'worker',
+      crewId: 'streets-a',
+      departmentId: 'streets',
+      active: true,
+    });
+    expect(list.crews.map((c) => c.id)).toContain('streets-b');
+    expect(list.departments.map((d) => d.name)).toContain('Streets');
+  });
+
+  it('an account made by an admin signs in with its first password, on its crew, its department the crew’s', async () => {
+    const res = await send('POST', '/api/admin/people', newWorker('dana.reyes@riverton.example'));
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { person } = PersonResponse.parse(await res.json());
+    expect(person).toMatchObject({ role: 'worker', crewId: 'streets-b', departmentId: 'streets', active: true });
+    const dana = await t.login('Dana.Reyes@riverton.example', 'pothole-season-7');
+    const session = (await (await t.app.request('/api/auth/session', { headers: dana })).json()) as {
+      user: { id: string; crewId: string };
+      crew: { name: string };
+    };
+    expect(session.user).toMatchObject({ id: person.id, crewId: 'streets-b' });
+    expect(session.crew.name).toBe('Streets Crew B');
+    // A lead and an admin are placed by department and by nothing.
+    const lead = await send('POST', '/api/admin/people', {
+      ...newWorker('new.lead@riverton.example'),
+      placement: { role: 'lead', departmentId: 'sanitation' },
+    });
+    expect(PersonResponse.parse(await lead.json()).person).toMatchObject({
+      role: 'lead',
+      crewId: null,
+      departmentId: 'sanitation',
+    });
+  });
+
+  it('refuses what cannot be stored with a 400 naming it, and a taken email (any case) with a 409; nothing stored', async () => {
+    const before = await userCount();
+    const cases: [unknown, number, RegExp][] = [
+      [{ ...newWorker('a@riverton.example'), password: 'short' }, 400, /password.*at least 10 characters/],
+      [{ ...newWorker('a@riverton.example'), email: 'not an email' }, 400, /email.*not an email address/],
+      [{ ...newWorker('a@riverton.example'), name: '   ' }, 400, /name.*empty/],
+      [{ ...newWorker('a@riverton.example'), placement: { role: 'worker' } }, 400, /placement.crewId/],
+      [
+        { ...newWorker('a@riverton.example'), placement: { role: 'worker', crewId: 'no-crew' } },
+        400,
+        /no crew "no-crew"/,
+      ],
+      [
+        { ...newWorker('a@riverton.example'), placement: { role: 'lead', departmentId: 'parks' } },
+        400,
+        /no department "parks"/,
+      ],
+      [{ ...newWorker('a@riverton.example'), placement: { role: 'mayor' } }, 400, /placement/],
+      [newWorker('WORKER@riverton.example'), 409, /WORKER@riverton.example exists already/],
+    ];
+    for (const [body, status, message] of cases) {
+      const res = await send('POST', '/api/admin/people', body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(ErrorBody.parse(await res.json()).error.message).toMatch(message);
+    }
+    expect(await userCount()).toBe(before);
+  });
+
+  it('a new password signs the person out everywhere; the old one no longer works, the new one does', async () => {
+    const { person } = PersonResponse.parse(
+      await (await send('POST', '/api/admin/people', newWorker('moved.on@riverton.example'))).json(),
+    );
+    const tablet = await t.login('moved.on@riverton.example', 'pothole-season-7');
+    const res = await send('PUT', `/api/admin/people/${person.id}`, { password: 'a-brand-new-one-9' });
+    expect(res.status).toBe(200);
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(401);
+    await expect(t.login('moved.on@riverton.example', 'pothole-season-7')).rejects.toThrow(/401/);
+    await t.login('moved.on@riverton.example', 'a-brand-new-one-9');
+  });
+
+  it('an ended account is signed out and cannot sign in; restored, it can again', async () => {
+    const { person } = PersonResponse.parse(
+      await (await send('POST', '/api/admin/people', newWorker('left.city@riverton.example'))).json(),
+    );
+    const tablet = await t.login('left.city@riverton.example', 'pothole-season-7');
+    const ended = await send('PUT', `/api/admin/people/${person.id}`, { active: false });
+    expect(PersonResponse.parse(await ended.json()).person.active).toBe(false);
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(401);
+    await expect(t.login('left.city@riverton.example', 'pothole-season-7')).rejects.toThrow(/401/);
+    await send('PUT', `/api/admin/people/${person.id}`, { active: true });
+    await t.login('left.city@riverton.example', 'pothole-season-7');
+  });
+
+  it('moves a person to another crew or role; their next request is answered as such', async () => {
+    const { person } = PersonResponse.parse(
+      await (await send('POST', '/api/admin/people', newWorker('moving@riverton.example'))).json(),
+    );
+    const tablet = await t.login('moving@riverton.example', 'pothole-season-7');
+    const res = await send('PUT', `/api/admin/people/${person.id}`, {
+      name: 'Dana Moved',
+      placement: { role: 'worker', crewId: 'sanitation-n' },
+    });
+    expect(PersonResponse.parse(await res.json()).person).toMatchObject({
+      name: 'Dana Moved',
+      crewId: 'sanitation-n',
+      departmentId: 'sanitation',
+    });
+    const session = (await (await t.app.request('/api/auth/session', { headers: tablet })).json()) as {
+      user: { name: string; crewId: string; departmentId: string };
+    };
+    expect(session.user).toEqual(
+      expect.objectContaining({ name: 'Dana Moved', crewId: 'sanitation-n', departmentId: 'sanitation' }),
+    );
+    const list = await people();
+    expect(list.people.find((p) => p.id === person.id)?.crewId).toBe('sanitation-n');
+  });
+
+  it('an admin cannot end or demote their own account, and an unknown account is a 404', async () => {
+    const self = (await people()).people.find((p) => p.email === 'admin@riverton.example')!;
+    for (const body of [{ active: false }, { placement: { role: 'lead', departmentId: 'streets' } }]) {
+      const res = await send('PUT', `/api/admin/people/${self.id}`, body);
+      expect(res.status).toBe(409);
+      expect(ErrorBody.parse(await res.json()).error.message).toMatch(/another administrator must/);
+    }
+    expect((await people()).people.find((p) => p.id === self.id)).toMatchObject({ role: 'admin', active: true });
+    // Their own password: this session stays.
+    expect((await send('PUT', `/api/admin/people/${self.id}`, { password: 'admin-own-new-1' })).status).toBe(200);
+    expect((await t.app.request('/api/admin/people', { headers: admin })).status).toBe(200);
+    expect((await send('PUT', '/api/admin/people/u_nobody', { name: 'Nobody' })).status).toBe(404);
+    expect((await send('PUT', `/api/admin/people/${self.id}`, {})).status).toBe(400);
+  });
+
+  it('is for administrators: a lead and a crew member are refused', async () => {
+    for (const email of ['lead@riverton.example', 'worker.b@riverton.example']) {
+      const who = await t.login(email);
+      expect((await t.app.request('/api/admin/people', { headers: who })).status).toBe(403);
+      expect((await send('POST', '/api/admin/people', newWorker('sneaky@riverton.example'), who)).status).toBe(403);
+    }
+  });
+});

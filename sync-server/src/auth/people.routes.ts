@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import {
+  canManagePeople,
+  CreatePersonRequest,
+  UpdatePersonRequest,
+  type PeopleResponse,
+  type Placement,
+  type PersonResponse,
+} from '@fieldfix/shared';
+import { callerOf } from '../access/caller.ts';
+import { ApiError } from '../http/errors.ts';
+import { validate } from '../http/validate.ts';
+import type { AppDeps, AppEnv } from '../http/deps.ts';
+import type { Queryable } from '../db/database.ts';
+import { requireStaff } from './auth.middleware.ts';
+import { hashPassword } from './password.ts';
+import { revokeUserSessions } from './session.repo.ts';
+import { findPerson, insertPerson, listPeople, placementColumns, updatePerson } from './user.repo.ts';
+
+/**
+ * Staff accounts, for administrators (`/api/admin/people`): list everyone, add a person with
+ * a first password, change a name, role, crew or department, set a new password, end or
+ * restore an account. A new password or an ended account signs the person out on every
+ * device at once (on every instance: `QuietPull.forgetUser`); a changed role or crew takes
+ * effect at their next request. An admin cannot end or demote their own account: another
+ * admin must, so the city is never left without one by mistake.
+ */
+export function peopleRoutes({ sql, quietPull }: AppDeps) {
+  return new Hono<AppEnv>()
+    .use(requireStaff(sql), peopleAdmin)
+    .get('/', async (c) => c.json((await listPeople(sql)) satisfies PeopleResponse))
+    .post('/', validate('json', CreatePersonRequest), async (c) => {
+      const body = c.req.valid('json');
+      const placement = await placed(sql, body.placement);
+      const person = await insertPerson(sql, {
+        id: `u_${randomBytes(8).toString('hex')}`,
+        name: body.name,
+        email: body.email,
+        passwordHash: await hashPassword(body.password),
+        placement,
+      });
+      if (!person) throw new ApiError(409, 'conflict', `An account with the email ${body.email} exists already.`);
+      return c.json({ person } satisfies PersonResponse, 201);
+    })
+    .put(
+      '/:id',
+      validate('param', z.object({ id: z.string().min(1).max(64) })),
+      validate('json', UpdatePersonRequest),
+      async (c) => {
+        const { id } = c.req.valid('param');
+        const body = c.req.valid('json');
+        const self = id === c.var.staff.id;
+        if (self && body.active === false) {
+          throw new ApiError(409, 'conflict', 'You cannot end your own account: another administrator must.');
+        }
+        if (self && body.placement && body.placement.role !== 'admin') {
+          throw new ApiError(
+            409,
+            'conflict',
+            'You cannot take away your own administrator role: another administrator must.',
+          );
+        }
+        if (!(await findPerson(sql, id))) throw new ApiError(404, 'not-found', 'There is no such account.');
+        const person = await updatePerson(sql, id, {
+          name: body.name,
+          placement: body.placement && (await placed(sql, body.placement)),
+          passwordHash: body.password === undefined ? undefined : await hashPassword(body.password),
+          active: body.active,
+        });
+        if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');
+        // Signed out everywhere (an admin setting their own password keeps this session).
+        if (body.password !== undefined || body.active === false) {
+          await revokeUserSessions(sql, id, self ? c.var.sessionTokenHash : undefined);
+        }
+        // Every instance asks the database about this person again at their next request.
+        await quietPull?.forgetUser(id);
+        return c.json({ person } satisfies PersonResponse);
+      },
+    );
+}
+
+/** The columns for a placement, or a 400 naming the crew or department that does not exist. */
+async function placed(sql: Queryable, p: Placement) {
+  const columns = await placementColumns(sql, p);
+  if (columns) return columns;
+  throw new ApiError(
+    400,
+    'invalid-body',
+    p.role === 'worker'
+      ? `There is no crew "${p.crewId}".`
+      : `There is no department "${(p as { departmentId: string }).departmentId}".`,
+  );
+}
+
+const peopleAdmin = createMiddleware<AppEnv>(async (c, next) => {
+  if (!canManagePeople(callerOf(c.var.staff))) {
+    throw new ApiError(403, 'forbidden', 'Staff accounts are for administrators.');
+  }
+  await next();
+});
