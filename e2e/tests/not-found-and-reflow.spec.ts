@@ -72,6 +72,7 @@ test("the lead's board fits a phone, and the admins' pages fit 320 px", async ({
   for (const [path, ready] of [
     ['/admin/mailbox', 'outbox-table'],
     ['/admin/api-keys', 'keys'],
+    ['/admin/people', 'people'],
   ] as const) {
     await admin.goto(path);
     await expect(admin.getByTestId(ready)).toBeVisible();

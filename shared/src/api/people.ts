@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Role } from '../domain/people.ts';
+import { StaffUser } from '../domain/people.ts';
 import { storableString } from '../domain/limits.ts';
 
 // The administrators' list of staff accounts (`/api/admin/people`): who may sign in, in
@@ -19,12 +19,7 @@ const Password = z
 const Id = z.string().min(1).max(64);
 
 export const PersonInfo = z.strictObject({
-  id: z.string(),
-  name: z.string(),
-  email: z.string(),
-  role: Role,
-  crewId: z.string().nullable(),
-  departmentId: z.string().nullable(),
+  ...StaffUser.shape,
   /** False once an administrator has ended the account: it signs in nowhere. */
   active: z.boolean(),
   createdAt: z.iso.datetime({ offset: true }),

@@ -1,6 +1,7 @@
 /**
  * Admin calls: resident notice delivery (the mailbox, the embedded default without SMTP_URL,
- * each notice's delivery state, and retrying one), Open311 API keys, and the routing table.
+ * each notice's delivery state, and retrying one), Open311 API keys, the routing table, and
+ * staff accounts.
  * Same origin, session cookie; functions never throw, like `index.ts`.
  */
 import {
@@ -9,10 +10,14 @@ import {
   MailboxResponse,
   OutboxRetryResponse,
   OutboxStatusResponse,
+  PeopleResponse,
+  PersonResponse,
   RevokeApiKeyResponse,
   RoutingNames,
   RoutingTable,
   type CreateApiKeyInput,
+  type CreatePersonRequest,
+  type UpdatePersonRequest,
   type RoutingRule,
   type OutboxStatus,
 } from '@fieldfix/shared';
@@ -60,4 +65,16 @@ export function fetchRoutingNames(): Promise<ApiResult<RoutingNames>> {
 /** Replaces the whole table (each type's duplicate distance is kept); answers it as saved. */
 export function saveRoutingTable(rules: RoutingRule[]): Promise<ApiResult<RoutingTable>> {
   return request('PUT', '/api/admin/routing', RoutingTable, { rules });
+}
+
+export function fetchPeople(): Promise<ApiResult<PeopleResponse>> {
+  return request('GET', '/api/admin/people', PeopleResponse);
+}
+
+export function createPerson(body: CreatePersonRequest): Promise<ApiResult<PersonResponse>> {
+  return request('POST', '/api/admin/people', PersonResponse, body);
+}
+
+export function updatePerson(id: string, body: UpdatePersonRequest): Promise<ApiResult<PersonResponse>> {
+  return request('PUT', `/api/admin/people/${encodeURIComponent(id)}`, PersonResponse, body);
 }

@@ -4,6 +4,7 @@
  */
 import {
   canManageApiKeys,
+  canManagePeople,
   canManageResidentNoticeDelivery,
   canManageRouting,
   staffCaller,
@@ -37,6 +38,13 @@ export const ADMIN_AREAS: readonly AdminArea[] = [
     title: 'Routing',
     about: 'Which crew gets a new report, by where it is and what it is.',
     may: canManageRouting,
+  },
+  {
+    href: '/admin/people',
+    menu: 'People',
+    title: 'People',
+    about: 'Who signs in: add crew members, leads and administrators, move them, set a new password, end an account.',
+    may: canManagePeople,
   },
   {
     href: '/admin/api-keys',

@@ -1,0 +1,70 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, signIn, submitSignIn } from '../support/app.ts';
+import { axeClean } from '../support/axe.ts';
+
+// The administrators' list of people (`/admin/people`), against the real server: an admin
+// adds a crew member with a first password, who signs in on their crew's day; a second
+// account with the same email is refused in words; ended, the account is signed out and
+// cannot sign in; restored, it can. The account is the test's own.
+
+test('an admin adds a crew member who signs in on their crew; ended, they are signed out; restored, back in', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const origin = { origin: baseURL! };
+  const email = `robin.vega.${Date.now()}@riverton.example`;
+  const password = 'curb-and-gutter-42';
+  await signIn(page, ADMIN);
+  await page.goto('/admin');
+  await page.getByTestId('admin-areas').getByRole('link', { name: 'People' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('People');
+  await expect(page.getByTestId('people').getByRole('listitem')).not.toHaveCount(0);
+  await axeClean(page);
+
+  const add = page.getByRole('form', { name: 'Add a person' });
+  await add.getByLabel('Name').fill('Robin Vega');
+  await add.getByLabel('Email').fill(email);
+  await add.getByRole('radio', { name: 'Crew member' }).check();
+  await add.getByLabel('Crew', { exact: true }).selectOption({ label: 'Streets Crew B (Streets)' });
+  await add.getByLabel('First password').fill('short');
+  await add.getByRole('button', { name: 'Add person' }).click();
+  await expect(page.getByTestId('add-error')).toHaveText('The password needs at least 10 characters.');
+  await add.getByLabel('First password').fill(password);
+  await add.getByRole('button', { name: 'Add person' }).click();
+  await expect(page.getByTestId('add-done')).toContainText(`Robin Vega can now sign in with ${email}`);
+  const robin = page.getByTestId('people').getByRole('listitem').filter({ hasText: email });
+  await expect(robin).toContainText('Crew member · Streets Crew B');
+
+  // The same email again: refused, in words.
+  await add.getByLabel('Name').fill('Robin Again');
+  await add.getByLabel('Email').fill(email.toUpperCase());
+  await add.getByLabel('Crew', { exact: true }).selectOption({ label: 'Streets Crew B (Streets)' });
+  await add.getByLabel('First password').fill(password);
+  await add.getByRole('button', { name: 'Add person' }).click();
+  await expect(page.getByTestId('add-error')).toContainText('exists already');
+
+  // Robin signs in on a tablet of their own, on crew B's day.
+  const tablet = await browser.newContext();
+  const theirs = await tablet.newPage();
+  await theirs.goto('/login');
+  await submitSignIn(theirs, { email, password });
+  await expect(theirs).toHaveURL(/\/day$/);
+  await expect(theirs.getByText('Streets Crew B').first()).toBeVisible();
+
+  // Ended: asked first, then signed out everywhere.
+  await robin.getByRole('button', { name: /^End account/ }).click();
+  await robin.getByRole('button', { name: 'End the account' }).click();
+  await expect(robin).toContainText('Account ended: cannot sign in.');
+  expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
+  const again = await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin });
+  expect(again.status()).toBe(401);
+
+  // Restored: they can sign in again.
+  await robin.getByRole('button', { name: /^Restore account/ }).click();
+  await expect(robin).toContainText('Robin Vega can sign in again.');
+  expect((await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin })).status()).toBe(
+    200,
+  );
+  await tablet.close();
+});

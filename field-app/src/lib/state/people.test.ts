@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { PersonInfo } from '@fieldfix/shared';
+import { draftOf, passwordProblem, placementOf, roleLine } from './people.svelte.ts';
+
+const lists = {
+  crews: [{ id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets' }],
+  departments: [{ id: 'streets', name: 'Streets' }],
+};
+const person = (over: Partial<PersonInfo>): PersonInfo => ({
+  id: 'u1',
+  name: 'Dana',
+  email: 'dana@riverton.example',
+  role: 'worker',
+  crewId: 'streets-b',
+  departmentId: 'streets',
+  active: true,
+  createdAt: '2026-12-01T00:00:00.000Z',
+  ...over,
+});
+
+describe('a person’s place, from the form', () => {
+  it('asks for the crew of a crew member and the department of a lead; an admin needs neither', () => {
+    expect(placementOf({ role: 'worker', crewId: '', departmentId: 'streets' })).toBe('Choose the crew.');
+    expect(placementOf({ role: 'worker', crewId: 'streets-b', departmentId: '' })).toEqual({
+      role: 'worker',
+      crewId: 'streets-b',
+    });
+    expect(placementOf({ role: 'lead', crewId: 'streets-b', departmentId: '' })).toBe('Choose the department.');
+    expect(placementOf({ role: 'lead', crewId: '', departmentId: 'streets' })).toEqual({
+      role: 'lead',
+      departmentId: 'streets',
+    });
+    expect(placementOf({ role: 'admin', crewId: 'streets-b', departmentId: 'streets' })).toEqual({ role: 'admin' });
+  });
+
+  it('starts from the person as they are, or as a crew member with nothing chosen', () => {
+    expect(draftOf()).toEqual({ role: 'worker', crewId: '', departmentId: '' });
+    expect(draftOf(person({ role: 'lead', crewId: null }))).toEqual({
+      role: 'lead',
+      crewId: '',
+      departmentId: 'streets',
+    });
+  });
+
+  it('says what a password lacks', () => {
+    expect(passwordProblem('123456789')).toMatch(/at least 10/);
+    expect(passwordProblem(' 1234567890')).toMatch(/space/);
+    expect(passwordProblem('1234567890')).toBeNull();
+  });
+
+  it('reads a role with its crew or department by name', () => {
+    expect(roleLine(person({}), lists)).toBe('Crew member · Streets Crew B');
+    expect(roleLine(person({ role: 'lead', crewId: null }), lists)).toBe('Lead · Streets');
+    expect(roleLine(person({ role: 'admin', crewId: null, departmentId: null }), lists)).toBe('Administrator');
+  });
+});

@@ -1,0 +1,11 @@
+import { redirect } from '@sveltejs/kit';
+import { canManagePeople, staffCaller } from '@fieldfix/shared';
+import { getSession } from '#lib/db/index.ts';
+import type { PageLoad } from './$types';
+
+/** Staff accounts are for admins; others are sent home (the layout signs people in). */
+export const load: PageLoad = async () => {
+  const session = await getSession();
+  if (!session || !canManagePeople(staffCaller(session.user))) redirect(307, '/');
+  return { session };
+};
