@@ -126,7 +126,7 @@ describe('staff accounts', () => {
     await t.login('left.city@riverton.example', 'pothole-season-7');
   });
 
-  it('moves a person to another crew or role; their next request is answered as such', async () => {
+  it('moves a person to another crew: signed out, they sign in again on the new crew; a rename alone keeps them in', async () => {
     const { person } = PersonResponse.parse(
       await (await send('POST', '/api/admin/people', newWorker('moving@riverton.example'))).json(),
     );
@@ -140,14 +140,25 @@ describe('staff accounts', () => {
       crewId: 'sanitation-n',
       departmentId: 'sanitation',
     });
-    const session = (await (await t.app.request('/api/auth/session', { headers: tablet })).json()) as {
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(401);
+    const again = await t.login('moving@riverton.example', 'pothole-season-7');
+    const session = (await (await t.app.request('/api/auth/session', { headers: again })).json()) as {
       user: { name: string; crewId: string; departmentId: string };
     };
     expect(session.user).toEqual(
       expect.objectContaining({ name: 'Dana Moved', crewId: 'sanitation-n', departmentId: 'sanitation' }),
     );
+    // The same crew again, and a new name: nothing a device holds is wrong, so it stays signed in.
+    await send('PUT', `/api/admin/people/${person.id}`, {
+      name: 'Dana Reyes',
+      placement: { role: 'worker', crewId: 'sanitation-n' },
+    });
+    expect((await t.app.request('/api/auth/session', { headers: again })).status).toBe(200);
+    // Another crew of the same department is a move too.
+    await send('PUT', `/api/admin/people/${person.id}`, { placement: { role: 'worker', crewId: 'sanitation-s' } });
+    expect((await t.app.request('/api/auth/session', { headers: again })).status).toBe(401);
     const list = await people();
-    expect(list.people.find((p) => p.id === person.id)?.crewId).toBe('sanitation-n');
+    expect(list.people.find((p) => p.id === person.id)?.crewId).toBe('sanitation-s');
   });
 
   it('an admin cannot end or demote their own account, and an unknown account is a 404', async () => {

@@ -24,8 +24,8 @@ import { findPerson, insertPerson, listPeople, placementColumns, updatePerson } 
  * Staff accounts, for administrators (`/api/admin/people`): list everyone, add a person with
  * a first password, change a name, role, crew or department, set a new password, end or
  * restore an account. A new password or an ended account signs the person out on every
- * device at once (on every instance: `QuietPull.forgetUser`); a changed role or crew takes
- * effect at their next request. An admin cannot end or demote their own account: another
+ * device at once (on every instance: `QuietPull.forgetUser`), and so does a new role, crew or
+ * department (the device signed in with the old one). An admin cannot end or demote their own account: another
  * admin must, so the city is never left without one by mistake.
  */
 export function peopleRoutes({ sql, quietPull }: AppDeps) {
@@ -63,16 +63,25 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
             'You cannot take away your own administrator role: another administrator must.',
           );
         }
-        if (!(await findPerson(sql, id))) throw new ApiError(404, 'not-found', 'There is no such account.');
+        const before = await findPerson(sql, id);
+        if (!before) throw new ApiError(404, 'not-found', 'There is no such account.');
+        const placement = body.placement && (await placed(sql, body.placement));
+        // A device keeps the role and crew it signed in with (its day, its predictions): a
+        // person moved signs in again, and their device starts on the new crew's day.
+        const moved =
+          !!placement &&
+          (placement.role !== before.role ||
+            placement.crew_id !== before.crewId ||
+            placement.department_id !== before.departmentId);
         const person = await updatePerson(sql, id, {
           name: body.name,
-          placement: body.placement && (await placed(sql, body.placement)),
+          placement,
           passwordHash: body.password === undefined ? undefined : await hashPassword(body.password),
           active: body.active,
         });
         if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');
         // Signed out everywhere (an admin setting their own password keeps this session).
-        if (body.password !== undefined || body.active === false) {
+        if (body.password !== undefined || body.active === false || moved) {
           await revokeUserSessions(sql, id, self ? c.var.sessionTokenHash : undefined);
         }
         // Every instance asks the database about this person again at their next request.
