@@ -16,7 +16,8 @@ const Password = z
   .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
   .max(200)
   .refine((s) => s.trim().length === s.length, 'must not start or end with a space');
-const Id = z.string().min(1).max(64);
+/** A crew's or a department's id, as the catalogue writes them ("streets-b"). */
+const Id = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'is not an id');
 
 export const PersonInfo = z.strictObject({
   ...StaffUser.shape,

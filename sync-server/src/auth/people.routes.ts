@@ -47,7 +47,7 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
     })
     .put(
       '/:id',
-      validate('param', z.object({ id: z.string().min(1).max(64) })),
+      validate('param', z.object({ id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'is not an account id') })),
       validate('json', UpdatePersonRequest),
       async (c) => {
         const { id } = c.req.valid('param');

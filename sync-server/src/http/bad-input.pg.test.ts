@@ -566,6 +566,25 @@ const SWEEP: Record<string, Row> = {
     body: { kind: 'json', sample: () => ({ name: 'Sweep', rateLimitPerMinute: 60 }) },
   },
   'POST /api/admin/api-keys/:id/revoke': { who: 'admin', params: () => ({ id: 'k_nobody' }) },
+  'GET /api/admin/people': { who: 'admin' },
+  'POST /api/admin/people': {
+    who: 'admin',
+    body: {
+      kind: 'json',
+      sample: () => ({
+        name: 'Sweep',
+        email: `sweep-${crypto.randomUUID()}@riverton.example`,
+        password: 'sweep-password-1',
+        placement: { role: 'worker', crewId: 'streets-b' },
+      }),
+    },
+  },
+  // Its own name again: the sample itself changes nothing.
+  'PUT /api/admin/people/:id': {
+    who: 'admin',
+    params: () => ({ id: 'u-w01' }),
+    body: { kind: 'json', sample: () => ({ name: 'Sam Ortega' }) },
+  },
   'GET /api/public/unsubscribe': { who: 'anonymous', errors: 'html', query: (f) => ({ token: f.unsubscribeToken }) },
   'POST /api/public/unsubscribe': { who: 'anonymous', errors: 'html', query: (f) => ({ token: f.unsubscribeToken }) },
   'GET /still-a-problem': { who: 'anonymous', errors: 'html', query: (f) => ({ token: f.stillAProblemToken }) },
