@@ -29,6 +29,8 @@ export default defineConfig({
       serviceWorker: { register: false },
       // The service worker decides when a new version takes over; no need to poll.
       version: { pollInterval: 0 },
+      // Not `window.__svelte.v`: bytes every resident's page would load for no one's use.
+      compilerOptions: { discloseVersion: false },
     }),
     // What the service worker leaves out of a crew's precache: the files only the residents'
     // pages and the dispatch board use (tools/precache-plan.ts).
