@@ -23,10 +23,10 @@ import { findPerson, insertPerson, listPeople, placementColumns, updatePerson } 
 /**
  * Staff accounts, for administrators (`/api/admin/people`): list everyone, add a person with
  * a first password, change a name, role, crew or department, set a new password, end or
- * restore an account. A new password or an ended account signs the person out on every
- * device at once (on every instance: `QuietPull.forgetUser`), and so does a new role, crew or
- * department (the device signed in with the old one). An admin cannot end or demote their own account: another
- * admin must, so the city is never left without one by mistake.
+ * restore an account. A new password, a new role, crew or department (the device signed in
+ * with the old one) or an ended account signs the person out on every device at once (on
+ * every instance: `QuietPull.forgetUser`). An admin cannot end or demote their own account:
+ * another admin must, so the city is never left without one by mistake.
  */
 export function peopleRoutes({ sql, quietPull }: AppDeps) {
   return new Hono<AppEnv>()
@@ -95,13 +95,9 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
 async function placed(sql: Queryable, p: Placement) {
   const columns = await placementColumns(sql, p);
   if (columns) return columns;
-  throw new ApiError(
-    400,
-    'invalid-body',
-    p.role === 'worker'
-      ? `There is no crew "${p.crewId}".`
-      : `There is no department "${(p as { departmentId: string }).departmentId}".`,
-  );
+  const missing =
+    p.role === 'worker' ? `crew "${p.crewId}"` : p.role === 'lead' ? `department "${p.departmentId}"` : '';
+  throw new ApiError(400, 'invalid-body', `There is no ${missing}.`);
 }
 
 const peopleAdmin = createMiddleware<AppEnv>(async (c, next) => {
