@@ -4,7 +4,8 @@ import { axeClean } from '../support/axe.ts';
 
 // The administrators' list of people (`/admin/people`), against the real server: an admin
 // adds a crew member with a first password, who signs in on their crew's day; a second
-// account with the same email is refused in words; ended, the account is signed out and
+// account with the same email is refused in words; moved to another crew, or given a new
+// password, they are signed out and sign in again; ended, the account is signed out and
 // cannot sign in; restored, it can. The account is the test's own.
 
 test('an admin adds a crew member who signs in on their crew; ended, they are signed out; restored, back in', async ({
@@ -52,19 +53,49 @@ test('an admin adds a crew member who signs in on their crew; ended, they are si
   await expect(theirs).toHaveURL(/\/day$/);
   await expect(theirs.getByText('Streets Crew B').first()).toBeVisible();
 
+  // Moved to crew A: signed out, and signed in again they are on crew A.
+  await robin.getByRole('button', { name: /^Change/ }).click();
+  await robin.getByLabel('Crew', { exact: true }).selectOption({ label: 'Streets Crew A (Streets)' });
+  await robin.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(robin).toContainText('Robin Vega is signed out on every device');
+  await expect(robin).toContainText('Crew member · Streets Crew A');
+  expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
+  const back = await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin });
+  expect(((await back.json()) as { user: { crewId: string } }).user.crewId).toBe('streets-a');
+
+  // A new password: the old one is refused, the new one signs in.
+  const newPassword = 'storm-drain-season-8';
+  await robin.getByRole('button', { name: /^New password/ }).click();
+  await robin.getByLabel('New password for Robin Vega').fill(newPassword);
+  await robin.getByRole('button', { name: 'Save password' }).click();
+  await expect(robin).toContainText('New password saved.');
+  expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
+  const old = await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin });
+  expect(old.status()).toBe(401);
+  const fresh = await theirs.request.post('/api/auth/login', {
+    data: { email, password: newPassword },
+    headers: origin,
+  });
+  expect(fresh.status()).toBe(200);
+
   // Ended: asked first, then signed out everywhere.
   await robin.getByRole('button', { name: /^End account/ }).click();
   await robin.getByRole('button', { name: 'End the account' }).click();
   await expect(robin).toContainText('Account ended: cannot sign in.');
   expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
-  const again = await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin });
+  const again = await theirs.request.post('/api/auth/login', {
+    data: { email, password: newPassword },
+    headers: origin,
+  });
   expect(again.status()).toBe(401);
 
   // Restored: they can sign in again.
   await robin.getByRole('button', { name: /^Restore account/ }).click();
   await expect(robin).toContainText('Robin Vega can sign in again.');
-  expect((await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin })).status()).toBe(
-    200,
-  );
+  const restored = await theirs.request.post('/api/auth/login', {
+    data: { email, password: newPassword },
+    headers: origin,
+  });
+  expect(restored.status()).toBe(200);
   await tablet.close();
 });
