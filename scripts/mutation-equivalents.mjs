@@ -633,4 +633,44 @@ export const EQUIVALENT = [
     replacement: 'c.crewId || c.assignedDay',
     why: "a case has a crew exactly when it has a day (the cases table's check `(assigned_crew_id is null) = (assigned_day is null)`)",
   },
+
+  // sync-server/src/auth/people.routes.ts (people: staff accounts)
+  {
+    module: 'people',
+    code: "if (!before) throw new ApiError(404, 'not-found', 'There is no such account.');",
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'the update that follows finds no row either, and answers the same 404 in the same words',
+  },
+  {
+    module: 'people',
+    code: "if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');",
+    mutator: 'ConditionalExpression',
+    replacement: 'false',
+    why: 'no route deletes an account: the person found one statement before is there for the update',
+  },
+  {
+    module: 'people',
+    code: 'await quietPull?.forgetUser(id);',
+    mutator: 'OptionalChaining',
+    replacement: 'quietPull.forgetUser',
+    why: 'createApp always hands the routes a QuietPull',
+  },
+  {
+    module: 'people',
+    code: "p.role === 'worker' ? `crew \"${p.crewId}\"` : p.role === 'lead'",
+    span: "p.role === 'lead'",
+    mutator: 'ConditionalExpression',
+    replacement: 'true',
+    why: "an admin's placement names no crew or department, so it never fails: a place that is missing is a crew's or a lead's",
+  },
+  ...[".get('/', async (c) => c.json((await listPeople(sql))", ".post('/', validate('json', CreatePersonRequest)"].map(
+    (code) => ({
+      module: 'people',
+      code,
+      mutator: 'StringLiteral',
+      replacement: '""',
+      why: "Hono routes '' and '/' of a sub-app alike",
+    }),
+  ),
 ];

@@ -197,6 +197,12 @@ export const MODULES = [
     tests: ['sync-server/src/sync/route-order.test.ts', 'sync-server/src/dispatch/board.pg.test.ts'],
   },
   {
+    // Staff accounts: who may add, move, end them, and when a person is signed out everywhere.
+    name: 'people',
+    file: 'sync-server/src/auth/people.routes.ts',
+    tests: ['sync-server/src/auth/people.pg.test.ts'],
+  },
+  {
     name: 'outbox',
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [

@@ -121,9 +121,16 @@ describe('staff accounts', () => {
     const ended = await send('PUT', `/api/admin/people/${person.id}`, { active: false });
     expect(PersonResponse.parse(await ended.json()).person.active).toBe(false);
     expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(401);
+    const [open] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from sessions where user_id = ${person.id} and revoked_at is null`;
+    expect(open!.n).toBe(0);
     await expect(t.login('left.city@riverton.example', 'pothole-season-7')).rejects.toThrow(/401/);
-    await send('PUT', `/api/admin/people/${person.id}`, { active: true });
-    await t.login('left.city@riverton.example', 'pothole-season-7');
+    const restored = await send('PUT', `/api/admin/people/${person.id}`, { active: true });
+    expect(PersonResponse.parse(await restored.json()).person.active).toBe(true);
+    const again = await t.login('left.city@riverton.example', 'pothole-season-7');
+    expect((await t.app.request('/api/auth/session', { headers: again })).status).toBe(200);
+    // The tablet's old session ended with the account: restoring the account does not revive it.
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(401);
   });
 
   it('moves a person to another crew: signed out, they sign in again on the new crew; a rename alone keeps them in', async () => {
@@ -154,6 +161,18 @@ describe('staff accounts', () => {
       placement: { role: 'worker', crewId: 'sanitation-n' },
     });
     expect((await t.app.request('/api/auth/session', { headers: again })).status).toBe(200);
+    // A lead moved to another department is signed out too.
+    const lead = PersonResponse.parse(
+      await (
+        await send('POST', '/api/admin/people', {
+          ...newWorker('moving.lead@riverton.example'),
+          placement: { role: 'lead', departmentId: 'streets' },
+        })
+      ).json(),
+    ).person;
+    const desk = await t.login('moving.lead@riverton.example', 'pothole-season-7');
+    await send('PUT', `/api/admin/people/${lead.id}`, { placement: { role: 'lead', departmentId: 'forestry' } });
+    expect((await t.app.request('/api/auth/session', { headers: desk })).status).toBe(401);
     // Another crew of the same department is a move too.
     await send('PUT', `/api/admin/people/${person.id}`, { placement: { role: 'worker', crewId: 'sanitation-s' } });
     expect((await t.app.request('/api/auth/session', { headers: again })).status).toBe(401);
@@ -169,17 +188,33 @@ describe('staff accounts', () => {
       expect(ErrorBody.parse(await res.json()).error.message).toMatch(/another administrator must/);
     }
     expect((await people()).people.find((p) => p.id === self.id)).toMatchObject({ role: 'admin', active: true });
+    // Their own name, saved with their own (admin) place: taken, and nobody is signed out.
+    const renamed = await send('PUT', `/api/admin/people/${self.id}`, {
+      name: 'Jordan Lee',
+      placement: { role: 'admin' },
+    });
+    expect(renamed.status).toBe(200);
     // Their own password: this session stays.
     expect((await send('PUT', `/api/admin/people/${self.id}`, { password: 'admin-own-new-1' })).status).toBe(200);
     expect((await t.app.request('/api/admin/people', { headers: admin })).status).toBe(200);
-    expect((await send('PUT', '/api/admin/people/u_nobody', { name: 'Nobody' })).status).toBe(404);
+    const nobody = await send('PUT', '/api/admin/people/u_nobody', { name: 'Nobody' });
+    expect(nobody.status).toBe(404);
+    expect(ErrorBody.parse(await nobody.json()).error.message).toBe('There is no such account.');
+    // An id that is not one (a NUL before or after) is a 400, before the database is asked.
+    for (const id of ['%00u-admin', 'u-admin%00']) {
+      const bad = await send('PUT', `/api/admin/people/${id}`, { name: 'Nobody' });
+      expect(bad.status, id).toBe(400);
+      expect(ErrorBody.parse(await bad.json()).error.message).toMatch(/is not an account id/);
+    }
     expect((await send('PUT', `/api/admin/people/${self.id}`, {})).status).toBe(400);
   });
 
   it('is for administrators: a lead and a crew member are refused', async () => {
     for (const email of ['lead@riverton.example', 'worker.b@riverton.example']) {
       const who = await t.login(email);
-      expect((await t.app.request('/api/admin/people', { headers: who })).status).toBe(403);
+      const refused = await t.app.request('/api/admin/people', { headers: who });
+      expect(refused.status).toBe(403);
+      expect(ErrorBody.parse(await refused.json()).error.message).toBe('Staff accounts are for administrators.');
       expect((await send('POST', '/api/admin/people', newWorker('sneaky@riverton.example'), who)).status).toBe(403);
     }
   });

@@ -67,12 +67,11 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
         if (!before) throw new ApiError(404, 'not-found', 'There is no such account.');
         const placement = body.placement && (await placed(sql, body.placement));
         // A device keeps the role and crew it signed in with (its day, its predictions): a
-        // person moved signs in again, and their device starts on the new crew's day.
+        // person moved signs in again, and their device starts on the new crew's day. (A new
+        // role always changes the crew or the department: a crew member has a crew, a lead a
+        // department and no crew, an admin neither.)
         const moved =
-          !!placement &&
-          (placement.role !== before.role ||
-            placement.crew_id !== before.crewId ||
-            placement.department_id !== before.departmentId);
+          !!placement && (placement.crew_id !== before.crewId || placement.department_id !== before.departmentId);
         const person = await updatePerson(sql, id, {
           name: body.name,
           placement,
