@@ -6,6 +6,7 @@ import {
   PUBLIC_CALLER,
   RECORD_KINDS,
   canManageApiKeys,
+  canManagePeople,
   canManageResidentNoticeDelivery,
   canManageRouting,
   canManageSessions,
@@ -128,6 +129,7 @@ describe('the lead inbox and the admin-only reads', () => {
       canManageResidentNoticeDelivery,
       canManageRouting,
       canManageApiKeys,
+      canManagePeople,
     ]) {
       expect([admin, lead, worker, PUBLIC_CALLER, open311].map(check)).toEqual([true, false, false, false, false]);
     }
