@@ -75,9 +75,9 @@ export function watchDeskChanges(): Observable<DeskChanges> {
  * signal the ids the device's catalogue names (the admin API is loaded only for an admin).
  */
 export async function boardDepartments(): Promise<{ id: string; name: string }[]> {
-  const { fetchRoutingNames } = await import('#lib/api/admin.ts');
-  const res = await fetchRoutingNames();
-  if (res.ok) return [...res.data.departments].sort((a, b) => a.name.localeCompare(b.name));
+  // With no signal the admin code itself may not be on the device: then the catalogue too.
+  const res = await import('#lib/api/admin.ts').then((a) => a.fetchRoutingNames()).catch(() => null);
+  if (res?.ok) return [...res.data.departments].sort((a, b) => a.name.localeCompare(b.name));
   const types = await db().serviceTypes.toArray();
   return [...new Set(types.map((t) => t.departmentId))].sort().map((id) => ({ id, name: id }));
 }
