@@ -1017,6 +1017,33 @@ const FIX_ROWS: TableRow[] = [
     }),
   }),
   row({
+    name: '[R4] a fix naming only a before-photo where the service type needs an after-photo is rejected: photo-required',
+    rules: ['R4'],
+    kind: 'fix',
+    caller: 'worker',
+    start: inProgress({ type: 'POTHOLE' }),
+    photos: [{ name: '#before', on: 'self', kind: 'before' }],
+    payload: POTHOLE_FIX(['#before']),
+    expect: rejected('photo-required'),
+  }),
+  row({
+    name: '[R4] a fix naming a before-photo and an after-photo where the type needs one is applied',
+    rules: ['R4', 'R10'],
+    kind: 'fix',
+    caller: 'worker',
+    start: inProgress({ type: 'POTHOLE' }),
+    photos: [
+      { name: '#before', on: 'self', kind: 'before' },
+      { name: '#after', on: 'self', kind: 'after' },
+    ],
+    payload: POTHOLE_FIX(['#before', '#after']),
+    expect: applied({
+      changes: POTHOLE_FIXED,
+      notices: ['fixed'],
+      event: { kind: 'fixed', data: { photoIds: ['#before', '#after'] } },
+    }),
+  }),
+  row({
     name: "[R4] a fix naming another case's photo is rejected: photo-not-on-case",
     rules: ['R4'],
     kind: 'fix',

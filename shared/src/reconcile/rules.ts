@@ -137,15 +137,23 @@ function authorize(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideContext):
   });
 }
 
-/** Why a fix's photos cannot stand: each must be a crew's photo attached to this case. */
-function fixPhotoProblem(c: CaseFacts, photoIds: string[], ctx: DecideContext): Reason | null {
+/**
+ * Why a fix's photos cannot stand: each must be a crew's photo attached to this case, and
+ * where the service type asks for proof (`needsAfter`) one of them an after-photo: a
+ * before-photo is no proof of the finished work, and the resident's "fixed" page shows only
+ * after-photos.
+ */
+function fixPhotoProblem(c: CaseFacts, photoIds: string[], needsAfter: boolean, ctx: DecideContext): Reason | null {
+  if (needsAfter && photoIds.length === 0) return 'photo-required';
   if (!ctx.photo) return null;
+  let after = false;
   for (const id of photoIds) {
     const p = ctx.photo(id);
     const ownCase = p && (p.caseId === c.id || p.caseId === ctx.redirectedFrom?.id);
     if (!p || !ownCase || p.kind === 'report') return 'photo-not-on-case';
+    if (p.kind === 'after') after = true;
   }
-  return null;
+  return needsAfter && !after ? 'photo-required' : null;
 }
 
 /** Decides one mutation against the current state of its case. Pure. */
@@ -227,8 +235,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
 
     case 'fix': {
       if (!has(t.resolutionCodes, m.payload.resolutionCode)) return notApplied('rejected', 'invalid-payload', m);
-      if (t.photoRequiredOnFix && m.payload.photoIds.length === 0) return notApplied('rejected', 'photo-required', m);
-      const photoProblem = fixPhotoProblem(c, m.payload.photoIds, ctx);
+      const photoProblem = fixPhotoProblem(c, m.payload.photoIds, t.photoRequiredOnFix, ctx);
       if (photoProblem) return notApplied('rejected', photoProblem, m);
       const event = { kind: 'fixed', data: { ...m.payload, crewId: ctx.actor.crewId } };
       // R3: a second fix is kept as duplicate work; the resident heard once already.

@@ -5,7 +5,7 @@
  * others, and a stale form cannot slip one into the outbox.
  */
 import { TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
-import { SaveError } from '#lib/db/index.ts';
+import { SaveError, type PhotoTag } from '#lib/db/index.ts';
 import { enqueue } from '#lib/sync/engine.ts';
 
 export type ActionForm = 'hold' | 'note' | 'fix' | 'close' | 'transfer' | 'reopen';
@@ -121,12 +121,14 @@ export class CaseActions {
     return false;
   }
 
-  /** `photoRequired`: the service type needs at least one after-photo to be fixed. */
-  async saveFix(photoRequired: boolean): Promise<boolean> {
+  /**
+   * `photoRequired`: the service type needs at least one after-photo to be fixed; `photos`,
+   * the case's photos with their tags.
+   */
+  async saveFix(photoRequired: boolean, photos: readonly TaggedPhoto[]): Promise<boolean> {
     if (!this.resolutionCode) return this.#invalid('Choose what was done.');
-    if (photoRequired && this.fixPhotoIds.length === 0) {
-      return this.#invalid('This kind of case needs an after-photo. Add a photo in “Photos” below, then tick it here.');
-    }
+    const photoProblem = fixPhotoProblem(photoRequired, this.fixPhotoIds, photos);
+    if (photoProblem) return this.#invalid(photoProblem);
     const photoIds = [...this.fixPhotoIds];
     if (
       await this.#save('fix', { resolutionCode: this.resolutionCode, note: this.fixNote.trim(), photoIds }, 'Fix saved')
@@ -211,4 +213,26 @@ export class CaseActions {
       this.saving = false;
     }
   }
+}
+
+/** A photo of the case as the fix form knows it. */
+export type TaggedPhoto = { id: string; tag: PhotoTag };
+
+/**
+ * Why the fix form cannot be saved for its photos, in words for the worker, or null. Where
+ * the service type needs proof, one ticked photo must be an after-photo: the server refuses
+ * a before-photo alone (`photo-required`), and the resident is shown only after-photos.
+ */
+export function fixPhotoProblem(
+  photoRequired: boolean,
+  ticked: readonly string[],
+  photos: readonly TaggedPhoto[],
+): string | null {
+  if (!photoRequired) return null;
+  if (ticked.length === 0) {
+    return 'This kind of case needs an after-photo. Add a photo in “Photos” below, then tick it here.';
+  }
+  const after = new Set(photos.filter((p) => p.tag === 'after').map((p) => p.id));
+  if (ticked.some((id) => after.has(id))) return null;
+  return 'A before-photo does not show the finished work. In “Photos” below, choose “After” and photograph the finished work, then tick that photo here.';
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { savedMessage, type ChangeFate, type SavedChange } from './case-actions.svelte.ts';
+import { fixPhotoProblem, savedMessage, type ChangeFate, type SavedChange } from './case-actions.svelte.ts';
 
 const start: SavedChange = { id: 'm-1', what: 'Start saved', offline: true };
 const none: ChangeFate = { waiting: [], history: [] };
@@ -54,5 +54,32 @@ describe('the message after a save follows what the server made of the change', 
       text: 'The server refused this change: The note is too long.',
       tone: 'bad',
     });
+  });
+});
+
+describe('the fix form asks for an after-photo where the service type needs proof', () => {
+  const photos = [
+    { id: 'p-before', tag: 'before' as const },
+    { id: 'p-other', tag: 'other' as const },
+    { id: 'p-after', tag: 'after' as const },
+  ];
+
+  it('lets any fix through where the type needs no photo', () => {
+    expect(fixPhotoProblem(false, [], photos)).toBeNull();
+    expect(fixPhotoProblem(false, ['p-before'], photos)).toBeNull();
+  });
+
+  it('asks for a photo when none is ticked', () => {
+    expect(fixPhotoProblem(true, [], photos)).toMatch(/needs an after-photo/);
+  });
+
+  it('refuses before- and other-photos alone, saying what to do', () => {
+    const said = fixPhotoProblem(true, ['p-before', 'p-other'], photos);
+    expect(said).toMatch(/^A before-photo does not show the finished work/);
+    expect(said).toContain('choose “After”');
+  });
+
+  it('takes any ticked set with an after-photo in it', () => {
+    expect(fixPhotoProblem(true, ['p-before', 'p-after'], photos)).toBeNull();
   });
 });
