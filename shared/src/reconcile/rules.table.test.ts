@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Mutation, MUTATION_KINDS } from '../sync/mutation.ts';
-import { applyPatch, decide, type CaseFacts, type DecideContext, type Decision } from './rules.ts';
+import { applyPatch, decide, MAX_REDIRECTS, type CaseFacts, type DecideContext, type Decision } from './rules.ts';
 import {
   APPLIES,
   CALLERS,
@@ -27,7 +27,6 @@ const NOW = '2026-06-10T12:00:00.000Z';
 const TODAY = '2026-06-10';
 const IDS = { self: '7001', b: '7002', c: '7003', missing: '999999999999' };
 /** As many redirects as the server follows (push.service.ts). */
-const MAX_REDIRECTS = 5;
 
 function envFor(): RowEnv {
   const photos = new Map<string, string>();
@@ -86,9 +85,9 @@ function run(r: TableRow, env: RowEnv): { decision: Decision; target: TypedCase;
       crewDepartment: (id) => CREW_DEPARTMENTS[id],
       now: NOW,
       today: TODAY,
-      departmentOfCase: (id) => {
+      otherCase: (id) => {
         const c = cases.get(id);
-        return c && department(c);
+        return c && { departmentId: department(c), mergedIntoId: c.mergedIntoId };
       },
       photo: (id) => photos.get(id),
       ...(from ? { redirectedFrom: { id: from.id, crewId: from.crewId, departmentId: department(from) } } : {}),

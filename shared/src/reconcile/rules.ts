@@ -59,10 +59,11 @@ export type DecideContext = {
   /** Set when this decision is for work redirected from a merged case (R6): that case. */
   redirectedFrom?: CaseAccessFacts & { id: string };
   /**
-   * The department of another case (a merge's surviving case); undefined when there is no
-   * such case. Without it (the device's prediction) the check is left to the server.
+   * Another case (a merge's surviving case): its department, and the case it was itself
+   * merged into; undefined when there is no such case. Without it (the device's prediction)
+   * the checks are left to the server.
    */
-  departmentOfCase?: (caseId: string) => string | undefined;
+  otherCase?: (caseId: string) => OtherCase | undefined;
   /**
    * A photo already known by its id: the case it is attached to and its kind. Undefined
    * when no photo has that id. Without it (the device's prediction) photo checks are left to
@@ -70,6 +71,15 @@ export type DecideContext = {
    */
   photo?: (photoId: string) => { caseId: string; kind: PhotoKind } | undefined;
 };
+
+/**
+ * How many merges deep work is followed to the case that survives (a merged into b merged
+ * into c …); the server reads the cases of a batch that deep.
+ */
+export const MAX_REDIRECTS = 5;
+
+/** What a decision may ask of a case other than its own. */
+export type OtherCase = { departmentId: string; mergedIntoId: string | null };
 
 /** Who took a photo: the resident with the report, or a crew (before, after, other). */
 export type PhotoKind = 'report' | 'before' | 'after' | 'other';
@@ -166,8 +176,8 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
     if (isFieldKind(m.kind)) {
       // Never across departments (R8): refused here, on the case the device worked on, so
       // nothing of it reaches the other department's case or its lead.
-      const survivor = ctx.departmentOfCase?.(c.mergedIntoId);
-      if (survivor !== undefined && survivor !== t.departmentId)
+      const survivor = ctx.otherCase?.(c.mergedIntoId);
+      if (survivor !== undefined && survivor.departmentId !== t.departmentId)
         return notApplied('rejected', 'not-your-department', m);
       return decision(
         'merged',
@@ -375,23 +385,34 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
         { patch: { expectedAt: m.payload.expectedAt }, leadNotice: null },
       );
 
-    case 'merge_duplicate':
+    case 'merge_duplicate': {
       if (m.payload.intoCaseId === c.id) return notApplied('rejected', 'invalid-payload', m);
-      if (ctx.departmentOfCase) {
+      let intoCaseId = m.payload.intoCaseId;
+      if (ctx.otherCase) {
         // The surviving case must exist and be of the same department: a merge must not
         // become a way to make changes land on another department's case (R6, R8).
-        const into = ctx.departmentOfCase(m.payload.intoCaseId);
+        let into = ctx.otherCase(intoCaseId);
         if (into === undefined) return notApplied('rejected', 'case-not-found', m);
-        if (into !== t.departmentId) return notApplied('rejected', 'not-your-department', m);
+        if (into.departmentId !== t.departmentId) return notApplied('rejected', 'not-your-department', m);
+        // A case merged meanwhile (a board that had not caught up) is followed to its own
+        // surviving case, as field work is. Followed back to this case, the two are already
+        // one: merging again would close both, each a duplicate of the other.
+        for (let hop = 0; into.mergedIntoId && hop < MAX_REDIRECTS; hop++) {
+          if (into.mergedIntoId === c.id) return notApplied('superseded', 'already-in-state', m);
+          const next = ctx.otherCase(into.mergedIntoId);
+          if (next === undefined) break;
+          intoCaseId = into.mergedIntoId;
+          into = next;
+        }
       }
       if (closed) return notApplied('superseded', 'case-closed', m);
       return applied(
-        { kind: 'merged', data: { intoCaseId: m.payload.intoCaseId } },
+        { kind: 'merged', data: { intoCaseId } },
         {
           patch: {
             state: 'closed_not_fixed',
             closeReason: 'duplicate',
-            mergedIntoId: m.payload.intoCaseId,
+            mergedIntoId: intoCaseId,
             holdReason: null,
             closedAt: ctx.now,
           },
@@ -399,6 +420,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
           leadNotice: null,
         },
       );
+    }
 
     case 'cancel':
       // A cancellation closes the case as not fixed: with one of the type's close reasons.

@@ -364,6 +364,34 @@ describe('[R6] merges chained one into another', () => {
     expect(await Promise.all(ids.map(version))).toEqual(versions);
   });
 
+  it('two leads merging a pair each into the other: the second merge is moot, one case stays open', async () => {
+    const [a, b] = [await freshCase(), await freshCase()];
+    const [first] = await lead.send({ ...lead.make('merge_duplicate', a, { intoCaseId: b }), baseVersion: 2 });
+    expect(first!.outcome).toBe('applied');
+    // The second lead's board had not caught up: it merges b into a, already b's duplicate.
+    const [second] = await lead.send({ ...lead.make('merge_duplicate', b, { intoCaseId: a }), baseVersion: 2 });
+    expect([second!.outcome, second!.reason]).toEqual(['superseded', 'already-in-state']);
+    const rows = await t.db.sql<{ id: string; state: string; merged: string | null }[]>`
+      select id::text, state, merged_into_id::text as merged from cases where id in (${a}, ${b})`;
+    expect(new Map(rows.map((r) => [r.id, [r.state, r.merged]]))).toEqual(
+      new Map([
+        [a, ['closed_not_fixed', b]],
+        [b, ['assigned', null]],
+      ]),
+    );
+  });
+
+  it('a merge into a case merged meanwhile lands on the case that survives it', async () => {
+    const [a, b, c] = [await freshCase(), await freshCase(), await freshCase()];
+    await mergeInto(b, c);
+    const [o] = await lead.send({ ...lead.make('merge_duplicate', a, { intoCaseId: b }), baseVersion: 2 });
+    expect(o!.outcome).toBe('applied');
+    const [row] = await t.db.sql<
+      { merged: string }[]
+    >`select merged_into_id::text as merged from cases where id = ${a}`;
+    expect(row!.merged).toBe(c);
+  });
+
   it('a merge cycle (made by hand in the database) ends in a refusal, not a loop', async () => {
     const [a, b] = [await freshCase(), await freshCase()];
     await mergeInto(a, b);

@@ -21,6 +21,7 @@ import {
   type PushEntry,
   type RefusedMutation,
   type TypeRules,
+  MAX_REDIRECTS,
 } from '@fieldfix/shared';
 import type { Staff } from '../access/caller.ts';
 import type { Sql, Queryable } from '../db/database.ts';
@@ -51,8 +52,7 @@ import {
 } from './sync.repo.ts';
 import { replayRoutes, routeOf, type RouteChange } from './route-order.ts';
 
-/** How many merges deep work may be redirected (a merged into b merged into c …). */
-export const MAX_REDIRECTS = 5;
+export { MAX_REDIRECTS };
 
 /** How often a push is tried again after losing a race with another push (see below). */
 const ATTEMPTS = 3;
@@ -237,9 +237,9 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   const departmentOf = (c: WorkingCase) => types.get(c.serviceCode)!.departmentId;
   // The same for every decision of the batch: made once, not once per mutation.
   const crewDepartment = (id: string) => s.crews.get(id);
-  const departmentOfCase = (id: string) => {
+  const otherCase = (id: string) => {
     const c = cases.get(id);
-    return c && departmentOf(c);
+    return c && { departmentId: departmentOf(c), mergedIntoId: c.mergedIntoId };
   };
   const photo = (id: string) => photos.get(id);
 
@@ -267,7 +267,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
         get today() {
           return dateIn(when, s.opts.timeZone);
         },
-        departmentOfCase,
+        otherCase,
         photo,
         ...(redirectedFrom
           ? {

@@ -82,7 +82,7 @@ export function project(
     return { record: server, changes: ordered.map((c) => ({ ...c, predicted: null, reason: null })) };
   // What the device cannot know it leaves to the server: the crews of other departments
   // (a crew the app offers is taken to be the case's department's), other cases' departments
-  // and photos taken on other devices (no `departmentOfCase`, no `photo`).
+  // and photos taken on other devices (no `otherCase`, no `photo`).
   const ctx: DecideContext = {
     actor,
     crewAtBaseVersion: actor.crewId,
