@@ -55,7 +55,10 @@ export const BoardCase = z.object({
   case: CaseRecord,
   /** The service type's estimated minutes on site. */
   serviceMinutes: z.number().int().nonnegative(),
-  /** When the service type's SLA runs out (requested + sla days), and whether it has. */
+  /**
+   * When the case is due (its due date; with none, requested + the type's SLA days), and
+   * whether it is open past it.
+   */
   slaDueAt: IsoDateTime,
   overdue: z.boolean(),
   /** Null for unassigned cases. */

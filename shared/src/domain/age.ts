@@ -17,6 +17,19 @@ export function formatAge(requestedAt: string, now: Date): string {
   return `${Math.floor(days / 30)} mo`;
 }
 
+/**
+ * When a case is due, in ms since the epoch: the due date it carries (given at intake, set
+ * by a lead), or for a case with none the service type's target from the report.
+ */
+export function dueTime(c: { expectedAt: string | null; requestedAt: string }, slaDays: number): number {
+  return c.expectedAt ? Date.parse(c.expectedAt) : Date.parse(c.requestedAt) + slaDays * DAY_MS;
+}
+
+/** An open case past its due time (`dueTime`); a closed case is never overdue. */
+export function isOverdue(state: CaseState, due: number, now: Date): boolean {
+  return isOpen(state) && due < now.getTime();
+}
+
 export type SlaState = 'overdue' | 'due_today' | 'on_track' | 'none';
 
 /**
@@ -26,7 +39,7 @@ export type SlaState = 'overdue' | 'due_today' | 'on_track' | 'none';
 export function slaState(state: CaseState, expectedAt: string | null, now: Date, timeZone: string): SlaState {
   if (!isOpen(state) || !expectedAt) return 'none';
   const due = new Date(expectedAt);
-  if (due.getTime() < now.getTime()) return 'overdue';
+  if (isOverdue(state, due.getTime(), now)) return 'overdue';
   if (dateIn(due, timeZone) === dateIn(now, timeZone)) return 'due_today';
   return 'on_track';
 }

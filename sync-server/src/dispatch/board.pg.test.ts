@@ -78,12 +78,34 @@ describe('GET /api/dispatch/board', () => {
     for (const c of crewOf(b, 'streets-a').cases) {
       const type = types.get(c.case.serviceCode)!;
       expect(c.serviceMinutes).toBe(type.estimatedMinutes);
+      // Every demo case carries the due date intake gave it: the report's time + the SLA.
       const due = Date.parse(c.case.requestedAt) + type.slaDays * 86_400_000;
+      expect(Date.parse(c.case.expectedAt!)).toBe(due);
       expect(Date.parse(c.slaDueAt)).toBe(due);
-      expect(c.overdue).toBe(due < Date.now());
+      expect(c.overdue).toBe(due < Date.now() && !['fixed', 'closed_not_fixed'].includes(c.case.state));
     }
     // The demo's case forgotten for months is overdue.
     expect(crewOf(b, 'streets-a').cases.some((c) => c.overdue)).toBe(true);
+  });
+
+  it("reads a case's own due date, as a lead moved it, for Overdue and the overdue filter", async () => {
+    const late = (await board()).unassigned.find((u) => u.overdue)!;
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    await t.db.sql`update cases set expected_at = ${later} where id = ${late.case.id}`;
+    const after = (await board()).unassigned.find((u) => u.case.id === late.case.id)!;
+    expect([after.overdue, Date.parse(after.slaDueAt)]).toEqual([false, later.getTime()]);
+    const overdueOnly = await board(as.lead!, `date=${DAY}&overdue=true`);
+    expect(overdueOnly.unassigned.map((u) => u.case.id)).not.toContain(late.case.id);
+    // And the other way: a recent case whose due date was pulled in is overdue.
+    const early = new Date(Date.now() - 60_000);
+    await t.db.sql`update cases set requested_at = now(), expected_at = ${early} where id = ${late.case.id}`;
+    const pulledIn = (await board(as.lead!, `date=${DAY}&overdue=true`)).unassigned.find(
+      (u) => u.case.id === late.case.id,
+    );
+    expect(pulledIn?.overdue).toBe(true);
+    await t.db.sql`
+      update cases set requested_at = ${late.case.requestedAt}, expected_at = ${late.case.expectedAt}
+      where id = ${late.case.id}`;
   });
 
   it("the demo crews' routes do not cross themselves", async () => {
@@ -133,7 +155,8 @@ describe('GET /api/dispatch/board', () => {
     // reads: one urgent case and one reported just now make those filters tell.
     const [urgent, fresh] = (await board()).unassigned;
     await t.db.sql`update cases set priority = 'urgent' where id = ${urgent!.case.id}`;
-    await t.db.sql`update cases set requested_at = now() where id = ${fresh!.case.id}`;
+    await t.db
+      .sql`update cases set requested_at = now(), expected_at = now() + interval '3 days' where id = ${fresh!.case.id}`;
     const whole = await board();
     const queue = whole.unassigned;
     expect(queue.length).toBeGreaterThan(8);

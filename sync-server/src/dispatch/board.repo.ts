@@ -112,7 +112,7 @@ export async function findUnassigned(
       ${filter.minAgeDays ? sql`and c.requested_at <= ${now}::timestamptz - make_interval(days => ${filter.minAgeDays})` : sql``}
       ${
         filter.overdue
-          ? sql`and c.requested_at + make_interval(days => (select st.sla_days from service_types st where st.code = c.service_code)) < ${now}::timestamptz`
+          ? sql`and coalesce(c.expected_at, c.requested_at + make_interval(days => (select st.sla_days from service_types st where st.code = c.service_code))) < ${now}::timestamptz`
           : sql``
       }
     order by c.requested_at, c.id

@@ -13,6 +13,7 @@ import type {
   QueueFilter,
   ServiceType,
 } from '@fieldfix/shared';
+import { dueTime, isOverdue } from '@fieldfix/shared';
 import type { Sql } from '../db/database.ts';
 import { listServiceTypes } from '../cases/case.repo.ts';
 import {
@@ -31,7 +32,6 @@ import {
 import { crewReceipts } from './delivery.ts';
 import { routeLoad } from './route-load.ts';
 
-const DAY_MS = 86_400_000;
 /** Minutes on site for a case whose service type has gone from the catalogue (never expected). */
 const UNKNOWN_TYPE_MINUTES = 30;
 
@@ -113,13 +113,13 @@ export function serviceMinutesOf(types: TypeFigures, c: Pick<CaseRecord, 'servic
 export function toBoard(day: DispatchDay, now: Date): BoardResponse {
   const boardCase = (row: BoardCaseRow, delivery: BoardCase['delivery']): BoardCase => {
     const c = row.record;
-    const slaDays = day.types.get(c.serviceCode)?.slaDays ?? 0;
-    const slaDue = Date.parse(c.requestedAt) + slaDays * DAY_MS;
+    // The case's own due date where it has one (a lead may have moved it), as every view reads it.
+    const due = dueTime(c, day.types.get(c.serviceCode)?.slaDays ?? 0);
     return {
       case: c,
       serviceMinutes: serviceMinutesOf(day.types, c),
-      slaDueAt: new Date(slaDue).toISOString(),
-      overdue: slaDue < now.getTime(),
+      slaDueAt: new Date(due).toISOString(),
+      overdue: isOverdue(c.state, due, now),
       delivery,
     };
   };

@@ -2,7 +2,7 @@
  * The board's filters (pure). A filtered-out case is hidden from its column, not moved: the
  * crew's load still counts it, and moves keep its place in the route.
  */
-import type { BoardCase, CaseState, Priority, QueueFilter } from '@fieldfix/shared';
+import { isOverdue, type BoardCase, type CaseState, type Priority, type QueueFilter } from '@fieldfix/shared';
 import { ageDays } from './words.ts';
 
 export interface BoardFilters {
@@ -35,7 +35,7 @@ export function matches(item: BoardCase, f: BoardFilters, now: Date): boolean {
   if (f.type && c.serviceCode !== f.type) return false;
   if (f.priority && c.priority !== f.priority) return false;
   if (f.status && c.state !== f.status) return false;
-  if (f.overdue && !item.overdue) return false;
+  if (f.overdue && !boardOverdue(item, now)) return false;
   if (f.minAgeDays > 0 && ageDays(c.requestedAt, now) < f.minAgeDays) return false;
   return true;
 }
@@ -52,4 +52,17 @@ export function queueFilterOf(f: BoardFilters): QueueFilter {
   if (f.minAgeDays > 0) q.minAgeDays = f.minAgeDays;
   if (f.overdue) q.overdue = true;
   return q;
+}
+
+/**
+ * When a board case is due, read from the case as the board shows it now: a due date the
+ * lead has just changed counts at once, before the server's next board.
+ */
+export function boardDueTime(item: BoardCase): number {
+  return item.case.expectedAt ? Date.parse(item.case.expectedAt) : Date.parse(item.slaDueAt);
+}
+
+/** An open board case past its due time. */
+export function boardOverdue(item: BoardCase, now: Date): boolean {
+  return isOverdue(item.case.state, boardDueTime(item), now);
 }
