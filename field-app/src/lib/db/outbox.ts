@@ -150,12 +150,26 @@ export async function unblockPending(seq: number): Promise<void> {
   });
 }
 
+/** Why a photo will not upload when its attach change was not applied, and what that means. */
+export function notAttachedWords(serverWords: string): string {
+  return `Not added to the case: ${serverWords} The photo stays on this device; ask your lead if it is needed.`;
+}
+
 /** The person gives up on a change the server refused as malformed (never done silently). */
 export async function discardBlocked(seq: number): Promise<void> {
   const d = db();
-  await d.transaction('rw', [d.pending], async () => {
+  await d.transaction('rw', [d.pending, d.photos], async () => {
     const row = await d.pending.get(seq);
-    if (row?.blocked) await d.pending.delete(seq);
+    if (!row?.blocked) return;
+    await d.pending.delete(seq);
+    // A photo whose attach change is given up will never be on the server: it stays here,
+    // marked, instead of waiting to upload for ever (and holding up every sync).
+    if (row.mutation.kind === 'attach_photo') {
+      await d.photos.update(row.mutation.payload.photoId, {
+        state: 'failed',
+        error: notAttachedWords('you discarded the change that adds it.'),
+      });
+    }
   });
 }
 

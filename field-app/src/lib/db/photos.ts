@@ -12,7 +12,7 @@
 import { liveQuery, type Observable } from 'dexie';
 import type { PayloadOf } from '@fieldfix/shared';
 import { db, type PendingRow, type PhotoRow, type PhotoState } from './database.ts';
-import { addPending } from './outbox.ts';
+import { addPending, notAttachedWords } from './outbox.ts';
 
 export type NewPhoto = Omit<PhotoRow, 'attachMutationId' | 'userId' | 'uploadedBytes' | 'state' | 'error' | 'savedAt'>;
 
@@ -55,15 +55,25 @@ async function uploadable(userId: string): Promise<PhotoRow[]> {
     .filter((p) => p.userId === userId)
     .toArray();
   if (rows.length === 0) return [];
-  const stillPending = new Set(
-    (
-      await d.pending
-        .where('id')
-        .anyOf(rows.map((r) => r.attachMutationId))
-        .toArray()
-    ).map((r) => r.id),
+  const attachIds = rows.map((r) => r.attachMutationId);
+  const [pending, outcomes] = await Promise.all([
+    d.pending.where('id').anyOf(attachIds).toArray(),
+    d.outcomes.bulkGet(attachIds),
+  ]);
+  const stillPending = new Set(pending.map((r) => r.id));
+  // A photo whose attach change the server did not apply has no place on the server: its
+  // bytes would be refused on every try, and hold up every sync after. It stays on the
+  // device, marked, with the server's words.
+  const notTaken = new Map(
+    outcomes.flatMap((o) => (o && (o.outcome === 'rejected' || o.outcome === 'superseded') ? [[o.mutationId, o]] : [])),
   );
-  return rows.filter((r) => !stillPending.has(r.attachMutationId)).sort((a, b) => a.savedAt.localeCompare(b.savedAt));
+  for (const r of rows) {
+    const o = notTaken.get(r.attachMutationId);
+    if (o) await failUpload(r.id, notAttachedWords(o.message));
+  }
+  return rows
+    .filter((r) => !stillPending.has(r.attachMutationId) && !notTaken.has(r.attachMutationId))
+    .sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }
 
 /** The photos of `userId` whose bytes should go up now, oldest first. */
