@@ -307,6 +307,24 @@ describe('Open311 GeoReport v2: the updates feed and late syncs', () => {
       type: 'started',
     });
   });
+
+  it("a second crew's fix of a fixed case (R3, duplicate work) is not announced again", async () => {
+    const now = Date.now();
+    const at = new Date(now - 60_000);
+    const [first, second] = await t.db.sql<{ id: string }[]>`
+      insert into case_events (case_id, at, received_at, kind, data, version, crew_id, outcome)
+      values (4, ${at}, ${at}, 'fixed', ${t.db.sql.json({ resolutionCode: 'patched', note: '', photoIds: [] })}, 91,
+          'streets-a', 'applied'),
+        (4, ${at}, ${at}, 'fixed', ${t.db.sql.json({ resolutionCode: 'patched', note: '', photoIds: [], duplicate: true })},
+          91, 'streets-b', 'merged')
+      returning id::text`;
+    const start = new Date(now - 3_600_000).toISOString();
+    const { data } = await both((f) => `/open311/v2/servicerequestupdates.${f}?start_date=${start}`, S.RequestUpdates);
+    const ids = data.map((u) => u.update_id);
+    expect(ids).toContain(first!.id);
+    expect(ids).not.toContain(second!.id);
+    await t.db.sql`delete from case_events where id in (${first!.id}, ${second!.id})`;
+  });
 });
 
 describe('Open311 GeoReport v2: dates', () => {

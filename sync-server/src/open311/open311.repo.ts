@@ -161,6 +161,8 @@ export async function findUpdates(
     where e.received_at >= ${q.from} and e.received_at <= ${q.to}
       and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
       and (e.outcome is null or e.outcome in ('applied', 'merged'))
+      -- A second crew's fix of a fixed case is duplicate work (R3): the public heard once.
+      and not (e.kind = 'fixed' and e.data @> '{"duplicate": true}')
     order by e.received_at, e.id
     limit ${q.limit} offset ${q.offset}`;
   return rows.map((r) => ({
