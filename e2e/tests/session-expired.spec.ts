@@ -110,3 +110,39 @@ test('a session that ends offline keeps every change; they go after the worker s
   expect(clientIdAfter).toBe(clientIdBefore);
   await admin.dispose();
 });
+
+test('signing out with changes not yet sent asks first; signed out anyway, they go at the next sign-in', async ({
+  page,
+  context,
+}) => {
+  test.setTimeout(90_000);
+  await signIn(page);
+  await synced(page);
+  const [open] = (await serverDay(page.request)).filter((c) => c.state === 'assigned' || c.state === 'in_progress');
+  expect(open, 'the demo crew has an open case').toBeTruthy();
+
+  await setSignal(context, false);
+  const text = `Cones left at the corner (${Date.now()})`;
+  await addNote(page, open!.id, text);
+  const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+  await signOut.click();
+  const ask = page.getByTestId('sign-out-confirm');
+  await expect(ask).toContainText(
+    '1 change has not reached the server yet. They stay on this device, and go only when Sam Ortega signs in here again.',
+  );
+  const stay = ask.getByRole('button', { name: 'Stay signed in' });
+  await expect(stay).toBeFocused();
+  await stay.click();
+  await expect(ask).toHaveCount(0);
+  await expect(page).toHaveURL(new RegExp(`/cases/${open!.id}$`));
+
+  await signOut.click();
+  await ask.getByRole('button', { name: 'Sign out anyway' }).click();
+  await expect(page).toHaveURL(/\/login/);
+
+  await setSignal(context, true);
+  await submitSignIn(page, WORKER);
+  await expect(page).not.toHaveURL(/\/login/);
+  await synced(page);
+  expect(await notesOn(page.request, open!.id, text)).toBe(1);
+});

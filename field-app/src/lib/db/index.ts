@@ -33,6 +33,7 @@ export {
   photosToUpload,
   recordUpload,
   retryUpload,
+  unsyncedWork,
   watchCasePhotos,
   watchPhotoSummary,
   type NewPhoto,

@@ -76,6 +76,23 @@ async function uploadable(userId: string): Promise<PhotoRow[]> {
     .sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }
 
+/**
+ * What of `userId`'s work has not reached the server yet: changes in the outbox (blocked
+ * ones too) and photos whose bytes have not all gone up. What signing out leaves behind.
+ */
+export async function unsyncedWork(userId: string): Promise<{ changes: number; photos: number }> {
+  const d = db();
+  const [changes, photos] = await Promise.all([
+    d.pending.where('userId').equals(userId).count(),
+    d.photos
+      .where('state')
+      .anyOf(['queued', 'uploading'] satisfies PhotoState[])
+      .filter((p) => p.userId === userId)
+      .count(),
+  ]);
+  return { changes, photos };
+}
+
 /** The photos of `userId` whose bytes should go up now, oldest first. */
 export function photosToUpload(userId: string): Promise<PhotoRow[]> {
   return uploadable(userId);
