@@ -135,6 +135,52 @@ test('a resident reports a pothole in Spanish with a photo while offline; it is 
   await context.close();
 });
 
+test('a report the city refuses keeps what was written: in Spanish, the resident changes the place and sends it again', async ({
+  browser,
+}) => {
+  test.setTimeout(90_000);
+  // The phone's location is far outside the city: the server refuses the point.
+  const context = await browser.newContext({
+    locale: 'es-MX',
+    serviceWorkers: 'block',
+    geolocation: { latitude: 40.0, longitude: -100.0 },
+    permissions: ['geolocation'],
+  });
+  const page = await context.newPage();
+  await page.goto('/report');
+  await page.getByText('Bache', { exact: true }).click();
+  await page.getByText('Más grande que una llanta').click();
+  await page.getByRole('button', { name: 'Usar mi ubicación' }).click();
+  await expect(page.getByTestId('report-place')).toContainText('Lugar: su ubicación');
+  const words = `Bache frente a la escuela (${Date.now()})`;
+  const description = page.getByLabel('¿Qué pasa y qué debe buscar la cuadrilla?');
+  await description.fill(words);
+  await page.getByRole('button', { name: 'Enviar el reporte' }).click();
+
+  const status = page.getByTestId('report-status');
+  await expect(status.getByRole('heading')).toHaveText('No aceptado', { timeout: 30_000 });
+  await expect(status).toContainText(
+    'La ciudad no aceptó este reporte: el lugar está fuera de la ciudad. Revise el lugar y vuelva a reportar.',
+  );
+  await expect(status).not.toContainText('outside');
+  await axeClean(page);
+
+  // Back to the form with everything as written, at the place.
+  await status.getByRole('button', { name: 'Cambiar el reporte y enviarlo de nuevo' }).click();
+  const address = page.getByRole('combobox', { name: 'O escriba la dirección' });
+  await expect(address).toBeFocused();
+  await expect(description).toHaveValue(words);
+  await expect(page.getByRole('radio', { name: 'Bache' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'Más grande que una llanta' })).toBeChecked();
+  await address.fill('1410 ced');
+  await page.getByRole('option', { name: '1410 Cedar Ave' }).click();
+  await page.getByRole('button', { name: 'Enviar el reporte' }).click();
+  await expect(status.getByRole('heading')).toHaveText(/^Enviado\. Su número de caso es #\d+\.$/, { timeout: 30_000 });
+  // The refused report is not kept beside it: it was changed and sent.
+  await expect(page.getByRole('heading', { name: 'Sus reportes en este teléfono' })).toHaveCount(0);
+  await context.close();
+});
+
 test('address suggestions come from the city streets, and open reports nearby can be followed instead', async ({
   browser,
   request,
