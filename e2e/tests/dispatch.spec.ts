@@ -459,6 +459,24 @@ test('"Balance the day" previews every change with figures per crew; accepting s
   await lead.context().close();
 });
 
+test('a suggestion is for the day it was asked on: turning the board to another day puts it aside', async ({
+  browser,
+  baseURL,
+}) => {
+  const lead = await openBoard(browser, baseURL);
+  await lead.getByTestId('balance').click();
+  const preview = lead.getByTestId('balance-preview');
+  await expect(preview).toBeVisible({ timeout: 20_000 });
+  const day = lead.getByLabel('Day', { exact: true });
+  const today = await day.inputValue();
+  const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  await day.fill(tomorrow);
+  await expect(lead).toHaveURL(new RegExp(`date=${tomorrow}`));
+  await expect(preview).toHaveCount(0);
+  await expect(lead.getByTestId('board-announcement')).toContainText('Suggestion put aside: nothing changed.');
+  await lead.context().close();
+});
+
 test('"Order this route" suggests a shorter order for one crew only; accepted, the crew drives less, and the board keeps it', async ({
   browser,
   baseURL,

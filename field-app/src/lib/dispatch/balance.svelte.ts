@@ -29,9 +29,17 @@ export class BalancePlan {
   chosen = $state.raw<ReadonlySet<string>>(new Set());
 
   #board: DispatchBoard;
+  /** The board a plan was asked for: its day and department. */
+  #askedFor: { date: string; department: string } | null = null;
 
   constructor(board: DispatchBoard) {
     this.#board = board;
+  }
+
+  /** Whether the board still shows the day and department the plan was asked for. */
+  #boardUnchanged(): boolean {
+    const b = this.#board.board;
+    return !!b && !!this.#askedFor && b.date === this.#askedFor.date && b.departmentId === this.#askedFor.department;
   }
 
   /** Per case, the planned change in words: "to Streets Crew B, stop 3". */
@@ -64,8 +72,11 @@ export class BalancePlan {
       mode,
       ...(crewId ? { crewIds: [crewId] } : {}),
     };
+    this.#askedFor = { date: body.date, department: body.department };
     const res = await requestBalance({ ...body, timeLimitMs: FIRST_MS });
     this.running = false;
+    // The lead turned to another day or department meanwhile: this plan is not for that board.
+    if (!this.#boardUnchanged()) return;
     if (!res.ok) {
       this.error =
         res.error.kind === 'network'
@@ -86,7 +97,7 @@ export class BalancePlan {
   async #refine(first: BalanceResponse, body: Omit<Parameters<typeof requestBalance>[0], 'timeLimitMs'>) {
     this.improving = true;
     const res = await requestBalance({ ...body, timeLimitMs: REFINE_MS });
-    const untouched = this.plan === first && this.chosen.size === first.changes.length;
+    const untouched = this.plan === first && this.chosen.size === first.changes.length && this.#boardUnchanged();
     this.improving = false;
     if (!res.ok || !untouched || !isBetterPlan(res.data, first)) return;
     const km = (p: BalanceResponse) => p.after.reduce((sum, c) => sum + c.routeKm, 0);
@@ -115,6 +126,12 @@ export class BalancePlan {
     const board = this.#board;
     const plan = this.plan;
     if (!plan || !board.board) return false;
+    if (!this.#boardUnchanged()) {
+      // Accepted on another day's board, its moves would put the cases on that day.
+      this.discard();
+      this.error = 'That suggestion was for another day or department. Ask for a new one for this board.';
+      return false;
+    }
     const changes = plan.changes.filter((c) => all || this.chosen.has(c.caseId));
     if (changes.length === 0) {
       this.discard();
