@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { readCaptureFacts } from './exif.ts';
+import { EARLIEST_YEAR, LATEST_YEAR } from '@fieldfix/shared';
+import { CAPTURE_YEARS, readCaptureFacts } from './exif.ts';
 
 // JPEGs made by sharp (libvips) with the EXIF a phone camera writes: the capture time in the
 // EXIF IFD and the position in the GPS IFD.
@@ -27,6 +28,26 @@ describe('readCaptureFacts', () => {
     expect(facts.takenAt).toBe(new Date(2026, 5, 10, 8, 15, 30).toISOString());
     expect(facts.lat).toBeCloseTo(42 + 20 / 60 + 24 / 3600, 6);
     expect(facts.long).toBeCloseTo(-(86 + 58 / 60 + 12 / 3600), 6);
+  });
+
+  it("takes capture times in the sync protocol's years", () => {
+    expect(CAPTURE_YEARS).toEqual({ earliest: EARLIEST_YEAR, latest: LATEST_YEAR });
+  });
+
+  it('gives no time for a camera whose clock was never set (1980), keeping the position', async () => {
+    const facts = await readCaptureFacts(
+      await jpeg({
+        IFD2: { DateTimeOriginal: '1980:01:01 00:00:05' },
+        IFD3: {
+          GPSLatitudeRef: 'N',
+          GPSLatitude: '42/1 20/1 24/1',
+          GPSLongitudeRef: 'W',
+          GPSLongitude: '86/1 58/1 12/1',
+        },
+      }),
+    );
+    expect(facts.takenAt).toBeNull();
+    expect(facts.lat).toBeCloseTo(42 + 20 / 60 + 24 / 3600, 6);
   });
 
   it('answers nulls for a picture without EXIF, and for bytes that are not a picture', async () => {
