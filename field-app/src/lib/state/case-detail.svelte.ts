@@ -188,14 +188,7 @@ export class CaseDetail {
       ...bridging(server, data.outcomes),
       ...data.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
-    return project(
-      server,
-      queued,
-      data.serviceType,
-      session ? actorOf(session) : null,
-      this.#clock.now.toISOString(),
-      cityTimeZone(session),
-    );
+    return project(server, queued, data.serviceType, session ? actorOf(session) : null, cityTimeZone(session));
   });
 
   record = $derived.by(() => this.projection?.record ?? null);

@@ -45,19 +45,17 @@ export interface TypeOption {
 export function optimisticCases(
   data: DeviceCases,
   session: SessionResponse,
-  now: Date,
 ): { cases: CaseRecord[]; waiting: Set<string> } {
   const actor = actorOf(session);
   const byCase = new Map<string, DeviceCases['pending']>();
   for (const p of data.pending) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
-  const iso = now.toISOString();
   const cases = data.cases.map((c) => {
     const queued = [
       ...bridging(c, data.outcomes),
       ...(byCase.get(c.id) ?? []).map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
     return queued.length
-      ? project(c, queued, data.serviceTypes[c.serviceCode], actor, iso, cityTimeZone(session)).record
+      ? project(c, queued, data.serviceTypes[c.serviceCode], actor, cityTimeZone(session)).record
       : c;
   });
   return { cases, waiting: new Set(byCase.keys()) };
@@ -93,7 +91,7 @@ export class DayPage {
     const crew = this.#session().crew;
     if (!data || !crew) return [];
     const now = this.#clock.now;
-    const { cases, waiting } = optimisticCases(data, this.#session(), now);
+    const { cases, waiting } = optimisticCases(data, this.#session());
     return dayList(cases, crew.id, this.#today, this.#timeZone).map((c, i) => {
       const type = data.serviceTypes[c.serviceCode];
       return {

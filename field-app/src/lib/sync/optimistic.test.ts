@@ -41,7 +41,7 @@ describe('replaying the device’s changes', () => {
     const start = queued(mutation('start', '1', {}), 1);
     const hold = queued(mutation('hold', '1', { reason: 'weather' }), 2);
     // Started, then held: on hold. (Held first, then started, it would be in progress.)
-    const p = project(server, [hold, start], sidewalk, worker, NOW, TZ);
+    const p = project(server, [hold, start], sidewalk, worker, TZ);
     expect(p.record).toMatchObject({ state: 'on_hold', holdReason: 'weather', version: 4 });
     expect(p.changes.map((c) => [c.seq, c.predicted])).toEqual([
       [1, 'applied'],
@@ -54,7 +54,7 @@ describe('replaying the device’s changes', () => {
     const server = caseRecord('1', { state: 'in_progress' });
     const bogus = queued(mutation('fix', '1', { resolutionCode: 'not-a-code', note: '', photoIds: [] }), 1);
     const hold = queued(mutation('hold', '1', { reason: 'weather' }), 2);
-    const p = project(server, [bogus, hold], sidewalk, worker, NOW, TZ);
+    const p = project(server, [bogus, hold], sidewalk, worker, TZ);
     expect(p.changes[0]).toMatchObject({ seq: 1, predicted: 'rejected', reason: 'invalid-payload' });
     expect(p.record.state).toBe('on_hold'); // not fixed: the fix was not applied
     expect(p.record.resolutionCode).toBeNull();
@@ -63,7 +63,7 @@ describe('replaying the device’s changes', () => {
 
   it('shows a change that no longer makes sense as superseded, leaving the case as it is', () => {
     const server = caseRecord('1', { state: 'fixed', closedAt: NOW, resolutionCode: 'ground_down' });
-    const p = project(server, [queued(mutation('start', '1', {}), 1)], sidewalk, worker, NOW, TZ);
+    const p = project(server, [queued(mutation('start', '1', {}), 1)], sidewalk, worker, TZ);
     expect(p.changes[0]).toMatchObject({ predicted: 'superseded', reason: 'case-closed' });
     expect(p.record).toEqual(server);
   });
@@ -74,7 +74,7 @@ describe('replaying the device’s changes', () => {
     // The device takes a crew it offers to be of the case's department.
     const assign = queued(mutation('assign', '1', { crewId: 'streets-b', day: '2026-06-11', position: null }), 1);
     const start = queued(mutation('start', '1', {}), 2);
-    const p = project(server, [assign, start], sidewalk, lead, NOW, TZ);
+    const p = project(server, [assign, start], sidewalk, lead, TZ);
     expect(p.changes.map((c) => [c.predicted, c.reason])).toEqual([
       ['applied', null],
       ['rejected', 'role-not-allowed'],
@@ -82,16 +82,20 @@ describe('replaying the device’s changes', () => {
     expect(p.record).toMatchObject({ state: 'assigned', crewId: 'streets-b', assignedDay: '2026-06-11', version: 3 });
   });
 
+  it('decides each change at the time it was done: a fix waiting since yesterday was closed yesterday', () => {
+    const server = caseRecord('1', { state: 'in_progress' });
+    const yesterday = '2026-06-09T21:30:00.000Z';
+    const fix = queued(
+      { ...mutation('fix', '1', { resolutionCode: 'ground_down', note: '', photoIds: [] }), deviceTime: yesterday },
+      1,
+    );
+    const p = project(server, [fix], sidewalk, worker, TZ);
+    expect(p.record).toMatchObject({ state: 'fixed', closedAt: yesterday, updatedAt: yesterday });
+  });
+
   it('a change that leaves the case as it is (a note) leaves its version and last update alone', () => {
     const server = caseRecord('1');
-    const p = project(
-      server,
-      [queued(mutation('add_note', '1', { text: 'gate locked' }), 1)],
-      sidewalk,
-      worker,
-      NOW,
-      TZ,
-    );
+    const p = project(server, [queued(mutation('add_note', '1', { text: 'gate locked' }), 1)], sidewalk, worker, TZ);
     expect(p.changes[0]).toMatchObject({ predicted: 'applied', reason: null });
     expect(p.record).toEqual(server);
   });
@@ -99,10 +103,7 @@ describe('replaying the device’s changes', () => {
   it('shows server truth when it cannot decide (no service type, nobody signed in)', () => {
     const server = caseRecord('1');
     const changes = [queued(mutation('start', '1', {}), 2), queued(mutation('add_note', '1', { text: 'x' }), 1)];
-    for (const p of [
-      project(server, changes, null, worker, NOW, TZ),
-      project(server, changes, sidewalk, null, NOW, TZ),
-    ]) {
+    for (const p of [project(server, changes, null, worker, TZ), project(server, changes, sidewalk, null, TZ)]) {
       expect(p.record).toBe(server);
       expect(p.changes.map((c) => [c.seq, c.predicted])).toEqual([
         [1, null],
@@ -121,13 +122,13 @@ describe('bridging acknowledged changes until the pull brings them', () => {
 
     const bridged = bridging(before, rows);
     expect(bridged).toEqual([{ seq: 1, mutation: raise, acknowledged: true }]);
-    expect(project(before, bridged, sidewalk, lead, NOW, TZ).record).toMatchObject({ priority: 'urgent', version: 3 });
+    expect(project(before, bridged, sidewalk, lead, TZ).record).toMatchObject({ priority: 'urgent', version: 3 });
 
     // The pull brings version 3: shown exactly as the server has it (not raised a second time).
     const after = caseRecord('1', { version: 3, priority: 'urgent', updatedAt: NOW });
     expect(bridging(after, rows)).toEqual([]);
     const later = queued(mutation('set_due', '1', { expectedAt: '2026-06-12T12:00:00.000Z' }), 2);
-    const p = project(after, [...bridging(after, rows), later], sidewalk, lead, NOW, TZ);
+    const p = project(after, [...bridging(after, rows), later], sidewalk, lead, TZ);
     expect(p.record.version).toBe(4);
     expect(p.changes.map((c) => c.seq)).toEqual([2]);
   });
@@ -167,6 +168,6 @@ describe('bridging acknowledged changes until the pull brings them', () => {
     const survivor = caseRecord('2', { version: 5 });
     expect(bridging(merged, rows)).toEqual([]);
     expect(bridging(survivor, rows)).toEqual([]);
-    expect(project(merged, bridging(merged, rows), sidewalk, worker, NOW, TZ).record).toEqual(merged);
+    expect(project(merged, bridging(merged, rows), sidewalk, worker, TZ).record).toEqual(merged);
   });
 });

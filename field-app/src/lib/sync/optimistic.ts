@@ -74,7 +74,6 @@ export function project(
   changes: QueuedChange[],
   type: ServiceType | null | undefined,
   actor: Actor | null,
-  now: string,
   timeZone: string,
 ): Projection {
   const ordered = [...changes].sort((a, b) => a.seq - b.seq);
@@ -83,17 +82,18 @@ export function project(
   // What the device cannot know it leaves to the server: the crews of other departments
   // (a crew the app offers is taken to be the case's department's), other cases' departments
   // and photos taken on other devices (no `otherCase`, no `photo`).
-  const ctx: DecideContext = {
+  const ctx: Omit<DecideContext, 'now' | 'today'> = {
     actor,
     crewAtBaseVersion: actor.crewId,
     crewDepartment: () => type.departmentId,
-    now,
-    today: dateIn(new Date(now), timeZone),
   };
   let record = server;
   const replayed: ReplayedChange[] = [];
   for (const change of ordered) {
-    const d = decide(record, change.mutation, type, ctx);
+    // Decided at the time it was done, as the server does: a fix waiting since yesterday was
+    // closed yesterday (and is not "done today" on the day list).
+    const at = change.mutation.deviceTime;
+    const d = decide(record, change.mutation, type, { ...ctx, now: at, today: dateIn(new Date(at), timeZone) });
     if (d.outcome === 'applied' || d.outcome === 'merged') {
       const next = applyPatch(record, d);
       // A change made on the device counts as the case's latest update (the day list shows
