@@ -144,7 +144,7 @@ export class FieldDevice {
    * What the device shows: each case with the device's changes replayed on top (pending ones,
    * and applied ones the pull has not brought yet), as the day list computes it.
    */
-  async view(now = new Date()): Promise<CaseRecord[]> {
+  async view(): Promise<CaseRecord[]> {
     const { cases, pending, outcomes } = await this.state();
     const types = new Map((await this.#step(() => this.#db.serviceTypes.toArray())).map((t) => [t.code, t]));
     const applied = outcomes.filter((o) => o.outcome === 'applied' || o.outcome === 'merged');
@@ -156,14 +156,7 @@ export class FieldDevice {
           .map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
       ];
       if (queued.length === 0) return c;
-      return project(
-        c,
-        queued,
-        types.get(c.serviceCode),
-        actorOf(this.session),
-        now.toISOString(),
-        this.session.cityTimeZone,
-      ).record;
+      return project(c, queued, types.get(c.serviceCode), actorOf(this.session), this.session.cityTimeZone).record;
     });
   }
 
