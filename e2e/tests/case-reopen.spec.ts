@@ -49,6 +49,13 @@ test('a lead reopens a cancelled case from its page: back to new with no crew, a
   // Open again: nothing to reopen.
   await expect(reopen).toHaveCount(0);
   await waitForMail(email, (m) => m.notice?.template === 'reopened');
+  // The public page says the city reopened it: not the resident's "still there", nor the lead's words.
+  const track = await page.context().browser()!.newPage({ locale: 'en-US' });
+  await track.goto(`${baseURL}/track/${id}`);
+  await expect(track.getByText('Reopened by the city: the case is open again.')).toBeVisible();
+  await expect(track.getByText('the problem was still there')).toHaveCount(0);
+  await expect(track.getByText('slab is still cracked')).toHaveCount(0);
+  await track.close();
 
   // Leaves the city's queue as it found it for the tests that follow.
   expect(await pushOne(api, id, 'cancel', { reason: 'no_action_needed', note: 'Test case' })).toBe('applied');

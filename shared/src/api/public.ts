@@ -34,7 +34,10 @@ export const PublicTimelineStep = z.object({
   ]),
   /** `routed`: the department it was sent to. */
   departmentName: z.string().nullable(),
-  /** `closed_not_fixed`: the reason code (duplicate, not_city_responsibility, …). */
+  /**
+   * `closed_not_fixed`: the reason code (duplicate, not_city_responsibility, …); `reopened`:
+   * `still-a-problem` when the resident reopened it, null when the city did.
+   */
   reason: z.string().nullable(),
   /** `fixed`: the crew's after-photo (re-encoded, no EXIF), when there is one. */
   photoUrl: z.string().nullable(),

@@ -242,6 +242,21 @@ describe('"still a problem?" from the tracking page', () => {
     expect(again.status).toBe(409);
     const reopened = await t.db.sql`select 1 from case_events where case_id = ${id} and kind = 'reopened'`;
     expect(reopened).toHaveLength(1);
+    // The public timeline says who reopened it: the resident.
+    const track = PublicTrackResponse.parse(await (await t.app.request(`/api/public/cases/${id}`)).json());
+    expect(track.timeline.filter((s) => s.kind === 'reopened').map((s) => s.reason)).toEqual(['still-a-problem']);
+  });
+
+  it("says a case the city reopened was reopened by the city, never the lead's words", async () => {
+    const id = await caseWithReporter({ fixedDaysAgo: 1 });
+    await t.db.sql`
+      insert into case_events (case_id, at, received_at, kind, data, version, crew_id, actor_user_id, outcome)
+      values (${id}, now(), now(), 'reopened',
+        ${t.db.sql.json({ reason: 'Closed by mistake, Rosa called', previousState: 'fixed' })}, 5, null, null, 'applied')`;
+    const res = await t.app.request(`/api/public/cases/${id}`);
+    const track = PublicTrackResponse.parse(await res.json());
+    expect(track.timeline.filter((s) => s.kind === 'reopened').map((s) => s.reason)).toEqual([null]);
+    expect(JSON.stringify(track)).not.toContain('Rosa called');
   });
 
   it('refuses without a key of this case, after 14 days, and when the case is open', async () => {

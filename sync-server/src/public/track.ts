@@ -32,6 +32,14 @@ const KINDS = new Set<string>([
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/**
+ * Why a case was reopened, as the public may read it: `still-a-problem` when the resident
+ * said so; null when the city did (a lead's reason is staff's words, not published).
+ */
+function reopenedBy(e: TimelineEvent): string | null {
+  return e.data.source === 'resident' ? 'still-a-problem' : null;
+}
+
 /** The public photo of a fix: its first photo, when its bytes are in. */
 function fixPhoto(e: TimelineEvent, complete: Set<string>): string | null {
   const ids = Array.isArray(e.data.photoIds) ? (e.data.photoIds as unknown[]) : [];
@@ -72,7 +80,7 @@ export function publicTrack(
       at: e.at.toISOString(),
       kind: e.kind as PublicTimelineStep['kind'],
       departmentName: e.kind === 'routed' ? (ctx.departments.get(String(e.data.departmentId)) ?? null) : null,
-      reason: e.kind === 'closed_not_fixed' ? str(e.data.reason) : null,
+      reason: e.kind === 'closed_not_fixed' ? str(e.data.reason) : e.kind === 'reopened' ? reopenedBy(e) : null,
       photoUrl: photo ? mediaUrl(ctx.base, photo) : null,
       intoCaseId: e.kind === 'merged' ? str(e.data.intoCaseId) : null,
     });

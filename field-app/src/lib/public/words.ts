@@ -70,7 +70,7 @@ export function stepWords(s: PublicTimelineStep): string {
     case 'closed_not_fixed':
       return m.step_closed_not_fixed({ reason: (s.reason && REASONS[s.reason]?.()) || m.reason_other() });
     case 'reopened':
-      return m.step_reopened();
+      return s.reason === 'still-a-problem' ? m.step_reopened() : m.step_reopened_city();
     case 'merged':
       return s.intoCaseId ? m.step_merged({ id: s.intoCaseId }) : m.step_merged_unknown();
     case 'cancelled':
