@@ -25,8 +25,17 @@ import {
 
 const NOW = '2026-06-10T12:00:00.000Z';
 const TODAY = '2026-06-10';
-const IDS = { self: '7001', b: '7002', c: '7003', missing: '999999999999' };
-/** As many redirects as the server follows (push.service.ts). */
+const IDS = {
+  self: '7001',
+  b: '7002',
+  c: '7003',
+  d: '7004',
+  e: '7005',
+  f: '7006',
+  g: '7007',
+  h: '7008',
+  missing: '999999999999',
+};
 
 function envFor(): RowEnv {
   const photos = new Map<string, string>();

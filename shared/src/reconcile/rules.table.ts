@@ -135,7 +135,7 @@ export type TypeCode = keyof typeof TYPES;
 // ---- cases, photos and the tokens rows use for what a runner knows only when it runs -------
 
 /** The row's case is `self`; some rows need other cases (merges). */
-export type CaseName = 'self' | 'b' | 'c';
+export type CaseName = 'self' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h';
 /** A case named in a payload or a case field: one of the row's, or one that does not exist. */
 export type CaseRef = `@${CaseName}` | '@missing';
 /** When the change happened (a close's `closedAt`): the runner's clock. */
@@ -1968,6 +1968,55 @@ const MERGE: TableRow[] = [
     expect: superseded('already-in-state'),
   }),
   row({
+    name: '[R6] merging into the first of five merges (b into c … into g) lands on the case that survives them all',
+    rules: ['R6', 'R10'],
+    kind: 'merge_duplicate',
+    caller: 'lead',
+    start: assigned(),
+    others: {
+      b: merged('@c'),
+      c: merged('@d'),
+      d: merged('@e'),
+      e: merged('@f'),
+      f: merged('@g'),
+      g: survivor({ routePosition: 6 }),
+    },
+    payload: { intoCaseId: '@b' },
+    expect: applied({
+      changes: { ...MERGED_INTO_B, mergedIntoId: '@g' },
+      notices: ['closed'],
+      event: { kind: 'merged', data: { intoCaseId: '@g' } },
+    }),
+  }),
+  row({
+    name: '[R6] merging into the first of six merges, deeper than work is followed, is rejected: case-not-found',
+    rules: ['R6'],
+    kind: 'merge_duplicate',
+    caller: 'lead',
+    start: assigned(),
+    others: {
+      b: merged('@c'),
+      c: merged('@d'),
+      d: merged('@e'),
+      e: merged('@f'),
+      f: merged('@g'),
+      g: merged('@h'),
+      h: survivor({ routePosition: 6 }),
+    },
+    payload: { intoCaseId: '@b' },
+    expect: rejected('case-not-found'),
+  }),
+  row({
+    name: '[R6] merging into one of two cases merged into each other (made by hand) is rejected: case-not-found',
+    rules: ['R6'],
+    kind: 'merge_duplicate',
+    caller: 'lead',
+    start: assigned(),
+    others: { b: merged('@c'), c: merged('@b') },
+    payload: { intoCaseId: '@b' },
+    expect: rejected('case-not-found'),
+  }),
+  row({
     name: '[R8] a merge by a worker is rejected: role-not-allowed',
     rules: ['R8'],
     kind: 'merge_duplicate',
@@ -2228,7 +2277,7 @@ export function resolve<T>(value: T, env: RowEnv): T {
   if (typeof value === 'string') {
     if (value === AT) return env.at as T;
     if (value === TODAY) return env.today as T;
-    const ref = /^@(self|b|c|missing)$/.exec(value);
+    const ref = /^@(self|[b-h]|missing)$/.exec(value);
     if (ref) return env.caseIds[ref[1] as CaseName | 'missing'] as T;
     const photo = /^#([\w-]+)$/.exec(value);
     if (photo) return env.photoId(photo[1]!) as T;

@@ -396,11 +396,12 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
         if (into.departmentId !== t.departmentId) return notApplied('rejected', 'not-your-department', m);
         // A case merged meanwhile (a board that had not caught up) is followed to its own
         // surviving case, as field work is. Followed back to this case, the two are already
-        // one: merging again would close both, each a duplicate of the other.
-        for (let hop = 0; into.mergedIntoId && hop < MAX_REDIRECTS; hop++) {
+        // one: merging again would close both, each a duplicate of the other. A chain deeper
+        // than work is followed (or a loop made by hand) has no case to merge into.
+        for (let hop = 0; into.mergedIntoId; hop++) {
           if (into.mergedIntoId === c.id) return notApplied('superseded', 'already-in-state', m);
-          const next = ctx.otherCase(into.mergedIntoId);
-          if (next === undefined) break;
+          const next = hop < MAX_REDIRECTS ? ctx.otherCase(into.mergedIntoId) : undefined;
+          if (next === undefined) return notApplied('rejected', 'case-not-found', m);
           intoCaseId = into.mergedIntoId;
           into = next;
         }

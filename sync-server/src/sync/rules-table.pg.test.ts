@@ -109,7 +109,7 @@ async function createCase(s: CaseStart, seen: TableRow['seen']): Promise<string>
 /** Makes the row's cases and photos; returns what the row's tokens stand for. */
 async function setUp(r: TableRow): Promise<RowEnv> {
   const names = ['self', ...Object.keys(r.others ?? {})] as CaseName[];
-  const caseIds = { self: '', b: '', c: '', missing: '999999999999' };
+  const caseIds = { self: '', b: '', c: '', d: '', e: '', f: '', g: '', h: '', missing: '999999999999' };
   for (const name of names) caseIds[name] = await createCase(caseStart(r, name), name === 'self' ? r.seen : undefined);
   const photos = new Map<string, string>();
   const env: RowEnv = {
