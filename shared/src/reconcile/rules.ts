@@ -400,7 +400,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
         // than work is followed (or a loop made by hand) has no case to merge into.
         for (let hop = 0; into.mergedIntoId; hop++) {
           if (into.mergedIntoId === c.id) return notApplied('superseded', 'already-in-state', m);
-          const next = hop < MAX_REDIRECTS ? ctx.otherCase(into.mergedIntoId) : undefined;
+          const next: OtherCase | undefined = hop < MAX_REDIRECTS ? ctx.otherCase(into.mergedIntoId) : undefined;
           if (next === undefined) return notApplied('rejected', 'case-not-found', m);
           intoCaseId = into.mergedIntoId;
           into = next;
