@@ -152,6 +152,33 @@ test('a photo uploads at 24 kbit/s up, its progress moving as the bytes go', asy
   expect(s.sha256).toBe(photo!.sha256);
 });
 
+test('a note saved while a photo goes up at 24 kbit/s reaches the server before the photo does', async ({ page }) => {
+  test.setTimeout(240_000);
+  const day = await ready(page);
+  const target = openCases(day).at(-3)!;
+  const jpeg = await cameraJpeg(page, 7);
+  await openCase(page, target.id);
+
+  proxy.rate(3_000); // 24 kbit/s from the tablet
+  await addPhoto(page, jpeg);
+  const [photo] = await devicePhotos(page);
+  // Its bytes have started to go up.
+  await expect.poll(() => serverOffset(page, photo!.id), { timeout: 60_000, intervals: [500] }).toBeGreaterThan(0);
+
+  const text = `Cones placed around the hole (${Date.now()})`;
+  await addNote(page, text, { mayHaveSynced: true });
+  const noted = async () =>
+    (await serverCase(page.request, target.id)).events.some((e) => e.kind === 'note' && e.data.text === text);
+  await expect.poll(noted, { timeout: 30_000, intervals: [500] }).toBe(true);
+  // The photo is still on its way: the note did not wait for its last byte.
+  expect(await serverOffset(page, photo!.id)).toBeLessThan(photo!.byteSize);
+
+  proxy.rate(0);
+  await synced(page);
+  const s = await serverPhoto(page, photo!.id);
+  expect(s.sha256).toBe(photo!.sha256);
+});
+
 test('a photo cut off halfway resumes where the server stopped: only the bytes in flight go twice', async ({
   page,
 }) => {

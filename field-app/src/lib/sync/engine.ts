@@ -164,6 +164,10 @@ class SyncEngine {
   #started = false;
   /** Cancels the running sync's requests ("Sync now" during a hang). */
   #abort: AbortController | null = null;
+  /** Set while photos upload: who this sync is for, so a change saved meanwhile can go. */
+  #uploading: { userId: string; clientId: string; signal: AbortSignal | undefined } | null = null;
+  /** A push sent while photos upload (`nudge`), until it is answered. */
+  #sidePush: Promise<unknown> | null = null;
   /** The server's "pull now" hints (a crew device online), and when a sync last began. */
   #hints: EventSource | null = null;
   #hintRetry: ReturnType<typeof setTimeout> | null = null;
@@ -282,6 +286,17 @@ class SyncEngine {
   /** A change was queued: sync soon, unless waiting out a backoff or a session problem. */
   nudge(): void {
     this.#trigger();
+    // Photos can take minutes to go up on a weak link: a change saved meanwhile (a fix, a
+    // note) goes now, beside them, not after their last byte.
+    if (this.#uploading && !this.#sidePush) {
+      const { userId, clientId, signal } = this.#uploading;
+      this.#sidePush = this.#pushAll(userId, clientId, signal)
+        .catch((err: unknown) => console.warn('A push beside the photo uploads failed; the next round sends it', err))
+        .finally(() => {
+          this.#sidePush = null;
+          if (this.#uploading) this.#set({ phase: 'uploading' });
+        });
+    }
   }
 
   #trigger(): void {
@@ -362,7 +377,15 @@ class SyncEngine {
       await this.#pullAll(userId, clientId, signal, behind);
       if ((await pushableCount(userId)) === 0) break;
     }
-    const failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }), signal);
+    this.#uploading = { userId, clientId, signal };
+    let failure;
+    try {
+      failure = await uploadPhotos(userId, (upload) => this.#set({ phase: 'uploading', upload }), signal);
+    } finally {
+      this.#uploading = null;
+    }
+    // A push sent beside the uploads ends before this sync does (and its pull follows: `#again`).
+    await this.#sidePush;
     if (failure) throw new SyncFailure(failure);
     await downloadReportPhotos().catch((err: unknown) =>
       console.warn('Keeping the residents’ photos on this device failed', err),
