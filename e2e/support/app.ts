@@ -16,6 +16,7 @@ export interface ServerCase {
   version: number;
   holdReason: string | null;
   resolutionCode: string | null;
+  priority: string;
   cancelled: boolean;
 }
 export interface ServerEvent {

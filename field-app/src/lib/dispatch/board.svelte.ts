@@ -89,6 +89,9 @@ export class DispatchBoard {
   #desk = new Live(() => watchDeskChanges());
   #source: EventSource | null = null;
   #refetchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Boards asked for, in order; the one whose answer the board shows. */
+  #asked = 0;
+  #shown = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(date: () => string, department: () => string | undefined) {
@@ -243,11 +246,16 @@ export class DispatchBoard {
     const department = this.#department();
     const filter = this.#queueFilter;
     if (department === undefined) return;
+    const asked = ++this.#asked;
     this.loading = true;
     const [res] = await Promise.all([fetchBoard(date, department, filter), this.#loadNotices()]);
-    this.loading = false;
+    if (asked === this.#asked) this.loading = false;
     if (date !== this.#date() || department !== this.#department() || filter !== this.#queueFilter) return;
+    // Refreshes overlap (a live event, the signal's return, Refresh): an answer to an earlier
+    // one, slow on a weak link, never replaces the picture a later one brought.
+    if (asked < this.#shown) return;
     if (res.ok) {
+      this.#shown = asked;
       this.board = res.data;
       this.fetchedAt = new Date().toISOString();
       this.error = '';
