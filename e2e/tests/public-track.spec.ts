@@ -129,3 +129,35 @@ test('a case that does not exist says so, and the lookup form checks the number'
   await axeClean(page);
   await context.close();
 });
+
+test("dates and times are the city's, in the zone the server names, whatever the phone's zone", async ({
+  browser,
+  request,
+}) => {
+  const fixed = await fixedCase(request);
+  // The phone is in Kiritimati (the projects' browsers); the city is where the server says.
+  // The server's zone is set once for the whole run: here its answer names another city's.
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.route(`**/api/public/cases/${fixed.case.id}`, async (route) => {
+    const answer = await route.fetch();
+    const body = (await answer.json()) as Track & { timeZone: string };
+    expect(body.timeZone).toBe('America/Detroit');
+    await route.fulfill({ response: answer, json: { ...body, timeZone: 'Asia/Tokyo' } });
+  });
+  await page.goto(`/track/${fixed.case.id}`);
+  await expect(page.getByRole('heading', { name: 'What has happened' })).toBeVisible();
+  const steps = page.locator('ol.timeline time');
+  const first = await steps.first().getAttribute('datetime');
+  const inZone = (zone: string) =>
+    page.evaluate(
+      ([at, tz]) =>
+        new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: tz }).format(
+          new Date(at),
+        ),
+      [first!, zone] as const,
+    );
+  await expect(steps.first()).toHaveText(await inZone('Asia/Tokyo'));
+  expect(await inZone('Asia/Tokyo')).not.toBe(await inZone('America/Detroit'));
+  await context.close();
+});

@@ -60,7 +60,11 @@ export const NearbyCase = z.object({
   metres: z.number().int(),
 });
 export type NearbyCase = z.infer<typeof NearbyCase>;
-export const NearbyCasesResponse = z.object({ cases: z.array(NearbyCase) });
+export const NearbyCasesResponse = z.object({
+  cases: z.array(NearbyCase),
+  /** The city's time zone (IANA), for the reports' dates. */
+  timeZone: z.string(),
+});
 export type NearbyCasesResponse = z.infer<typeof NearbyCasesResponse>;
 
 /** `POST /api/public/reports`. */

@@ -62,6 +62,8 @@ export const PublicTrackResponse = z.object({
   /** Until when "still a problem?" may reopen the case; null when it may not. */
   reopenUntil: IsoDateTime.nullable(),
   state: CaseState,
+  /** The city's time zone (IANA): the page shows every date and time in it. */
+  timeZone: z.string(),
 });
 export type PublicTrackResponse = z.infer<typeof PublicTrackResponse>;
 

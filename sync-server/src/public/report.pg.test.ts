@@ -295,7 +295,8 @@ describe('what the form reads', () => {
     const res = await t.app.request(`/api/public/nearby?service=POTHOLE&lat=${at.lat}&long=${at.long + 0.0001}`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    const { cases } = NearbyCasesResponse.parse(JSON.parse(text));
+    const { cases, timeZone } = NearbyCasesResponse.parse(JSON.parse(text));
+    expect(timeZone).toBe(t.config.cityTimeZone);
     expect(cases.map((c) => c.id)).toContain(made.caseId);
     expect(Object.keys(cases[0]!).sort()).toEqual(['address', 'description', 'id', 'metres', 'requestedAt', 'state']);
     // No reporter, device or crew in what the public reads.

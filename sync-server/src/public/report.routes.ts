@@ -166,7 +166,7 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
           metres: n.metres,
         });
       }
-      return c.json({ cases } satisfies NearbyCasesResponse);
+      return c.json({ cases, timeZone: config.cityTimeZone } satisfies NearbyCasesResponse);
     })
 
     .post('/reports', limitTo(REPORT_BODY_MAX, 'A report'), validate('json', PublicReportRequest), async (c) => {

@@ -71,6 +71,16 @@ describe('GET /api/public/cases/:id', () => {
     expect(body.service).toMatchObject({ code: 'POTHOLE', departmentName: 'Streets' });
     expect(body.timeline.map((s) => s.kind)).toEqual(['reported', 'routed']);
     expect(body.timeline[1]!.departmentName).toBe('Streets');
+    // The page shows the times in the city's zone, as configured.
+    expect(body.timeZone).toBe(t.config.cityTimeZone);
+    const zone = t.config.cityTimeZone;
+    t.config.cityTimeZone = 'Asia/Tokyo';
+    try {
+      const tokyo = PublicTrackResponse.parse(await (await t.app.request(`/api/public/cases/${id}`)).json());
+      expect(tokyo.timeZone).toBe('Asia/Tokyo');
+    } finally {
+      t.config.cityTimeZone = zone;
+    }
     // No reporter, phone, staff note, crew or hold reason anywhere in the answer.
     for (const secret of ['Rosa', '555-0100', `rosa.${id}`, 'streets-a', 'Crew A', 'Dana', 'Sam Ortega', 'u-w01']) {
       expect(text).not.toContain(secret);

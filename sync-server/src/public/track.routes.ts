@@ -67,6 +67,7 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
         completePhotos: await completePublicPhotos(sql, photoIdsOf(row, events)),
         base: baseOf(c),
         now: clock(),
+        timeZone: config.cityTimeZone,
       });
       if (!body) throw notFound(id);
       c.header('cache-control', 'no-cache');

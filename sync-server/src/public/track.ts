@@ -64,6 +64,7 @@ export function publicTrack(
     completePhotos: Set<string>;
     base: string;
     now: Date;
+    timeZone: string;
   },
 ): PublicTrackResponse | null {
   if (caseReadLevel(PUBLIC_CALLER, { crewId: row.record.crewId, departmentId: row.departmentId }) === 'none') {
@@ -101,5 +102,6 @@ export function publicTrack(
     reportPhotoUrl: reportPhoto ? mediaUrl(ctx.base, reportPhoto) : null,
     timeline,
     reopenUntil: reopenUntil && reopenUntil > ctx.now ? reopenUntil.toISOString() : null,
+    timeZone: ctx.timeZone,
   };
 }

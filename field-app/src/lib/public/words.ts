@@ -92,13 +92,16 @@ export function ageWords(requestedAt: string, closedAt: string | null, now: Date
   return days === 1 ? m.track_age_one() : m.track_age_other({ days });
 }
 
-/** A date and time in the reader's language, in the city's time zone. */
-export function dateTimeWords(iso: string, timeZone = 'America/Detroit'): string {
+/**
+ * A date and time in the reader's language, in `timeZone`: the city's, as the server gives it
+ * with the answer the date came in (undefined: the phone's own, for a time the phone made).
+ */
+export function dateTimeWords(iso: string, timeZone: string | undefined): string {
   return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(
     new Date(iso),
   );
 }
 
-export function dateWords(iso: string, timeZone = 'America/Detroit'): string {
+export function dateWords(iso: string, timeZone: string | undefined): string {
   return new Intl.DateTimeFormat(getLocale(), { dateStyle: 'long', timeZone }).format(new Date(iso));
 }
