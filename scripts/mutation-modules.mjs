@@ -207,6 +207,7 @@ export const MODULES = [
     file: 'field-app/src/lib/db/outbox.ts',
     tests: [
       'field-app/src/lib/db/outbox.test.ts',
+      'field-app/src/lib/db/photos.test.ts',
       'field-app/src/lib/db/sync-store.test.ts',
       'sync-server/src/sync/convergence.pg.test.ts',
     ],
