@@ -1,8 +1,9 @@
 /**
  * Small, valid records for the field app's unit tests: a case, its service type, a signed-in
- * person, a server outcome and a pulled page. Each takes the fields a test cares about.
+ * person, a server outcome, a pulled page and a photo. Each takes the fields a test cares about.
  */
 import { v7 as uuidv7 } from 'uuid';
+import type { NewPhoto } from '../src/lib/db/photos.ts';
 import type {
   CaseRecord,
   Mutation,
@@ -126,5 +127,24 @@ export function page(over: Partial<PullResponse> = {}): PullResponse {
     outcomes: [],
     serverTime: '2026-06-10T14:00:00.000Z',
     ...over,
+  };
+}
+
+/** A tiny after-photo of case `caseId`, as the camera code hands it to the device database. */
+export function newPhoto(id: string, caseId = '7'): NewPhoto {
+  return {
+    id,
+    caseId,
+    tag: 'after',
+    contentType: 'image/jpeg',
+    byteSize: 3,
+    width: 1,
+    height: 1,
+    takenAt: null,
+    lat: null,
+    long: null,
+    bytes: new ArrayBuffer(3),
+    thumb: new ArrayBuffer(1),
+    thumbType: 'image/jpeg',
   };
 }

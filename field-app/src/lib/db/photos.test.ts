@@ -1,42 +1,26 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../test/fresh-db.ts';
-import { outcome, session } from '../../../test/fixtures.ts';
+import { newPhoto, outcome, session } from '../../../test/fixtures.ts';
 import { db } from './database.ts';
 import { saveSession } from './index.ts';
 import { acknowledge, blockPending, discardBlocked } from './outbox.ts';
-import { addPhoto, photosToUpload, type NewPhoto } from './photos.ts';
+import { addPhoto, photosToUpload } from './photos.ts';
 
 beforeEach(async () => {
   await freshDb();
   await saveSession(session());
 });
 
-const photo = (id: string): NewPhoto => ({
-  id,
-  caseId: '7',
-  tag: 'after',
-  contentType: 'image/jpeg',
-  byteSize: 3,
-  width: 1,
-  height: 1,
-  takenAt: null,
-  lat: null,
-  long: null,
-  bytes: new Uint8Array([1, 2, 3]).buffer,
-  thumb: new Uint8Array([1]).buffer,
-  thumbType: 'image/jpeg',
-});
-
 describe('a photo whose attach change the server did not apply', () => {
   it('uploads once its attach change is applied, and not before', async () => {
-    const { pending } = await addPhoto(photo('0190a5d0-0000-7000-8000-000000000001'));
+    const { pending } = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000001'));
     expect(await photosToUpload('u-w01')).toEqual([]);
     await acknowledge([outcome(pending.id, '7')]);
     expect((await photosToUpload('u-w01')).map((p) => p.id)).toEqual(['0190a5d0-0000-7000-8000-000000000001']);
   });
 
   it('is not offered for upload when refused, and says so, staying on the device', async () => {
-    const { pending } = await addPhoto(photo('0190a5d0-0000-7000-8000-000000000002'));
+    const { pending } = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000002'));
     await acknowledge([
       outcome(pending.id, '7', {
         outcome: 'rejected',
@@ -53,7 +37,7 @@ describe('a photo whose attach change the server did not apply', () => {
   });
 
   it('is marked, not left waiting, when the person discards its blocked attach change', async () => {
-    const { pending } = await addPhoto(photo('0190a5d0-0000-7000-8000-000000000003'));
+    const { pending } = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000003'));
     await blockPending(pending.seq, 'The photo is too large.');
     await discardBlocked(pending.seq);
     expect(await photosToUpload('u-w01')).toEqual([]);

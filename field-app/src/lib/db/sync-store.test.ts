@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { freshDb } from '../../../test/fresh-db.ts';
-import { caseRecord, outcome, page, session } from '../../../test/fixtures.ts';
+import { caseRecord, newPhoto, outcome, page, session } from '../../../test/fixtures.ts';
 import { db, getMeta, type OutcomeRow, type PhotoRow } from './database.ts';
 import { saveSession } from './index.ts';
 import { acknowledge, addPending } from './outbox.ts';
@@ -128,21 +128,9 @@ describe('pruning', () => {
 
   function photo(id: string, caseId: string, state: PhotoRow['state']): PhotoRow {
     return {
-      id,
-      caseId,
+      ...newPhoto(id, caseId),
       userId: 'u-w01',
       attachMutationId: `m-${id}`,
-      tag: 'after',
-      contentType: 'image/jpeg',
-      byteSize: 3,
-      width: 1,
-      height: 1,
-      takenAt: null,
-      lat: null,
-      long: null,
-      bytes: new ArrayBuffer(3),
-      thumb: new ArrayBuffer(1),
-      thumbType: 'image/jpeg',
       uploadedBytes: state === 'done' ? 3 : 0,
       state,
       error: null,
