@@ -1850,6 +1850,15 @@ const SET_DUE: TableRow[] = [
   }),
 ];
 
+/** b merged into c, c into d … f into g: a chain of five merges, as deep as work is followed. */
+const FIVE_MERGES = {
+  b: merged('@c'),
+  c: merged('@d'),
+  d: merged('@e'),
+  e: merged('@f'),
+  f: merged('@g'),
+};
+
 const MERGE: TableRow[] = [
   row({
     name: '[R6] merging a case into another of its department closes it as a duplicate of that case; the resident is told "closed"',
@@ -1973,14 +1982,7 @@ const MERGE: TableRow[] = [
     kind: 'merge_duplicate',
     caller: 'lead',
     start: assigned(),
-    others: {
-      b: merged('@c'),
-      c: merged('@d'),
-      d: merged('@e'),
-      e: merged('@f'),
-      f: merged('@g'),
-      g: survivor({ routePosition: 6 }),
-    },
+    others: { ...FIVE_MERGES, g: survivor({ routePosition: 6 }) },
     payload: { intoCaseId: '@b' },
     expect: applied({
       changes: { ...MERGED_INTO_B, mergedIntoId: '@g' },
@@ -1994,15 +1996,7 @@ const MERGE: TableRow[] = [
     kind: 'merge_duplicate',
     caller: 'lead',
     start: assigned(),
-    others: {
-      b: merged('@c'),
-      c: merged('@d'),
-      d: merged('@e'),
-      e: merged('@f'),
-      f: merged('@g'),
-      g: merged('@h'),
-      h: survivor({ routePosition: 6 }),
-    },
+    others: { ...FIVE_MERGES, g: merged('@h'), h: survivor({ routePosition: 6 }) },
     payload: { intoCaseId: '@b' },
     expect: rejected('case-not-found'),
   }),
