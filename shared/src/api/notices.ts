@@ -47,5 +47,12 @@ export type LeadNotice = z.infer<typeof LeadNotice>;
  * `GET /api/notices` (`?all=1` includes acknowledged ones), newest first. `POST
  * /api/notices/:id/ack` acknowledges one notice: for a group, every change in it.
  */
-export const NoticesResponse = z.object({ notices: z.array(LeadNotice) });
+export const NoticesResponse = z.object({
+  notices: z.array(LeadNotice),
+  /**
+   * How many notices are waiting (not yet read) in all: the list holds the newest 200 at most,
+   * and a lead who reads those must know whether older ones wait. (Absent from older servers.)
+   */
+  waiting: z.number().int().nonnegative().optional(),
+});
 export type NoticesResponse = z.infer<typeof NoticesResponse>;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import type { LeadNotice, NoticesResponse } from '@fieldfix/shared';
+import { NoticesResponse, type LeadNotice } from '@fieldfix/shared';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
-import { listLeadInbox, recordLeadInboxEntries, type LeadInboxEntry } from './lead-inbox.repo.ts';
+import { INBOX_LIST_MAX, listLeadInbox, recordLeadInboxEntries, type LeadInboxEntry } from './lead-inbox.repo.ts';
 
 // The lead inbox (SPEC.md R2, R6, R9): one notice per crossed path, one per push for the
 // changes that did not take, read by the leads of the department and by admins.
@@ -76,7 +76,7 @@ function crossedPath(caseId: string): LeadInboxEntry {
 /** The notices that stand for any of `entries`' changes, in the inbox of everyone. */
 async function noticesOf(mutationIds: string[]): Promise<LeadNotice[]> {
   const ids = new Set(mutationIds);
-  const all = await listLeadInbox(t.db.sql, { kind: 'city' }, { includeAcknowledged: true });
+  const { notices: all } = await listLeadInbox(t.db.sql, { kind: 'city' }, { includeAcknowledged: true });
   return all.filter((n) => n.items.some((i) => i.mutationId && ids.has(i.mutationId)));
 }
 
@@ -242,6 +242,36 @@ describe('reading the inbox', () => {
     expect(row!.n).toBe(0);
     expect((await ack(heads.admin)).status).toBe(200); // again: the first reader stays
     expect((await t.app.request('/api/notices/x/ack', { method: 'POST', headers: heads.lead })).status).toBe(400);
+  });
+
+  it(`lists the newest ${INBOX_LIST_MAX}, and says how many wait in all, so the older ones are not lost from sight`, async () => {
+    const ids = await freshCases('streets-b', INBOX_LIST_MAX + 5);
+    // Crossed paths, each a notice of its own: more than a list holds.
+    await recordLeadInboxEntries(t.db.sql, ids.map(crossedPath));
+    const read = async () => {
+      const res = await inbox(heads.lead);
+      expect(res.status).toBe(200);
+      return NoticesResponse.parse(await res.json());
+    };
+    const before = await read();
+    const [row] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from lead_notices
+      where acknowledged_at is null and department_id = 'streets'`;
+    expect(before.notices).toHaveLength(INBOX_LIST_MAX);
+    expect(before.waiting).toBe(row!.n);
+    expect(before.waiting).toBeGreaterThan(INBOX_LIST_MAX);
+    // Another department's lead counts their own only.
+    const theirs = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from lead_notices
+      where acknowledged_at is null and department_id = 'sanitation'`;
+    expect(NoticesResponse.parse(await (await inbox(heads.sanitationLead)).json()).waiting).toBe(theirs[0]!.n);
+    // Read, one notice counts one less.
+    const first = before.notices[0]!;
+    expect((await t.app.request(`/api/notices/${first.id}/ack`, { method: 'POST', headers: heads.lead })).status).toBe(
+      200,
+    );
+    expect((await read()).waiting).toBe(before.waiting! - 1);
+    await t.db.sql`update lead_notices set acknowledged_at = now() where case_id = any(${ids}::bigint[])`;
   });
 });
 

@@ -137,19 +137,29 @@ type NoticeRow = {
   acknowledged_at: Date | null;
 };
 
-/** The notices in `scope`, newest first, at most 200; acknowledged ones only when asked. */
+/** How many notices a list of the inbox holds at most: the newest. */
+export const INBOX_LIST_MAX = 200;
+
+/**
+ * The notices in `scope`, newest first, at most `INBOX_LIST_MAX`; acknowledged ones only
+ * when asked. With them, how many in `scope` wait to be read in all.
+ */
 export async function listLeadInbox(
   sql: Queryable,
   scope: InboxScope,
   opts: { includeAcknowledged: boolean },
-): Promise<LeadNotice[]> {
-  const rows = await sql<NoticeRow[]>`
-    select id::text, kind, case_id::text, mutation_id::text, message, items, created_at, acknowledged_at
-    from lead_notices
-    where ${inScope(sql, scope)} and (${opts.includeAcknowledged} or acknowledged_at is null)
-    order by created_at desc, id desc
-    limit 200`;
-  return rows.map(toLeadNotice);
+): Promise<{ notices: LeadNotice[]; waiting: number }> {
+  const [rows, [count]] = await Promise.all([
+    sql<NoticeRow[]>`
+      select id::text, kind, case_id::text, mutation_id::text, message, items, created_at, acknowledged_at
+      from lead_notices
+      where ${inScope(sql, scope)} and (${opts.includeAcknowledged} or acknowledged_at is null)
+      order by created_at desc, id desc
+      limit ${INBOX_LIST_MAX}`,
+    sql<{ n: number }[]>`
+      select count(*)::int as n from lead_notices where ${inScope(sql, scope)} and acknowledged_at is null`,
+  ]);
+  return { notices: rows.map(toLeadNotice), waiting: count!.n };
 }
 
 /**

@@ -17,8 +17,8 @@ export function leadInboxRoutes({ sql }: AppDeps) {
   return new Hono<InboxEnv>()
     .get('/', ...readers, validate('query', z.object({ all: z.enum(['0', '1']).default('0') })), async (c) => {
       const all = c.req.valid('query').all === '1';
-      const notices = await listLeadInbox(sql, c.var.inboxScope, { includeAcknowledged: all });
-      return c.json({ notices } satisfies NoticesResponse);
+      const { notices, waiting } = await listLeadInbox(sql, c.var.inboxScope, { includeAcknowledged: all });
+      return c.json({ notices, waiting } satisfies NoticesResponse);
     })
     .post(
       '/:id/ack',

@@ -8,6 +8,8 @@ import { acknowledgeNotice, fetchNotices } from '#lib/api/index.ts';
 
 export class Inbox {
   notices = $state.raw<LeadNotice[]>([]);
+  /** How many wait to be read in all: more than the list when it holds only the newest. */
+  waiting = $state(0);
   loading = $state(false);
   loaded = $state(false);
   /** What went wrong, for the person; empty when nothing did. */
@@ -22,6 +24,7 @@ export class Inbox {
     this.loading = false;
     if (res.ok) {
       this.notices = res.data.notices;
+      this.waiting = res.data.waiting ?? res.data.notices.filter((n) => !n.acknowledgedAt).length;
       this.loaded = true;
     } else {
       this.error =
@@ -44,8 +47,10 @@ export class Inbox {
       return false;
     }
     this.notices = this.notices.filter((n) => n.id !== id);
-    const left = this.notices.length;
-    this.said = `Marked as read. ${left === 0 ? 'Nothing else waiting.' : left === 1 ? '1 notice left.' : `${left} notices left.`}`;
+    this.waiting = Math.max(this.notices.length, this.waiting - 1);
+    this.said = `Marked as read. ${leftWords(this.waiting)}`;
+    // The list held the newest only: once they are read, the older ones come.
+    if (this.notices.length === 0 && this.waiting > 0) await this.load();
     return true;
   }
 }
@@ -70,4 +75,17 @@ export function itemText(n: LeadNotice, item: LeadNoticeItem): string {
   const colon = n.message.indexOf(': ');
   const prefix = colon > 0 ? n.message.slice(0, colon + 2) : '';
   return prefix && item.message.startsWith(prefix) ? item.message.slice(prefix.length) : item.message;
+}
+
+/** What is left to read, after one was marked as read. */
+export function leftWords(waiting: number): string {
+  return waiting === 0 ? 'Nothing else waiting.' : waiting === 1 ? '1 notice left.' : `${waiting} notices left.`;
+}
+
+/** Said above a list that holds only the newest of what waits; null when it holds them all. */
+export function olderWords(shown: number, waiting: number): string | null {
+  const older = waiting - shown;
+  return older > 0
+    ? `The newest ${shown} of ${waiting} are listed. Mark these as read and the ${older} older ${older === 1 ? 'one comes' : 'ones come'} next.`
+    : null;
 }
