@@ -24,7 +24,7 @@ import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
 import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
 import { leftoversOf, listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
-import { deskNextStep, noticeNextStep } from './words.ts';
+import { changesOf, crossingsOf, type Crossing } from './crossings.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
 
@@ -36,15 +36,7 @@ export interface Column {
   load: CrewLoad | null;
 }
 
-/** Something the lead must see on a case: a desk change that did not take, or an inbox notice. */
-export interface Crossing {
-  id: string;
-  source: 'outcome' | 'notice';
-  caseIds: string[];
-  message: string;
-  next: string;
-  at: string;
-}
+export type { Crossing };
 
 interface UndoEntry {
   label: string;
@@ -162,31 +154,7 @@ export class DispatchBoard {
   waiting: ReadonlySet<string> = $derived.by(() => this.projected?.waiting ?? new Set());
 
   /** Desk changes that did not take and inbox notices, newest first. */
-  crossings: Crossing[] = $derived.by(() => {
-    const out: Crossing[] = [];
-    for (const o of this.#desk.current?.outcomes ?? []) {
-      if (o.outcome === 'applied' || o.outcome === 'merged' || o.dismissed) continue;
-      out.push({
-        id: o.mutationId,
-        source: 'outcome',
-        caseIds: [o.caseId],
-        message: o.message,
-        next: deskNextStep(o.reason),
-        at: o.at,
-      });
-    }
-    for (const n of this.notices) {
-      out.push({
-        id: n.id,
-        source: 'notice',
-        caseIds: [...new Set([...(n.caseId ? [n.caseId] : []), ...n.items.map((i) => i.caseId)])],
-        message: n.message,
-        next: noticeNextStep(n.kind),
-        at: n.createdAt,
-      });
-    }
-    return out.sort((a, b) => b.at.localeCompare(a.at));
-  });
+  crossings: Crossing[] = $derived.by(() => crossingsOf(this.#desk.current?.outcomes ?? [], this.notices));
 
   crossingsFor(caseId: string): Crossing[] {
     return this.crossings.filter((c) => c.caseIds.includes(caseId));
@@ -473,6 +441,9 @@ export class DispatchBoard {
     }
     const res = await acknowledgeNotice(c.id);
     if (res.ok) {
+      const notice = this.notices.find((n) => n.id === c.id);
+      // Its changes made on this desk stay read: they do not come back as the desk's own.
+      for (const id of notice ? changesOf(notice) : []) await dismissOutcome(id);
       this.notices = this.notices.filter((n) => n.id !== c.id);
       this.announcement = `Marked as read${where}.`;
       return true;
