@@ -128,7 +128,7 @@ test('signing out with changes not yet sent asks first; signed out anyway, they 
   await signOut.click();
   const ask = page.getByTestId('sign-out-confirm');
   await expect(ask).toContainText(
-    '1 change has not reached the server yet. They stay on this device, and go only when Sam Ortega signs in here again.',
+    '1 change has not reached the server yet. It stays on this device, and goes only when Sam Ortega signs in here again.',
   );
   const stay = ask.getByRole('button', { name: 'Stay signed in' });
   await expect(stay).toBeFocused();

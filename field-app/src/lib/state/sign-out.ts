@@ -9,9 +9,10 @@ export function signOutWarning(left: { changes: number; photos: number }, name: 
   ].filter((p) => p !== null);
   if (parts.length === 0) return null;
   const what = parts.join(' and ');
-  const verb = left.changes + left.photos === 1 ? 'has' : 'have';
-  return (
-    `${what} ${verb} not reached the server yet. They stay on this device, and go only when ` +
-    `${name} signs in here again. To send them now, stay signed in until there is signal.`
-  );
+  const one = left.changes + left.photos === 1;
+  return one
+    ? `${what} has not reached the server yet. It stays on this device, and goes only when ` +
+        `${name} signs in here again. To send it now, stay signed in until there is signal.`
+    : `${what} have not reached the server yet. They stay on this device, and go only when ` +
+        `${name} signs in here again. To send them now, stay signed in until there is signal.`;
 }
