@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { findChromium } from '../support/browser.ts';
 import { closeAppForBackgroundSync } from '../support/background-sync.ts';
 import {
@@ -108,8 +109,8 @@ async function addNote(page: Page, text: string, { mayHaveSynced = false } = {})
 }
 
 /** How many bytes of a photo the server holds (asked past the proxy). */
-async function serverOffset(page: Page, id: string): Promise<number> {
-  const res = await page.request.head(`${server}/api/photos/${id}/upload`);
+async function serverOffset(on: Page | BrowserContext, id: string): Promise<number> {
+  const res = await on.request.head(`${server}/api/photos/${id}/upload`);
   return Number(res.headers()['upload-offset'] ?? -1);
 }
 
@@ -280,10 +281,11 @@ test('lie-fi: "signal too weak to sync" within 15 s, the retry counts down, and 
   expect(events.filter((e) => e.kind === 'note' && e.data.text === note)).toHaveLength(1);
 });
 
-// Playwright's contexts are off the record, where Chromium turns Background Sync off: this
-// test runs in a profile on disk, as an installed app on a tablet does.
-test('changes queued with the page closed reach the server with no page open (Background Sync)', async () => {
-  test.setTimeout(120_000);
+/**
+ * Playwright's contexts are off the record, where Chromium turns Background Sync off: these
+ * tests run in a profile on disk, as an installed app on a tablet does.
+ */
+async function withInstalledApp(run: (context: BrowserContext, page: Page) => Promise<void>): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'fieldfix-profile-'));
   const { launchOptions } = await findChromium();
   const context = await chromium.launchPersistentContext(profile, {
@@ -294,7 +296,16 @@ test('changes queued with the page closed reach the server with no page open (Ba
     timezoneId: 'Pacific/Kiritimati',
   });
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
+    await run(context, context.pages()[0] ?? (await context.newPage()));
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+test('changes queued with the page closed reach the server with no page open (Background Sync)', async () => {
+  test.setTimeout(120_000);
+  await withInstalledApp(async (context, page) => {
     const day = await ready(page);
     const target = openCases(day)[1]!;
     await openCase(page, target.id);
@@ -322,10 +333,49 @@ test('changes queued with the page closed reach the server with no page open (Ba
     console.log(
       `Reached the server ${((Date.now() - back) / 1000).toFixed(1)} s after the signal came back, no page open`,
     );
-  } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
+});
+
+test('a photo still going up when the worker puts the tablet away finishes with no page open (Background Sync)', async () => {
+  test.setTimeout(150_000);
+  await withInstalledApp(async (context, page) => {
+    const day = await ready(page);
+    const target = openCases(day)[3]!;
+    await openCase(page, target.id);
+    const jpeg = await cameraJpeg(page, 29);
+
+    proxy.rate(12_000); // 96 kbit/s up: a good-enough signal, the photo takes a while
+    await addPhoto(page, jpeg);
+    const [photo] = await devicePhotos(page);
+    await expect.poll(() => serverOffset(page, photo!.id), { timeout: 60_000, intervals: [250] }).toBeGreaterThan(0);
+    // Mid-upload, nothing has failed: the page had no reason to ask for a background sync yet.
+    await expect(page.getByTestId('weak-indicator')).toHaveCount(0);
+    await expect(page.getByTestId('retry-countdown')).toHaveCount(0);
+
+    // The worker switches apps. (Headless Chromium keeps every page visible; this page turns
+    // hidden as it does on a tablet, which fires the same event.)
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    const background = await closeAppForBackgroundSync(context, page, 'fieldfix-sync');
+    expect(background.scheduled, 'the hidden page asked the browser to finish its sync').toBe(true);
+    const closedAt = Date.now();
+    await background.fire();
+    await expect
+      .poll(() => serverOffset(context, photo!.id), { timeout: 90_000, intervals: [1_000] })
+      .toBe(photo!.byteSize);
+    const stored = await context.request.get(`${server}/api/photos/${photo!.id}`);
+    expect(stored.status()).toBe(200);
+    expect(
+      createHash('sha256')
+        .update(await stored.body())
+        .digest('hex'),
+    ).toBe(photo!.sha256);
+    console.log(
+      `Photo of ${photo!.byteSize} bytes finished ${((Date.now() - closedAt) / 1000).toFixed(1)} s after the page closed, no page open`,
+    );
+  });
 });
 
 test('flapping every few seconds for a minute loses and duplicates nothing', async ({ page }) => {

@@ -1,7 +1,8 @@
 /**
- * Background Sync: when a sync fails or the device is offline, the page asks the browser to
- * wake the service worker once the network is back, so the outbox and the photos go up even
- * after the tablet is closed (`src/service-worker/background-sync.ts` does the work).
+ * Background Sync: when a sync fails, the device is offline, or the page is hidden with changes
+ * or photos still to send, the page asks the browser to wake the service worker once the
+ * network is back (at once if it is up), so the outbox and the photos go up even after the
+ * tablet is closed (`src/service-worker/background-sync.ts` does the work).
  *
  * Chromium browsers (Chrome, Edge, Samsung Internet, Android WebView-based installs) have the
  * Background Sync API; Safari and Firefox do not. There the page itself syncs when it is

@@ -31,6 +31,7 @@ import { retryAfterMs } from '#lib/api/retry-after.ts';
 import { uploadPhotos, type UploadProgress } from './uploads.ts';
 import { downloadReportPhotos } from './report-photos.ts';
 import { keepCaseHistories } from './case-histories.ts';
+import { requestBackgroundSync } from './background.ts';
 import {
   acknowledge,
   addPending,
@@ -44,6 +45,8 @@ import {
   pushableCount,
   saveServiceTypes,
   serviceTypesMissing,
+  sessionIsActive,
+  unsyncedWork,
   type NewPhoto,
   type PendingRow,
   type PhotoRow,
@@ -212,6 +215,7 @@ class SyncEngine {
     addEventListener('focus', () => this.#trigger());
     doc.addEventListener('visibilitychange', () => {
       if (doc.visibilityState === 'visible') this.#trigger();
+      else void this.#handOver();
     });
     setInterval(() => {
       if (doc.visibilityState !== 'visible') return;
@@ -222,6 +226,20 @@ class SyncEngine {
     }, PERIOD_MS);
     if (!navigator.onLine) this.#set({ problem: { kind: 'offline' } });
     void this.syncNow();
+  }
+
+  /**
+   * The page is hidden (the worker switched apps or closed the tablet), the last moment a page
+   * is sure to run: with changes or photos still to send, even mid-sync on a good signal, the
+   * browser is asked to finish in the service worker. A closed page's requests stop with it;
+   * the worker pushes the same changes again (the server applies each once) and resumes the
+   * uploads where the server stopped.
+   */
+  async #handOver(): Promise<void> {
+    const session = await getSession();
+    if (!sessionIsActive(session)) return;
+    const [changes, work] = await Promise.all([pushableCount(session.user.id), unsyncedWork(session.user.id)]);
+    if (changes > 0 || work.photos > 0) await requestBackgroundSync();
   }
 
   /**
