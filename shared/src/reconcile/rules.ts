@@ -368,6 +368,13 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
           `Your reordering of case #${c.id} came after the crew closed it; the close stands.`,
         );
       if (!c.crewId || !c.assignedDay) return notApplied('superseded', 'invalid-transition', m);
+      // R5: made for a route the case has left since (another move came first); a stop number
+      // on the route it is on now would put it somewhere nobody chose.
+      if (
+        (m.payload.crewId !== undefined && m.payload.crewId !== c.crewId) ||
+        (m.payload.day !== undefined && m.payload.day !== c.assignedDay)
+      )
+        return notApplied('superseded', 'invalid-transition', m);
       return applied(
         { kind: 'reordered', data: { from: c.routePosition, to: m.payload.position } },
         { route: { op: 'move', crewId: c.crewId, day: c.assignedDay, position: m.payload.position }, leadNotice: null },

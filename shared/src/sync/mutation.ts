@@ -86,7 +86,10 @@ export const Mutation = z.discriminatedUnion('kind', [
   m('transfer_request', z.object({ departmentId: Code.nullable(), reason: Text }).strict()),
   m('assign', z.object({ crewId: Code, day: SaneDate, position: int4().positive().nullable() }).strict()),
   m('unassign', z.object({}).strict()),
-  m('reorder', z.object({ position: int4().positive() }).strict()),
+  // The route the lead reordered (crew and day, as the board showed it): a reorder made on a
+  // board that had not caught up with a move to another crew or day is not applied there.
+  // Optional: app versions before it sent the stop number alone.
+  m('reorder', z.object({ position: int4().positive(), crewId: Code.optional(), day: SaneDate.optional() }).strict()),
   m('set_priority', z.object({ priority: Priority }).strict()),
   m('set_due', z.object({ expectedAt: SaneDateTime.nullable() }).strict()),
   m('merge_duplicate', z.object({ intoCaseId: CaseId }).strict()),

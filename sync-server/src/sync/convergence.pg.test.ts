@@ -209,7 +209,8 @@ function payloadOf(kind: Mutation['kind'], variant: number, cases: string[], sel
     case 'assign':
       return { crewId: variant % 2 ? 'streets-a' : 'streets-b', day: DAY, position: variant < 5 ? null : variant - 4 };
     case 'reorder':
-      return { position: 1 + (variant % 3) };
+      // Some name the route they were made for, as the board sends them; some, as older apps, do not.
+      return variant % 3 === 0 ? { position: 1 } : { position: 1 + (variant % 3), crewId: 'streets-a', day: DAY };
     case 'set_priority':
       return { priority: (['low', 'normal', 'high', 'urgent'] as const)[variant % 4] };
     case 'set_due':

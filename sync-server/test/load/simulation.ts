@@ -978,7 +978,7 @@ async function leadDay(run: Run, dev: Device, today: string): Promise<void> {
     if (waiting.length < 1 || route.length < 2) continue;
     const c = pick(rng, waiting);
     const position = 1 + Math.floor(rng() * route.length);
-    await push(run, dev, [mutation(dev, c.id, 'reorder', { position })]);
+    await push(run, dev, [mutation(dev, c.id, 'reorder', { position, crewId, day: today })]);
   }
   await pulls;
 }

@@ -131,6 +131,19 @@ describe('the board with the lead’s moves replayed', () => {
     expect(p.cases.get('1')!.case.routePosition).toBe(2);
   });
 
+  it('a waiting reorder made for a route the case has left since is not replayed there (as the server does)', () => {
+    // The lead reordered case 1 on crew A's route; meanwhile (the fresh board) it is on crew B's.
+    const movedMeanwhile: BoardResponse = {
+      ...board,
+      crews: [crew('A', [item('2', 'A', 1)]), crew('B', [item('3', 'B', 1), item('1', 'B', 2)])],
+    };
+    const reorder = m(1, '1', 'reorder', { position: 1, crewId: 'A', day: DATE });
+    expect(projectBoard(movedMeanwhile, deskChanges(movedMeanwhile, [reorder], [])).lists.get('B')).toEqual(['3', '1']);
+    // On the route it was made for, it moves the case.
+    const onRoute = m(1, '3', 'reorder', { position: 2, crewId: 'B', day: DATE });
+    expect(projectBoard(movedMeanwhile, deskChanges(movedMeanwhile, [onRoute], [])).lists.get('B')).toEqual(['1', '3']);
+  });
+
   it('an undo putting work back on yesterday keeps it on the board, among yesterday’s', () => {
     const leftover = { ...item('5', 'B', 1), case: { ...item('5', 'B', 1).case, assignedDay: '2026-11-30' } };
     const carried: BoardResponse = { ...board, crews: [board.crews[0]!, crew('B', [leftover, item('3', 'B', 1)])] };

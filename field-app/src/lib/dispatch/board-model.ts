@@ -172,7 +172,9 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
         break;
       case 'reorder': {
         const day = item.case.assignedDay;
-        if (at && at.column !== QUEUE && day !== null)
+        // Made for a route the case has left since: the server does not apply it either.
+        const sameRoute = (m.payload.crewId ?? at?.column) === at?.column && (m.payload.day ?? day) === day;
+        if (at && at.column !== QUEUE && day !== null && sameRoute)
           place(
             lists,
             m.caseId,

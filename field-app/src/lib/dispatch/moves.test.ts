@@ -86,7 +86,7 @@ describe('moves on the board', () => {
 
   it('moving one case down its route is a single reorder', () => {
     const moves = planMove(board(), ['a1'], 'A', 6, DATE, today);
-    expect(moves).toEqual([{ kind: 'reorder', caseId: 'a1', payload: { position: 6 } }]);
+    expect(moves).toEqual([{ kind: 'reorder', caseId: 'a1', payload: { position: 6, crewId: 'A', day: DATE } }]);
     expect(serve(board(), moves).get('A')).toEqual(['a2', 'a3', 'a4', 'a5', 'a6', 'a1']);
   });
 
@@ -152,7 +152,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
 
   it('a stop counts only the day’s cases: a case dropped after a3 is stop 2 of today', () => {
     const moves = planMove(board(), ['a6'], 'A', 3, DATE, carried);
-    expect(moves).toEqual([{ kind: 'reorder', caseId: 'a6', payload: { position: 2 } }]);
+    expect(moves).toEqual([{ kind: 'reorder', caseId: 'a6', payload: { position: 2, crewId: 'A', day: DATE } }]);
     expect(serve(board(), moves, carried).get('A')).toEqual(['a1', 'a2', 'a3', 'a6', 'a4', 'a5']);
   });
 
@@ -164,7 +164,11 @@ describe('moves on a crew’s column that starts with work carried over', () => 
       planMove(board(), ['a1'], 'A', 2, DATE, carried),
     ]) {
       expect(moves).toEqual([
-        { kind: 'reorder', caseId: moves[0]!.caseId, payload: { position: moves[0]!.caseId === 'a1' ? 2 : 1 } },
+        {
+          kind: 'reorder',
+          caseId: moves[0]!.caseId,
+          payload: { position: moves[0]!.caseId === 'a1' ? 2 : 1, crewId: 'A', day: YESTERDAY },
+        },
       ]);
       expect(serve(board(), moves, carried, days).get('A')).toEqual(['a2', 'a1', 'a3', 'a4', 'a5', 'a6']);
       expect([days.get('a1'), days.get('a2'), days.get('a3')]).toEqual([YESTERDAY, YESTERDAY, DATE]);
@@ -206,7 +210,7 @@ describe('moves on a crew’s column that starts with work carried over', () => 
   it('a case dropped above yesterday’s work brings that work into the day, in the order wanted', () => {
     const moves = planMove(board(), ['a4'], 'A', 0, DATE, carried);
     expect(moves).toEqual([
-      { kind: 'reorder', caseId: 'a4', payload: { position: 1 } },
+      { kind: 'reorder', caseId: 'a4', payload: { position: 1, crewId: 'A', day: DATE } },
       { kind: 'assign', caseId: 'a1', payload: { crewId: 'A', day: DATE, position: 2 } },
       { kind: 'assign', caseId: 'a2', payload: { crewId: 'A', day: DATE, position: 3 } },
     ]);

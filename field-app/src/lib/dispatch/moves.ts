@@ -11,7 +11,7 @@ import { QUEUE, cloneLists, locate, place, type DayOf, type Lists } from './boar
 export type DeskMove =
   | { kind: 'assign'; caseId: string; payload: { crewId: string; day: string; position: number | null } }
   | { kind: 'unassign'; caseId: string; payload: Record<string, never> }
-  | { kind: 'reorder'; caseId: string; payload: { position: number } };
+  | { kind: 'reorder'; caseId: string; payload: { position: number; crewId: string; day: string } };
 
 /** Indexes (into `seq`) of a longest strictly increasing subsequence. */
 function longestIncreasing(seq: readonly number[]): Set<number> {
@@ -105,7 +105,7 @@ export function converge(
       const position = without.slice(0, index).filter((x) => dayNow(x) === day).length + 1;
       moves.push(
         sameRoute
-          ? { kind: 'reorder', caseId: id, payload: { position } }
+          ? { kind: 'reorder', caseId: id, payload: { position, crewId: column, day } }
           : { kind: 'assign', caseId: id, payload: { crewId: column, day, position } },
       );
       place(lists, id, column, index);
