@@ -5,6 +5,7 @@ import { chromium, expect, test, type BrowserContext, type Page } from '@playwri
 import { findChromium } from '../support/browser.ts';
 import { closeAppForBackgroundSync } from '../support/background-sync.ts';
 import { signIn, WORKER } from '../support/app.ts';
+import { axeClean } from '../support/axe.ts';
 
 // The residents' pages as an app on the phone: their own service worker
 // (`/service-worker.js?for=residents`, for /report) keeps their files and none of the crew
@@ -96,6 +97,45 @@ test('a resident’s phone keeps the report form: it opens with no signal, with 
   );
   expect(scopes).toEqual(['/ ', '/report ?for=residents']);
   await expect(page.getByText('A new version is ready.')).toHaveCount(0);
+  await context.close();
+});
+
+test('the map opened with no signal says so in the reader’s language, and loads in place once the signal is back', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({
+    locale: 'es-MX',
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'allow',
+  });
+  const page = await context.newPage();
+  await page.goto('/report');
+  await residentWorker(page);
+  await context.setOffline(true);
+
+  await page.getByRole('link', { name: 'Mapa', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Esta página necesita señal');
+  await expect(page.getByText('Aún puede reportar un problema: se envía cuando vuelva la señal.')).toBeVisible();
+  await expect(page.locator('.page')).toHaveAttribute('lang', 'es');
+  await expect(page.getByRole('link', { name: 'Reportar un problema' })).toHaveAttribute('href', '/report');
+  await axeClean(page);
+
+  // Tried again with no signal: the same words. With the signal back: the map, in place.
+  const again = page.getByRole('button', { name: 'Intentar de nuevo' });
+  await again.click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Esta página necesita señal');
+  await context.setOffline(false);
+  await again.click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mapa de casos');
+  expect(new URL(page.url()).pathname).toBe('/map');
+
+  // An address with no page, in English for an English reader.
+  await page.getByRole('button', { name: 'View this page in English' }).click();
+  await page.goto('/no-such-page');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
   await context.close();
 });
 

@@ -151,6 +151,22 @@ describe('planPrecache', () => {
     );
   });
 
+  it('gives a resident the error page’s words too, though only loaded when it shows', () => {
+    const withWords: BundleFile[] = [
+      ...bundle,
+      chunk('chunks/error-words.js', {
+        isDynamicEntry: true,
+        moduleIds: [src('lib/public/error-words.ts')],
+        imports: [im('chunks/messages.js')],
+      }),
+      chunk('chunks/messages.js'),
+      chunk('chunks/other-lazy.js', { isDynamicEntry: true, moduleIds: [src('lib/public/pin-map.ts')] }),
+    ];
+    const { residents } = planPrecache(withWords, ROOT);
+    expect(residents).toEqual(expect.arrayContaining([im('chunks/error-words.js'), im('chunks/messages.js')]));
+    expect(residents).not.toContain(im('chunks/other-lazy.js'));
+  });
+
   it('knows the excluded sources by path from the app root', () => {
     const test = excludedSourceTest(ROOT);
     expect(test(src('routes/(public)/report/+page.svelte'))).toBe(true);
@@ -213,6 +229,7 @@ describe.skipIf(!hasBuild)('the built precache', () => {
     expect(pages).toContain('src/routes/(public)/report/+page.svelte');
     expect(pages).toContain('src/routes/(public)/track/[id]/+page.svelte');
     expect(pages).not.toContain('src/routes/(public)/map/+page.svelte');
+    expect(pages).toContain('src/lib/public/error-words.ts');
     const bytes = plan.residents.reduce((n, f) => n + statSync(join(built, f)).size, 0);
     console.info(`residents' precache: ${plan.residents.length} built files, ${(bytes / 1024).toFixed(0)} KiB`);
     expect(bytes).toBeLessThan(600 * 1024);

@@ -49,6 +49,12 @@ export const RESIDENT_ROUTES = [
   'src/routes/(public)/track/',
 ];
 
+/**
+ * Modules a resident's phone keeps though no page imports them up front: the error page's
+ * words, loaded when it shows (often with no signal, from the map or the figures).
+ */
+export const RESIDENT_LAZY_SOURCES = ['src/lib/public/error-words.ts'];
+
 /** `import "./x.js"` and `… from "./x.js"` in built code (not `import("./x.js")`). */
 const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*["'](\.\.?\/[^"']+\.js)["']/g;
 
@@ -176,9 +182,17 @@ export function planPrecache(
       ].filter((n) => byName.has(n)),
     );
   const residents = new Set<string>();
+  const lazy = files.filter(
+    (f) =>
+      f.type === 'chunk' &&
+      (f.moduleIds ?? []).some((id) =>
+        RESIDENT_LAZY_SOURCES.includes(relative(root, id.split('?')[0]!).split(sep).join('/')),
+      ),
+  );
   const stack = [
     ...files.filter((f) => f.type === 'chunk' && f.isEntry && !isRouteNode(f)).map((f) => f.fileName),
     ...residentNodes.map((f) => f.fileName),
+    ...lazy.map((f) => f.fileName),
   ];
   while (stack.length) {
     const name = stack.pop()!;
