@@ -17,6 +17,7 @@ const PINNED: Record<number, string> = {
   3: '0a088a01616bd2da821c7cdd8a70def130df356b085108cab5be0041ec4237be',
   4: 'd5dbf95dfe87f4be6440d1b18d682d68199fdb1ba48f1486a820ad14b6b3af3f',
   5: '1468677ce9c3a5431badf019bbe9a4d6aa77d023879617783d78b4e0678e66ba',
+  6: '8b034c43b0260646f9dfa3a8f403a3edbdcb7e66f8663b0df58102285fa20e71',
 };
 
 async function wireHash(): Promise<string> {

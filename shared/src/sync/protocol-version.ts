@@ -14,8 +14,11 @@
  *      its own push, "Sync now"), and is then answered from the database, never from an
  *      instance's memory of a moment before. (An older client's pull may be answered from
  *      that memory: a change reaches it at most a second later.)
+ * - 6: a `reorder` names the route it was made on (`crewId`, `day`), and is not applied to a
+ *      route the case has left since. (An older client's reorder, without them, is applied to
+ *      the case's route as before.)
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;
