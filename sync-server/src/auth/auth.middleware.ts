@@ -1,7 +1,9 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { Cursor } from '@fieldfix/shared';
 import { getCookie } from 'hono/cookie';
 import { ApiError } from '../http/errors.ts';
+import type { Staff } from '../access/caller.ts';
 import type { AppEnv, Sql } from '../http/deps.ts';
 import type { QuietPull } from '../sync/quiet-pull.ts';
 import { findSession, hashToken } from './session.repo.ts';
@@ -64,4 +66,15 @@ export function requireStaff(sql: Sql, opts: { changeLogHead?: boolean; quiet?: 
     if (found.changeLogHead !== undefined) c.set('changeLogHead', found.changeLogHead);
     await next();
   });
+}
+
+/**
+ * The request's session read again, for a stream that outlives its request: who is asking
+ * now, or null once the session has ended (signed out, expired, the account ended).
+ */
+export async function currentStaff(sql: Sql, c: Context): Promise<Staff | null> {
+  const token = tokenOf(getCookie(c, SESSION_COOKIE), c.req.header('authorization'));
+  if (!token) return null;
+  const found = await findSession(sql, token);
+  return found.status === 'ok' ? found.staff : null;
 }

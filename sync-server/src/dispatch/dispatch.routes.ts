@@ -10,7 +10,7 @@ import {
   type LiveEvent,
 } from '@fieldfix/shared';
 import { callerOf, type Staff } from '../access/caller.ts';
-import { requireStaff } from '../auth/auth.middleware.ts';
+import { currentStaff, requireStaff } from '../auth/auth.middleware.ts';
 import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
@@ -64,10 +64,25 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
       })
       .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
         // Refused before the stream starts: a plain JSON error, not an event.
-        const departmentId = await boardDepartment(sql, c.var.staff, c.req.valid('query').department);
+        const asked = c.req.valid('query').department;
+        const departmentId = await boardDepartment(sql, c.var.staff, asked);
+        // Still theirs while it stays open: not once the lead is signed out, ended or moved.
+        const stillAllowed = async () => {
+          const staff = await currentStaff(sql, c);
+          if (!staff) return false;
+          try {
+            return (await boardDepartment(sql, staff, asked)) === departmentId;
+          } catch (err) {
+            if (err instanceof ApiError) return false;
+            throw err;
+          }
+        };
         // Listening before the first line: the board may fetch then and miss nothing after its cursor.
-        return openEventStream(c, `retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`, (send) =>
-          live().subscribe(departmentId, (event: LiveEvent) => send({ data: JSON.stringify(event) })),
+        return openEventStream(
+          c,
+          `retry: ${RECONNECT_MS}\n: listening to ${departmentId}\n\n`,
+          (send) => live().subscribe(departmentId, (event: LiveEvent) => send({ data: JSON.stringify(event) })),
+          stillAllowed,
         );
       })
       // A suggestion only: nothing changes until the lead accepts changes as sync mutations.

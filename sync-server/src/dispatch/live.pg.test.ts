@@ -6,6 +6,7 @@ import { createTestApp, quietLogger, TEST_NOW, type TestApp } from '../../test/t
 import { listen, TestDevice } from '../../test/sync-client.ts';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { liveHub } from './live-hub.ts';
+import { streamTiming } from '../http/event-stream.ts';
 
 // The board's live feed over real HTTP, read as a browser's EventSource reads it (a streamed
 // response, split into events): fed by LISTEN/NOTIFY on PostgreSQL (across instances), by the
@@ -212,6 +213,48 @@ describe('GET /api/dispatch/live', () => {
     expect(hub.listeners).toBe(1);
     board.close();
     await until(() => hub.listeners === 0);
+  });
+
+  it('closes the board of a lead ended or moved to another department while it listens; others stay', async () => {
+    const timing = { ...streamTiming };
+    Object.assign(streamTiming, { heartbeatMs: 50, recheckMs: 100 });
+    try {
+      const hub = liveHub(t.db.sql, t.db.kind);
+      for (const b of boards.splice(0)) b.close();
+      await until(() => hub.listeners === 0);
+      const newLead = async (email: string) => {
+        const res = await t.app.request('/api/admin/people', {
+          method: 'POST',
+          headers: { ...as.admin!, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: 'Temp Lead',
+            email,
+            password: 'a-long-password',
+            placement: { role: 'lead', departmentId: 'streets' },
+          }),
+        });
+        const { person } = (await res.json()) as { person: { id: string } };
+        await connect(a.url, await t.login(email, 'a-long-password'));
+        return person.id;
+      };
+      const change = (id: string, body: unknown) =>
+        t.app.request(`/api/admin/people/${id}`, {
+          method: 'PUT',
+          headers: { ...as.admin!, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const ended = await newLead(`ended.lead.${Date.now()}@riverton.example`);
+      const moved = await newLead(`moved.lead.${Date.now()}@riverton.example`);
+      await connect(a.url, as.lead!);
+      expect(hub.listeners).toBe(3);
+      expect((await change(ended, { active: false })).status).toBe(200);
+      expect((await change(moved, { placement: { role: 'lead', departmentId: 'sanitation' } })).status).toBe(200);
+      await until(() => hub.listeners === 1, 3000);
+      await new Promise((r) => setTimeout(r, 300)); // a few more checks: the lead still here stays
+      expect(hub.listeners).toBe(1);
+    } finally {
+      Object.assign(streamTiming, timing);
+    }
   });
 
   it.skipIf(!onPostgres)('carries a push through instance A to a board connected to instance B', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
+import { streamTiming } from '../http/event-stream.ts';
 
 // `GET /api/sync/live`: a crew device that is online hears "pull now" as a change in its
 // crew's department commits, with the change's cursor, and nothing of other departments;
@@ -32,6 +33,7 @@ async function listenForHints(headers: Record<string, string>) {
   });
   const hints: string[] = [];
   let text = '';
+  let ended = false;
   if (res.status === 200) {
     void (async () => {
       const decoder = new TextDecoder();
@@ -55,9 +57,10 @@ async function listenForHints(headers: Record<string, string>) {
       } catch {
         // aborted
       }
+      ended = true;
     })();
   }
-  return { res, hints, close: () => abort.abort() };
+  return { res, hints, ended: () => ended, close: () => abort.abort() };
 }
 
 async function openCase(department: string): Promise<{ id: string; version: number }> {
@@ -103,6 +106,50 @@ describe('GET /api/sync/live', () => {
     expect(outcome!.outcome).toBe('applied');
     expect(await until(() => stream.hints.length > 0, 700)).toBe(false);
     stream.close();
+  });
+
+  it('stops for an account ended or moved to another department while it listens; others go on', async () => {
+    const timing = { ...streamTiming };
+    Object.assign(streamTiming, { heartbeatMs: 50, recheckMs: 100 });
+    try {
+      const admin = await t.login('admin@riverton.example');
+      const [sanitationCrew] = await t.db.sql<{ id: string }[]>`
+        select id from crews where department_id = 'sanitation' order by id limit 1`;
+      const listener = async (email: string) => {
+        const res = await t.app.request('/api/admin/people', {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            name: 'Temp Worker',
+            email,
+            password: 'a-long-password',
+            placement: { role: 'worker', crewId: 'streets-a' },
+          }),
+        });
+        expect(res.status).toBe(201);
+        const { person } = (await res.json()) as { person: { id: string } };
+        const stream = await listenForHints(await t.login(email, 'a-long-password'));
+        expect(stream.res.status).toBe(200);
+        return { id: person.id, stream };
+      };
+      const change = (id: string, body: unknown) =>
+        t.app.request(`/api/admin/people/${id}`, {
+          method: 'PUT',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const ended = await listener(`ended.${Date.now()}@riverton.example`);
+      const moved = await listener(`moved.${Date.now()}@riverton.example`);
+      const staying = await listenForHints(as.worker!);
+
+      expect((await change(ended.id, { active: false })).status).toBe(200);
+      expect((await change(moved.id, { placement: { role: 'worker', crewId: sanitationCrew!.id } })).status).toBe(200);
+      expect(await until(() => ended.stream.ended() && moved.stream.ended(), 3000)).toBe(true);
+      expect(staying.ended()).toBe(false);
+      staying.close();
+    } finally {
+      Object.assign(streamTiming, timing);
+    }
   });
 
   it('is for crew devices only: a lead is refused with a 403 naming why, and no session is a 401', async () => {

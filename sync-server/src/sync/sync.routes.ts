@@ -9,8 +9,8 @@ import {
   PushEnvelope,
   type PushResponse,
 } from '@fieldfix/shared';
-import { callerOf } from '../access/caller.ts';
-import { requireStaff } from '../auth/auth.middleware.ts';
+import { callerOf, type Staff } from '../access/caller.ts';
+import { currentStaff, requireStaff } from '../auth/auth.middleware.ts';
 import { findCrew } from '../auth/user.repo.ts';
 import { openEventStream } from '../http/event-stream.ts';
 import { ApiError } from '../http/errors.ts';
@@ -120,16 +120,25 @@ export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config
        * is named: what the device pulls is its own scope. Others: 403.
        */
       .get('/live', staffOnly, async (c) => {
-        const staff = c.var.staff;
-        const crew = staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null;
-        const departmentId = pullHintDepartment(callerOf(staff), crew);
+        const hintDepartment = async (staff: Staff) =>
+          pullHintDepartment(callerOf(staff), staff.crewId ? ((await findCrew(sql, staff.crewId)) ?? null) : null);
+        const departmentId = await hintDepartment(c.var.staff);
         if (!departmentId) {
           throw new ApiError(403, 'forbidden', "Only a crew worker's device listens for its changes here.");
         }
-        return openEventStream(c, `retry: ${LIVE_RECONNECT_MS}\n: listening\n\n`, (send) =>
-          live().subscribe(departmentId, (event) => {
-            if (event.type === 'cases') send({ event: 'pull', data: event.cursor });
-          }),
+        // Still theirs while it stays open: not once the worker is signed out, ended or moved.
+        const stillAllowed = async () => {
+          const staff = await currentStaff(sql, c);
+          return !!staff && (await hintDepartment(staff)) === departmentId;
+        };
+        return openEventStream(
+          c,
+          `retry: ${LIVE_RECONNECT_MS}\n: listening\n\n`,
+          (send) =>
+            live().subscribe(departmentId, (event) => {
+              if (event.type === 'cases') send({ event: 'pull', data: event.cursor });
+            }),
+          stillAllowed,
         );
       })
       /**
