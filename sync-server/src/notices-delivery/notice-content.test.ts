@@ -16,6 +16,8 @@ const facts = (over: Partial<NoticeFacts> = {}): NoticeFacts => ({
   crewName: 'Streets Crew A',
   closeReasonLabel: null,
   photos: [],
+  reopenedSince: false,
+  scheduled: null,
   ...over,
 });
 const links = { track: 'https://city.example/track/42?k=t', stillAProblem: null, stillAProblemUntil: null };
@@ -102,6 +104,40 @@ describe('notice content', () => {
       'Foto tomada a las 10:42 (sin posición).',
     );
     expect(Math.round(metersBetween({ lat: 0, long: 0 }, { lat: 0, long: 1 }))).toBe(111_195);
+    // Five past midnight in the city reads 00:05, in both languages.
+    const late = { ...photo, takenAt: new Date('2026-06-11T04:05:00Z') };
+    expect(photoProof(late, { lat: 42.35, long: -86.97 }, 'en', ZONE)).toBe(
+      'Photo taken 250 m from your report, at 00:05.',
+    );
+    expect(photoProof(late, { lat: 42.35, long: -86.97 }, 'es', ZONE)).toBe(
+      'Foto tomada a 250 m de su reporte, a las 00:05.',
+    );
+  });
+
+  it('"received" for a report routed straight to a crew says which crew and day, in English and Spanish', () => {
+    const routed = facts({ scheduled: { crewName: 'Streets Crew B', day: '2026-06-11' } });
+    expect(noticeContent('received', routed, 'en', links, ZONE).paragraphs).toEqual([
+      'Your report of Pothole at 412 Beech Ave is case #42. Streets Crew B plans to work on it on Thursday, June 11. We will tell you when it is fixed.',
+    ]);
+    expect(noticeContent('received', routed, 'es', links, ZONE).paragraphs[0]).toBe(
+      'Su reporte de Bache en 412 Beech Ave es el caso #42. Streets Crew B tiene previsto trabajar en él el jueves, 11 de junio. Le avisaremos cuando esté resuelto.',
+    );
+    expect(noticeContent('received', facts(), 'en', links, ZONE).paragraphs[0]).toContain(
+      'We will tell you when it is scheduled and when it is fixed.',
+    );
+  });
+
+  it('"still a problem?" names the city\'s last day, not the UTC one', () => {
+    // Fixed at 20:30 in the city on 1 June (00:30 UTC on 2 June): the link lapses 15 days on, at 20:30 on 16 June.
+    const until = new Date('2026-06-17T00:30:00Z');
+    const content = noticeContent(
+      'fixed',
+      facts(),
+      'en',
+      { ...links, stillAProblem: 'https://city.example/still-a-problem?token=t', stillAProblemUntil: until },
+      ZONE,
+    );
+    expect(content.paragraphs.join(' ')).toContain('Tell us by Tuesday, June 16 and we will reopen the case.');
   });
 
   it("a crew's note and a resident's reason to reopen are quoted without phone numbers or email addresses", () => {

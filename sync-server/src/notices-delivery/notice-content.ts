@@ -1,4 +1,4 @@
-import { haversineMetres, hideContactDetails, type ResidentNotificationTemplate } from '@fieldfix/shared';
+import { dateIn, haversineMetres, hideContactDetails, type ResidentNotificationTemplate } from '@fieldfix/shared';
 import type { NoticeFacts, NoticePhoto } from './notice.repo.ts';
 
 /** What one notice says, in one language, before it is put into the email templates. */
@@ -90,11 +90,19 @@ export function noticeContent(
         ...base,
         subject: es ? `Recibimos su reporte (caso #${id})` : `We received your report (case #${id})`,
         headline: es ? 'Recibimos su reporte' : 'We received your report',
-        paragraphs: [
-          es
-            ? `Su reporte de ${what} es el caso #${id}. Le avisaremos cuando tenga fecha y cuando esté resuelto.`
-            : `Your report of ${what} is case #${id}. We will tell you when it is scheduled and when it is fixed.`,
-        ],
+        // Routed straight to a crew (the city's routing rules), it is scheduled already: said
+        // here, as no "scheduled" notice follows.
+        paragraphs: facts.scheduled
+          ? [
+              es
+                ? `Su reporte de ${what} es el caso #${id}. ${facts.scheduled.crewName} tiene previsto trabajar en él el ${formatDay(facts.scheduled.day, lang)}. Le avisaremos cuando esté resuelto.`
+                : `Your report of ${what} is case #${id}. ${facts.scheduled.crewName} plans to work on it on ${formatDay(facts.scheduled.day, lang)}. We will tell you when it is fixed.`,
+            ]
+          : [
+              es
+                ? `Su reporte de ${what} es el caso #${id}. Le avisaremos cuando tenga fecha y cuando esté resuelto.`
+                : `Your report of ${what} is case #${id}. We will tell you when it is scheduled and when it is fixed.`,
+            ],
         links: [track],
       };
     case 'scheduled': {
@@ -118,9 +126,8 @@ export function noticeContent(
     }
     case 'fixed': {
       const photo = facts.photos.find((p) => p.complete) ?? facts.photos[0] ?? null;
-      const until = links.stillAProblemUntil
-        ? formatDay(links.stillAProblemUntil.toISOString().slice(0, 10), lang)
-        : null;
+      // The city's day the link lapses on (an evening fix lapses on the city's day, not UTC's next).
+      const until = links.stillAProblemUntil ? formatDay(dateIn(links.stillAProblemUntil, timeZone), lang) : null;
       return {
         ...base,
         note,
@@ -192,7 +199,7 @@ export function photoProof(
         timeZone,
         hour: '2-digit',
         minute: '2-digit',
-        hour12: false,
+        hourCycle: 'h23', // 00:05 after midnight (`hour12: false` says 24:05 in English)
       }).format(photo.takenAt)
     : null;
   if (photo.lat === null || photo.long === null) {

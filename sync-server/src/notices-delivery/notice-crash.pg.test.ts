@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { startLoopbackSmtp } from './loopback-smtp.ts';
+import { sharedLinkSecret, verifyLink } from './signed-links.ts';
 
 // R10 under `kill -9`: the worker runs in a child process against the same PostgreSQL, is
 // killed mid-batch twice and restarted. Every notice still reaches every recipient, and the
@@ -19,6 +20,8 @@ const CASES = 150; // each with a reporter and a follower: 300 messages
 let t: TestApp;
 let smtp: Awaited<ReturnType<typeof startLoopbackSmtp>>;
 let dataDir: string;
+/** The worker's own folder, as on a machine of its own: its links must still be the servers'. */
+let workerDir: string;
 const children: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
@@ -27,7 +30,7 @@ function startWorker(): ChildProcess {
       PATH: process.env.PATH,
       DATABASE_URL: t.db.url,
       SMTP_URL: smtp.url,
-      DATA_DIR: dataDir,
+      DATA_DIR: workerDir,
       NOTICE_LEASE_SECONDS: '1',
       LOG_LEVEL: 'error',
     },
@@ -46,6 +49,7 @@ async function kill9(child: ChildProcess) {
 describe.skipIf(!process.env.TEST_DATABASE_URL)('resident notices when the worker is killed (R10)', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fieldfix-crash-'));
+    workerDir = await mkdtemp(join(tmpdir(), 'fieldfix-crash-worker-'));
     t = await createTestApp({ dataDir });
     // A slow mail server (5 ms an acceptance), so a kill lands in the middle of a batch.
     smtp = await startLoopbackSmtp({ delayMs: 5 });
@@ -66,6 +70,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('resident notices when the worke
     await smtp?.close();
     await t?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (workerDir) await rm(workerDir, { recursive: true, force: true });
   });
 
   it('[R10] killed with SIGKILL mid-batch twice and restarted: every notice once per person, duplicates only with the same Message-ID', async () => {
@@ -103,6 +108,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('resident notices when the worke
     for (const copies of byMessageId.values()) expect(new Set(copies.map((c) => c.to.join())).size).toBe(1);
     const duplicates = smtp.received.length - total;
     expect(duplicates).toBeLessThanOrEqual(maybeSent.reduce((a, b) => a + b, 0));
+    // Its links are signed with the key every server on this database checks them with.
+    const mail = await smtp.parse(smtp.received[0]!);
+    const key = /\/track\/\d+\?k=([\w.-]+)/.exec(mail.text ?? '')![1]!;
+    expect(verifyLink(await sharedLinkSecret(sql, dataDir), key, 'track')).not.toBeNull();
     console.info(
       `kill -9 twice over ${total} messages: ${duplicates} duplicate(s), each with its original's Message-ID; ` +
         `${maybeSent.join(' and ')} deliveries begun and not yet recorded at the kills (sent, queued for SMTP or accepted)`,

@@ -79,27 +79,17 @@ async function caseWithPeople(reporterLanguage = 'es') {
   };
 }
 
-/** Attaches an after-photo, uploads its bytes (unless `upload` is false), and fixes the case. */
-async function fixWithPhoto(caseId: string, { upload = true } = {}): Promise<() => Promise<void>> {
+/**
+ * Attaches an after-photo, uploads its bytes (unless `upload` is false), and fixes the case.
+ * With `before`, a before-photo (taken at 10:05, 30 m away, uploaded) is attached first and
+ * named first in the fix.
+ */
+async function fixWithPhoto(caseId: string, { upload = true, before = false } = {}): Promise<() => Promise<void>> {
   const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#447744' } })
     .jpeg()
     .toBuffer();
-  const photoId = crypto.randomUUID();
   await crew.pullAll();
-  // Taken 12 m north of the reported place, at 10:42 in the city (UTC-4 in June).
-  const attach = crew.make('attach_photo', caseId, {
-    photoId,
-    tag: 'after',
-    contentType: 'image/jpeg',
-    byteSize: jpeg.length,
-    width: 640,
-    height: 480,
-    takenAt: '2026-06-10T14:42:00.000Z',
-    lat: CASE_AT.lat + 12 / 111_195,
-    long: CASE_AT.long,
-  });
-  expect((await crew.send(attach))[0]!.outcome).toBe('applied');
-  const uploadBytes = async () => {
+  const uploader = (photoId: string) => async () => {
     const up = await fetch(`${server.url}/api/photos/${photoId}/upload`, {
       method: 'PATCH',
       headers: {
@@ -112,6 +102,27 @@ async function fixWithPhoto(caseId: string, { upload = true } = {}): Promise<() 
     });
     expect(up.status).toBe(204);
   };
+  const attach = async (tag: 'before' | 'after', takenAt: string, metresNorth: number) => {
+    const photoId = crypto.randomUUID();
+    const m = crew.make('attach_photo', caseId, {
+      photoId,
+      tag,
+      contentType: 'image/jpeg',
+      byteSize: jpeg.length,
+      width: 640,
+      height: 480,
+      takenAt,
+      lat: CASE_AT.lat + metresNorth / 111_195,
+      long: CASE_AT.long,
+    });
+    expect((await crew.send(m))[0]!.outcome).toBe('applied');
+    return photoId;
+  };
+  const beforeId = before ? await attach('before', '2026-06-10T14:05:00.000Z', 30) : null;
+  if (beforeId) await uploader(beforeId)();
+  // Taken 12 m north of the reported place, at 10:42 in the city (UTC-4 in June).
+  const photoId = await attach('after', '2026-06-10T14:42:00.000Z', 12);
+  const uploadBytes = uploader(photoId);
   if (upload) await uploadBytes();
   // The first resolution of the case's type.
   const [code] = await t.db.sql<{ code: string }[]>`
@@ -122,7 +133,7 @@ async function fixWithPhoto(caseId: string, { upload = true } = {}): Promise<() 
     crew.make('fix', caseId, {
       resolutionCode: code!.code,
       note: 'Ground the lip <2 cm> down.',
-      photoIds: [photoId],
+      photoIds: beforeId ? [beforeId, photoId] : [photoId],
     }),
   );
   expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
@@ -154,6 +165,16 @@ describe('resident notices over SMTP (R10)', () => {
       from notification_outbox o where o.case_id = ${id} and o.template = 'fixed'`;
     expect(outbox!.sent_at).not.toBeNull();
     expect(outbox!.n).toBe(3);
+  });
+
+  it('[R10] a fix naming a before-photo first sends its after-photo as the finished work, never the before', async () => {
+    const { id } = await caseWithPeople();
+    await fixWithPhoto(id, { before: true });
+    await drain();
+    const en = (await mailsFor(id)).find((m) => (m.to as { text: string }).text === `neighbour.${id}@example.org`)!;
+    expect(en.text).toContain('Photo taken 12 m from your report, at 10:42.');
+    expect(en.text).not.toContain('10:05');
+    expect(en.attachments.filter((a) => a.contentType === 'image/jpeg')).toHaveLength(1);
   });
 
   it('[R10] the "fixed" email has the after-photo, the note, proof of the fix and a plain-text part, in the reporter’s language', async () => {
@@ -444,6 +465,44 @@ describe('resident notices over SMTP (R10)', () => {
     expect(received.text).toContain(`https://311.riverton.example/track/${id}?k=`);
   });
 
+  it('[R10] a request routed straight to a crew (a routing rule names one): its one "received" email says when', async () => {
+    // The demo's rules give Eastfield's potholes to Streets crew B.
+    const form = new URLSearchParams({
+      api_key: DEMO_API_KEY,
+      service_code: 'POTHOLE',
+      lat: '42.345',
+      long: '-86.96',
+      address_string: '9 Eastfield Rd',
+      description: 'Hole at the corner.',
+      'attribute[size]': 'small',
+      email: 'routed.reporter@example.org',
+    });
+    const res = await t.app.request('/open311/v2/requests.json', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: form.toString(),
+    });
+    expect(res.status).toBe(200);
+    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+    const [c] = await t.db.sql<
+      { assigned_crew_id: string | null }[]
+    >`select assigned_crew_id from cases where id = ${id}`;
+    expect(c!.assigned_crew_id).toBe('streets-b');
+    await drain();
+    await drain();
+    const mails = (await mailsFor(id)).filter((m) => (m.to as { text: string }).text === 'routed.reporter@example.org');
+    expect(mails.map((m) => m.subject)).toEqual([`We received your report (case #${id})`]);
+    const today = new Intl.DateTimeFormat('en-US', {
+      timeZone: t.config.cityTimeZone,
+      weekday: 'long',
+      month: 'long',
+      day: 'numeric',
+    }).format(new Date());
+    expect(mails[0]!.text).toContain(
+      `Your report of Pothole at 9 Eastfield Rd is case #${id}. Streets Crew B plans to work on it on ${today}. We will tell you when it is fixed.`,
+    );
+  });
+
   it('[R10] several instances sending at once send each notice once per person', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) ids.push((await caseWithPeople('en')).id);
@@ -529,6 +588,25 @@ describe('resident notices over SMTP (R10)', () => {
       await Promise.all(workers.map((w) => w.stop()));
       await slow.close();
     }
+  });
+
+  it('[R10] a "fixed" notice still waiting for its photo when a lead reopens the case is not sent after the reopening', async () => {
+    const { id } = await caseWithPeople('en');
+    const upload = await fixWithPhoto(id, { upload: false });
+    await drain();
+    const lead = new TestDevice(server.url, await t.login('lead@riverton.example'), `desk-${id}`);
+    await lead.pullAll();
+    expect((await lead.send(lead.make('reopen', id, { reason: 'The patch sank again.' })))[0]!.outcome).toBe('applied');
+    await drain();
+    expect((await mailsFor(id)).map((m) => m.subject)).toEqual(Array(3).fill(`Your case #${id} is open again`));
+    await upload();
+    await t.db.sql`update notification_outbox set send_after = now() where case_id = ${id}`;
+    await drain();
+    expect((await mailsFor(id)).filter((m) => m.subject?.startsWith('Fixed'))).toEqual([]);
+    const [fixed] = await t.db.sql<{ sent_at: Date | null; failed_at: Date | null; last_error: string }[]>`
+      select sent_at, failed_at, last_error from notification_outbox where case_id = ${id} and template = 'fixed'`;
+    expect(fixed).toMatchObject({ sent_at: null, last_error: 'not sent: the case was reopened before it went out' });
+    expect(fixed!.failed_at).not.toBeNull();
   });
 
   it('[R10] a "fixed" notice waits for its after-photo to finish uploading, then carries it', async () => {

@@ -12,6 +12,7 @@ import {
   claimDueNotices,
   deferNotice,
   deliveredTo,
+  dropNotice,
   expireStaleNotices,
   markDelivered,
   markNoticeFailed,
@@ -192,6 +193,12 @@ export class NoticeWorker {
     const { sql } = this.#deps;
     try {
       const facts = await noticeFacts(sql, n);
+      // "Fixed" or "closed" after the case was opened again (a fix's notice waits for its
+      // photo): the reopening's notice has said where the case stands; this one would not.
+      if ((n.template === 'fixed' || n.template === 'closed') && facts.reopenedSince) {
+        await dropNotice(sql, n.id, 'not sent: the case was reopened before it went out');
+        return;
+      }
       const waiting = facts.photos.some((p) => !p.complete);
       const waited = Date.now() - n.createdAt.getTime();
       if (waiting && waited < this.#opts.photoWaitSeconds * 1000) {

@@ -45,7 +45,12 @@ export type NoticeFacts = {
   event: { kind: string; data: Record<string, unknown> } | null;
   crewName: string | null;
   closeReasonLabel: string | null;
+  /** A fix's after-photos (a before-photo is never sent as the finished work). */
   photos: NoticePhoto[];
+  /** A "reopened" notice was queued for the case after this one. */
+  reopenedSince: boolean;
+  /** The crew and day the case is on now, if any (a report routed straight to a crew has them). */
+  scheduled: { crewName: string; day: string } | null;
 };
 
 /** The case event each template tells of, when the notice names no change. */
@@ -153,10 +158,17 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
       kind: string | null;
       data: Record<string, unknown> | null;
       crew_name: string | null;
+      reopened_since: boolean;
+      scheduled_crew: string | null;
+      scheduled_day: string | null;
     }[]
   >`
     select c.id::text, c.service_code, st.name as service_name, c.address, c.lat, c.long, st.close_reasons, e.kind, e.data,
-      cr.name as crew_name
+      cr.name as crew_name,
+      (select name from crews where id = c.assigned_crew_id and c.state = 'assigned') as scheduled_crew,
+      c.assigned_day::text as scheduled_day,
+      exists (select 1 from notification_outbox o where o.case_id = c.id and o.template = 'reopened'
+        and o.created_at > ${n.createdAt}) as reopened_since
     from cases c
     join service_types st on st.code = c.service_code
     left join lateral (
@@ -190,7 +202,8 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
           }[]
         >`
           select id::text, taken_at, lat, long, complete, storage_key, thumb_key, content_type
-          from photos where id = any(${photoIds}::uuid[]) order by array_position(${photoIds}::uuid[], id)`
+          from photos where id = any(${photoIds}::uuid[]) and kind = 'after'
+          order by array_position(${photoIds}::uuid[], id)`
       : [];
   return {
     caseId: c.id,
@@ -212,7 +225,18 @@ export async function noticeFacts(sql: Queryable, n: DueNotice): Promise<NoticeF
       thumbKey: p.thumb_key,
       contentType: p.content_type,
     })),
+    reopenedSince: c.reopened_since,
+    scheduled: c.scheduled_crew && c.scheduled_day ? { crewName: c.scheduled_crew, day: c.scheduled_day } : null,
   };
+}
+
+/**
+ * A notice that no longer tells the truth is not sent: it shows as not sent, with why (an
+ * admin may still send it).
+ */
+export async function dropNotice(sql: Queryable, id: string, why: string): Promise<void> {
+  await sql`update notification_outbox set failed_at = now(), last_error = ${why}, claimed_until = null
+    where id = ${id} and sent_at is null`;
 }
 
 /** The addresses a notice has reached (the SMTP server accepted it). */

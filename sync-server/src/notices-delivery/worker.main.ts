@@ -8,6 +8,7 @@ import { loadConfig } from '../config.ts';
 import { connectPostgres } from '../db/database.ts';
 import { consoleLogger } from '../server.ts';
 import { startNoticeWorker } from './notice-worker.ts';
+import { sharedLinkSecret } from './signed-links.ts';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -16,7 +17,10 @@ if (!config.databaseUrl) {
 }
 const log = consoleLogger(config.logLevel);
 const db = connectPostgres(config.databaseUrl, 4);
-const worker = startNoticeWorker({ sql: db.sql, config: { ...config, noticeWorker: true }, log })!;
+// The servers' link-signing key (LINK_SECRET, else the one kept in the database), as they
+// do: links signed with a key of this folder's would be refused by every server.
+const linkSecret = config.linkSecret ?? (await sharedLinkSecret(db.sql, config.dataDir));
+const worker = startNoticeWorker({ sql: db.sql, config: { ...config, linkSecret, noticeWorker: true }, log })!;
 log.info(`Notice worker running: ${config.smtpUrl ? 'SMTP' : 'the mailbox in the data folder'}.`);
 const stop = async () => {
   await worker.stop();
