@@ -314,6 +314,7 @@ const REOPENED = {
   mergedIntoId: null,
   cancelled: false,
   closedAt: null,
+  statusNotes: null,
 } satisfies Partial<Fields>;
 const UNASSIGNED = {
   state: 'new',

@@ -479,6 +479,8 @@ export function reopenPatch(): Patch {
     mergedIntoId: null,
     cancelled: false,
     closedAt: null,
+    // Open311's `status_notes` say why the status is what it is: not the old close's words.
+    statusNotes: null,
   };
 }
 

@@ -71,6 +71,20 @@ describe('POST requests: attributes checked against the service definition', () 
     expect(refusal({ 'attribute[size]': 's', 'attribute[sides][]': ['n', 'e'] })).toMatch(/"e" is not/);
     expect(refusal({ 'attribute[size]': 's', 'attribute[count]': 'three' })).toBe('attribute[count] must be a number.');
     expect(refusal({ 'attribute[size]': 's', 'attribute[seen]': 'last week' })).toMatch(/date and time/);
+    // What Date.parse takes but GeoReport's date-times are not: no zone, no time, a bare number.
+    for (const seen of ['2026-06-01T10:00', 'June 5', '1', '2026-06-01'])
+      expect(refusal({ 'attribute[size]': 's', 'attribute[seen]': seen }), seen).toMatch(/with its zone/);
+    for (const count of ['0x1A', '1e3', 'Infinity', '3 4'])
+      expect(refusal({ 'attribute[size]': 's', 'attribute[count]': count }), count).toBe(
+        'attribute[count] must be a number.',
+      );
+    expect(
+      checkAttributes(DEFS, {
+        'attribute[size]': 's',
+        'attribute[count]': '-2.5',
+        'attribute[seen]': '2026-06-10T08:00:00-04:00',
+      }),
+    ).toEqual({ size: 's', count: '-2.5', seen: '2026-06-10T08:00:00-04:00' });
     expect(refusal({ 'attribute[size]': 's', 'attribute[colour]': 'red' })).toBe(
       'attribute[colour] is not an attribute of this service.',
     );

@@ -6,6 +6,7 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { isStorableText, PublicEmail, TEXT_MAX, type ServiceAttribute } from '@fieldfix/shared';
+import { z } from 'zod';
 import type { Queryable, Sql } from '../db/database.ts';
 import { cityDate } from '../time.ts';
 import { likelyDuplicates, routeRequest } from '../routing/routing.service.ts';
@@ -58,6 +59,11 @@ function attributesOf(form: Form): Map<string, string[]> {
   return out;
 }
 
+/** A number as people write one: digits, a sign, a decimal point (not hex, not exponents). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+/** GeoReport's date-times (W3C, ISO 8601) with a zone: a time without one is no time at all. */
+const DATE_TIME = z.iso.datetime({ offset: true });
+
 /** The form's attribute values checked against the service definition. */
 export function checkAttributes(defs: ServiceAttribute[], form: Form): Record<string, string | string[]> {
   const given = attributesOf(form);
@@ -93,14 +99,17 @@ export function checkAttributes(defs: ServiceAttribute[], form: Form): Record<st
         break;
       }
       case 'number':
-        if (values.length > 1 || !Number.isFinite(Number(values[0])) || values[0]!.trim() === '') {
+        if (values.length > 1 || !DECIMAL.test(values[0]!)) {
           throw new Open311Error(400, `attribute[${d.code}] must be a number.`);
         }
         out[d.code] = values[0]!;
         break;
       case 'datetime':
-        if (values.length > 1 || Number.isNaN(Date.parse(values[0]!))) {
-          throw new Open311Error(400, `attribute[${d.code}] must be a date and time (ISO 8601).`);
+        if (values.length > 1 || !DATE_TIME.safeParse(values[0]).success) {
+          throw new Open311Error(
+            400,
+            `attribute[${d.code}] must be a date and time with its zone (ISO 8601, e.g. 2026-06-10T08:00:00-04:00).`,
+          );
         }
         out[d.code] = values[0]!;
         break;

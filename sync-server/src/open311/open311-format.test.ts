@@ -61,6 +61,9 @@ describe('public timeline words and FixMyStreet statuses', () => {
     ['closed_not_fixed', { reason: 'cannot_locate' }, 'CLOSED', 'Closed, not fixed (cannot locate).'],
     ['merged', { intoCaseId: '3' }, 'DUPLICATE', 'Merged into another request about the same problem.'],
     ['cancelled', {}, 'NO_FURTHER_ACTION', 'Cancelled.'],
+    ['cancelled', { reason: 'duplicate' }, 'DUPLICATE', 'Cancelled.'],
+    ['cancelled', { reason: 'not_city_responsibility' }, 'NOT_COUNCILS_RESPONSIBILITY', 'Cancelled.'],
+    ['cancelled', { reason: 'cannot_locate' }, 'NO_FURTHER_ACTION', 'Cancelled.'],
     ['reopened', {}, 'REOPEN', 'Reopened.'],
   ])('%s %j → %s, "%s" (never a crew or a staff note)', (kind, data, status, words) => {
     expect(fmsStatus({ kind, data })).toBe(status);

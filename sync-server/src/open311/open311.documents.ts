@@ -115,7 +115,9 @@ export function fmsStatus(e: Pick<TimelineEvent, 'kind' | 'data'>): FmsStatus {
       return 'FIXED';
     case 'merged':
       return 'DUPLICATE';
+    // A crew's close and a lead's cancellation carry the same reasons, said alike.
     case 'closed_not_fixed':
+    case 'cancelled':
       switch (e.data.reason) {
         case 'duplicate':
           return 'DUPLICATE';
@@ -124,10 +126,8 @@ export function fmsStatus(e: Pick<TimelineEvent, 'kind' | 'data'>): FmsStatus {
         case 'no_action_needed':
           return 'NO_FURTHER_ACTION';
         default:
-          return 'CLOSED';
+          return e.kind === 'cancelled' ? 'NO_FURTHER_ACTION' : 'CLOSED';
       }
-    case 'cancelled':
-      return 'NO_FURTHER_ACTION';
     case 'reopened':
       return 'REOPEN';
     default:
@@ -234,8 +234,7 @@ export function sandboxRequestDoc(id: string, r: SandboxRequest, ctx: RequestCon
  * each of the request's `notes` (`requests/{id}` with `extensions=true`).
  */
 export function updateDoc(e: UpdateRow, base: string): Value {
-  const photos = Array.isArray(e.data.photoIds) ? (e.data.photoIds as unknown[]) : [];
-  const photo = e.kind === 'fixed' && typeof photos[0] === 'string' ? photos[0] : null;
+  const photo = e.mediaPhotoId;
   return {
     update_id: e.id,
     service_request_id: e.caseId,

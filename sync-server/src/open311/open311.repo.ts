@@ -134,7 +134,13 @@ export async function findTimelines(sql: Queryable, caseIds: string[]): Promise<
  * A timeline entry of the updates feed, with when the server received it (work done offline
  * arrives after it was done) and what access needs to know about its case.
  */
-export type UpdateRow = TimelineEvent & { receivedAt: Date; crewId: string | null; departmentId: string };
+export type UpdateRow = TimelineEvent & {
+  receivedAt: Date;
+  crewId: string | null;
+  departmentId: string;
+  /** A fix's first after-photo, complete: what its `media_url` shows (a before-photo never). */
+  mediaPhotoId: string | null;
+};
 
 /** Public timeline entries received in a window (the updates feed), oldest arrival first. */
 export async function findUpdates(
@@ -151,10 +157,16 @@ export async function findUpdates(
       data: Record<string, unknown>;
       crew_id: string | null;
       department_id: string;
+      media_photo_id: string | null;
     }[]
   >`
     select e.id::text, e.case_id::text, e.at, e.received_at, e.kind, e.data, c.assigned_crew_id as crew_id,
-      t.department_id
+      t.department_id,
+      (select p.id::text from jsonb_array_elements_text(
+          case when e.kind = 'fixed' and jsonb_typeof(e.data->'photoIds') = 'array' then e.data->'photoIds' end
+        ) with ordinality named(id, n)
+        join photos p on p.id = named.id::uuid and p.kind = 'after' and p.completed_at is not null
+        order by named.n limit 1) as media_photo_id
     from case_events e
     join cases c on c.id = e.case_id
     join service_types t on t.code = c.service_code
@@ -174,6 +186,7 @@ export async function findUpdates(
     data: r.data,
     crewId: r.crew_id,
     departmentId: r.department_id,
+    mediaPhotoId: r.media_photo_id,
   }));
 }
 
