@@ -308,6 +308,29 @@ describe('Open311 GeoReport v2: the updates feed and late syncs', () => {
     });
   });
 
+  it("a fix's media_url is its after-photo, though it named a before-photo first; none if it has no after-photo", async () => {
+    const ids = { before: crypto.randomUUID(), after: crypto.randomUUID() };
+    for (const [kind, id] of Object.entries(ids)) {
+      await t.db.sql`
+        insert into photos (id, case_id, kind, content_type, byte_size, storage_key, complete, completed_at, thumb_key, sha256)
+        values (${id}, 5, ${kind}, 'image/jpeg', 10, ${`photos/${id}`}, true, now(), ${`thumbs/${id}.jpg`}, 'x')`;
+    }
+    const at = new Date(Date.now() - 60_000);
+    const fix = (photoIds: string[]) => t.db.sql.json({ resolutionCode: 'patched', note: '', photoIds });
+    const [both_, beforeOnly] = await t.db.sql<{ id: string }[]>`
+      insert into case_events (case_id, at, received_at, kind, data, version, crew_id, outcome)
+      values (5, ${at}, ${at}, 'fixed', ${fix([ids.before, ids.after])}, 92, 'streets-a', 'applied'),
+        (5, ${at}, ${at}, 'fixed', ${fix([ids.before])}, 93, 'streets-a', 'applied')
+      returning id::text`;
+    const start = new Date(Date.now() - 3_600_000).toISOString();
+    const { data } = await both((f) => `/open311/v2/servicerequestupdates.${f}?start_date=${start}`, S.RequestUpdates);
+    expect(data.find((u) => u.update_id === both_!.id)!.media_url).toBe(
+      `http://localhost/open311/v2/media/${ids.after}.jpg`,
+    );
+    expect(data.find((u) => u.update_id === beforeOnly!.id)!.media_url ?? null).toBeNull();
+    await t.db.sql`delete from case_events where id in (${both_!.id}, ${beforeOnly!.id})`;
+  });
+
   it("a second crew's fix of a fixed case (R3, duplicate work) is not announced again", async () => {
     const now = Date.now();
     const at = new Date(now - 60_000);
