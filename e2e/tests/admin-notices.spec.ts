@@ -85,6 +85,24 @@ test("an admin sees a resident's notice sent, filters the delivery table by stat
   await page.getByRole('button', { name: 'All', exact: true }).click();
   await expect(notice).toHaveCount(1);
 
+  // "Failed" answered slowly, "All" pressed meanwhile: the table shows All's answer, as pressed.
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/api/admin/outbox/status?status=failed', async (route) => {
+    const res = await route.fetch();
+    await held;
+    await route.fulfill({ response: res });
+  });
+  await failed.click();
+  await page.getByRole('button', { name: 'All', exact: true }).click();
+  await expect(notice).toHaveCount(1);
+  release();
+  await page.waitForTimeout(500); // the held answer arrives
+  await expect(page.getByRole('button', { name: 'All', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(notice).toHaveCount(1);
+  await expect(table.getByTestId('outbox-empty')).toHaveCount(0);
+  await page.unroute('**/api/admin/outbox/status?status=failed');
+
   await notice.getByRole('link', { name: `#${caseId}`, exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/cases/${caseId}$`));
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();

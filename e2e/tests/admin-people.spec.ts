@@ -78,8 +78,15 @@ test('an admin adds a crew member who signs in on their crew; ended, they are si
   });
   expect(fresh.status()).toBe(200);
 
-  // Ended: asked first, then signed out everywhere.
-  await robin.getByRole('button', { name: /^End account/ }).click();
+  // Ended: asked first, on "Keep it" (a second Enter keeps the account), then signed out everywhere.
+  const endAccount = robin.getByRole('button', { name: /^End account/ });
+  await endAccount.click();
+  await expect(robin.getByRole('button', { name: 'Keep it' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(robin.getByRole('button', { name: 'End the account' })).toHaveCount(0);
+  await expect(endAccount).toBeFocused();
+  expect((await theirs.request.get('/api/auth/session')).status()).toBe(200);
+  await endAccount.click();
   await robin.getByRole('button', { name: 'End the account' }).click();
   await expect(robin).toContainText('Account ended: cannot sign in.');
   expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);

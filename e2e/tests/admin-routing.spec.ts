@@ -85,7 +85,20 @@ test('an admin moves a district to another crew, a repeated rule is refused and 
     await expect(eastfield(page)).toContainText('goes to Streets Crew A.');
     await expect(page.getByRole('button', { name: 'Save the table' })).toBeDisabled();
 
-    // Removing a rule, then putting Crew B back, by keyboard.
+    // A rule removed by keyboard hands the focus to the next rule's Remove, never to the page's top.
+    const rules = streets(page).getByRole('listitem');
+    const count = await rules.count();
+    await rules
+      .nth(0)
+      .getByRole('button', { name: /^Remove/ })
+      .focus();
+    await page.keyboard.press('Enter');
+    await expect(rules).toHaveCount(count - 1);
+    await expect(rules.nth(0).getByRole('button', { name: /^Remove/ })).toBeFocused();
+    await page.getByRole('button', { name: 'Undo changes' }).click();
+    await expect(rules).toHaveCount(count);
+
+    // Putting Crew B back, by keyboard.
     await eastfield(page).getByLabel('Go to').focus();
     await eastfield(page).getByLabel('Go to').selectOption({ label: 'Streets Crew B' });
     await page.getByRole('button', { name: 'Save the table' }).focus();

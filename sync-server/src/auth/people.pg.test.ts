@@ -180,6 +180,20 @@ describe('staff accounts', () => {
     expect(list.people.find((p) => p.id === person.id)?.crewId).toBe('sanitation-s');
   });
 
+  it('adding someone whose account was ended says so, and points to restoring it', async () => {
+    const created = await send('POST', '/api/admin/people', newWorker('returning@riverton.example'));
+    const { person } = PersonResponse.parse(await created.json());
+    expect((await send('PUT', `/api/admin/people/${person.id}`, { active: false })).status).toBe(200);
+    const again = await send('POST', '/api/admin/people', newWorker('Returning@riverton.example'));
+    expect(again.status).toBe(409);
+    expect(ErrorBody.parse(await again.json()).error.message).toBe(
+      'An ended account has the email Returning@riverton.example: find it in the list and restore it instead.',
+    );
+    expect((await people()).people.filter((p) => p.email.toLowerCase() === 'returning@riverton.example')).toHaveLength(
+      1,
+    );
+  });
+
   it('an admin cannot end or demote their own account, and an unknown account is a 404', async () => {
     const self = (await people()).people.find((p) => p.email === 'admin@riverton.example')!;
     for (const body of [{ active: false }, { placement: { role: 'lead', departmentId: 'streets' } }]) {
@@ -217,5 +231,68 @@ describe('staff accounts', () => {
       expect(ErrorBody.parse(await refused.json()).error.message).toBe('Staff accounts are for administrators.');
       expect((await send('POST', '/api/admin/people', newWorker('sneaky@riverton.example'), who)).status).toBe(403);
     }
+  });
+});
+
+// Needs two connections at once: PostgreSQL's (the embedded database has one session).
+describe.skipIf(!process.env.TEST_DATABASE_URL)('the last administrator', () => {
+  let own: TestApp;
+  beforeAll(async () => {
+    own = await createTestApp();
+  });
+  afterAll(async () => {
+    await own?.close();
+  });
+
+  it('two admins ending each other at the same moment: one succeeds, the other is refused, one admin remains', async () => {
+    const first = await own.login('admin@riverton.example');
+    const put = (who: Record<string, string>, path: string, body: unknown) =>
+      own.app.request(path, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...who },
+        body: JSON.stringify(body),
+      });
+    const made = await own.app.request('/api/admin/people', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...first },
+      body: JSON.stringify({
+        name: 'Sam Second',
+        email: 'second.admin@riverton.example',
+        password: 'a-long-password',
+        placement: { role: 'admin' },
+      }),
+    });
+    const { person: second } = PersonResponse.parse(await made.json());
+    const secondSession = await own.login('second.admin@riverton.example', 'a-long-password');
+    const [self] = await own.db.sql<{ id: string }[]>`select id from users where email = 'admin@riverton.example'`;
+    // One ends the other while the other demotes the one: each alone would be allowed. The
+    // administrators' rows are held until both requests are past sign-in and waiting on them.
+    let answers: Response[] = [];
+    await own.db.sql.begin(async (tx) => {
+      await tx`select id from users where role = 'admin' and active for update`;
+      const both = Promise.all([
+        put(first, `/api/admin/people/${second.id}`, { active: false }),
+        put(secondSession, `/api/admin/people/${self!.id}`, { placement: { role: 'lead', departmentId: 'streets' } }),
+      ]);
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const [w] = await own.db.sql<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'`;
+        if (w!.n >= 2 || Date.now() > end) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      void both.then((a) => (answers = a));
+    });
+    await expect.poll(() => answers.length).toBe(2);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const refused = answers.find((a) => a.status === 409)!;
+    expect(ErrorBody.parse(await refused.json()).error.message).toBe(
+      'This is the last administrator: make someone else one first.',
+    );
+    const [left] = await own.db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from users where role = 'admin' and active`;
+    expect(left!.n).toBe(1);
   });
 });

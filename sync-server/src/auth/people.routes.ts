@@ -18,7 +18,7 @@ import type { Queryable } from '../db/database.ts';
 import { requireStaff } from './auth.middleware.ts';
 import { hashPassword } from './password.ts';
 import { revokeUserSessions } from './session.repo.ts';
-import { findPerson, insertPerson, listPeople, placementColumns, updatePerson } from './user.repo.ts';
+import { findPerson, findUserByEmail, insertPerson, listPeople, placementColumns, updatePerson } from './user.repo.ts';
 
 /**
  * Staff accounts, for administrators (`/api/admin/people`): list everyone, add a person with
@@ -42,7 +42,17 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
         passwordHash: await hashPassword(body.password),
         placement,
       });
-      if (!person) throw new ApiError(409, 'conflict', `An account with the email ${body.email} exists already.`);
+      if (!person) {
+        // Someone coming back to work has an ended account: say so, and the way back.
+        const ended = (await findUserByEmail(sql, body.email))?.active === false;
+        throw new ApiError(
+          409,
+          'conflict',
+          ended
+            ? `An ended account has the email ${body.email}: find it in the list and restore it instead.`
+            : `An account with the email ${body.email} exists already.`,
+        );
+      }
       return c.json({ person } satisfies PersonResponse, 201);
     })
     .put(
@@ -72,11 +82,23 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
         // department and no crew, an admin neither.)
         const moved =
           !!placement && (placement.crew_id !== before.crewId || placement.department_id !== before.departmentId);
-        const person = await updatePerson(sql, id, {
-          name: body.name,
-          placement,
-          passwordHash: body.password === undefined ? undefined : await hashPassword(body.password),
-          active: body.active,
+        const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
+        // Ending or demoting an administrator: another active one must remain. The active
+        // administrators are locked first, so two admins ending each other at once cannot
+        // both succeed and leave the city with none.
+        const removesAdmin =
+          before.role === 'admin' &&
+          before.active &&
+          (body.active === false || (!!placement && placement.role !== 'admin'));
+        const person = await sql.begin(async (tx) => {
+          if (removesAdmin) {
+            const admins = await tx<{ id: string }[]>`
+              select id from users where role = 'admin' and active order by id for update`;
+            if (!admins.some((a) => a.id !== id)) {
+              throw new ApiError(409, 'conflict', 'This is the last administrator: make someone else one first.');
+            }
+          }
+          return updatePerson(tx, id, { name: body.name, placement, passwordHash, active: body.active });
         });
         if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');
         // Signed out everywhere (an admin setting their own password keeps this session).

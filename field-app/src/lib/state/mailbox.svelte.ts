@@ -20,14 +20,18 @@ export class Mailbox {
   busy = $state.raw<ReadonlySet<string>>(new Set());
 
   selected = $derived(this.messages.find((m) => m.id === this.selectedId) ?? null);
+  /** The latest read asked for: an earlier one answering late (another filter) is dropped. */
+  #asked = 0;
 
   async load(): Promise<void> {
+    const ask = ++this.#asked;
     this.loading = true;
     this.error = '';
     const [mail, outbox] = await Promise.all([
       fetchMailbox(),
       fetchOutboxStatus(this.filter === 'all' ? undefined : this.filter),
     ]);
+    if (ask !== this.#asked) return;
     this.loading = false;
     if (mail.ok) {
       this.transport = mail.data.transport;
@@ -57,7 +61,10 @@ export class Mailbox {
     const res = await retryOutboxEntry(id);
     this.busy = new Set([...this.busy].filter((b) => b !== id));
     if (!res.ok) {
-      this.error = `Could not retry notice ${id}: ${res.error.message}`;
+      const error = `Could not retry notice ${id}: ${res.error.message}`;
+      // Sent meanwhile (another admin, the worker), or gone: the table shows where it stands now.
+      if (res.error.kind !== 'network') await this.load();
+      this.error = error;
       return false;
     }
     await this.load();
