@@ -33,6 +33,12 @@ export const DUPLICATE_RADIUS_MAX_M = 5000;
 export const RoutingTable = z.strictObject({
   rules: z.array(RoutingRule).max(5000),
   duplicateRadiusM: z.record(Code, z.number().int().min(0).max(DUPLICATE_RADIUS_MAX_M)).optional(),
+  /**
+   * Read: the table's version as answered. Saved: the version the admin edited, so that a
+   * table another admin saved meanwhile is not overwritten unseen (409). Left out, the table
+   * is replaced whatever it is now.
+   */
+  version: z.string().max(64).optional(),
 });
 export type RoutingTable = z.infer<typeof RoutingTable>;
 

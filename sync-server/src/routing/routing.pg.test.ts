@@ -154,6 +154,40 @@ describe('automatic routing', () => {
   });
 });
 
+describe('two administrators editing the table at once', () => {
+  it('the second save made on the table as it was is refused, and the first stays; a save naming no version replaces it', async () => {
+    const read = async () =>
+      RoutingTable.parse(await (await t.app.request('/api/admin/routing', { headers: admin })).json());
+    const save = (body: unknown) =>
+      t.app.request('/api/admin/routing', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', ...admin },
+        body: JSON.stringify(body),
+      });
+    const opened = await read(); // both admins open the page
+    expect(opened.version).toMatch(/^[0-9a-f]{32}$/);
+    const theirs = DEMO_ROUTING.map((r) =>
+      r.districtId === 'eastfield' && r.departmentId === 'streets' ? { ...r, crewId: 'streets-a' } : r,
+    );
+    const first = await save({ rules: theirs, version: opened.version });
+    expect(first.status).toBe(200);
+    const afterFirst = RoutingTable.parse(await first.json());
+    expect(afterFirst.version).not.toBe(opened.version);
+
+    const mine = DEMO_ROUTING.filter((r) => r.districtId !== 'northside');
+    const second = await save({ rules: mine, version: opened.version });
+    expect(second.status).toBe(409);
+    expect((await second.json()) as unknown).toMatchObject({
+      error: { code: 'conflict', message: expect.stringMatching(/^Another administrator saved the routing table/) },
+    });
+    expect(await read()).toEqual(afterFirst);
+    // Saved again on the table as it is now: taken.
+    expect((await save({ rules: DEMO_ROUTING, version: afterFirst.version })).status).toBe(200);
+    // An API client that names no version replaces the table, as before.
+    expect((await save({ rules: DEMO_ROUTING })).status).toBe(200);
+  });
+});
+
 describe('likely duplicates', () => {
   it('each type’s distance is read and changed by an admin with the routing table', async () => {
     const table = RoutingTable.parse(await (await t.app.request('/api/admin/routing', { headers: admin })).json());

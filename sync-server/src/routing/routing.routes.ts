@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { canManageRouting, RoutingTable, type RoutingNames, type RoutingRule } from '@fieldfix/shared';
@@ -27,8 +28,17 @@ export function routingRoutes({ sql }: AppDeps) {
     .get('/', async (c) => c.json(await readTable(sql)))
     .get('/names', async (c) => c.json((await routingNameLists(sql)) satisfies RoutingNames))
     .put('/', validate('json', RoutingTable), async (c) => {
-      const { rules, duplicateRadiusM = {} } = c.req.valid('json');
+      const { rules, duplicateRadiusM = {}, version } = c.req.valid('json');
       await sql.begin(async (tx) => {
+        // One save at a time, each against the table as it is when it runs.
+        await tx`lock table routing_rules in share row exclusive mode`;
+        if (version !== undefined && (await readTable(tx as unknown as Sql)).version !== version) {
+          throw new ApiError(
+            409,
+            'conflict',
+            'Another administrator saved the routing table after you read it: nothing was saved. Read it again, then make your change on theirs.',
+          );
+        }
         await checkRules(tx as unknown as Sql, rules, duplicateRadiusM);
         await replaceRoutingRules(tx, rules);
         await setDuplicateRadii(tx, duplicateRadiusM);
@@ -44,8 +54,10 @@ const routingAdmin = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** The table, with its version: a hash of what it says, so any save that changes it changes that. */
 async function readTable(sql: Sql): Promise<RoutingTable> {
-  return { rules: await listRoutingRules(sql), duplicateRadiusM: await listDuplicateRadii(sql) };
+  const table = { rules: await listRoutingRules(sql), duplicateRadiusM: await listDuplicateRadii(sql) };
+  return { ...table, version: createHash('sha256').update(JSON.stringify(table)).digest('hex').slice(0, 32) };
 }
 
 async function checkRules(sql: Sql, rules: RoutingRule[], radii: Record<string, number>): Promise<void> {

@@ -63,8 +63,9 @@ export function fetchRoutingNames(): Promise<ApiResult<RoutingNames>> {
 }
 
 /** Replaces the whole table (each type's duplicate distance is kept); answers it as saved. */
-export function saveRoutingTable(rules: RoutingRule[]): Promise<ApiResult<RoutingTable>> {
-  return request('PUT', '/api/admin/routing', RoutingTable, { rules });
+/** `version`: the table's version as read; the server refuses the save if another admin's came first. */
+export function saveRoutingTable(rules: RoutingRule[], version: string | undefined): Promise<ApiResult<RoutingTable>> {
+  return request('PUT', '/api/admin/routing', RoutingTable, { rules, version });
 }
 
 export function fetchPeople(): Promise<ApiResult<PeopleResponse>> {

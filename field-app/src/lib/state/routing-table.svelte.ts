@@ -4,7 +4,7 @@
  * table and refuses it whole, and its problems are shown against the rows they name. A desk
  * job that needs a connection.
  */
-import type { RoutingNames, RoutingRule } from '@fieldfix/shared';
+import type { RoutingNames, RoutingRule, RoutingTable } from '@fieldfix/shared';
 import { adminFailure, fetchRoutingNames, fetchRoutingTable, saveRoutingTable } from '#lib/api/admin.ts';
 import type { ApiFailure } from '#lib/api/index.ts';
 
@@ -73,6 +73,8 @@ export class RoutingTableEditor {
   rows = $state<RuleRow[]>([]);
   /** The table as the server last answered it, to tell unsaved changes. */
   saved = $state.raw('');
+  /** The version of that table: a save made on it is refused if another admin's came first. */
+  version: string | undefined = undefined;
   loading = $state(true);
   saving = $state(false);
   error = $state('');
@@ -93,11 +95,12 @@ export class RoutingTableEditor {
     }
     this.error = '';
     this.names = names.data;
-    this.take(table.data.rules);
+    this.take(table.data);
   }
 
-  private take(rules: RoutingRule[]): void {
-    this.rows = orderRows(rules.map(toRow), this.names!);
+  private take(table: RoutingTable): void {
+    this.version = table.version;
+    this.rows = orderRows(table.rules.map(toRow), this.names!);
     this.saved = JSON.stringify(this.rows.map(toRule));
     this.problems = [];
   }
@@ -131,10 +134,10 @@ export class RoutingTableEditor {
     // Sent in the order shown: the server's `rules.N` is then the N-th row on the page.
     const rows = orderRows(this.rows, this.names!);
     this.rows = rows;
-    const res = await saveRoutingTable(rows.map(toRule));
+    const res = await saveRoutingTable(rows.map(toRule), this.version);
     this.saving = false;
     if (res.ok) {
-      this.take(res.data.rules);
+      this.take(res.data);
       this.status = 'Saved. New reports are routed by this table from now on.';
       return true;
     }
@@ -142,7 +145,9 @@ export class RoutingTableEditor {
     this.error =
       this.problems.length > 0
         ? 'The table was not saved: the server found the problems marked below. Nothing changed.'
-        : adminFailure(res.error, 'save the table');
+        : res.error.kind === 'http' && res.error.status === 409
+          ? 'Not saved: another administrator saved the table after you opened it. Press “Undo changes”, then “Reload” to see theirs, then make your changes again.'
+          : adminFailure(res.error, 'save the table');
     return false;
   }
 }
