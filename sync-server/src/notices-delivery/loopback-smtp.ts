@@ -26,6 +26,12 @@ export type LoopbackSmtpOptions = {
    * with no mailbox behind it. None is refused when not given.
    */
   refuseRecipient?: (address: string) => boolean | Promise<boolean>;
+  /**
+   * Whether to keep a message and then drop the connection before the "250" reply, as a mail
+   * server that crashes or a network that fails at that moment does: the message is delivered,
+   * and the sender cannot know it.
+   */
+  dropBeforeReply?: (r: Received) => boolean;
 };
 
 /**
@@ -81,6 +87,14 @@ export async function startLoopbackSmtp(opts: LoopbackSmtpOptions = {}) {
             }
           }
           received.push(message);
+          if (opts.dropBeforeReply?.(message)) {
+            const connections = (
+              server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }
+            ).connections;
+            for (const c of connections) if (c.id === session.id) c._socket.destroy();
+            for (const w of waiters.splice(0)) w();
+            return;
+          }
           callback();
           for (const w of waiters.splice(0)) w();
         };

@@ -140,6 +140,17 @@ async function fixWithPhoto(caseId: string, { upload = true, before = false } = 
   return uploadBytes;
 }
 
+/** A request made through Open311 with the demo key; its case id. */
+async function postOpen311(form: URLSearchParams): Promise<string> {
+  const res = await t.app.request('/open311/v2/requests.json', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: form.toString(),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+}
+
 const mailsFor = (caseId: string) =>
   Promise.all(smtp.received.filter((r) => r.raw.includes(`case ${caseId}`)).map((r) => smtp.parse(r)));
 
@@ -439,13 +450,7 @@ describe('resident notices over SMTP (R10)', () => {
       email: 'open311.reporter@example.org',
       language: 'es',
     });
-    const res = await t.app.request('/open311/v2/requests.json', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body: form.toString(),
-    });
-    expect(res.status).toBe(200);
-    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+    const id = await postOpen311(form);
     await t.db.sql`insert into case_followers (case_id, email) values (${id}, 'open311.follower@example.org')`;
     await drain();
     await fixWithPhoto(id);
@@ -477,13 +482,7 @@ describe('resident notices over SMTP (R10)', () => {
       'attribute[size]': 'small',
       email: 'routed.reporter@example.org',
     });
-    const res = await t.app.request('/open311/v2/requests.json', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body: form.toString(),
-    });
-    expect(res.status).toBe(200);
-    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+    const id = await postOpen311(form);
     const [c] = await t.db.sql<
       { assigned_crew_id: string | null }[]
     >`select assigned_crew_id from cases where id = ${id}`;
@@ -501,6 +500,39 @@ describe('resident notices over SMTP (R10)', () => {
     expect(mails[0]!.text).toContain(
       `Your report of Pothole at 9 Eastfield Rd is case #${id}. Streets Crew B plans to work on it on ${today}. We will tell you when it is fixed.`,
     );
+  });
+
+  it('[R10] a mail server that keeps a message and drops the line before its reply: not sent again before the lease is over', async () => {
+    const { id } = await caseWithPeople('en');
+    const target = `reporter.${id}@example.org`;
+    let dropped = false;
+    const flaky = await startLoopbackSmtp({
+      dropBeforeReply: (r) => !dropped && r.to.includes(target) && (dropped = true),
+    });
+    const sender = new NoticeWorker(
+      {
+        sql: t.db.sql,
+        config: t.config,
+        mailer: new SmtpMailer(flaky.url),
+        photos: new FilePhotoStore(photosDir),
+        log: quietLogger,
+      },
+      { leaseSeconds: 60 },
+    );
+    try {
+      await t.db.sql`insert into notification_outbox (case_id, template) values (${id}, 'received')`;
+      while ((await sender.runOnce()) > 0);
+      expect(dropped).toBe(true);
+      // Its backoff over, well within the lease: the message the server kept is not sent again.
+      await t.db.sql`update notification_outbox set send_after = now() where case_id = ${id}`;
+      while ((await sender.runOnce()) > 0);
+      expect(flaky.received.filter((r) => r.to.includes(target))).toHaveLength(1);
+      // The others on the case got theirs.
+      expect(flaky.received.filter((r) => r.to.includes(`neighbour.${id}@example.org`))).toHaveLength(1);
+    } finally {
+      await sender.stop();
+      await flaky.close();
+    }
   });
 
   it('[R10] several instances sending at once send each notice once per person', async () => {

@@ -345,13 +345,11 @@ export class NoticeWorker {
  */
 function certainlyNotSent(err: unknown): boolean {
   const e = err as { responseCode?: number; code?: string; syscall?: string };
-  // A socket error during `connect` (refused, no route, unknown host) sent nothing.
-  return (
-    typeof e.responseCode === 'number' ||
-    e.code === 'ECONNECTION' ||
-    e.syscall === 'connect' ||
-    e.syscall === 'getaddrinfo'
-  );
+  // A socket error during `connect` (refused, no route, unknown host) sent nothing. A
+  // connection closed by the server (nodemailer's ECONNECTION) may have closed after the
+  // message was taken and before the reply: maybe sent, like a crash, so it is not sent
+  // again before the lease is over.
+  return typeof e.responseCode === 'number' || e.syscall === 'connect' || e.syscall === 'getaddrinfo';
 }
 
 /**
