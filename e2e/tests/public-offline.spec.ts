@@ -14,6 +14,15 @@ import { axeClean } from '../support/axe.ts';
 
 const OLD_TOWN = { latitude: 42.35595, longitude: -86.9808 };
 
+/** A Spanish reader's phone, its service workers allowed. */
+const SPANISH_PHONE = {
+  locale: 'es-MX',
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+  serviceWorkers: 'allow',
+} as const;
+
 /** The worker controlling the page, once installed: its script URL. */
 async function residentWorker(page: Page): Promise<string> {
   await page.evaluate(() => navigator.serviceWorker.ready);
@@ -48,13 +57,7 @@ test('a resident’s phone keeps the report form: it opens with no signal, with 
   request,
 }) => {
   test.setTimeout(120_000);
-  const context = await browser.newContext({
-    locale: 'es-MX',
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    serviceWorkers: 'allow',
-  });
+  const context = await browser.newContext(SPANISH_PHONE);
   const page = await context.newPage();
   await page.goto('/report');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Reportar un problema');
@@ -103,13 +106,7 @@ test('a resident’s phone keeps the report form: it opens with no signal, with 
 test('the map opened with no signal says so in the reader’s language, and loads in place once the signal is back', async ({
   browser,
 }) => {
-  const context = await browser.newContext({
-    locale: 'es-MX',
-    viewport: { width: 390, height: 844 },
-    isMobile: true,
-    hasTouch: true,
-    serviceWorkers: 'allow',
-  });
+  const context = await browser.newContext(SPANISH_PHONE);
   const page = await context.newPage();
   await page.goto('/report');
   await residentWorker(page);
