@@ -145,6 +145,7 @@ describe('GET /api/sync/live', () => {
       expect((await change(ended.id, { active: false })).status).toBe(200);
       expect((await change(moved.id, { placement: { role: 'worker', crewId: sanitationCrew!.id } })).status).toBe(200);
       expect(await until(() => ended.stream.ended() && moved.stream.ended(), 3000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // a few more checks: the worker still here stays
       expect(staying.ended()).toBe(false);
       staying.close();
     } finally {
