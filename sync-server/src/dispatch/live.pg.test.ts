@@ -23,9 +23,15 @@ type Board = {
   close(): void;
 };
 
-async function openBoard(baseUrl: string, headers: Record<string, string>, department = 'streets'): Promise<Board> {
+/** A board's live stream; `department` null asks for the lead's own without naming it. */
+async function openBoard(
+  baseUrl: string,
+  headers: Record<string, string>,
+  department: string | null = 'streets',
+): Promise<Board> {
   const abort = new AbortController();
-  const res = await fetch(`${baseUrl}/api/dispatch/live?department=${department}`, {
+  const query = department === null ? '' : `?department=${department}`;
+  const res = await fetch(`${baseUrl}/api/dispatch/live${query}`, {
     headers: { ...headers, accept: 'text/event-stream' },
     signal: abort.signal,
   });
@@ -215,14 +221,14 @@ describe('GET /api/dispatch/live', () => {
     await until(() => hub.listeners === 0);
   });
 
-  it('closes the board of a lead ended or moved to another department while it listens; others stay', async () => {
+  it('closes the board of a lead ended or moved to another department (from the admin page or in the data) while it listens; others stay', async () => {
     const timing = { ...streamTiming };
     Object.assign(streamTiming, { heartbeatMs: 50, recheckMs: 100 });
     try {
       const hub = liveHub(t.db.sql, t.db.kind);
       for (const b of boards.splice(0)) b.close();
       await until(() => hub.listeners === 0);
-      const newLead = async (email: string) => {
+      const newLead = async (email: string, department: string | null = 'streets') => {
         const res = await t.app.request('/api/admin/people', {
           method: 'POST',
           headers: { ...as.admin!, 'content-type': 'application/json' },
@@ -234,7 +240,7 @@ describe('GET /api/dispatch/live', () => {
           }),
         });
         const { person } = (await res.json()) as { person: { id: string } };
-        await connect(a.url, await t.login(email, 'a-long-password'));
+        await connect(a.url, await t.login(email, 'a-long-password'), department);
         return person.id;
       };
       const change = (id: string, body: unknown) =>
@@ -245,10 +251,14 @@ describe('GET /api/dispatch/live', () => {
         });
       const ended = await newLead(`ended.lead.${Date.now()}@riverton.example`);
       const moved = await newLead(`moved.lead.${Date.now()}@riverton.example`);
+      // Moved in the city's data, not from the admin page: still signed in, and its board
+      // named no department, so only the stream's own check of the department closes it.
+      const regrouped = await newLead(`regrouped.lead.${Date.now()}@riverton.example`, null);
       await connect(a.url, as.lead!);
-      expect(hub.listeners).toBe(3);
+      expect(hub.listeners).toBe(4);
       expect((await change(ended, { active: false })).status).toBe(200);
       expect((await change(moved, { placement: { role: 'lead', departmentId: 'sanitation' } })).status).toBe(200);
+      await t.db.sql`update users set department_id = 'sanitation' where id = ${regrouped}`;
       await until(() => hub.listeners === 1, 3000);
       await new Promise((r) => setTimeout(r, 300)); // a few more checks: the lead still here stays
       expect(hub.listeners).toBe(1);

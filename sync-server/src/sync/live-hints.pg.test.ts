@@ -108,7 +108,7 @@ describe('GET /api/sync/live', () => {
     stream.close();
   });
 
-  it('stops for an account ended or moved to another department while it listens; others go on', async () => {
+  it('stops for an account ended or moved to another department (from the admin page or in the data) while it listens; others go on', async () => {
     const timing = { ...streamTiming };
     Object.assign(streamTiming, { heartbeatMs: 50, recheckMs: 100 });
     try {
@@ -140,11 +140,18 @@ describe('GET /api/sync/live', () => {
         });
       const ended = await listener(`ended.${Date.now()}@riverton.example`);
       const moved = await listener(`moved.${Date.now()}@riverton.example`);
+      // Moved in the city's data, not from the admin page: no one signed them out, so only
+      // the stream's own check of the department stops it.
+      const regrouped = await listener(`regrouped.${Date.now()}@riverton.example`);
       const staying = await listenForHints(as.worker!);
 
       expect((await change(ended.id, { active: false })).status).toBe(200);
       expect((await change(moved.id, { placement: { role: 'worker', crewId: sanitationCrew!.id } })).status).toBe(200);
-      expect(await until(() => ended.stream.ended() && moved.stream.ended(), 3000)).toBe(true);
+      await t.db.sql`
+        update users set crew_id = ${sanitationCrew!.id}, department_id = 'sanitation' where id = ${regrouped.id}`;
+      expect(
+        await until(() => ended.stream.ended() && moved.stream.ended() && regrouped.stream.ended(), 3000),
+      ).toBe(true);
       await new Promise((r) => setTimeout(r, 300)); // a few more checks: the worker still here stays
       expect(staying.ended()).toBe(false);
       staying.close();
