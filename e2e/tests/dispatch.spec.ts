@@ -507,11 +507,14 @@ test('a slow answer to an earlier refresh never replaces the board a later one b
   await desk.context().close();
 });
 
-test('a suggestion is for the day it was asked on: turning the board to another day puts it aside', async ({
+test("a suggestion is for the day it was asked on: turning the board to another day puts it aside; tomorrow's board leaves today's work on today", async ({
   browser,
   baseURL,
 }) => {
   const lead = await openBoard(browser, baseURL);
+  const todays = await cardIds(lead, CREW_B);
+  expect(todays.length).toBeGreaterThan(0);
+  await expect(lead.getByTestId('later-day-note')).toHaveCount(0);
   await lead.getByTestId('balance').click();
   const preview = lead.getByTestId('balance-preview');
   await expect(preview).toBeVisible({ timeout: 20_000 });
@@ -522,6 +525,10 @@ test('a suggestion is for the day it was asked on: turning the board to another 
   await expect(lead).toHaveURL(new RegExp(`date=${tomorrow}`));
   await expect(preview).toHaveCount(0);
   await expect(lead.getByTestId('board-announcement')).toContainText('Suggestion put aside: nothing changed.');
+  // Planning ahead: the crew's open work of today is not on tomorrow's board, and it says so.
+  await expect(lead.getByTestId('later-day-note')).toContainText("today's open work stays on today's board");
+  await expect(column(lead, CREW_B)).toBeVisible();
+  for (const id of todays) await expect(card(lead, id)).toHaveCount(0);
   await lead.context().close();
 });
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BoardResponse, haversineMetres, type BoardCrew } from '@fieldfix/shared';
+import { BalanceResponse, BoardResponse, haversineMetres, type BoardCrew } from '@fieldfix/shared';
 import { createTestApp, TEST_NOW, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
 import { findUnassigned } from './board.repo.ts';
 import { CITY_SPEED_KMH } from './route-load.ts';
+import { cityDate } from '../time.ts';
 
 // The dispatch board over real HTTP: who may open it, what each crew's column holds (route
 // order, load, SLA, delivery receipts from the devices' real pulls), the unassigned queue,
@@ -293,6 +294,43 @@ describe('GET /api/dispatch/board', () => {
     const [gone] = await t.db.sql<{ crew: string | null; position: number | null }[]>`
       select assigned_crew_id as crew, route_position as position from cases where id = ${route[0]!.id}`;
     expect(gone).toEqual({ crew: null, position: null });
+  });
+
+  it("a later day's board and balance leave today's open work on today: a plan for tomorrow cannot pull it off the crew's tablet", async () => {
+    // The server's today is the city's real one (the board reads the clock): put one of crew
+    // A's cases on it, and one on the day after, for the length of this test.
+    const today = cityDate(new Date(), t.config.cityTimeZone);
+    const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const dayAfter = new Date(Date.parse(`${today}T12:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10);
+    const [todays, tomorrows] = await t.db.sql<{ id: string; assigned_day: string }[]>`
+      select id::text, assigned_day::text from cases
+      where assigned_crew_id = 'streets-a' and state = 'assigned' order by id limit 2`;
+    try {
+      await t.db.sql`update cases set assigned_day = ${today}::date where id = ${todays!.id}`;
+      await t.db.sql`update cases set assigned_day = ${tomorrow}::date where id = ${tomorrows!.id}`;
+      const ids = async (date: string) =>
+        crewOf(await board(as.lead!, `date=${date}`), 'streets-a').cases.map((c) => c.case.id);
+      // Today's board has it; tomorrow's has only tomorrow's; the day after carries tomorrow's
+      // (not started yet, so a plan may still move it).
+      expect(await ids(today)).toContain(todays!.id);
+      expect(await ids(tomorrow)).not.toContain(todays!.id);
+      expect(await ids(tomorrow)).toContain(tomorrows!.id);
+      expect(await ids(dayAfter)).toEqual(expect.arrayContaining([tomorrows!.id]));
+      expect(await ids(dayAfter)).not.toContain(todays!.id);
+      // A balance of tomorrow neither moves nor counts today's case.
+      const res = await fetch(`${server.url}/api/dispatch/balance`, {
+        method: 'POST',
+        headers: { ...as.lead!, 'content-type': 'application/json' },
+        body: JSON.stringify({ date: tomorrow, timeLimitMs: 200 }),
+      });
+      expect(res.status).toBe(200);
+      const plan = BalanceResponse.parse(await res.json());
+      expect(plan.changes.map((c) => c.caseId)).not.toContain(todays!.id);
+      expect(plan.unplaced.map((c) => c.caseId)).not.toContain(todays!.id);
+    } finally {
+      await t.db.sql`update cases set assigned_day = ${todays!.assigned_day}::date where id = ${todays!.id}`;
+      await t.db.sql`update cases set assigned_day = ${tomorrows!.assigned_day}::date where id = ${tomorrows!.id}`;
+    }
   });
 
   it("never carries the residents' contact details", async () => {

@@ -75,13 +75,23 @@ export async function findDispatchCrews(sql: Sql, departmentId: string): Promise
  * The open cases on the department's crews' routes for `day`: assigned for that day or
  * earlier and still open (carried over), as the crew's own day has them, in route order
  * (earlier days first). Ordered by crew.
+ *
+ * A later day than the city's `today` carries nothing from today or before: that work is
+ * the crews' day now, and a plan for a later day must not pull it off their tablets (what is
+ * left of it tonight reaches the later day's board when today is over).
  */
-export async function findCrewRoutes(sql: Sql, departmentId: string, day: string): Promise<BoardCaseRow[]> {
+export async function findCrewRoutes(
+  sql: Sql,
+  departmentId: string,
+  day: string,
+  today: string,
+): Promise<BoardCaseRow[]> {
   const rows = await sql<(CaseRow & { change_cursor: string })[]>`
     select ${caseColumns(sql, 'c')}, c.change_cursor::text
     from cases c
     where c.assigned_crew_id in (select id from crews where department_id = ${departmentId})
       and c.state = any(${[...ROUTE_STATES]}::text[]) and c.assigned_day <= ${day}::date
+      and (${day}::date <= ${today}::date or c.assigned_day > ${today}::date)
     order by c.assigned_crew_id, c.assigned_day, c.route_position nulls last, c.id`;
   return rows.map((r) => ({ record: toCaseRecord(r), changeCursor: BigInt(r.change_cursor) }));
 }

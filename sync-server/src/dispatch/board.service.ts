@@ -54,18 +54,22 @@ export type DispatchDay = {
   districts: DistrictBox[];
 };
 
-/** A department's day; `narrow` says which unassigned cases the queue holds (the board's filters). */
+/**
+ * A department's day, seen on the city's `today`; `narrow` says which unassigned cases the
+ * queue holds (the board's filters).
+ */
 export async function loadDispatchDay(
   sql: Sql,
   departmentId: string,
   date: string,
+  today: string,
   narrow: { filter?: QueueFilter; now?: Date } = {},
 ): Promise<DispatchDay> {
   // The cursor first: anything that changes while the rest is read comes as a live event after it.
   const cursor = await currentCursor(sql);
   const [crews, routeRows, queue, pulls, types, allTypes, districts, departmentName] = await Promise.all([
     findDispatchCrews(sql, departmentId),
-    findCrewRoutes(sql, departmentId, date),
+    findCrewRoutes(sql, departmentId, date, today),
     findUnassigned(sql, departmentId, narrow),
     findCrewPulls(sql, departmentId),
     findTypeFigures(sql),

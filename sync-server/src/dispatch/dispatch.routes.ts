@@ -15,6 +15,7 @@ import { ApiError } from '../http/errors.ts';
 import { validate } from '../http/validate.ts';
 import type { AppDeps, AppEnv } from '../http/deps.ts';
 import type { Sql } from '../db/database.ts';
+import { cityDate } from '../time.ts';
 import { findDepartment } from './board.repo.ts';
 import { loadDispatchDay, toBoard } from './board.service.ts';
 import { liveHub } from './live-hub.ts';
@@ -49,7 +50,7 @@ async function boardDepartment(sql: Sql, staff: Staff, asked: string | undefined
   return decision.departmentId;
 }
 
-export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
+export function dispatchRoutes({ sql, dbKind, log, config }: AppDeps) {
   const staffOnly = requireStaff(sql);
   // Looked up when first used: building the routes touches no database.
   const live = () => liveHub(sql, dbKind, log);
@@ -59,7 +60,8 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
         const { date, department, ...filter } = c.req.valid('query');
         const departmentId = await boardDepartment(sql, c.var.staff, department);
         const now = new Date();
-        const day = await loadDispatchDay(sql, departmentId, date, { filter, now });
+        const today = cityDate(now, config.cityTimeZone);
+        const day = await loadDispatchDay(sql, departmentId, date, today, { filter, now });
         return c.json(toBoard(day, now) satisfies BoardResponse);
       })
       .get('/live', staffOnly, validate('query', LiveQuery), async (c) => {
@@ -89,7 +91,8 @@ export function dispatchRoutes({ sql, dbKind, log }: AppDeps) {
       .post('/balance', staffOnly, validate('json', BalanceRequest), async (c) => {
         const request = c.req.valid('json');
         const departmentId = await boardDepartment(sql, c.var.staff, request.department);
-        const day = await loadDispatchDay(sql, departmentId, request.date);
+        const today = cityDate(new Date(), config.cityTimeZone);
+        const day = await loadDispatchDay(sql, departmentId, request.date, today);
         const { input, crewIds } = dayInput(day, request);
         const { plan, overtime } = await solveBalance(input, request.mode, (given) =>
           solveInWorker({ mode: request.mode, input: given, crewId: crewIds[0], timeLimitMs: request.timeLimitMs }),
