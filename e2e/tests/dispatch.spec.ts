@@ -388,6 +388,49 @@ test('the board works by keyboard alone: reorder, undo and "Move to…", announc
   await lead.context().close();
 });
 
+test('undo is for the board it was made on, and leaves alone a case another lead has moved since', async ({
+  browser,
+  baseURL,
+}) => {
+  const desk = await openBoard(browser, baseURL);
+  const moved = (await cardIds(desk, CREW_B)).at(-1)!;
+  const dialog = desk.getByTestId('move-dialog');
+  await card(desk, moved).getByTestId('card-move').click();
+  await dialog.getByRole('radio', { name: 'Unassigned' }).check();
+  await dialog.getByRole('button', { name: 'Move' }).click();
+  await expect(column(desk, 'queue').locator(`[data-case-id="${moved}"]`)).toBeVisible();
+  await synced(desk);
+  const undo = desk.getByTestId('undo');
+  await expect(undo).toHaveAttribute('aria-disabled', 'false');
+
+  // Tomorrow's board: today's move is not its to undo (it would land on tomorrow).
+  const day = desk.getByLabel('Day', { exact: true });
+  const today = await day.inputValue();
+  const tomorrow = new Date(Date.parse(`${today}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  await day.fill(tomorrow);
+  await expect(desk).toHaveURL(new RegExp(`date=${tomorrow}`));
+  await expect(undo).toHaveAttribute('aria-disabled', 'true');
+  await desk.keyboard.press('Control+z');
+  await day.fill(today);
+  await expect(desk).toHaveURL(new RegExp(`date=${today}`));
+  await expect(column(desk, 'queue').locator(`[data-case-id="${moved}"]`)).toBeVisible({ timeout: 15_000 });
+  await expect(undo).toHaveAttribute('aria-disabled', 'false');
+
+  // Meanwhile another lead gives the case to crew A: undoing would take it from them.
+  expect(await pushOne(lead, moved, 'assign', { crewId: CREW_A, day: today, position: null }, 'e2e-other-desk')).toBe(
+    'applied',
+  );
+  await expect(column(desk, CREW_A).locator(`[data-case-id="${moved}"]`)).toBeVisible({ timeout: 15_000 });
+  await undo.click();
+  await expect(desk.getByTestId('board-announcement')).toContainText(
+    `Not undone: case #${moved} has moved since. Move it by hand if it should go back.`,
+  );
+  await expect(undo).toHaveAttribute('aria-disabled', 'true');
+  await synced(desk);
+  expect((await serverCase(lead, moved)).case.crewId).toBe(CREW_A);
+  await desk.context().close();
+});
+
 test('the map: cases by crew with their routes, a lasso selects cases and they go to a crew', async ({
   browser,
   baseURL,

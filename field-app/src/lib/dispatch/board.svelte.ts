@@ -23,7 +23,17 @@ import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/disp
 import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
 import { QUEUE, crewLoad, deskChanges, locate, projectBoard, type CrewLoad, type Lists } from './board-model.ts';
-import { leftoversOf, listsAfterMove, planMove, planUndo, snapshot, type DeskMove, type Snapshot } from './moves.ts';
+import {
+  leftoversOf,
+  listsAfterMove,
+  placedBy,
+  planMove,
+  planUndo,
+  snapshot,
+  strayedSince,
+  type DeskMove,
+  type Snapshot,
+} from './moves.ts';
 import { changesOf, crossingsOf, type Crossing } from './crossings.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
@@ -43,7 +53,12 @@ interface UndoEntry {
   snap: Snapshot[];
   /** The work carried over from earlier days before the move, with its day. */
   carried: Map<string, string>;
+  /** The column the move put each case in: an undo checks they are still there. */
+  placed: Map<string, string>;
 }
+
+/** How long a queued move may take to show on the board before the next one plans without it. */
+const SHOWN_WITHIN_MS = 2_000;
 
 /** Live events come in bursts (a crew's push touches many cases): one refetch per burst. */
 const REFETCH_DELAY_MS = 300;
@@ -63,7 +78,8 @@ export class DispatchBoard {
   /** Said to screen readers (and shown) after each move. */
   announcement = $state('');
   selected = $state.raw<ReadonlySet<string>>(new Set());
-  undoStack = $state.raw<UndoEntry[]>([]);
+  /** The moves made on each board (day and department), newest last, at most 20 a board. */
+  #undoBy = $state.raw<ReadonlyMap<string, UndoEntry[]>>(new Map());
   busy = $state(false);
   /**
    * A card the keyboard should land on once it is drawn in its new place (after a move it is
@@ -364,23 +380,60 @@ export class DispatchBoard {
     }
     const ok = await this.#queue(moves);
     if (!ok) return false;
+    const placed = placedBy(moves, before);
     const where = column === QUEUE ? 'the unassigned queue' : this.crewName(column);
     const what = caseIds.length === 1 ? `Case #${caseIds[0]}` : `${caseIds.length} cases`;
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
-    this.undoStack = [...this.undoStack.slice(-19), { label, snap, carried }];
+    this.#remember({ label, snap, carried, placed });
     this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
     return true;
   }
 
-  /** Undoes the last move: the inverse moves are queued like any other. */
+  /**
+   * The moves made on the board shown (its day and department), newest last: what Undo takes
+   * back. Another day's or department's moves wait for their own board: undone here, they
+   * would land on this board's day.
+   */
+  get undoStack(): readonly UndoEntry[] {
+    return this.board ? (this.#undoBy.get(this.#boardKey(this.board)) ?? []) : [];
+  }
+
+  #boardKey = (b: BoardResponse) => `${b.date}|${b.departmentId}`;
+
+  #remember(entry: UndoEntry) {
+    if (!this.board) return;
+    const key = this.#boardKey(this.board);
+    this.#undoBy = new Map(this.#undoBy).set(key, [...this.undoStack.slice(-19), entry]);
+  }
+
+  #forgetLast() {
+    if (!this.board) return;
+    this.#undoBy = new Map(this.#undoBy).set(this.#boardKey(this.board), this.undoStack.slice(0, -1));
+  }
+
+  /**
+   * Undoes the last move on this board: the inverse moves are queued like any other. A move
+   * whose cases someone has moved since (another lead, a crew's transfer) is not undone: that
+   * would overwrite their change. The lead is told, and the entry is dropped.
+   */
   async undo(): Promise<void> {
     const last = this.undoStack.at(-1);
     if (!last || !this.board || this.busy) return;
+    const strayed = strayedSince(this.lists, last.placed);
+    if (strayed.length > 0) {
+      this.#forgetLast();
+      const which = strayed.map((id) => `#${id}`).join(', ');
+      this.announcement =
+        strayed.length === 1
+          ? `Not undone: case ${which} has moved since. Move it by hand if it should go back.`
+          : `Not undone: cases ${which} have moved since. Move them by hand if they should go back.`;
+      return;
+    }
     const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf, last.carried);
     if (moves.length > 0 && !(await this.#queue(moves))) return;
-    this.undoStack = this.undoStack.slice(0, -1);
+    this.#forgetLast();
     this.announcement = `Undone: ${last.label}.`;
   }
 
@@ -390,15 +443,32 @@ export class DispatchBoard {
     const ids = [...new Set(moves.map((m) => m.caseId))];
     const snap = snapshot(this.lists, ids);
     const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
+    const placed = placedBy(moves, this.lists);
     if (!(await this.#queue(moves))) return false;
-    this.undoStack = [...this.undoStack.slice(-19), { label, snap, carried }];
+    this.#remember({ label, snap, carried, placed });
     this.announcement = `${label}.`;
     return true;
   }
 
+  /**
+   * Queues the moves, and waits (a moment at most) until the board shows them: the next move
+   * or undo is planned from the board, and must not plan from the picture before this one.
+   */
   async #queue(moves: readonly DeskMove[]): Promise<boolean> {
     return this.save(async () => {
-      for (const m of moves) await enqueue(m.kind, m.caseId, m.payload as PayloadOf<typeof m.kind>);
+      const ids: string[] = [];
+      for (const m of moves)
+        ids.push((await enqueue(m.kind, m.caseId, m.payload as PayloadOf<typeof m.kind>)).mutation.id);
+      const shown = () => {
+        const desk = this.#desk.current;
+        const known = new Set([
+          ...(desk?.pending ?? []).map((p) => p.mutation.id),
+          ...(desk?.outcomes ?? []).map((o) => o.mutationId),
+        ]);
+        return ids.every((id) => known.has(id));
+      };
+      const until = Date.now() + SHOWN_WITHIN_MS;
+      while (!shown() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     });
   }
 

@@ -7,8 +7,10 @@ import {
   listsAfterMove,
   planAccept,
   planMove,
+  placedBy,
   planUndo,
   snapshot,
+  strayedSince,
   type DeskMove,
 } from './moves.ts';
 
@@ -142,6 +144,40 @@ describe('moves on the board', () => {
       // Never more moves than cases.
       expect(moves.length).toBeLessThanOrEqual(all.length);
     }
+  });
+});
+
+describe('what an undo checks first: the moved cases are still where the move put them', () => {
+  it('a move to another crew, a reorder and one to the queue each name the column they went to', () => {
+    const start = board();
+    const moves = [
+      ...planMove(start, ['a1', 'a2'], 'B', 0, DATE, today),
+      ...planMove(start, ['a6'], 'A', 0, DATE, today),
+      ...planMove(start, ['b2'], QUEUE, 0, DATE, today),
+    ];
+    expect(placedBy(moves, start)).toEqual(
+      new Map([
+        ['a1', 'B'],
+        ['a2', 'B'],
+        ['a6', 'A'],
+        ['b2', QUEUE],
+      ]),
+    );
+  });
+
+  it('a case another lead has moved since is named; one still there, or gone from the board, is not', () => {
+    const start = board();
+    const moves = planMove(start, ['a1', 'a2', 'a3'], 'B', 0, DATE, today);
+    const placed = placedBy(moves, start);
+    const after = serve(start, moves);
+    expect(strayedSince(after, placed)).toEqual([]);
+    // Since then: another lead sent a2 back to A, and a3 was closed (gone from the board).
+    const later = serve(after, planMove(after, ['a2'], 'A', 0, DATE, today));
+    later.set(
+      'B',
+      later.get('B')!.filter((id) => id !== 'a3'),
+    );
+    expect(strayedSince(later, placed)).toEqual(['a2']);
   });
 });
 

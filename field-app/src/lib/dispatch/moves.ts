@@ -183,6 +183,37 @@ export function listsRestoring(current: Lists, snap: readonly Snapshot[]): Lists
   return lists;
 }
 
+/**
+ * Where each of the moved cases went, by case: the column the moves put it in (the queue for
+ * an unassign; its own column for a reorder). What an undo checks the cases are still in.
+ */
+export function placedBy(moves: readonly DeskMove[], before: Lists): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of moves) {
+    if (m.kind === 'assign') out.set(m.caseId, m.payload.crewId);
+    else if (m.kind === 'unassign') out.set(m.caseId, QUEUE);
+    else if (!out.has(m.caseId)) {
+      const at = locate(before, m.caseId);
+      if (at) out.set(m.caseId, at.column);
+    }
+  }
+  return out;
+}
+
+/**
+ * The cases that left the column a move put them in since (another lead's move, a crew's
+ * transfer): undoing the move would overwrite that change, so it is not undone. Cases gone
+ * from the board (closed, merged) are not counted: an undo leaves them where they are.
+ */
+export function strayedSince(current: Lists, placed: ReadonlyMap<string, string>): string[] {
+  const out: string[] = [];
+  for (const [id, column] of placed) {
+    const at = locate(current, id);
+    if (at && at.column !== column) out.push(id);
+  }
+  return out;
+}
+
 /** Only the columns whose order differs between two list sets (what `converge` needs). */
 export function changedColumns(current: Lists, desired: Lists): Lists {
   const out: Lists = new Map();
