@@ -102,12 +102,17 @@ export class CasePhotos {
     if (list.length === 0) return;
     this.error = '';
     this.saved = '';
+    // The case and tag as they were when picked: the page may turn to another case (a link on
+    // it) while a batch is still being prepared, and each photo belongs to the case it was
+    // picked on. The count left shows as the batch goes.
+    const caseId = this.#caseId();
+    const tag = this.tag;
     let stored = 0;
+    this.working += list.length;
     for (const file of list) {
-      this.working++;
       try {
         if (file.type && !file.type.startsWith('image/')) throw new SaveError(`“${file.name}” is not a picture.`);
-        const { photo, ms } = await preparePhoto(file, this.#caseId(), this.tag);
+        const { photo, ms } = await preparePhoto(file, caseId, tag);
         this.lastMs = ms;
         await enqueuePhoto(photo);
         stored++;
