@@ -210,3 +210,49 @@ test('an upload cut off halfway resumes from the server offset and ends with one
   const events = (await serverCase(page.request, target.id)).events.filter((e) => e.kind === 'photo');
   expect(events).toHaveLength(1);
 });
+
+test('a photo the server refuses stays on the device, listed for the worker, until they delete it', async ({
+  page,
+}) => {
+  const day = await ready(page);
+  const open = day.filter((c) => c.state === 'assigned' || c.state === 'in_progress' || c.state === 'on_hold');
+  const target = open.at(0)!;
+  // The server refuses the bytes as not a picture it takes (as it would a corrupt file).
+  await page.route('**/api/photos/*/upload', (route) =>
+    route.request().method() === 'PATCH'
+      ? route.fulfill({
+          status: 415,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            error: { code: 'unsupported-media-type', message: 'The picture could not be read.' },
+          }),
+        })
+      : route.continue(),
+  );
+  await openCase(page, target.id);
+  await page
+    .getByTestId('photo-gallery')
+    .setInputFiles({ name: 'scene.jpg', mimeType: 'image/jpeg', buffer: await bigJpeg(page, 31) });
+  const photo = page.getByTestId('photo');
+  await expect(photo).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+  await expect(photo.getByRole('button', { name: /^Try again/ })).toBeVisible();
+
+  // Listed where the worker looks for what needs them, from any page, with the case.
+  await page.goto('/day');
+  const entry = page.getByTestId('failed-photo');
+  await expect(entry).toHaveCount(1);
+  await expect(entry).toContainText(`photo of case #${target.id} is not on the server: The picture could not be read.`);
+  await expect(entry).toContainText('It is kept on this device until you delete it.');
+  await expect(page.getByTestId('sync-problems')).toBeVisible();
+
+  // Deleting asks first; "Keep it" keeps it.
+  await entry.getByRole('button', { name: 'Delete from this device…' }).click();
+  await entry.getByRole('button', { name: 'Keep it' }).click();
+  await expect(entry).toHaveCount(1);
+  expect(await devicePhotos(page)).toHaveLength(1);
+  await entry.getByRole('button', { name: 'Delete from this device…' }).click();
+  await entry.getByRole('button', { name: 'Yes, delete this photo' }).click();
+  await expect(page.getByTestId('failed-photo')).toHaveCount(0);
+  expect(await devicePhotos(page)).toHaveLength(0);
+  await page.unroute('**/api/photos/*/upload');
+});

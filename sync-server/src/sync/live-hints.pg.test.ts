@@ -149,9 +149,9 @@ describe('GET /api/sync/live', () => {
       expect((await change(moved.id, { placement: { role: 'worker', crewId: sanitationCrew!.id } })).status).toBe(200);
       await t.db.sql`
         update users set crew_id = ${sanitationCrew!.id}, department_id = 'sanitation' where id = ${regrouped.id}`;
-      expect(
-        await until(() => ended.stream.ended() && moved.stream.ended() && regrouped.stream.ended(), 3000),
-      ).toBe(true);
+      expect(await until(() => ended.stream.ended() && moved.stream.ended() && regrouped.stream.ended(), 3000)).toBe(
+        true,
+      );
       await new Promise((r) => setTimeout(r, 300)); // a few more checks: the worker still here stays
       expect(staying.ended()).toBe(false);
       staying.close();

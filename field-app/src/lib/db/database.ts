@@ -120,6 +120,11 @@ export interface PhotoRow {
   error: string | null;
   /** Device time it was stored (ISO), for ordering. */
   savedAt: string;
+  /**
+   * Its `attach_photo` change was refused, superseded or discarded: the server has no place
+   * for its bytes, so trying the upload again cannot help (state `failed`).
+   */
+  notAttached?: true;
 }
 
 /** A case's history from `GET /api/cases/:id`, kept for offline reading. */

@@ -29,12 +29,14 @@ export {
 } from './histories.ts';
 export {
   addPhoto,
+  deleteFailedPhoto,
   failUpload,
   photosToUpload,
   recordUpload,
   retryUpload,
   unsyncedWork,
   watchCasePhotos,
+  watchFailedPhotos,
   watchPhotoSummary,
   type NewPhoto,
   type PhotoSummary,

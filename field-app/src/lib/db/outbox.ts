@@ -150,9 +150,12 @@ export async function unblockPending(seq: number): Promise<void> {
   });
 }
 
+/** How the words of a photo whose attach change was not applied begin. */
+export const NOT_ATTACHED = 'Not added to the case:';
+
 /** Why a photo will not upload when its attach change was not applied, and what that means. */
 export function notAttachedWords(serverWords: string): string {
-  return `Not added to the case: ${serverWords} The photo stays on this device; ask your lead if it is needed.`;
+  return `${NOT_ATTACHED} ${serverWords} The photo stays on this device; ask your lead if it is needed.`;
 }
 
 /** The person gives up on a change the server refused as malformed (never done silently). */
@@ -168,6 +171,7 @@ export async function discardBlocked(seq: number): Promise<void> {
       await d.photos.update(row.mutation.payload.photoId, {
         state: 'failed',
         error: notAttachedWords('you discarded the change that adds it.'),
+        notAttached: true,
       });
     }
   });

@@ -4,7 +4,7 @@ import { newPhoto, outcome, session } from '../../../test/fixtures.ts';
 import { db } from './database.ts';
 import { saveSession } from './index.ts';
 import { acknowledge, blockPending, discardBlocked } from './outbox.ts';
-import { addPhoto, photosToUpload } from './photos.ts';
+import { addPhoto, deleteFailedPhoto, failUpload, photosToUpload, retryUpload } from './photos.ts';
 
 beforeEach(async () => {
   await freshDb();
@@ -44,5 +44,42 @@ describe('a photo whose attach change the server did not apply', () => {
     const row = await db().photos.get('0190a5d0-0000-7000-8000-000000000003');
     expect(row?.state).toBe('failed');
     expect(row?.error).toMatch(/^Not added to the case: you discarded the change that adds it\./);
+  });
+
+  it('cannot be tried again: its bytes have no place on the server, and would fail every sync after', async () => {
+    const discarded = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000004'));
+    await blockPending(discarded.pending.seq, 'The photo is too large.');
+    await discardBlocked(discarded.pending.seq);
+    const refused = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000005'));
+    await acknowledge([outcome(refused.pending.id, '7', { outcome: 'superseded', message: 'The case was closed.' })]);
+    expect(await photosToUpload('u-w01')).toEqual([]); // marks the refused one
+    for (const id of ['0190a5d0-0000-7000-8000-000000000004', '0190a5d0-0000-7000-8000-000000000005']) {
+      expect(await retryUpload(id)).toBe(false);
+      expect((await db().photos.get(id))?.state).toBe('failed');
+    }
+    expect(await photosToUpload('u-w01')).toEqual([]);
+  });
+});
+
+describe('a photo whose bytes the server refused (its place on the case taken)', () => {
+  it('is tried again when the person asks, and uploads', async () => {
+    const { pending } = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000006'));
+    await acknowledge([outcome(pending.id, '7')]);
+    await failUpload('0190a5d0-0000-7000-8000-000000000006', 'The server could not read the picture.');
+    expect(await photosToUpload('u-w01')).toEqual([]);
+    expect(await retryUpload('0190a5d0-0000-7000-8000-000000000006')).toBe(true);
+    expect((await photosToUpload('u-w01')).map((p) => p.id)).toEqual(['0190a5d0-0000-7000-8000-000000000006']);
+  });
+});
+
+describe('deleting a photo from the device', () => {
+  it('is for one the server did not take only: a photo still to send, or sent, stays', async () => {
+    const waiting = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000007'));
+    await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000008'));
+    await acknowledge([outcome(waiting.pending.id, '7')]);
+    await failUpload('0190a5d0-0000-7000-8000-000000000008', 'The server could not read the picture.');
+    expect(await deleteFailedPhoto('0190a5d0-0000-7000-8000-000000000007')).toBe(false);
+    expect(await deleteFailedPhoto('0190a5d0-0000-7000-8000-000000000008')).toBe(true);
+    expect((await db().photos.toCollection().primaryKeys()).sort()).toEqual(['0190a5d0-0000-7000-8000-000000000007']);
   });
 });

@@ -12,7 +12,7 @@
 import { liveQuery, type Observable } from 'dexie';
 import type { PayloadOf } from '@fieldfix/shared';
 import { db, type PendingRow, type PhotoRow, type PhotoState } from './database.ts';
-import { addPending, notAttachedWords } from './outbox.ts';
+import { NOT_ATTACHED, addPending, notAttachedWords } from './outbox.ts';
 
 export type NewPhoto = Omit<PhotoRow, 'attachMutationId' | 'userId' | 'uploadedBytes' | 'state' | 'error' | 'savedAt'>;
 
@@ -69,10 +69,10 @@ async function uploadable(userId: string): Promise<PhotoRow[]> {
   );
   for (const r of rows) {
     const o = notTaken.get(r.attachMutationId);
-    if (o) await failUpload(r.id, notAttachedWords(o.message));
+    if (o) await d.photos.update(r.id, { state: 'failed', error: notAttachedWords(o.message), notAttached: true });
   }
   return rows
-    .filter((r) => !stillPending.has(r.attachMutationId) && !notTaken.has(r.attachMutationId))
+    .filter((r) => !r.notAttached && !stillPending.has(r.attachMutationId) && !notTaken.has(r.attachMutationId))
     .sort((a, b) => a.savedAt.localeCompare(b.savedAt));
 }
 
@@ -114,9 +114,46 @@ export async function failUpload(id: string, message: string): Promise<void> {
   await db().photos.update(id, { state: 'failed', error: message });
 }
 
-/** The person asks to try a failed upload again. */
-export async function retryUpload(id: string): Promise<void> {
-  await db().photos.update(id, { state: 'queued', error: null });
+/**
+ * The person asks to try a failed upload again. Not for a photo whose attach change the
+ * server did not take (or the person discarded): its bytes have no place to go, and trying
+ * would only fail every sync after. False when it cannot be tried again.
+ */
+export async function retryUpload(id: string): Promise<boolean> {
+  const d = db();
+  return d.transaction('rw', [d.photos], async () => {
+    const row = await d.photos.get(id);
+    // Rows marked before `notAttached` existed carry only the words.
+    if (!row || row.state !== 'failed' || row.notAttached || row.error?.startsWith(NOT_ATTACHED)) return false;
+    await d.photos.update(id, { state: 'queued', error: null });
+    return true;
+  });
+}
+
+/**
+ * `userId`'s photos the server did not take (the bytes or the photo refused), oldest first:
+ * kept on the device until the person deletes them, and listed for them.
+ */
+export function watchFailedPhotos(userId: string): Observable<PhotoRow[]> {
+  return liveQuery(async () => {
+    const rows = await db()
+      .photos.where('state')
+      .equals('failed' satisfies PhotoState)
+      .filter((p) => p.userId === userId)
+      .toArray();
+    return rows.sort((a, b) => a.savedAt.localeCompare(b.savedAt));
+  });
+}
+
+/** The person deletes a photo the server did not take; false for any other (still to send, or sent). */
+export async function deleteFailedPhoto(id: string): Promise<boolean> {
+  const d = db();
+  return d.transaction('rw', [d.photos], async () => {
+    const row = await d.photos.get(id);
+    if (!row || row.state !== 'failed') return false;
+    await d.photos.delete(id);
+    return true;
+  });
 }
 
 /** One case's photos, oldest first. */

@@ -152,7 +152,7 @@ describe('pruning', () => {
     expect(await ids()).toEqual(['2', '3', '4']);
   });
 
-  it('forgets outcomes after a week once applied or read, and the photos and histories of cases gone', async () => {
+  it('forgets outcomes after a week once applied or read, and the uploaded photos and histories of cases gone', async () => {
     await db().cases.put(caseRecord('1'));
     await db().outcomes.bulkPut([
       outcomeRow('old-applied', { at: hoursAgo(24 * 8) }),
@@ -164,6 +164,7 @@ describe('pruning', () => {
       photo('p1', '1', 'done'), // its case is here
       photo('p2', '9', 'done'), // case gone, bytes on the server
       photo('p3', '9', 'queued'), // case gone, bytes not sent yet
+      photo('p4', '9', 'failed'), // case gone, refused: kept until the worker deletes it
     ]);
     await db().caseHistory.bulkPut([
       { caseId: '1', events: [], fetchedAt: NOW.toISOString() },
@@ -171,7 +172,7 @@ describe('pruning', () => {
     ]);
     await prune(NOW);
     expect((await db().outcomes.toCollection().primaryKeys()).sort()).toEqual(['old-unread', 'recent-applied']);
-    expect((await db().photos.toCollection().primaryKeys()).sort()).toEqual(['p1', 'p3']);
+    expect((await db().photos.toCollection().primaryKeys()).sort()).toEqual(['p1', 'p3', 'p4']);
     expect(await db().caseHistory.toCollection().primaryKeys()).toEqual(['1']);
   });
 });

@@ -135,11 +135,10 @@ export async function prune(now = new Date()): Promise<void> {
       .delete();
     await d.outcomes.filter((r) => r.at < outcomesBefore && (r.dismissed || r.outcome === 'applied')).delete();
     // Photos stay while their case is on the device (the crew looks at them offline), and
-    // until their bytes are on the server; a refused one goes with its case.
+    // until their bytes are on the server. One the server did not take is never dropped
+    // here: it is listed for the worker, who deletes it when it is no longer needed.
     const onDevice = new Set((await d.cases.toCollection().primaryKeys()).map(String));
-    await d.photos
-      .filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && (p.state === 'done' || p.state === 'failed'))
-      .delete();
+    await d.photos.filter((p) => !onDevice.has(p.caseId) && !withWork.has(p.caseId) && p.state === 'done').delete();
     // A history goes with its case.
     await d.caseHistory.filter((h) => !onDevice.has(h.caseId)).delete();
     // So do the server's photos of it (the resident's, and history thumbnails).

@@ -21,6 +21,8 @@ export interface PhotoItem {
   /** The upload state in words, for the badge. */
   stateText: string;
   error: string | null;
+  /** Its upload may be tried again (the server refused the bytes, not the photo's place). */
+  retryable: boolean;
 }
 
 function stateText(p: PhotoRow): string {
@@ -92,6 +94,7 @@ export class CasePhotos {
         state: p.state,
         stateText: stateText(p),
         error: p.error,
+        retryable: p.state === 'failed' && !p.notAttached,
       };
     }),
   );
@@ -135,7 +138,6 @@ export class CasePhotos {
   }
 
   async retry(id: string): Promise<void> {
-    await retryUpload(id);
-    void syncEngine.syncNow();
+    if (await retryUpload(id)) void syncEngine.syncNow();
   }
 }

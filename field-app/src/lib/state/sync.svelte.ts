@@ -3,14 +3,17 @@
  * outcomes a person should read.
  */
 import {
+  deleteFailedPhoto,
   dismissOutcome,
   discardBlocked,
   unblockPending,
   watchAttention,
+  watchFailedPhotos,
   watchOutbox,
   watchPhotoSummary,
   type OutboxSummary,
   type OutcomeRow,
+  type PhotoRow,
   type PhotoSummary,
 } from '#lib/db/index.ts';
 import { syncEngine, type SyncStatus } from '#lib/sync/engine.ts';
@@ -74,6 +77,24 @@ export class PhotoWatch {
   loaded = $derived.by(() => this.#live.current !== undefined);
   summary: PhotoSummary | null = $derived.by(() => this.#live.current ?? null);
   waiting = $derived.by(() => this.#live.current?.waiting ?? 0);
+}
+
+/**
+ * A person's photos the server did not take, live: kept on the device until they delete
+ * one. Create it while a component initialises.
+ */
+export class FailedPhotos {
+  #live: Live<PhotoRow[]>;
+
+  constructor(userId: () => string | null) {
+    this.#live = new Live(() => watchFailedPhotos(userId() ?? ''));
+  }
+
+  rows: PhotoRow[] = $derived.by(() => this.#live.current ?? []);
+
+  delete(id: string): Promise<boolean> {
+    return deleteFailedPhoto(id);
+  }
 }
 
 export interface AttentionItem {
