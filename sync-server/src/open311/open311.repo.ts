@@ -29,13 +29,19 @@ type ServiceRow = {
   sla_days: number;
 };
 
-/** The active service types of the catalogue, by code. */
-export async function listServices(sql: Queryable): Promise<Open311Service[]> {
+/**
+ * The active service types of the catalogue, by code; `retired` too the ones taken out of it
+ * (what a case of such a type, still open or long closed, is read with).
+ */
+export async function listServices(
+  sql: Queryable,
+  { retired = false }: { retired?: boolean } = {},
+): Promise<Open311Service[]> {
   const rows = await sql<ServiceRow[]>`
     select t.code, t.name, t.group_name, t.description, t.keywords, t.attributes, t.department_id,
       d.name as department_name, t.sla_days
     from service_types t join departments d on d.id = t.department_id
-    where t.active
+    where t.active or ${retired}
     order by t.group_name, t.name`;
   return rows.map((r) => ({
     code: r.code,

@@ -241,6 +241,9 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
 
   const baseOf = (c: Context) => answerBase(config, c.req.url);
   const services = async () => new Map((await listServices(sql)).map((s) => [s.code, s]));
+  // A request is read with its type even once the type has left the catalogue.
+  const servicesReadingRequests = async () =>
+    new Map((await listServices(sql, { retired: true })).map((s) => [s.code, s]));
 
   /**
    * The caller of a POST: the Open311 client its api_key names, each use counted against the
@@ -258,7 +261,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
   }
 
   async function requestsDoc(c: Context, rows: Open311CaseRow[], extensions: boolean) {
-    const ctx: RequestContext = { caller: PUBLIC_CALLER, base: baseOf(c), services: await services() };
+    const ctx: RequestContext = { caller: PUBLIC_CALLER, base: baseOf(c), services: await servicesReadingRequests() };
     if (extensions && rows.length > 0)
       ctx.timelines = await findTimelines(
         sql,

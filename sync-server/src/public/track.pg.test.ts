@@ -130,6 +130,29 @@ describe('GET /api/public/cases/:id', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not-found');
   });
 
+  it('still answers for a case whose type the city has retired, with its type, on the page and in Open311', async () => {
+    const id = await caseWithReporter();
+    const [{ code }] = await t.db.sql<{ code: string }[]>`select service_code as code from cases where id = ${id}`;
+    await t.db.sql`update service_types set active = false where code = ${code}`;
+    try {
+      const res = await t.app.request(`/api/public/cases/${id}`);
+      expect(res.status).toBe(200);
+      const body = PublicTrackResponse.parse(await res.json());
+      expect(body.case.id).toBe(id);
+      expect(body.service.code).toBe(code);
+      const open311 = await t.app.request(`/open311/v2/requests/${id}.json`);
+      expect(open311.status).toBe(200);
+      const [doc] = (await open311.json()) as { service_code: string; service_name: string | null }[];
+      expect(doc).toMatchObject({ service_code: code });
+      expect(doc!.service_name).toBe(body.service.name);
+      // No longer offered for new reports.
+      const services = (await (await t.app.request('/open311/v2/services.json')).json()) as { service_code: string }[];
+      expect(services.map((s) => s.service_code)).not.toContain(code);
+    } finally {
+      await t.db.sql`update service_types set active = true where code = ${code}`;
+    }
+  });
+
   it('offers "still a problem?" for 14 days after a fix', async () => {
     const recent = await caseWithReporter({ fixedDaysAgo: 2 });
     const old = await caseWithReporter({ fixedDaysAgo: 15 });

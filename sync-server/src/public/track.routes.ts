@@ -55,12 +55,12 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
       if (!row) throw notFound(id);
       const [timelines, services, departments] = await Promise.all([
         findTimelines(sql, [id]),
-        listServices(sql),
+        listServices(sql, { retired: true }),
         departmentNames(sql),
       ]);
       const events = timelines.get(id) ?? [];
       const service = services.find((s) => s.code === row.record.serviceCode);
-      if (!service) throw notFound(id); // a retired type: nothing public to say
+      if (!service) throw notFound(id); // a type gone from the catalogue altogether (never expected)
       const body = publicTrack(row, events, {
         service,
         departments,
