@@ -224,6 +224,47 @@ test('address suggestions come from the city streets, and open reports nearby ca
   await context.close();
 });
 
+test('an address typed and not picked is not taken for the place: the resident is asked to pick, and one typed exactly as suggested is that one', async ({
+  browser,
+  request,
+}) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+  const address = page.getByRole('combobox', { name: 'Or type the address' });
+  const send = page.getByRole('button', { name: 'Send the report' });
+  const problems = page.getByRole('alert').filter({ hasText: 'Before sending' });
+
+  // Typed, not picked: nothing is sent, and the resident reads what to do.
+  await address.fill('2210 ced');
+  await expect(page.getByRole('option', { name: '2210 Cedar Ave' })).toBeVisible();
+  await send.click();
+  await expect(problems).toContainText('Pick an address from the list, or use your location or the map.');
+  await expect(page.getByTestId('report-status')).toHaveCount(0);
+
+  // Picked, then changed by hand: the picked place is dropped with it.
+  await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
+  await expect(page.getByTestId('report-place')).toHaveText('Place: 2210 Cedar Ave');
+  await address.fill('2212 Cedar');
+  await expect(page.getByTestId('report-place')).toHaveCount(0);
+  await send.click();
+  await expect(problems).toContainText('Pick an address from the list');
+
+  // Typed exactly as a suggestion reads: that address, sent.
+  await address.fill('2210 cedar ave');
+  await expect(page.getByRole('option', { name: '2210 Cedar Ave' })).toBeVisible();
+  await send.click();
+  const sent = page.getByTestId('report-status').getByRole('heading');
+  await expect(sent).toHaveText(/^Sent\. Your case number is #\d+\.$/, { timeout: 30_000 });
+  const id = /#(\d+)/.exec((await sent.textContent()) ?? '')![1]!;
+  const tracked = (await (await request.get(`/api/public/cases/${id}`)).json()) as { case: { address: string } };
+  expect(tracked.case.address).toBe('2210 Cedar Ave');
+  await axeClean(page);
+  await context.close();
+});
+
 test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
   browser,
 }) => {
