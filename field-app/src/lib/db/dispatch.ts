@@ -36,9 +36,14 @@ export async function getBoard(date: string, departmentId?: string): Promise<Boa
   return rows.sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt))[0];
 }
 
-/** Boards of past days go after a week (a lead may look back a few days offline). */
-export async function pruneBoards(today: string): Promise<void> {
-  const cutoff = addDays(today, -7);
+/**
+ * Boards of past days go after a week (a lead may look back a few days offline). `viewed` is
+ * the day the lead is looking at: a week before it, or before today when it lies ahead (a
+ * lead planning next week keeps today's board).
+ */
+export async function pruneBoards(viewed: string, now = new Date()): Promise<void> {
+  const today = now.toISOString().slice(0, 10); // a day either way does not matter here
+  const cutoff = addDays(viewed < today ? viewed : today, -7);
   await db()
     .boards.filter((r) => r.date < cutoff)
     .delete();

@@ -5,9 +5,8 @@
  */
 import type { BalanceResponse } from '@fieldfix/shared';
 import { requestBalance } from '#lib/api/dispatch.ts';
-import { QUEUE } from './board-model.ts';
 import type { DispatchBoard } from './board.svelte.ts';
-import { planAccept } from './moves.ts';
+import { planAccept, stillAsPlanned } from './moves.ts';
 import { isBetterPlan } from './plan-quality.ts';
 
 /** The first suggestion comes within a second; a longer search then looks for a better one. */
@@ -137,8 +136,8 @@ export class BalancePlan {
       this.discard();
       return true;
     }
-    // Only cases still on the board where the plan found them (a crew may have moved on).
-    const onBoard = changes.filter((c) => board.lists.get(c.fromCrewId ?? QUEUE)?.includes(c.caseId));
+    // Only cases still where the plan found them, and not started since by their crew.
+    const onBoard = stillAsPlanned(changes, board.lists, (id) => board.projected?.cases.get(id)?.case.state ?? null);
     const moves = planAccept(
       board.lists,
       onBoard,
@@ -146,7 +145,7 @@ export class BalancePlan {
       (id) => board.projected?.cases.get(id)?.case.assignedDay ?? null,
     );
     const skipped = changes.length - onBoard.length;
-    const label = `${onBoard.length} suggested ${onBoard.length === 1 ? 'change' : 'changes'} accepted${skipped ? ` (${skipped} skipped: those cases moved since)` : ''}`;
+    const label = `${onBoard.length} suggested ${onBoard.length === 1 ? 'change' : 'changes'} accepted${skipped ? ` (${skipped} skipped: those cases moved or were started since)` : ''}`;
     if (moves.length > 0 && !(await board.queueMoves(moves, label))) return false;
     if (moves.length === 0) board.announcement = `${label}.`;
     this.plan = null;

@@ -199,7 +199,7 @@ export class DispatchBoard {
       this.fetchedAt = null;
     }
     await this.#fetch();
-    void pruneBoards(date).catch(() => {});
+    void pruneBoards(date).catch(() => {}); // what the device keeps: not worth a word
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CaseState } from '@fieldfix/shared';
 import { QUEUE, cloneLists, locate, type DayOf, type Lists } from './board-model.ts';
 import {
   leftoversOf,
@@ -10,6 +11,7 @@ import {
   placedBy,
   planUndo,
   snapshot,
+  stillAsPlanned,
   strayedSince,
   type DeskMove,
 } from './moves.ts';
@@ -178,6 +180,41 @@ describe('what an undo checks first: the moved cases are still where the move pu
       later.get('B')!.filter((id) => id !== 'a3'),
     );
     expect(strayedSince(later, placed)).toEqual(['a2']);
+  });
+});
+
+describe('accepting a plan made a while ago', () => {
+  const change = (caseId: string, fromCrewId: string | null, toCrewId: string | null) => ({
+    caseId,
+    fromCrewId,
+    toCrewId,
+    fromPosition: null,
+    toPosition: 1,
+    baseVersion: 3,
+  });
+
+  it('leaves out a case gone from where the plan found it, and a case its crew has started or put on hold since', () => {
+    const states: Record<string, CaseState> = { a1: 'assigned', a2: 'in_progress', a3: 'on_hold', a4: 'assigned' };
+    const lists = board();
+    lists.set('B', ['b1', 'b2', 'a4']); // a4 moved to B since
+    lists.set('A', ['a1', 'a2', 'a3', 'a5', 'a6']);
+    const kept = stillAsPlanned(
+      [
+        change('a1', 'A', 'B'),
+        change('a2', 'A', 'B'),
+        change('a3', 'A', 'B'),
+        change('a4', 'A', 'B'),
+        change('q1', null, 'A'),
+      ],
+      lists,
+      (id) => states[id] ?? 'new',
+    );
+    expect(kept.map((c) => c.caseId)).toEqual(['a1', 'q1']);
+  });
+
+  it("still reorders a started case on its own crew's route", () => {
+    const kept = stillAsPlanned([change('a2', 'A', 'A')], board(), () => 'in_progress');
+    expect(kept.map((c) => c.caseId)).toEqual(['a2']);
   });
 });
 

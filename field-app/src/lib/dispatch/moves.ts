@@ -5,7 +5,7 @@
  * the position the server will place the case at (it renumbers each day's route 1…n on every
  * move and inserts a case at its position among the cases of its day: `routeIndex`).
  */
-import type { BalanceResponse } from '@fieldfix/shared';
+import type { BalanceResponse, CaseState, PlanChange } from '@fieldfix/shared';
 import { QUEUE, cloneLists, locate, place, type DayOf, type Lists } from './board-model.ts';
 
 export type DeskMove =
@@ -257,6 +257,25 @@ export function planUndo(
     if (at && at.column !== QUEUE && dayOf(id) !== day) columns.set(at.column, desired.get(at.column)!);
   }
   return converge(current, columns, date, dayOf, carried);
+}
+
+/**
+ * The changes of a plan that may still be made as planned: the case is in the column the
+ * plan found it in, and a change of crew is not for a case its crew has started or put on
+ * hold since (the plan keeps those with their crew; made anyway, the case would go to another
+ * crew as if never started).
+ */
+export function stillAsPlanned(
+  changes: readonly PlanChange[],
+  lists: Lists,
+  stateOf: (caseId: string) => CaseState | null,
+): PlanChange[] {
+  return changes.filter((c) => {
+    if (!lists.get(c.fromCrewId ?? QUEUE)?.includes(c.caseId)) return false;
+    if (c.toCrewId === c.fromCrewId) return true;
+    const state = stateOf(c.caseId);
+    return state !== 'in_progress' && state !== 'on_hold';
+  });
 }
 
 /**
