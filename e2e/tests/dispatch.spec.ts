@@ -307,6 +307,8 @@ test('a lead moves six cases from crew A to crew B; crew B gets them, a fix done
   const crossing = lead.locator(`[data-testid="board-crossing"][data-case-ids*="${fixedOffline!.id}"]`);
   await expect(crossing).toBeVisible({ timeout: 15_000 });
   await expect(crossing).toContainText('field work stands');
+  // Said too, for a lead who listens: the section appearing says nothing on its own.
+  await expect(lead.getByTestId('board-announcement')).toContainText(/Crossed paths: .*field work stands/);
   await expect(column(lead, CREW_B).locator(`[data-case-id="${fixedOffline!.id}"]`)).toHaveCount(0);
 
   // Crew B syncs again: the five stay, the fixed one went back to crew A.

@@ -34,7 +34,7 @@ import {
   type DeskMove,
   type Snapshot,
 } from './moves.ts';
-import { changesOf, crossingsOf, type Crossing } from './crossings.ts';
+import { changesOf, crossingsArrived, crossingsOf, type Crossing } from './crossings.ts';
 
 export type StreamState = 'connecting' | 'open' | 'down';
 
@@ -101,10 +101,26 @@ export class DispatchBoard {
   #asked = 0;
   #shown = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The lead's notices were asked for once (answered or not). */
+  #noticesAsked = $state(false);
+  #crossingsSeen = new Set<string>();
+  #crossingsBaseline = false;
 
   constructor(date: () => string, department: () => string | undefined) {
     this.#date = date;
     this.#department = department;
+    // Crossings that arrive while the board is open are said; those there when it opened
+    // (once the device's outcomes and the server's notices are read) are only shown.
+    $effect(() => {
+      const crossings = this.crossings;
+      if (this.#desk.current === undefined || !this.#noticesAsked) return;
+      untrack(() => {
+        const fresh = crossings.filter((x) => !this.#crossingsSeen.has(x.id));
+        for (const x of fresh) this.#crossingsSeen.add(x.id);
+        if (this.#crossingsBaseline && fresh.length > 0) this.announcement = crossingsArrived(fresh);
+        this.#crossingsBaseline = true;
+      });
+    });
     // A new day or department: the kept board first, then the server's, and a new stream.
     $effect(() => {
       const date = this.#date();
@@ -269,6 +285,7 @@ export class DispatchBoard {
   async #loadNotices(): Promise<void> {
     const res = await fetchNotices();
     if (res.ok) this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
+    this.#noticesAsked = true;
   }
 
   #connect(department: string | undefined): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LeadNotice } from '@fieldfix/shared';
 import type { OutcomeRow } from '#lib/db/index.ts';
-import { changesOf, crossingsOf } from './crossings.ts';
+import { changesOf, crossingsArrived, crossingsOf } from './crossings.ts';
 
 const outcome = (mutationId: string, over: Partial<OutcomeRow> = {}): OutcomeRow => ({
   mutationId,
@@ -51,5 +51,16 @@ describe("the board's crossed paths", () => {
 
   it('names the changes a notice stands for, to dismiss them with it', () => {
     expect(changesOf(notice('n-1', ['m-1', null, 'm-3']))).toEqual(['m-1', 'm-3']);
+  });
+});
+
+describe('crossings that arrive while the board is open', () => {
+  it('are said: one in its own words with what to do, several counted', () => {
+    const [one] = crossingsOf([outcome('m1')], []);
+    expect(crossingsArrived([one!])).toBe(`Crossed paths: ${one!.message} ${one!.next}`);
+    const two = crossingsOf([outcome('m1'), outcome('m2', { caseId: '13' })], []);
+    expect(crossingsArrived(two)).toBe(
+      '2 changes crossed paths with others\' work: see "Crossed paths" at the top of the board.',
+    );
   });
 });

@@ -45,6 +45,15 @@ export function crossingsOf(outcomes: readonly OutcomeRow[], notices: readonly L
   return out.sort((a, b) => b.at.localeCompare(a.at));
 }
 
+/**
+ * What a screen reader hears when crossings arrive while the board is open (the section
+ * appears, but a lead who listens would not know): one in its words, several counted.
+ */
+export function crossingsArrived(fresh: readonly Crossing[]): string {
+  if (fresh.length === 1) return `Crossed paths: ${fresh[0]!.message} ${fresh[0]!.next}`;
+  return `${fresh.length} changes crossed paths with others' work: see "Crossed paths" at the top of the board.`;
+}
+
 /** The desk changes a notice stands for: dismissed on this device when it is marked as read. */
 export function changesOf(notice: LeadNotice): string[] {
   return notice.items.flatMap((i) => (i.mutationId ? [i.mutationId] : []));
