@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { LEAD, offlineReady, openCase, serverCase, signIn, synced, WORKER } from '../support/app.ts';
+import { LEAD, offlineReady, openCase, pushOne, serverCase, signIn, synced, WORKER } from '../support/app.ts';
 
 // The case page as a crew member uses it: the resident's photos there with no signal, every
 // crew page free of serious accessibility problems at tablet and phone size, the work done
@@ -170,4 +170,53 @@ test('the app offers its own install button while the browser allows installing,
   await button.click();
   expect(await page.evaluate(() => (window as unknown as { prompted: number }).prompted)).toBe(1);
   await expect(button).toHaveCount(0);
+});
+
+test('a case moved to another crew while its worker writes a note keeps the page and the note; saved, the note stands (R8)', async ({
+  page,
+  playwright,
+  baseURL,
+}) => {
+  await signIn(page);
+  await synced(page);
+  const target = (await day(page)).find((c) => c.state === 'assigned');
+  expect(target, 'the demo crew has an assigned case').toBeTruthy();
+  const was = (await (await page.request.get(`/api/cases/${target!.id}`)).json()) as {
+    case: { crewId: string; assignedDay: string; routePosition: number | null };
+  };
+  await openCase(page, target!.id);
+  await page.getByRole('button', { name: 'Add note' }).click();
+  const text = `Cones at the corner, back after lunch (${Date.now()})`;
+  await page.getByLabel('Note', { exact: true }).fill(text);
+
+  const lead = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
+  expect((await lead.post('/api/auth/login', { data: LEAD })).status()).toBe(200);
+  try {
+    const day = was.case.assignedDay;
+    expect(await pushOne(lead, target!.id, 'assign', { crewId: 'streets-b', day, position: null }, 'e2e-departs')).toBe(
+      'applied',
+    );
+    // The tablet hears of it and pulls: the case leaves the device, the page and the note stay.
+    await expect(page.getByTestId('case-departed').or(page.getByTestId('case-from-server'))).toBeVisible({
+      timeout: 15_000,
+    });
+    await expect(page.getByLabel('Note', { exact: true })).toHaveValue(text);
+    await page.getByRole('button', { name: 'Save note' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Note saved' })).toBeVisible();
+    await synced(page);
+    await expect
+      .poll(async () =>
+        (await serverCase(lead, target!.id)).events.some((e) => e.kind === 'note' && e.data.text === text),
+      )
+      .toBe(true);
+  } finally {
+    await pushOne(
+      lead,
+      target!.id,
+      'assign',
+      { crewId: was.case.crewId, day: was.case.assignedDay, position: was.case.routePosition },
+      'e2e-departs',
+    );
+    await lead.dispose();
+  }
 });

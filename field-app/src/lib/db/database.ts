@@ -214,6 +214,11 @@ export interface MetaValues {
   lastSyncedAt: string;
   /** Cases that left the crew while the device held work on them: dropped once it is sent. */
   departed: string[];
+  /**
+   * The version each case had when it left the device, newest last (a bounded list): a
+   * change made on its page after it left is based on it.
+   */
+  leftVersions: [string, number][];
   /** The active basemap's meta and style: the map opens with it, offline too. */
   basemap: StoredBasemap;
   /** A newer basemap than the active one, waiting until its day area is on the device. */

@@ -29,11 +29,16 @@ export async function addPending<K extends MutationKind>(
   return d.transaction('rw', [d.meta, d.cases, d.pending, d.session], async () => {
     const session = (await d.session.get('current'))?.session;
     if (!session) throw new SaveError('You are signed out. Sign in again to record changes.');
-    const [clientIdRow, nextSeqRow, serverCase] = await Promise.all([
+    const [clientIdRow, nextSeqRow, serverCase, leftRow] = await Promise.all([
       d.meta.get('clientId'),
       d.meta.get('nextSeq'),
       d.cases.get(caseId),
+      d.meta.get('leftVersions'),
     ]);
+    // A case a sync took off the device while its page was open (moved to another crew): the
+    // change is based on the version the device last held, so the server can tell the work
+    // was done while the case was the crew's (R8).
+    const leftVersion = ((leftRow?.value as [string, number][] | undefined) ?? []).find(([id]) => id === caseId)?.[1];
     let clientId = clientIdRow?.value as string | undefined;
     if (!clientId) {
       clientId = uuidv7();
@@ -45,7 +50,7 @@ export async function addPending<K extends MutationKind>(
       clientId,
       seq,
       caseId,
-      baseVersion: serverCase?.version ?? 0,
+      baseVersion: serverCase?.version ?? leftVersion ?? 0,
       deviceTime: new Date().toISOString(),
       kind,
       payload,

@@ -62,6 +62,17 @@ describe('applying a pulled page', () => {
     expect(await getMeta('departed')).toEqual([]);
   });
 
+  it('a change made on a case after a sync took it off the device is based on the version it last held (R8)', async () => {
+    await db().cases.bulkPut([caseRecord('1', { version: 7 }), caseRecord('2', { version: 3 })]);
+    await applyPullPage(page({ departures: ['1'] }), ME);
+    expect(await ids()).toEqual(['2']);
+    const note = await addPending('add_note', '1', { text: 'written while it was ours' });
+    expect(note.mutation.baseVersion).toBe(7);
+    // Back on the device, it is based on the version it came back with.
+    await applyPullPage(page({ cases: [caseRecord('1', { version: 9 })] }), ME);
+    expect((await addPending('add_note', '1', { text: 'again' })).mutation.baseVersion).toBe(9);
+  });
+
   it('drops a departed case in the same page that acknowledges its work', async () => {
     await db().cases.put(caseRecord('2'));
     const work = await addPending('start', '2', {});

@@ -42,6 +42,9 @@ export async function deviceFacts(userId: string): Promise<DeviceFacts> {
   });
 }
 
+/** How many cases that left the device have their last version remembered (newest kept). */
+const LEFT_VERSIONS_KEPT = 500;
+
 /**
  * Applies one pulled page in one transaction: upserts cases; drops departed cases unless the
  * device still has work on them (those go once the work is sent); records outcomes and
@@ -54,6 +57,16 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
   await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.meta], async () => {
     const departedRow = await d.meta.get('departed');
     const departed = new Set((departedRow?.value as string[] | undefined) ?? []);
+    const left = new Map(((await d.meta.get('leftVersions'))?.value as [string, number][] | undefined) ?? []);
+    // A case leaves the device; the version it had is remembered (see `leftVersion`).
+    const drop = async (id: string) => {
+      const gone = await d.cases.get(id);
+      if (gone) {
+        left.delete(id); // newest last
+        left.set(id, gone.version);
+      }
+      await d.cases.delete(id);
+    };
     let withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
 
     if (o.replaceCases) {
@@ -63,11 +76,14 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
     }
 
     await d.cases.bulkPut(page.cases);
-    for (const c of page.cases) departed.delete(c.id);
+    for (const c of page.cases) {
+      departed.delete(c.id);
+      left.delete(c.id);
+    }
 
     for (const id of page.departures) {
       if (withWork.has(id)) departed.add(id);
-      else await d.cases.delete(id);
+      else await drop(id);
     }
 
     for (const outcome of page.outcomes) {
@@ -83,7 +99,7 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
     withWork = new Set((await d.pending.orderBy('caseId').uniqueKeys()).map(String));
     for (const id of [...departed]) {
       if (!withWork.has(id)) {
-        await d.cases.delete(id);
+        await drop(id);
         departed.delete(id);
       }
     }
@@ -92,6 +108,7 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
       { key: 'cursor', value: page.cursor },
       { key: 'cursorUserId', value: cursorOwner(o.userId) },
       { key: 'departed', value: [...departed] },
+      { key: 'leftVersions', value: [...left].slice(-LEFT_VERSIONS_KEPT) },
     ];
     if (!page.hasMore) meta.push({ key: 'lastSyncedAt', value: page.serverTime });
     await d.meta.bulkPut(meta);

@@ -102,12 +102,22 @@ export class CaseDetail {
     null,
   );
   remoteState = $state<RemoteState>('idle');
+  /**
+   * The record the device last held for the case shown, for when a sync takes the case off the
+   * device while the page is open (moved to another crew): the page stays, with what the
+   * person was writing, until the server's copy comes (or for good without one).
+   */
+  #lastHeld = $state.raw<{ id: string; data: CaseData } | null>(null);
   /** Why the server would not send the case (not found, not in the person's scope…). */
   remoteError = $state<string | null>(null);
 
   constructor(id: () => string, session: () => SessionResponse | null) {
     this.#id = id;
     this.#session = session;
+    $effect(() => {
+      const data = this.#case.current;
+      if (data?.record) this.#lastHeld = { id: this.#id(), data };
+    });
     // A case that is not on the device (a lead opening any case of the department, a link
     // from a notice): read it from the server, and again when the signal returns.
     $effect(() => {
@@ -160,11 +170,24 @@ export class CaseDetail {
     const data = this.#case.current;
     if (data?.record) return data.record;
     const remote = this.#remote;
-    return remote && remote.id === this.#id() ? remote.data.case : null;
+    if (remote && remote.id === this.#id()) return remote.data.case;
+    return this.#departed?.record ?? null;
+  });
+
+  /** What the device held of the case shown before a sync took it off (see `#lastHeld`). */
+  #departed = $derived.by(() => {
+    const last = this.#lastHeld;
+    return !this.#case.current?.record && last?.id === this.#id() ? last.data : null;
   });
 
   /** True when the case shown was read from the server, not from the device. */
-  fromServer = $derived.by(() => !this.#case.current?.record && this.#server !== null);
+  fromServer = $derived.by(() => !this.#case.current?.record && this.#remote?.id === this.#id());
+
+  /**
+   * The case was on the device when the page opened and a sync has taken it off since (moved
+   * to another crew, say), and the server's copy has not come: the page shows it as it was.
+   */
+  departed = $derived.by(() => !this.fromServer && this.#departed !== null);
 
   /** The history that came with a case read from the server (the case page shows it until one is stored). */
   remoteHistory: StoredHistory | null = $derived.by(() => {
@@ -176,7 +199,9 @@ export class CaseDetail {
 
   loaded = $derived.by(() => this.#case.current !== undefined);
   serviceType = $derived.by(
-    () => this.#case.current?.serviceType ?? (this.fromServer ? (this.#remote?.serviceType ?? null) : null),
+    () =>
+      this.#case.current?.serviceType ??
+      (this.fromServer ? (this.#remote?.serviceType ?? null) : (this.#departed?.serviceType ?? null)),
   );
 
   projection: Projection | null = $derived.by(() => {
