@@ -11,6 +11,9 @@ const Text = z.string().trim().min(1).max(TEXT_MAX).refine(isStorableText, STORA
 /** Text a person may leave empty. */
 const OptionalText = z.string().trim().max(TEXT_MAX).refine(isStorableText, STORABLE);
 
+/** The most photos a fix may name (the rest stay on the case, as photos of it). */
+export const MAX_FIX_PHOTOS = 20;
+
 /** What every mutation carries besides its kind and payload. */
 const base = {
   /** Client-generated UUIDv7: the mutation's identity for R1 (idempotency). */
@@ -81,7 +84,10 @@ export const Mutation = z.discriminatedUnion('kind', [
       })
       .strict(),
   ),
-  m('fix', z.object({ resolutionCode: Code, note: OptionalText, photoIds: z.array(z.uuid()).max(20) }).strict()),
+  m(
+    'fix',
+    z.object({ resolutionCode: Code, note: OptionalText, photoIds: z.array(z.uuid()).max(MAX_FIX_PHOTOS) }).strict(),
+  ),
   m('close_not_fixed', z.object({ reason: Code, note: OptionalText }).strict()),
   m('transfer_request', z.object({ departmentId: Code.nullable(), reason: Text }).strict()),
   m('assign', z.object({ crewId: Code, day: SaneDate, position: int4().positive().nullable() }).strict()),

@@ -61,6 +61,20 @@ describe('queueing a change', () => {
     await db().session.clear();
     await expect(note('7')).rejects.toThrow('You are signed out. Sign in again to record changes.');
   });
+
+  it("says when the device's clock is what is wrong (every change would fail the same way)", async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('1980-01-01T08:00:00Z'));
+      await expect(note('7')).rejects.toThrow(
+        "This device's clock is wrong (it says 1980). Set the date and time in the device's settings, then save again.",
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await db().pending.count()).toBe(0);
+  });
 });
 
 describe('what a push sends', () => {

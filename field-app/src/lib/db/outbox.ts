@@ -57,6 +57,12 @@ export async function addPending<K extends MutationKind>(
     });
     if (!parsed.success) {
       console.error('Refusing to queue an invalid change', parsed.error.issues);
+      // A clock gone wrong (a flat battery in a dead zone) makes every change fail: say so.
+      if (parsed.error.issues.some((i) => i.path[0] === 'deviceTime')) {
+        throw new SaveError(
+          `This device's clock is wrong (it says ${new Date().getFullYear()}). Set the date and time in the device's settings, then save again.`,
+        );
+      }
       throw new SaveError('This change is not complete. Check the form and try again.');
     }
     const row: PendingRow = {

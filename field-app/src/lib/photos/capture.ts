@@ -6,6 +6,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { NewPhoto, PhotoTag } from '#lib/db/index.ts';
 import type { WorkerAnswer } from './downscale.worker.ts';
+import { sensibleCaptureTime } from './capture-time.ts';
 import type { CaptureFacts } from './exif.ts';
 import { CONTENT_TYPE, processPhoto, type ProcessedPhoto } from './process.ts';
 
@@ -65,10 +66,9 @@ export async function currentPosition(): Promise<{ lat: number; long: number } |
   }
 }
 
-/** The file's own time (the camera's), if it has a sensible one. */
+/** The file's own time (the camera's), if it has a sensible one (a file from a camera whose clock was never set says 1980). */
 function takenAt(file: File): string | null {
-  const t = file.lastModified;
-  return Number.isFinite(t) && t > 0 ? new Date(t).toISOString() : null;
+  return sensibleCaptureTime(new Date(file.lastModified));
 }
 
 export interface PreparedPhoto {

@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { EARLIEST_YEAR, LATEST_YEAR } from '@fieldfix/shared';
-import { CAPTURE_YEARS, readCaptureFacts } from './exif.ts';
+import { CAPTURE_YEARS, sensibleCaptureTime } from './capture-time.ts';
+import { readCaptureFacts } from './exif.ts';
 
 // JPEGs made by sharp (libvips) with the EXIF a phone camera writes: the capture time in the
 // EXIF IFD and the position in the GPS IFD.
@@ -68,5 +69,15 @@ describe('readCaptureFacts', () => {
     );
     expect([facts.lat, facts.long]).toEqual([null, null]);
     expect(facts.takenAt).not.toBeNull();
+  });
+});
+
+describe("sensibleCaptureTime (the EXIF time, or the file's own when there is none)", () => {
+  it("keeps a camera's time, and drops a clock never set (1980), one far off, and none", () => {
+    expect(sensibleCaptureTime(new Date('2026-12-07T09:30:00Z'))).toBe('2026-12-07T09:30:00.000Z');
+    expect(sensibleCaptureTime(new Date('1980-01-01T00:00:00Z'))).toBeNull();
+    expect(sensibleCaptureTime(new Date(0))).toBeNull();
+    expect(sensibleCaptureTime(new Date('2250-01-01T00:00:00Z'))).toBeNull();
+    expect(sensibleCaptureTime(new Date(Number.NaN))).toBeNull();
   });
 });

@@ -6,6 +6,7 @@
  * downscale worker.
  */
 import exifr from 'exifr/dist/lite.esm.mjs';
+import { sensibleCaptureTime } from './capture-time.ts';
 
 export interface CaptureFacts {
   /** ISO time the camera recorded, or null. */
@@ -18,13 +19,6 @@ const NONE: CaptureFacts = { takenAt: null, lat: null, long: null };
 
 const inRange = (v: unknown, limit: number): v is number =>
   typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= limit;
-
-/**
- * The years a capture time may fall in: the sync protocol's (`EARLIEST_YEAR`, `LATEST_YEAR` in
- * `@fieldfix/shared`, which this module does not import: the residents' photo worker loads
- * it, and the shared package would bring the schema library with it).
- */
-export const CAPTURE_YEARS = { earliest: 2000, latest: 2199 } as const;
 
 /** The capture facts of `file`; all null when it has no (readable) EXIF. Never throws. */
 export async function readCaptureFacts(file: Blob): Promise<CaptureFacts> {
@@ -43,15 +37,8 @@ export async function readCaptureFacts(file: Blob): Promise<CaptureFacts> {
     })) as { DateTimeOriginal?: unknown; CreateDate?: unknown; latitude?: unknown; longitude?: unknown } | undefined;
     if (!tags) return NONE;
     const when = tags.DateTimeOriginal ?? tags.CreateDate;
-    // A camera whose clock was never set writes 1970 or 1980: no time rather than a wrong one
-    // (the photo's change would be refused for it, and the worker told only "not complete").
-    const time =
-      when instanceof Date &&
-      Number.isFinite(when.getTime()) &&
-      when.getUTCFullYear() >= CAPTURE_YEARS.earliest &&
-      when.getUTCFullYear() <= CAPTURE_YEARS.latest
-        ? when.toISOString()
-        : null;
+    // A camera whose clock was never set writes 1970 or 1980.
+    const time = when instanceof Date ? sensibleCaptureTime(when) : null;
     const located =
       inRange(tags.latitude, 90) && inRange(tags.longitude, 180) && !(tags.latitude === 0 && tags.longitude === 0);
     return {

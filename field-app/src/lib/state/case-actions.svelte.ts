@@ -4,7 +4,7 @@
  * changes the person may make are saved (`may`, the shared access model): the page offers no
  * others, and a stale form cannot slip one into the outbox.
  */
-import { TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
+import { MAX_FIX_PHOTOS, TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
 import { SaveError, type PhotoTag } from '#lib/db/index.ts';
 import { enqueue } from '#lib/sync/engine.ts';
 
@@ -228,6 +228,9 @@ export function fixPhotoProblem(
   ticked: readonly string[],
   photos: readonly TaggedPhoto[],
 ): string | null {
+  if (ticked.length > MAX_FIX_PHOTOS) {
+    return `A fix names at most ${MAX_FIX_PHOTOS} photos, and ${ticked.length} are ticked: untick some. They stay on the case as its photos.`;
+  }
   if (!photoRequired) return null;
   if (ticked.length === 0) {
     return 'This kind of case needs an after-photo. Add a photo in “Photos” below, then tick it here.';

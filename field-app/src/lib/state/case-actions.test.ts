@@ -69,6 +69,17 @@ describe('the fix form asks for an after-photo where the service type needs proo
     expect(fixPhotoProblem(false, ['p-before'], photos)).toBeNull();
   });
 
+  it('names the most a fix may name, with or without proof asked for, rather than refusing the save unexplained', () => {
+    const many = Array.from({ length: 21 }, (_, i) => ({ id: `p-${i}`, tag: 'after' as const }));
+    const ids = many.map((p) => p.id);
+    for (const required of [false, true]) {
+      expect(fixPhotoProblem(required, ids, many)).toBe(
+        'A fix names at most 20 photos, and 21 are ticked: untick some. They stay on the case as its photos.',
+      );
+      expect(fixPhotoProblem(required, ids.slice(1), many)).toBeNull();
+    }
+  });
+
   it('asks for a photo when none is ticked', () => {
     expect(fixPhotoProblem(true, [], photos)).toMatch(/needs an after-photo/);
   });
