@@ -30,10 +30,10 @@ const SLA_BADGES: Partial<Record<SlaState, Badge>> = {
   due_today: { label: 'Due today', tone: 'due-today' },
 };
 
-/** "Reported today", "Reported 3 d ago". */
+/** "Reported under a day ago", "Reported 3 d ago" (spans of 24 hours, not calendar days). */
 export function ageText(c: CaseRecord, now: Date): string {
   const age = formatAge(c.requestedAt, now);
-  return age === 'today' ? 'Reported today' : `Reported ${age} ago`;
+  return age === 'today' ? 'Reported under a day ago' : `Reported ${age} ago`;
 }
 
 /**
