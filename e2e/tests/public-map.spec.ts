@@ -185,3 +185,27 @@ test('/stats shows its tables and charts, follows a department, and downloads CS
   expect(body.rows.length).toBe(json.rows.length);
   await context.close();
 });
+
+test("the case list beside the map does not hang on a failed request: without the city's area it lists the map's view; a failed list says so and tries again", async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // The city's area and filters do not come (a blip): the list waits for the map's view.
+  await page.route('**/api/public/map/filters', (route) => route.abort('connectionreset'));
+  await page.goto('/map');
+  await expect(page.getByTestId('case-list')).toBeVisible({ timeout: 60_000 });
+  await page.unroute('**/api/public/map/filters');
+
+  // The list's own request fails: said, and "Try again" brings it.
+  await page.route('**/api/public/map/cases?*', (route) => route.abort('connectionreset'));
+  await page.getByLabel('Status').selectOption('open');
+  const retry = page.getByTestId('case-list-retry');
+  await expect(retry).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole('alert').filter({ hasText: 'Something went wrong' })).toBeVisible();
+  await page.unroute('**/api/public/map/cases?*');
+  await retry.click();
+  await expect(page.getByTestId('case-list')).toBeVisible({ timeout: 30_000 });
+  await context.close();
+});
