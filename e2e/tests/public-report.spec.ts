@@ -265,6 +265,38 @@ test('an address typed and not picked is not taken for the place: the resident i
   await context.close();
 });
 
+test('a photo the city will not add is said under "Sent", not passed over', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  // The server takes the report and refuses its photo (as it does one sent too late).
+  await page.route('**/api/public/reports/*/photos/*', (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'conflict', message: 'Photos are added within 7 days of the report.' } }),
+    }),
+  );
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+  await page.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
+  await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
+  await page
+    .getByTestId('report-photo-input')
+    .setInputFiles({ name: 'pothole.jpg', mimeType: 'image/jpeg', buffer: await potholeJpeg(page) });
+  await expect(page.getByRole('img', { name: 'Photo 1 of the problem' })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
+    /^Sent\. Your case number is #\d+\.$/,
+    { timeout: 30_000 },
+  );
+  await expect(page.getByTestId('report-photo-refused')).toHaveText(
+    'Your report was sent, but the city could not add one of its photos.',
+  );
+  await axeClean(page);
+  await context.close();
+});
+
 test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
   browser,
 }) => {
