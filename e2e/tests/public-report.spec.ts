@@ -297,6 +297,40 @@ test('a photo the city will not add is said under "Sent", not passed over', asyn
   await context.close();
 });
 
+test('a phone that cannot keep the report says so, and what to do, instead of doing nothing', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  // The phone's storage refuses the report (full), as a browser does with QuotaExceededError.
+  await context.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'reports' && (window as unknown as { storageFull?: boolean }).storageFull) {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.apply(this, args);
+    };
+  });
+  const page = await context.newPage();
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+  await page.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
+  await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
+  await page.evaluate(() => ((window as unknown as { storageFull?: boolean }).storageFull = true));
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'Before sending' });
+  await expect(alert).toContainText('This phone could not keep the report, so it was not sent');
+  await expect(alert).toBeFocused();
+  await expect(page.getByTestId('report-status')).toHaveCount(0);
+  // Space freed: sent.
+  await page.evaluate(() => ((window as unknown as { storageFull?: boolean }).storageFull = false));
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
+    /^Sent\. Your case number is #\d+\.$/,
+    { timeout: 30_000 },
+  );
+  await context.close();
+});
+
 test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
   browser,
 }) => {
