@@ -132,7 +132,8 @@ describe('GET /api/public/cases/:id', () => {
 
   it('still answers for a case whose type the city has retired, with its type, on the page and in Open311', async () => {
     const id = await caseWithReporter();
-    const [{ code }] = await t.db.sql<{ code: string }[]>`select service_code as code from cases where id = ${id}`;
+    const [row] = await t.db.sql<{ code: string }[]>`select service_code as code from cases where id = ${id}`;
+    const code = row!.code;
     await t.db.sql`update service_types set active = false where code = ${code}`;
     try {
       const res = await t.app.request(`/api/public/cases/${id}`);
