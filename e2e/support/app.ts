@@ -18,6 +18,7 @@ export interface ServerCase {
   resolutionCode: string | null;
   priority: string;
   cancelled: boolean;
+  crewId: string | null;
 }
 export interface ServerEvent {
   kind: string;
