@@ -62,17 +62,24 @@ export interface DeskChanges {
   outcomes: OutcomeRow[];
 }
 
+/**
+ * The desk changes as they stand. One the server refused as malformed (blocked) is left out:
+ * it will not go out as it is, so the board does not show it as made; the attention list
+ * has it, to try again or discard.
+ */
+export async function readDeskChanges(): Promise<DeskChanges> {
+  const d = db();
+  const [pending, outcomes] = await Promise.all([
+    d.pending.orderBy('seq').toArray(),
+    d.outcomes
+      .filter((o) => o.kind !== null && DESK_KINDS.has(o.kind) && (o.outcome === 'applied' || !o.dismissed))
+      .toArray(),
+  ]);
+  return { pending: pending.filter((p) => DESK_KINDS.has(p.mutation.kind) && !p.blocked), outcomes };
+}
+
 export function watchDeskChanges(): Observable<DeskChanges> {
-  return liveQuery(async () => {
-    const d = db();
-    const [pending, outcomes] = await Promise.all([
-      d.pending.orderBy('seq').toArray(),
-      d.outcomes
-        .filter((o) => o.kind !== null && DESK_KINDS.has(o.kind) && (o.outcome === 'applied' || !o.dismissed))
-        .toArray(),
-    ]);
-    return { pending: pending.filter((p) => DESK_KINDS.has(p.mutation.kind)), outcomes };
-  });
+  return liveQuery(readDeskChanges);
 }
 
 /**
