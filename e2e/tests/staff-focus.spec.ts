@@ -53,6 +53,27 @@ test('a photo being prepared keeps the keyboard on its button, which works again
   await expect(gallery).toBeFocused();
 });
 
+test('a form cancelled gives the keyboard back to the button that opened it', async ({ page }) => {
+  await signIn(page);
+  await synced(page);
+  const target = (await serverDay(page.request)).find((c) => c.state === 'assigned' || c.state === 'in_progress');
+  await openCase(page, target!.id);
+  for (const [opener, first] of [
+    ['Add note', 'Note'],
+    ['Fix', 'What was done?'],
+  ] as const) {
+    const button = page.getByRole('button', { name: new RegExp(`^${opener}\\b`) }); // "Add note ▾" when open
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expect(button).toHaveAttribute('aria-expanded', 'true');
+    await expect(page.locator('#action-form')).toContainText(first);
+    await page.locator('#action-form').getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(button).toHaveAttribute('aria-expanded', 'false');
+    await expect(button, `focus after Cancel: ${await activeText(page)}`).toBeFocused();
+  }
+});
+
 test('"Start saved on this device" gives way to the refusal once the server did not apply it', async ({
   page,
   context,

@@ -67,9 +67,10 @@ describe('queueing a change', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     try {
       vi.setSystemTime(new Date('1980-01-01T08:00:00Z'));
-      await expect(note('7')).rejects.toThrow(
-        "This device's clock is wrong (it says 1980). Set the date and time in the device's settings, then save again.",
-      );
+      const words =
+        "This device's clock is wrong (it says 1980). Set the date and time in the device's settings, then save again.";
+      await expect(note('7')).rejects.toThrow(words);
+      await expect(note('7', '   ')).rejects.toThrow(words); // named first: the rest would follow
     } finally {
       vi.useRealTimers();
     }

@@ -63,11 +63,16 @@ describe('applying a pulled page', () => {
   });
 
   it('a change made on a case after a sync took it off the device is based on the version it last held (R8)', async () => {
-    await db().cases.bulkPut([caseRecord('1', { version: 7 }), caseRecord('2', { version: 3 })]);
-    await applyPullPage(page({ departures: ['1'] }), ME);
+    await db().cases.bulkPut([
+      caseRecord('1', { version: 7 }),
+      caseRecord('2', { version: 3 }),
+      caseRecord('3', { version: 5 }),
+    ]);
+    await applyPullPage(page({ departures: ['1', '3'] }), ME);
     expect(await ids()).toEqual(['2']);
     const note = await addPending('add_note', '1', { text: 'written while it was ours' });
     expect(note.mutation.baseVersion).toBe(7);
+    expect((await addPending('add_note', '3', { text: 'and this one' })).mutation.baseVersion).toBe(5);
     // Back on the device, it is based on the version it came back with.
     await applyPullPage(page({ cases: [caseRecord('1', { version: 9 })] }), ME);
     expect((await addPending('add_note', '1', { text: 'again' })).mutation.baseVersion).toBe(9);

@@ -397,7 +397,7 @@ export class DispatchBoard {
     }
     const ok = await this.#queue(moves);
     if (!ok) return false;
-    const placed = placedBy(moves, before);
+    const placed = placedBy(moves);
     const where = column === QUEUE ? 'the unassigned queue' : this.crewName(column);
     const what = caseIds.length === 1 ? `Case #${caseIds[0]}` : `${caseIds.length} cases`;
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
@@ -460,7 +460,7 @@ export class DispatchBoard {
     const ids = [...new Set(moves.map((m) => m.caseId))];
     const snap = snapshot(this.lists, ids);
     const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
-    const placed = placedBy(moves, this.lists);
+    const placed = placedBy(moves);
     if (!(await this.#queue(moves))) return false;
     this.#remember({ label, snap, carried, placed });
     this.announcement = `${label}.`;

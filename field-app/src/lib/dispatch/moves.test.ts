@@ -157,7 +157,7 @@ describe('what an undo checks first: the moved cases are still where the move pu
       ...planMove(start, ['a6'], 'A', 0, DATE, today),
       ...planMove(start, ['b2'], QUEUE, 0, DATE, today),
     ];
-    expect(placedBy(moves, start)).toEqual(
+    expect(placedBy(moves)).toEqual(
       new Map([
         ['a1', 'B'],
         ['a2', 'B'],
@@ -167,10 +167,25 @@ describe('what an undo checks first: the moved cases are still where the move pu
     );
   });
 
+  it('a case moved twice in one go is where its last move put it', () => {
+    const moves: DeskMove[] = [
+      { kind: 'assign', caseId: 'a1', payload: { crewId: 'B', day: DATE, position: 1 } },
+      { kind: 'reorder', caseId: 'a1', payload: { crewId: 'B', day: DATE, position: 2 } },
+      { kind: 'unassign', caseId: 'b1', payload: {} },
+      { kind: 'assign', caseId: 'b1', payload: { crewId: 'A', day: DATE, position: null } },
+    ];
+    expect(placedBy(moves)).toEqual(
+      new Map([
+        ['a1', 'B'],
+        ['b1', 'A'],
+      ]),
+    );
+  });
+
   it('a case another lead has moved since is named; one still there, or gone from the board, is not', () => {
     const start = board();
     const moves = planMove(start, ['a1', 'a2', 'a3'], 'B', 0, DATE, today);
-    const placed = placedBy(moves, start);
+    const placed = placedBy(moves);
     const after = serve(start, moves);
     expect(strayedSince(after, placed)).toEqual([]);
     // Since then: another lead sent a2 back to A, and a3 was closed (gone from the board).
@@ -210,6 +225,10 @@ describe('accepting a plan made a while ago', () => {
       (id) => states[id] ?? 'new',
     );
     expect(kept.map((c) => c.caseId)).toEqual(['a1', 'q1']);
+  });
+
+  it('leaves out a case from a crew no longer on the board', () => {
+    expect(stillAsPlanned([change('x1', 'gone-crew', 'A')], board(), () => 'assigned')).toEqual([]);
   });
 
   it("still reorders a started case on its own crew's route", () => {

@@ -184,19 +184,12 @@ export function listsRestoring(current: Lists, snap: readonly Snapshot[]): Lists
 }
 
 /**
- * Where each of the moved cases went, by case: the column the moves put it in (the queue for
- * an unassign; its own column for a reorder). What an undo checks the cases are still in.
+ * Where each of the moved cases went, by case: the column the last of its moves put it in
+ * (the queue for an unassign). What an undo checks the cases are still in.
  */
-export function placedBy(moves: readonly DeskMove[], before: Lists): Map<string, string> {
+export function placedBy(moves: readonly DeskMove[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of moves) {
-    if (m.kind === 'assign') out.set(m.caseId, m.payload.crewId);
-    else if (m.kind === 'unassign') out.set(m.caseId, QUEUE);
-    else if (!out.has(m.caseId)) {
-      const at = locate(before, m.caseId);
-      if (at) out.set(m.caseId, at.column);
-    }
-  }
+  for (const m of moves) out.set(m.caseId, m.kind === 'unassign' ? QUEUE : m.payload.crewId);
   return out;
 }
 
