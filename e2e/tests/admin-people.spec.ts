@@ -36,6 +36,23 @@ test('an admin adds a crew member who signs in on their crew; ended, they are si
   await expect(page.getByTestId('add-done')).toContainText(`Robin Vega can now sign in with ${email}`);
   const robin = page.getByTestId('people').getByRole('listitem').filter({ hasText: email });
   await expect(robin).toContainText('Crew member · Streets Crew B');
+  // Found by a search, among everyone: by name, any case and accents aside, and by crew.
+  const find = page.getByLabel('Find a person');
+  await find.fill('róbin VEGA');
+  await expect(page.getByTestId('people').getByRole('listitem')).toHaveCount(
+    await page
+      .getByTestId('people')
+      .getByRole('listitem')
+      .filter({ hasText: /Robin Vega/ })
+      .count(),
+  );
+  await expect(robin).toBeVisible();
+  await expect(page.getByTestId('people-found')).toContainText('“róbin VEGA” in their name, email, crew or department');
+  await find.fill('zzz-nobody');
+  await expect(page.getByTestId('people').getByRole('listitem')).toHaveCount(0);
+  await expect(page.getByTestId('people-found')).toContainText('0 people have');
+  await find.fill('');
+  await expect(robin).toBeVisible();
 
   // The same email again: refused, in words.
   await add.getByLabel('Name').fill('Robin Again');

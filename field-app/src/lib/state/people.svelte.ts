@@ -39,6 +39,28 @@ export function roleLine(p: PersonInfo, lists: Pick<PeopleResponse, 'crews' | 'd
   return ROLE_WORDS.admin;
 }
 
+/** How many people the page draws at a time ("Show more" draws the next ones). */
+export const PEOPLE_PAGE = 50;
+
+const folded = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * The people with every word of `query` in their name, email, role, crew or department (any
+ * case, accents aside), in the order given; everyone for a blank query.
+ */
+export function findPeople(
+  people: readonly PersonInfo[],
+  query: string,
+  lists: Pick<PeopleResponse, 'crews' | 'departments'>,
+): PersonInfo[] {
+  const words = folded(query).split(/\s+/).filter(Boolean);
+  if (words.length === 0) return [...people];
+  return people.filter((p) => {
+    const text = folded(`${p.name} ${p.email} ${roleLine(p, lists)}`);
+    return words.every((w) => text.includes(w));
+  });
+}
+
 export class People {
   list = $state.raw<PeopleResponse | null>(null);
   /** True from the start: the page reads at once. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonInfo } from '@fieldfix/shared';
-import { draftOf, passwordProblem, placementOf, roleLine } from './people.svelte.ts';
+import { draftOf, findPeople, passwordProblem, placementOf, roleLine } from './people.svelte.ts';
 
 const lists = {
   crews: [{ id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets' }],
@@ -52,5 +52,28 @@ describe('a person’s place, from the form', () => {
     expect(roleLine(person({}), lists)).toBe('Crew member · Streets Crew B');
     expect(roleLine(person({ role: 'lead', crewId: null }), lists)).toBe('Lead · Streets');
     expect(roleLine(person({ role: 'admin', crewId: null, departmentId: null }), lists)).toBe('Administrator');
+  });
+});
+
+describe('finding a person among thousands', () => {
+  const people = [
+    person({ id: 'u1', name: 'Dana Pérez', email: 'dana@riverton.example' }),
+    person({ id: 'u2', name: 'Sam Ortega', email: 'sam@riverton.example', role: 'lead', crewId: null }),
+    person({ id: 'u3', name: 'Ana Petrova', email: 'apetrova@riverton.example', role: 'admin', crewId: null }),
+  ];
+  const ids = (q: string) => findPeople(people, q, lists).map((p) => p.id);
+
+  it('matches every word in the name, email, role, crew or department, any case, accents aside', () => {
+    expect(ids('perez')).toEqual(['u1']);
+    expect(ids('PÉREZ dana')).toEqual(['u1']);
+    expect(ids('apetrova@')).toEqual(['u3']);
+    expect(ids('crew b')).toEqual(['u1']);
+    expect(ids('lead streets')).toEqual(['u2']);
+    expect(ids('administrator')).toEqual(['u3']);
+    expect(ids('dana lead')).toEqual([]);
+  });
+
+  it('gives everyone, in order, for a blank search', () => {
+    expect(ids('   ')).toEqual(['u1', 'u2', 'u3']);
   });
 });
