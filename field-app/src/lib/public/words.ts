@@ -84,7 +84,7 @@ const DAY_MS = 86_400_000;
 export const daysBetween = (from: string, to: Date): number =>
   Math.max(0, Math.floor((to.getTime() - Date.parse(from)) / DAY_MS));
 
-/** "Open for 3 days", "Closed after 1 day", "Reported in the last 24 hours" (spans of 24 hours, not calendar days). */
+/** "Open for 3 days", "Closed after 1 day", "Open for under a day" (spans of 24 hours, not calendar days). */
 export function ageWords(requestedAt: string, closedAt: string | null, now: Date): string {
   const days = daysBetween(requestedAt, closedAt ? new Date(closedAt) : now);
   if (closedAt) return days === 1 ? m.track_closed_after_one() : m.track_closed_after_other({ days });

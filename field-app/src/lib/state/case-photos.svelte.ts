@@ -8,8 +8,9 @@ import { preparePhoto } from '#lib/photos/capture.ts';
 import { enqueuePhoto, syncEngine } from '#lib/sync/engine.ts';
 import { untrack } from 'svelte';
 import { Live } from './live.svelte.ts';
+import { TAG_LABELS } from './change-words.ts';
 
-export const TAG_LABELS: Record<PhotoTag, string> = { before: 'Before', after: 'After', other: 'Other' };
+export { TAG_LABELS };
 
 export interface PhotoItem {
   id: string;

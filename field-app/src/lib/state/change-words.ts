@@ -1,5 +1,9 @@
 /** Plain words for changes made on the device and for what the server decided (pure). */
 import { describeKind, type Mutation, type OutcomeKind, type Reason, type ServiceType } from '@fieldfix/shared';
+import type { PhotoTag } from '#lib/db/database.ts';
+
+/** A photo's tag in words (here, not with the photos' state: the staff frame's list of photos the server did not take reads them without the camera's code). */
+export const TAG_LABELS: Record<PhotoTag, string> = { before: 'Before', after: 'After', other: 'Other' };
 
 function label(list: { code: string; label: string }[] | undefined, code: string): string {
   return list?.find((c) => c.code === code)?.label ?? code;
