@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { WORKER, WORKER_B, potholeJpeg } from '../support/app.ts';
 import { gzippedScriptsKb } from '../support/budget.ts';
 import { axeClean } from '../support/axe.ts';
@@ -10,6 +10,20 @@ import { axeClean } from '../support/axe.ts';
 
 // Old Town, on Cedar Ave: Streets Crew A's district.
 const OLD_TOWN = { latitude: 42.35595, longitude: -86.9808 };
+
+/** `/report` in English with a pothole up to a car tyre chosen: what is left is the place. */
+async function potholeForm(page: Page): Promise<void> {
+  await page.goto('/report');
+  await page.getByText('Pothole', { exact: true }).click();
+  await page.getByText('Up to a car tyre').click();
+}
+
+/** The case number, once the page says the report was sent. */
+async function sentCase(page: Page): Promise<string> {
+  const sent = page.getByTestId('report-status').getByRole('heading');
+  await expect(sent).toHaveText(/^Sent\. Your case number is #\d+\.$/, { timeout: 30_000 });
+  return /#(\d+)/.exec((await sent.textContent()) ?? '')![1]!;
+}
 
 async function bearer(request: APIRequestContext, who: { email: string; password: string }) {
   const res = await request.post('/api/auth/login?bearer=1', { data: who });
@@ -187,9 +201,7 @@ test('address suggestions come from the city streets, and open reports nearby ca
 }) => {
   const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
   const page = await context.newPage();
-  await page.goto('/report');
-  await page.getByText('Pothole', { exact: true }).click();
-  await page.getByText('Up to a car tyre').click();
+  await potholeForm(page);
   const address = page.getByRole('combobox', { name: 'Or type the address' });
   await address.fill('1410 ced');
   await expect(page.getByRole('option', { name: '1410 Cedar Ave' })).toBeVisible();
@@ -198,13 +210,7 @@ test('address suggestions come from the city streets, and open reports nearby ca
   await expect(page.getByTestId('report-place')).toHaveText('Place: 1410 Cedar Ave');
   // The first report there is sent; a second resident is offered to follow it instead.
   await page.getByRole('button', { name: 'Send the report' }).click();
-  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
-    /^Sent\. Your case number is #\d+\.$/,
-    {
-      timeout: 30_000,
-    },
-  );
-  const first = /#(\d+)/.exec((await page.getByTestId('report-status').getByRole('heading').textContent()) ?? '')![1]!;
+  const first = await sentCase(page);
   await page.getByRole('button', { name: 'Report another problem' }).click();
   await page.getByText('Pothole', { exact: true }).click();
   await page.getByRole('combobox', { name: 'Or type the address' }).fill('1410 cedar');
@@ -230,9 +236,7 @@ test('an address typed and not picked is not taken for the place: the resident i
 }) => {
   const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
   const page = await context.newPage();
-  await page.goto('/report');
-  await page.getByText('Pothole', { exact: true }).click();
-  await page.getByText('Up to a car tyre').click();
+  await potholeForm(page);
   const address = page.getByRole('combobox', { name: 'Or type the address' });
   const send = page.getByRole('button', { name: 'Send the report' });
   const problems = page.getByRole('alert').filter({ hasText: 'Before sending' });
@@ -256,9 +260,7 @@ test('an address typed and not picked is not taken for the place: the resident i
   await address.fill('2210 cedar ave');
   await expect(page.getByRole('option', { name: '2210 Cedar Ave' })).toBeVisible();
   await send.click();
-  const sent = page.getByTestId('report-status').getByRole('heading');
-  await expect(sent).toHaveText(/^Sent\. Your case number is #\d+\.$/, { timeout: 30_000 });
-  const id = /#(\d+)/.exec((await sent.textContent()) ?? '')![1]!;
+  const id = await sentCase(page);
   const tracked = (await (await request.get(`/api/public/cases/${id}`)).json()) as { case: { address: string } };
   expect(tracked.case.address).toBe('2210 Cedar Ave');
   await axeClean(page);
@@ -276,9 +278,7 @@ test('a photo the city will not add is said under "Sent", not passed over', asyn
       body: JSON.stringify({ error: { code: 'conflict', message: 'Photos are added within 7 days of the report.' } }),
     }),
   );
-  await page.goto('/report');
-  await page.getByText('Pothole', { exact: true }).click();
-  await page.getByText('Up to a car tyre').click();
+  await potholeForm(page);
   await page.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
   await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
   await page
@@ -286,10 +286,7 @@ test('a photo the city will not add is said under "Sent", not passed over', asyn
     .setInputFiles({ name: 'pothole.jpg', mimeType: 'image/jpeg', buffer: await potholeJpeg(page) });
   await expect(page.getByRole('img', { name: 'Photo 1 of the problem' })).toBeVisible({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Send the report' }).click();
-  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
-    /^Sent\. Your case number is #\d+\.$/,
-    { timeout: 30_000 },
-  );
+  await sentCase(page);
   await expect(page.getByTestId('report-photo-refused')).toHaveText(
     'Your report was sent, but the city could not add one of its photos.',
   );
@@ -310,9 +307,7 @@ test('a phone that cannot keep the report says so, and what to do, instead of do
     };
   });
   const page = await context.newPage();
-  await page.goto('/report');
-  await page.getByText('Pothole', { exact: true }).click();
-  await page.getByText('Up to a car tyre').click();
+  await potholeForm(page);
   await page.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
   await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
   await page.evaluate(() => ((window as unknown as { storageFull?: boolean }).storageFull = true));
@@ -324,10 +319,7 @@ test('a phone that cannot keep the report says so, and what to do, instead of do
   // Space freed: sent.
   await page.evaluate(() => ((window as unknown as { storageFull?: boolean }).storageFull = false));
   await page.getByRole('button', { name: 'Send the report' }).click();
-  await expect(page.getByTestId('report-status').getByRole('heading')).toHaveText(
-    /^Sent\. Your case number is #\d+\.$/,
-    { timeout: 30_000 },
-  );
+  await sentCase(page);
   await context.close();
 });
 

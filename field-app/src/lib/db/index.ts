@@ -45,6 +45,7 @@ export {
   SaveError,
   acknowledge,
   addPending,
+  addPendingBatch,
   blockPending,
   discardBlocked,
   dismissOutcome,

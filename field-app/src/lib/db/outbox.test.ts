@@ -7,6 +7,7 @@ import {
   SaveError,
   acknowledge,
   addPending,
+  addPendingBatch,
   blockPending,
   discardBlocked,
   dismissOutcome,
@@ -75,6 +76,33 @@ describe('queueing a change', () => {
       vi.useRealTimers();
     }
     expect(await db().pending.count()).toBe(0);
+  });
+});
+
+describe('several changes as one (a lead moving many cases)', () => {
+  it('stores them all, in order, with consecutive seqs', async () => {
+    const rows = await addPendingBatch([
+      { kind: 'unassign', caseId: '7', payload: {} },
+      { kind: 'assign', caseId: '8', payload: { crewId: 'streets-b', day: '2026-12-07', position: 1 } },
+    ]);
+    expect(rows.map((r) => [r.seq, r.caseId, r.mutation.kind])).toEqual([
+      [1, '7', 'unassign'],
+      [2, '8', 'assign'],
+    ]);
+    expect(await db().pending.count()).toBe(2);
+  });
+
+  it('stores none when one is refused, and takes no seq', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    await expect(
+      addPendingBatch([
+        { kind: 'unassign', caseId: '7', payload: {} },
+        { kind: 'assign', caseId: '8', payload: { crewId: '', day: '2026-12-07', position: 1 } }, // no crew
+        { kind: 'unassign', caseId: '9', payload: {} },
+      ]),
+    ).rejects.toBeInstanceOf(SaveError);
+    expect(await db().pending.count()).toBe(0);
+    expect((await note('7')).seq).toBe(1);
   });
 });
 

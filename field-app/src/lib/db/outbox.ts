@@ -79,6 +79,23 @@ export async function addPending<K extends MutationKind>(
   });
 }
 
+/** One change of a batch (`addPendingBatch`). */
+export type PendingItem = { [K in MutationKind]: { kind: K; caseId: string; payload: PayloadOf<K> } }[MutationKind];
+
+/**
+ * Stores several changes as one: all of them, in order, or none (a lead's move of ten cases
+ * is not left half made when the device refuses the fourth). Throws as `addPending` does.
+ */
+export async function addPendingBatch(items: readonly PendingItem[]): Promise<PendingRow[]> {
+  const d = db();
+  return d.transaction('rw', [d.meta, d.cases, d.pending, d.session], async () => {
+    const rows: PendingRow[] = [];
+    for (const item of items)
+      rows.push(await addPending(item.kind, item.caseId, item.payload as PayloadOf<typeof item.kind>));
+    return rows;
+  });
+}
+
 /** The oldest changes of `userId` that may be pushed (not blocked), at most `limit`. */
 export async function pendingBatch(userId: string, limit: number): Promise<PendingRow[]> {
   return db()

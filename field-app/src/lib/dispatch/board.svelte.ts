@@ -18,7 +18,7 @@ import type {
 } from '@fieldfix/shared';
 import { acknowledgeNotice, fetchNotices } from '#lib/api/index.ts';
 import { fetchBoard, liveUrl, parseLiveEvent } from '#lib/api/dispatch.ts';
-import { SaveError, dismissOutcome } from '#lib/db/index.ts';
+import { SaveError, addPendingBatch, dismissOutcome } from '#lib/db/index.ts';
 import { getBoard, pruneBoards, saveBoard, watchDeskChanges } from '#lib/db/dispatch.ts';
 import { enqueue, syncEngine } from '#lib/sync/engine.ts';
 import { Live } from '#lib/state/live.svelte.ts';
@@ -473,9 +473,9 @@ export class DispatchBoard {
    */
   async #queue(moves: readonly DeskMove[]): Promise<boolean> {
     return this.save(async () => {
-      const ids: string[] = [];
-      for (const m of moves)
-        ids.push((await enqueue(m.kind, m.caseId, m.payload as PayloadOf<typeof m.kind>)).mutation.id);
+      // All or none: a move of ten cases is not left half made when the device refuses one.
+      const ids = (await addPendingBatch(moves)).map((r) => r.mutation.id);
+      syncEngine.nudge();
       const shown = () => {
         const desk = this.#desk.current;
         const known = new Set([
