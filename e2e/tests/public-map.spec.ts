@@ -207,5 +207,6 @@ test("the case list beside the map does not hang on a failed request: without th
   await page.unroute('**/api/public/map/cases?*');
   await retry.click();
   await expect(page.getByTestId('case-list')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('heading', { name: 'Cases in this area' })).toBeFocused();
   await context.close();
 });

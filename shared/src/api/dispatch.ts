@@ -102,6 +102,11 @@ export const BoardResponse = z.object({
   /** The department's name, for the board's heading. */
   departmentName: z.string(),
   serverTime: IsoDateTime,
+  /**
+   * The city's day when the board was read: a later day's board carries no work from it or
+   * before (the crews' day now). Absent in a board kept by an older app.
+   */
+  today: IsoDate.optional(),
   /** The change cursor the board reflects: live events after it change the picture. */
   cursor: z.string(),
   crews: z.array(BoardCrew),

@@ -313,6 +313,7 @@ describe('GET /api/dispatch/board', () => {
       // Today's board has it; tomorrow's has only tomorrow's; the day after carries tomorrow's
       // (not started yet, so a plan may still move it).
       expect(await ids(today)).toContain(todays!.id);
+      expect((await board(as.lead!, `date=${tomorrow}`)).today).toBe(today); // the board's replay follows it too
       expect(await ids(tomorrow)).not.toContain(todays!.id);
       expect(await ids(tomorrow)).toContain(tomorrows!.id);
       expect(await ids(dayAfter)).toEqual(expect.arrayContaining([tomorrows!.id]));

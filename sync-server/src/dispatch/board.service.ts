@@ -42,6 +42,8 @@ export type DispatchDay = {
   departmentId: string;
   departmentName: string;
   date: string;
+  /** The city's day when it was read. */
+  today: string;
   cursor: string;
   crews: (DispatchCrew & { start: LatLong; skillCodes: string[] })[];
   routes: Map<string, BoardCaseRow[]>;
@@ -85,6 +87,7 @@ export async function loadDispatchDay(
     departmentId,
     departmentName,
     date,
+    today,
     cursor,
     crews: crews.map((c) => ({
       ...c,
@@ -152,6 +155,7 @@ export function toBoard(day: DispatchDay, now: Date): BoardResponse {
     departmentId: day.departmentId,
     departmentName: day.departmentName,
     serverTime: now.toISOString(),
+    today: day.today,
     cursor: day.cursor,
     crews,
     unassigned: day.unassigned.map((r) => boardCase(r, null)),

@@ -32,6 +32,7 @@ export {
   deleteFailedPhoto,
   failUpload,
   photosToUpload,
+  mayRetryUpload,
   recordUpload,
   retryUpload,
   unsyncedWork,

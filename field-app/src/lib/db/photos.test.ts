@@ -4,7 +4,7 @@ import { newPhoto, outcome, session } from '../../../test/fixtures.ts';
 import { db } from './database.ts';
 import { saveSession } from './index.ts';
 import { acknowledge, blockPending, discardBlocked } from './outbox.ts';
-import { addPhoto, deleteFailedPhoto, failUpload, photosToUpload, retryUpload } from './photos.ts';
+import { addPhoto, deleteFailedPhoto, failUpload, mayRetryUpload, photosToUpload, retryUpload } from './photos.ts';
 
 beforeEach(async () => {
   await freshDb();
@@ -81,5 +81,16 @@ describe('deleting a photo from the device', () => {
     expect(await deleteFailedPhoto('0190a5d0-0000-7000-8000-000000000007')).toBe(false);
     expect(await deleteFailedPhoto('0190a5d0-0000-7000-8000-000000000008')).toBe(true);
     expect((await db().photos.toCollection().primaryKeys()).sort()).toEqual(['0190a5d0-0000-7000-8000-000000000007']);
+  });
+});
+
+describe('whether "Try again" is offered for a photo', () => {
+  it('only for bytes refused: not for a photo not added to the case, flagged or (marked by an older app) in words only', () => {
+    expect(mayRetryUpload({ state: 'failed', error: 'The server could not read the picture.' })).toBe(true);
+    expect(mayRetryUpload({ state: 'failed', notAttached: true, error: 'Not added to the case: x' })).toBe(false);
+    expect(
+      mayRetryUpload({ state: 'failed', error: 'Not added to the case: you discarded the change that adds it.' }),
+    ).toBe(false);
+    expect(mayRetryUpload({ state: 'queued', error: null })).toBe(false);
   });
 });

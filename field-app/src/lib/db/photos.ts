@@ -114,6 +114,12 @@ export async function failUpload(id: string, message: string): Promise<void> {
   await db().photos.update(id, { state: 'failed', error: message });
 }
 
+/** A failed photo whose upload may be tried again: its bytes were refused, not its place on the case. */
+export function mayRetryUpload(row: Pick<PhotoRow, 'state' | 'notAttached' | 'error'>): boolean {
+  // Rows marked before `notAttached` existed carry only the words.
+  return row.state === 'failed' && !row.notAttached && !row.error?.startsWith(NOT_ATTACHED);
+}
+
 /**
  * The person asks to try a failed upload again. Not for a photo whose attach change the
  * server did not take (or the person discarded): its bytes have no place to go, and trying
@@ -123,8 +129,7 @@ export async function retryUpload(id: string): Promise<boolean> {
   const d = db();
   return d.transaction('rw', [d.photos], async () => {
     const row = await d.photos.get(id);
-    // Rows marked before `notAttached` existed carry only the words.
-    if (!row || row.state !== 'failed' || row.notAttached || row.error?.startsWith(NOT_ATTACHED)) return false;
+    if (!row || !mayRetryUpload(row)) return false;
     await d.photos.update(id, { state: 'queued', error: null });
     return true;
   });

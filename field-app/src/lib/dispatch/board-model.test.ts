@@ -113,6 +113,30 @@ describe('the board with the lead’s moves replayed', () => {
     expect(p.leaving.has('2')).toBe(true);
   });
 
+  it("a later day's board does not show a case the lead put on today's route (it carries nothing from today)", () => {
+    const tomorrow: BoardResponse = { ...board, today: '2026-11-30' }; // the board is for the day after today
+    const p = projectBoard(
+      tomorrow,
+      deskChanges(
+        tomorrow,
+        [
+          m(1, '1', 'assign', { crewId: 'B', day: '2026-11-30', position: 1 }),
+          m(2, '4', 'assign', { crewId: 'B', day: DATE, position: 1 }),
+        ],
+        [],
+      ),
+    );
+    expect(p.lists.get('B')).toEqual(['4', '3']);
+    expect(p.leaving.has('1')).toBe(true);
+    // Today's board (or one kept by an older app, which says no day) keeps it.
+    expect(
+      projectBoard(
+        { ...board, today: DATE },
+        deskChanges(board, [m(1, '1', 'assign', { crewId: 'B', day: '2026-11-30', position: 1 })], []),
+      ).lists.get('B'),
+    ).toEqual(['1', '3']);
+  });
+
   it('a crew’s work from yesterday stays first: positions count the day’s cases only', () => {
     const leftover = { ...item('5', 'B', 1), case: { ...item('5', 'B', 1).case, assignedDay: '2026-11-30' } };
     const carried: BoardResponse = { ...board, crews: [board.crews[0]!, crew('B', [leftover, item('3', 'B', 1)])] };

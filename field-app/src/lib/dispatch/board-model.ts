@@ -153,8 +153,10 @@ export function projectBoard(board: BoardResponse, changes: readonly DeskChange[
     switch (m.kind) {
       case 'assign': {
         const { crewId, day, position } = m.payload;
-        // The board's day, or an earlier one (work carried over, put back by an undo).
-        const stays = day <= board.date && lists.has(crewId) && crewId !== QUEUE;
+        // The board's day, or an earlier one (work carried over, put back by an undo); on a
+        // later day's board not today's or before, which it does not carry (the server's rule).
+        const carried = !board.today || board.date <= board.today || day > board.today;
+        const stays = day <= board.date && carried && lists.has(crewId) && crewId !== QUEUE;
         if (stays) place(lists, m.caseId, crewId, routeIndex(lists.get(crewId)!, dayOf, m.caseId, day, position));
         else {
           remove(lists, m.caseId);

@@ -101,7 +101,7 @@ export class DispatchBoard {
   #asked = 0;
   #shown = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The lead's notices were asked for once (answered or not). */
+  /** The lead's notices have been read once (what was there then is not announced as new). */
   #noticesAsked = $state(false);
   #crossingsSeen = new Set<string>();
   #crossingsBaseline = false;
@@ -284,7 +284,8 @@ export class DispatchBoard {
 
   async #loadNotices(): Promise<void> {
     const res = await fetchNotices();
-    if (res.ok) this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
+    if (!res.ok) return; // read: the notices there already are not news when they come
+    this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
     this.#noticesAsked = true;
   }
 
@@ -391,6 +392,7 @@ export class DispatchBoard {
     const snap = snapshot(before, caseIds);
     const carried = leftoversOf(before, this.board.date, this.#dayOf);
     const moves = planMove(before, caseIds, column, index, this.board.date, this.#dayOf);
+    const key = this.#boardKey(this.board); // the board it was made on, whatever shows when it is saved
     if (moves.length === 0) {
       this.announcement = 'Nothing moved: the cases are already there.';
       return false;
@@ -403,7 +405,7 @@ export class DispatchBoard {
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
-    this.#remember({ label, snap, carried, placed });
+    this.#remember(key, { label, snap, carried, placed });
     this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
     return true;
   }
@@ -419,15 +421,19 @@ export class DispatchBoard {
 
   #boardKey = (b: BoardResponse) => `${b.date}|${b.departmentId}`;
 
-  #remember(entry: UndoEntry) {
-    if (!this.board) return;
-    const key = this.#boardKey(this.board);
-    this.#undoBy = new Map(this.#undoBy).set(key, [...this.undoStack.slice(-19), entry]);
+  /** `key`: the board the move was made on (the board shown may have turned meanwhile). */
+  #remember(key: string, entry: UndoEntry) {
+    const list = this.#undoBy.get(key) ?? [];
+    this.#undoBy = new Map(this.#undoBy).set(key, [...list.slice(-19), entry]);
   }
 
-  #forgetLast() {
-    if (!this.board) return;
-    this.#undoBy = new Map(this.#undoBy).set(this.#boardKey(this.board), this.undoStack.slice(0, -1));
+  /** Drops `entry` from `key`'s list (not whatever is last on the board shown now). */
+  #forget(key: string, entry: UndoEntry) {
+    const list = this.#undoBy.get(key) ?? [];
+    this.#undoBy = new Map(this.#undoBy).set(
+      key,
+      list.filter((e) => e !== entry),
+    );
   }
 
   /**
@@ -438,9 +444,10 @@ export class DispatchBoard {
   async undo(): Promise<void> {
     const last = this.undoStack.at(-1);
     if (!last || !this.board || this.busy) return;
+    const key = this.#boardKey(this.board);
     const strayed = strayedSince(this.lists, last.placed);
     if (strayed.length > 0) {
-      this.#forgetLast();
+      this.#forget(key, last);
       const which = strayed.map((id) => `#${id}`).join(', ');
       this.announcement =
         strayed.length === 1
@@ -450,7 +457,7 @@ export class DispatchBoard {
     }
     const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf, last.carried);
     if (moves.length > 0 && !(await this.#queue(moves))) return;
-    this.#forgetLast();
+    this.#forget(key, last);
     this.announcement = `Undone: ${last.label}.`;
   }
 
@@ -461,8 +468,9 @@ export class DispatchBoard {
     const snap = snapshot(this.lists, ids);
     const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
     const placed = placedBy(moves);
+    const key = this.#boardKey(this.board);
     if (!(await this.#queue(moves))) return false;
-    this.#remember({ label, snap, carried, placed });
+    this.#remember(key, { label, snap, carried, placed });
     this.announcement = `${label}.`;
     return true;
   }

@@ -116,7 +116,8 @@ export class CaseDetail {
     this.#session = session;
     $effect(() => {
       const data = this.#case.current;
-      if (data?.record) this.#lastHeld = { id: this.#id(), data };
+      // By the record's own id: on a turn to another case the page's id changes before the read does.
+      if (data?.record) this.#lastHeld = { id: data.record.id, data };
     });
     // A case that is not on the device (a lead opening any case of the department, a link
     // from a notice): read it from the server, and again when the signal returns.

@@ -3,7 +3,14 @@
  * attach change), the tag for new ones, thumbnails as object URLs (revoked when they go or
  * the page does), and each photo's upload state in words.
  */
-import { SaveError, retryUpload, watchCasePhotos, type PhotoRow, type PhotoTag } from '#lib/db/index.ts';
+import {
+  SaveError,
+  mayRetryUpload,
+  retryUpload,
+  watchCasePhotos,
+  type PhotoRow,
+  type PhotoTag,
+} from '#lib/db/index.ts';
 import { preparePhoto } from '#lib/photos/capture.ts';
 import { enqueuePhoto, syncEngine } from '#lib/sync/engine.ts';
 import { untrack } from 'svelte';
@@ -95,7 +102,7 @@ export class CasePhotos {
         state: p.state,
         stateText: stateText(p),
         error: p.error,
-        retryable: p.state === 'failed' && !p.notAttached,
+        retryable: mayRetryUpload(p),
       };
     }),
   );
