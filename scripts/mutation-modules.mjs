@@ -85,6 +85,18 @@ export const MODULES = [
     tests: ['shared/src/sync/push.test.ts', 'sync-server/src/sync/sync.pg.test.ts'],
   },
   {
+    // A change on the wire: each kind's payload and its bounds (a fix's photos at most
+    // MAX_FIX_PHOTOS), the device's time in sane years.
+    name: 'mutation-schema',
+    file: 'shared/src/sync/mutation.ts',
+    tests: [
+      'shared/src/sync/push.test.ts',
+      'shared/src/sync/protocol-version.test.ts',
+      'field-app/src/lib/db/outbox.test.ts',
+      'field-app/src/lib/state/case-actions.test.ts',
+    ],
+  },
+  {
     // The pull's protocol: the cursor, the query's bounds and the answer's shape.
     name: 'pull-protocol',
     file: 'shared/src/sync/pull.ts',
