@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import {
+  WORKER,
+  apiSession,
   bigJpeg,
   devicePhotos,
   offlineReady,
@@ -255,4 +257,64 @@ test('a photo the server refuses stays on the device, listed for the worker, unt
   await expect(page.getByTestId('failed-photo')).toHaveCount(0);
   expect(await devicePhotos(page)).toHaveLength(0);
   await page.unroute('**/api/photos/*/upload');
+});
+
+test("a crew's second tablet closes a pothole with the after-photo the first tablet took", async ({
+  page,
+  browser,
+  request,
+  playwright,
+  baseURL,
+}) => {
+  test.setTimeout(120_000);
+  // The test's own pothole, in Old Town: routed to Streets Crew A's day.
+  const made = await request.post('/open311/v2/requests.json', {
+    form: {
+      api_key: 'fieldfix-demo-open311-key',
+      service_code: 'POTHOLE',
+      lat: '42.35595',
+      long: '-86.9808',
+      description: 'Pothole by the library steps, two-tablet test',
+      'attribute[size]': 'medium',
+    },
+  });
+  expect(made.status(), await made.text()).toBe(200);
+  const id = ((await made.json()) as { service_request_id: string }[])[0]!.service_request_id;
+  const crewApi = await apiSession(playwright, baseURL!, WORKER);
+  expect((await serverCase(crewApi, id)).case).toMatchObject({ crewId: 'streets-a', state: 'assigned' });
+
+  // Tablet 1 starts the job and photographs the finished patch; the photo goes up.
+  await ready(page);
+  await openCase(page, id);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await expect(page.getByRole('radio', { name: 'After' })).toBeChecked();
+  await page
+    .getByTestId('photo-camera')
+    .setInputFiles({ name: 'patched.jpg', mimeType: 'image/jpeg', buffer: await bigJpeg(page, 41) });
+  await expect(page.getByTestId('photo')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await synced(page);
+  const [taken] = await devicePhotos(page);
+
+  // Tablet 2, the same crew: it never held the photo, and the fix form offers it, ticked.
+  const second = await browser.newContext();
+  const tablet2 = await second.newPage();
+  await signIn(tablet2);
+  await synced(tablet2);
+  expect(await devicePhotos(tablet2)).toHaveLength(0);
+  await openCase(tablet2, id);
+  await tablet2.getByRole('button', { name: 'Fix', exact: true }).click();
+  const fixPhotos = tablet2.getByTestId('fix-photos');
+  const offered = fixPhotos.getByRole('checkbox', { name: /^After photo from another device, taken / });
+  await expect(offered).toBeChecked();
+  await expect(fixPhotos.getByTestId('fix-needs-photo')).toHaveCount(0);
+  await expect(fixPhotos.locator(`[data-photo-id="${taken!.id}"]`)).toHaveAttribute('data-status', 'ready');
+  await tablet2.getByRole('group', { name: 'What was done?' }).getByRole('radio').first().check();
+  await tablet2.getByRole('button', { name: 'Save fix' }).click();
+  await synced(tablet2);
+  await expect(tablet2.getByTestId('action-saved')).toHaveText('Fix saved on this device, and synced.');
+
+  const { case: c, events } = await serverCase(crewApi, id);
+  expect(c.state).toBe('fixed');
+  expect(events.find((e) => e.kind === 'fixed')?.data.photoIds).toEqual([taken!.id]);
+  await second.close();
 });

@@ -4,7 +4,7 @@
  * changes the person may make are saved (`may`, the shared access model): the page offers no
  * others, and a stale form cannot slip one into the outbox.
  */
-import { MAX_FIX_PHOTOS, TEXT_MAX, type MutationKind, type PayloadOf } from '@fieldfix/shared';
+import { MAX_FIX_PHOTOS, TEXT_MAX, type CaseEvent, type MutationKind, type PayloadOf } from '@fieldfix/shared';
 import { SaveError, type PhotoTag } from '#lib/db/index.ts';
 import { enqueue } from '#lib/sync/engine.ts';
 
@@ -217,6 +217,34 @@ export class CaseActions {
 
 /** A photo of the case as the fix form knows it. */
 export type TaggedPhoto = { id: string; tag: PhotoTag };
+
+/** A photo of the case the server holds and this device did not take: read from its history. */
+export type RecordedPhoto = TaggedPhoto & { at: string };
+
+const TAGS: readonly string[] = ['before', 'after', 'other'] satisfies PhotoTag[];
+
+/**
+ * The crew's photos of a case taken on other devices (a crew's second tablet, or this one
+ * before it was reset), from the case's history: a fix may name them, so a crew can close a
+ * case whose after-photo another device took. Photos on this device, photos whose attach
+ * landed on another case (a merge), and the resident's photos are left out.
+ */
+export function photosFromHistory(
+  events: readonly CaseEvent[],
+  caseId: string,
+  onDevice: ReadonlySet<string>,
+): RecordedPhoto[] {
+  const seen = new Set(onDevice);
+  const found: RecordedPhoto[] = [];
+  for (const e of events) {
+    const { photoId, tag, takenAt, redirectedTo } = e.data;
+    if (e.kind !== 'photo' || e.caseId !== caseId || redirectedTo !== undefined) continue;
+    if (typeof photoId !== 'string' || typeof tag !== 'string' || !TAGS.includes(tag) || seen.has(photoId)) continue;
+    seen.add(photoId);
+    found.push({ id: photoId, tag: tag as PhotoTag, at: typeof takenAt === 'string' ? takenAt : e.at });
+  }
+  return found;
+}
 
 /**
  * Why the fix form cannot be saved for its photos, in words for the worker, or null. Where

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fixPhotoProblem, savedMessage, type ChangeFate, type SavedChange } from './case-actions.svelte.ts';
+import type { CaseEvent } from '@fieldfix/shared';
+import {
+  fixPhotoProblem,
+  photosFromHistory,
+  savedMessage,
+  type ChangeFate,
+  type SavedChange,
+} from './case-actions.svelte.ts';
 
 const start: SavedChange = { id: 'm-1', what: 'Start saved', offline: true };
 const none: ChangeFate = { waiting: [], history: [] };
@@ -92,5 +99,42 @@ describe('the fix form asks for an after-photo where the service type needs proo
 
   it('takes any ticked set with an after-photo in it', () => {
     expect(fixPhotoProblem(true, ['p-before', 'p-after'], photos)).toBeNull();
+  });
+});
+
+describe('the fix form offers the photos other devices of the crew added, from the case history', () => {
+  const event = (id: string, data: Record<string, unknown>, over: Partial<CaseEvent> = {}): CaseEvent => ({
+    id,
+    caseId: 'c-1',
+    at: '2026-12-07T10:00:00.000Z',
+    kind: 'photo',
+    actorName: 'Sam Ortega',
+    data,
+    ...over,
+  });
+
+  it('lists each photo once, with its tag and the time it was taken (else when it was added)', () => {
+    const events = [
+      event('e-1', { photoId: 'p-a', tag: 'after', takenAt: '2026-12-07T09:58:00.000Z' }),
+      event('e-2', { photoId: 'p-b', tag: 'before' }, { at: '2026-12-07T10:05:00.000Z' }),
+      event('e-3', { photoId: 'p-a', tag: 'after' }),
+    ];
+    expect(photosFromHistory(events, 'c-1', new Set())).toEqual([
+      { id: 'p-a', tag: 'after', at: '2026-12-07T09:58:00.000Z' },
+      { id: 'p-b', tag: 'before', at: '2026-12-07T10:05:00.000Z' },
+    ]);
+  });
+
+  it('leaves out photos on this device, other events, other cases, merged attaches and unknown tags', () => {
+    const events = [
+      event('e-1', { photoId: 'p-here', tag: 'after' }),
+      event('e-2', { text: 'a note', photoId: 'p-note' }, { kind: 'note' }),
+      event('e-3', { photoId: 'p-elsewhere', tag: 'after' }, { caseId: 'c-2' }),
+      event('e-4', { photoId: 'p-merged', tag: 'after', redirectedTo: 'c-9' }),
+      event('e-5', { photoId: 'p-report', tag: 'report' }),
+      event('e-6', { photoId: 7, tag: 'after' }),
+      event('e-7', { photoId: 'p-kept', tag: 'other' }),
+    ];
+    expect(photosFromHistory(events, 'c-1', new Set(['p-here'])).map((p) => p.id)).toEqual(['p-kept']);
   });
 });

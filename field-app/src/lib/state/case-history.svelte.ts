@@ -104,6 +104,8 @@ export class CaseHistory {
   #shown = $derived.by(() => this.#stored.current ?? this.#fallback(this.#id()));
 
   loaded = $derived.by(() => this.#stored.current !== undefined);
+  /** The shown history's events, as the server sent them. */
+  events = $derived.by(() => this.#shown?.events ?? []);
   /** When the shown history was received (ISO), or null when never. */
   asOf = $derived.by(() => this.#shown?.fetchedAt ?? null);
 
@@ -111,6 +113,6 @@ export class CaseHistory {
     // The device's own changes not yet sent are listed apart (CaseChanges, "Waiting to sync").
     const { serviceType, session } = this.#input();
     const names = nameBook(this.#shown?.names, session?.crew ? [session.crew] : []);
-    return timeline((this.#shown?.events ?? []).map((e) => describeEvent(e, serviceType, names)));
+    return timeline(this.events.map((e) => describeEvent(e, serviceType, names)));
   });
 }

@@ -46,7 +46,8 @@ function stateText(p: PhotoRow): string {
   }
 }
 
-function timeText(iso: string | null): string {
+/** A photo's time of day, for its label ("", when it has none). */
+export function takenTime(iso: string | null): string {
   if (!iso) return '';
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
@@ -92,7 +93,7 @@ export class CasePhotos {
 
   items: PhotoItem[] = $derived.by(() =>
     this.rows.map((p, i) => {
-      const taken = timeText(p.takenAt ?? p.savedAt);
+      const taken = takenTime(p.takenAt ?? p.savedAt);
       return {
         id: p.id,
         tag: p.tag,
