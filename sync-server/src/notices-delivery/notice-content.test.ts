@@ -140,17 +140,43 @@ describe('notice content', () => {
     expect(content.paragraphs.join(' ')).toContain('Tell us by Tuesday, June 16 and we will reopen the case.');
   });
 
-  it("a crew's note and a resident's reason to reopen are quoted without phone numbers or email addresses", () => {
+  it('an address typed with a phone number in it reaches followers without the number', () => {
+    const typed = facts({ address: '12 Elm St – call me 269-555-0199' });
+    for (const template of ['received', 'scheduled', 'fixed', 'closed', 'reopened'] as const) {
+      const c = noticeContent(template, typed, 'en', links, ZONE);
+      expect(JSON.stringify(c)).not.toContain('555');
+      expect(c.paragraphs.join(' ')).toContain('12 Elm St – call me […]');
+    }
+  });
+
+  it("a crew's note is quoted without phone numbers or email addresses", () => {
     const fixed = facts({ event: { kind: 'fixed', data: { note: 'Done. Call Rosa on 269-555-0134 if it sinks.' } } });
     expect(noticeContent('fixed', fixed, 'en', links, ZONE).note).toBe('Done. Call Rosa on […] if it sinks.');
     const closed = facts({
       event: { kind: 'closed_not_fixed', data: { reason: 'cannot_locate', note: ' a@b.example ' } },
     });
     expect(noticeContent('closed', closed, 'es', links, ZONE).note).toBe('[…]');
-    const reopened = facts({ event: { kind: 'reopened', data: { reason: 'Still there, ring me: +1 269 555 0199' } } });
-    expect(noticeContent('reopened', reopened, 'en', links, ZONE).note).toBe('Still there, ring me: […]');
-    const blank = facts({ event: { kind: 'reopened', data: { reason: '   ' } } });
-    expect(noticeContent('reopened', blank, 'en', links, ZONE).note).toBeNull();
+  });
+
+  it("a lead's reason to reopen stays with staff; a resident's \"still a problem\" is said in the notice's language", () => {
+    const byLead = facts({
+      event: { kind: 'reopened', data: { reason: 'Mrs Okafor at no. 14 called again', previousState: 'fixed' } },
+    });
+    for (const lang of ['en', 'es'] as const) {
+      const c = noticeContent('reopened', byLead, lang, links, ZONE);
+      expect(c.note).toBeNull();
+      expect(JSON.stringify(c)).not.toContain('Okafor');
+      expect(c.paragraphs).toHaveLength(1);
+    }
+    const byResident = facts({
+      event: { kind: 'reopened', data: { source: 'resident', reason: 'The resident says it is still a problem.' } },
+    });
+    const es = noticeContent('reopened', byResident, 'es', links, ZONE);
+    expect(es.note).toBeNull();
+    expect(es.paragraphs[1]).toBe('Un vecino nos dijo que el problema sigue, y el caso vuelve a la cola de trabajo.');
+    expect(noticeContent('reopened', byResident, 'en', links, ZONE).paragraphs[1]).toBe(
+      'A resident told us it is still a problem, so the case is back in the queue.',
+    );
   });
 
   it('a note with markup is text in the HTML part and as typed in the plain-text part', () => {

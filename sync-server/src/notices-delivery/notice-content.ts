@@ -53,7 +53,7 @@ export const serviceNameIn = (facts: Pick<NoticeFacts, 'serviceCode' | 'serviceN
   (lang === 'es' ? SERVICE_NAMES_ES[facts.serviceCode] : undefined) ?? facts.serviceName;
 
 /**
- * Someone's words quoted in a notice (a crew's note, a resident's reason to reopen): followers
+ * Someone's words quoted in a notice (a crew's note on a fix or a close): followers
  * are anyone who confirmed an email address, so no contact details, as on the public pages.
  */
 function quoted(v: unknown): string | null {
@@ -69,7 +69,9 @@ export function noticeContent(
   timeZone: string,
 ): NoticeContent {
   const es = lang === 'es';
-  const what = `${serviceNameIn(facts, lang)}${facts.address ? (es ? ` en ${facts.address}` : ` at ${facts.address}`) : ''}`;
+  // The address as the reporter typed it goes to every follower: no contact details in it, as on the public pages.
+  const address = facts.address ? hideContactDetails(facts.address) : '';
+  const what = `${serviceNameIn(facts, lang)}${address ? (es ? ` en ${address}` : ` at ${address}`) : ''}`;
   const id = facts.caseId;
   const data = facts.event?.data ?? {};
   const note = quoted(data.note);
@@ -173,13 +175,23 @@ export function noticeContent(
       };
     }
     case 'reopened': {
-      const reason = quoted(data.reason);
+      // A lead's reason to reopen is staff's words, not published (as on the public page);
+      // a resident's "still a problem" is said in the notice's own language.
+      const byResident = data.source === 'resident';
       return {
         ...base,
-        note: reason,
         subject: es ? `Reabrimos su caso #${id}` : `Your case #${id} is open again`,
         headline: es ? 'Reabrimos su caso' : 'Your case is open again',
-        paragraphs: [es ? `Volvemos a trabajar en ${what}.` : `We are working on ${what} again.`],
+        paragraphs: [
+          es ? `Volvemos a trabajar en ${what}.` : `We are working on ${what} again.`,
+          ...(byResident
+            ? [
+                es
+                  ? 'Un vecino nos dijo que el problema sigue, y el caso vuelve a la cola de trabajo.'
+                  : 'A resident told us it is still a problem, so the case is back in the queue.',
+              ]
+            : []),
+        ],
         links: [track],
       };
     }
