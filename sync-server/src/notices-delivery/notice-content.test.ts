@@ -140,6 +140,22 @@ describe('notice content', () => {
     expect(content.paragraphs.join(' ')).toContain('Tell us by Tuesday, June 16 and we will reopen the case.');
   });
 
+  it('a report merged into another case says which, not "closed without a fix"', () => {
+    const merged = facts({ event: { kind: 'merged', data: { intoCaseId: '41' } } });
+    const en = noticeContent('closed', merged, 'en', links, ZONE);
+    expect(en.subject).toBe('Your case #42 continues as case #41');
+    expect(en.headline).toBe('Your report joined another case');
+    expect(en.paragraphs).toEqual([
+      "Pothole at 412 Beech Ave was already reported as case #41. We closed case #42 as a duplicate and follow the work on case #41. You will get that case's notices, including when it is fixed.",
+    ]);
+    const es = noticeContent('closed', merged, 'es', links, ZONE);
+    expect(es.subject).toBe('Su caso #42 sigue en el caso #41');
+    expect(es.paragraphs[0]).toContain('Cerramos el caso #42 como duplicado y seguimos el trabajo en el caso #41.');
+    // A close for another reason keeps its words.
+    const closed = facts({ event: { kind: 'closed_not_fixed', data: { reason: 'cannot_locate' } } });
+    expect(noticeContent('closed', closed, 'en', links, ZONE).subject).toBe('Case #42 closed without a fix');
+  });
+
   it('an address typed with a phone number in it reaches followers without the number', () => {
     const typed = facts({ address: '12 Elm St – call me 269-555-0199' });
     for (const template of ['received', 'scheduled', 'fixed', 'closed', 'reopened'] as const) {

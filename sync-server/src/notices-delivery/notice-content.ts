@@ -155,6 +155,21 @@ export function noticeContent(
       };
     }
     case 'closed': {
+      // Merged as a duplicate: the work goes on under the other case, whose notices follow.
+      const into = facts.event?.kind === 'merged' && typeof data.intoCaseId === 'string' ? data.intoCaseId : null;
+      if (into) {
+        return {
+          ...base,
+          subject: es ? `Su caso #${id} sigue en el caso #${into}` : `Your case #${id} continues as case #${into}`,
+          headline: es ? 'Su reporte se unió a otro caso' : 'Your report joined another case',
+          paragraphs: [
+            es
+              ? `Otra persona ya había reportado ${what}: es el caso #${into}. Cerramos el caso #${id} como duplicado y seguimos el trabajo en el caso #${into}. Le avisaremos de ese caso, también cuando esté resuelto.`
+              : `${what} was already reported as case #${into}. We closed case #${id} as a duplicate and follow the work on case #${into}. You will get that case's notices, including when it is fixed.`,
+          ],
+          links: [track],
+        };
+      }
       const code = typeof data.reason === 'string' ? data.reason : null;
       const reason = (es && code ? CLOSE_REASONS_ES[code] : null) ?? facts.closeReasonLabel ?? code;
       return {

@@ -11,6 +11,7 @@ import { FilePhotoStore } from '../photos/photo-store.ts';
 import { startLoopbackSmtp } from './loopback-smtp.ts';
 import { MailboxMailer, SmtpMailer } from './mailer.ts';
 import { mailboxDir, NoticeWorker } from './notice-worker.ts';
+import { recipientsOf, unsubscribe } from './notice.repo.ts';
 import { linkSecret, verifyLink } from './signed-links.ts';
 
 // R10 end to end over real sockets: a crew's fix pushed through the sync API reaches a real
@@ -533,6 +534,23 @@ describe('resident notices over SMTP (R10)', () => {
       await sender.stop();
       await flaky.close();
     }
+  });
+
+  it("[R10] a duplicate's reporter who stopped its notices gets none of the case it was merged into", async () => {
+    const { id, people } = await caseWithPeople();
+    const sql = t.db.sql;
+    const [dup] = await sql<{ id: string }[]>`
+      insert into cases (service_code, description, lat, long, address, state, merged_into_id)
+      values ('SIDEWALK', 'Same slab again', ${CASE_AT.lat}, ${CASE_AT.long}, '100 Test St', 'closed_not_fixed', ${id})
+      returning id::text`;
+    const quiet = `quiet.${id}@example.org`;
+    await sql`insert into case_reporters (case_id, email) values (${dup!.id}, ${quiet})`;
+    expect((await recipientsOf(sql, id)).map((r) => r.email).sort()).toEqual([...people, quiet].sort());
+    await unsubscribe(sql, dup!.id, quiet);
+    expect((await recipientsOf(sql, id)).map((r) => r.email).sort()).toEqual(people);
+    // Stopping the duplicate's notices is not stopping the case's for those who follow it directly.
+    await unsubscribe(sql, dup!.id, `neighbour.${id}@example.org`);
+    expect((await recipientsOf(sql, id)).map((r) => r.email).sort()).toEqual(people);
   });
 
   it('[R10] several instances sending at once send each notice once per person', async () => {

@@ -58,7 +58,7 @@ const EVENT_KINDS: Record<ResidentNotificationTemplate, string[]> = {
   received: ['reported'],
   scheduled: ['assigned'],
   fixed: ['fixed'],
-  closed: ['closed_not_fixed', 'cancelled'],
+  closed: ['closed_not_fixed', 'cancelled', 'merged'],
   reopened: ['reopened'],
 };
 
@@ -121,7 +121,7 @@ export async function claimDueNotices(sql: Queryable, limit: number, leaseSecond
 /**
  * Everyone a case's notices go to, one row per address: its reporter, its followers, and
  * the reporters and followers of the duplicates merged into it (at any depth), less those
- * who unsubscribed from it. A reporter's own language wins over a follower row's.
+ * who unsubscribed from it, or from the duplicate they reported or followed. A reporter's own language wins over a follower row's.
  */
 export async function recipientsOf(sql: Queryable, caseId: string): Promise<Recipient[]> {
   const rows = await sql<{ email: string; language: string }[]>`
@@ -130,14 +130,16 @@ export async function recipientsOf(sql: Queryable, caseId: string): Promise<Reci
       union
       select c.id from cases c join tree t on c.merged_into_id = t.id
     ), people as (
-      select lower(trim(r.email)) as email, coalesce(r.language, 'en') as language, case when r.case_id = ${caseId}::bigint then 0 else 1 end as rank
+      select lower(trim(r.email)) as email, coalesce(r.language, 'en') as language, case when r.case_id = ${caseId}::bigint then 0 else 1 end as rank, r.case_id as via
       from case_reporters r join tree t on r.case_id = t.id
       where r.email is not null and trim(r.email) <> ''
       union all
-      select lower(trim(f.email)), f.language, 2 from case_followers f join tree t on f.case_id = t.id
+      select lower(trim(f.email)), f.language, 2, f.case_id from case_followers f join tree t on f.case_id = t.id
     )
     select distinct on (p.email) p.email, p.language from people p
-    where not exists (select 1 from notice_unsubscribes u where u.case_id = ${caseId}::bigint and u.email = p.email)
+    where not exists (
+      select 1 from notice_unsubscribes u
+      where u.email = p.email and u.case_id in (${caseId}::bigint, p.via))
     order by p.email, p.rank`;
   return rows.map((r) => ({ email: r.email, language: r.language.toLowerCase().startsWith('es') ? 'es' : 'en' }));
 }
