@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { ADMIN, signIn, submitSignIn } from '../support/app.ts';
+import { ADMIN, deviceCases, serverDay, signIn, submitSignIn, synced } from '../support/app.ts';
 import { axeClean } from '../support/axe.ts';
 
 // The administrators' list of people (`/admin/people`), against the real server: an admin
@@ -69,16 +69,29 @@ test('an admin adds a crew member who signs in on their crew; ended, they are si
   await submitSignIn(theirs, { email, password });
   await expect(theirs).toHaveURL(/\/day$/);
   await expect(theirs.getByText('Streets Crew B').first()).toBeVisible();
+  await synced(theirs);
+  const crewBDay = (await serverDay(theirs.request)).map((c) => c.id);
+  expect((await deviceCases(theirs)).map((c) => c.id)).toEqual(expect.arrayContaining(crewBDay));
 
-  // Moved to crew A: signed out, and signed in again they are on crew A.
+  // Moved to crew A: signed out, and signed in again they are on crew A, the tablet with it.
   await robin.getByRole('button', { name: /^Change/ }).click();
   await robin.getByLabel('Crew', { exact: true }).selectOption({ label: 'Streets Crew A (Streets)' });
   await robin.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(robin).toContainText('Robin Vega is signed out on every device');
   await expect(robin).toContainText('Crew member · Streets Crew A');
   expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
-  const back = await theirs.request.post('/api/auth/login', { data: { email, password }, headers: origin });
+  await theirs.goto('/login');
+  await submitSignIn(theirs, { email, password });
+  await expect(theirs).toHaveURL(/\/day$/);
+  const back = await theirs.request.get('/api/auth/session');
   expect(((await back.json()) as { user: { crewId: string } }).user.crewId).toBe('streets-a');
+  // Crew A's whole day is on the tablet (its cases unchanged since the move too), crew B's gone.
+  await synced(theirs);
+  const crewADay = (await serverDay(theirs.request)).map((c) => c.id);
+  expect(crewADay.length).toBeGreaterThan(0);
+  const held = await deviceCases(theirs);
+  expect(held.map((c) => c.id)).toEqual(expect.arrayContaining(crewADay));
+  expect(held.filter((c) => c.crewId !== 'streets-a')).toEqual([]);
 
   // A new password: the old one is refused, the new one signs in.
   const newPassword = 'storm-drain-season-8';

@@ -6,8 +6,8 @@ import { saveSession } from './index.ts';
 import { acknowledge, addPending } from './outbox.ts';
 import { applyPullPage, deviceFacts, prune } from './sync-store.ts';
 
-const ME = { userId: 'u-w01', replaceCases: false };
-const PRIMING = { userId: 'u-w01', replaceCases: true };
+const ME = { user: session().user, replaceCases: false };
+const PRIMING = { user: session().user, replaceCases: true };
 
 beforeEach(async () => {
   await freshDb();
@@ -112,11 +112,19 @@ describe('applying a pulled page', () => {
 
 describe('the cursor', () => {
   it("belongs to one person's scope: another person on the device primes again", async () => {
-    const first = await deviceFacts('u-w01');
+    const first = await deviceFacts(ME.user);
     expect(first.cursor).toBe('0');
     await applyPullPage(page({ cursor: '42' }), ME);
-    expect(await deviceFacts('u-w01')).toEqual({ clientId: first.clientId, cursor: '42' });
-    expect(await deviceFacts('u-w02')).toEqual({ clientId: first.clientId, cursor: '0' });
+    expect(await deviceFacts(ME.user)).toEqual({ clientId: first.clientId, cursor: '42' });
+    expect(await deviceFacts(session({ id: 'u-w02' }).user)).toEqual({ clientId: first.clientId, cursor: '0' });
+  });
+
+  it('starts again when the person is moved to another crew, department or role, so the new scope comes whole', async () => {
+    await applyPullPage(page({ cursor: '42' }), ME);
+    const moves = [{ crewId: 'streets-b' }, { departmentId: 'sanitation' }, { role: 'lead' as const, crewId: null }];
+    for (const move of moves) expect((await deviceFacts(session(move).user)).cursor, JSON.stringify(move)).toBe('0');
+    // A new name is not a new scope.
+    expect((await deviceFacts(session({ name: 'Wes Worker-Diaz' }).user)).cursor).toBe('42');
   });
 });
 

@@ -4,7 +4,14 @@
  * pages resumes exactly where the device stopped.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { CLOSED_KEPT_MS, isOpen, type PullResponse, type ServiceType, PROTOCOL_VERSION } from '@fieldfix/shared';
+import {
+  CLOSED_KEPT_MS,
+  isOpen,
+  type PullResponse,
+  type ServiceType,
+  type StaffUser,
+  PROTOCOL_VERSION,
+} from '@fieldfix/shared';
 import { db, type MetaRow } from './database.ts';
 import { outcomeRow } from './outbox.ts';
 
@@ -17,12 +24,19 @@ export interface DeviceFacts {
   cursor: string;
 }
 
-function cursorOwner(userId: string): string {
-  return `${userId}@v${PROTOCOL_VERSION}`;
+/**
+ * Whose cases a cursor counts: a person in one role, crew and department. A person moved to
+ * another crew or department (or role) starts again from nothing, so the device gets every
+ * case of the new scope, not only those that change after the move.
+ */
+export type CursorScope = Pick<StaffUser, 'id' | 'role' | 'crewId' | 'departmentId'>;
+
+function cursorOwner(u: CursorScope): string {
+  return `${u.id}|${u.role}|${u.crewId ?? ''}|${u.departmentId ?? ''}@v${PROTOCOL_VERSION}`;
 }
 
-/** This device's id (created on first use) and the cursor for `userId`'s scope. */
-export async function deviceFacts(userId: string): Promise<DeviceFacts> {
+/** This device's id (created on first use) and the cursor for the person's scope. */
+export async function deviceFacts(user: CursorScope): Promise<DeviceFacts> {
   const d = db();
   return d.transaction('rw', [d.meta], async () => {
     const [idRow, cursorRow, ownerRow] = await Promise.all([
@@ -37,7 +51,7 @@ export async function deviceFacts(userId: string): Promise<DeviceFacts> {
     }
     // A cursor is good for one person's scope under one protocol version; otherwise prime again
     // (a new protocol may carry fields the stored cases lack).
-    const cursor = ownerRow?.value === cursorOwner(userId) ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
+    const cursor = ownerRow?.value === cursorOwner(user) ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
     return { clientId, cursor };
   });
 }
@@ -51,7 +65,10 @@ const LEFT_VERSIONS_KEPT = 500;
  * deletes their pending mutations; saves the cursor. The first page of a priming pull
  * (cursor `'0'`) replaces the device's cases: the server is sending all of them.
  */
-export async function applyPullPage(page: PullResponse, o: { userId: string; replaceCases: boolean }): Promise<void> {
+export async function applyPullPage(
+  page: PullResponse,
+  o: { user: CursorScope; replaceCases: boolean },
+): Promise<void> {
   const d = db();
   const now = new Date().toISOString();
   await d.transaction('rw', [d.cases, d.pending, d.outcomes, d.meta], async () => {
@@ -106,7 +123,7 @@ export async function applyPullPage(page: PullResponse, o: { userId: string; rep
 
     const meta: MetaRow[] = [
       { key: 'cursor', value: page.cursor },
-      { key: 'cursorUserId', value: cursorOwner(o.userId) },
+      { key: 'cursorUserId', value: cursorOwner(o.user) },
       { key: 'departed', value: [...departed] },
       { key: 'leftVersions', value: [...left].slice(-LEFT_VERSIONS_KEPT) },
     ];

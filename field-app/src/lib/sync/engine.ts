@@ -277,7 +277,7 @@ class SyncEngine {
     const session = await getSession();
     // Someone else signed in meanwhile: their own stream opens with their next sync.
     if (!session || session.user.id !== this.#hintsFor) return;
-    const { cursor: mine } = await deviceFacts(session.user.id);
+    const { cursor: mine } = await deviceFacts(session.user);
     if (!/^\d+$/.test(cursor) || !/^\d+$/.test(mine)) return this.#trigger();
     if (BigInt(cursor) <= BigInt(mine)) return;
     const told = this.#toldOf?.userId === session.user.id ? this.#toldOf.cursor : 0n;
@@ -385,14 +385,14 @@ class SyncEngine {
 
   async #syncOnce(session: SessionResponse, signal?: AbortSignal): Promise<void> {
     const userId = session.user.id;
-    const { clientId } = await deviceFacts(userId);
+    const { clientId } = await deviceFacts(session.user);
     // The device knows it is behind when asked to sync now or after a push of its own: the
     // pull then says so, and is answered from the server's database (see `pull`).
     let behind = this.#asked;
     this.#asked = false;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       if ((await this.#pushAll(userId, clientId, signal)) > 0) behind = true;
-      await this.#pullAll(userId, clientId, signal, behind);
+      await this.#pullAll(session.user, clientId, signal, behind);
       if ((await pushableCount(userId)) === 0) break;
     }
     this.#uploading = { userId, clientId, signal };
@@ -449,19 +449,19 @@ class SyncEngine {
     }
   }
 
-  async #pullAll(userId: string, clientId: string, signal: AbortSignal | undefined, behind: boolean): Promise<void> {
-    let { cursor } = await deviceFacts(userId);
+  async #pullAll(user: SessionResponse['user'], clientId: string, signal: AbortSignal | undefined, behind: boolean): Promise<void> {
+    let { cursor } = await deviceFacts(user);
     const priming = cursor === '0';
     if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes(signal);
     let cases = 0;
     let pages = 0;
     this.#set({ phase: 'pulling', priming, progress: { cases, pages, estimate: 0 } });
     for (;;) {
-      const told = this.#toldOf?.userId === userId && this.#toldOf.cursor > BigInt(cursor);
+      const told = this.#toldOf?.userId === user.id && this.#toldOf.cursor > BigInt(cursor);
       const res = await pull(cursor, PULL_LIMIT, clientId, signal, behind || told);
       if (!res.ok) throw new SyncFailure(res.error);
       const page = res.data;
-      await applyPullPage(page, { userId, replaceCases: priming && pages === 0 });
+      await applyPullPage(page, { user, replaceCases: priming && pages === 0 });
       this.#recovered();
       pages++;
       cases += page.cases.length;
