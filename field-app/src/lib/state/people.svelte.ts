@@ -23,6 +23,25 @@ export function placementOf(d: PlacementDraft): Placement | string {
   return { role: 'admin' };
 }
 
+/**
+ * What an edit of a person changes, and only that: a rename sends no placement, so it cannot
+ * undo a move another administrator made since this list was read (nor sign the person out).
+ * `moved`: the role, crew or department changes. Null when nothing does.
+ */
+export function changeOf(
+  p: PersonInfo,
+  name: string,
+  placement: Placement,
+): { body: UpdatePersonRequest; moved: boolean } | null {
+  const moved =
+    placement.role !== p.role ||
+    ('crewId' in placement && placement.crewId !== p.crewId) ||
+    ('departmentId' in placement && placement.departmentId !== p.departmentId);
+  const renamed = name.trim() !== p.name;
+  if (!moved && !renamed) return null;
+  return { body: { ...(renamed ? { name: name.trim() } : {}), ...(moved ? { placement } : {}) }, moved };
+}
+
 /** What a new password lacks, in words; null when it will do. */
 export function passwordProblem(password: string): string | null {
   if (password.length < PASSWORD_MIN) return `The password needs at least ${PASSWORD_MIN} characters.`;

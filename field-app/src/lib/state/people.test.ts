@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PersonInfo } from '@fieldfix/shared';
-import { draftOf, findPeople, passwordProblem, placementOf, roleLine } from './people.svelte.ts';
+import { changeOf, draftOf, findPeople, passwordProblem, placementOf, roleLine } from './people.svelte.ts';
 
 const lists = {
   crews: [{ id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets' }],
@@ -75,5 +75,30 @@ describe('finding a person among thousands', () => {
 
   it('gives everyone, in order, for a blank search', () => {
     expect(ids('   ')).toEqual(['u1', 'u2', 'u3']);
+  });
+});
+
+describe('an edit sends what changed, and only that', () => {
+  const dana = person({});
+  const here = { role: 'worker' as const, crewId: 'streets-b' };
+
+  it('a rename sends the name alone: a move another administrator made meanwhile stands', () => {
+    expect(changeOf(dana, '  Dana Ortiz ', here)).toEqual({ body: { name: 'Dana Ortiz' }, moved: false });
+  });
+
+  it('a move sends the placement, and says the person is moved', () => {
+    const move = { role: 'worker' as const, crewId: 'streets-a' };
+    expect(changeOf(dana, 'Dana', move)).toEqual({ body: { placement: move }, moved: true });
+    const lead = { role: 'lead' as const, departmentId: 'streets' };
+    expect(changeOf(dana, 'Dana', lead)).toEqual({ body: { placement: lead }, moved: true });
+    const otherDept = { role: 'lead' as const, departmentId: 'sanitation' };
+    expect(changeOf(person({ role: 'lead', crewId: null }), 'Dana', otherDept)?.moved).toBe(true);
+    expect(changeOf(person({ role: 'lead', crewId: null }), 'Dana', lead)).toBeNull();
+  });
+
+  it('both at once send both; nothing changed sends nothing', () => {
+    const move = { role: 'admin' as const };
+    expect(changeOf(dana, 'Dana O.', move)).toEqual({ body: { name: 'Dana O.', placement: move }, moved: true });
+    expect(changeOf(dana, ' Dana ', here)).toBeNull();
   });
 });
