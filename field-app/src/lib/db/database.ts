@@ -64,6 +64,12 @@ export interface PendingRow {
 /** What the server decided about one of this device's mutations. */
 export interface OutcomeRow {
   mutationId: string;
+  /**
+   * Whose change it was: their attention list shows it, nobody else's. Missing on rows an
+   * older app stored, and null when the device learnt the outcome without the change: shown to
+   * whoever is signed in.
+   */
+  userId?: string | null;
   caseId: string;
   landedOnCaseId: string | null;
   /** Null only when the device learnt the outcome without having the mutation any more. */

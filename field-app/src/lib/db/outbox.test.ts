@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Observable } from 'dexie';
 import { freshDb } from '../../../test/fresh-db.ts';
 import { caseRecord, outcome, session } from '../../../test/fixtures.ts';
 import { db, type PendingRow } from './database.ts';
@@ -15,6 +16,7 @@ import {
   pushableCount,
   unblockPending,
 } from './outbox.ts';
+import { watchAttention, watchOutbox } from './views.ts';
 
 beforeEach(async () => {
   await freshDb();
@@ -138,10 +140,12 @@ describe('what a push sends', () => {
     expect((await db().pending.get(mine2.seq))?.blocked?.message).toMatch(/malformed/);
     await unblockPending(mine2.seq);
     expect((await pendingBatch('u-w01', 10)).map((r) => r.seq)).toEqual([mine1.seq, mine2.seq, mine3.seq]);
-    await discardBlocked(mine2.seq); // not blocked any more: discarding does nothing
+    await discardBlocked(mine2.seq, 'u-w01'); // not blocked any more: discarding does nothing
     expect(await db().pending.get(mine2.seq)).toBeDefined();
     await blockPending(mine2.seq, 'refused');
-    await discardBlocked(mine2.seq);
+    await discardBlocked(mine2.seq, 'u-w02'); // another person signed in here cannot give it up
+    expect(await db().pending.get(mine2.seq)).toBeDefined();
+    await discardBlocked(mine2.seq, 'u-w01');
     expect(await db().pending.get(mine2.seq)).toBeUndefined();
     expect(await pushableCount('u-w01')).toBe(2);
   });
@@ -151,10 +155,47 @@ describe('a change that is gone meanwhile', () => {
   it('trying it again or discarding it does nothing (another tab was quicker)', async () => {
     const a = await note('1');
     await blockPending(a.seq, 'refused');
-    await discardBlocked(a.seq);
+    await discardBlocked(a.seq, 'u-w01');
     await expect(unblockPending(a.seq)).resolves.toBeUndefined();
-    await expect(discardBlocked(a.seq)).resolves.toBeUndefined();
+    await expect(discardBlocked(a.seq, 'u-w01')).resolves.toBeUndefined();
     expect(await db().pending.count()).toBe(0);
+  });
+});
+
+/** The first value a live query gives. */
+function firstOf<T>(o: Observable<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const sub = o.subscribe({
+      next: (v) => {
+        resolve(v);
+        setTimeout(() => sub.unsubscribe());
+      },
+      error: reject,
+    });
+  });
+}
+
+describe("what needs a person's attention is theirs", () => {
+  it("lists their refused changes and blocked ones, not another person's on the same device", async () => {
+    const mine = await note('1');
+    const theirs = await queuedBy('u-w02', '2');
+    const theirBlocked = await note('3');
+    await saveSession(session());
+    const myBlocked = await note('4');
+    await blockPending(theirBlocked.seq, 'refused');
+    await blockPending(myBlocked.seq, 'refused');
+    const refused = { outcome: 'rejected' as const, reason: 'not-your-crew' as const, message: 'Not yours.' };
+    await acknowledge([outcome(mine.id, '1', refused), outcome(theirs.id, '2', refused)]);
+    // An answer about a change the device no longer has: nobody known, shown to whoever is here.
+    await acknowledge([outcome('00000000-0000-7000-8000-000000000009', '9', refused)]);
+    expect((await db().outcomes.get(mine.id))?.userId).toBe('u-w01');
+
+    const forMe = await firstOf(watchAttention('u-w01'));
+    expect(forMe.map((o) => o.caseId).sort()).toEqual(['1', '9']);
+    const forThem = await firstOf(watchAttention('u-w02'));
+    expect(forThem.map((o) => o.caseId).sort()).toEqual(['2', '9']);
+    expect((await firstOf(watchOutbox('u-w01'))).blocked.map((r) => r.seq)).toEqual([myBlocked.seq]);
+    expect((await firstOf(watchOutbox('u-w02'))).blocked.map((r) => r.seq)).toEqual([theirBlocked.seq]);
   });
 });
 

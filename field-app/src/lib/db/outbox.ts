@@ -123,6 +123,7 @@ export function outcomeRow(
 ): OutcomeRow {
   return {
     mutationId: o.mutationId,
+    userId: sent?.userId ?? known?.userId ?? null,
     caseId: o.caseId,
     landedOnCaseId: o.landedOnCaseId,
     kind: sent?.mutation.kind ?? known?.kind ?? null,
@@ -187,11 +188,12 @@ export function notAttachedWords(serverWords: string): string {
 }
 
 /** The person gives up on a change the server refused as malformed (never done silently). */
-export async function discardBlocked(seq: number): Promise<void> {
+export async function discardBlocked(seq: number, userId: string): Promise<void> {
   const d = db();
   await d.transaction('rw', [d.pending, d.photos], async () => {
     const row = await d.pending.get(seq);
-    if (!row?.blocked) return;
+    // Only its maker may give a change up (another person signed in here never sees it).
+    if (!row?.blocked || row.userId !== userId) return;
     await d.pending.delete(seq);
     // A photo whose attach change is given up will never be on the server: it stays here,
     // marked, instead of waiting to upload for ever (and holding up every sync).

@@ -39,7 +39,7 @@ describe('a photo whose attach change the server did not apply', () => {
   it('is marked, not left waiting, when the person discards its blocked attach change', async () => {
     const { pending } = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000003'));
     await blockPending(pending.seq, 'The photo is too large.');
-    await discardBlocked(pending.seq);
+    await discardBlocked(pending.seq, pending.userId);
     expect(await photosToUpload('u-w01')).toEqual([]);
     const row = await db().photos.get('0190a5d0-0000-7000-8000-000000000003');
     expect(row?.state).toBe('failed');
@@ -49,7 +49,7 @@ describe('a photo whose attach change the server did not apply', () => {
   it('cannot be tried again: its bytes have no place on the server, and would fail every sync after', async () => {
     const discarded = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000004'));
     await blockPending(discarded.pending.seq, 'The photo is too large.');
-    await discardBlocked(discarded.pending.seq);
+    await discardBlocked(discarded.pending.seq, discarded.pending.userId);
     const refused = await addPhoto(newPhoto('0190a5d0-0000-7000-8000-000000000005'));
     await acknowledge([outcome(refused.pending.id, '7', { outcome: 'superseded', message: 'The case was closed.' })]);
     expect(await photosToUpload('u-w01')).toEqual([]); // marks the refused one

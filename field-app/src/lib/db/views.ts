@@ -65,7 +65,7 @@ export interface OutboxSummary {
   pending: number;
   /** Those made by someone other than `userId` (they sync when that person signs in). */
   others: { name: string; count: number }[];
-  /** Changes the server refused as malformed; they stay until tried again or discarded. */
+  /** `userId`'s changes the server refused as malformed; they stay until tried again or discarded. */
   blocked: PendingRow[];
   lastSyncedAt: string | null;
 }
@@ -84,17 +84,20 @@ export function watchOutbox(userId: string | null): Observable<OutboxSummary> {
     return {
       pending: rows.length,
       others: [...others.values()],
-      blocked: rows.filter((r) => r.blocked),
+      blocked: rows.filter((r) => r.blocked && r.userId === userId),
       lastSyncedAt: lastSyncedAt ?? null,
     };
   });
 }
 
-/** Outcomes the person should read: not applied, not dismissed; newest first. */
-export function watchAttention(): Observable<OutcomeRow[]> {
+/**
+ * Outcomes `userId` should read: of their changes (or of no one known), not applied, not
+ * dismissed; newest first. Another person's wait for them to sign in here again.
+ */
+export function watchAttention(userId: string | null): Observable<OutcomeRow[]> {
   return liveQuery(async () => {
     const rows = await db()
-      .outcomes.filter((o) => o.outcome !== 'applied' && !o.dismissed)
+      .outcomes.filter((o) => o.outcome !== 'applied' && !o.dismissed && (o.userId ?? userId) === userId)
       .toArray();
     return rows.sort((a, b) => b.at.localeCompare(a.at) || (b.seq ?? 0) - (a.seq ?? 0));
   });

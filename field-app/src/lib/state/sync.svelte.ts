@@ -105,9 +105,18 @@ export interface AttentionItem {
   next: string;
 }
 
-/** Outcomes that were not simply applied and that the person has not dismissed. */
+/**
+ * The signed-in person's outcomes that were not simply applied and that they have not
+ * dismissed, and their blocked changes' actions. Create it while a component initialises.
+ */
 export class AttentionList {
-  #live = new Live(() => watchAttention());
+  #userId: () => string | null;
+  #live: Live<OutcomeRow[]>;
+
+  constructor(userId: () => string | null) {
+    this.#userId = userId;
+    this.#live = new Live(() => watchAttention(userId()));
+  }
 
   items: AttentionItem[] = $derived.by(() =>
     (this.#live.current ?? []).map((o) => ({
@@ -128,7 +137,8 @@ export class AttentionList {
     void syncEngine.syncNow();
   }
 
-  discardBlocked(seq: number): Promise<void> {
-    return discardBlocked(seq);
+  async discardBlocked(seq: number): Promise<void> {
+    const userId = this.#userId();
+    if (userId) await discardBlocked(seq, userId);
   }
 }
