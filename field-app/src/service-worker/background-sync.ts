@@ -6,18 +6,29 @@
  * photos are read from the app's IndexedDB (Dexie), as the page reads them.
  *
  * One sync at a time across the tabs and this worker (the same Web Lock). A try that fails is
- * tried again here with backoff for a few minutes (the browser's own retry comes much later);
- * then the event fails and the browser schedules another. A 401 or 426 ends it: only the
- * person can help (sign in, reload), and the page says so when opened.
+ * tried again here for a few minutes with the page's own backoff (jittered, never before the
+ * server's `Retry-After`), so a city of tablets does not come back in step on a struggling
+ * server; then the event fails and the browser schedules another. A 401 or 426 ends it: only
+ * the person can help (sign in, reload), and the page says so when opened. While a page of
+ * the app is in view, its own loop does the work and this wake-up leaves it to it (a page put
+ * away with work left asks again).
  */
+import { retryAfterMs } from '#lib/api/retry-after.ts';
 import { BACKGROUND_SYNC_TAG } from '#lib/sync/background.ts';
-import { syncEngine, withSyncLock } from '#lib/sync/engine.ts';
+import { retryDelay, syncEngine, withSyncLock } from '#lib/sync/engine.ts';
 import { getSession, sessionIsActive } from '#lib/db/index.ts';
 
 /** How long one wake-up keeps trying (Chromium ends a sync event after about 5 minutes). */
 const BUDGET_MS = 4 * 60_000;
-const FIRST_RETRY_MS = 2_000;
-const MAX_RETRY_MS = 30_000;
+
+/**
+ * How long the worker waits before its next try, after `failures` failed ones (0: the first):
+ * the page's backoff, with the `Retry-After` the failure carried as a floor.
+ */
+export function backgroundWait(err: unknown, failures: number, now: number, random = Math.random): number {
+  const said = (err as { retryAfter?: unknown } | null)?.retryAfter;
+  return retryDelay(retryAfterMs(typeof said === 'string' ? said : null, now), failures, random);
+}
 
 interface SyncEventLike extends ExtendableEvent {
   readonly tag: string;
@@ -26,33 +37,40 @@ interface SyncEventLike extends ExtendableEvent {
 export function installBackgroundSync(scope: ServiceWorkerGlobalScope): void {
   scope.addEventListener('sync', (event) => {
     const e = event as SyncEventLike;
-    if (e.tag === BACKGROUND_SYNC_TAG) e.waitUntil(syncInBackground());
+    if (e.tag === BACKGROUND_SYNC_TAG) e.waitUntil(syncInBackground(scope));
   });
 }
 
-type Try = 'done' | 'stop' | 'again';
+type Try = { result: 'done' | 'stop' } | { result: 'again'; err: unknown };
 
-async function syncInBackground(): Promise<void> {
+/** A page of the app the person is looking at: its own sync loop (and its backoff) runs. */
+async function pageInView(scope: ServiceWorkerGlobalScope): Promise<boolean> {
+  const windows = await scope.clients.matchAll({ type: 'window' });
+  return windows.some((w) => (w as WindowClient).visibilityState === 'visible');
+}
+
+async function syncInBackground(scope: ServiceWorkerGlobalScope): Promise<void> {
   const deadline = Date.now() + BUDGET_MS;
-  let wait = FIRST_RETRY_MS;
-  for (;;) {
-    const result = await tryOnce();
-    if (result !== 'again') return;
+  for (let failures = 0; ; failures++) {
+    if (await pageInView(scope)) return;
+    const t = await tryOnce();
+    if (t.result !== 'again') return;
+    const wait = backgroundWait(t.err, failures, Date.now());
     if (Date.now() + wait > deadline) throw new Error('Not synced yet: the browser will try again later.');
     await new Promise((r) => setTimeout(r, wait));
-    wait = Math.min(MAX_RETRY_MS, wait * 2);
   }
 }
 
 async function tryOnce(): Promise<Try> {
   const session = await getSession();
-  if (!sessionIsActive(session)) return 'stop'; // nobody signed in: nothing to sync as
+  if (!sessionIsActive(session)) return { result: 'stop' }; // nobody signed in: nothing to sync as
   try {
     // A page holding the lock is syncing already; look again shortly (it may be closing).
-    return (await withSyncLock(() => syncEngine.syncOnce(session))) === 'busy' ? 'again' : 'done';
+    const r = await withSyncLock(() => syncEngine.syncOnce(session));
+    return r === 'busy' ? { result: 'again', err: null } : { result: 'done' };
   } catch (err) {
     const status = (err as { failure?: { kind: string; status?: number } }).failure;
-    if (status?.kind === 'http' && (status.status === 401 || status.status === 426)) return 'stop';
-    return 'again';
+    if (status?.kind === 'http' && (status.status === 401 || status.status === 426)) return { result: 'stop' };
+    return { result: 'again', err };
   }
 }
