@@ -302,7 +302,7 @@ describe('resident notices over SMTP (R10)', () => {
         photos: new FilePhotoStore(photosDir),
         log: quietLogger,
       },
-      { maxAttempts: 2, backoffSeconds: () => 0 },
+      { maxAttempts: 2, retryForHours: 0, backoffSeconds: () => 0 },
     );
     while ((await broken.runOnce()) > 0);
     await broken.stop();
@@ -322,6 +322,36 @@ describe('resident notices over SMTP (R10)', () => {
     expect(received).toHaveLength(3);
     const again = await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin });
     expect(again.status).toBe(404);
+  });
+
+  it('[R10] a mail server down for hours delays a notice, not loses it: it is given up on only once it is days old', async () => {
+    const { id } = await caseWithPeople('en');
+    const sql = t.db.sql;
+    const [row] = await sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template) values (${id}, 'received') returning id::text`;
+    const down = new NoticeWorker(
+      {
+        sql,
+        config: t.config,
+        mailer: new SmtpMailer('smtp://127.0.0.1:1'),
+        photos: new FilePhotoStore(photosDir),
+        log: quietLogger,
+      },
+      { maxAttempts: 2, retryForHours: 72, backoffSeconds: () => 0 },
+    );
+    const state = async () =>
+      (
+        await sql<{ attempts: number; failed: boolean }[]>`
+        select attempts, failed_at is not null as failed from notification_outbox where id = ${row!.id}`
+      )[0]!;
+    for (let i = 0; i < 4; i++) await down.runOnce();
+    expect(await state()).toEqual({ attempts: 4, failed: false });
+    // Three days on, still not sent: given up, for an admin to retry.
+    await sql`update notification_outbox set created_at = now() - interval '73 hours', last_error = 'down'
+      where id = ${row!.id}`;
+    await down.runOnce();
+    await down.stop();
+    expect(await state()).toEqual({ attempts: 5, failed: true });
   });
 
   it('[R10] an address or a message the mail server refuses for good is given up on at once, the others still reached; a "try later" is retried', async () => {

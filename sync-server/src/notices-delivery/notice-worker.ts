@@ -34,8 +34,13 @@ export type NoticeWorkerOptions = {
   leaseSeconds: number;
   /** How often an idle worker looks for due notices. */
   pollMs: number;
-  /** Attempts before a notice is given up on (an admin may retry it). */
+  /**
+   * Attempts before a notice may be given up on (an admin may retry it): given up once it
+   * has had these and is `retryForHours` old, so a mail server down over a weekend delays
+   * notices rather than losing them (past the backoff's cap, one try an hour).
+   */
   maxAttempts: number;
+  retryForHours: number;
   /** Notices queued longer ago than this and never tried are not sent (`expireStaleNotices`). */
   maxAgeHours: number;
   /** A fix's notice waits this long for its after-photo's bytes to finish uploading. */
@@ -51,6 +56,7 @@ export const DEFAULT_WORKER_OPTIONS: NoticeWorkerOptions = {
   leaseSeconds: 120,
   pollMs: 250,
   maxAttempts: 8,
+  retryForHours: 72,
   maxAgeHours: 72,
   photoWaitSeconds: 600,
   backoffSeconds: (n) => Math.min(30 * 2 ** n, 3600),
@@ -246,7 +252,9 @@ export class NoticeWorker {
       else await markNoticeSent(sql, n.id);
     } catch (err) {
       const attempts = n.attempts + 1;
-      const giveUp = attempts >= this.#opts.maxAttempts;
+      const giveUp =
+        attempts >= this.#opts.maxAttempts &&
+        Date.now() - n.createdAt.getTime() >= this.#opts.retryForHours * 3_600_000;
       const message = err instanceof Error ? err.message : String(err);
       this.#deps.log.warn(
         `Resident notice ${n.id} (${n.template}, case ${n.caseId}) not sent, attempt ${attempts}: ${message}${giveUp ? ' — given up; an admin may retry it' : ''}`,
