@@ -324,6 +324,24 @@ describe('resident notices over SMTP (R10)', () => {
     expect(again.status).toBe(404);
   });
 
+  it('[R10] a case\'s notices arrive in the order they were queued, one held back by a "try later" first', async () => {
+    const { id } = await caseWithPeople('en');
+    const sql = t.db.sql;
+    // "received" failed once and is waiting out its backoff; "closed", queued after it, is due now.
+    await sql`insert into notification_outbox (case_id, template, send_after, attempts, last_error)
+      values (${id}, 'received', now() + interval '1 hour', 1, '451 try again later')`;
+    await sql`insert into notification_outbox (case_id, template) values (${id}, 'closed')`;
+    await drain();
+    expect(await mailsFor(id)).toHaveLength(0);
+    await sql`update notification_outbox set send_after = now() where case_id = ${id} and template = 'received'`;
+    await drain();
+    const reporter = `reporter.${id}@example.org`;
+    const subjects = (await mailsFor(id))
+      .filter((m) => (m.to as { text: string }).text === reporter)
+      .map((m) => m.subject);
+    expect(subjects).toEqual([`We received your report (case #${id})`, `Case #${id} closed without a fix`]);
+  });
+
   it('[R10] a mail server down for hours delays a notice, not loses it: it is given up on only once it is days old', async () => {
     const { id } = await caseWithPeople('en');
     const sql = t.db.sql;

@@ -80,7 +80,11 @@ export async function expireStaleNotices(sql: Queryable, maxAgeHours: number): P
 /**
  * Claims up to `limit` due notices for `leaseSeconds`: `skip locked` lets several instances
  * claim at once without waiting on or taking each other's rows, and the lease hands a row
- * to another instance only when its claimer died or stalled.
+ * to another instance only when its claimer died or stalled. A case's notices go in the
+ * order they were queued: one waits while an earlier one of its case is being sent or
+ * retried after a failure (a "scheduled" held back by a "try later" never lands after the
+ * "fixed"). A fix's notice waiting for its photo holds nothing back: a reopening's notice
+ * goes, and the fix's is then dropped (`NoticeWorker`).
  */
 export async function claimDueNotices(sql: Queryable, limit: number, leaseSeconds: number): Promise<DueNotice[]> {
   const rows = await sql<
@@ -97,9 +101,13 @@ export async function claimDueNotices(sql: Queryable, limit: number, leaseSecond
   >`
     update notification_outbox o set claimed_until = now() + make_interval(secs => ${leaseSeconds}::int)
     where o.id in (
-      select id from notification_outbox
+      select id from notification_outbox n
       where sent_at is null and failed_at is null and send_after <= now()
         and (claimed_until is null or claimed_until < now())
+        and not exists (
+          select 1 from notification_outbox e
+          where e.case_id = n.case_id and e.id < n.id and e.sent_at is null and e.failed_at is null
+            and (e.last_error is not null or e.claimed_until > now()))
       order by send_after, id
       limit ${limit}
       for update skip locked)
