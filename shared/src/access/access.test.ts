@@ -149,24 +149,30 @@ describe("a resident's “still a problem?” link", () => {
   const link = { caseId: '42', expiresAt: new Date(fixedAt.getTime() + 14 * DAY) };
   const fixed = { id: '42', state: 'fixed' as const, closedAt: fixedAt };
   const at = (days: number) => new Date(fixedAt.getTime() + days * DAY);
+  const ZONE = 'America/Detroit';
 
   it('reopens the fixed case it was sent for while the link and the window last', () => {
-    expect(residentReopenRefusal(link, fixed, at(1), 14)).toBeNull();
-    expect(residentReopenRefusal(link, fixed, at(14), 14)).toBeNull(); // the last moment of both
-    expect(canReopenByResidentLink(link, fixed, at(1), 14)).toBe(true);
+    expect(residentReopenRefusal(link, fixed, at(1), 14, ZONE)).toBeNull();
+    expect(residentReopenRefusal(link, fixed, at(14), 14, ZONE)).toBeNull(); // the last moment of the link
+    expect(canReopenByResidentLink(link, fixed, at(1), 14, ZONE)).toBe(true);
   });
 
   it('says why it may not: another case, an expired link or window, a case not fixed', () => {
-    expect(residentReopenRefusal(link, { ...fixed, id: '43' }, at(1), 14)).toBe('wrong-case');
-    expect(residentReopenRefusal(link, fixed, new Date(link.expiresAt.getTime() + 1), 30)).toBe('expired');
-    expect(residentReopenRefusal(link, fixed, new Date(at(3).getTime() + 1), 3)).toBe('expired');
-    expect(residentReopenRefusal(link, fixed, at(3), 3)).toBeNull();
-    expect(residentReopenRefusal(link, { ...fixed, closedAt: null }, at(1), 14)).toBe('expired');
-    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, at(1), 14)).toBe('closed-not-fixed');
+    expect(residentReopenRefusal(link, { ...fixed, id: '43' }, at(1), 14, ZONE)).toBe('wrong-case');
+    expect(residentReopenRefusal(link, fixed, new Date(link.expiresAt.getTime() + 1), 30, ZONE)).toBe('expired');
+    // The window lasts to the end of the city's day it ends on: fixed at 08:00 there on 10 June,
+    // three days is all of 13 June (to 04:00 UTC on the 14th).
+    expect(residentReopenRefusal(link, fixed, new Date('2026-06-14T03:59:59Z'), 3, ZONE)).toBeNull();
+    expect(residentReopenRefusal(link, fixed, new Date('2026-06-14T04:00:00Z'), 3, ZONE)).toBe('expired');
+    expect(residentReopenRefusal(link, fixed, new Date('2026-06-14T04:00:00Z'), 3, 'Pacific/Pago_Pago')).toBeNull();
+    expect(residentReopenRefusal(link, { ...fixed, closedAt: null }, at(1), 14, ZONE)).toBe('expired');
+    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, at(1), 14, ZONE)).toBe(
+      'closed-not-fixed',
+    );
     for (const state of ['new', 'assigned', 'in_progress', 'on_hold'] as const) {
-      expect(residentReopenRefusal(link, { ...fixed, state }, at(1), 14), state).toBe('open');
+      expect(residentReopenRefusal(link, { ...fixed, state }, at(1), 14, ZONE), state).toBe('open');
     }
-    expect(canReopenByResidentLink(link, { ...fixed, id: '43' }, at(1), 14)).toBe(false);
+    expect(canReopenByResidentLink(link, { ...fixed, id: '43' }, at(1), 14, ZONE)).toBe(false);
   });
 });
 

@@ -14,6 +14,7 @@
  * | admin               | every case                            | desk changes and notes/photos anywhere         |
  * | public, Open311 key | public fields of every case           | nothing through sync                           |
  */
+import { windowEndsAt } from '../domain/calendar.ts';
 import type { CaseState } from '../domain/lifecycle.ts';
 import type { Role } from '../domain/people.ts';
 import { FIELD_KINDS, type MutationKind } from '../sync/mutation.ts';
@@ -252,7 +253,8 @@ export type ResidentReopenRefusal = 'wrong-case' | 'expired' | 'closed-not-fixed
  * A resident's "still a problem?" link (in the "fixed" notice) reopens the case it was sent
  * for. The signed link is the authority, not a session: whoever holds it may use it (a
  * member of staff who opens it is a resident like any other), for that case only. Only a
- * `fixed` case, and only while the link lasts and the fix is at most `windowDays` old: a case
+ * `fixed` case, and only while the link lasts and until the end of the city's day (in
+ * `timeZone`) `windowDays` after the fix, the day the notice names: a case
  * closed without a fix (a duplicate, not the city's, not found) was closed for a reason
  * the resident was told, and the "closed" notice carries no such link; reopening it is for
  * the desk. Null when the link may reopen the case.
@@ -262,12 +264,13 @@ export function residentReopenRefusal(
   c: { id: string; state: CaseState; closedAt: Date | null },
   now: Date,
   windowDays: number,
+  timeZone: string,
 ): ResidentReopenRefusal | null {
   if (link.caseId !== c.id) return 'wrong-case';
   if (link.expiresAt.getTime() < now.getTime()) return 'expired';
   if (c.state === 'closed_not_fixed') return 'closed-not-fixed';
   if (c.state !== 'fixed') return 'open';
-  if (!c.closedAt || c.closedAt.getTime() + windowDays * 86_400_000 < now.getTime()) return 'expired';
+  if (!c.closedAt || windowEndsAt(c.closedAt, windowDays, timeZone).getTime() <= now.getTime()) return 'expired';
   return null;
 }
 
@@ -277,8 +280,9 @@ export function canReopenByResidentLink(
   c: { id: string; state: CaseState; closedAt: Date | null },
   now: Date,
   windowDays: number,
+  timeZone: string,
 ): boolean {
-  return residentReopenRefusal(link, c, now, windowDays) === null;
+  return residentReopenRefusal(link, c, now, windowDays, timeZone) === null;
 }
 
 /** Why a caller may not open a department's dispatch board (`dispatchDenial`). */

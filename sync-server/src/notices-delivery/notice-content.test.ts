@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { windowEndsAt } from '@fieldfix/shared';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TYPES } from '../demo/catalog.ts';
 import { metersBetween, noticeContent, photoProof, SERVICE_NAMES_ES } from './notice-content.ts';
@@ -127,9 +128,10 @@ describe('notice content', () => {
     );
   });
 
-  it('"still a problem?" names the city\'s last day, not the UTC one', () => {
-    // Fixed at 20:30 in the city on 1 June (00:30 UTC on 2 June): the link lapses 15 days on, at 20:30 on 16 June.
-    const until = new Date('2026-06-17T00:30:00Z');
+  it('"still a problem?" names the city\'s last day, not the UTC one, and the link lasts all of it', () => {
+    // Fixed at 20:30 in the city on 2 June (00:30 UTC on 3 June): the link works to the end of 16 June there.
+    const until = windowEndsAt(new Date('2026-06-03T00:30:00Z'), 14, ZONE);
+    expect(until.toISOString()).toBe('2026-06-17T04:00:00.000Z');
     const content = noticeContent(
       'fixed',
       facts(),

@@ -17,6 +17,7 @@ export type NoticeContent = {
   photoAlt: string;
 };
 
+/** The links a notice carries; `stillAProblemUntil`: the instant its "still a problem?" link stops working. */
 export type NoticeLinks = { track: string; stillAProblem: string | null; stillAProblemUntil: Date | null };
 
 /** How long after a fix the "still a problem?" link reopens the case. */
@@ -128,8 +129,10 @@ export function noticeContent(
     }
     case 'fixed': {
       const photo = facts.photos.find((p) => p.complete) ?? facts.photos[0] ?? null;
-      // The city's day the link lapses on (an evening fix lapses on the city's day, not UTC's next).
-      const until = links.stillAProblemUntil ? formatDay(dateIn(links.stillAProblemUntil, timeZone), lang) : null;
+      // The city's last day the link works (it lasts to that day's end, `stillAProblemUntil`).
+      const until = links.stillAProblemUntil
+        ? formatDay(dateIn(new Date(links.stillAProblemUntil.getTime() - 1), timeZone), lang)
+        : null;
       return {
         ...base,
         note,

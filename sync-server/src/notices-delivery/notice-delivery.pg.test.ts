@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '@fieldfix/shared';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, dateIn, windowEndsAt } from '@fieldfix/shared';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
@@ -280,10 +280,18 @@ describe('resident notices over SMTP (R10)', () => {
       `duplicate.${id}@example.org`,
       `reporter.${id}@example.org`,
     ]);
-    // The "still a problem?" link is signed for this case and lasts 14 days from the fix.
+    // The "still a problem?" link is signed for this case and lasts to the end of the city's
+    // day 14 days after the fix, the day the email names.
     const still = /https:\/\/311\.riverton\.example\/still-a-problem\?token=([\w.-]+)/.exec(mail.text!)![1]!;
     const claims = verifyLink(linkSecret(t.config), still, 'still-a-problem', new Date('2026-06-10T12:00:00Z'));
     expect(claims?.caseId).toBe(id);
+    const [fix] = await t.db.sql<{ happened_at: Date }[]>`
+      select happened_at from notification_outbox where case_id = ${id} and template = 'fixed'`;
+    const ends = windowEndsAt(fix!.happened_at, 14, t.config.cityTimeZone);
+    expect(claims!.exp).toBe(ends.getTime() / 1000 - 1);
+    expect(dateIn(new Date(ends.getTime() - 1), t.config.cityTimeZone)).toBe(
+      dateIn(new Date(fix!.happened_at.getTime() + 14 * 86_400_000), t.config.cityTimeZone),
+    );
     expect(verifyLink(linkSecret(t.config), still, 'unsubscribe')).toBeNull();
     const track = /https:\/\/311\.riverton\.example\/track\/(\d+)\?k=([\w.-]+)/.exec(mail.text!)!;
     expect(track[1]).toBe(id);
@@ -322,6 +330,20 @@ describe('resident notices over SMTP (R10)', () => {
     expect(received).toHaveLength(3);
     const again = await t.app.request(`/api/admin/outbox/${row!.id}/retry`, { method: 'POST', headers: admin });
     expect(again.status).toBe(404);
+  });
+
+  it('[R10] a fix recorded after its "still a problem?" day had passed (offline for weeks) offers no link that would only say "expired"', async () => {
+    const { id } = await caseWithPeople('en');
+    await t.db.sql`insert into notification_outbox (case_id, template, happened_at)
+      values (${id}, 'fixed', now() - interval '20 days')`;
+    await drain();
+    const mails = await mailsFor(id);
+    expect(mails).toHaveLength(3);
+    for (const m of mails) {
+      expect(m.subject).toMatch(/^Fixed: /);
+      expect(m.text).not.toContain('still-a-problem');
+      expect(m.text).not.toContain('Still a problem?');
+    }
   });
 
   it('[R10] a case\'s notices arrive in the order they were queued, one held back by a "try later" first', async () => {

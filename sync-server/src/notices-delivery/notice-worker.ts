@@ -1,4 +1,5 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { windowEndsAt } from '@fieldfix/shared';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Logger } from '../http/deps.ts';
@@ -302,16 +303,19 @@ export class NoticeWorker {
     const { config } = this.#deps;
     const secret = linkSecret(config);
     const base = linkBase(config);
-    const until =
+    // "Still a problem?" lasts to the end of the city's day it names; a fix recorded so late
+    // (offline for days) that the day is past offers no link that would only say "expired".
+    const ends =
       n.template === 'fixed'
-        ? new Date((n.happenedAt ?? n.createdAt).getTime() + STILL_A_PROBLEM_DAYS * 86_400_000)
+        ? windowEndsAt(n.happenedAt ?? n.createdAt, STILL_A_PROBLEM_DAYS, config.cityTimeZone)
         : null;
+    const until = ends && ends.getTime() > Date.now() ? ends : null;
     // The pages its links open speak the notice's language, whatever the reader's browser prefers.
     const lang = `&lang=${r.language}`;
     const links = {
       track: `${base}/track/${n.caseId}?k=${signLink(secret, { p: 'track', caseId: n.caseId })}${lang}`,
       stillAProblem: until
-        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: Math.floor(until.getTime() / 1000) })}${lang}`
+        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: until.getTime() / 1000 - 1 })}${lang}`
         : null,
       stillAProblemUntil: until,
     };

@@ -98,6 +98,7 @@ export async function reopenByResidentLink(
       { id: c.id, state: c.state, closedAt: c.closed_at },
       opts.now,
       opts.windowDays,
+      opts.timeZone,
     );
     if (why) return { kind: 'refused', caseId: c.id, why };
 
