@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { windowEndsAt } from '@fieldfix/shared';
 import { describe, expect, it } from 'vitest';
 import { SERVICE_TYPES } from '../demo/catalog.ts';
+import { stillAProblemLastSecond } from '../resident-reopen/window.ts';
 import { metersBetween, noticeContent, photoProof, SERVICE_NAMES_ES } from './notice-content.ts';
 import type { NoticeFacts } from './notice.repo.ts';
 import { renderNotice } from './notice-render.ts';
@@ -130,8 +130,8 @@ describe('notice content', () => {
 
   it('"still a problem?" names the city\'s last day, not the UTC one, and the link lasts all of it', () => {
     // Fixed at 20:30 in the city on 2 June (00:30 UTC on 3 June): the link works to the end of 16 June there.
-    const until = windowEndsAt(new Date('2026-06-03T00:30:00Z'), 14, ZONE);
-    expect(until.toISOString()).toBe('2026-06-17T04:00:00.000Z');
+    const until = stillAProblemLastSecond(new Date('2026-06-03T00:30:00Z'), ZONE);
+    expect(until.toISOString()).toBe('2026-06-17T03:59:59.000Z');
     const content = noticeContent(
       'fixed',
       facts(),

@@ -17,11 +17,8 @@ export type NoticeContent = {
   photoAlt: string;
 };
 
-/** The links a notice carries; `stillAProblemUntil`: the instant its "still a problem?" link stops working. */
+/** The links a notice carries; `stillAProblemUntil`: the last second its "still a problem?" link works. */
 export type NoticeLinks = { track: string; stillAProblem: string | null; stillAProblemUntil: Date | null };
-
-/** How long after a fix the "still a problem?" link reopens the case. */
-export const STILL_A_PROBLEM_DAYS = 14;
 
 const CLOSE_REASONS_ES: Record<string, string> = {
   duplicate: 'Es un duplicado de otro caso',
@@ -129,10 +126,8 @@ export function noticeContent(
     }
     case 'fixed': {
       const photo = facts.photos.find((p) => p.complete) ?? facts.photos[0] ?? null;
-      // The city's last day the link works (it lasts to that day's end, `stillAProblemUntil`).
-      const until = links.stillAProblemUntil
-        ? formatDay(dateIn(new Date(links.stillAProblemUntil.getTime() - 1), timeZone), lang)
-        : null;
+      // The city's last day the link works (it lasts to that day's end).
+      const until = links.stillAProblemUntil ? formatDay(dateIn(links.stillAProblemUntil, timeZone), lang) : null;
       return {
         ...base,
         note,

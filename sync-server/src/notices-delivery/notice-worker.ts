@@ -1,12 +1,12 @@
 import type Mail from 'nodemailer/lib/mailer/index.js';
-import { windowEndsAt } from '@fieldfix/shared';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/database.ts';
 import type { Logger } from '../http/deps.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
 import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { MailboxMailer, SmtpMailer, type Mailer } from './mailer.ts';
-import { noticeContent, STILL_A_PROBLEM_DAYS } from './notice-content.ts';
+import { stillAProblemLastSecond } from '../resident-reopen/window.ts';
+import { noticeContent } from './notice-content.ts';
 import { renderNotice } from './notice-render.ts';
 import {
   beginDelivery,
@@ -305,17 +305,15 @@ export class NoticeWorker {
     const base = linkBase(config);
     // "Still a problem?" lasts to the end of the city's day it names; a fix recorded so late
     // (offline for days) that the day is past offers no link that would only say "expired".
-    const ends =
-      n.template === 'fixed'
-        ? windowEndsAt(n.happenedAt ?? n.createdAt, STILL_A_PROBLEM_DAYS, config.cityTimeZone)
-        : null;
-    const until = ends && ends.getTime() > Date.now() ? ends : null;
+    const last =
+      n.template === 'fixed' ? stillAProblemLastSecond(n.happenedAt ?? n.createdAt, config.cityTimeZone) : null;
+    const until = last && last.getTime() >= Date.now() ? last : null;
     // The pages its links open speak the notice's language, whatever the reader's browser prefers.
     const lang = `&lang=${r.language}`;
     const links = {
       track: `${base}/track/${n.caseId}?k=${signLink(secret, { p: 'track', caseId: n.caseId })}${lang}`,
       stillAProblem: until
-        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: until.getTime() / 1000 - 1 })}${lang}`
+        ? `${base}/still-a-problem?token=${signLink(secret, { p: 'still-a-problem', caseId: n.caseId, exp: until.getTime() / 1000 })}${lang}`
         : null,
       stillAProblemUntil: until,
     };

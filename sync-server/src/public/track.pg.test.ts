@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PublicCase, PublicTrackResponse } from '@fieldfix/shared';
+import { PublicCase, PublicTrackResponse, dateIn } from '@fieldfix/shared';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { signLink } from '../notices-delivery/signed-links.ts';
 
@@ -161,6 +161,17 @@ describe('GET /api/public/cases/:id', () => {
     const b = (await (await t.app.request(`/api/public/cases/${old}`)).json()) as PublicTrackResponse;
     expect(a.reopenUntil).not.toBeNull();
     expect(b.reopenUntil).toBeNull();
+    // To the end of the city's day 14 days after the fix, whatever the hour of the fix.
+    const clock = new Intl.DateTimeFormat('en-GB', {
+      timeZone: a.timeZone,
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    expect(clock.format(new Date(a.reopenUntil!))).toBe('23:59:59');
+    const fixedOn = new Date(Date.parse(a.case.closedAt!) + 14 * 86_400_000);
+    expect(dateIn(new Date(a.reopenUntil!), a.timeZone)).toBe(dateIn(fixedOn, a.timeZone));
   });
 });
 

@@ -29,6 +29,7 @@ import { unsubscribe } from '../notices-delivery/notice.repo.ts';
 import { answerBase, linkBase, linkSecret, signLink, verifyLink } from '../notices-delivery/signed-links.ts';
 import { findRequests, findTimelines, listServices } from '../open311/open311.repo.ts';
 import { announceCaseChanges } from '../dispatch/live-publish.ts';
+import { stillAProblemLastSecond } from '../resident-reopen/window.ts';
 import { reopenByResidentLink } from '../resident-reopen/still-a-problem.repo.ts';
 import { sendFollowConfirmation } from './follow-mail.ts';
 import { enforceLimits } from './rate-limit.repo.ts';
@@ -157,7 +158,7 @@ export function trackRoutes(deps: AppDeps, opts: PublicRouteOptions = {}) {
         );
       }
       // One reopening per fix: the fix's end of the window is the link's, so pressing twice reopens once.
-      const exp = Math.floor((Date.parse(closedAt) + STILL_A_PROBLEM_WINDOW_DAYS * DAY_MS) / 1000);
+      const exp = stillAProblemLastSecond(new Date(closedAt), config.cityTimeZone).getTime() / 1000;
       const r = await reopenByResidentLink(
         sql,
         { caseId: id, exp },

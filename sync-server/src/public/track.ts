@@ -7,15 +7,14 @@
 import {
   caseReadLevel,
   PUBLIC_CALLER,
-  STILL_A_PROBLEM_WINDOW_DAYS,
   toPublicCase,
   type PublicTimelineStep,
   type PublicTrackResponse,
 } from '@fieldfix/shared';
 import type { Open311CaseRow, Open311Service, TimelineEvent } from '../open311/open311.repo.ts';
 import { mediaUrl } from '../open311/open311.documents.ts';
+import { stillAProblemLastSecond } from '../resident-reopen/window.ts';
 
-const DAY_MS = 86_400_000;
 const KINDS = new Set<string>([
   'reported',
   'routed',
@@ -87,8 +86,9 @@ export function publicTrack(
     });
   }
   const reportPhoto = row.record.reportPhotoIds.find((id) => ctx.completePhotos.has(id)) ?? null;
+  // The last second "still a problem?" works: the end of the city's day the window ends on.
   const reopenUntil =
-    p.state === 'fixed' && p.closedAt ? new Date(Date.parse(p.closedAt) + STILL_A_PROBLEM_WINDOW_DAYS * DAY_MS) : null;
+    p.state === 'fixed' && p.closedAt ? stillAProblemLastSecond(new Date(p.closedAt), ctx.timeZone) : null;
   return {
     case: p,
     state: p.state,

@@ -321,15 +321,25 @@ describe('still a problem?', () => {
     const now = new Date('2026-06-20T12:00:00Z');
     const link = { caseId: '12', expiresAt: new Date('2026-06-24T12:00:00Z') };
     const fixed = { id: '12', state: 'fixed' as const, closedAt: new Date('2026-06-10T12:00:00Z') };
-    expect(canReopenByResidentLink(link, fixed, now, 14)).toBe(true);
-    expect(residentReopenRefusal(link, { ...fixed, id: '13' }, now, 14)).toBe('wrong-case');
-    expect(residentReopenRefusal({ ...link, expiresAt: new Date('2026-06-19T00:00:00Z') }, fixed, now, 14)).toBe(
-      'expired',
+    expect(canReopenByResidentLink(link, fixed, now, 14, 'America/Detroit')).toBe(true);
+    expect(residentReopenRefusal(link, { ...fixed, id: '13' }, now, 14, 'America/Detroit')).toBe('wrong-case');
+    expect(
+      residentReopenRefusal(
+        { ...link, expiresAt: new Date('2026-06-19T00:00:00Z') },
+        fixed,
+        now,
+        14,
+        'America/Detroit',
+      ),
+    ).toBe('expired');
+    expect(
+      residentReopenRefusal(link, { ...fixed, closedAt: new Date('2026-06-05T12:00:00Z') }, now, 14, 'America/Detroit'),
+    ).toBe('expired');
+    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, now, 14, 'America/Detroit')).toBe(
+      'closed-not-fixed',
     );
-    expect(residentReopenRefusal(link, { ...fixed, closedAt: new Date('2026-06-05T12:00:00Z') }, now, 14)).toBe(
-      'expired',
+    expect(residentReopenRefusal(link, { ...fixed, state: 'new', closedAt: null }, now, 14, 'America/Detroit')).toBe(
+      'open',
     );
-    expect(residentReopenRefusal(link, { ...fixed, state: 'closed_not_fixed' }, now, 14)).toBe('closed-not-fixed');
-    expect(residentReopenRefusal(link, { ...fixed, state: 'new', closedAt: null }, now, 14)).toBe('open');
   });
 });

@@ -1,8 +1,8 @@
+import { STILL_A_PROBLEM_WINDOW_DAYS } from '@fieldfix/shared';
 import { Hono, type Context } from 'hono';
 import { pageLang, publicPage, residentLanguage, type PageLang } from '../http/public-page.ts';
 import { html } from 'hono/html';
 import type { AppDeps } from '../http/deps.ts';
-import { STILL_A_PROBLEM_DAYS } from '../notices-delivery/notice-content.ts';
 import { linkSecret, verifyLink } from '../notices-delivery/signed-links.ts';
 import { announceCaseChanges } from '../dispatch/live-publish.ts';
 import { reopenByResidentLink, type ResidentReopenResult, type StillAProblemLink } from './still-a-problem.repo.ts';
@@ -106,7 +106,7 @@ export function stillAProblemRoutes(deps: AppDeps) {
       if (link === 'invalid') return invalid(c);
       const result = await reopenByResidentLink(sql, link, {
         now: new Date(),
-        windowDays: STILL_A_PROBLEM_DAYS,
+        windowDays: STILL_A_PROBLEM_WINDOW_DAYS,
         timeZone: config.cityTimeZone,
       });
       if (result.kind === 'reopened') announceCaseChanges(deps, [result.caseId]);
