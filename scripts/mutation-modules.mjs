@@ -139,7 +139,7 @@ export const MODULES = [
     // browser tests' (e2e), which Stryker does not run. Keep the ranges on those lines.
     name: 'sync-retry',
     file: 'field-app/src/lib/sync/engine.ts',
-    mutate: ['field-app/src/lib/sync/engine.ts:108-144', 'field-app/src/lib/sync/engine.ts:515-525'],
+    mutate: ['field-app/src/lib/sync/engine.ts:108-144', 'field-app/src/lib/sync/engine.ts:520-530'],
     tests: [
       'field-app/src/lib/sync/engine.test.ts',
       'field-app/src/lib/api/index.test.ts',

@@ -449,7 +449,12 @@ class SyncEngine {
     }
   }
 
-  async #pullAll(user: SessionResponse['user'], clientId: string, signal: AbortSignal | undefined, behind: boolean): Promise<void> {
+  async #pullAll(
+    user: SessionResponse['user'],
+    clientId: string,
+    signal: AbortSignal | undefined,
+    behind: boolean,
+  ): Promise<void> {
     let { cursor } = await deviceFacts(user);
     const priming = cursor === '0';
     if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes(signal);
