@@ -17,6 +17,7 @@ import {
   caseReadLevel,
   caseScope,
   inScope,
+  canOpenDispatch,
   inboxScope,
   mayOffer,
   residentReopenRefusal,
@@ -109,6 +110,15 @@ describe("who sees a crew's day", () => {
     for (const caller of [crewless, deskless, PUBLIC_CALLER, open311]) {
       expect([crewA, crewB, forestry].map((c) => canSeeCrew(caller, c))).toEqual([false, false, false]);
     }
+  });
+});
+
+describe('who may open the dispatch board', () => {
+  it('a lead with a department and an admin; not a lead without one, a worker or the public', () => {
+    expect(canOpenDispatch(lead)).toBe(true);
+    expect(canOpenDispatch(admin)).toBe(true);
+    for (const caller of [deskless, worker, crewless, PUBLIC_CALLER, open311])
+      expect(canOpenDispatch(caller)).toBe(false);
   });
 });
 

@@ -311,6 +311,16 @@ export function dispatchDepartment(
   }
 }
 
+/**
+ * Whether the caller may open the dispatch board at all: a lead of a department, or an admin
+ * (who names the department on the board). The pages' guard and menu ask this; the server asks
+ * `dispatchDepartment` of every request.
+ */
+export function canOpenDispatch(caller: Caller): boolean {
+  const d = dispatchDepartment(caller, undefined);
+  return 'departmentId' in d || d.denial === 'department-required';
+}
+
 /** True when `caller` may dispatch `departmentId`'s crews (`dispatchDepartment`). */
 export function canDispatch(caller: Caller, departmentId: string): boolean {
   const d = dispatchDepartment(caller, departmentId);
