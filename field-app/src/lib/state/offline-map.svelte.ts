@@ -180,6 +180,9 @@ class OfflineMap {
       const result = await downloadArea(plan, this.#abort.signal, (p) => (this.progress = p));
       if (this.#abort.signal.aborted) {
         this.message = 'Download stopped. The map shows what is already on this device.';
+      } else if (result.noAnswer) {
+        this.message =
+          'Map download paused: no answer from the server (the signal is too weak). Press “Download the map” to go on when the signal is better.';
       } else if (result.failed > 0) {
         this.message = `${result.failed} map ${result.failed === 1 ? 'tile' : 'tiles'} could not be downloaded. They are tried again after the next sync.`;
       }

@@ -20,7 +20,7 @@ import { bboxAround, intersectBbox, tileKey, tilesForBbox, zoomRange, type Bbox,
 /** Around the outermost cases: enough street to find the way in. */
 export const AREA_MARGIN_M = 500;
 /** Tiles fetched at once. */
-const PARALLEL = 4;
+export const PARALLEL = 4;
 
 export interface AreaPlan {
   areaId: string;
@@ -74,11 +74,20 @@ export interface DownloadProgress {
   total: number;
   bytes: number;
   failed: number;
+  /** Stopped early: the server stopped answering (the device shows signal but nothing comes). */
+  noAnswer?: boolean;
 }
 
 /**
+ * Tiles failing for want of an answer, one after another, before the download stops: a
+ * device that shows signal in a basement would otherwise wait out each tile's stall in turn.
+ */
+export const NO_ANSWER_TILES = 8;
+
+/**
  * Fetches and stores the plan's missing tiles, `PARALLEL` at a time, low zooms first.
- * Stops early on `signal`; answers what got done. Never throws for a failed tile.
+ * Stops early on `signal`, when the device goes offline, or after `NO_ANSWER_TILES` tiles in a
+ * row got no answer; answers what got done. Never throws for a failed tile.
  */
 export async function downloadArea(
   plan: AreaPlan,
@@ -87,8 +96,9 @@ export async function downloadArea(
 ): Promise<DownloadProgress> {
   const progress: DownloadProgress = { done: 0, total: plan.missing.length, bytes: 0, failed: 0 };
   let next = 0;
+  let unansweredInRow = 0;
   const worker = async (): Promise<void> => {
-    while (!signal.aborted && next < plan.missing.length) {
+    while (!signal.aborted && !progress.noAnswer && next < plan.missing.length) {
       const t = plan.missing[next++]!;
       const res = await fetchTile(tileUrl(plan.template, t), signal);
       if (res.ok) {
@@ -103,10 +113,13 @@ export async function downloadArea(
         });
         progress.done++;
         progress.bytes += res.bytes.byteLength;
+        unansweredInRow = 0;
       } else if (res.kind !== 'aborted') {
         progress.failed++;
         // Offline now: the rest would fail the same way.
         if (res.kind === 'network' && typeof navigator !== 'undefined' && navigator.onLine === false) return;
+        if (res.kind === 'network' && ++unansweredInRow >= NO_ANSWER_TILES) progress.noAnswer = true;
+        else if (res.kind !== 'network') unansweredInRow = 0;
       }
       onProgress({ ...progress });
     }
