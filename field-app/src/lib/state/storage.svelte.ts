@@ -47,3 +47,18 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
   return `${(n / (1024 * 1024 * 1024)).toFixed(1)} GB`;
 }
+
+/**
+ * What to tell a person about to download `estimateBytes` of map when it will not fit: the
+ * device's free space (`freeBytes`, null when the browser will not say), else the space the
+ * device keeps for map tiles (`budgetBytes`). Null when it fits both.
+ */
+export function mapSpaceNote(estimateBytes: number, budgetBytes: number, freeBytes: number | null): string | null {
+  if (freeBytes !== null && estimateBytes > freeBytes) {
+    return `This device has about ${formatBytes(freeBytes)} free, less than the map needs. Free some space, or lower “Closest zoom kept” in Settings.`;
+  }
+  if (estimateBytes > budgetBytes) {
+    return `That is more than the ${formatBytes(budgetBytes)} kept for map tiles: the map of other areas makes room, and today’s is kept whole. To take less, lower “Closest zoom kept” in Settings.`;
+  }
+  return null;
+}
