@@ -100,3 +100,14 @@ describe('photo downloads, retention and the upload sweep', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('mail', () => {
+  it("needs PUBLIC_URL with SMTP_URL: the emails' links must reach residents", () => {
+    expect(() => loadConfig({ SMTP_URL: 'smtp://mail.internal:587' })).toThrow(
+      /PUBLIC_URL: needed with SMTP_URL, or every link in the residents' emails would point to this machine/,
+    );
+    const c = loadConfig({ SMTP_URL: 'smtp://mail.internal:587', PUBLIC_URL: 'https://311.city.example' });
+    expect(c).toMatchObject({ smtpUrl: 'smtp://mail.internal:587', publicUrl: 'https://311.city.example' });
+    expect(loadConfig({}).smtpUrl).toBeUndefined(); // the embedded mailbox needs neither
+  });
+});

@@ -216,6 +216,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  // Emails carry links (track, "still a problem?", unsubscribe) that must reach residents, not this machine.
+  if (e.SMTP_URL && !e.PUBLIC_URL) {
+    throw new Error(
+      "Invalid configuration:\n  PUBLIC_URL: needed with SMTP_URL, or every link in the residents' emails would point to this machine (http://localhost…). Set it to the address residents reach (docs/deploy.md).",
+    );
+  }
   try {
     new Intl.DateTimeFormat('en', { timeZone: e.CITY_TIMEZONE });
   } catch {
