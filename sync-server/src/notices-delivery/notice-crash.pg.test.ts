@@ -30,6 +30,7 @@ function startWorker(): ChildProcess {
       PATH: process.env.PATH,
       DATABASE_URL: t.db.url,
       SMTP_URL: smtp.url,
+      PUBLIC_URL: 'https://311.riverton.example',
       DATA_DIR: workerDir,
       NOTICE_LEASE_SECONDS: '1',
       LOG_LEVEL: 'error',
