@@ -111,3 +111,33 @@ describe('mail', () => {
     expect(loadConfig({}).smtpUrl).toBeUndefined(); // the embedded mailbox needs neither
   });
 });
+
+describe('the first administrator', () => {
+  it('is read from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD (and a name), or not at all', () => {
+    expect(loadConfig({}).firstAdmin).toBeUndefined();
+    const c = loadConfig({ FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'long-enough-pw' });
+    expect(c.firstAdmin).toEqual({ email: 'it@city.example', password: 'long-enough-pw', name: 'Administrator' });
+    expect(
+      loadConfig({
+        FIRST_ADMIN_EMAIL: 'it@city.example',
+        FIRST_ADMIN_PASSWORD: 'long-enough-pw',
+        FIRST_ADMIN_NAME: 'IT',
+      }).firstAdmin?.name,
+    ).toBe('IT');
+  });
+
+  it.each([
+    [{ FIRST_ADMIN_EMAIL: 'it@city.example' }, /FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD: give both/],
+    [{ FIRST_ADMIN_PASSWORD: 'long-enough-pw' }, /FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD: give both/],
+    [
+      { FIRST_ADMIN_EMAIL: 'not an email', FIRST_ADMIN_PASSWORD: 'long-enough-pw' },
+      /FIRST_ADMIN_EMAIL: an email address/,
+    ],
+    [
+      { FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'short' },
+      /FIRST_ADMIN_PASSWORD: at least 10 characters/,
+    ],
+  ])('%o is refused, naming the problem', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

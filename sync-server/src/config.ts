@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PASSWORD_MIN } from '@fieldfix/shared';
+import type { FirstAdmin } from './auth/first-admin.ts';
 import { STREAM_TIMINGS, type StreamTimings } from './photos/upload-timings.ts';
 import type { S3PhotoConfig } from './photos/s3-photo-store.ts';
 import { QUIET_PULL_TIMES, type QuietPullTimes } from './sync/quiet-pull.ts';
@@ -16,6 +18,10 @@ const Env = z.object({
   STATIC_DIR: z.string().default(`${repoRoot}field-app/build`),
   /** `auto` seeds the demo city into an empty database; `off` never does. */
   DEMO_DATA: z.enum(['auto', 'off']).default('auto'),
+  /** The first administrator, made at start while the city has none (`auth/first-admin.ts`). */
+  FIRST_ADMIN_EMAIL: z.email('an email address').optional(),
+  FIRST_ADMIN_PASSWORD: z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).optional(),
+  FIRST_ADMIN_NAME: z.string().trim().min(1).max(200).default('Administrator'),
   /** How long a staff session (and so offline work on a device) lasts: one shift. */
   SESSION_HOURS: z.coerce
     .number()
@@ -167,6 +173,8 @@ export type Config = {
   dataDir: string;
   staticDir: string;
   demoData: 'auto' | 'off';
+  /** The first administrator to make while the city has none; unset: none is made. */
+  firstAdmin?: FirstAdmin;
   sessionHours: number;
   cityTimeZone: string;
   secureCookies: boolean;
@@ -217,6 +225,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   // Emails carry links (track, "still a problem?", unsubscribe) that must reach residents, not this machine.
+  if (!e.FIRST_ADMIN_EMAIL !== !e.FIRST_ADMIN_PASSWORD) {
+    throw new Error(
+      'Invalid configuration:\n  FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD: give both (the first administrator) or neither.',
+    );
+  }
   if (e.SMTP_URL && !e.PUBLIC_URL) {
     throw new Error(
       "Invalid configuration:\n  PUBLIC_URL: needed with SMTP_URL, or every link in the residents' emails would point to this machine (http://localhost…). Set it to the address residents reach (docs/deploy.md).",
@@ -235,6 +248,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     staticDir: e.STATIC_DIR,
     demoData: e.DEMO_DATA,
+    ...(e.FIRST_ADMIN_EMAIL && e.FIRST_ADMIN_PASSWORD
+      ? { firstAdmin: { email: e.FIRST_ADMIN_EMAIL, password: e.FIRST_ADMIN_PASSWORD, name: e.FIRST_ADMIN_NAME } }
+      : {}),
     sessionHours: e.SESSION_HOURS,
     cityTimeZone: e.CITY_TIMEZONE,
     secureCookies: e.PUBLIC_URL?.startsWith('https:') ?? false,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
+import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { createApp, quietPullFor } from './app.ts';
 import type { Config } from './config.ts';
 import { connectPostgres, openEmbedded, type Database } from './db/database.ts';
@@ -64,6 +65,15 @@ export async function startServer(
       log.info(
         `Seeded the demo city: ${seeded.cases} cases (${seeded.reportPhotos} with a resident's photo), ${seeded.crews} crews, ${seeded.users} people.`,
       );
+    if (config.firstAdmin) {
+      const made = await ensureFirstAdmin(db.sql, config.firstAdmin);
+      if (made === 'created')
+        log.info(`Made the first administrator, ${config.firstAdmin.email}: sign in and add the others.`);
+      if (made === 'email-taken')
+        log.warn(
+          `FIRST_ADMIN_EMAIL ${config.firstAdmin.email} is another account's, and the city has no administrator: none was made. Name another email.`,
+        );
+    }
     // One link-signing key for every instance on this database (LINK_SECRET, else generated once).
     config = { ...config, linkSecret: config.linkSecret ?? (await sharedLinkSecret(db.sql, config.dataDir)) };
     const metrics = createMetrics({ sql: db.sql, dbKind: db.kind, log, processMetrics: true });
