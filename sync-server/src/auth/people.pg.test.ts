@@ -113,6 +113,28 @@ describe('staff accounts', () => {
     await t.login('moved.on@riverton.example', 'a-brand-new-one-9');
   });
 
+  it('a new password stands only with the sign-outs: when they cannot be written, the old password is kept', async () => {
+    const { person } = PersonResponse.parse(
+      await (await send('POST', '/api/admin/people', newWorker('lost.tablet@riverton.example'))).json(),
+    );
+    const tablet = await t.login('lost.tablet@riverton.example', 'pothole-season-7');
+    // The sessions table refuses the sign-out (as a dropped connection would leave it).
+    await t.db.sql.unsafe(`
+      create function refuse_sign_out() returns trigger language plpgsql as $$
+        begin raise exception 'sessions are read-only now'; end $$;
+      create trigger refuse_sign_out before update on sessions for each row
+        when (new.user_id = '${person.id}') execute function refuse_sign_out();`);
+    try {
+      const res = await send('PUT', `/api/admin/people/${person.id}`, { password: 'a-brand-new-one-9' });
+      expect(res.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await t.db.sql.unsafe('drop trigger refuse_sign_out on sessions; drop function refuse_sign_out();');
+    }
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(200);
+    await t.login('lost.tablet@riverton.example', 'pothole-season-7');
+    await expect(t.login('lost.tablet@riverton.example', 'a-brand-new-one-9')).rejects.toThrow(/401/);
+  });
+
   it('an ended account is signed out and cannot sign in; restored, it can again', async () => {
     const { person } = PersonResponse.parse(
       await (await send('POST', '/api/admin/people', newWorker('left.city@riverton.example'))).json(),

@@ -98,13 +98,15 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
               throw new ApiError(409, 'conflict', 'This is the last administrator: make someone else one first.');
             }
           }
-          return updatePerson(tx, id, { name: body.name, placement, passwordHash, active: body.active });
+          const updated = await updatePerson(tx, id, { name: body.name, placement, passwordHash, active: body.active });
+          // Signed out everywhere (an admin setting their own password keeps this session), in
+          // the same transaction: a new password never stands while a lost tablet stays signed in.
+          if (updated && (body.password !== undefined || body.active === false || moved)) {
+            await revokeUserSessions(tx, id, self ? c.var.sessionTokenHash : undefined);
+          }
+          return updated;
         });
         if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');
-        // Signed out everywhere (an admin setting their own password keeps this session).
-        if (body.password !== undefined || body.active === false || moved) {
-          await revokeUserSessions(sql, id, self ? c.var.sessionTokenHash : undefined);
-        }
         // Every instance asks the database about this person again at their next request.
         await quietPull?.forgetUser(id);
         return c.json({ person } satisfies PersonResponse);

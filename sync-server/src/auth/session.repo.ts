@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Sql } from '../db/database.ts';
+import type { Queryable, Sql } from '../db/database.ts';
 import type { Staff } from '../access/caller.ts';
 
 export function hashToken(token: string): string {
@@ -89,7 +89,7 @@ export async function revokeSession(sql: Sql, tokenHash: string): Promise<void> 
  * Signs a person out everywhere (a lost tablet, a member of staff who left), but for the
  * session `keep` (an admin's own, as they set their own password).
  */
-export async function revokeUserSessions(sql: Sql, userId: string, keep?: string): Promise<number> {
+export async function revokeUserSessions(sql: Queryable, userId: string, keep?: string): Promise<number> {
   const rows = await sql`
     update sessions set revoked_at = now()
     where user_id = ${userId} and revoked_at is null ${keep ? sql`and token_hash <> ${keep}` : sql``}
