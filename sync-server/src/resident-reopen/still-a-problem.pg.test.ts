@@ -176,6 +176,24 @@ describe('still a problem?', () => {
     expect(await written(other)).toMatchObject({ reopened: 1, notices: 1, lead: 1 });
   });
 
+  it("fixed again the same day, the case is reopened again by the same link (both fixes' emails carry it)", async () => {
+    const id = await fixedCase();
+    const token = link(id);
+    expect((await post(token)).status).toBe(200);
+    expect(await written(id)).toMatchObject({ reopened: 1, notices: 1, lead: 1 });
+    // The crew fixes it again, an hour later: a new fix, the same day's link.
+    await t.db.sql`update cases set state = 'fixed', closed_at = now(), version = version + 1 where id = ${id}`;
+    await t.db.sql`insert into case_events (case_id, kind, data, version, crew_id)
+      select id, 'fixed', '{}', version, 'streets-a' from cases where id = ${id}`;
+    const again = await post(token);
+    expect(again.status).toBe(200);
+    expect(await again.text()).not.toContain('already reopened');
+    expect(await written(id)).toMatchObject({ reopened: 2, notices: 2, lead: 2, row: { state: 'assigned' } });
+    // A second press now is the same reopening.
+    expect(await (await post(token)).text()).toContain('already reopened');
+    expect(await written(id)).toMatchObject({ reopened: 2, notices: 2, lead: 2 });
+  });
+
   it('after 14 days the link is refused with 410 and plain words, and nothing changes', async () => {
     const id = await fixedCase(15);
     const before = await written(id);

@@ -30,14 +30,27 @@ export type ResidentReopenResult =
   | { kind: 'already-reopened'; caseId: string }
   | { kind: 'refused'; caseId: string; why: ResidentReopenRefusal | 'no-case' };
 
+const uuidOf = (text: string) => {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
 /**
- * The key of one link's reopening: a UUID from the case and the link's end, the same every
- * time the link is used. It is the `mutation_id` of the history entry, the notification and
- * the lead's note, so using the link twice reopens once and queues once.
+ * A link's id: a UUID from the case and the link's end, the same every time the link is used
+ * (two fixes on one city day carry the same link). Kept in the history entry of the reopening
+ * it made (`data.link`; earlier entries have it as their `mutation_id`).
  */
 export function linkKey(link: StillAProblemLink): string {
-  const h = createHash('sha256').update(`still-a-problem:${link.caseId}:${link.exp}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  return uuidOf(`still-a-problem:${link.caseId}:${link.exp}`);
+}
+
+/**
+ * The key of the reopening of one fix by one link: the `mutation_id` of the history entry, the
+ * notification and the lead's note, so pressing twice reopens once and queues once, and the
+ * same link after the crew fixed the case again reopens it again.
+ */
+export function reopenKey(link: StillAProblemLink, fixedAt: Date): string {
+  return uuidOf(`still-a-problem:${link.caseId}:${link.exp}:${fixedAt.toISOString()}`);
 }
 
 /** The column each field of a patch is written to: every field, so none can be left out. */
@@ -72,7 +85,7 @@ export async function reopenByResidentLink(
   link: StillAProblemLink,
   opts: { now: Date; windowDays: number; timeZone: string },
 ): Promise<ResidentReopenResult> {
-  const key = linkKey(link);
+  const linkId = linkKey(link);
   return sql.begin(async (tx) => {
     const [c] = await tx<
       {
@@ -92,7 +105,7 @@ export async function reopenByResidentLink(
       where c.id = ${link.caseId}
       for update of c`;
     if (!c) return { kind: 'refused', caseId: link.caseId, why: 'no-case' };
-    if (await reopenedBy(tx, c.id, key)) return { kind: 'already-reopened', caseId: c.id };
+    if (c.state !== 'fixed' && (await reopenedBy(tx, c.id, linkId))) return { kind: 'already-reopened', caseId: c.id };
     const why = residentReopenRefusal(
       { caseId: link.caseId, expiresAt: new Date(link.exp * 1000) },
       { id: c.id, state: c.state, closedAt: c.closed_at },
@@ -102,6 +115,7 @@ export async function reopenByResidentLink(
     );
     if (why) return { kind: 'refused', caseId: c.id, why };
 
+    const key = reopenKey(link, c.closed_at!); // a fixed case has its fix's time
     const version = c.version + 1;
     const row: Record<string, unknown> = { ...patchRow(reopenPatch()), version, updated_at: opts.now };
     const route = await routeRequest(
@@ -129,6 +143,7 @@ export async function reopenByResidentLink(
       values (${c.id}, ${opts.now}, ${opts.now}, 'reopened', null, ${key},
         ${tx.json({
           source: 'resident',
+          link: linkId,
           reason: 'The resident says it is still a problem.',
           previousState: c.state,
           ...(route ? { routed: route.message } : {}),
@@ -154,8 +169,13 @@ export async function reopenByResidentLink(
   });
 }
 
-async function reopenedBy(tx: Queryable, caseId: string, key: string): Promise<boolean> {
+/** Whether the link `linkId` reopened the case since its last fix (a second press: nothing to do). */
+async function reopenedBy(tx: Queryable, caseId: string, linkId: string): Promise<boolean> {
   const rows = await tx`
-    select 1 from case_events where case_id = ${caseId} and kind = 'reopened' and mutation_id = ${key} limit 1`;
+    select 1 from case_events e
+    where e.case_id = ${caseId} and e.kind = 'reopened'
+      and (e.data->>'link' = ${linkId} or e.mutation_id = ${linkId}::uuid)
+      and e.id > coalesce((select max(f.id) from case_events f where f.case_id = ${caseId} and f.kind = 'fixed'), 0)
+    limit 1`;
   return rows.length > 0;
 }
