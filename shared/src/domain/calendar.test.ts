@@ -37,6 +37,14 @@ describe('when a day ends in a zone', () => {
     ).toBe(25 * 3_600_000);
   });
 
+  it('a window counts calendar days there, across a change of the clocks too', () => {
+    const zone = 'America/Detroit';
+    // 00:30 on 20 October, clocks back on 1 November: fourteen days on is 3 November.
+    expect(windowEndsAt(new Date('2026-10-20T04:30:00Z'), 14, zone).toISOString()).toBe('2026-11-04T05:00:00.000Z');
+    // 23:30 on 28 February, clocks forward on 8 March: fourteen days on is 14 March.
+    expect(windowEndsAt(new Date('2026-03-01T04:30:00Z'), 14, zone).toISOString()).toBe('2026-03-15T04:00:00.000Z');
+  });
+
   it('a window of days lasts to the end of its last day there, whatever the hour it began', () => {
     const zone = 'America/Detroit';
     for (const fixedAt of ['2026-06-02T12:00:00Z', '2026-06-02T04:00:00Z', '2026-06-03T03:59:59Z']) {

@@ -42,5 +42,6 @@ export function dayEndsAt(isoDate: string, timeZone: string): Date {
  * 16" lasts all of June 16 there, whatever time of day it began.
  */
 export function windowEndsAt(from: Date, days: number, timeZone: string): Date {
-  return dayEndsAt(dateIn(new Date(from.getTime() + days * 86_400_000), timeZone), timeZone);
+  // Calendar days there, not 24-hour spans: a window across a clock change ends on the right day.
+  return dayEndsAt(addDays(dateIn(from, timeZone), days), timeZone);
 }

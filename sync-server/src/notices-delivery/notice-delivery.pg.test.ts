@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOL_HEADER, PROTOCOL_VERSION, dateIn, windowEndsAt } from '@fieldfix/shared';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, addDays, dateIn, windowEndsAt } from '@fieldfix/shared';
 import { DEMO_API_KEY } from '../demo/demo-open311.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
 import { listen, TestDevice } from '../../test/sync-client.ts';
@@ -290,7 +290,7 @@ describe('resident notices over SMTP (R10)', () => {
     const ends = windowEndsAt(fix!.happened_at, 14, t.config.cityTimeZone);
     expect(claims!.exp).toBe(ends.getTime() / 1000 - 1);
     expect(dateIn(new Date(claims!.exp * 1000), t.config.cityTimeZone)).toBe(
-      dateIn(new Date(fix!.happened_at.getTime() + 14 * 86_400_000), t.config.cityTimeZone),
+      addDays(dateIn(fix!.happened_at, t.config.cityTimeZone), 14),
     );
     expect(verifyLink(linkSecret(t.config), still, 'unsubscribe')).toBeNull();
     const track = /https:\/\/311\.riverton\.example\/track\/(\d+)\?k=([\w.-]+)/.exec(mail.text!)!;
