@@ -11,7 +11,7 @@ import { FilePhotoStore } from '../photos/photo-store.ts';
 import { startLoopbackSmtp } from './loopback-smtp.ts';
 import { MailboxMailer, SmtpMailer } from './mailer.ts';
 import { mailboxDir, NoticeWorker } from './notice-worker.ts';
-import { recipientsOf, unsubscribe } from './notice.repo.ts';
+import { claimDueNotices, recipientsOf, unsubscribe } from './notice.repo.ts';
 import { linkSecret, verifyLink } from './signed-links.ts';
 
 // R10 end to end over real sockets: a crew's fix pushed through the sync API reaches a real
@@ -362,6 +362,22 @@ describe('resident notices over SMTP (R10)', () => {
       .filter((m) => (m.to as { text: string }).text === reporter)
       .map((m) => m.subject);
     expect(subjects).toEqual([`We received your report (case #${id})`, `Case #${id} closed without a fix`]);
+  });
+
+  it('[R10] of two notices of a case due together, only the earlier is claimed; one failing for hours holds nothing back', async () => {
+    const { id } = await caseWithPeople('en');
+    const sql = t.db.sql;
+    const [first] = await sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template) values (${id}, 'received') returning id::text`;
+    const [second] = await sql<{ id: string }[]>`
+      insert into notification_outbox (case_id, template) values (${id}, 'closed') returning id::text`;
+    const claimed = async () => (await claimDueNotices(sql, 50, 0, 3)).filter((n) => n.caseId === id).map((n) => n.id);
+    expect(await claimed()).toEqual([first!.id]);
+    // The earlier one has failed more than the tries it holds the others for: the later goes.
+    await sql`update notification_outbox set attempts = 3, last_error = '452 mailbox full', send_after = now() + interval '1 hour'
+      where id = ${first!.id}`;
+    expect(await claimed()).toEqual([second!.id]);
+    await sql`update notification_outbox set failed_at = now() where case_id = ${id}`;
   });
 
   it('[R10] a mail server down for hours delays a notice, not loses it: it is given up on only once it is days old', async () => {

@@ -38,7 +38,8 @@ export type NoticeWorkerOptions = {
   /**
    * Attempts before a notice may be given up on (an admin may retry it): given up once it
    * has had these and is `retryForHours` old, so a mail server down over a weekend delays
-   * notices rather than losing them (past the backoff's cap, one try an hour).
+   * notices rather than losing them (past the backoff's cap, one try an hour). Until it has
+   * had these, the later notices of its case wait for it (they go in order).
    */
   maxAttempts: number;
   retryForHours: number;
@@ -162,7 +163,7 @@ export class NoticeWorker {
       if (expired > 0)
         this.#deps.log.info(`Resident notices: ${expired} queued too long ago are not sent (see the outbox).`);
     }
-    const due = await claimDueNotices(sql, this.#opts.batchSize, this.#opts.leaseSeconds);
+    const due = await claimDueNotices(sql, this.#opts.batchSize, this.#opts.leaseSeconds, this.#opts.maxAttempts);
     if (due.length === 0) return 0;
     // Kept while in hand: claims renewed every third of the lease until each notice is done.
     const inHand = new Set(due.map((n) => n.id));

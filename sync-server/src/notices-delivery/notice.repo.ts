@@ -81,12 +81,18 @@ export async function expireStaleNotices(sql: Queryable, maxAgeHours: number): P
  * Claims up to `limit` due notices for `leaseSeconds`: `skip locked` lets several instances
  * claim at once without waiting on or taking each other's rows, and the lease hands a row
  * to another instance only when its claimer died or stalled. A case's notices go in the
- * order they were queued: one waits while an earlier one of its case is being sent or
- * retried after a failure (a "scheduled" held back by a "try later" never lands after the
- * "fixed"). A fix's notice waiting for its photo holds nothing back: a reopening's notice
- * goes, and the fix's is then dropped (`NoticeWorker`).
+ * order they were queued: one waits while an earlier one of its case is due, being sent, or
+ * retried after a failure within its first `holdBackAttempts` tries (a "scheduled" held back
+ * by a "try later" never lands after the "fixed"; one failing for hours holds nothing back
+ * after those). A fix's notice waiting for its photo holds nothing back: a reopening's
+ * notice goes, and the fix's is then dropped (`NoticeWorker`).
  */
-export async function claimDueNotices(sql: Queryable, limit: number, leaseSeconds: number): Promise<DueNotice[]> {
+export async function claimDueNotices(
+  sql: Queryable,
+  limit: number,
+  leaseSeconds: number,
+  holdBackAttempts: number,
+): Promise<DueNotice[]> {
   const rows = await sql<
     {
       id: string;
@@ -107,7 +113,8 @@ export async function claimDueNotices(sql: Queryable, limit: number, leaseSecond
         and not exists (
           select 1 from notification_outbox e
           where e.case_id = n.case_id and e.id < n.id and e.sent_at is null and e.failed_at is null
-            and (e.last_error is not null or e.claimed_until > now()))
+            and (e.send_after <= now() or e.claimed_until > now()
+              or (e.last_error is not null and e.attempts < ${holdBackAttempts}::int)))
       order by send_after, id
       limit ${limit}
       for update skip locked)
