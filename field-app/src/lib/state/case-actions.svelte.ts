@@ -226,8 +226,9 @@ const TAGS: readonly string[] = ['before', 'after', 'other'] satisfies PhotoTag[
 /**
  * The crew's photos of a case taken on other devices (a crew's second tablet, or this one
  * before it was reset), from the case's history: a fix may name them, so a crew can close a
- * case whose after-photo another device took. Photos on this device, photos whose attach
- * landed on another case (a merge), and the resident's photos are left out.
+ * case whose after-photo another device took. Only those since the case was last reopened
+ * (the photos of a fix that did not hold are no proof of the next). Photos on this device,
+ * photos whose attach landed on another case (a merge), and the resident's photos are left out.
  */
 export function photosFromHistory(
   events: readonly CaseEvent[],
@@ -235,9 +236,14 @@ export function photosFromHistory(
   onDevice: ReadonlySet<string>,
 ): RecordedPhoto[] {
   const seen = new Set(onDevice);
-  const found: RecordedPhoto[] = [];
-  for (const e of events) {
+  let found: RecordedPhoto[] = [];
+  const inOrder = events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
+    .map(({ e }) => e);
+  for (const e of inOrder) {
     const { photoId, tag, takenAt, redirectedTo } = e.data;
+    if (e.kind === 'reopened' && e.caseId === caseId) found = [];
     if (e.kind !== 'photo' || e.caseId !== caseId || redirectedTo !== undefined) continue;
     if (typeof photoId !== 'string' || typeof tag !== 'string' || !TAGS.includes(tag) || seen.has(photoId)) continue;
     seen.add(photoId);

@@ -125,6 +125,15 @@ describe('the fix form offers the photos other devices of the crew added, from t
     ]);
   });
 
+  it('only since the case was last reopened: the photos of a fix that did not hold prove nothing', () => {
+    const events = [
+      event('e-3', { photoId: 'p-new', tag: 'after' }, { at: '2026-12-07T15:00:00.000Z' }),
+      event('e-1', { photoId: 'p-old', tag: 'after' }, { at: '2026-12-05T10:00:00.000Z' }),
+      event('e-2', { source: 'resident' }, { kind: 'reopened', at: '2026-12-06T09:00:00.000Z' }),
+    ];
+    expect(photosFromHistory(events, 'c-1', new Set()).map((p) => p.id)).toEqual(['p-new']);
+  });
+
   it('leaves out photos on this device, other events, other cases, merged attaches and unknown tags', () => {
     const events = [
       event('e-1', { photoId: 'p-here', tag: 'after' }),
