@@ -9,9 +9,7 @@
  * tried again here for a few minutes with the page's own backoff (jittered, never before the
  * server's `Retry-After`), so a city of tablets does not come back in step on a struggling
  * server; then the event fails and the browser schedules another. A 401 or 426 ends it: only
- * the person can help (sign in, reload), and the page says so when opened. While a page of
- * the app is in view, its own loop does the work and this wake-up leaves it to it (a page put
- * away with work left asks again).
+ * the person can help (sign in, reload), and the page says so when opened.
  */
 import { retryAfterMs } from '#lib/api/retry-after.ts';
 import { BACKGROUND_SYNC_TAG } from '#lib/sync/background.ts';
@@ -37,22 +35,15 @@ interface SyncEventLike extends ExtendableEvent {
 export function installBackgroundSync(scope: ServiceWorkerGlobalScope): void {
   scope.addEventListener('sync', (event) => {
     const e = event as SyncEventLike;
-    if (e.tag === BACKGROUND_SYNC_TAG) e.waitUntil(syncInBackground(scope));
+    if (e.tag === BACKGROUND_SYNC_TAG) e.waitUntil(syncInBackground());
   });
 }
 
 type Try = { result: 'done' | 'stop' } | { result: 'again'; err: unknown };
 
-/** A page of the app the person is looking at: its own sync loop (and its backoff) runs. */
-async function pageInView(scope: ServiceWorkerGlobalScope): Promise<boolean> {
-  const windows = await scope.clients.matchAll({ type: 'window' });
-  return windows.some((w) => (w as WindowClient).visibilityState === 'visible');
-}
-
-async function syncInBackground(scope: ServiceWorkerGlobalScope): Promise<void> {
+async function syncInBackground(): Promise<void> {
   const deadline = Date.now() + BUDGET_MS;
   for (let failures = 0; ; failures++) {
-    if (await pageInView(scope)) return;
     const t = await tryOnce();
     if (t.result !== 'again') return;
     const wait = backgroundWait(t.err, failures, Date.now());

@@ -27,15 +27,12 @@ class SyncState {
 
   constructor() {
     syncEngine.subscribe((s) => {
-      // Work may be left on the device with no network: ask the browser to sync from the
-      // service worker when the network is back, even if the page is closed by then. A failed
-      // try on a page in view is the page's own to retry (with its backoff); put away with
-      // work left, the page asks then (the sync engine's `visibilitychange`).
-      const hidden = typeof document !== 'undefined' && document.visibilityState === 'hidden';
+      // Work may be left on the device (no network, a failed try): ask the browser to sync
+      // from the service worker when the network is back, even if the page is closed by then.
       if (
         s.problem &&
         s.problem !== this.status.problem &&
-        (s.problem.kind === 'offline' || (s.problem.kind === 'retrying' && hidden))
+        (s.problem.kind === 'offline' || s.problem.kind === 'retrying')
       ) {
         void requestBackgroundSync();
       }
