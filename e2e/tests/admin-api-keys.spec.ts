@@ -58,6 +58,23 @@ test('an admin makes a key, its app reports with it, and once revoked it is refu
   await expect(card).toContainText('by Jordan Lee');
   await axeClean(page);
 
+  // While its secret shows, no second key replaces it, and leaving the page asks first.
+  await page.getByLabel('Name', { exact: true }).fill('Second app');
+  await page.getByRole('button', { name: 'Make key' }).click();
+  await expect(page.getByRole('alert')).toHaveText(
+    `Copy the secret of ${name} and press “Done” first: it is not shown again.`,
+  );
+  await expect(keys.getByRole('heading', { name: 'Second app' })).toHaveCount(0);
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.getByRole('link', { name: 'People' }).click();
+  await expect.poll(() => asked).toBe(`The secret of ${name} is not shown again. Leave without it?`);
+  await expect(page).toHaveURL(/\/admin\/api-keys$/);
+  await expect(secretField).toHaveValue(secret);
+
   // The app uses it; "Done" forgets the secret, and a reload never shows it again.
   expect((await report(request, secret)).status()).toBe(200);
   await made.getByRole('button', { name: 'Done' }).click();

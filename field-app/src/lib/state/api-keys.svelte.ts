@@ -46,6 +46,11 @@ export class ApiKeys {
   async create(name: string, rateLimitPerMinute: number): Promise<boolean> {
     // The button stays pressable while a key is made (it keeps the keyboard): a second press waits.
     if (this.creating) return false;
+    // A secret still shown would be replaced, and lost with the key still in force.
+    if (this.made) {
+      this.error = `Copy the secret of ${this.made.key.name} and press “Done” first: it is not shown again.`;
+      return false;
+    }
     this.creating = true;
     this.error = '';
     const res = await createApiKey({ name, rateLimitPerMinute });
@@ -62,6 +67,7 @@ export class ApiKeys {
   /** Forgets the new key's secret: after this, nobody can read it. */
   dismissSecret(): void {
     this.made = null;
+    this.error = '';
   }
 
   /** Revokes a key; true when it was revoked. */
