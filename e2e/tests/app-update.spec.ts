@@ -15,6 +15,7 @@ test('a new version waits for the crew, and "Reload" brings it in with the day i
   const rows = await page.getByTestId('case-row').count();
   expect(rows).toBeGreaterThan(0);
   await expect(page.getByText('A new version is ready.')).toHaveCount(0);
+  await expect(page.getByTestId('app-not-saved')).toHaveCount(0);
   const firstScript = await page.evaluate(
     async () => (await navigator.serviceWorker.getRegistration())?.active?.scriptURL,
   );
@@ -47,4 +48,24 @@ test('a new version waits for the crew, and "Reload" brings it in with the day i
   } finally {
     writeFileSync(file, original);
   }
+});
+
+test('a tablet whose browser could not save the app says it will not open without signal, and how to retry', async ({
+  browser,
+}) => {
+  const context = await browser.newContext();
+  // The app's own files cannot be saved: the service worker does not come.
+  await context.route('**/service-worker.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  const page = await context.newPage();
+  await signIn(page);
+  await synced(page);
+  const note = page.getByTestId('app-not-saved');
+  await expect(note).toContainText('This app is not saved on this device yet, so it will not open without signal.');
+  await expect(note.getByRole('button', { name: 'Reload the app' })).toBeVisible();
+  // The file comes back: reloaded, the app is saved and the note goes.
+  await context.unroute('**/service-worker.js');
+  await note.getByRole('button', { name: 'Reload the app' }).click();
+  await offlineReady(page);
+  await expect(page.getByTestId('app-not-saved')).toHaveCount(0);
+  await context.close();
 });

@@ -5,9 +5,17 @@
 import { Workbox } from 'workbox-window';
 import { dev } from '$app/env';
 
+/** How long the first install may take before the person is told the app is not saved yet. */
+const SAVE_WAIT_MS = 20_000;
+
 class AppUpdate {
   /** A new version is installed and waits for the person to reload. */
   waiting = $state(false);
+  /**
+   * Whether the app itself is saved on the device, so it opens with no signal: null while the
+   * first install is under way, false when it failed or is taking long (the page says so).
+   */
+  offlineReady = $state<boolean | null>(null);
 
   #wb: Workbox | null = null;
   #reloading = false;
@@ -26,7 +34,12 @@ class AppUpdate {
       if (this.#reloading) window.location.reload();
     });
 
-    wb.register().catch((err: unknown) => console.error('Service worker registration failed', err));
+    void navigator.serviceWorker.ready.then(() => (this.offlineReady = true));
+    setTimeout(() => (this.offlineReady ??= false), SAVE_WAIT_MS);
+    wb.register().catch((err: unknown) => {
+      console.error('Service worker registration failed', err);
+      this.offlineReady = false;
+    });
   }
 
   /**
