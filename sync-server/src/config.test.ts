@@ -115,13 +115,18 @@ describe('mail', () => {
 describe('the first administrator', () => {
   it('is read from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD (and a name), or not at all', () => {
     expect(loadConfig({}).firstAdmin).toBeUndefined();
-    const c = loadConfig({ FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'long-enough-pw' });
+    const c = loadConfig({
+      FIRST_ADMIN_EMAIL: 'it@city.example',
+      FIRST_ADMIN_PASSWORD: 'long-enough-pw',
+      DEMO_DATA: 'off',
+    });
     expect(c.firstAdmin).toEqual({ email: 'it@city.example', password: 'long-enough-pw', name: 'Administrator' });
     expect(
       loadConfig({
         FIRST_ADMIN_EMAIL: 'it@city.example',
         FIRST_ADMIN_PASSWORD: 'long-enough-pw',
         FIRST_ADMIN_NAME: 'IT',
+        DEMO_DATA: 'off',
       }).firstAdmin?.name,
     ).toBe('IT');
   });
@@ -134,8 +139,12 @@ describe('the first administrator', () => {
       /FIRST_ADMIN_EMAIL: an email address/,
     ],
     [
-      { FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'short' },
+      { FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'short', DEMO_DATA: 'off' },
       /FIRST_ADMIN_PASSWORD: at least 10 characters/,
+    ],
+    [
+      { FIRST_ADMIN_EMAIL: 'it@city.example', FIRST_ADMIN_PASSWORD: 'long-enough-pw' },
+      /FIRST_ADMIN_EMAIL: set DEMO_DATA=off with it/,
     ],
   ])('%o is refused, naming the problem', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

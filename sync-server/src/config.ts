@@ -230,6 +230,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration:\n  FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD: give both (the first administrator) or neither.',
     );
   }
+  if (e.FIRST_ADMIN_EMAIL && e.DEMO_DATA !== 'off') {
+    throw new Error(
+      "Invalid configuration:\n  FIRST_ADMIN_EMAIL: set DEMO_DATA=off with it: the demo city's administrator (with its published password) would be made first, and the first administrator never.",
+    );
+  }
   if (e.SMTP_URL && !e.PUBLIC_URL) {
     throw new Error(
       "Invalid configuration:\n  PUBLIC_URL: needed with SMTP_URL, or every link in the residents' emails would point to this machine (http://localhost…). Set it to the address residents reach (docs/deploy.md).",
