@@ -189,7 +189,9 @@ describe('still a problem?', () => {
     expect(again.status).toBe(200);
     expect(await again.text()).not.toContain('already reopened');
     expect(await written(id)).toMatchObject({ reopened: 2, notices: 2, lead: 2, row: { state: 'assigned' } });
-    // A second press now is the same reopening.
+    // A fix refused meanwhile (a device's late one) is no new fix: a second press is the same reopening.
+    await t.db.sql`insert into case_events (case_id, kind, data, version, crew_id, outcome)
+      select id, 'fixed', '{}', version, 'streets-a', 'superseded' from cases where id = ${id}`;
     expect(await (await post(token)).text()).toContain('already reopened');
     expect(await written(id)).toMatchObject({ reopened: 2, notices: 2, lead: 2 });
   });

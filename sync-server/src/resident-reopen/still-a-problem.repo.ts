@@ -175,7 +175,9 @@ async function reopenedBy(tx: Queryable, caseId: string, linkId: string): Promis
     select 1 from case_events e
     where e.case_id = ${caseId} and e.kind = 'reopened'
       and (e.data->>'link' = ${linkId} or e.mutation_id = ${linkId}::uuid)
-      and e.id > coalesce((select max(f.id) from case_events f where f.case_id = ${caseId} and f.kind = 'fixed'), 0)
+      and e.id > coalesce(
+        (select max(f.id) from case_events f where f.case_id = ${caseId} and f.kind = 'fixed' and coalesce(f.outcome, 'applied') = 'applied'),
+        0)
     limit 1`;
   return rows.length > 0;
 }
