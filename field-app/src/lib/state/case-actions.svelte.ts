@@ -215,6 +215,22 @@ export class CaseActions {
   }
 }
 
+/** A history's events oldest first (ties as given). */
+function inTimeOrder(events: readonly CaseEvent[]): CaseEvent[] {
+  return events
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
+    .map(({ e }) => e);
+}
+
+/**
+ * When the case was last reopened (ISO), or null: a fix form ticks none of this device's
+ * photos saved before it (the proof of a fix that did not hold).
+ */
+export function lastReopenedAt(events: readonly CaseEvent[], caseId: string): string | null {
+  return inTimeOrder(events).findLast((e) => e.kind === 'reopened' && e.caseId === caseId)?.at ?? null;
+}
+
 /** A photo of the case as the fix form knows it. */
 export type TaggedPhoto = { id: string; tag: PhotoTag };
 
@@ -237,11 +253,7 @@ export function photosFromHistory(
 ): RecordedPhoto[] {
   const seen = new Set(onDevice);
   let found: RecordedPhoto[] = [];
-  const inOrder = events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i)
-    .map(({ e }) => e);
-  for (const e of inOrder) {
+  for (const e of inTimeOrder(events)) {
     const { photoId, tag, takenAt, redirectedTo } = e.data;
     if (e.kind === 'reopened' && e.caseId === caseId) found = [];
     if (e.kind !== 'photo' || e.caseId !== caseId || redirectedTo !== undefined) continue;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseEvent } from '@fieldfix/shared';
 import {
   fixPhotoProblem,
+  lastReopenedAt,
   photosFromHistory,
   savedMessage,
   type ChangeFate,
@@ -132,6 +133,17 @@ describe('the fix form offers the photos other devices of the crew added, from t
       event('e-2', { source: 'resident' }, { kind: 'reopened', at: '2026-12-06T09:00:00.000Z' }),
     ];
     expect(photosFromHistory(events, 'c-1', new Set()).map((p) => p.id)).toEqual(['p-new']);
+  });
+
+  it('knows when the case was last reopened, so the form ticks none of the photos saved before', () => {
+    const events = [
+      event('e-2', {}, { kind: 'reopened', at: '2026-12-06T09:00:00.000Z' }),
+      event('e-1', {}, { kind: 'reopened', at: '2026-12-04T09:00:00.000Z' }),
+      event('e-3', {}, { kind: 'reopened', at: '2026-12-07T09:00:00.000Z', caseId: 'c-2' }),
+      event('e-4', { text: 'later' }, { kind: 'note', at: '2026-12-07T10:00:00.000Z' }),
+    ];
+    expect(lastReopenedAt(events, 'c-1')).toBe('2026-12-06T09:00:00.000Z');
+    expect(lastReopenedAt(events.slice(3), 'c-1')).toBeNull();
   });
 
   it('leaves out photos on this device, other events, other cases, merged attaches and unknown tags', () => {
