@@ -23,7 +23,14 @@ import {
 import { getSession } from '#lib/db/index.ts';
 import { syncEngine } from '#lib/sync/engine.ts';
 import { DEFAULT_MAP_SETTINGS, tileTemplate, type MapSettings } from '#lib/tiles/basemap.ts';
-import { downloadArea, finishArea, planArea, type AreaPlan, type DownloadProgress } from '#lib/tiles/offline-area.ts';
+import {
+  downloadArea,
+  finishArea,
+  planArea,
+  stillMissing,
+  type AreaPlan,
+  type DownloadProgress,
+} from '#lib/tiles/offline-area.ts';
 
 /** Downloads up to this size start on their own; bigger ones wait for the person. */
 const AUTO_DOWNLOAD_BYTES = 25 * 1024 * 1024;
@@ -168,13 +175,17 @@ class OfflineMap {
 
   /** Downloads the planned tiles the device lacks (the person pressed "Download", or it is small). */
   async download(): Promise<void> {
-    const plan = this.#pending;
-    if (!plan || this.phase === 'downloading') return;
+    const planned = this.#pending;
+    if (!planned || this.phase === 'downloading') return;
+    let plan = planned;
     this.#abort = new AbortController();
     this.phase = 'downloading';
     this.message = null;
     this.progress = { done: 0, total: plan.missing.length, bytes: 0, failed: 0 };
     try {
+      // Only what is still missing: a download stopped earlier stored some of the plan.
+      plan = await stillMissing(planned);
+      this.progress = { done: 0, total: plan.missing.length, bytes: 0, failed: 0 };
       // Make room first: the budget holds what is about to come.
       await evictTiles(Math.max(0, this.settings.budgetBytes - plan.estimateBytes));
       const result = await downloadArea(plan, this.#abort.signal, (p) => (this.progress = p));

@@ -14,6 +14,7 @@ import {
   downloadArea,
   finishArea,
   planArea,
+  stillMissing,
   type AreaPlan,
   type DownloadProgress,
 } from './offline-area.ts';
@@ -137,6 +138,11 @@ describe('downloading an area', () => {
     const againKeys = again.missing.map((t) => `${VERSION}/${t.z}/${t.x}/${t.y}`);
     expect(againKeys.sort()).toEqual(p.keys.filter((k) => !tiles.has(k)).sort());
     expect(again.estimateBytes).toBeGreaterThan(0);
+    // Going on from the stopped plan fetches only the rest too, with its own estimate.
+    const left = await stillMissing(p);
+    expect(left.missing).toEqual(again.missing);
+    expect(left.estimateBytes).toBe(Math.round(left.missing.length * p.avgTileBytes));
+    expect(left.estimateBytes).toBeLessThan(p.estimateBytes);
 
     // Resuming fetches only those, and completes the area.
     const before = s.requests.length;

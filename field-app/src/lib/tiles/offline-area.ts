@@ -69,6 +69,17 @@ export async function planArea(
   };
 }
 
+/**
+ * The plan with only the tiles still missing from the device (those a stopped download
+ * stored meanwhile are left out), and their estimate: what "Download the map" fetches again.
+ */
+export async function stillMissing(plan: AreaPlan): Promise<AreaPlan> {
+  const keys = plan.missing.map((t) => tileKey(plan.version, t));
+  const gone = await missingTiles(keys);
+  const missing = plan.missing.filter((_, i) => gone.has(keys[i]!));
+  return { ...plan, missing, estimateBytes: Math.round(missing.length * plan.avgTileBytes) };
+}
+
 export interface DownloadProgress {
   done: number;
   total: number;
