@@ -62,6 +62,11 @@ test('a tablet whose browser could not save the app says it will not open withou
   const note = page.getByTestId('app-not-saved');
   await expect(note).toContainText('This app is not saved on this device yet, so it will not open without signal.');
   await expect(note.getByRole('button', { name: 'Reload the app' })).toBeVisible();
+  // Without signal a reload would find no saved app: not offered then.
+  await context.setOffline(true);
+  await expect(note).toContainText('Keep it open: it is saved once there is signal again.');
+  await expect(note.getByRole('button', { name: 'Reload the app' })).toHaveCount(0);
+  await context.setOffline(false);
   // The file comes back: reloaded, the app is saved and the note goes.
   await context.unroute('**/service-worker.js');
   await note.getByRole('button', { name: 'Reload the app' }).click();

@@ -20,10 +20,18 @@ class AppUpdate {
   #wb: Workbox | null = null;
   #reloading = false;
 
+  /** The browser cannot keep the app at all (no service workers: plain http, some private windows). */
+  unsupported = $state(false);
+
   /** Call once, in the browser. */
   start(): void {
     // In `vite dev` there is no build to precache.
-    if (dev || this.#wb || typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+    if (dev || this.#wb || typeof navigator === 'undefined') return;
+    if (!('serviceWorker' in navigator)) {
+      this.unsupported = true;
+      this.offlineReady = false;
+      return;
+    }
     const wb = new Workbox('/service-worker.js', { type: 'module' });
     this.#wb = wb;
 
