@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backgroundWait } from './background-sync.ts';
+import { backgroundWait, firstWait } from './background-sync.ts';
 
 // The service worker's retries follow the page's backoff: a struggling server that says when
 // to come back is not asked again before then, and tablets do not come back in step.
@@ -26,5 +26,19 @@ describe("the background sync's wait between tries", () => {
     expect(backgroundWait(null, 3, NOW, () => 0.25)).toBe(2_000);
     // Two tablets failing together come back at different times.
     expect(backgroundWait(null, 4, NOW, () => 0.2)).not.toBe(backgroundWait(null, 4, NOW, () => 0.7));
+  });
+});
+
+describe("the background sync's first try", () => {
+  it("waits for the page's next try (the server's Retry-After), not coming back at once beside it", () => {
+    expect(firstWait(NOW + 90_000, NOW)).toBe(90_000);
+    expect(firstWait(NOW - 5_000, NOW)).toBe(0);
+    expect(firstWait(undefined, NOW)).toBe(0);
+  });
+
+  it('leaves a pause longer than its wake-up to the browser', () => {
+    expect(firstWait(NOW + 4 * 60_000, NOW)).toBeNull();
+    expect(firstWait(NOW + 10_000, NOW, 10_000)).toBeNull();
+    expect(firstWait(NOW + 9_999, NOW, 10_000)).toBe(9_999);
   });
 });

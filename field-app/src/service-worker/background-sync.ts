@@ -14,7 +14,7 @@
 import { retryAfterMs } from '#lib/api/retry-after.ts';
 import { BACKGROUND_SYNC_TAG } from '#lib/sync/background.ts';
 import { retryDelay, syncEngine, withSyncLock } from '#lib/sync/engine.ts';
-import { getSession, sessionIsActive } from '#lib/db/index.ts';
+import { getMeta, getSession, sessionIsActive } from '#lib/db/index.ts';
 
 /** How long one wake-up keeps trying (Chromium ends a sync event after about 5 minutes). */
 const BUDGET_MS = 4 * 60_000;
@@ -41,8 +41,21 @@ export function installBackgroundSync(scope: ServiceWorkerGlobalScope): void {
 
 type Try = { result: 'done' | 'stop' } | { result: 'again'; err: unknown };
 
+/**
+ * How long a wake-up waits before its first try: until the page's own next try (`retryAt`,
+ * which honours a server's Retry-After), so a page in view and its worker do not both come
+ * back at once; null when that is past this wake-up's budget (the browser tries again later).
+ */
+export function firstWait(retryAt: number | undefined, now: number, budgetMs = BUDGET_MS): number | null {
+  const wait = Math.max(0, (retryAt ?? 0) - now);
+  return wait >= budgetMs ? null : wait;
+}
+
 async function syncInBackground(): Promise<void> {
   const deadline = Date.now() + BUDGET_MS;
+  const first = firstWait(await getMeta('retryAt').catch(() => undefined), Date.now());
+  if (first === null) throw new Error('The server asked for a longer pause: the browser will try again later.');
+  if (first > 0) await new Promise((r) => setTimeout(r, first));
   for (let failures = 0; ; failures++) {
     const t = await tryOnce();
     if (t.result !== 'again') return;

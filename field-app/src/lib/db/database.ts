@@ -214,8 +214,16 @@ export interface MetaValues {
   nextSeq: number;
   /** Where the last pull ended; `'0'` primes the device. */
   cursor: string;
-  /** Whose scope the cursor belongs to (a user id): another person signing in primes again. */
+  /**
+   * Whose scope the cursor belongs to (the person, role, crew and department): another person,
+   * or the same one moved, primes again.
+   */
   cursorUserId: string;
+  /**
+   * When the page's sync loop tries again after a failure (epoch ms; not before a server's
+   * Retry-After): a background sync woken meanwhile waits for it too.
+   */
+  retryAt: number;
   /** Server time of the last complete sync (ISO). */
   lastSyncedAt: string;
   /** Cases that left the crew while the device held work on them: dropped once it is sent. */

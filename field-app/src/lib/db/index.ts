@@ -15,6 +15,7 @@
 import type { SessionResponse } from '@fieldfix/shared';
 import { db } from './database.ts';
 
+export { getMeta, setMeta } from './database.ts';
 export type { CaseHistoryRow, OutcomeRow, PendingRow, PhotoRow, PhotoState, PhotoTag } from './database.ts';
 export {
   NO_NAMES,

@@ -6,6 +6,7 @@ import {
   deleteFailedPhoto,
   dismissOutcome,
   discardBlocked,
+  setMeta,
   unblockPending,
   watchAttention,
   watchFailedPhotos,
@@ -34,7 +35,11 @@ class SyncState {
         s.problem !== this.status.problem &&
         (s.problem.kind === 'offline' || s.problem.kind === 'retrying')
       ) {
-        void requestBackgroundSync();
+        // The service worker's first try waits for the page's next one (the server's Retry-After).
+        const retryAt = s.problem.kind === 'retrying' ? s.problem.retryAt : 0;
+        void setMeta('retryAt', retryAt)
+          .catch(() => {})
+          .then(() => requestBackgroundSync());
       }
       this.status = s;
     });
