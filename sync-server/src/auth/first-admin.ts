@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
 import { hashPassword } from './password.ts';
+import { insertPerson } from './user.repo.ts';
 
 export type FirstAdmin = { email: string; password: string; name: string };
 
@@ -20,12 +21,14 @@ export type FirstAdminResult = 'created' | 'not-needed' | 'email-taken';
 export async function ensureFirstAdmin(sql: Queryable, a: FirstAdmin): Promise<FirstAdminResult> {
   const needed = async () => (await sql`select 1 from users where role = 'admin' and active limit 1`).length === 0;
   if (!(await needed())) return 'not-needed';
-  const made = await sql`
-    insert into users (id, email, name, role, crew_id, department_id, password_hash)
-    select ${`u_${randomBytes(8).toString('hex')}`}, ${a.email}, ${a.name}, 'admin', null, null, ${await hashPassword(a.password)}
-    where not exists (select 1 from users where role = 'admin' and active)
-    on conflict (lower(email)) do nothing
-    returning 1`;
-  if (made.length > 0) return 'created';
+  const made = await insertPerson(sql, {
+    id: `u_${randomBytes(8).toString('hex')}`,
+    name: a.name,
+    email: a.email,
+    passwordHash: await hashPassword(a.password),
+    placement: { role: 'admin', crew_id: null, department_id: null },
+  });
+  if (made) return 'created';
+  // Taken: by another instance making the same administrator just now, or by someone else.
   return (await needed()) ? 'email-taken' : 'not-needed';
 }
