@@ -108,29 +108,45 @@ test('an admin adds a crew member who signs in on their crew; ended, they are si
   });
   expect(fresh.status()).toBe(200);
 
+  // A new email (a typo mended): they stay signed in, and sign in with it from now on.
+  const newEmail = email.replace('robin.vega', 'robin.vega2');
+  await robin.getByRole('button', { name: /^Change/ }).click();
+  await robin.getByLabel(/^Email/).fill(newEmail);
+  await robin.getByRole('button', { name: 'Save', exact: true }).click();
+  // The list now knows them by the new email.
+  const renamed = page.getByTestId('people').getByRole('listitem').filter({ hasText: newEmail });
+  await expect(renamed).toContainText(`From now on they sign in with ${newEmail}.`);
+  await expect(renamed.getByText(newEmail, { exact: true })).toBeVisible();
+  expect((await theirs.request.get('/api/auth/session')).status()).toBe(200);
+  const byOld = await theirs.request.post('/api/auth/login', {
+    data: { email, password: newPassword },
+    headers: origin,
+  });
+  expect(byOld.status()).toBe(401);
+
   // Ended: asked first, on "Keep it" (a second Enter keeps the account), then signed out everywhere.
-  const endAccount = robin.getByRole('button', { name: /^End account/ });
+  const endAccount = renamed.getByRole('button', { name: /^End account/ });
   await endAccount.click();
-  await expect(robin.getByRole('button', { name: 'Keep it' })).toBeFocused();
+  await expect(renamed.getByRole('button', { name: 'Keep it' })).toBeFocused();
   await page.keyboard.press('Enter');
-  await expect(robin.getByRole('button', { name: 'End the account' })).toHaveCount(0);
+  await expect(renamed.getByRole('button', { name: 'End the account' })).toHaveCount(0);
   await expect(endAccount).toBeFocused();
   expect((await theirs.request.get('/api/auth/session')).status()).toBe(200);
   await endAccount.click();
-  await robin.getByRole('button', { name: 'End the account' }).click();
-  await expect(robin).toContainText('Account ended: cannot sign in.');
+  await renamed.getByRole('button', { name: 'End the account' }).click();
+  await expect(renamed).toContainText('Account ended: cannot sign in.');
   expect((await theirs.request.get('/api/auth/session')).status()).toBe(401);
   const again = await theirs.request.post('/api/auth/login', {
-    data: { email, password: newPassword },
+    data: { email: newEmail, password: newPassword },
     headers: origin,
   });
   expect(again.status()).toBe(401);
 
   // Restored: they can sign in again.
-  await robin.getByRole('button', { name: /^Restore account/ }).click();
-  await expect(robin).toContainText('Robin Vega can sign in again.');
+  await renamed.getByRole('button', { name: /^Restore account/ }).click();
+  await expect(renamed).toContainText('Robin Vega can sign in again.');
   const restored = await theirs.request.post('/api/auth/login', {
-    data: { email, password: newPassword },
+    data: { email: newEmail, password: newPassword },
     headers: origin,
   });
   expect(restored.status()).toBe(200);

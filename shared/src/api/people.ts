@@ -60,6 +60,8 @@ export type CreatePersonRequest = z.infer<typeof CreatePersonRequest>;
 export const UpdatePersonRequest = z
   .strictObject({
     name: Name.optional(),
+    /** A typo at sign-up or a new address: the person signs in with it from now on. */
+    email: Email.optional(),
     placement: Placement.optional(),
     password: Password.optional(),
     active: z.boolean().optional(),

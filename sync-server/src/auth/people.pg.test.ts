@@ -113,6 +113,38 @@ describe('staff accounts', () => {
     await t.login('moved.on@riverton.example', 'a-brand-new-one-9');
   });
 
+  it('a new email (a typo mended): signs in with it, no longer with the old; stays signed in; a taken one is a 409', async () => {
+    const { person } = PersonResponse.parse(
+      await (await send('POST', '/api/admin/people', newWorker('dana.reyse@riverton.example'))).json(),
+    );
+    const tablet = await t.login('dana.reyse@riverton.example', 'pothole-season-7');
+    const res = await send('PUT', `/api/admin/people/${person.id}`, { email: 'Dana.Reyes2@riverton.example' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(PersonResponse.parse(await res.json()).person).toMatchObject({
+      email: 'Dana.Reyes2@riverton.example',
+      name: 'Dana Reyes',
+      crewId: 'streets-b',
+    });
+    // The tablet signed in before stays in: the person is who they were.
+    expect((await t.app.request('/api/auth/session', { headers: tablet })).status).toBe(200);
+    await t.login('dana.reyes2@riverton.example', 'pothole-season-7');
+    await expect(t.login('dana.reyse@riverton.example', 'pothole-season-7')).rejects.toThrow(/401/);
+    // Someone else's (any case): refused, naming it, and nothing of the request is stored.
+    const taken = await send('PUT', `/api/admin/people/${person.id}`, {
+      email: 'WORKER@riverton.example',
+      name: 'D. R.',
+    });
+    expect(taken.status).toBe(409);
+    expect(ErrorBody.parse(await taken.json()).error.message).toMatch(/WORKER@riverton.example.*another account/);
+    expect((await people()).people.find((p) => p.id === person.id)).toMatchObject({
+      email: 'Dana.Reyes2@riverton.example',
+      name: 'Dana Reyes',
+    });
+    const bad = await send('PUT', `/api/admin/people/${person.id}`, { email: 'dana at riverton' });
+    expect(bad.status).toBe(400);
+    expect(ErrorBody.parse(await bad.json()).error.message).toMatch(/email.*not an email address/);
+  });
+
   it('a new password stands only with the sign-outs: when they cannot be written, the old password is kept', async () => {
     const { person } = PersonResponse.parse(
       await (await send('POST', '/api/admin/people', newWorker('lost.tablet@riverton.example'))).json(),

@@ -22,7 +22,7 @@ import { findPerson, findUserByEmail, insertPerson, listPeople, placementColumns
 
 /**
  * Staff accounts, for administrators (`/api/admin/people`): list everyone, add a person with
- * a first password, change a name, role, crew or department, set a new password, end or
+ * a first password, change a name, email, role, crew or department, set a new password, end or
  * restore an account. A new password, a new role, crew or department (the device signed in
  * with the old one) or an ended account signs the person out on every device at once (on
  * every instance: `QuietPull.forgetUser`). An admin cannot end or demote their own account:
@@ -90,28 +90,47 @@ export function peopleRoutes({ sql, quietPull }: AppDeps) {
           before.role === 'admin' &&
           before.active &&
           (body.active === false || (!!placement && placement.role !== 'admin'));
-        const person = await sql.begin(async (tx) => {
-          if (removesAdmin) {
-            const admins = await tx<{ id: string }[]>`
+        const person = await sql
+          .begin(async (tx) => {
+            if (removesAdmin) {
+              const admins = await tx<{ id: string }[]>`
               select id from users where role = 'admin' and active order by id for update`;
-            if (!admins.some((a) => a.id !== id)) {
-              throw new ApiError(409, 'conflict', 'This is the last administrator: make someone else one first.');
+              if (!admins.some((a) => a.id !== id)) {
+                throw new ApiError(409, 'conflict', 'This is the last administrator: make someone else one first.');
+              }
             }
-          }
-          const updated = await updatePerson(tx, id, { name: body.name, placement, passwordHash, active: body.active });
-          // Signed out everywhere (an admin setting their own password keeps this session), in
-          // the same transaction: a new password never stands while a lost tablet stays signed in.
-          if (updated && (body.password !== undefined || body.active === false || moved)) {
-            await revokeUserSessions(tx, id, self ? c.var.sessionTokenHash : undefined);
-          }
-          return updated;
-        });
+            const updated = await updatePerson(tx, id, {
+              name: body.name,
+              email: body.email,
+              placement,
+              passwordHash,
+              active: body.active,
+            });
+            // Signed out everywhere (an admin setting their own password keeps this session), in
+            // the same transaction: a new password never stands while a lost tablet stays signed in.
+            if (updated && (body.password !== undefined || body.active === false || moved)) {
+              await revokeUserSessions(tx, id, self ? c.var.sessionTokenHash : undefined);
+            }
+            return updated;
+          })
+          .catch((e: unknown) => {
+            // Another account has this email (in any case): nothing of the change is stored.
+            if (body.email !== undefined && isUniqueViolation(e, 'users_email_key')) {
+              throw new ApiError(409, 'conflict', `${body.email} is the email of another account.`);
+            }
+            throw e;
+          });
         if (!person) throw new ApiError(404, 'not-found', 'There is no such account.');
         // Every instance asks the database about this person again at their next request.
         await quietPull?.forgetUser(id);
         return c.json({ person } satisfies PersonResponse);
       },
     );
+}
+
+function isUniqueViolation(e: unknown, constraint: string): boolean {
+  const err = e as { code?: unknown; constraint_name?: unknown; constraint?: unknown } | null;
+  return err?.code === '23505' && (err.constraint_name ?? err.constraint) === constraint;
 }
 
 /** The columns for a placement, or a 400 naming the crew or department that does not exist. */

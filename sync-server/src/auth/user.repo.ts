@@ -131,6 +131,7 @@ export async function updatePerson(
   id: string,
   u: {
     name?: string;
+    email?: string;
     placement?: { role: Placement['role']; crew_id: string | null; department_id: string | null };
     passwordHash?: string;
     active?: boolean;
@@ -140,6 +141,7 @@ export async function updatePerson(
   const [row] = await sql<PersonRow[]>`
     update users set
       name = coalesce(${u.name ?? null}::text, name),
+      email = coalesce(${u.email ?? null}::text, email),
       role = ${p ? p.role : sql`role`},
       crew_id = ${p ? p.crew_id : sql`crew_id`},
       department_id = ${p ? p.department_id : sql`department_id`},

@@ -30,16 +30,21 @@ export function placementOf(d: PlacementDraft): Placement | string {
  */
 export function changeOf(
   p: PersonInfo,
-  name: string,
+  typed: { name: string; email: string },
   placement: Placement,
 ): { body: UpdatePersonRequest; moved: boolean } | null {
   const moved =
     placement.role !== p.role ||
     ('crewId' in placement && placement.crewId !== p.crewId) ||
     ('departmentId' in placement && placement.departmentId !== p.departmentId);
-  const renamed = name.trim() !== p.name;
-  if (!moved && !renamed) return null;
-  return { body: { ...(renamed ? { name: name.trim() } : {}), ...(moved ? { placement } : {}) }, moved };
+  const name = typed.name.trim();
+  const email = typed.email.trim();
+  const body: UpdatePersonRequest = {
+    ...(name !== p.name ? { name } : {}),
+    ...(email !== p.email ? { email } : {}),
+    ...(moved ? { placement } : {}),
+  };
+  return Object.keys(body).length > 0 ? { body, moved } : null;
 }
 
 /** What a new password lacks, in words; null when it will do. */

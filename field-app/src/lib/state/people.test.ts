@@ -83,22 +83,44 @@ describe('an edit sends what changed, and only that', () => {
   const here = { role: 'worker' as const, crewId: 'streets-b' };
 
   it('a rename sends the name alone: a move another administrator made meanwhile stands', () => {
-    expect(changeOf(dana, '  Dana Ortiz ', here)).toEqual({ body: { name: 'Dana Ortiz' }, moved: false });
+    expect(changeOf(dana, { name: '  Dana Ortiz ', email: dana.email }, here)).toEqual({
+      body: { name: 'Dana Ortiz' },
+      moved: false,
+    });
   });
 
   it('a move sends the placement, and says the person is moved', () => {
     const move = { role: 'worker' as const, crewId: 'streets-a' };
-    expect(changeOf(dana, 'Dana', move)).toEqual({ body: { placement: move }, moved: true });
+    expect(changeOf(dana, { name: 'Dana', email: dana.email }, move)).toEqual({
+      body: { placement: move },
+      moved: true,
+    });
     const lead = { role: 'lead' as const, departmentId: 'streets' };
-    expect(changeOf(dana, 'Dana', lead)).toEqual({ body: { placement: lead }, moved: true });
+    expect(changeOf(dana, { name: 'Dana', email: dana.email }, lead)).toEqual({
+      body: { placement: lead },
+      moved: true,
+    });
     const otherDept = { role: 'lead' as const, departmentId: 'sanitation' };
-    expect(changeOf(person({ role: 'lead', crewId: null }), 'Dana', otherDept)?.moved).toBe(true);
-    expect(changeOf(person({ role: 'lead', crewId: null }), 'Dana', lead)).toBeNull();
+    expect(
+      changeOf(person({ role: 'lead', crewId: null }), { name: 'Dana', email: dana.email }, otherDept)?.moved,
+    ).toBe(true);
+    expect(changeOf(person({ role: 'lead', crewId: null }), { name: 'Dana', email: dana.email }, lead)).toBeNull();
+  });
+
+  it('a new email (trimmed) is sent alone; one the same but for spaces is no change', () => {
+    expect(changeOf(dana, { name: 'Dana', email: ' dana.o@riverton.example ' }, here)).toEqual({
+      body: { email: 'dana.o@riverton.example' },
+      moved: false,
+    });
+    expect(changeOf(dana, { name: 'Dana', email: ` ${dana.email} ` }, here)).toBeNull();
   });
 
   it('both at once send both; nothing changed sends nothing', () => {
     const move = { role: 'admin' as const };
-    expect(changeOf(dana, 'Dana O.', move)).toEqual({ body: { name: 'Dana O.', placement: move }, moved: true });
-    expect(changeOf(dana, ' Dana ', here)).toBeNull();
+    expect(changeOf(dana, { name: 'Dana O.', email: dana.email }, move)).toEqual({
+      body: { name: 'Dana O.', placement: move },
+      moved: true,
+    });
+    expect(changeOf(dana, { name: ' Dana ', email: dana.email }, here)).toBeNull();
   });
 });
