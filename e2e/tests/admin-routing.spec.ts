@@ -157,3 +157,41 @@ test("/admin lists the administrators' areas, each a way in; a lead is sent home
   await expect(lead).toHaveURL(/\/inbox$/);
   await desk.close();
 });
+
+test('another admin saved meanwhile: my changes are put on top of theirs, shown, and saved again with theirs kept', async ({
+  page,
+  request,
+}) => {
+  const before = await serverRules(request);
+  const login = await request.post('/api/auth/login?bearer=1', { data: ADMIN });
+  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+  try {
+    await openRouting(page);
+    await expect(eastfield(page)).toContainText('goes to Streets Crew B.');
+    // Meanwhile, at another desk: Streets' reports in Old Town go to the lead.
+    const oldTown = before.findIndex((r) => r.departmentId === 'streets' && r.districtId === 'old-town');
+    expect(oldTown).toBeGreaterThanOrEqual(0);
+    const theirs = before.map((r, i) => (i === oldTown ? { ...r, crewId: null } : r));
+    expect((await request.put('/api/admin/routing', { headers: auth, data: { rules: theirs } })).status()).toBe(200);
+
+    // Here: Eastfield to Crew A, saved on the table as first read.
+    await eastfield(page).getByLabel('Go to').selectOption({ label: 'Streets Crew A' });
+    await page.getByRole('button', { name: 'Save the table' }).click();
+    await expect(page.getByRole('alert')).toContainText('Your changes are now on top of theirs');
+    await expect(eastfield(page)).toContainText('goes to Streets Crew A.');
+    await expect(
+      streets(page)
+        .getByRole('listitem')
+        .filter({ hasText: /^Any type in Old Town/ }),
+    ).toContainText('Any type in Old Town goes to the lead, with no crew.');
+    await expect(page.getByTestId('routing-state')).toHaveText('Changes not saved yet.');
+    await page.getByRole('button', { name: 'Save the table' }).click();
+    await expect(page.getByTestId('routing-state')).toHaveText(/^Saved\./);
+    const after = await serverRules(request);
+    expect(after).toContainEqual(expect.objectContaining({ districtId: 'eastfield', crewId: 'streets-a' }));
+    expect(after).toContainEqual({ ...before[oldTown]!, crewId: null });
+    expect(after).toHaveLength(before.length);
+  } finally {
+    await request.put('/api/admin/routing', { headers: auth, data: { rules: before } });
+  }
+});

@@ -64,8 +64,56 @@ export function describeRule(r: RuleRow, names: RoutingNames): string {
   const where = r.districtId
     ? (names.districts.find((d) => d.id === r.districtId)?.name ?? r.districtId)
     : 'any district';
-  const crew = r.crewId ? (names.crews.find((c) => c.id === r.crewId)?.name ?? r.crewId) : 'the lead, with no crew';
-  return `${what} in ${where} goes to ${crew}.`;
+  return `${what} in ${where} goes to ${crewWords(r.crewId, names)}.`;
+}
+
+const crewWords = (crewId: string, names: RoutingNames) =>
+  crewId ? (names.crews.find((c) => c.id === crewId)?.name ?? crewId) : 'the lead, with no crew';
+
+/** A rule's place in the table (its department, district and what it covers), not its crew. */
+const slotOf = (r: RuleRow) => `${r.departmentId}\u0000${r.districtId}\u0000${r.what}`;
+
+/**
+ * My edits made again on the table another administrator saved meanwhile: each rule (by its
+ * department, district and what it covers) as they left it where I did not change it, as I
+ * left it where they did not; where we both changed it differently, mine, with a note naming
+ * theirs. Null when two of my rows are the same rule (which of them is the edit cannot be told).
+ */
+export function rebaseRows(
+  base: readonly RoutingRule[],
+  mine: readonly RuleRow[],
+  theirs: readonly RoutingRule[],
+  names: RoutingNames,
+): { rows: RuleRow[]; clashes: { key: number | null; message: string }[] } | null {
+  const bySlot = (rows: RuleRow[]) => new Map(rows.map((r) => [slotOf(r), r]));
+  const mineBy = bySlot([...mine]);
+  if (mineBy.size !== mine.length) return null;
+  const baseBy = bySlot(base.map(toRow));
+  const theirsBy = bySlot(theirs.map(toRow));
+  const rows: RuleRow[] = [];
+  const clashes: { key: number | null; message: string }[] = [];
+  for (const slot of new Set([...theirsBy.keys(), ...mineBy.keys()])) {
+    const [b, m, t] = [baseBy.get(slot)?.crewId, mineBy.get(slot), theirsBy.get(slot)];
+    const mineChanged = m?.crewId !== b;
+    const theirsChanged = t?.crewId !== b;
+    const kept = mineChanged ? m : t;
+    if (kept) rows.push(kept);
+    if (!mineChanged || !theirsChanged || m?.crewId === t?.crewId) continue;
+    if (!m) {
+      const said = describeRule(t!, names);
+      clashes.push({
+        key: null,
+        message: `Another administrator changed “${said}” meanwhile; you removed it, and it stays removed unless you add it again.`,
+      });
+    } else {
+      const theirWay = t ? `gave this rule to ${crewWords(t.crewId, names)}` : 'removed this rule';
+      clashes.push({
+        key: m.key,
+        message: `Another administrator ${theirWay} meanwhile; yours is kept: save to keep it.`,
+      });
+    }
+  }
+  return { rows: orderRows(rows, names), clashes };
 }
 
 export class RoutingTableEditor {
@@ -141,13 +189,38 @@ export class RoutingTableEditor {
       this.status = 'Saved. New reports are routed by this table from now on.';
       return true;
     }
+    if (res.error.kind === 'http' && res.error.status === 409) return this.rebase(rows);
     this.problems = problemsOf(res.error, rows);
     this.error =
       this.problems.length > 0
         ? 'The table was not saved: the server found the problems marked below. Nothing changed.'
-        : res.error.kind === 'http' && res.error.status === 409
-          ? 'Not saved: another administrator saved the table after you opened it. Press “Undo changes”, then “Reload” to see theirs, then make your changes again.'
-          : adminFailure(res.error, 'save the table');
+        : adminFailure(res.error, 'save the table');
+    return false;
+  }
+
+  /**
+   * Another administrator saved the table after this page read it: theirs is read, and these
+   * edits are made again on it (`rebaseRows`), for the admin to check and save.
+   */
+  private async rebase(rows: RuleRow[]): Promise<false> {
+    const latest = await fetchRoutingTable();
+    const merged =
+      latest.ok && rebaseRows(JSON.parse(this.saved) as RoutingRule[], rows, latest.data.rules, this.names!);
+    if (!latest.ok || !merged) {
+      this.problems = [];
+      this.error =
+        'Not saved: another administrator saved the table after you opened it. Press “Undo changes”, then “Reload” to see theirs, then make your changes again.';
+      return false;
+    }
+    this.take(latest.data);
+    this.rows = merged.rows;
+    this.problems = merged.clashes;
+    this.error = this.dirty
+      ? `Not saved yet: another administrator saved the table after you opened it. Your changes are now on top of theirs${
+          merged.clashes.length > 0 ? ', except where marked' : ''
+        }: check the table and save again.`
+      : '';
+    if (!this.dirty) this.status = 'Another administrator had saved the same changes: the table is as you wanted it.';
     return false;
   }
 }

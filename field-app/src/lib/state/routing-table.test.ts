@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RoutingNames, RoutingRule } from '@fieldfix/shared';
-import { describeRule, orderRows, problemsOf, toRow, toRule } from './routing-table.svelte.ts';
+import {
+  describeRule,
+  orderRows,
+  problemsOf,
+  rebaseRows,
+  toRow,
+  toRule,
+  type RuleRow,
+} from './routing-table.svelte.ts';
 
 const names: RoutingNames = {
   departments: [
@@ -131,5 +139,81 @@ describe('the routing table as the admin edits it', () => {
     expect(problemsOf({ ...error, details: { issues: ['rules.11: last'] } }, many)).toEqual([
       { key: many[11]!.key, message: 'last' },
     ]);
+  });
+});
+
+describe('a save refused because another administrator saved first', () => {
+  const base = [
+    rule({ crewId: 'streets-a' }),
+    rule({ districtId: 'old-town', crewId: 'streets-a' }),
+    rule({ departmentId: 'forestry', crewId: 'forestry' }),
+  ];
+  const words = (rows: RuleRow[]) =>
+    rows.map((r) => `${r.departmentId}/${r.districtId || '*'}/${r.what || '*'}=${r.crewId || '-'}`);
+
+  it('keeps my changes on top of theirs where we changed different rules', () => {
+    // Mine: Old Town to no crew, a new Eastfield rule. Theirs: forestry's rule removed, a pothole rule.
+    const mine = base.map(toRow).map((r) => (r.districtId === 'old-town' ? { ...r, crewId: '' } : r));
+    mine.push(toRow(rule({ districtId: 'eastfield', crewId: 'streets-a' })));
+    const theirs = [base[0]!, base[1]!, rule({ serviceCode: 'POTHOLE', crewId: 'streets-a' })];
+    const out = rebaseRows(base, mine, theirs, names)!;
+    expect(words(out.rows)).toEqual([
+      'streets/*/*=streets-a',
+      'streets/*/type:POTHOLE=streets-a',
+      'streets/eastfield/*=streets-a',
+      'streets/old-town/*=-',
+    ]);
+    expect(out.clashes).toEqual([]);
+    // My rows keep their keys (what the page has in focus stays).
+    expect(out.rows.find((r) => r.districtId === 'eastfield')!.key).toBe(mine.at(-1)!.key);
+  });
+
+  it('names each rule we both changed differently, keeping mine there; the same change is no clash', () => {
+    const mine = base
+      .map(toRow)
+      .map((r) =>
+        r.districtId === 'old-town' ? { ...r, crewId: '' } : r.departmentId === 'forestry' ? { ...r, crewId: '' } : r,
+      );
+    const theirs = [
+      base[0]!,
+      rule({ districtId: 'old-town', crewId: 'streets-b' }),
+      rule({ departmentId: 'forestry', crewId: null }),
+    ];
+    const out = rebaseRows(base, mine, theirs, {
+      ...names,
+      crews: [...names.crews, { id: 'streets-b', name: 'Streets Crew B', departmentId: 'streets' }],
+    })!;
+    expect(words(out.rows)).toEqual(['streets/*/*=streets-a', 'streets/old-town/*=-', 'forestry/*/*=-']);
+    const oldTown = out.rows.find((r) => r.districtId === 'old-town')!;
+    expect(out.clashes).toEqual([
+      {
+        key: oldTown.key,
+        message: 'Another administrator gave this rule to Streets Crew B meanwhile; yours is kept: save to keep it.',
+      },
+    ]);
+  });
+
+  it('a rule I removed that they changed stays removed, said; one they removed that I changed stays mine', () => {
+    const mine = base.map(toRow).filter((r) => r.districtId !== 'old-town');
+    mine[1] = { ...mine[1]!, crewId: '' }; // forestry: to the lead
+    const theirs = [base[0]!, rule({ districtId: 'old-town', crewId: null })];
+    const out = rebaseRows(base, mine, theirs, names)!;
+    expect(words(out.rows)).toEqual(['streets/*/*=streets-a', 'forestry/*/*=-']);
+    expect(out.clashes).toEqual([
+      {
+        key: null,
+        message:
+          'Another administrator changed “Any type in Old Town goes to the lead, with no crew.” meanwhile; you removed it, and it stays removed unless you add it again.',
+      },
+      {
+        key: out.rows[1]!.key,
+        message: 'Another administrator removed this rule meanwhile; yours is kept: save to keep it.',
+      },
+    ]);
+  });
+
+  it('cannot tell rows apart when two of mine are the same rule: none is merged', () => {
+    const mine = [...base.map(toRow), toRow(base[0]!)];
+    expect(rebaseRows(base, mine, base, names)).toBeNull();
   });
 });
