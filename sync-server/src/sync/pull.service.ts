@@ -80,6 +80,15 @@ export function nothingNew(cursor: bigint): PullResponse {
 }
 
 /**
+ * What a device priming (from cursor 0) is given: the open cases and those closed within a
+ * day. Pulling on from a cursor it is given every change since, a case closed long ago too:
+ * a fix a crew-mate's tablet sent on Friday (or recorded offline days before it synced) reaches
+ * the tablet that was off all weekend, which would otherwise keep the case open for good.
+ */
+const primed = (sql: Sql) =>
+  sql`and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')`;
+
+/**
  * `knownHead`: the head read in an earlier statement of the same request (with the session,
  * `requireStaff(sql, { changeLogHead: true })`); any head read before the streams will do.
  */
@@ -97,7 +106,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
     sql<CaseStreamRow[]>`
       select ${caseColumns(sql, 'c')}, c.change_cursor::text as change_cursor from cases c
       where ${inScope} and c.change_cursor > ${q.cursor}::bigint and c.change_cursor <= ${head.toString()}::bigint
-        and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')
+        ${after === 0n ? primed(sql) : sql``}
       order by c.change_cursor limit ${take}`,
     staff.role === 'worker'
       ? sql<{ case_id: string; cursor: string }[]>`
