@@ -14,10 +14,17 @@ const OptionalText = z.string().trim().max(TEXT_MAX).refine(isStorableText, STOR
 /** The most photos a fix may name (the rest stay on the case, as photos of it). */
 export const MAX_FIX_PHOTOS = 20;
 
+/**
+ * A UUID as the database writes it (lower case): ids are compared as strings before they reach
+ * the database, so a device that writes them in capitals (iOS does) has its replay recognised
+ * (R1) and its photo ids matched to the photos they name.
+ */
+const Uuid = <S extends z.ZodType<string>>(s: S) => s.transform((id) => id.toLowerCase());
+
 /** What every mutation carries besides its kind and payload. */
 const base = {
   /** Client-generated UUIDv7: the mutation's identity for R1 (idempotency). */
-  id: z.uuid({ version: 'v7' }),
+  id: Uuid(z.uuid({ version: 'v7' })),
   clientId: Code,
   /** Per-device sequence number, in the order the device made its changes. */
   seq: int4().nonnegative(),
@@ -68,7 +75,7 @@ export const Mutation = z.discriminatedUnion('kind', [
     'attach_photo',
     z
       .object({
-        photoId: z.uuid(),
+        photoId: Uuid(z.uuid()),
         tag: PhotoTag,
         contentType: z.enum(['image/jpeg', 'image/webp']),
         byteSize: z
@@ -86,7 +93,9 @@ export const Mutation = z.discriminatedUnion('kind', [
   ),
   m(
     'fix',
-    z.object({ resolutionCode: Code, note: OptionalText, photoIds: z.array(z.uuid()).max(MAX_FIX_PHOTOS) }).strict(),
+    z
+      .object({ resolutionCode: Code, note: OptionalText, photoIds: z.array(Uuid(z.uuid())).max(MAX_FIX_PHOTOS) })
+      .strict(),
   ),
   m('close_not_fixed', z.object({ reason: Code, note: OptionalText }).strict()),
   m('transfer_request', z.object({ departmentId: Code.nullable(), reason: Text }).strict()),

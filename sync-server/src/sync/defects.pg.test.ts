@@ -227,6 +227,32 @@ describe("a fix's photos are the crew's photos of that case", () => {
     expect(p!.case_id).toBe(elsewhere);
   });
 
+  it('ids in capitals (as iOS writes them) are the same ids: a replay gets its outcome, a photo id is matched', async () => {
+    const here = await freshCase();
+    const elsewhere = await freshCase();
+    const theirs = photo();
+    await crewA.send(crewA.make('attach_photo', elsewhere, theirs));
+    const shouted = theirs.photoId.toUpperCase();
+    const outcomes = await crewA.send(
+      crewA.make('attach_photo', here, { ...theirs, photoId: shouted }),
+      crewA.make('fix', here, { resolutionCode: 'ground_down', note: '', photoIds: [shouted] }),
+    );
+    expect(reasons(outcomes)).toEqual([
+      ['rejected', 'photo-id-taken'],
+      ['rejected', 'photo-not-on-case'],
+    ]);
+    // A note sent with a capital id, its answer lost, sent again: the first outcome, applied once.
+    const note = crewA.make('add_note', here, { text: 'Cones out' });
+    const loud = { ...note, id: note.id.toUpperCase() };
+    const first = await rawPush(crewA, { clientId: note.clientId, mutations: [loud] });
+    const again = await rawPush(crewA, { clientId: note.clientId, mutations: [loud] });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.body).toEqual(first.body);
+    const [n] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from case_events where case_id = ${here} and kind = 'note'`;
+    expect(n!.n).toBe(1);
+  });
+
   it("a fix may not name the resident's report photo as its after-photo", async () => {
     const id = await freshCase('streets-a', 'POTHOLE');
     const reportPhoto = crypto.randomUUID();
