@@ -64,6 +64,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('the database restarting under a
     });
     expect(pull.status).toBe(503);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(503);
+    // Open311 clients (FixMyStreet polling the updates) are told the same, in GeoReport's error list.
+    const open311 = await fetch(`${server.url}/open311/v2/requests.json?service_request_id=1`);
+    expect(open311.status).toBe(503);
+    expect(open311.headers.get('retry-after')).toBe('5');
+    const [error] = (await open311.json()) as { code: number; description: string }[];
+    expect(error).toMatchObject({ code: 503, description: expect.stringMatching(/cannot reach its database/) });
 
     await proxy.up();
     // The device tries the same push again (its Retry-After passed): applied, once.
