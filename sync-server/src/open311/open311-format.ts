@@ -87,8 +87,8 @@ export function listDoc(root: keyof typeof LIST_ITEMS, data: Value[]): Doc {
 
 /** An error as the spec states it: 404 unknown id or code, 403 bad key, 400 anything else. */
 export class Open311Error extends Error {
-  readonly status: 400 | 403 | 404 | 429;
-  constructor(status: 400 | 403 | 404 | 429, description: string) {
+  readonly status: 400 | 403 | 404 | 410 | 429;
+  constructor(status: 400 | 403 | 404 | 410 | 429, description: string) {
     super(description);
     this.status = status;
   }

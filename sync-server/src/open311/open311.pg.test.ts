@@ -272,6 +272,15 @@ describe('Open311 GeoReport v2: reading', () => {
     // A crew's "before" photo is not public, and an unknown id is not found.
     expect((await t.app.request(`/open311/v2/media/${ids.before}.jpg`)).status).toBe(404);
     expect((await t.app.request(`/open311/v2/media/${crypto.randomUUID()}.jpg`)).status).toBe(404);
+    // Deleted under the city's photo retention: no longer the media_url (nor on /track), and gone (410).
+    await t.db.sql`update photos set removed_at = now(), removed_reason = 'retention' where id = ${ids.report}`;
+    const { data: after } = await both((f) => `/open311/v2/requests/2.${f}`, S.Requests);
+    expect(after[0]!.media_url ?? null).toBeNull();
+    const gone = await t.app.request(`/open311/v2/media/${ids.report}.jpg`);
+    expect(gone.status).toBe(410);
+    expect(await gone.text()).toMatch(/was deleted under the city/);
+    const track = await (await t.app.request('/api/public/cases/2')).text();
+    expect(track).not.toContain(ids.report);
   });
 });
 
@@ -346,6 +355,10 @@ describe('Open311 GeoReport v2: the updates feed and late syncs', () => {
     const ids = data.map((u) => u.update_id);
     expect(ids).toContain(first!.id);
     expect(ids).not.toContain(second!.id);
+    // Nor twice in the request's public notes.
+    const { data: request } = await both((f) => `/open311/v2/requests/4.${f}?extensions=true`, S.Requests);
+    const fixes = (request[0]!.notes as { type: string }[]).filter((n) => n.type === 'fixed');
+    expect(fixes).toHaveLength(1);
     await t.db.sql`delete from case_events where id in (${first!.id}, ${second!.id})`;
   });
 });

@@ -62,7 +62,7 @@ export type Open311CaseRow = {
   departmentId: string;
   addressId: string | null;
   zipcode: string | null;
-  /** The first complete report photo: the request's `media_url`. */
+  /** The first complete report photo still kept (`publicPhoto`): the request's `media_url`. */
   mediaPhotoId: string | null;
 };
 
@@ -87,8 +87,17 @@ export async function findRequests(sql: Queryable, f: RequestFilter): Promise<Op
           and ${f.serviceCodes ? sql`c.service_code = any(${f.serviceCodes}::text[])` : sql`true`}
           and ${f.states ? sql`c.state = any(${f.states as string[]}::text[])` : sql`true`}`;
   const page = f.kind === 'ids' ? sql`limit 1000` : sql`limit ${f.limit} offset ${f.offset}`;
-  const rows = await sql<(CaseRow & { department_id: string; address_id: string | null; zipcode: string | null })[]>`
+  const rows = await sql<
+    (CaseRow & {
+      department_id: string;
+      address_id: string | null;
+      zipcode: string | null;
+      media_photo_id: string | null;
+    })[]
+  >`
     select ${caseColumns(sql, 'c')}, c.address_id, c.zipcode,
+      (select p.id::text from photos p where p.case_id = c.id and p.kind = 'report' and ${publicPhoto(sql)}
+        order by p.created_at, p.id limit 1) as media_photo_id,
       (select t.department_id from service_types t where t.code = c.service_code) as department_id
     from cases c
     where ${where}
@@ -99,7 +108,7 @@ export async function findRequests(sql: Queryable, f: RequestFilter): Promise<Op
     departmentId: r.department_id,
     addressId: r.address_id,
     zipcode: r.zipcode,
-    mediaPhotoId: r.report_photo_ids[0] ?? null,
+    mediaPhotoId: r.media_photo_id,
   }));
 }
 
@@ -121,11 +130,26 @@ export const PUBLIC_EVENT_KINDS = [
   'cancelled',
 ] as const;
 
+/**
+ * The history entries (`e`) the public hears of: of a public kind, taken (applied, or work
+ * landed from a merged case), and never a second crew's fix of a fixed case (R3: duplicate
+ * work; the public heard of the fix once).
+ */
+const publicEvent = (sql: Queryable) => sql`
+  e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
+  and (e.outcome is null or e.outcome in ('applied', 'merged'))
+  and not (e.kind = 'fixed' and e.data @> '{"duplicate": true}')`;
+
+/**
+ * A photo (`p`) the public may see: complete, and not yet removed by the city's retention (its
+ * bytes are gone). Which kinds (a resident's report photo, a crew's after-photo) is the caller's.
+ */
+export const publicPhoto = (sql: Queryable) => sql`p.completed_at is not null and p.removed_at is null`;
+
 export async function findTimelines(sql: Queryable, caseIds: string[]): Promise<Map<string, TimelineEvent[]>> {
   const rows = await sql<{ id: string; case_id: string; at: Date; kind: string; data: Record<string, unknown> }[]>`
     select e.id::text, e.case_id::text, e.at, e.kind, e.data from case_events e
-    where e.case_id = any(${caseIds}::bigint[]) and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
-      and (e.outcome is null or e.outcome in ('applied', 'merged'))
+    where e.case_id = any(${caseIds}::bigint[]) and ${publicEvent(sql)}
     order by e.case_id, e.at, e.id`;
   const out = new Map<string, TimelineEvent[]>();
   for (const r of rows) {
@@ -171,16 +195,12 @@ export async function findUpdates(
       (select p.id::text from jsonb_array_elements_text(
           case when e.kind = 'fixed' and jsonb_typeof(e.data->'photoIds') = 'array' then e.data->'photoIds' end
         ) with ordinality named(id, n)
-        join photos p on p.id = named.id::uuid and p.kind = 'after' and p.completed_at is not null
+        join photos p on p.id = named.id::uuid and p.kind = 'after' and ${publicPhoto(sql)}
         order by named.n limit 1) as media_photo_id
     from case_events e
     join cases c on c.id = e.case_id
     join service_types t on t.code = c.service_code
-    where e.received_at >= ${q.from} and e.received_at <= ${q.to}
-      and e.kind = any(${[...PUBLIC_EVENT_KINDS]}::text[])
-      and (e.outcome is null or e.outcome in ('applied', 'merged'))
-      -- A second crew's fix of a fixed case is duplicate work (R3): the public heard once.
-      and not (e.kind = 'fixed' and e.data @> '{"duplicate": true}')
+    where e.received_at >= ${q.from} and e.received_at <= ${q.to} and ${publicEvent(sql)}
     order by e.received_at, e.id
     limit ${q.limit} offset ${q.offset}`;
   return rows.map((r) => ({
@@ -198,13 +218,17 @@ export async function findUpdates(
 
 /**
  * A photo Open311 may show: a complete resident's report photo or a crew's after-photo, by
- * its thumbnail (re-encoded by the server, so no EXIF: no place, device or owner).
+ * its thumbnail (re-encoded by the server, so no EXIF: no place, device or owner). `removed`:
+ * it was public, and the city's retention has since deleted it.
  */
-export async function findPublicPhotoThumb(sql: Queryable, id: string): Promise<string | null> {
-  const [row] = await sql<{ thumb_key: string | null }[]>`
-    select thumb_key from photos
+export async function findPublicPhotoThumb(
+  sql: Queryable,
+  id: string,
+): Promise<{ thumbKey: string | null; removed: boolean } | null> {
+  const [row] = await sql<{ thumb_key: string | null; removed: boolean }[]>`
+    select thumb_key, removed_at is not null as removed from photos p
     where id = ${id}::uuid and kind in ('report', 'after') and completed_at is not null`;
-  return row?.thumb_key ?? null;
+  return row ? { thumbKey: row.thumb_key, removed: row.removed } : null;
 }
 
 /** The case a GeoReport token stands for. */

@@ -449,10 +449,11 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
   // device or owner). Photos are immutable: cache for a year.
   app.get('/media/:file{[0-9a-fA-F-]{36}\\.jpg}', async (c) => {
     const id = c.req.param('file').slice(0, -4);
-    const key = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
+    const photo = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
       ? await findPublicPhotoThumb(sql, id)
       : null;
-    const bytes = key ? await store.read(key) : null;
+    if (photo?.removed) throw new Open311Error(410, `The photo ${id} was deleted under the city's photo retention.`);
+    const bytes = photo?.thumbKey ? await store.read(photo.thumbKey) : null;
     if (!bytes) throw new Open311Error(404, `No public photo has the id ${id}.`);
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
       'content-type': 'image/jpeg',

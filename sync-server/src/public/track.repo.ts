@@ -5,14 +5,15 @@
  * `case_followers` rows a confirmed follow writes, and the unsubscribe it lifts.
  */
 import type { Queryable } from '../db/database.ts';
+import { publicPhoto } from '../open311/open311.repo.ts';
 
-/** The complete public photos (report photos and crews' after-photos) among `ids`. */
+/** The public photos (report photos and crews' after-photos, complete and kept) among `ids`. */
 export async function completePublicPhotos(sql: Queryable, ids: string[]): Promise<Set<string>> {
   const uuids = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
   if (uuids.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
-    select id::text from photos
-    where id = any(${uuids}::uuid[]) and kind in ('report', 'after') and completed_at is not null`;
+    select p.id::text from photos p
+    where p.id = any(${uuids}::uuid[]) and p.kind in ('report', 'after') and ${publicPhoto(sql)}`;
   return new Set(rows.map((r) => r.id));
 }
 
