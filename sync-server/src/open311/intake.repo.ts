@@ -14,6 +14,8 @@ export type NewRequest = {
   long: number;
   address: string;
   addressId: string | null;
+  /** The ZIP code of the nearest block face, where the city's address ranges have one. */
+  zipcode: string | null;
   districtId: string;
   attributes: Record<string, string | string[]>;
   /** A URL the client sent (kept for staff; the public `media_url` is the city's own photo). */
@@ -46,9 +48,10 @@ export type NewRequest = {
 /** Creates the case; returns its id. Run inside a transaction. */
 export async function insertRequest(tx: Queryable, r: NewRequest): Promise<string> {
   const [row] = await tx<{ id: string }[]>`
-    insert into cases (service_code, description, lat, long, address, address_id, district_id, state,
+    insert into cases (service_code, description, lat, long, address, address_id, zipcode, district_id, state,
       attributes, media_url, requested_at, updated_at, expected_at, assigned_crew_id, assigned_day, version)
-    values (${r.serviceCode}, ${r.description}, ${r.lat}, ${r.long}, ${r.address}, ${r.addressId}, ${r.districtId},
+    values (${r.serviceCode}, ${r.description}, ${r.lat}, ${r.long}, ${r.address}, ${r.addressId}, ${r.zipcode},
+      ${r.districtId},
       ${r.crewId ? 'assigned' : 'new'}, ${tx.json(r.attributes)}, ${r.mediaUrl}, ${r.now}, ${r.now}, ${r.expectedAt},
       ${r.crewId}, ${r.day}, 2)
     returning id::text`;

@@ -275,7 +275,9 @@ export async function submitRequest(
 
   // A point with no address is named by the nearest house number on the city's streets (none
   // farther than a block face away): crews and leads read a case by its address.
-  if (!addressString && !opts.sandbox) addressString = (await nearestAddress(deps.sql, { lat, long }))?.address ?? null;
+  // Its ZIP code is the nearest block face's (a request names none in GeoReport v2).
+  const near = opts.sandbox ? null : await nearestAddress(deps.sql, { lat, long });
+  if (!addressString) addressString = near?.address ?? null;
 
   const now = deps.now?.() ?? new Date();
   const created = await deps.sql.begin(async (tx) => {
@@ -314,6 +316,7 @@ export async function submitRequest(
       long,
       address: addressString ?? '',
       addressId,
+      zipcode: near?.zipcode ?? null,
       districtId: route.districtId,
       attributes,
       mediaUrl,

@@ -593,6 +593,9 @@ describe('Open311 GeoReport v2: POST requests', () => {
     ];
     expect(address).toMatch(/^\d+ \S/);
     expect(c!.address).toBe(address);
+    // Its ZIP code is that block face's, in the request as GeoReport reads it.
+    const { data } = await both((f) => `/open311/v2/requests/${id}.${f}`, S.Requests);
+    expect(data[0]!.zipcode).toBe('49602');
   });
 
   it('refuses as the spec says: 403 without a good key, 404 unknown code, 400 for the rest', async () => {

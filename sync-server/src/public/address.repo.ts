@@ -15,6 +15,7 @@ type RangeRow = {
   from_long: number;
   to_lat: number;
   to_long: number;
+  zipcode?: string | null;
 };
 
 const LIMIT = 8;
@@ -95,16 +96,19 @@ const M_PER_DEG = 111_320;
 /** Farther than this from every block face, a point has no street address. */
 const NEAR_M = 80;
 
-/** The nearest house number to a point (within 80 m of a block face), or null. */
+/**
+ * The nearest house number to a point (within 80 m of a block face), with that block face's
+ * ZIP code where the city's ranges have one, or null.
+ */
 export async function nearestAddress(
   sql: Queryable,
   at: { lat: number; long: number },
-): Promise<AddressSuggestion | null> {
+): Promise<(AddressSuggestion & { zipcode: string | null }) | null> {
   // Block faces are short (a block): one whose first house is within ~300 m can be the nearest.
   const dLat = 0.003;
   const dLong = 0.003 / Math.max(0.1, Math.cos((at.lat * Math.PI) / 180));
   const rows = await sql<RangeRow[]>`
-    select street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long
+    select street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long, zipcode
     from address_ranges
     where from_lat between ${at.lat - dLat} and ${at.lat + dLat}
       and from_long between ${at.long - dLong} and ${at.long + dLong}`;
@@ -126,5 +130,5 @@ export async function nearestAddress(
   const r = best.row;
   const steps = Math.round((best.f * (r.to_number - r.from_number)) / 2);
   const number = Math.min(r.to_number, r.from_number + 2 * steps);
-  return { address: `${number} ${r.street}`, lat: at.lat, long: at.long };
+  return { address: `${number} ${r.street}`, lat: at.lat, long: at.long, zipcode: r.zipcode ?? null };
 }

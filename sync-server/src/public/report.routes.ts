@@ -138,7 +138,8 @@ export function reportRoutes({ sql, config, log }: AppDeps, opts: ReportRouteOpt
 
     .get('/addresses/near', validate('query', NearQuery), async (c) => {
       const near = await nearestAddress(sql, c.req.valid('query'));
-      return c.json({ suggestions: near ? [near] : [] } satisfies AddressSuggestionsResponse);
+      const suggestions = near ? [{ address: near.address, lat: near.lat, long: near.long }] : [];
+      return c.json({ suggestions } satisfies AddressSuggestionsResponse);
     })
 
     .get('/nearby', validate('query', NearbyQuery), async (c) => {
