@@ -175,6 +175,23 @@ describe('decide', () => {
     expect(d.patch).toMatchObject({ state: 'fixed', crewId: 'a', assignedDay: '2026-06-10' });
   });
 
+  it("[R2] a lead's move made before the crew's start could be seen leaves the job with that crew, and says so", () => {
+    const started = { ...ctx(lead), fieldWorkSinceBase: true };
+    const move = decide(kase({ state: 'in_progress' }), mutation('assign'), rules, started);
+    expect([move.outcome, move.reason, move.patch]).toEqual(['superseded', 'invalid-transition', {}]);
+    expect(move.leadNotice).toMatch(/^Your move of case #7 was made before you could see that its crew started it/);
+    const held = decide(kase({ state: 'on_hold' }), mutation('unassign'), rules, started);
+    expect([held.outcome, held.reason]).toEqual(['superseded', 'invalid-transition']);
+    expect(held.leadNotice).toMatch(/Your unassignment of case #7 .* started it and put it on hold/);
+    // Moved within its own crew (another day), or by a lead who saw it under way: applied.
+    const sameCrew = { crewId: 'a', day: '2026-06-11', position: null };
+    expect(decide(kase({ state: 'in_progress' }), mutation('assign', sameCrew), rules, started).outcome).toBe(
+      'applied',
+    );
+    expect(decide(kase({ state: 'in_progress' }), mutation('assign'), rules, ctx(lead)).outcome).toBe('applied');
+    expect(decide(kase({ state: 'in_progress' }), mutation('unassign'), rules, ctx(lead)).outcome).toBe('applied');
+  });
+
   it('[R3] a second fix is duplicate work with no second notice', () => {
     const d = decide(kase({ state: 'fixed' }), mutation('fix'), rules, ctx(worker));
     expect([d.outcome, d.reason, d.notices]).toEqual(['merged', 'duplicate-work', []]);

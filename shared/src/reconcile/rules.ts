@@ -47,6 +47,11 @@ export type DecideContext = {
   actor: Actor;
   /** The crew the case was assigned to at the version the device last saw (R8). */
   crewAtBaseVersion: string | null;
+  /**
+   * A desk move (`assign`, `unassign`): its crew started or held the case after the version
+   * the lead's device showed (the lead moved a job they did not know was under way).
+   */
+  fieldWorkSinceBase?: boolean;
   /** Department of each crew the mutation may name. */
   crewDepartment: (crewId: string) => string | undefined;
   /**
@@ -124,6 +129,12 @@ function notApplied(
   leadNotice: string | null = null,
 ): Decision {
   return decision(outcome, reason, { kind: m.kind, data: { ...m.payload, outcome, reason } }, { leadNotice });
+}
+
+/** The lead's notice for a desk move that crossed a crew's start (or hold) in the field. */
+function startedMeanwhile(c: CaseFacts, what: 'move' | 'unassignment'): string {
+  const doing = c.state === 'on_hold' ? 'started it and put it on hold' : 'started it';
+  return `Your ${what} of case #${c.id} was made before you could see that its crew ${doing}: it stays with them. Make it again if you still mean to.`;
 }
 
 function has(list: { code: string }[], code: string): boolean {
@@ -325,6 +336,10 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
           `Your move of case #${c.id} came after the crew closed it in the field; the close stands.`,
         );
       const sameCrew = c.crewId === m.payload.crewId;
+      // A job under way is moved only by a lead who saw it under way: one moved from a picture
+      // older than the crew's start would leave them mid-job and send another crew to it.
+      if (!sameCrew && ctx.fieldWorkSinceBase)
+        return notApplied('superseded', 'invalid-transition', m, startedMeanwhile(c, 'move'));
       const state: CaseState = sameCrew && c.state !== 'new' ? c.state : 'assigned';
       return applied(
         { kind: 'assigned', data: { crewId: m.payload.crewId, day: m.payload.day, fromCrewId: c.crewId } },
@@ -351,6 +366,8 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
           `Your unassignment of case #${c.id} came after the crew closed it; the close stands.`,
         );
       if (c.crewId === null) return notApplied('superseded', 'already-in-state', m);
+      if (ctx.fieldWorkSinceBase)
+        return notApplied('superseded', 'invalid-transition', m, startedMeanwhile(c, 'unassignment'));
       return applied(
         { kind: 'unassigned', data: { crewId: null, fromCrewId: c.crewId } },
         {

@@ -97,6 +97,33 @@ describe('a merge cannot carry changes into another department', () => {
   });
 });
 
+describe("a lead's move made before the crew's start could be seen", () => {
+  it('[R2] leaves the job under way with its crew and tells the lead; one made after seeing it is applied', async () => {
+    const job = await freshCase('streets-a');
+    lead.seen.set(job, 2); // the lead's board: assigned to crew A, not started
+    crewA.seen.set(job, 2);
+    const [start] = await crewA.send(crewA.make('start', job, {}));
+    expect(start!.outcome).toBe('applied');
+    const [move] = await lead.send(
+      lead.make('assign', job, { crewId: 'streets-b', day: '2026-06-10', position: null }),
+    );
+    expect([move!.outcome, move!.reason]).toEqual(['superseded', 'invalid-transition']);
+    expect(await caseRow(job)).toMatchObject({ state: 'in_progress', crew: 'streets-a' });
+    const notices = await t.db.sql<{ message: string }[]>`
+      select message from lead_notices where case_id = ${job} order by id`;
+    expect(notices.map((n) => n.message)).toEqual([
+      expect.stringMatching(/before you could see that its crew started it/),
+    ]);
+    // Seen under way (the board now shows the start), the same move is the lead's to make.
+    lead.seen.set(job, start!.caseVersion!);
+    const [again] = await lead.send(
+      lead.make('assign', job, { crewId: 'streets-b', day: '2026-06-10', position: null }),
+    );
+    expect(again!.outcome).toBe('applied');
+    expect(await caseRow(job)).toMatchObject({ crew: 'streets-b' });
+  });
+});
+
 describe('field actions belong to a crew', () => {
   it('[R8] a lead cannot start or fix an unassigned case (it would be in progress with no crew), but may add a note', async () => {
     const id = await freshCase(null);

@@ -32,6 +32,7 @@ import {
 } from '../resident-notifications/resident-notification.repo.ts';
 import {
   crewsAtVersions,
+  fieldWorkSince,
   findOutcomes,
   findPhotoOwners,
   insertOutcomesAndEvents,
@@ -209,11 +210,27 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   const { actor, staff, cases, types } = s;
   const valid = s.fresh.flatMap((e) => (e.ok ? [e.mutation] : []));
   // R8: which crew had each case when the device last saw it, where that matters.
-  const [history, photos] = await Promise.all([
+  const [history, startedSince, photos] = await Promise.all([
     crewsAtVersions(
       tx,
       valid
         .filter((m) => actor.role === 'worker' && cases.get(m.caseId) && cases.get(m.caseId)!.crewId !== actor.crewId)
+        .map((m) => ({ caseId: m.caseId, version: m.baseVersion })),
+    ),
+    // A desk move of a job under way: did the lead's device show it under way?
+    fieldWorkSince(
+      tx,
+      valid
+        .filter((m) => {
+          const c = cases.get(m.caseId);
+          return (
+            (m.kind === 'assign' || m.kind === 'unassign') &&
+            actor.role !== 'worker' &&
+            (c?.state === 'in_progress' || c?.state === 'on_hold') &&
+            m.baseVersion > 0 &&
+            m.baseVersion < c.version
+          );
+        })
         .map((m) => ({ caseId: m.caseId, version: m.baseVersion })),
     ),
     findPhotoOwners(tx, [
@@ -261,6 +278,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
       const ctx: DecideContext = {
         actor,
         crewAtBaseVersion: history.get(`${mutation.caseId}@${mutation.baseVersion}`) ?? null,
+        fieldWorkSinceBase: startedSince.has(`${mutation.caseId}@${mutation.baseVersion}`),
         crewDepartment,
         now: at,
         // The city's day is asked by a few rules only (R2): worked out when one does.

@@ -240,6 +240,29 @@ export async function crewsAtVersions(
   return new Map(rows.map((r) => [`${r.case_id}@${r.base_version}`, r.crew_id]));
 }
 
+/**
+ * The desk moves made on a picture older than their crew's start: the cases (of `pairs`) whose
+ * crew started, held or resumed them after the version the lead's device showed. Key:
+ * `${caseId}@${version}`.
+ */
+export async function fieldWorkSince(
+  tx: Queryable,
+  pairs: { caseId: string; version: number }[],
+): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await tx<{ case_id: string; base_version: number }[]>`
+    select x.case_id::text, x.base_version
+    from jsonb_to_recordset(${json(
+      tx,
+      pairs.map((p) => ({ case_id: p.caseId, base_version: p.version })),
+    )}) as x(case_id bigint, base_version integer)
+    where exists (
+      select 1 from case_events e
+      where e.case_id = x.case_id and e.version > x.base_version
+        and e.kind in ('started', 'held', 'resumed') and e.outcome = 'applied')`;
+  return new Set(rows.map((r) => `${r.case_id}@${r.base_version}`));
+}
+
 /** Writes the changed cases back in one statement; the trigger moves their cursors. */
 export async function updateCases(tx: Queryable, cases: WorkingCase[]): Promise<void> {
   if (cases.length === 0) return;

@@ -18,12 +18,15 @@ export class SaveError extends Error {}
 
 /**
  * Stores a new change in the outbox and resolves once it is on disk. Builds the whole
- * mutation: id (UUIDv7), this device's id, the next `seq`, the case version last pulled.
+ * mutation: id (UUIDv7), this device's id, the next `seq`, the case version last pulled (or
+ * the version `shown` on the screen the change was made on, when newer: what the server judges
+ * a lead's move by).
  */
 export async function addPending<K extends MutationKind>(
   kind: K,
   caseId: string,
   payload: PayloadOf<K>,
+  shown?: number,
 ): Promise<PendingRow> {
   const d = db();
   return d.transaction('rw', [d.meta, d.cases, d.pending, d.session], async () => {
@@ -50,7 +53,7 @@ export async function addPending<K extends MutationKind>(
       clientId,
       seq,
       caseId,
-      baseVersion: serverCase?.version ?? leftVersion ?? 0,
+      baseVersion: Math.max(shown ?? 0, serverCase?.version ?? leftVersion ?? 0),
       deviceTime: new Date().toISOString(),
       kind,
       payload,
@@ -80,7 +83,13 @@ export async function addPending<K extends MutationKind>(
 }
 
 /** One change of a batch (`addPendingBatch`). */
-export type PendingItem = { [K in MutationKind]: { kind: K; caseId: string; payload: PayloadOf<K> } }[MutationKind];
+/**
+ * One change of a batch. `shown`: the case's version on the screen the change was made on (the
+ * lead's board, which can be newer than the last pull), when that is newer than the device's.
+ */
+export type PendingItem = {
+  [K in MutationKind]: { kind: K; caseId: string; payload: PayloadOf<K>; shown?: number };
+}[MutationKind];
 
 /**
  * Stores several changes as one: all of them, in order, or none (a lead's move of ten cases
@@ -91,7 +100,7 @@ export async function addPendingBatch(items: readonly PendingItem[]): Promise<Pe
   return d.transaction('rw', [d.meta, d.cases, d.pending, d.session], async () => {
     const rows: PendingRow[] = [];
     for (const item of items)
-      rows.push(await addPending(item.kind, item.caseId, item.payload as PayloadOf<typeof item.kind>));
+      rows.push(await addPending(item.kind, item.caseId, item.payload as PayloadOf<typeof item.kind>, item.shown));
     return rows;
   });
 }

@@ -482,7 +482,12 @@ export class DispatchBoard {
   async #queue(moves: readonly DeskMove[]): Promise<boolean> {
     return this.save(async () => {
       // All or none: a move of ten cases is not left half made when the device refuses one.
-      const ids = (await addPendingBatch(moves)).map((r) => r.mutation.id);
+      // Each based on the version the board shows: a job the board did not show under way is
+      // left with its crew by the server, and the lead told (a move from an old picture).
+      const onBoard = (id: string) => this.projected?.cases.get(id)?.case.version;
+      const ids = (await addPendingBatch(moves.map((m) => ({ ...m, shown: onBoard(m.caseId) })))).map(
+        (r) => r.mutation.id,
+      );
       syncEngine.nudge();
       const shown = () => {
         const desk = this.#desk.current;
