@@ -6,6 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
 import {
   FIXABLE,
   LEAD,
+  apiSession,
   WORKER,
   WORKER_B,
   offlineReady,
@@ -430,6 +431,43 @@ test('undo is for the board it was made on, and leaves alone a case another lead
   await expect(undo).toHaveAttribute('aria-disabled', 'true');
   await synced(desk);
   expect((await serverCase(lead, moved)).case.crewId).toBe(CREW_A);
+  await desk.context().close();
+});
+
+test("undo leaves alone a case its new crew has started since; the selection is the board's own", async ({
+  browser,
+  baseURL,
+  playwright,
+}) => {
+  const desk = await openBoard(browser, baseURL);
+  const moved = (await cardIds(desk, 'queue'))[0]!;
+  const dialog = desk.getByTestId('move-dialog');
+  await card(desk, moved).getByTestId('card-move').click();
+  await dialog.getByRole('radio', { name: /Streets Crew B/ }).check();
+  await dialog.getByRole('button', { name: 'Move' }).click();
+  await expect(column(desk, CREW_B).locator(`[data-case-id="${moved}"]`)).toBeVisible();
+  await synced(desk);
+
+  // Crew B starts it from their tablet; the board shows it under way.
+  const crewB = await apiSession(playwright, baseURL!, WORKER_B);
+  expect(await pushOne(crewB, moved, 'start', {}, 'e2e-crew-b')).toBe('applied');
+  await expect(card(desk, moved)).toContainText('In progress', { timeout: 15_000 });
+  await desk.getByTestId('undo').click();
+  await expect(desk.getByTestId('board-announcement')).toContainText(
+    `Not undone: case #${moved} was started by its new crew since. Move it by hand if it should still go back.`,
+  );
+  await synced(desk);
+  expect((await serverCase(crewB, moved)).case).toMatchObject({ crewId: CREW_B, state: 'in_progress' });
+
+  // Ticked on today's board, nothing stays ticked on tomorrow's.
+  await card(desk, moved).getByTestId('card-select').check();
+  await expect(desk.getByTestId('selection-bar')).toContainText('1 selected');
+  const day = desk.getByLabel('Day', { exact: true });
+  const tomorrow = new Date(Date.parse(`${await day.inputValue()}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  await day.fill(tomorrow);
+  await expect(desk).toHaveURL(new RegExp(`date=${tomorrow}`));
+  await expect(desk.getByTestId('selection-bar')).toHaveCount(0);
+  await crewB.dispose();
   await desk.context().close();
 });
 

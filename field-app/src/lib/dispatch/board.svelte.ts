@@ -9,6 +9,7 @@
 import { untrack } from 'svelte';
 import type {
   BoardCase,
+  CaseState,
   BoardCrew,
   BoardResponse,
   LeadNotice,
@@ -30,7 +31,9 @@ import {
   planMove,
   planUndo,
   snapshot,
+  startedSince,
   strayedSince,
+  underWay,
   type DeskMove,
   type Snapshot,
 } from './moves.ts';
@@ -55,10 +58,15 @@ interface UndoEntry {
   carried: Map<string, string>;
   /** The column the move put each case in: an undo checks they are still there. */
   placed: Map<string, string>;
+  /** The cases already under way (started, on hold) when moved. */
+  underWay: Set<string>;
 }
 
 /** How long a queued move may take to show on the board before the next one plans without it. */
 const SHOWN_WITHIN_MS = 2_000;
+
+/** Said when a change is asked for while the last one is still being saved. */
+const BUSY = 'Not saved: another change is still being saved. Try again in a moment.';
 
 /** Live events come in bursts (a crew's push touches many cases): one refetch per burst. */
 const REFETCH_DELAY_MS = 300;
@@ -126,6 +134,8 @@ export class DispatchBoard {
       const date = this.#date();
       const department = this.#department();
       untrack(() => {
+        // What was ticked on the other board is not on this one.
+        this.selected = new Set();
         void this.#show(date, department);
         this.#connect(department);
       });
@@ -381,13 +391,18 @@ export class DispatchBoard {
   // ---- moves ----------------------------------------------------------------------------------
 
   #dayOf = (caseId: string): string | null => this.projected?.cases.get(caseId)?.case.assignedDay ?? null;
+  #stateOf = (caseId: string): CaseState | null => this.projected?.cases.get(caseId)?.case.state ?? null;
 
   /**
    * Moves `caseIds` (in this order) into `column` before `index` (an index into the column's
    * full list, hidden cases included). Announces the result; remembers it for undo.
    */
   async move(caseIds: readonly string[], column: string, index: number): Promise<boolean> {
-    if (!this.board || caseIds.length === 0) return false;
+    if (!this.board) return false;
+    if (caseIds.length === 0) {
+      this.announcement = 'Nothing moved: none of the cases chosen is on this board now.';
+      return false;
+    }
     const before = this.lists;
     const snap = snapshot(before, caseIds);
     const carried = leftoversOf(before, this.board.date, this.#dayOf);
@@ -397,6 +412,7 @@ export class DispatchBoard {
       this.announcement = 'Nothing moved: the cases are already there.';
       return false;
     }
+    const busyBefore = underWay(caseIds, this.#stateOf);
     const ok = await this.#queue(moves);
     if (!ok) return false;
     const placed = placedBy(moves);
@@ -405,7 +421,7 @@ export class DispatchBoard {
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
-    this.#remember(key, { label, snap, carried, placed });
+    this.#remember(key, { label, snap, carried, placed, underWay: busyBefore });
     this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
     return true;
   }
@@ -439,11 +455,16 @@ export class DispatchBoard {
   /**
    * Undoes the last move on this board: the inverse moves are queued like any other. A move
    * whose cases someone has moved since (another lead, a crew's transfer) is not undone: that
-   * would overwrite their change. The lead is told, and the entry is dropped.
+   * would overwrite their change; nor one whose cases their new crew has started since. The
+   * lead is told, and the entry is dropped.
    */
   async undo(): Promise<void> {
     const last = this.undoStack.at(-1);
-    if (!last || !this.board || this.busy) return;
+    if (!last || !this.board) return;
+    if (this.busy) {
+      this.announcement = BUSY;
+      return;
+    }
     const key = this.#boardKey(this.board);
     const strayed = strayedSince(this.lists, last.placed);
     if (strayed.length > 0) {
@@ -453,6 +474,16 @@ export class DispatchBoard {
         strayed.length === 1
           ? `Not undone: case ${which} has moved since. Move it by hand if it should go back.`
           : `Not undone: cases ${which} have moved since. Move them by hand if they should go back.`;
+      return;
+    }
+    const started = startedSince(last.snap, last.placed, last.underWay, this.#stateOf);
+    if (started.length > 0) {
+      this.#forget(key, last);
+      const which = started.map((id) => `#${id}`).join(', ');
+      this.announcement =
+        started.length === 1
+          ? `Not undone: case ${which} was started by its new crew since. Move it by hand if it should still go back.`
+          : `Not undone: cases ${which} were started by their new crews since. Move them by hand if they should still go back.`;
       return;
     }
     const moves = planUndo(this.lists, last.snap, this.board.date, this.#dayOf, last.carried);
@@ -469,8 +500,9 @@ export class DispatchBoard {
     const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
     const placed = placedBy(moves);
     const key = this.#boardKey(this.board);
+    const busyBefore = underWay(ids, this.#stateOf);
     if (!(await this.#queue(moves))) return false;
-    this.#remember(key, { label, snap, carried, placed });
+    this.#remember(key, { label, snap, carried, placed, underWay: busyBefore });
     this.announcement = `${label}.`;
     return true;
   }
@@ -511,7 +543,11 @@ export class DispatchBoard {
   }
 
   async save(fn: () => Promise<void>): Promise<boolean> {
-    if (this.busy) return false;
+    // A drop or a key press while a big change saves: said, not silently dropped.
+    if (this.busy) {
+      this.announcement = BUSY;
+      return false;
+    }
     this.busy = true;
     try {
       await fn();

@@ -12,7 +12,9 @@ import {
   planUndo,
   snapshot,
   stillAsPlanned,
+  startedSince,
   strayedSince,
+  underWay,
   type DeskMove,
 } from './moves.ts';
 
@@ -195,6 +197,22 @@ describe('what an undo checks first: the moved cases are still where the move pu
       later.get('B')!.filter((id) => id !== 'a3'),
     );
     expect(strayedSince(later, placed)).toEqual(['a2']);
+  });
+
+  it('a case its new crew started since is named; one started before the move, or kept on its crew, is not', () => {
+    const start = board();
+    const snap = snapshot(start, ['a1', 'a2', 'a3']);
+    // a1 and a2 to crew B; a3 reordered within A.
+    const placed = new Map([
+      ['a1', 'B'],
+      ['a2', 'B'],
+      ['a3', 'A'],
+    ]);
+    const before = underWay(['a1', 'a2', 'a3'], (id) => (id === 'a2' ? 'in_progress' : 'assigned'));
+    expect([...before]).toEqual(['a2']);
+    const now = (id: string) => (id === 'a1' ? 'in_progress' : id === 'a2' ? 'on_hold' : 'in_progress');
+    expect(startedSince(snap, placed, before, now)).toEqual(['a1']);
+    expect(startedSince(snap, placed, before, () => 'assigned')).toEqual([]);
   });
 });
 

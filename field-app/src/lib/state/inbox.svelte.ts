@@ -46,6 +46,8 @@ export class Inbox {
       this.error = `Could not mark it as read: ${res.error.message}`;
       return false;
     }
+    // A failure before (a blip, then "Mark as read" again) no longer holds.
+    this.error = '';
     this.notices = this.notices.filter((n) => n.id !== id);
     this.waiting = Math.max(this.notices.length, this.waiting - 1);
     this.said = `Marked as read. ${leftWords(this.waiting)}`;
