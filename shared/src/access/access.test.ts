@@ -132,6 +132,14 @@ describe('the lead inbox and the admin-only reads', () => {
     expect(inboxScope(open311)).toBeNull();
   });
 
+  it("narrowed to one department: an admin's board of it; a lead's own, never another's", () => {
+    expect(inboxScope(admin, 'sanitation')).toEqual({ kind: 'department', departmentId: 'sanitation' });
+    expect(inboxScope(lead, 'streets')).toEqual({ kind: 'department', departmentId: 'streets' });
+    expect(inboxScope(lead, 'sanitation')).toBeNull();
+    expect(inboxScope(worker, 'streets')).toBeNull();
+    expect(inboxScope(PUBLIC_CALLER, 'streets')).toBeNull();
+  });
+
   it('resident notifications and other people’s sessions are for admins only', () => {
     for (const check of [
       canReadResidentNotifications,

@@ -98,13 +98,18 @@ export function canSeeCrew(caller: Caller, crew: { id: string; departmentId: str
 }
 
 /**
- * The lead inbox a caller reads: a lead their department's, an admin every department's.
- * Workers and the public have none.
+ * The lead inbox a caller reads: a lead their department's, an admin every department's, or
+ * the one department asked for (an admin's board of it). Workers and the public have none,
+ * nor has a lead another department's.
  */
-export function inboxScope(caller: Caller): { kind: 'city' } | { kind: 'department'; departmentId: string } | null {
+export function inboxScope(
+  caller: Caller,
+  departmentId?: string,
+): { kind: 'city' } | { kind: 'department'; departmentId: string } | null {
   if (caller.kind !== 'staff') return null;
-  if (caller.role === 'admin') return { kind: 'city' };
-  if (caller.role === 'lead' && caller.departmentId) return { kind: 'department', departmentId: caller.departmentId };
+  if (caller.role === 'admin') return departmentId ? { kind: 'department', departmentId } : { kind: 'city' };
+  if (caller.role === 'lead' && caller.departmentId && (departmentId ?? caller.departmentId) === caller.departmentId)
+    return { kind: 'department', departmentId: caller.departmentId };
   return null;
 }
 

@@ -210,6 +210,16 @@ describe('reading the inbox', () => {
     expect([has(sanitationLead, ours), has(sanitationLead, theirs)]).toEqual([false, true]);
     const admin = await inboxOf(heads.admin);
     expect([has(admin, ours), has(admin, theirs)]).toEqual([true, true]);
+    // An admin's board of one department: that department's only. A lead asks for their own.
+    const one = async (headers: Record<string, string>, department: string) =>
+      t.app.request(`/api/notices?department=${department}`, { headers });
+    const adminStreets = ((await (await one(heads.admin, 'streets')).json()) as NoticesResponse).notices;
+    expect([has(adminStreets, ours), has(adminStreets, theirs)]).toEqual([true, false]);
+    const leadOwn = ((await (await one(heads.lead, 'streets')).json()) as NoticesResponse).notices;
+    expect([has(leadOwn, ours), has(leadOwn, theirs)]).toEqual([true, false]);
+    const leadOther = await one(heads.lead, 'sanitation');
+    expect(leadOther.status).toBe(403);
+    expect((await one(heads.admin, 'not%20an%20id')).status).toBe(400);
 
     const worker = await inbox(heads.worker);
     expect(worker.status).toBe(403);

@@ -15,11 +15,28 @@ import { acknowledgeLeadNotice, listLeadInbox, type InboxScope } from './lead-in
 export function leadInboxRoutes({ sql }: AppDeps) {
   const readers = [requireStaff(sql), inboxReader] as const;
   return new Hono<InboxEnv>()
-    .get('/', ...readers, validate('query', z.object({ all: z.enum(['0', '1']).default('0') })), async (c) => {
-      const all = c.req.valid('query').all === '1';
-      const { notices, waiting } = await listLeadInbox(sql, c.var.inboxScope, { includeAcknowledged: all });
-      return c.json({ notices, waiting } satisfies NoticesResponse);
-    })
+    .get(
+      '/',
+      ...readers,
+      validate(
+        'query',
+        z.object({
+          all: z.enum(['0', '1']).default('0'),
+          /** One department's notices only (an admin's board of that department). */
+          department: z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'is not a department id')
+            .optional(),
+        }),
+      ),
+      async (c) => {
+        const { all, department } = c.req.valid('query');
+        const scope = department === undefined ? c.var.inboxScope : inboxScope(staffCaller(c.var.staff), department);
+        if (!scope) throw new ApiError(403, 'forbidden', `The inbox of ${department} is for its leads.`);
+        const { notices, waiting } = await listLeadInbox(sql, scope, { includeAcknowledged: all === '1' });
+        return c.json({ notices, waiting } satisfies NoticesResponse);
+      },
+    )
     .post(
       '/:id/ack',
       ...readers,

@@ -176,8 +176,11 @@ export function pull(
 }
 
 /** `GET /api/notices`: the lead's inbox, newest first (`all` includes acknowledged ones). */
-export function fetchNotices(all = false): Promise<ApiResult<NoticesResponse>> {
-  return request('GET', `/api/notices${all ? '?all=1' : ''}`, NoticesResponse);
+export function fetchNotices(opts: { all?: boolean; department?: string } = {}): Promise<ApiResult<NoticesResponse>> {
+  const q = new URLSearchParams();
+  if (opts.all) q.set('all', '1');
+  if (opts.department) q.set('department', opts.department);
+  return request('GET', `/api/notices${q.size > 0 ? `?${q}` : ''}`, NoticesResponse);
 }
 
 /** `POST /api/notices/:id/ack`: the lead has read it. */

@@ -293,7 +293,8 @@ export class DispatchBoard {
   }
 
   async #loadNotices(): Promise<void> {
-    const res = await fetchNotices();
+    // The board's department's (an admin's board is of one department; a lead's, their own).
+    const res = await fetchNotices({ department: this.#department() });
     if (!res.ok) return; // read: the notices there already are not news when they come
     this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
     this.#noticesAsked = true;
