@@ -198,6 +198,20 @@ describe('decide', () => {
     expect(d.event.data).toMatchObject({ duplicate: true });
   });
 
+  it('[R3][R5] a fix or close done before the case was reopened does not close it again; one after does', () => {
+    const reopened = { ...ctx(worker), now: '2026-06-10T10:00:00.000Z', reopenedAt: '2026-06-10T12:00:00.000Z' };
+    const fix = decide(kase(), mutation('fix'), rules, reopened);
+    expect([fix.outcome, fix.reason, fix.patch, fix.notices]).toEqual(['merged', 'duplicate-work', {}, []]);
+    expect(fix.event.data).toMatchObject({ duplicate: true });
+    expect(fix.leadNotice).toMatch(/^A fix of case #7 recorded in the field before the case was reopened/);
+    const close = decide(kase(), mutation('close_not_fixed'), rules, reopened);
+    expect([close.outcome, close.reason, close.patch]).toEqual(['superseded', 'invalid-transition', {}]);
+    expect(close.leadNotice).toMatch(/^A close of case #7/);
+    const later = { ...reopened, now: '2026-06-10T13:00:00.000Z' };
+    expect(decide(kase(), mutation('fix'), rules, later).outcome).toBe('applied');
+    expect(decide(kase(), mutation('close_not_fixed'), rules, later).outcome).toBe('applied');
+  });
+
   it('refuses a fix without an after-photo where the service type needs one', () => {
     const d = decide(kase(), mutation('fix'), { ...rules, photoRequiredOnFix: true }, ctx(worker));
     expect([d.outcome, d.reason]).toEqual(['rejected', 'photo-required']);

@@ -52,6 +52,11 @@ export type DecideContext = {
    * the lead's device showed (the lead moved a job they did not know was under way).
    */
   fieldWorkSinceBase?: boolean;
+  /**
+   * When the case was last reopened (ISO), for a fix or close of a case changed since its
+   * device saw it: work done before it does not close the case the reopening opened.
+   */
+  reopenedAt?: string | null;
   /** Department of each crew the mutation may name. */
   crewDepartment: (crewId: string) => string | undefined;
   /**
@@ -129,6 +134,13 @@ function notApplied(
   leadNotice: string | null = null,
 ): Decision {
   return decision(outcome, reason, { kind: m.kind, data: { ...m.payload, outcome, reason } }, { leadNotice });
+}
+
+/** A fix or close done (on its device) before the case was last reopened. */
+const doneBeforeReopening = (ctx: DecideContext) => !!ctx.reopenedAt && ctx.now < ctx.reopenedAt;
+
+function reopenedSince(c: CaseFacts, what: 'fix' | 'close'): string {
+  return `A ${what} of case #${c.id} recorded in the field before the case was reopened arrived after it: it is kept in the history, and the case stays open.`;
 }
 
 /** The lead's notice for a desk move that crossed a crew's start (or hold) in the field. */
@@ -259,9 +271,18 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
       const photoProblem = fixPhotoProblem(c, m.payload.photoIds, t.photoRequiredOnFix, ctx);
       if (photoProblem) return notApplied('rejected', photoProblem, m);
       const event = { kind: 'fixed', data: { ...m.payload, crewId: ctx.actor.crewId } };
-      // R3: a second fix is kept as duplicate work; the resident heard once already.
+      // R3: a second fix is kept as duplicate work; the resident heard once already. So is a
+      // fix done before the case was reopened (a second tablet's record of the fix the
+      // reopening undid, synced after it): the reopened case stays open, the lead is told.
       if (c.state === 'fixed')
         return decision('merged', 'duplicate-work', { kind: 'fixed', data: { ...event.data, duplicate: true } });
+      if (doneBeforeReopening(ctx))
+        return decision(
+          'merged',
+          'duplicate-work',
+          { kind: 'fixed', data: { ...event.data, duplicate: true } },
+          { leadNotice: reopenedSince(c, 'fix') },
+        );
       // R6: a cancelled case: the work is recorded and the lead told, the cancellation stands.
       if (c.cancelled) {
         return notApplied(
@@ -298,6 +319,7 @@ export function decide(c: CaseFacts, m: Mutation, t: TypeRules, ctx: DecideConte
     case 'close_not_fixed':
       if (!has(t.closeReasons, m.payload.reason)) return notApplied('rejected', 'invalid-payload', m);
       if (closed) return notApplied('superseded', c.cancelled ? 'case-cancelled' : 'case-closed', m);
+      if (doneBeforeReopening(ctx)) return notApplied('superseded', 'invalid-transition', m, reopenedSince(c, 'close'));
       return applied(
         { kind: 'closed_not_fixed', data: { ...m.payload } },
         {

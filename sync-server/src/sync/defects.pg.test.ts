@@ -124,6 +124,44 @@ describe("a lead's move made before the crew's start could be seen", () => {
   });
 });
 
+describe('a fix recorded before a reopening, synced after it', () => {
+  it('[R3][R10] is kept as duplicate work: the reopened case stays open, the resident hears of one fix', async () => {
+    const job = await freshCase('streets-a');
+    const tablet2 = new TestDevice(server.url, await t.login('worker@riverton.example'), 'tablet-a2');
+    for (const d of [crewA, tablet2, lead]) d.seen.set(job, 2);
+    const fix = { resolutionCode: 'ground_down', note: '', photoIds: [] };
+    // Both tablets record the fix at about the same time; only the first syncs.
+    const late = { ...tablet2.make('fix', job, fix), deviceTime: new Date(Date.now() - 60_000).toISOString() };
+    const [first] = await crewA.send(crewA.make('fix', job, fix));
+    expect(first!.outcome).toBe('applied');
+    // Still a problem: the lead reopens it and gives it back to crew A.
+    lead.seen.set(job, first!.caseVersion!);
+    const [reopen] = await lead.send(lead.make('reopen', job, { reason: 'Still sinking' }));
+    lead.seen.set(job, reopen!.caseVersion!);
+    const [back] = await lead.send(
+      lead.make('assign', job, { crewId: 'streets-a', day: '2026-06-10', position: null }),
+    );
+    expect([reopen!.outcome, back!.outcome]).toEqual(['applied', 'applied']);
+    // The second tablet syncs at last (its clock right, the fix done before the reopening).
+    const r = await rawPush(tablet2, {
+      clientId: tablet2.clientId,
+      mutations: [late],
+      sentAt: new Date().toISOString(),
+    });
+    expect(r.status).toBe(200);
+    expect(reasons((r.body as { outcomes: Outcome[] }).outcomes)).toEqual([['merged', 'duplicate-work']]);
+    expect(await caseRow(job)).toMatchObject({ state: 'assigned', crew: 'streets-a', closed_at: null });
+    const [n] = await t.db.sql<{ n: number }[]>`
+      select count(*)::int as n from notification_outbox where case_id = ${job} and template = 'fixed'`;
+    expect(n!.n).toBe(1);
+    // A fix done after the reopening closes it.
+    crewA.seen.set(job, back!.caseVersion!);
+    const [again] = await crewA.send(crewA.make('fix', job, fix));
+    expect(again!.outcome).toBe('applied');
+    expect((await caseRow(job)).state).toBe('fixed');
+  });
+});
+
 describe('field actions belong to a crew', () => {
   it('[R8] a lead cannot start or fix an unassigned case (it would be in progress with no crew), but may add a note', async () => {
     const id = await freshCase(null);

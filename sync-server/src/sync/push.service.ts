@@ -33,6 +33,7 @@ import {
 import {
   crewsAtVersions,
   fieldWorkSince,
+  reopenings,
   findOutcomes,
   findPhotoOwners,
   insertOutcomesAndEvents,
@@ -210,7 +211,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
   const { actor, staff, cases, types } = s;
   const valid = s.fresh.flatMap((e) => (e.ok ? [e.mutation] : []));
   // R8: which crew had each case when the device last saw it, where that matters.
-  const [history, startedSince, photos] = await Promise.all([
+  const [history, startedSince, reopened, photos] = await Promise.all([
     crewsAtVersions(
       tx,
       valid
@@ -233,6 +234,17 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
         })
         .map((m) => ({ caseId: m.caseId, version: m.baseVersion })),
     ),
+    // A fix or close of a case changed since its device saw it: reopened meanwhile?
+    reopenings(tx, [
+      ...new Set(
+        valid
+          .filter((m) => {
+            const c = cases.get(m.caseId);
+            return (m.kind === 'fix' || m.kind === 'close_not_fixed') && !!c && c.version > m.baseVersion;
+          })
+          .map((m) => m.caseId),
+      ),
+    ]),
     findPhotoOwners(tx, [
       ...new Set(
         valid.flatMap((m) =>
@@ -279,6 +291,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
         actor,
         crewAtBaseVersion: history.get(`${mutation.caseId}@${mutation.baseVersion}`) ?? null,
         fieldWorkSinceBase: startedSince.has(`${mutation.caseId}@${mutation.baseVersion}`),
+        reopenedAt: target.id === mutation.caseId ? (reopened.get(target.id) ?? null) : null,
         crewDepartment,
         now: at,
         // The city's day is asked by a few rules only (R2): worked out when one does.

@@ -263,6 +263,16 @@ export async function fieldWorkSince(
   return new Set(rows.map((r) => `${r.case_id}@${r.base_version}`));
 }
 
+/** When each of these cases was last reopened (a lead's reopen, a resident's "still a problem"). */
+export async function reopenings(tx: Queryable, caseIds: string[]): Promise<Map<string, string>> {
+  if (caseIds.length === 0) return new Map();
+  const rows = await tx<{ case_id: string; at: Date }[]>`
+    select case_id::text, max(at) as at from case_events
+    where case_id = any(${caseIds}::bigint[]) and kind = 'reopened' and (outcome is null or outcome = 'applied')
+    group by case_id`;
+  return new Map(rows.map((r) => [r.case_id, r.at.toISOString()]));
+}
+
 /** Writes the changed cases back in one statement; the trigger moves their cursors. */
 export async function updateCases(tx: Queryable, cases: WorkingCase[]): Promise<void> {
   if (cases.length === 0) return;
