@@ -456,4 +456,21 @@ describe('a doubtful proof of a fix is told to the lead, not hidden', () => {
     );
     expect(await fixNotices(id)).toEqual([]);
   });
+
+  it("a photo's time is read by the device's clock, corrected like its changes: a slow clock raises no doubt", async () => {
+    const id = await freshCase();
+    const skew = -2 * 86_400_000; // the tablet's clock two days slow
+    const deviceNow = new Date(Date.now() + skew).toISOString();
+    const p = { ...photo(), lat: 42.3501, long: -86.9701, takenAt: deviceNow };
+    const attach = { ...crewA.make('attach_photo', id, p), deviceTime: deviceNow };
+    const fix = {
+      ...crewA.make('fix', id, { resolutionCode: 'ground_down', note: '', photoIds: [p.photoId] }),
+      deviceTime: deviceNow,
+    };
+    const r = await rawPush(crewA, { clientId: crewA.clientId, mutations: [attach, fix], sentAt: deviceNow });
+    expect(r.status).toBe(200);
+    const [row] = await t.db.sql<{ taken_at: Date }[]>`select taken_at from photos where id = ${p.photoId}`;
+    expect(Math.abs(row!.taken_at.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(await fixNotices(id)).toEqual([]);
+  });
 });

@@ -271,6 +271,12 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
     return c && { departmentId: departmentOf(c), mergedIntoId: c.mergedIntoId };
   };
   const photo = (id: string) => photos.get(id);
+  // When a photo was taken, by the device's clock (its camera's, or the file's): corrected by
+  // the same offset as the device's changes, never later than now. Not clamped to the two
+  // weeks a change may lie back: a photo from the gallery can be older, and that is told.
+  const offset = s.opts.sentAt ? s.now.getTime() - Date.parse(s.opts.sentAt) : 0;
+  const takenAt = (t: string | null) =>
+    t === null ? null : new Date(Math.min(s.now.getTime(), Date.parse(t) + offset)).toISOString();
 
   for (const entry of s.fresh) {
     const m = mutationOf(entry);
@@ -332,7 +338,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
       photos.set(p.photoId, {
         caseId: landed.id,
         kind: p.tag as PhotoKind,
-        takenAt: p.takenAt,
+        takenAt: takenAt(p.takenAt),
         lat: p.lat,
         long: p.long,
       });
@@ -447,7 +453,7 @@ async function decideAndWrite(tx: Queryable, s: BatchState): Promise<Outcome[]> 
           byte_size: p.byteSize,
           width: p.width,
           height: p.height,
-          taken_at: p.takenAt,
+          taken_at: takenAt(p.takenAt),
           lat: p.lat,
           long: p.long,
         });
