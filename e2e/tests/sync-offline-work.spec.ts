@@ -19,10 +19,25 @@ import {
 // accounted for in plain words when it crossed paths with a lead (PRODUCT.md R1, R6, R9).
 
 test('work done offline survives a reload and reaches the server exactly once', async ({ page, context }) => {
+  // Priming asks for the day without the closed history (prime=1); pulling on, it is not said.
+  const pulls: URL[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/sync/pull?')) pulls.push(new URL(r.url()));
+  });
   await signIn(page);
   await synced(page);
+  expect(pulls.length).toBeGreaterThan(0);
+  expect(pulls[0]!.searchParams.get('cursor')).toBe('0');
+  expect(pulls[0]!.searchParams.get('prime')).toBe('1');
+  const primedPulls = pulls.length;
   await offlineReady(page);
+  await page
+    .getByRole('button', { name: /sync now/i })
+    .first()
+    .click();
   await synced(page);
+  await expect.poll(() => pulls.length).toBeGreaterThan(primedPulls);
+  expect(pulls.slice(primedPulls).map((u) => u.searchParams.get('prime'))).not.toContain('1');
 
   const day = await serverDay(page.request);
   const assigned = day.filter((c) => c.state === 'assigned');

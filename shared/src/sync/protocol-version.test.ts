@@ -18,6 +18,7 @@ const PINNED: Record<number, string> = {
   4: 'd5dbf95dfe87f4be6440d1b18d682d68199fdb1ba48f1486a820ad14b6b3af3f',
   5: '1468677ce9c3a5431badf019bbe9a4d6aa77d023879617783d78b4e0678e66ba',
   6: '8b034c43b0260646f9dfa3a8f403a3edbdcb7e66f8663b0df58102285fa20e71',
+  7: '7a9a2e29602c702c4ac97133f607bff4ae140dc9ca7a8dec671cd9f21e824a41',
 };
 
 async function wireHash(): Promise<string> {

@@ -17,8 +17,11 @@
  * - 6: a `reorder` names the route it was made on (`crewId`, `day`), and is not applied to a
  *      route the case has left since. (An older client's reorder, without them, is applied to
  *      the case's route as before.)
+ * - 7: a pull says `prime=1` on every page of a priming, which alone leaves out the cases
+ *      closed more than a day ago; pulling on brings every change since the cursor, an old
+ *      closed case's too. (An older client's pulls are all read as priming, as before.)
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** The oldest client protocol the server still accepts. */
 export const MIN_PROTOCOL_VERSION = 1;

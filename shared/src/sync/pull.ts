@@ -24,6 +24,13 @@ export const PullQuery = z.object({
    * answer "nothing new" from what it read a moment before (the server's quiet pulls).
    */
   behind: z.literal('1', '1 when the device knows it is behind, else leave it out').optional(),
+  /**
+   * `1` on every page of a priming (from cursor 0 until `hasMore` is false, across restarts):
+   * the open cases and those closed within a day, not the closed history. Without it, every
+   * change since the cursor, a case closed long ago too (a crew-mate's fix reaches a tablet
+   * that was off for the weekend).
+   */
+  prime: z.literal('1', '1 while the device primes, else leave it out').optional(),
 });
 export type PullQuery = z.infer<typeof PullQuery>;
 

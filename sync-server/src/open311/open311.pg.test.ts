@@ -577,6 +577,14 @@ describe('Open311 GeoReport v2: POST requests', () => {
     expect(c!.long).toBeGreaterThanOrEqual(Math.min(block!.from_long, block!.to_long));
     expect(c!.long).toBeLessThanOrEqual(Math.max(block!.from_long, block!.to_long));
     expect(c!.district_id).not.toBeNull();
+    // As people write it: a dot, the suffix in full, a unit, the town with no comma.
+    for (const written of ['412 Beech Ave.', '412 Beech Avenue Apt 2', '412 Beech Ave Riverton MI']) {
+      const again = await post('/open311/v2/requests.json', { ...valid, lat: '', long: '', address_string: written });
+      expect(again.status, `${written}: ${await again.clone().text()}`).toBe(200);
+      const placed = S.CreatedRequests.parse(await again.json())[0]!.service_request_id!;
+      const [row] = await t.db.sql<{ address: string }[]>`select address from cases where id = ${placed}`;
+      expect(row!.address, written).toBe('412 Beech Ave');
+    }
   });
 
   it('names a request sent with lat and long alone by the nearest house number, as the residents’ form does', async () => {

@@ -30,14 +30,51 @@ function placeOf(r: RangeRow, n: number): { lat: number; long: number } {
   };
 }
 
-/** "123 Main Street" → { number: 123, street: "main st" }: what people type, as the table spells it. */
+/** The street suffixes people write in full, as the city's table abbreviates them (USPS). */
+const SUFFIXES: Record<string, string> = {
+  street: 'st',
+  avenue: 'ave',
+  av: 'ave',
+  road: 'rd',
+  drive: 'dr',
+  boulevard: 'blvd',
+  lane: 'ln',
+  court: 'ct',
+  place: 'pl',
+  terrace: 'ter',
+  parkway: 'pkwy',
+  highway: 'hwy',
+  circle: 'cir',
+  square: 'sq',
+};
+
+/**
+ * A street's words as the table spells the street: the last one, its suffix, abbreviated
+ * ("Lake Shore Boulevard" is "lake shore blvd"; "Court Street" stays "court st").
+ */
+function spelled(words: readonly string[]): string {
+  const last = words.length > 1 ? words.at(-1)! : '';
+  return [...words.slice(0, -1), SUFFIXES[last] ?? words.at(-1) ?? ''].join(' ');
+}
+
+/** A street's words as typed: lower case, the first line, without a unit or the dots. */
+function streetWords(typed: string): string[] {
+  return typed
+    .replace(/,.*$/, '')
+    .replace(/\s+(?:apt|apartment|unit|suite|ste|fl|floor|#)\.?\s*#?\s*[\w-]*.*$/, '')
+    .replace(/\.(?=\s|$)/g, '')
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+/**
+ * "123 Main Street" → { number: 123, street: "main st" }: what people type, as the table
+ * spells it (the suffix abbreviated, "Ave." without its dot, "Apt 2" and what follows, or
+ * what follows a comma, left out).
+ */
 export function parseAddressQuery(q: string): { number: number | null; street: string } {
   const m = /^\s*(\d{1,6})?\s*[,#]?\s*(.*?)\s*$/.exec(q.toLowerCase()) ?? [];
-  const street = (m[2] ?? '')
-    .replace(/\s+/g, ' ')
-    .replace(/\bstreet\b/g, 'st')
-    .replace(/\bavenue\b/g, 'ave');
-  return { number: m[1] ? Number(m[1]) : null, street };
+  return { number: m[1] ? Number(m[1]) : null, street: spelled(streetWords(m[2] ?? '')) };
 }
 
 /** Up to 8 addresses matching what was typed: a house number and the start of a street's name. */
@@ -80,15 +117,21 @@ export type PlacedAddress =
 export async function placeAddress(sql: Queryable, text: string): Promise<PlacedAddress> {
   const m = /^\s*(\d{1,6})(?:\s*[,#]\s*|\s+)([^,\n]*[^,\n\s])/.exec(text);
   if (!m) return { kind: 'incomplete' };
-  const line = `${m[1]} ${m[2]}`;
-  const { number, street } = parseAddressQuery(line);
-  if (number === null || street === '') return { kind: 'incomplete' };
-  const byAddress = new Map((await suggestAddresses(sql, line)).map((s) => [s.address, s]));
-  const found = [...byAddress.values()];
-  const exact = found.filter((s) => s.address.toLowerCase() === `${number} ${street}`);
-  const pick = exact.length === 1 ? exact : found;
-  if (pick.length === 1) return { kind: 'found', place: pick[0]! };
-  return pick.length === 0 ? { kind: 'none' } : { kind: 'several', candidates: pick.map((s) => s.address) };
+  const number = Number(m[1]);
+  const words = streetWords(m[2]!.toLowerCase());
+  if (words.length === 0) return { kind: 'incomplete' };
+  // "412 Beech Ave Riverton MI" (the town with no comma): a street's words from the longest,
+  // the last ones dropped while nothing matches (a few at most).
+  for (let n = words.length; n >= Math.max(1, words.length - 3); n--) {
+    const name = spelled(words.slice(0, n));
+    const found = [...new Map((await suggestAddresses(sql, `${number} ${name}`)).map((s) => [s.address, s])).values()];
+    if (found.length === 0) continue;
+    const exact = found.filter((s) => s.address.toLowerCase() === `${number} ${name}`);
+    const pick = exact.length === 1 ? exact : found;
+    if (pick.length === 1) return { kind: 'found', place: pick[0]! };
+    return { kind: 'several', candidates: pick.map((s) => s.address) };
+  }
+  return { kind: 'none' };
 }
 
 /** Metres per degree of latitude (and of longitude at the equator). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { v7 as uuidv7 } from 'uuid';
-import type { Mutation, PullResponse } from '@fieldfix/shared';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION, type Mutation, type PullResponse } from '@fieldfix/shared';
 import type { Staff } from '../access/caller.ts';
 import { createTestApp, type TestApp } from '../../test/test-app.ts';
 import { pullChanges } from './pull.service.ts';
@@ -74,8 +74,8 @@ async function moveTo(caseId: string, crew: string | null): Promise<void> {
   await t.db.sql`update cases set assigned_crew_id = ${crew} where id = ${caseId}`;
 }
 
-function pull(who: Staff, cursor: string, limit = 500, clientId = 'tablet-1'): Promise<PullResponse> {
-  return pullChanges(t.db.sql, who, { cursor, limit, clientId });
+function pull(who: Staff, cursor: string, limit = 500, clientId = 'tablet-1', prime = false): Promise<PullResponse> {
+  return pullChanges(t.db.sql, who, { cursor, limit, clientId, ...(prime ? { prime: '1' as const } : {}) });
 }
 
 function note(caseId: string, clientId: string, seq: number): Mutation {
@@ -114,14 +114,38 @@ describe('what a pull brings, by scope', () => {
     const open = await newCase('streets-a', { state: 'in_progress' });
     const fixedToday = await newCase('streets-a', { state: 'fixed', closedHoursAgo: 2 });
     const fixedLongAgo = await newCase('streets-a', { state: 'fixed', closedHoursAgo: 30 });
+    // Page after page (a few cases each), every one of them priming.
     const primed: string[] = [];
-    for (let cursor = '0', more = true; more;) {
-      const page = await pull(workerA(), cursor);
+    let pages = 0;
+    for (let cursor = '0', more = true; more; pages++) {
+      const page = await pull(workerA(), cursor, 3, 'tablet-1', true);
       primed.push(...ids(page));
       [cursor, more] = [page.cursor, page.hasMore];
     }
+    expect(pages).toBeGreaterThan(2);
     expect(primed).toEqual(expect.arrayContaining([open, fixedToday]));
     expect(primed).not.toContain(fixedLongAgo);
+    // No case closed more than a day ago, on any page (the demo city has such cases).
+    const old = await t.db.sql<{ id: string }[]>`
+      select id::text from cases where assigned_crew_id = 'streets-a' and closed_at < now() - interval '24 hours'`;
+    expect(old.length).toBeGreaterThan(1);
+    expect(primed.filter((id) => old.some((o) => o.id === id))).toEqual([]);
+  });
+
+  it('an app before protocol 7 is read as priming on every pull, as before', async () => {
+    const from = await head();
+    await newCase('streets-a', { state: 'fixed', closedHoursAgo: 30 });
+    const fresh = await newCase('streets-a');
+    const auth = await t.login('worker@riverton.example');
+    const asked = async (protocol: string) => {
+      const res = await t.app.request(`/api/sync/pull?cursor=${from}&limit=50&clientId=old-app&behind=1`, {
+        headers: { ...auth, [PROTOCOL_HEADER]: protocol },
+      });
+      expect(res.status).toBe(200);
+      return ids((await res.json()) as PullResponse);
+    };
+    expect(await asked('6')).toEqual([fresh]);
+    expect((await asked(String(PROTOCOL_VERSION))).length).toBe(2);
   });
 
   it('pulling on: every change since the cursor, a case closed long ago too (a tablet off all weekend)', async () => {

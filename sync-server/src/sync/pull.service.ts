@@ -46,7 +46,7 @@ export type Stream = { items: Item[]; head: bigint };
  * A page from the streams' answers. Only what lies at or below the lowest head is known for
  * all of them (today every stream is read to the same head, `changeLogHead`): later items wait
  * for the next pull. With nothing more to give, the cursor moves to that head, past changes
- * the caller may not see (other scopes, cases closed long ago): a device up to date asks from
+ * the caller may not see (other scopes; cases closed long ago, while priming): a device up to date asks from
  * the newest cursor and is answered after the head alone.
  */
 export function pageOf(streams: readonly Stream[], after: bigint, limit: number) {
@@ -80,10 +80,11 @@ export function nothingNew(cursor: bigint): PullResponse {
 }
 
 /**
- * What a device priming (from cursor 0) is given: the open cases and those closed within a
- * day. Pulling on from a cursor it is given every change since, a case closed long ago too:
- * a fix a crew-mate's tablet sent on Friday (or recorded offline days before it synced) reaches
- * the tablet that was off all weekend, which would otherwise keep the case open for good.
+ * What a device priming (`prime=1`, on every page from cursor 0 until it is done) is given:
+ * the open cases and those closed within a day. Pulling on from a cursor it is given every
+ * change since, a case closed long ago too: a fix a crew-mate's tablet sent on Friday (or
+ * recorded offline days before it synced) reaches the tablet that was off all weekend, which
+ * would otherwise keep the case open for good.
  */
 const primed = (sql: Sql) =>
   sql`and (c.state = any(${[...OPEN_STATES]}::text[]) or c.closed_at > now() - ${CLOSED_KEPT_HOURS} * interval '1 hour')`;
@@ -106,7 +107,7 @@ export async function pullChanges(sql: Sql, staff: Staff, q: PullQuery, knownHea
     sql<CaseStreamRow[]>`
       select ${caseColumns(sql, 'c')}, c.change_cursor::text as change_cursor from cases c
       where ${inScope} and c.change_cursor > ${q.cursor}::bigint and c.change_cursor <= ${head.toString()}::bigint
-        ${after === 0n ? primed(sql) : sql``}
+        ${q.prime === '1' ? primed(sql) : sql``}
       order by c.change_cursor limit ${take}`,
     staff.role === 'worker'
       ? sql<{ case_id: string; cursor: string }[]>`

@@ -5,6 +5,7 @@ import {
   pullHintDepartment,
   CrewPosition,
   parsePushEntries,
+  PROTOCOL_HEADER,
   PullQuery,
   PushEnvelope,
   type PushResponse,
@@ -68,7 +69,12 @@ export function syncRoutes({ sql, dbKind, log, metrics, quietPull: quiet, config
       .get('/pull', staffWithHead, requireProtocol, validate('query', PullQuery), async (c) => {
         // `c.get`, not `c.var`: the busiest route, and `c.var` copies every variable each time.
         const staff = c.get('staff');
-        const query = c.req.valid('query');
+        // A device before protocol 7 does not say it primes: all its pulls are read as priming
+        // (as they were), never the closed history.
+        const query =
+          Number(c.req.header(PROTOCOL_HEADER)) < 7
+            ? { ...c.req.valid('query'), prime: '1' as const }
+            : c.req.valid('query');
         // From memory (`QuietPull`): nothing new, the cursor where the instance says it may be.
         const page = c.get('fromMemory')
           ? nothingNew(c.get('changeLogHead')!)

@@ -170,8 +170,15 @@ export function pull(
   clientId: string,
   signal?: AbortSignal,
   behind = false,
+  prime = false,
 ): Promise<ApiResult<PullResponse>> {
-  const q = new URLSearchParams({ cursor, limit: String(limit), clientId, ...(behind ? { behind: '1' } : {}) });
+  const q = new URLSearchParams({
+    cursor,
+    limit: String(limit),
+    clientId,
+    ...(behind ? { behind: '1' } : {}),
+    ...(prime ? { prime: '1' } : {}),
+  });
   return request('GET', `/api/sync/pull?${q}`, PullResponse, undefined, SYNC_HEADERS, signal);
 }
 

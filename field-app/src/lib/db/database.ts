@@ -214,6 +214,8 @@ export interface MetaValues {
   nextSeq: number;
   /** Where the last pull ended; `'0'` primes the device. */
   cursor: string;
+  /** A priming stopped before its last page: the next pull goes on priming (`prime=1`). */
+  priming: boolean;
   /**
    * Whose scope the cursor belongs to (the person, role, crew and department): another person,
    * or the same one moved, primes again.

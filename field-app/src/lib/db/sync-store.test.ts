@@ -38,6 +38,37 @@ describe('applying a pulled page', () => {
     expect(await ids()).toEqual(['1', '2']);
   });
 
+  it('lets go of a case closed long ago (a crew-mate fixed it while this tablet was off), unless it holds work on it', async () => {
+    const longAgo = new Date(Date.now() - 60 * 3_600_000).toISOString();
+    const today = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    await db().cases.bulkPut([caseRecord('1'), caseRecord('2'), caseRecord('3')]);
+    await addPending('add_note', '3', { text: 'Cones left by the curb' });
+    await applyPullPage(
+      page({
+        cases: [
+          caseRecord('1', { state: 'fixed', closedAt: longAgo }),
+          caseRecord('2', { state: 'fixed', closedAt: today }),
+          caseRecord('3', { state: 'fixed', closedAt: longAgo }),
+          caseRecord('4', { state: 'closed_not_fixed', closedAt: longAgo }),
+        ],
+      }),
+      ME,
+    );
+    expect(await ids()).toEqual(['2', '3']);
+    expect((await db().cases.get('3'))?.state).toBe('fixed');
+  });
+
+  it('a priming cut off before its last page is still priming at the next sync; done, it is not', async () => {
+    const me = session().user;
+    expect((await deviceFacts(me)).priming).toBe(true);
+    await applyPullPage(page({ cursor: '5', hasMore: true }), { ...PRIMING, priming: true });
+    expect(await deviceFacts(me)).toMatchObject({ cursor: '5', priming: true });
+    await applyPullPage(page({ cursor: '9', hasMore: false }), { ...ME, priming: true });
+    expect(await deviceFacts(me)).toMatchObject({ cursor: '9', priming: false });
+    await applyPullPage(page({ cursor: '12', hasMore: true }), ME);
+    expect(await deviceFacts(me)).toMatchObject({ cursor: '12', priming: false });
+  });
+
   it('records outcomes of lost answers and deletes exactly those pending changes', async () => {
     await db().cases.bulkPut([caseRecord('1'), caseRecord('2')]);
     const a = await addPending('start', '1', {});
@@ -115,8 +146,12 @@ describe('the cursor', () => {
     const first = await deviceFacts(ME.user);
     expect(first.cursor).toBe('0');
     await applyPullPage(page({ cursor: '42' }), ME);
-    expect(await deviceFacts(ME.user)).toEqual({ clientId: first.clientId, cursor: '42' });
-    expect(await deviceFacts(session({ id: 'u-w02' }).user)).toEqual({ clientId: first.clientId, cursor: '0' });
+    expect(await deviceFacts(ME.user)).toEqual({ clientId: first.clientId, cursor: '42', priming: false });
+    expect(await deviceFacts(session({ id: 'u-w02' }).user)).toEqual({
+      clientId: first.clientId,
+      cursor: '0',
+      priming: true,
+    });
   });
 
   it('starts again when the person is moved to another crew, department or role, so the new scope comes whole', async () => {

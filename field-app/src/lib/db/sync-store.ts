@@ -22,6 +22,8 @@ export interface DeviceFacts {
   clientId: string;
   /** Where the next pull starts for this person; `'0'` primes the device. */
   cursor: string;
+  /** The device is priming: from `'0'`, or a priming cut off before its last page. */
+  priming: boolean;
 }
 
 /**
@@ -39,10 +41,11 @@ function cursorOwner(u: CursorScope): string {
 export async function deviceFacts(user: CursorScope): Promise<DeviceFacts> {
   const d = db();
   return d.transaction('rw', [d.meta], async () => {
-    const [idRow, cursorRow, ownerRow] = await Promise.all([
+    const [idRow, cursorRow, ownerRow, primingRow] = await Promise.all([
       d.meta.get('clientId'),
       d.meta.get('cursor'),
       d.meta.get('cursorUserId'),
+      d.meta.get('priming'),
     ]);
     let clientId = idRow?.value as string | undefined;
     if (!clientId) {
@@ -51,8 +54,9 @@ export async function deviceFacts(user: CursorScope): Promise<DeviceFacts> {
     }
     // A cursor is good for one person's scope under one protocol version; otherwise prime again
     // (a new protocol may carry fields the stored cases lack).
-    const cursor = ownerRow?.value === cursorOwner(user) ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
-    return { clientId, cursor };
+    const mine = ownerRow?.value === cursorOwner(user);
+    const cursor = mine ? ((cursorRow?.value as string | undefined) ?? '0') : '0';
+    return { clientId, cursor, priming: cursor === '0' || (mine && primingRow?.value === true) };
   });
 }
 
@@ -67,7 +71,7 @@ const LEFT_VERSIONS_KEPT = 500;
  */
 export async function applyPullPage(
   page: PullResponse,
-  o: { user: CursorScope; replaceCases: boolean },
+  o: { user: CursorScope; replaceCases: boolean; priming?: boolean },
 ): Promise<void> {
   const d = db();
   const now = new Date().toISOString();
@@ -92,10 +96,17 @@ export async function applyPullPage(
       for (const id of departed) if (!withWork.has(id)) departed.delete(id);
     }
 
-    await d.cases.bulkPut(page.cases);
+    // A case closed longer ago than the device keeps closed ones (a crew-mate's fix the tablet
+    // hears of after a weekend off) is not stored, to be pruned after its photos and history
+    // were fetched: the device lets it go (unless it still holds work on it).
+    const closedBefore = Date.now() - CLOSED_KEPT_MS;
+    const stale = (c: PullResponse['cases'][number]) =>
+      !isOpen(c.state) && Date.parse(c.closedAt ?? c.updatedAt) < closedBefore && !withWork.has(c.id);
+    await d.cases.bulkPut(page.cases.filter((c) => !stale(c)));
     for (const c of page.cases) {
       departed.delete(c.id);
       left.delete(c.id);
+      if (stale(c)) await d.cases.delete(c.id);
     }
 
     for (const id of page.departures) {
@@ -126,6 +137,8 @@ export async function applyPullPage(
       { key: 'cursorUserId', value: cursorOwner(o.user) },
       { key: 'departed', value: [...departed] },
       { key: 'leftVersions', value: [...left].slice(-LEFT_VERSIONS_KEPT) },
+      // A priming cut off goes on priming where it stopped.
+      { key: 'priming', value: !!o.priming && page.hasMore },
     ];
     if (!page.hasMore) meta.push({ key: 'lastSyncedAt', value: page.serverTime });
     await d.meta.bulkPut(meta);

@@ -455,18 +455,18 @@ class SyncEngine {
     signal: AbortSignal | undefined,
     behind: boolean,
   ): Promise<void> {
-    let { cursor } = await deviceFacts(user);
-    const priming = cursor === '0';
+    const { priming, cursor: from } = await deviceFacts(user);
+    let cursor = from;
     if (priming || (await serviceTypesMissing())) await this.#loadServiceTypes(signal);
     let cases = 0;
     let pages = 0;
     this.#set({ phase: 'pulling', priming, progress: { cases, pages, estimate: 0 } });
     for (;;) {
       const told = this.#toldOf?.userId === user.id && this.#toldOf.cursor > BigInt(cursor);
-      const res = await pull(cursor, PULL_LIMIT, clientId, signal, behind || told);
+      const res = await pull(cursor, PULL_LIMIT, clientId, signal, behind || told, priming);
       if (!res.ok) throw new SyncFailure(res.error);
       const page = res.data;
-      await applyPullPage(page, { user, replaceCases: priming && pages === 0 });
+      await applyPullPage(page, { user, replaceCases: from === '0' && pages === 0, priming });
       this.#recovered();
       pages++;
       cases += page.cases.length;
