@@ -382,7 +382,7 @@ try {
   /** `behind`: the device says it knows of a change (`behind=1`): the database answers, never the instance's memory. */
   async function pull(token, cursor, clientId, { behind = false } = {}) {
     const t = performance.now();
-    const q = `cursor=${cursor}&limit=500&clientId=${clientId}${behind ? '&behind=1' : ''}`;
+    const q = `cursor=${cursor}&limit=500&clientId=${clientId}${behind ? '&behind=1' : ''}${cursor === '0' ? '&prime=1' : ''}`;
     const res = await fetch(`${base}/api/sync/pull?${q}`, {
       headers: { authorization: `Bearer ${token}`, ...PROTOCOL },
     });

@@ -87,8 +87,8 @@ export class TestDevice {
    * the tests that change something and pull check the database's answer. `{ behind: false }`
    * is a device polling, which an instance may answer from memory (`quiet-pull.pg.test.ts`).
    */
-  async pull(cursor = '0', limit = 500, { behind = true } = {}): Promise<PullResponse> {
-    const q = `cursor=${cursor}&limit=${limit}&clientId=${this.clientId}${behind ? '&behind=1' : ''}`;
+  async pull(cursor = '0', limit = 500, { behind = true, prime = cursor === '0' } = {}): Promise<PullResponse> {
+    const q = `cursor=${cursor}&limit=${limit}&clientId=${this.clientId}${behind ? '&behind=1' : ''}${prime ? '&prime=1' : ''}`;
     const res = await fetch(`${this.baseUrl}/api/sync/pull?${q}`, {
       headers: { ...this.headers, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) },
     });

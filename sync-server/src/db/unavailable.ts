@@ -50,3 +50,6 @@ export function databaseUnavailable(err: unknown): boolean {
 
 /** Seconds a client should wait before trying again. */
 export const DATABASE_RETRY_AFTER_S = 5;
+
+/** What a client is told while the database cannot be reached (with `Retry-After`). */
+export const DATABASE_UNAVAILABLE_MESSAGE = `The server cannot reach its database just now. Nothing was changed: try again in ${DATABASE_RETRY_AFTER_S} seconds.`;

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ErrorBody, ErrorCode } from '@fieldfix/shared';
-import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from '../db/unavailable.ts';
+import { DATABASE_RETRY_AFTER_S, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../db/unavailable.ts';
 
 /** An error a client caused or may act on; the only kind whose message reaches a client. */
 export class ApiError extends Error {
@@ -73,11 +73,7 @@ export function onError(log: (msg: string, err: unknown) => void): ErrorHandler 
     if (databaseUnavailable(err)) {
       log(`database unavailable on ${c.req.method} ${routeOf(c)}`, err);
       return c.json(
-        errorBody(
-          'unavailable',
-          `The server cannot reach its database just now. Nothing was changed: try again in ${DATABASE_RETRY_AFTER_S} seconds.`,
-          { retryAfter: DATABASE_RETRY_AFTER_S },
-        ),
+        errorBody('unavailable', DATABASE_UNAVAILABLE_MESSAGE, { retryAfter: DATABASE_RETRY_AFTER_S }),
         503,
         { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
       );

@@ -15,7 +15,7 @@ import { answerBase, linkSecret } from '../notices-delivery/signed-links.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HTTPException } from 'hono/http-exception';
 import { ApiError, routeOf } from '../http/errors.ts';
-import { DATABASE_RETRY_AFTER_S, databaseUnavailable } from '../db/unavailable.ts';
+import { DATABASE_RETRY_AFTER_S, DATABASE_UNAVAILABLE_MESSAGE, databaseUnavailable } from '../db/unavailable.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
 import { photoStoreFor } from '../photos/photo-store-for.ts';
 import { useApiKey } from '../api-keys/api-key.repo.ts';
@@ -483,8 +483,7 @@ export function open311Routes(deps: AppDeps, opts: Open311Options) {
     if (databaseUnavailable(err)) {
       deps.log.error(`database unavailable on ${c.req.method} ${routeOf(c)}`, err);
       c.header('retry-after', String(DATABASE_RETRY_AFTER_S));
-      const message = `The server cannot reach its database just now. Nothing was changed: try again in ${DATABASE_RETRY_AFTER_S} seconds.`;
-      return send(c, fmt, errorDoc(503, message), 503);
+      return send(c, fmt, errorDoc(503, DATABASE_UNAVAILABLE_MESSAGE), 503);
     }
     deps.log.error(`unhandled error on ${c.req.method} ${routeOf(c)}`, err);
     return send(c, fmt, errorDoc(500, 'Something went wrong on the server. Try again later.'), 500);

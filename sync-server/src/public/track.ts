@@ -72,9 +72,8 @@ export function publicTrack(
   const p = toPublicCase(row.record);
   const timeline: PublicTimelineStep[] = [];
   for (const e of events) {
+    // (A second crew's fix of a fixed case, R3, is not among them: `findTimelines` reads it not.)
     if (!KINDS.has(e.kind)) continue;
-    // A second crew's fix of a case already fixed (R3) is duplicate work: one "fixed" step.
-    if (e.kind === 'fixed' && e.data.duplicate === true) continue;
     const photo = e.kind === 'fixed' ? fixPhoto(e, ctx.completePhotos) : null;
     timeline.push({
       at: e.at.toISOString(),

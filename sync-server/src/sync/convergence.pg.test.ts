@@ -352,7 +352,7 @@ async function play(
     ).toEqual(expected);
     // Every field of every case as a device primed now would get it (route positions moved by
     // other cases' moves included).
-    const res = await fetch(`${server.url}/api/sync/pull?cursor=0&limit=500&clientId=convergence-check`, {
+    const res = await fetch(`${server.url}/api/sync/pull?cursor=0&limit=500&clientId=convergence-check&prime=1`, {
       headers: {
         authorization: `Bearer ${logins.get(actor.userId)!.token}`,
         [PROTOCOL_HEADER]: String(PROTOCOL_VERSION),

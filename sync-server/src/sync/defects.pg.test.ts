@@ -122,6 +122,21 @@ describe("a lead's move made before the crew's start could be seen", () => {
     expect(again!.outcome).toBe('applied');
     expect(await caseRow(job)).toMatchObject({ crew: 'streets-b' });
   });
+
+  it("a job the board showed under way, put on hold since, is the lead's to move (a hold is no news of a start)", async () => {
+    const job = await freshCase('streets-a');
+    crewA.seen.set(job, 2);
+    const [start] = await crewA.send(crewA.make('start', job, {}));
+    lead.seen.set(job, start!.caseVersion!); // the board: in progress with crew A
+    crewA.seen.set(job, start!.caseVersion!);
+    const [hold] = await crewA.send(crewA.make('hold', job, { reason: 'needs_equipment' }));
+    expect(hold!.outcome).toBe('applied');
+    const [move] = await lead.send(
+      lead.make('assign', job, { crewId: 'streets-b', day: '2026-06-10', position: null }),
+    );
+    expect(move!.outcome).toBe('applied');
+    expect(await caseRow(job)).toMatchObject({ crew: 'streets-b', state: 'assigned' });
+  });
 });
 
 describe('a fix recorded before a reopening, synced after it', () => {

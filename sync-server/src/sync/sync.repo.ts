@@ -241,9 +241,9 @@ export async function crewsAtVersions(
 }
 
 /**
- * The desk moves made on a picture older than their crew's start: the cases (of `pairs`) whose
- * crew started, held or resumed them after the version the lead's device showed. Key:
- * `${caseId}@${version}`.
+ * The desk moves made on a picture older than their crew's start: the cases (of `pairs`) their
+ * crew started after the version the lead's device showed. (A hold or a resume after it is not:
+ * the lead saw the job under way.) Key: `${caseId}@${version}`.
  */
 export async function fieldWorkSince(
   tx: Queryable,
@@ -259,7 +259,7 @@ export async function fieldWorkSince(
     where exists (
       select 1 from case_events e
       where e.case_id = x.case_id and e.version > x.base_version
-        and e.kind in ('started', 'held', 'resumed') and e.outcome = 'applied')`;
+        and e.kind = 'started' and e.outcome = 'applied')`;
   return new Set(rows.map((r) => `${r.case_id}@${r.base_version}`));
 }
 

@@ -752,8 +752,10 @@ export async function push(run: Run, dev: Device, muts: Mutation[]): Promise<Out
 }
 
 export async function pullAll(run: Run, dev: Device): Promise<void> {
+  // From nothing, every page says it primes (the app keeps saying so until the last page).
+  const prime = dev.cursor === '0' ? '&prime=1' : '';
   for (let page = 0; page < 50; page++) {
-    const path = `/api/sync/pull?cursor=${dev.cursor}&limit=500&clientId=${encodeURIComponent(dev.clientId)}`;
+    const path = `/api/sync/pull?cursor=${dev.cursor}&limit=500&clientId=${encodeURIComponent(dev.clientId)}${prime}`;
     const r = await call(run, 'GET /api/sync/pull', path, { headers: dev.headers }, { expect: [200] });
     if (!r) return;
     const b = r.body as {

@@ -47,14 +47,15 @@ describe('queueing a change', () => {
     expect(await db().pending.count()).toBe(2);
   });
 
-  it("is based on the version the lead's board showed when it is newer than the last pull, never older", async () => {
+  it("is based on the version the lead's board showed, the picture the lead acted on; else the last pull", async () => {
     await db().cases.put(caseRecord('7', { version: 5 }));
-    const [newer, older, unheld] = await addPendingBatch([
+    const [newer, older, unheld, pulled] = await addPendingBatch([
       { kind: 'unassign', caseId: '7', payload: {}, shown: 8 },
       { kind: 'unassign', caseId: '7', payload: {}, shown: 3 },
       { kind: 'unassign', caseId: '9', payload: {}, shown: 4 },
+      { kind: 'unassign', caseId: '7', payload: {} },
     ]);
-    expect([newer, older, unheld].map((r) => r!.mutation.baseVersion)).toEqual([8, 5, 4]);
+    expect([newer, older, unheld, pulled].map((r) => r!.mutation.baseVersion)).toEqual([8, 3, 4, 5]);
   });
 
   it('refuses a change when nobody is signed in, and an incomplete one, storing nothing', async () => {

@@ -19,8 +19,8 @@ export class SaveError extends Error {}
 /**
  * Stores a new change in the outbox and resolves once it is on disk. Builds the whole
  * mutation: id (UUIDv7), this device's id, the next `seq`, the case version last pulled (or
- * the version `shown` on the screen the change was made on, when newer: what the server judges
- * a lead's move by).
+ * the version `shown` on the screen the change was made on: what the server judges a lead's
+ * move by, the picture the lead acted on).
  */
 export async function addPending<K extends MutationKind>(
   kind: K,
@@ -53,7 +53,7 @@ export async function addPending<K extends MutationKind>(
       clientId,
       seq,
       caseId,
-      baseVersion: Math.max(shown ?? 0, serverCase?.version ?? leftVersion ?? 0),
+      baseVersion: shown ?? serverCase?.version ?? leftVersion ?? 0,
       deviceTime: new Date().toISOString(),
       kind,
       payload,
@@ -85,7 +85,7 @@ export async function addPending<K extends MutationKind>(
 /** One change of a batch (`addPendingBatch`). */
 /**
  * One change of a batch. `shown`: the case's version on the screen the change was made on (the
- * lead's board, which can be newer than the last pull), when that is newer than the device's.
+ * lead's board, kept apart from the device's last pull).
  */
 export type PendingItem = {
   [K in MutationKind]: { kind: K; caseId: string; payload: PayloadOf<K>; shown?: number };

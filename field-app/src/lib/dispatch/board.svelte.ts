@@ -33,7 +33,6 @@ import {
   snapshot,
   startedSince,
   strayedSince,
-  underWay,
   type DeskMove,
   type Snapshot,
 } from './moves.ts';
@@ -58,8 +57,6 @@ interface UndoEntry {
   carried: Map<string, string>;
   /** The column the move put each case in: an undo checks they are still there. */
   placed: Map<string, string>;
-  /** The cases already under way (started, on hold) when moved. */
-  underWay: Set<string>;
 }
 
 /** How long a queued move may take to show on the board before the next one plans without it. */
@@ -293,9 +290,11 @@ export class DispatchBoard {
   }
 
   async #loadNotices(): Promise<void> {
-    // The board's department's (an admin's board is of one department; a lead's, their own).
-    const res = await fetchNotices({ department: this.#department() });
-    if (!res.ok) return; // read: the notices there already are not news when they come
+    // The board's department's (an admin's board is of one department; a lead's, their own);
+    // an answer for the department shown before is not this board's.
+    const department = this.#department();
+    const res = await fetchNotices({ department });
+    if (!res.ok || department !== this.#department()) return; // read: the notices there already are not news when they come
     this.notices = res.data.notices.filter((n) => n.acknowledgedAt === null);
     this.#noticesAsked = true;
   }
@@ -413,7 +412,6 @@ export class DispatchBoard {
       this.announcement = 'Nothing moved: the cases are already there.';
       return false;
     }
-    const busyBefore = underWay(caseIds, this.#stateOf);
     const ok = await this.#queue(moves);
     if (!ok) return false;
     const placed = placedBy(moves);
@@ -422,7 +420,7 @@ export class DispatchBoard {
     const at = locate(listsAfterMove(before, caseIds, column, index), caseIds[0]!);
     const position = column === QUEUE || !at ? '' : ` at stop ${at.index + 1}`;
     const label = `${what} moved to ${where}${position}`;
-    this.#remember(key, { label, snap, carried, placed, underWay: busyBefore });
+    this.#remember(key, { label, snap, carried, placed });
     this.announcement = `${label}.${this.online ? '' : ' It will reach the crew when there is signal.'}`;
     return true;
   }
@@ -477,7 +475,7 @@ export class DispatchBoard {
           : `Not undone: cases ${which} have moved since. Move them by hand if they should go back.`;
       return;
     }
-    const started = startedSince(last.snap, last.placed, last.underWay, this.#stateOf);
+    const started = startedSince(last.snap, last.placed, this.#stateOf);
     if (started.length > 0) {
       this.#forget(key, last);
       const which = started.map((id) => `#${id}`).join(', ');
@@ -501,9 +499,8 @@ export class DispatchBoard {
     const carried = leftoversOf(this.lists, this.board.date, this.#dayOf);
     const placed = placedBy(moves);
     const key = this.#boardKey(this.board);
-    const busyBefore = underWay(ids, this.#stateOf);
     if (!(await this.#queue(moves))) return false;
-    this.#remember(key, { label, snap, carried, placed, underWay: busyBefore });
+    this.#remember(key, { label, snap, carried, placed });
     this.announcement = `${label}.`;
     return true;
   }

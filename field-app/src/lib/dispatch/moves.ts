@@ -209,27 +209,21 @@ export function strayedSince(current: Lists, placed: ReadonlyMap<string, string>
 
 const isUnderWay = (state: CaseState | null) => state === 'in_progress' || state === 'on_hold';
 
-/** The cases among `caseIds` under way (started, or on hold) now. */
-export function underWay(caseIds: readonly string[], stateOf: (caseId: string) => CaseState | null): Set<string> {
-  return new Set(caseIds.filter((id) => isUnderWay(stateOf(id))));
-}
-
 /**
  * The cases an undo would take from the crew at work on them: the move gave them to another
- * crew (or the queue), and they were started or put on hold since (`before`: those already
- * under way when the lead moved them, theirs to move back). Made anyway, the case would go
- * back as if never started, as a plan's change would (`stillAsPlanned`).
+ * crew (or the queue), and they are under way now. A move to another crew makes a case
+ * "assigned" again, so one under way in its new place was started there since. Made anyway,
+ * the case would go back as if never started, as a plan's change would (`stillAsPlanned`).
  */
 export function startedSince(
   snap: readonly Snapshot[],
   placed: ReadonlyMap<string, string>,
-  before: ReadonlySet<string>,
   stateOf: (caseId: string) => CaseState | null,
 ): string[] {
   return snap
     .filter((s) => {
       const to = placed.get(s.caseId);
-      return to !== undefined && to !== s.column && !before.has(s.caseId) && isUnderWay(stateOf(s.caseId));
+      return to !== undefined && to !== s.column && isUnderWay(stateOf(s.caseId));
     })
     .map((s) => s.caseId);
 }
