@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { TcpProxy } from '../../sync-server/test/tcp-proxy.ts';
 import {
   FIXABLE,
   WORKER_B,
@@ -27,27 +28,37 @@ import {
 test.setTimeout(180_000);
 
 let profile: string;
-test.beforeEach(() => {
-  profile = mkdtempSync(join(tmpdir(), 'fieldfix-tablet-'));
-});
-test.afterEach(() => rmSync(profile, { recursive: true, force: true }));
-
 /**
- * The signal, for the service worker too: Chromium's offline switch covers the pages only, and
- * on a profile on disk the worker's own sync (Background Sync) would still reach the server.
+ * The tablet's link to the server: a TCP proxy on loopback the tablet reaches the app through.
+ * Down, nothing reaches the server, from the pages or from the service worker, and from the
+ * first moment of a restart (a route set on a new browser comes after its worker has woken:
+ * Background Sync on a profile on disk went around it).
  */
+let link: TcpProxy;
+test.beforeEach(async () => {
+  profile = mkdtempSync(join(tmpdir(), 'fieldfix-tablet-'));
+  const app = new URL(test.info().project.use.baseURL!);
+  link = await new TcpProxy({ host: app.hostname, port: Number(app.port) }).start();
+});
+test.afterEach(async () => {
+  await link?.stop();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** The signal: the link, and Chromium's offline switch (what the pages are told). */
 async function setSignal(context: BrowserContext, on: boolean): Promise<void> {
+  if (on) await link.up();
+  else await link.down();
   await context.setOffline(!on);
-  if (on) await context.unrouteAll({ behavior: 'ignoreErrors' });
-  else await context.route('**/api/**', (route) => route.abort('internetdisconnected'));
 }
 
 /** Starts "the tablet": a Chromium with its profile on disk and the project's settings. */
 async function bootTablet(offline: boolean): Promise<{ context: BrowserContext; page: Page }> {
   const use = test.info().project.use;
+  if (offline) await link.down();
   const context = await chromium.launchPersistentContext(profile, {
     ...use.launchOptions,
-    baseURL: use.baseURL,
+    baseURL: `http://127.0.0.1:${link.port}`,
     viewport: { width: 1280, height: 800 },
     hasTouch: true,
     timezoneId: use.timezoneId,
