@@ -185,13 +185,14 @@ export const MODULES = [
     tests: ['sync-server/src/open311/open311.pg.test.ts'],
   },
   {
-    // The admin's routing table as rows and back, in order, in words, and the server's
-    // problems against their rows (the editor class itself is the browser tests').
+    // The admin's routing table as rows and back, in order, in words, an admin's edits made
+    // again on another admin's save, and the server's problems against their rows (the
+    // editor class itself is the browser tests').
     name: 'routing-table',
     file: 'field-app/src/lib/state/routing-table.svelte.ts',
     mutate: [
-      'field-app/src/lib/state/routing-table.svelte.ts:19-69',
-      'field-app/src/lib/state/routing-table.svelte.ts:151-162',
+      'field-app/src/lib/state/routing-table.svelte.ts:19-117',
+      'field-app/src/lib/state/routing-table.svelte.ts:229-240',
     ],
     tests: ['field-app/src/lib/state/routing-table.test.ts'],
   },

@@ -200,14 +200,14 @@ describe('what an undo checks first: the moved cases are still where the move pu
 
   it('a case under way in the place the move gave it is named (its new crew started it); one kept on its crew is not', () => {
     const start = board();
-    const snap = snapshot(start, ['a1', 'a2', 'a3']);
-    // a1 and a2 to crew B; a3 reordered within A.
+    const snap = snapshot(start, ['a1', 'a2', 'a3', 'b1']);
+    // a1 and a2 to crew B; a3 reordered within A; b1 (in the snapshot) not moved at all.
     const placed = new Map([
       ['a1', 'B'],
       ['a2', 'B'],
       ['a3', 'A'],
     ]);
-    const now = (id: string) => (id === 'a1' ? 'in_progress' : id === 'a2' ? 'on_hold' : 'in_progress');
+    const now = (id: string) => (id === 'a2' ? 'on_hold' : 'in_progress');
     expect(startedSince(snap, placed, now)).toEqual(['a1', 'a2']);
     expect(startedSince(snap, placed, () => 'assigned')).toEqual([]);
   });
