@@ -23,6 +23,17 @@ describe('a push', () => {
     expect((entries[1] as { refused: { problem: string } }).refused.problem).toMatch(/^payload\.text/);
   });
 
+  it('reads ids written in capitals as the same ids, in lower case (the mutation, its photos)', () => {
+    const upper = '0193E2A4-7C1E-7D2F-9A3B-4C5D6E7F8091';
+    const photo = 'A1B2C3D4-0000-4000-8000-00000000000F';
+    const parsed = parsePushEntries([
+      note({ id: upper }),
+      note({ seq: 2, kind: 'fix', payload: { resolutionCode: 'patched', note: '', photoIds: [photo] } }),
+    ]) as { entries: { ok: true; mutation: { id: string; payload: { photoIds?: string[] } } }[] };
+    expect(parsed.entries[0]!.mutation.id).toBe(upper.toLowerCase());
+    expect(parsed.entries[1]!.mutation.payload.photoIds).toEqual([photo.toLowerCase()]);
+  });
+
   it('refuses the whole batch for a change that does not say which it is, naming where', () => {
     expect(parsePushEntries([note(), note({ seq: 'two' })])).toEqual({
       error: expect.stringMatching(/^mutations\.1\.seq/),
