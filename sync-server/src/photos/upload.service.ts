@@ -6,10 +6,10 @@
  * connection drops.
  *
  * One writer per photo: a PATCH first takes the photo row's upload lease (a token and an
- * expiry, one autocommit UPDATE), renews it while bytes flow and gives it back at the end. No
- * transaction is held for the minutes a slow upload takes (that would exhaust the pool); a
- * second PATCH while the lease is live gets a 409 and writes nothing, and a lease left by a
- * crashed process runs out. The writer also checks the offset against the stored size.
+ * expiry, one autocommit UPDATE), renews it on a timer while it writes and gives it back at
+ * the end. No transaction is held for the minutes a slow upload takes (that would exhaust
+ * the pool); a second PATCH while the lease is live gets a 409 and writes nothing, and a
+ * lease left by a crashed process runs out. The writer also checks the offset against the stored size.
  * The last byte completes the upload, still under the lease and with no transaction held
  * while the bucket works: the type is checked by content, the bytes hashed, thumbnailed and
  * moved, and the row marked complete in one statement while the lease is still the request's.
@@ -226,10 +226,18 @@ export async function receiveUpload(
     }
     let size = offset;
     let cut = false;
-    try {
-      const streamed = await streamInto(writer, body, photo.byteSize - offset, timings, () =>
-        renewUploadLease(sql, photoId, token, timings.leaseSeconds),
+    // The lease is renewed on a timer for as long as the request writes, not only between
+    // pieces: a piece whose write outlasts the lease (a bucket slow to take a part) must not
+    // let a retry take over and write beside it. Lost all the same, the copy stops.
+    let lost = false;
+    const renewal = setInterval(() => {
+      renewUploadLease(sql, photoId, token, timings.leaseSeconds).then(
+        (held) => (lost ||= !held),
+        () => {}, // the database away: the lease runs on meanwhile
       );
+    }, timings.renewMs);
+    try {
+      const streamed = await streamInto(writer, body, photo.byteSize - offset, timings, () => lost);
       size += streamed.bytes;
       cut = streamed.cut;
       if (streamed.over) {
@@ -239,6 +247,7 @@ export async function receiveUpload(
       }
       if (streamed.lost) throw new UploadOffsetConflict(offset, await store.size(keys.pending));
     } finally {
+      clearInterval(renewal);
       await writer.close();
     }
     if (size < photo.byteSize) return { offset: size, cut };
@@ -255,21 +264,20 @@ type Streamed = { bytes: number; cut: boolean; over: boolean; lost: boolean };
 
 /**
  * Copies `body` into `writer` piece by piece, at most `room` bytes (`over` when it has more),
- * renewing the lease every `renewMs` while bytes flow. A body that errors (connection cut) or
- * sends nothing for `idleMs` ends the copy with `cut`; what was written stays.
+ * while the lease holds (`lost`, checked after each piece). A body that errors (connection cut)
+ * or sends nothing for `idleMs` ends the copy with `cut`; what was written stays.
  */
 async function streamInto(
   writer: PhotoAppender,
   body: ReadableStream<Uint8Array> | null,
   room: number,
   timings: StreamTimings,
-  renew: () => Promise<boolean>,
+  lost: () => boolean,
 ): Promise<Streamed> {
   const out: Streamed = { bytes: 0, cut: false, over: false, lost: false };
   if (!body) return out;
   const reader = body.getReader();
   let idle: ReturnType<typeof setTimeout> | undefined;
-  let renewedAt = Date.now();
   const silent = () =>
     new Promise<'silent'>((resolve) => {
       idle = setTimeout(() => resolve('silent'), timings.idleMs);
@@ -300,13 +308,10 @@ async function streamInto(
       }
       await writer.write(piece);
       out.bytes += piece.length;
-      if (Date.now() - renewedAt >= timings.renewMs) {
-        renewedAt = Date.now();
-        if (!(await renew())) {
-          out.lost = true;
-          await reader.cancel().catch(() => {});
-          return out;
-        }
+      if (lost()) {
+        out.lost = true;
+        await reader.cancel().catch(() => {});
+        return out;
       }
     }
   } finally {
