@@ -210,9 +210,12 @@ export class CaseDetail {
     const server = this.#server;
     if (!data || !server) return null;
     const session = this.#session();
+    // The signed-in person's changes: another's, waiting on a shared tablet, are not theirs.
     const queued = [
       ...bridging(server, data.outcomes),
-      ...data.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
+      ...data.pending
+        .filter((p) => p.userId === session?.user.id)
+        .map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
     return project(server, queued, data.serviceType, session ? actorOf(session) : null, cityTimeZone(session));
   });

@@ -41,14 +41,20 @@ export interface TypeOption {
   count: number;
 }
 
-/** Every case on the device with the device's changes replayed (pure). */
+/**
+ * Every case on the device with the signed-in person's changes replayed (pure). Another
+ * person's changes waiting on a shared tablet are not theirs to show as made: they go when
+ * that person signs in again (the status bar counts them).
+ */
 export function optimisticCases(
   data: DeviceCases,
   session: SessionResponse,
 ): { cases: CaseRecord[]; waiting: Set<string> } {
   const actor = actorOf(session);
   const byCase = new Map<string, DeviceCases['pending']>();
-  for (const p of data.pending) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
+  for (const p of data.pending) {
+    if (p.userId === session.user.id) byCase.set(p.caseId, [...(byCase.get(p.caseId) ?? []), p]);
+  }
   const cases = data.cases.map((c) => {
     const queued = [
       ...bridging(c, data.outcomes),
