@@ -125,9 +125,9 @@ export class CaseActions {
    * `photoRequired`: the service type needs at least one after-photo to be fixed; `photos`,
    * the case's photos with their tags.
    */
-  async saveFix(photoRequired: boolean, photos: readonly TaggedPhoto[]): Promise<boolean> {
+  async saveFix(photoRequired: boolean, photos: readonly TaggedPhoto[], preparing = 0): Promise<boolean> {
     if (!this.resolutionCode) return this.#invalid('Choose what was done.');
-    const photoProblem = fixPhotoProblem(photoRequired, this.fixPhotoIds, photos);
+    const photoProblem = fixPhotoProblem(photoRequired, this.fixPhotoIds, photos, preparing);
     if (photoProblem) return this.#invalid(photoProblem);
     const photoIds = [...this.fixPhotoIds];
     if (
@@ -267,13 +267,19 @@ export function photosFromHistory(
 /**
  * Why the fix form cannot be saved for its photos, in words for the worker, or null. Where
  * the service type needs proof, one ticked photo must be an after-photo: the server refuses
- * a before-photo alone (`photo-required`), and the resident is shown only after-photos.
+ * a before-photo alone (`photo-required`), and the resident is shown only after-photos. While
+ * a photo is still being prepared (`preparing`) the fix waits for it: saved now, it would go
+ * without the photo just taken (an after-photo is ticked as it arrives).
  */
 export function fixPhotoProblem(
   photoRequired: boolean,
   ticked: readonly string[],
   photos: readonly TaggedPhoto[],
+  preparing = 0,
 ): string | null {
+  if (preparing > 0) {
+    return 'A photo is still being prepared: wait until it shows below, check it is ticked, then save the fix.';
+  }
   if (ticked.length > MAX_FIX_PHOTOS) {
     return `A fix names at most ${MAX_FIX_PHOTOS} photos, and ${ticked.length} are ticked: untick some. They stay on the case as its photos.`;
   }

@@ -88,6 +88,13 @@ describe('the fix form asks for an after-photo where the service type needs proo
     }
   });
 
+  it('waits for a photo still being prepared, with or without proof asked for', () => {
+    for (const required of [false, true]) {
+      expect(fixPhotoProblem(required, ['p-after'], photos, 1)).toMatch(/^A photo is still being prepared: wait/);
+      expect(fixPhotoProblem(required, ['p-after'], photos, 0)).toBeNull();
+    }
+  });
+
   it('asks for a photo when none is ticked', () => {
     expect(fixPhotoProblem(true, [], photos)).toMatch(/needs an after-photo/);
   });
