@@ -99,7 +99,14 @@ export async function suggestAddresses(sql: Queryable, q: string): Promise<Addre
       and ${number} between from_number and to_number and parity = ${number % 2}
     order by street, from_number
     limit ${LIMIT}`;
-  return rows.map((r) => ({ address: `${number} ${r.street}`, ...placeOf(r, number) }));
+  // Block faces that overlap (a divided road, a block split between ZIP codes) name one
+  // address once, at its first face: a list a resident picks from has no address twice.
+  const byAddress = new Map<string, AddressSuggestion>();
+  for (const r of rows) {
+    const address = `${number} ${r.street}`;
+    if (!byAddress.has(address)) byAddress.set(address, { address, ...placeOf(r, number) });
+  }
+  return [...byAddress.values()];
 }
 
 /** Where a written address is: one house on one street of the city, or why it cannot be placed. */
@@ -124,7 +131,7 @@ export async function placeAddress(sql: Queryable, text: string): Promise<Placed
   // the last ones dropped while nothing matches (a few at most).
   for (let n = words.length; n >= Math.max(1, words.length - 3); n--) {
     const name = spelled(words.slice(0, n));
-    const found = [...new Map((await suggestAddresses(sql, `${number} ${name}`)).map((s) => [s.address, s])).values()];
+    const found = await suggestAddresses(sql, `${number} ${name}`);
     if (found.length === 0) continue;
     const exact = found.filter((s) => s.address.toLowerCase() === `${number} ${name}`);
     const pick = exact.length === 1 ? exact : found;

@@ -251,6 +251,16 @@ describe('what the form reads', () => {
       await (await t.app.request('/api/public/addresses?q=ced')).json(),
     ).suggestions;
     expect(streets.map((s) => s.address)).toEqual(['100 Cedar Ave']);
+    // Two block faces that overlap (a divided road): the address once, at the first face.
+    await t.db.sql`
+      insert into address_ranges (street, from_number, to_number, parity, from_lat, from_long, to_lat, to_long, zipcode)
+      select street, from_number, to_number, parity, from_lat + 0.0001, from_long, to_lat + 0.0001, to_long, '49699'
+      from address_ranges where street = 'Cedar Ave' and 1410 between from_number and to_number and parity = 0`;
+    const twice = AddressSuggestionsResponse.parse(
+      await (await t.app.request(`/api/public/addresses?q=${encodeURIComponent('1410 cedar')}`)).json(),
+    ).suggestions;
+    expect(twice.map((s) => s.address)).toEqual(['1410 Cedar Ave']);
+    await t.db.sql`delete from address_ranges where zipcode = '49699'`;
     const bad = await t.app.request('/api/public/addresses?q=');
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).message).toMatch(/q: type part of an address/);
