@@ -142,6 +142,37 @@ test('a note added with the keyboard alone reaches the server', async ({ page })
   expect(events.filter((e) => e.kind === 'note' && e.data.text === text)).toHaveLength(1);
 });
 
+test('words typed in a form and not saved are not lost to a tap on a link: the page asks first', async ({ page }) => {
+  await signIn(page);
+  await synced(page);
+  const target = (await day(page)).find((c) => ['assigned', 'in_progress', 'on_hold'].includes(c.state))!;
+  await page.goto(`/cases/${target.id}`);
+  await page.getByRole('button', { name: 'Add note' }).click();
+  const note = page.getByRole('textbox').first();
+  await note.fill('Curb cracked along 3 m, cones out');
+  // "Back to my day": asked; staying keeps the page and the words.
+  const asked: string[] = [];
+  page.once('dialog', (d) => {
+    asked.push(d.message());
+    void d.dismiss();
+  });
+  await page.getByRole('link', { name: 'Back to my day' }).click();
+  await expect.poll(() => asked).toEqual(['What you wrote here is not saved. Leave without saving it?']);
+  await expect(page).toHaveURL(new RegExp(`/cases/${target.id}$`));
+  await expect(note).toHaveValue('Curb cracked along 3 m, cones out');
+  // Leaving anyway goes; with nothing typed, nothing is asked.
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('link', { name: 'Back to my day' }).click();
+  await expect(page).toHaveURL(/\/day$/);
+  await page.goto(`/cases/${target.id}`);
+  await page.getByRole('button', { name: 'Add note' }).click();
+  page.once('dialog', () => {
+    throw new Error('asked with nothing typed');
+  });
+  await page.getByRole('link', { name: 'Back to my day' }).click();
+  await expect(page).toHaveURL(/\/day$/);
+});
+
 test('the app offers its own install button while the browser allows installing, and uses the offer once', async ({
   page,
 }) => {

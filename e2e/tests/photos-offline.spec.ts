@@ -65,6 +65,17 @@ test('photos taken offline survive a reload, upload once downscaled, and carry a
     .getByTestId('photo-gallery')
     .setInputFiles({ name: 'pothole-2.jpg', mimeType: 'image/jpeg', buffer: jpegs[1]! });
   await expect(page.getByTestId('photo')).toHaveCount(2, { timeout: 20_000 });
+  // A gallery picture this browser cannot read (HEIC): said by its name, with what to do.
+  await page.getByTestId('photo-gallery').setInputFiles({
+    name: 'IMG_1234.heic',
+    mimeType: 'image/heic',
+    buffer: Buffer.from('ftypheic, not readable here'),
+  });
+  await expect(page.getByTestId('case-photos').getByRole('alert')).toContainText(
+    '“IMG_1234.heic” is in a format this device cannot read.',
+    { timeout: 20_000 },
+  );
+  await expect(page.getByTestId('photo')).toHaveCount(2);
   await expect(page.getByTestId('photo').first()).toContainText('Waiting to upload');
   await expect(page.getByTestId('pending-count')).toHaveAttribute('data-photos', '2');
   await expect(page.getByTestId('pending-count')).toContainText('and 2 photos waiting');

@@ -204,9 +204,12 @@ test('a fix that crossed paths with a lead cancelling the case is explained in p
   expect(after).toMatchObject({ state: 'closed_not_fixed', cancelled: true });
   expect(events.filter((e) => e.kind === 'fix').map((e) => e.data.outcome)).toEqual(['superseded']);
 
-  // Dismissed, it is gone from the list (the case page keeps it).
-  await problem.getByRole('button', { name: /dismiss/i }).click();
+  // Dismissed (by keyboard), it is gone from the list (the case page keeps it), and the keyboard
+  // is not dropped to the page's top.
+  await problem.getByRole('button', { name: /dismiss/i }).focus();
+  await page.keyboard.press('Enter');
   await expect(problem).toHaveCount(0);
+  await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).not.toBe('BODY');
   await expect(page.getByTestId('case-outcomes')).toContainText('cancelled by a lead');
 
   // The lead signs in at the desk and finds the crossed path in the inbox.

@@ -83,6 +83,11 @@ export class CaseActions {
 
   #may: (kind: MutationKind) => boolean;
 
+  /** The open form holds words typed and not saved (leaving the page would lose them). */
+  get unsaved(): boolean {
+    return unsavedText(this.open, this);
+  }
+
   constructor(caseId: () => string, may: (kind: MutationKind) => boolean = () => true) {
     this.#caseId = caseId;
     this.#may = may;
@@ -262,6 +267,29 @@ export function photosFromHistory(
     found.push({ id: photoId, tag: tag as PhotoTag, at: typeof takenAt === 'string' ? takenAt : e.at });
   }
   return found;
+}
+
+/** The text each form keeps, by the form. */
+const TYPED: Partial<
+  Record<
+    ActionForm,
+    (f: Pick<CaseActions, 'note' | 'fixNote' | 'closeNote' | 'transferReason' | 'reopenReason'>) => string
+  >
+> = {
+  note: (f) => f.note,
+  fix: (f) => f.fixNote,
+  close: (f) => f.closeNote,
+  transfer: (f) => f.transferReason,
+  reopen: (f) => f.reopenReason,
+};
+
+/** Whether the form `open` holds words typed and not saved (pure: the forms' fields given). */
+export function unsavedText(
+  open: ActionForm | null,
+  fields: Pick<CaseActions, 'note' | 'fixNote' | 'closeNote' | 'transferReason' | 'reopenReason'>,
+): boolean {
+  const typed = open ? TYPED[open] : undefined;
+  return !!typed && typed(fields).trim() !== '';
 }
 
 /**

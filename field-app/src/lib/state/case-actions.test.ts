@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaseEvent } from '@fieldfix/shared';
 import {
   fixPhotoProblem,
+  unsavedText,
   lastReopenedAt,
   photosFromHistory,
   savedMessage,
@@ -164,5 +165,21 @@ describe('the fix form offers the photos other devices of the crew added, from t
       event('e-7', { photoId: 'p-kept', tag: 'other' }),
     ];
     expect(photosFromHistory(events, 'c-1', new Set(['p-here'])).map((p) => p.id)).toEqual(['p-kept']);
+  });
+});
+
+describe('words typed in a form and not saved', () => {
+  const fields = { note: '', fixNote: '', closeNote: '', transferReason: '', reopenReason: '' };
+
+  it('count only in the open form, and only when more than spaces', () => {
+    expect(unsavedText('note', { ...fields, note: 'Cones out' })).toBe(true);
+    expect(unsavedText('fix', { ...fields, fixNote: 'Patched' })).toBe(true);
+    expect(unsavedText('close', { ...fields, closeNote: 'Not found' })).toBe(true);
+    expect(unsavedText('transfer', { ...fields, transferReason: 'Water main' })).toBe(true);
+    expect(unsavedText('reopen', { ...fields, reopenReason: 'Still broken' })).toBe(true);
+    expect(unsavedText('note', { ...fields, note: '   ' })).toBe(false);
+    expect(unsavedText('fix', { ...fields, note: 'typed in another form' })).toBe(false);
+    expect(unsavedText(null, { ...fields, note: 'form closed' })).toBe(false);
+    expect(unsavedText('hold', { ...fields, note: 'x' })).toBe(false);
   });
 });

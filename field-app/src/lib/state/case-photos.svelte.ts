@@ -124,7 +124,14 @@ export class CasePhotos {
     for (const file of list) {
       try {
         if (file.type && !file.type.startsWith('image/')) throw new SaveError(`“${file.name}” is not a picture.`);
-        const { photo, ms } = await preparePhoto(file, caseId, tag);
+        // A picture this browser cannot decode (HEIC from a gallery, most often): said by name,
+        // with what to do; not taken for a storage problem.
+        const { photo, ms } = await preparePhoto(file, caseId, tag).catch((err: unknown) => {
+          console.error('Reading a picture failed', err);
+          throw new SaveError(
+            `“${file.name}” is in a format this device cannot read. Take the photo with the camera, or set the camera to save JPEG (“Most compatible”).`,
+          );
+        });
         this.lastMs = ms;
         await enqueuePhoto(photo);
         stored++;
