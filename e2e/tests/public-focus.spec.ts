@@ -221,11 +221,12 @@ test('reporting by keyboard: each step’s control that goes or waits hands the 
   await expectFocus(page.getByTestId('report-place'));
 
   // Photos: three, the most (the button to add one goes); removing one hands the focus to the
-  // next photo's button, the last one's, then "Add a photo".
+  // next photo's button, the last one's, then "Take a photo".
   const photo = await potholeJpeg(page);
   const input = page.getByTestId('report-photo-input');
-  await input.focus();
-  await input.setInputFiles([1, 2, 3].map((n) => ({ name: `hole-${n}.jpg`, mimeType: 'image/jpeg', buffer: photo })));
+  const choose = page.getByTestId('report-photo-choose');
+  await choose.focus();
+  await choose.setInputFiles([1, 2, 3].map((n) => ({ name: `hole-${n}.jpg`, mimeType: 'image/jpeg', buffer: photo })));
   await expect(page.getByRole('img', { name: 'Photo 3 of the problem' })).toBeVisible({ timeout: 30_000 });
   await expectFocus(page.getByText('You have added 3 photos'));
   await page.getByRole('button', { name: 'Remove photo 2' }).press('Enter');

@@ -323,6 +323,48 @@ test('a phone that cannot keep the report says so, and what to do, instead of do
   await context.close();
 });
 
+test('a phone that cannot send in the background (Safari, Firefox) says to keep the page open; a photo still being prepared waits', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ locale: 'en-US', serviceWorkers: 'block' });
+  const page = await context.newPage();
+  await potholeForm(page);
+  await page.getByRole('combobox', { name: 'Or type the address' }).fill('2210 ced');
+  await page.getByRole('option', { name: '2210 Cedar Ave' }).click();
+  // A photo still being prepared (its worker slow to come) when Send is pressed: asked to wait.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/*.worker*.js', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByTestId('report-photo-input').setInputFiles({
+    name: 'pothole.jpg',
+    mimeType: 'image/jpeg',
+    buffer: await potholeJpeg(page),
+  });
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'Before sending' })).toContainText(
+    'A photo is still being prepared: wait until it shows, then send.',
+  );
+  release();
+  await expect(page.locator('#report-photo-remove-0')).toBeVisible({ timeout: 20_000 });
+  // A photo taken earlier can be chosen too (the camera's button opens only the camera on most phones).
+  await expect(page.getByTestId('report-photo-choose')).not.toHaveAttribute('capture');
+  await expect(page.getByTestId('report-photo-input')).toHaveAttribute('capture', 'environment');
+  // No signal: the report waits, and the page says it goes only while the page is open.
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Send the report' }).click();
+  await expect(page.getByTestId('report-waiting')).toContainText(
+    'Keep it open, or open it again when you have a signal.',
+  );
+  await expect(page.getByTestId('report-waiting')).not.toContainText('You can close this page');
+  // The signal back, with the page open: sent.
+  await context.setOffline(false);
+  await sentCase(page);
+  await context.close();
+});
+
 test('a resident who opens the city’s address, where staff sign in, finds the way to report in English or Spanish', async ({
   browser,
 }) => {

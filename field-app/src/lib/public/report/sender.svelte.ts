@@ -14,6 +14,11 @@ const RETRY_MS = 20_000;
 class ReportSender {
   reports = $state<StoredReport[]>([]);
   sending = $state(false);
+  /**
+   * Whether the browser took the waiting reports to send by itself (Background Sync): where it
+   * cannot (Safari, Firefox), they go only while /report is open, and the page says so.
+   */
+  inBackground = $state(false);
   #running: Promise<void> | null = null;
   #again = false;
   #asked = false;
@@ -57,7 +62,7 @@ class ReportSender {
         const now = this.#asked;
         this.#asked = false;
         const done = await sendWaiting(() => this.refresh(), { asked: now }).catch(() => false);
-        if (!done) void requestReportSync();
+        if (!done) this.inBackground = await requestReportSync();
       } while (this.#again);
     })().finally(() => {
       this.#running = null;
