@@ -10,6 +10,7 @@ import { fetchCaseWithHistory } from '#lib/api/index.ts';
 import { getCaseHistory, saveCaseHistory, watchCaseHistory, type StoredHistory } from '#lib/db/index.ts';
 import { Live } from './live.svelte.ts';
 import { describeEvent, nameBook, timeline, type TimelineEntry } from './history-words.ts';
+import { cityTimeZone } from './day-list.ts';
 
 export interface HistoryInput {
   serviceType: ServiceType | null;
@@ -113,6 +114,6 @@ export class CaseHistory {
     // The device's own changes not yet sent are listed apart (CaseChanges, "Waiting to sync").
     const { serviceType, session } = this.#input();
     const names = nameBook(this.#shown?.names, session?.crew ? [session.crew] : []);
-    return timeline(this.events.map((e) => describeEvent(e, serviceType, names)));
+    return timeline(this.events.map((e) => describeEvent(e, serviceType, names, cityTimeZone(session))));
   });
 }

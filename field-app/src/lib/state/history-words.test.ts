@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CaseEvent } from '@fieldfix/shared';
+import { formatDay } from './format.ts';
 import { describeEvent, nameBook } from './history-words.ts';
 
 const names = nameBook({ crews: { 'streets-a': 'Streets Crew A' }, departments: { streets: 'Streets' } });
@@ -33,5 +34,17 @@ describe('history words', () => {
     expect(e.what).toBe('Routed to Streets, Streets Crew A: district Old Town, type Pothole.');
     expect(e.detail).toBe('Likely the same problem as #12, #15');
     expect(describeEvent(event('routed', {}), null, names)).toMatchObject({ what: 'Routed', detail: null });
+  });
+});
+
+describe('a due date in the history', () => {
+  it("names the city's day the due time falls on, as the case's details do, whatever the tablet's zone", () => {
+    // Due at the end of 26 November in Detroit (04:59 on the 27th in UTC).
+    const e = event('due_changed', { to: '2026-11-27T04:59:59.999Z' });
+    expect(describeEvent(e, null, names, 'America/Detroit').what).toBe(`Due date set to ${formatDay('2026-11-26')}`);
+    expect(describeEvent(e, null, names, 'Pacific/Kiritimati').what).toBe(`Due date set to ${formatDay('2026-11-27')}`);
+    expect(describeEvent(event('due_changed', { to: null }), null, names, 'America/Detroit').what).toBe(
+      'Due date removed',
+    );
   });
 });

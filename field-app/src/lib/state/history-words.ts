@@ -17,6 +17,7 @@ import {
 import { PRIORITY_LABELS } from './case-view.ts';
 import { describeChange } from './change-words.ts';
 import { formatDate, formatDay } from './format.ts';
+import { dueDay } from './due-date.ts';
 
 export interface TimelineEntry {
   key: string;
@@ -94,7 +95,12 @@ export function nameBook(
 }
 
 /** One server event as a timeline entry, crews and departments by name. */
-export function describeEvent(e: CaseEvent, type: ServiceType | null, names: NameBook): TimelineEntry {
+export function describeEvent(
+  e: CaseEvent,
+  type: ServiceType | null,
+  names: NameBook,
+  timeZone?: string,
+): TimelineEntry {
   const crewName = (id: string) => names.crew(id);
   const d: Data = e.data;
   const base = {
@@ -210,7 +216,9 @@ export function describeEvent(e: CaseEvent, type: ServiceType | null, names: Nam
     }
     case 'due_changed': {
       const to = str(d.to);
-      return { ...base, what: to ? `Due date set to ${formatDate(to)}` : 'Due date removed' };
+      // The city's day, as the case's details name it (the end of that day is the due time).
+      const day = to && timeZone ? formatDay(dueDay(to, timeZone)) : to && formatDate(to);
+      return { ...base, what: day ? `Due date set to ${day}` : 'Due date removed' };
     }
     case 'merged':
       return { ...base, what: `Merged into case #${str(d.intoCaseId) ?? '?'}` };
