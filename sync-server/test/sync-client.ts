@@ -27,6 +27,27 @@ export function afterPhoto(p: {
   return { tag: 'after', contentType, ...rest, takenAt: null, lat: null, long: null };
 }
 
+/**
+ * A new case of Streets Crew A (assigned, in the database), pulled by `device`, with an
+ * after-photo of `photo`'s size attached to it by that device (synced, no bytes yet).
+ */
+export async function photoOnNewCase(
+  sql: TestApp['db']['sql'],
+  device: TestDevice,
+  photo: Omit<Parameters<typeof afterPhoto>[0], 'photoId'>,
+  description = 'Photo test',
+): Promise<{ caseId: string; photoId: string }> {
+  const [row] = await sql<{ id: string }[]>`
+    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
+    values ('SIDEWALK', ${description}, 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 97, 2)
+    returning id::text`;
+  await device.pullAll();
+  const photoId = uuidv7();
+  const [outcome] = await device.send(device.make('attach_photo', row!.id, afterPhoto({ photoId, ...photo })));
+  if (outcome?.outcome !== 'applied') throw new Error(`attach_photo was ${outcome?.outcome}: ${outcome?.message}`);
+  return { caseId: row!.id, photoId };
+}
+
 /** A device: its id, its session, its sequence, and the versions it last saw. */
 export class TestDevice {
   readonly clientId: string;

@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import type { Config } from '../config.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys, type PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
@@ -141,17 +141,8 @@ describe.each<[string, () => Partial<Config>]>([
   });
 
   async function attachPhoto(bytes: Uint8Array, [width, height]: [number, number]): Promise<string> {
-    const [row] = await t.db.sql<{ id: string }[]>`
-      insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-      values ('SIDEWALK', 'Photo download test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 97, 2)
-      returning id::text`;
-    await crewA.pullAll();
-    const photoId = uuidv7();
-    const [outcome] = await crewA.send(
-      crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize: bytes.length, width, height })),
-    );
-    expect(outcome!.outcome).toBe('applied');
-    return photoId;
+    const attached = { byteSize: bytes.length, width, height };
+    return (await photoOnNewCase(t.db.sql, crewA, attached, 'Photo download test')).photoId;
   }
 
   const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;

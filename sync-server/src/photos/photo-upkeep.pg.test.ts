@@ -3,12 +3,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../config.ts';
 import { connectPostgres } from '../db/database.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys, type PhotoStore } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
@@ -85,17 +84,7 @@ describe.each(storeKinds)('photo upkeep on %s', (_name, setUp) => {
 
   /** A case of Crew A with a photo attached (synced, no bytes yet). */
   async function attachPhoto(): Promise<{ caseId: string; photoId: string }> {
-    const [row] = await t.db.sql<{ id: string }[]>`
-      insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-      values ('SIDEWALK', 'Upkeep test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 97, 2)
-      returning id::text`;
-    await device.pullAll();
-    const photoId = uuidv7();
-    const [outcome] = await device.send(
-      device.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize: photo.length, width: 200, height: 150 })),
-    );
-    expect(outcome!.outcome).toBe('applied');
-    return { caseId: row!.id, photoId };
+    return photoOnNewCase(t.db.sql, device, { byteSize: photo.length, width: 200, height: 150 }, 'Upkeep test');
   }
 
   const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import type { CaseRecord } from '@fieldfix/shared';
 import { seedReportPhotos } from '../demo/report-photos.ts';
 import { FilePhotoStore } from './photo-store.ts';
@@ -69,17 +69,7 @@ async function gradientJpeg(width: number, height: number): Promise<Uint8Array> 
 
 /** A case of Crew A and an attach_photo for it, synced: the row the upload fills. */
 async function attachPhoto(byteSize: number, contentType: 'image/jpeg' | 'image/webp' = 'image/jpeg'): Promise<string> {
-  const [row] = await t.db.sql<{ id: string }[]>`
-    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-    values ('SIDEWALK', 'Photo test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 99, 2)
-    returning id::text`;
-  await crewA.pullAll();
-  const photoId = uuidv7();
-  const [outcome] = await crewA.send(
-    crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize, width: 1600, height: 1200, contentType })),
-  );
-  expect(outcome!.outcome).toBe('applied');
-  return photoId;
+  return (await photoOnNewCase(t.db.sql, crewA, { byteSize, width: 1600, height: 1200, contentType })).photoId;
 }
 
 const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;

@@ -3,7 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoKeys } from './photo-store.ts';
 import { photoStoreFor } from './photo-store-for.ts';
@@ -63,17 +63,8 @@ afterAll(async () => {
 
 async function attachPhoto(): Promise<string> {
   const device = new TestDevice(server.url, worker, 'tablet-presigned');
-  const [row] = await t.db.sql<{ id: string }[]>`
-    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-    values ('SIDEWALK', 'Presigned photo test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 96, 2)
-    returning id::text`;
-  await device.pullAll();
-  const id = uuidv7();
-  const [outcome] = await device.send(
-    device.make('attach_photo', row!.id, afterPhoto({ photoId: id, byteSize: photo.length, width: 640, height: 480 })),
-  );
-  expect(outcome!.outcome).toBe('applied');
-  return id;
+  const attached = { byteSize: photo.length, width: 640, height: 480 };
+  return (await photoOnNewCase(t.db.sql, device, attached, 'Presigned photo test')).photoId;
 }
 
 const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;

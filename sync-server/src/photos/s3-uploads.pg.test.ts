@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import { startLoopbackS3, type LoopbackS3 } from './loopback-s3.ts';
 import { photoStoreFor } from './photo-store-for.ts';
 import { S3PhotoStore } from './s3-photo-store.ts';
@@ -46,17 +45,7 @@ afterAll(async () => {
 });
 
 async function attachPhoto(byteSize: number): Promise<string> {
-  const [row] = await t.db.sql<{ id: string }[]>`
-    insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-    values ('SIDEWALK', 'S3 photo test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 98, 2)
-    returning id::text`;
-  await crewA.pullAll();
-  const photoId = uuidv7();
-  const [outcome] = await crewA.send(
-    crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize, width: 1200, height: 900 })),
-  );
-  expect(outcome!.outcome).toBe('applied');
-  return photoId;
+  return (await photoOnNewCase(t.db.sql, crewA, { byteSize, width: 1200, height: 900 }, 'S3 photo test')).photoId;
 }
 
 const url = (id: string, rest = '') => `${server.url}/api/photos/${id}${rest}`;

@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Staff } from '../access/caller.ts';
 import { createTestApp, quietLogger, type TestApp } from '../../test/test-app.ts';
-import { afterPhoto, listen, TestDevice } from '../../test/sync-client.ts';
+import { listen, photoOnNewCase, TestDevice } from '../../test/sync-client.ts';
 import { FilePhotoStore, photoKeys, type PhotoAppender, type PhotoStore } from './photo-store.ts';
 import { receiveUpload, UploadInProgress } from './upload.service.ts';
 
@@ -63,16 +62,7 @@ function slowFirstWrite(inner: PhotoStore, ms: number): PhotoStore {
 
 describe('a piece slower to store than the upload lease', () => {
   it('keeps the lease: a retry meanwhile is told the upload is in progress, and writes nothing', async () => {
-    const [row] = await t.db.sql<{ id: string }[]>`
-      insert into cases (service_code, description, lat, long, address, state, assigned_crew_id, assigned_day, route_position, version)
-      values ('SIDEWALK', 'Lease test', 42.35, -86.97, '100 Test St', 'assigned', 'streets-a', '2026-06-10', 97, 2)
-      returning id::text`;
-    await crewA.pullAll();
-    const photoId = uuidv7();
-    const [attached] = await crewA.send(
-      crewA.make('attach_photo', row!.id, afterPhoto({ photoId, byteSize: 1000, width: 10, height: 10 })),
-    );
-    expect(attached!.outcome).toBe('applied');
+    const { photoId } = await photoOnNewCase(t.db.sql, crewA, { byteSize: 1000, width: 10, height: 10 }, 'Lease test');
     const timings = { leaseSeconds: 1, renewMs: 200, idleMs: 10_000 };
     const deps = {
       sql: t.db.sql,
