@@ -1,9 +1,9 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy on loopback in front of a server (PostgreSQL, in the tests): `down()` drops every
- * connection and stops listening, so new ones are refused, as a database restarting does;
- * `up()` listens again on the same port.
+ * A TCP proxy on loopback in front of a server (PostgreSQL, or the app for a tablet's link in
+ * the browser tests): `down()` drops every connection and stops listening, so new ones are
+ * refused, as a database restarting or a lost signal does; `up()` listens again on the same port.
  */
 export class TcpProxy {
   readonly #target: { host: string; port: number };

@@ -1,8 +1,8 @@
 /** How a streamed photo upload waits and renews its lease (`Config.uploadTimings`; tests shorten them). */
 export type StreamTimings = {
-  /** The lease's length; renewed while bytes flow, so it only has to outlast a pause. */
+  /** The lease's length; renewed on a timer while a request writes, so it only has to outlast a pause in renewing. */
   leaseSeconds: number;
-  /** How often a flowing upload renews its lease. */
+  /** How often a writing upload renews its lease. */
   renewMs: number;
   /**
    * No byte for this long: the request is treated as cut (a dead link that never closed),

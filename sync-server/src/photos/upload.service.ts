@@ -306,6 +306,11 @@ async function streamInto(
         await reader.cancel().catch(() => {});
         return out;
       }
+      if (lost()) {
+        out.lost = true;
+        await reader.cancel().catch(() => {});
+        return out;
+      }
       await writer.write(piece);
       out.bytes += piece.length;
       if (lost()) {

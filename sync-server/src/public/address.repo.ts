@@ -97,7 +97,7 @@ export async function suggestAddresses(sql: Queryable, q: string): Promise<Addre
     from address_ranges
     where lower(street) like ${pattern} escape '\\'
       and ${number} between from_number and to_number and parity = ${number % 2}
-    order by street, from_number
+    order by street, from_number, id
     limit ${LIMIT}`;
   // Block faces that overlap (a divided road, a block split between ZIP codes) name one
   // address once, at its first face: a list a resident picks from has no address twice.

@@ -210,12 +210,9 @@ export class CaseDetail {
     const server = this.#server;
     if (!data || !server) return null;
     const session = this.#session();
-    // The signed-in person's changes: another's, waiting on a shared tablet, are not theirs.
     const queued = [
       ...bridging(server, data.outcomes),
-      ...data.pending
-        .filter((p) => p.userId === session?.user.id)
-        .map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
+      ...this.pending.map((p) => ({ seq: p.seq, mutation: p.mutation, acknowledged: false })),
     ];
     return project(server, queued, data.serviceType, session ? actorOf(session) : null, cityTimeZone(session));
   });
@@ -223,15 +220,21 @@ export class CaseDetail {
   record = $derived.by(() => this.projection?.record ?? null);
   /** The server's version of the case (moves when a pull brings a change). */
   serverVersion = $derived.by(() => this.#server?.version ?? null);
-  /** This case's changes waiting in the outbox, oldest first. */
-  pending = $derived.by(() => this.#case.current?.pending ?? []);
+  /**
+   * This case's changes the signed-in person left waiting in the outbox, oldest first: another
+   * person's, on a shared tablet, are not theirs (they go when that person signs in again).
+   */
+  pending = $derived.by(() => {
+    const me = this.#session()?.user.id;
+    return (this.#case.current?.pending ?? []).filter((p) => p.userId === me);
+  });
 
   waiting: WaitingChange[] = $derived.by(() => {
     const data = this.#case.current;
     const projection = this.projection;
     if (!data) return [];
     const predicted = new Map(projection?.changes.map((c) => [c.seq, c]) ?? []);
-    return data.pending.map((p) => {
+    return this.pending.map((p) => {
       const guess = predicted.get(p.seq);
       const unlikely = guess?.predicted === 'superseded' || guess?.predicted === 'rejected';
       return {

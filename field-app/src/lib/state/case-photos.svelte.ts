@@ -127,6 +127,7 @@ export class CasePhotos {
         // A picture this browser cannot decode (HEIC from a gallery, most often): said by name,
         // with what to do; not taken for a storage problem.
         const { photo, ms } = await preparePhoto(file, caseId, tag).catch((err: unknown) => {
+          if (!undecodable(file, err)) throw err;
           console.error('Reading a picture failed', err);
           throw new SaveError(
             `“${file.name}” is in a format this device cannot read. Take the photo with the camera, or set the camera to save JPEG (“Most compatible”).`,
@@ -156,4 +157,14 @@ export class CasePhotos {
   async retry(id: string): Promise<void> {
     if (await retryUpload(id)) void syncEngine.syncNow();
   }
+}
+
+/**
+ * A picture the browser could not decode (a HEIC or HEIF from a gallery, most often), told
+ * apart from running out of memory or storage: by its type or name, or the decoder's error.
+ */
+export function undecodable(file: { name: string; type: string }, err: unknown): boolean {
+  if (/hei[cf]/i.test(file.type) || /\.hei[cf]$/i.test(file.name)) return true;
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === 'InvalidStateError' || name === 'EncodingError';
 }

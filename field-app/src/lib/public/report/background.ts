@@ -6,6 +6,13 @@
  */
 export const REPORT_SYNC_TAG = 'fieldfix-report';
 
+/** Whether this browser can send a report in the background now (the API, an active worker). */
+export async function canSendInBackground(): Promise<boolean> {
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return false;
+  const registration = await navigator.serviceWorker.getRegistration().catch(() => undefined);
+  return !!registration?.active && 'sync' in registration;
+}
+
 /** Asks for a background send; false where the browser cannot (no API, no worker yet). */
 export async function requestReportSync(): Promise<boolean> {
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return false;

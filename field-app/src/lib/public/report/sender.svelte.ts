@@ -7,7 +7,7 @@
 import { rememberTrackKey } from '../device-keys.ts';
 import { allReports, saveReport, type StoredReport } from './outbox.ts';
 import { sendWaiting } from './send.ts';
-import { requestReportSync } from './background.ts';
+import { canSendInBackground, requestReportSync } from './background.ts';
 
 const RETRY_MS = 20_000;
 
@@ -31,6 +31,8 @@ class ReportSender {
     this.#timer = setInterval(() => {
       if (this.reports.some((r) => r.state === 'waiting')) void this.sendAll();
     }, RETRY_MS);
+    // Known before any report waits: the page does not say one thing, then the other.
+    void canSendInBackground().then((can) => (this.inBackground ||= can));
     void this.refresh().then(() => this.sendAll());
     return () => {
       window.removeEventListener('online', online);
